@@ -1,0 +1,108 @@
+// The configuration of pinsync as loaded from YAML: plain structs, already validated.
+// load_config() is the only producer; everything else reads these.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace pinsync::agent {
+
+struct PinnedConfig {
+  std::string base_url = "https://pinned.events";
+  std::string api_key;  // from ${VAR} only; never logged
+  std::chrono::seconds timeout{30};
+  double max_requests_per_second = 0;  // 0 = unlimited
+  int concurrency = 4;
+  std::chrono::seconds idempotency_window{900};
+};
+
+struct AgentConfig {
+  std::string admin_listen = "127.0.0.1:8765";  // or "off"
+  LogFormat log_format = LogFormat::text;
+  LogLevel log_level = LogLevel::info;
+};
+
+enum class DateOrder { unspecified, MDY, DMY, YMD };
+enum class EventStatus { draft, published };
+
+struct ApprovalRule {
+  std::string column;               // empty: every row counts as approved
+  std::vector<std::string> values;  // lower-cased, trimmed; default yes,y,true,x,approved,1
+};
+
+struct Place {
+  std::string place_id;
+  std::string country_code;
+};
+
+struct ClassificationMapping {
+  std::string column;
+  std::string separator = ",";
+  std::map<std::string, std::string> map;  // source label -> slug (label matched case-insensitively)
+};
+
+struct CityMapping {
+  std::string column;
+  std::map<std::string, Place> places;  // city name as written in the sheet -> place
+};
+
+struct Mapping {
+  std::string title;
+  std::string start_date;   // date column (with start_time), or
+  std::string start_time;
+  std::string start;        // one date-time column
+  std::string end_date;     // optional
+  std::string end_time;     // optional
+  std::string end;          // optional one date-time column
+  std::string timezone;     // optional column overriding the source's default zone
+  ClassificationMapping classifications;
+  CityMapping city;
+  std::string location_name;
+  std::string description;
+  std::string ticket_url;
+};
+
+struct SourceConfig {
+  std::string name;
+  std::string kind;  // csv | google_sheets | airtable
+  // csv
+  std::filesystem::path path;  // absolute (resolved against the config file's folder)
+  std::string url;
+  // identity
+  std::string id_column;
+  ApprovalRule approved;
+  std::int64_t channel_id = 0;
+  EventStatus status = EventStatus::draft;
+  std::string status_column;  // optional: per-row draft/published
+  std::string timezone;       // default IANA zone
+  DateOrder date_order = DateOrder::unspecified;
+  std::chrono::seconds poll_interval{300};
+  Mapping mapping;
+  int line = 0;  // line of this source in the config file, for messages
+};
+
+struct Config {
+  std::filesystem::path file;  // the config file itself
+  PinnedConfig pinned;
+  std::filesystem::path state_path;
+  AgentConfig agent;
+  std::vector<SourceConfig> sources;
+
+  // Returns the source with this name, or nullptr.
+  const SourceConfig* find_source(std::string_view name) const;
+};
+
+// Loads and validates `file`, expanding ${VAR} from the environment through `getenv`.
+// Returns the config, or an Error of kind config whose message starts with
+// "file:line: key.path: " and says what is wrong and how to fix it.
+Result<Config> load_config(const std::filesystem::path& file);
+
+}  // namespace pinsync::agent

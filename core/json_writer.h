@@ -1,0 +1,41 @@
+// Builds JSON text. Objects written with JsonWriter keep keys in insertion order; the
+// canonical form used for payload hashes is produced by writing keys in sorted order,
+// which the mapper does. Strings are escaped per RFC 8259; invalid UTF-8 is replaced
+// with U+FFFD so the output is always valid JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pinsync::json {
+
+class Writer {
+ public:
+  Writer& begin_object();
+  Writer& end_object();
+  Writer& begin_array();
+  Writer& end_array();
+  Writer& key(std::string_view k);
+  Writer& value(std::string_view s);
+  Writer& value(const char* s) { return value(std::string_view(s)); }
+  Writer& value(std::int64_t n);
+  Writer& value(double d);
+  Writer& value(bool b);
+  Writer& null();
+  // Inserts already-serialised JSON as one value.
+  Writer& raw(std::string_view json_text);
+
+  const std::string& str() const { return m_out; }
+  std::string take() { return std::move(m_out); }
+
+ private:
+  void separate();
+  std::string m_out;
+  bool m_need_comma = false;
+};
+
+// Appends `s` as a quoted JSON string to `out`.
+void append_quoted(std::string& out, std::string_view s);
+
+}  // namespace pinsync::json

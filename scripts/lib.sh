@@ -1,0 +1,39 @@
+# Shared by demo.sh, test.sh and bench.sh: install missing Debian packages, build.
+# Sourced, not run.
+
+PINSYNC_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
+  libsqlitecpp-dev libsqlite3-dev libpoco-dev libssl-dev
+  doctest-dev libhowardhinnant-date-dev tzdata sqlite3
+)
+
+# Installs whichever of PINSYNC_PACKAGES are missing (needs root, as on CI).
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "${PINSYNC_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    return 0
+  fi
+  echo "==> installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [extra cmake args…]: configures once, then builds everything.
+build() {
+  local dir="$1"
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}

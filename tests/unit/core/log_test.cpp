@@ -1,0 +1,42 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+using namespace pinsync;
+
+TEST_CASE("redact removes registered secrets, bearer tokens and secret query parameters") {
+  const std::vector<std::string> secrets = {"s3cr3t-key"};
+  CHECK(redact("key is s3cr3t-key!", secrets) == "key is ***!");
+  CHECK(redact("Authorization: Bearer abc.def-ghi", {}) == "Authorization: Bearer ***");
+  CHECK(redact("GET /v4/x?key=AIzaXYZ&range=A1", {}) == "GET /v4/x?key=***&range=A1");
+  CHECK(redact("grant_type=refresh&refresh_token=1//tok&client_secret=cs", {}) ==
+        "grant_type=refresh&refresh_token=***&client_secret=***");
+  CHECK(redact("nothing secret here", secrets) == "nothing secret here");
+}
+
+TEST_CASE("logger: text lines carry fields and never the registered secret") {
+  SystemClock clock;
+  std::ostringstream out;
+  Logger log(out, LogLevel::info, LogFormat::text, clock);
+  log.add_secret("tok-123");
+  log.debug("hidden");
+  log.info("sent", {{"source", "acme"}, {"detail", "with tok-123 inside"}});
+  const auto text = out.str();
+  CHECK(text.find("hidden") == std::string::npos);
+  CHECK(text.find("sent source=acme detail=\"with *** inside\"") != std::string::npos);
+  CHECK(text.find("tok-123") == std::string::npos);
+}
+
+TEST_CASE("logger: json lines are one object per line") {
+  SystemClock clock;
+  std::ostringstream out;
+  Logger log(out, LogLevel::debug, LogFormat::json, clock);
+  log.warn("slow", {{"ms", "1200"}});
+  const auto text = out.str();
+  CHECK(text.front() == '{');
+  CHECK(text.find(R"("level":"warn","msg":"slow","ms":"1200"})") != std::string::npos);
+  CHECK(text.back() == '\n');
+}
