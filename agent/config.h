@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/datetime.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -30,7 +32,15 @@ struct AgentConfig {
   LogLevel log_level = LogLevel::info;
 };
 
-enum class DateOrder { unspecified, MDY, DMY, YMD };
+struct GoogleConfig {
+  std::string sheets_base_url = "https://sheets.googleapis.com";  // no trailing slash
+};
+
+struct AirtableConfig {
+  std::string base_url = "https://api.airtable.com";  // no trailing slash
+};
+
+using pinsync::DateOrder;
 enum class EventStatus { draft, published };
 
 struct ApprovalRule {
@@ -94,6 +104,8 @@ struct Config {
   PinnedConfig pinned;
   std::filesystem::path state_path;
   AgentConfig agent;
+  GoogleConfig google;
+  AirtableConfig airtable;
   std::vector<SourceConfig> sources;
 
   // Returns the source with this name, or nullptr.
@@ -104,5 +116,12 @@ struct Config {
 // Returns the config, or an Error of kind config whose message starts with
 // "file:line: key.path: " and says what is wrong and how to fix it.
 Result<Config> load_config(const std::filesystem::path& file);
+
+// Looks up one environment variable: its value, or nullopt when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// As above, with ${VAR} expanded through `env` instead of the process environment.
+// Error messages never contain a value that came from `env`.
+Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env);
 
 }  // namespace pinsync::agent

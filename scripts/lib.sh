@@ -5,7 +5,7 @@ PINSYNC_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
   libsqlitecpp-dev libsqlite3-dev libpoco-dev libssl-dev
-  doctest-dev libhowardhinnant-date-dev tzdata sqlite3
+  doctest-dev libhowardhinnant-date-dev tzdata sqlite3 curl
 )
 
 # Installs whichever of PINSYNC_PACKAGES are missing (needs root, as on CI).

@@ -2,6 +2,7 @@
 // requests committed before they are sent, the run log and the audit of every write.
 // Every method runs in one transaction and either commits all of its change or none.
 // Nothing throws: SQLite errors come back as Error{internal} naming the state file.
+// A Store may be shared by threads: its calls are serialized.
 #pragma once
 
 #include <chrono>
@@ -9,7 +10,9 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -26,7 +29,9 @@ enum class RowState {
   needs_review,  // a create in doubt that cannot be resolved automatically
   gone,          // the event was deleted in Pinned Events (404 on update)
 };
+// The state's name as stored and shown ("synced", "needs_review", …).
 std::string_view to_string(RowState s);
+// The state named `s`, or nullopt for any other text.
 std::optional<RowState> row_state_from_string(std::string_view s);
 
 struct RowRecord {
@@ -39,13 +44,14 @@ struct RowRecord {
   std::string error_field;              // for invalid/failed: which field or column
   std::string error_value;              // the offending cell value (bounded, may be "")
   std::string error_reason;             // plain words
-  std::string last_request_id;
-  int attempts = 0;
+  std::string last_request_id;          // requestId of the last answer that carried one
+  int attempts = 0;                     // failed write outcomes since the last success
   std::int64_t created_at = 0;          // unix seconds
   std::int64_t updated_at = 0;
 };
 
 enum class WriteAction { create, update };
+// "create" or "update".
 std::string_view to_string(WriteAction a);
 
 // A write request saved before it is sent; a retry resends exactly this.
@@ -58,8 +64,8 @@ struct OutboxEntry {
   std::string idempotency_key;
   std::string body;          // exact request body
   std::string payload_hash;  // hash of the payload in body
-  std::int64_t created_at = 0;
-  int attempts = 0;
+  std::int64_t created_at = 0;  // unix seconds of the first put of this request
+  int attempts = 0;             // sends counted with count_attempt
 };
 
 // The outcome of one sent request, recorded with the row and in the audit table.
@@ -90,59 +96,106 @@ struct AuditRecord {
   std::int64_t at = 0;
 };
 
+// One row's new state for set_row_states (see set_row_state for the meaning).
+struct RowStateUpdate {
+  std::string source;
+  std::string source_id;
+  std::string row_ref;
+  RowState state = RowState::invalid;
+  std::string field;
+  std::string value;
+  std::string reason;
+};
+
+struct StoreOptions {
+  // How long a write waits for another process's lock before it fails with
+  // "database is locked".
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
 class Store {
  public:
   // Opens or creates the store at `path` (mode 0600, WAL, synchronous=FULL), applying
   // schema migrations in order. Returns an error naming the file when it cannot be
-  // opened, is not a pinsync store, or comes from a newer pinsync.
+  // opened, is not a pinsync store, or comes from a newer pinsync. The folder must
+  // exist. `clock` must outlive the store.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, const Clock& clock);
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, const Clock& clock,
+                                             const StoreOptions& options);
 
   virtual ~Store() = default;
 
   // Schema version after migrations (1 for the first schema).
   virtual int schema_version() const = 0;
 
-  // All rows of one source, ordered by source_id.
+  // All rows of one source, ordered by source_id (bytewise); empty if none.
   virtual Result<std::vector<RowRecord>> rows(std::string_view source) = 0;
   // All rows of every source, ordered by source then source_id.
   virtual Result<std::vector<RowRecord>> all_rows() = 0;
+  // The row, or nullopt when the store has never seen it.
   virtual Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) = 0;
 
   // Saves `entry` (replacing any earlier entry of the same row) and marks the row
-  // pending with row_ref, creating the row if new. Committed before returning: call
-  // it before the request is sent.
+  // pending with row_ref, creating the row if new; an existing row keeps its event_id,
+  // payload_hash and error fields. Committed before returning: call it before the
+  // request is sent. created_at is the clock's now, and entry.created_at is ignored,
+  // except that putting again the same request (same idempotency_key and payload_hash)
+  // keeps the first created_at and attempts, so the idempotency window is measured
+  // from the first send.
   virtual Result<void> put_outbox(const OutboxEntry& entry) = 0;
+  // The row's outbox entry, or nullopt when it has none.
   virtual Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) = 0;
-  // Every outbox entry of a source (writes whose outcome was never recorded).
+  // Every outbox entry of a source (writes whose outcome was never recorded), oldest
+  // first (created_at, then source_id); empty if none.
   virtual Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) = 0;
-  // Counts one more attempt of the outbox entry.
+  // Counts one more attempt of the outbox entry. Returns Error{internal} when the row
+  // has no outbox entry.
   virtual Result<void> count_attempt(std::string_view source, std::string_view source_id) = 0;
 
   // The outbox entry succeeded: removes it, sets the row synced with the entry's
-  // payload_hash and the event id, clears its error, appends an audit record.
+  // payload_hash and the event id (outcome.event_id, else entry.event_id, else the
+  // row's), clears its error, attempts = 0, last_request_id = outcome.request_id (kept
+  // when that is empty), appends an audit record. The outbox entry is removed only if
+  // it is still this request (same idempotency_key and payload_hash); if a newer one
+  // was put meanwhile it stays and the row stays pending. row_ref is kept (it is set
+  // where rows are seen); a row missing from the store is created.
   virtual Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome) = 0;
   // The outbox entry failed for good (400, 404, 401/403 …) or for this pass: removes
-  // the entry unless `keep_outbox`, sets the row to `state` with the error, appends an
-  // audit record. The row keeps its event id and payload_hash (the event's content).
+  // the entry unless `keep_outbox` (again only if it is still this request), sets the
+  // row to `state` with error_field = field, error_reason = reason, error_value = "",
+  // attempts + 1, last_request_id = outcome.request_id (kept when empty), appends an
+  // audit record. The row keeps its event id and payload_hash (the event's content);
+  // outcome.event_id is taken only when the row has no event id yet.
   virtual Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome,
                                       RowState state, std::string_view field,
                                       std::string_view reason, bool keep_outbox) = 0;
 
   // Sets a row (created if new) to invalid/removed/needs_review… with the error
-  // fields, without touching event id, payload_hash or the outbox.
+  // fields, without touching event id, payload_hash, attempts or the outbox. An empty
+  // row_ref keeps the row's current one; `value` is cut to 256 bytes (at a UTF-8
+  // character boundary).
   virtual Result<void> set_row_state(std::string_view source, std::string_view source_id,
                                      std::string_view row_ref, RowState state,
                                      std::string_view field, std::string_view value,
                                      std::string_view reason) = 0;
+  // set_row_state for many rows in one transaction (all or none): one fsync instead of
+  // one per row, for a pass that marks thousands of rows invalid or removed.
+  virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
 
-  // Deletes every row, outbox entry and audit record of a source that no longer exists.
+  // Deletes every row, outbox entry and audit record of a source that no longer exists
+  // (its run log is kept). Succeeds also when the source has nothing stored.
   virtual Result<void> forget_source(std::string_view source) = 0;
 
+  // Starts a run log entry (started_at = now, finished_at = 0) and returns its id.
   virtual Result<std::int64_t> begin_run(std::string_view source, std::string_view trigger) = 0;
+  // Stores run.id's counts, api_requests and result with finished_at = now (the clock's;
+  // run.finished_at, source, trigger and started_at are ignored). Returns
+  // Error{internal} when no run has that id.
   virtual Result<void> finish_run(const RunRecord& run) = 0;
-  // Most recent runs first, at most `limit`; all sources when `source` is empty.
+  // Most recent runs first, at most `limit` (nothing when limit <= 0); all sources when
+  // `source` is empty.
   virtual Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) = 0;
-  // Audit records of one row, oldest first.
+  // Audit records of one row, oldest first; empty if none.
   virtual Result<std::vector<AuditRecord>> audit(std::string_view source, std::string_view source_id) = 0;
 };
 

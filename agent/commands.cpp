@@ -1,0 +1,385 @@
+#include "agent/commands.h"
+
+#include <date/date.h>
+
+#include <iomanip>
+#include <map>
+#include <memory>
+
+#include "agent/cli.h"
+#include "agent/pinned_client.h"
+#include "agent/sources.h"
+#include "agent/sync_pass.h"
+#include "core/json_writer.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+// What every command that talks to the world needs, built once per command.
+struct Session {
+  explicit Session(const Config& cfg, std::ostream& err)
+      : config(cfg),
+        log(err, cfg.agent.log_level, cfg.agent.log_format, clock),
+        transport(http::make_curl_transport()),
+        client(cfg.pinned, *transport, log, clock) {}
+
+  connectors::ConnectorContext connector_context() const {
+    return {[] { return http::make_curl_transport(); }, config.pinned.timeout};
+  }
+
+  const Config& config;
+  SystemClock clock;
+  Logger log;
+  std::unique_ptr<http::Transport> transport;
+  PinnedClient client;
+};
+
+std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options) {
+  std::vector<const SourceConfig*> out;
+  for (const auto& s : config.sources) {
+    if (options.source.empty() || s.name == options.source) out.push_back(&s);
+  }
+  return out;
+}
+
+// Opens the store; with `must_exist`, a missing file is not created and gives nullptr.
+Result<std::unique_ptr<state::Store>> open_store(const Config& config, const Clock& clock, bool must_exist) {
+  if (must_exist && !std::filesystem::exists(config.state_path)) return std::unique_ptr<state::Store>{};
+  return state::Store::open(config.state_path, clock);
+}
+
+int exit_code_for(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::config: return k_exit_config;
+    case ErrorKind::auth: return k_exit_auth;
+    default: return k_exit_failure;
+  }
+}
+
+// The most serious of two exit codes: config, then auth, then failure, then rows.
+int worse(int a, int b) {
+  static constexpr int k_rank[] = {0, 3, 0, 5, 4, 1};  // index = exit code
+  auto rank = [](int code) { return code >= 0 && code <= 5 ? k_rank[code] : 2; };
+  return rank(b) > rank(a) ? b : a;
+}
+
+std::string format_time(std::int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  return date::format("%F %TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.resize(width, ' ');
+  return s;
+}
+
+// Fetches the slugs once per command; an outage only disables the local check.
+Result<KnownSlugs> known_slugs(Session& session) {
+  auto slugs = session.client.classifications();
+  if (slugs) return KnownSlugs{std::move(*slugs)};
+  if (slugs.error().kind == ErrorKind::auth) return std::unexpected(slugs.error());
+  session.log.warn("classifications unavailable; slugs are checked by Pinned Events instead",
+                   {{"reason", slugs.error().message}});
+  return KnownSlugs{};
+}
+
+void write_report_json(json::Writer& w, const PassReport& r) {
+  w.begin_object().key("source").value(r.source);
+  if (r.stopped) w.key("stopped").value(r.stopped->message);
+  w.key("create").value(std::int64_t{r.created}).key("update").value(std::int64_t{r.updated});
+  w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
+  w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
+  w.key("failed").value(std::int64_t{r.failed}).key("rows").begin_array();
+  for (const auto& row : r.rows) {
+    w.begin_object().key("row_ref").value(row.row_ref).key("source_id").value(row.source_id);
+    w.key("action").value(row.action);
+    if (row.event_id) w.key("event_id").value(*row.event_id);
+    if (!row.detail.empty()) w.key("detail").value(row.detail);
+    w.end_object();
+  }
+  w.end_array().end_object();
+}
+
+void print_report(std::ostream& out, const PassReport& r, bool dry) {
+  out << r.source << ": ";
+  if (r.stopped) out << "STOPPED — " << r.stopped->message << "\n  ";
+  const char* c = dry ? "to create" : "created";
+  const char* u = dry ? "to update" : "updated";
+  out << r.created << ' ' << c << ", " << r.updated << ' ' << u << ", " << r.unchanged << " unchanged, "
+      << r.invalid << " invalid, " << r.removed << " removed";
+  if (r.held > 0) out << ", " << r.held << " held for review";
+  if (r.failed > 0) out << ", " << r.failed << " failed";
+  if (!dry) out << " (" << r.api_requests << " API requests)";
+  out << '\n';
+  for (const auto& row : r.rows) {
+    out << "  " << pad(row.action, 13) << ' ' << pad(row.row_ref, 22) << ' ' << pad(row.source_id, 12);
+    if (row.event_id) out << " event " << *row.event_id;
+    if (!row.detail.empty()) out << "  " << row.detail;
+    out << '\n';
+  }
+}
+
+int run_passes(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err,
+               PassMode mode) {
+  Session session(config, err);
+  const bool dry = mode == PassMode::dry_run;
+  auto store = open_store(config, session.clock, dry);
+  if (!store) {
+    err << "pinsync: " << store.error().message << '\n';
+    return k_exit_failure;
+  }
+  auto slugs = known_slugs(session);
+  if (!slugs) {
+    err << "pinsync: " << slugs.error().message << '\n';
+    return k_exit_auth;
+  }
+  int code = k_exit_ok;
+  std::vector<PassReport> reports;
+  for (const auto* source : selected_sources(config, options)) {
+    auto connector = make_connector(*source, session.connector_context());
+    PassReport report;
+    if (!connector) {
+      report.source = source->name;
+      report.stopped = connector.error();
+    } else {
+      PassContext ctx{*source, **connector, session.client, store->get(), *slugs, session.log,
+                      session.clock, config.pinned.idempotency_window};
+      report = run_pass(ctx, mode, "cli");
+    }
+    if (report.stopped) code = worse(code, exit_code_for(*report.stopped));
+    else if (!report.clean()) code = worse(code, k_exit_rows_failed);
+    reports.push_back(std::move(report));
+  }
+  if (options.json) {
+    json::Writer w;
+    w.begin_object().key("sources").begin_array();
+    for (const auto& r : reports) write_report_json(w, r);
+    w.end_array().end_object();
+    out << w.str() << '\n';
+  } else {
+    for (const auto& r : reports) print_report(out, r, dry);
+    if (dry) out << "(plan only: nothing was sent and nothing was changed)\n";
+  }
+  return code;
+}
+
+bool is_problem(state::RowState s) {
+  using state::RowState;
+  return s == RowState::invalid || s == RowState::failed || s == RowState::needs_review || s == RowState::gone;
+}
+
+}  // namespace
+
+int command_sync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  return run_passes(config, options, out, err, PassMode::apply);
+}
+
+int command_plan(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  return run_passes(config, options, out, err, PassMode::dry_run);
+}
+
+int command_status(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  SystemClock clock;
+  auto store = open_store(config, clock, true);
+  if (!store) {
+    err << "pinsync: " << store.error().message << '\n';
+    return k_exit_failure;
+  }
+  json::Writer w;
+  w.begin_object().key("sources").begin_array();
+  for (const auto* source : selected_sources(config, options)) {
+    std::map<std::string, int> by_state;
+    std::optional<state::RunRecord> last;
+    if (*store) {
+      auto rows = (*store)->rows(source->name);
+      if (!rows) {
+        err << "pinsync: " << rows.error().message << '\n';
+        return k_exit_failure;
+      }
+      for (const auto& r : *rows) ++by_state[std::string(state::to_string(r.state))];
+      auto runs = (*store)->recent_runs(source->name, 1);
+      if (runs && !runs->empty()) last = runs->front();
+    }
+    if (options.json) {
+      w.begin_object().key("name").value(source->name).key("kind").value(source->kind);
+      w.key("channel_id").value(source->channel_id).key("rows").begin_object();
+      for (const auto& [state_name, n] : by_state) w.key(state_name).value(std::int64_t{n});
+      w.end_object();
+      if (last) {
+        w.key("last_pass").begin_object().key("trigger").value(last->trigger);
+        w.key("started_at").value(format_time(last->started_at)).key("finished_at").value(format_time(last->finished_at));
+        w.key("result").value(last->result).key("created").value(std::int64_t{last->created});
+        w.key("updated").value(std::int64_t{last->updated}).key("unchanged").value(std::int64_t{last->unchanged});
+        w.key("invalid").value(std::int64_t{last->invalid}).key("removed").value(std::int64_t{last->removed});
+        w.key("failed").value(std::int64_t{last->failed}).key("api_requests").value(std::int64_t{last->api_requests});
+        w.end_object();
+      }
+      w.end_object();
+      continue;
+    }
+    out << source->name << " (" << source->kind << ", channel " << source->channel_id << ")\n  rows: ";
+    if (by_state.empty()) out << "none yet";
+    bool first = true;
+    for (const auto& [state_name, n] : by_state) {
+      out << (first ? "" : ", ") << n << ' ' << state_name;
+      first = false;
+    }
+    out << "\n  last pass: ";
+    if (!last) {
+      out << "never\n";
+    } else {
+      out << format_time(last->started_at) << " (" << last->trigger << "): " << last->result << " — "
+          << last->created << " created, " << last->updated << " updated, " << last->unchanged
+          << " unchanged, " << last->invalid << " invalid, " << last->removed << " removed, "
+          << last->failed << " failed, " << last->api_requests << " API requests\n";
+    }
+  }
+  w.end_array().end_object();
+  if (options.json) out << w.str() << '\n';
+  if (!*store && !options.json) out << "(no state file yet at " << config.state_path.string() << ")\n";
+  return k_exit_ok;
+}
+
+int command_errors(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  SystemClock clock;
+  auto store = open_store(config, clock, true);
+  if (!store) {
+    err << "pinsync: " << store.error().message << '\n';
+    return k_exit_failure;
+  }
+  json::Writer w;
+  w.begin_array();
+  int count = 0;
+  for (const auto* source : selected_sources(config, options)) {
+    if (!*store) break;
+    auto rows = (*store)->rows(source->name);
+    if (!rows) {
+      err << "pinsync: " << rows.error().message << '\n';
+      return k_exit_failure;
+    }
+    for (const auto& r : *rows) {
+      if (!is_problem(r.state)) continue;
+      ++count;
+      const std::string id = r.source_id.starts_with('@') ? "" : r.source_id;
+      if (options.json) {
+        w.begin_object().key("source").value(r.source).key("row_ref").value(r.row_ref);
+        w.key("source_id").value(id).key("state").value(state::to_string(r.state));
+        w.key("field").value(r.error_field).key("value").value(r.error_value);
+        w.key("reason").value(r.error_reason).end_object();
+      } else {
+        out << r.source << ", " << r.row_ref << (id.empty() ? "" : " (" + id + ")") << ": "
+            << state::to_string(r.state) << " — " << r.error_reason;
+        if (!r.error_value.empty()) out << " [value: \"" << r.error_value << "\"]";
+        out << '\n';
+      }
+    }
+  }
+  w.end_array();
+  if (options.json) out << w.str() << '\n';
+  else if (count == 0) out << "no rows with errors\n";
+  return k_exit_ok;
+}
+
+int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  Session session(config, err);
+  auto channels = session.client.channels();
+  if (!channels) {
+    err << "pinsync: " << channels.error().message << '\n';
+    return exit_code_for(channels.error());
+  }
+  if (options.json) {
+    json::Writer w;
+    w.begin_array();
+    for (const auto& c : *channels) w.begin_object().key("id").value(c.id).key("name").value(c.name).end_object();
+    w.end_array();
+    out << w.str() << '\n';
+  } else {
+    for (const auto& c : *channels) out << std::setw(8) << c.id << "  " << c.name << '\n';
+    if (channels->empty()) out << "the API key can use no channel\n";
+  }
+  return k_exit_ok;
+}
+
+int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
+                            std::ostream& err) {
+  Session session(config, err);
+  auto slugs = session.client.classifications();
+  if (!slugs) {
+    err << "pinsync: " << slugs.error().message << '\n';
+    return exit_code_for(slugs.error());
+  }
+  if (options.json) {
+    json::Writer w;
+    w.begin_array();
+    for (const auto& s : *slugs) w.value(s);
+    w.end_array();
+    out << w.str() << '\n';
+  } else {
+    for (const auto& s : *slugs) out << s << '\n';
+  }
+  return k_exit_ok;
+}
+
+int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  Session session(config, err);
+  int code = k_exit_ok;
+  auto report = [&](bool ok, const std::string& what) { out << (ok ? "ok    " : "FAIL  ") << what << '\n'; };
+  report(true, "config " + config.file.string() + " loaded (" + std::to_string(config.sources.size()) + " sources)");
+
+  auto channels = session.client.channels();
+  if (!channels) {
+    report(false, "API key: " + channels.error().message);
+    code = worse(code, exit_code_for(channels.error()));
+  } else {
+    report(true, "API key accepted by " + config.pinned.base_url + " (" + std::to_string(channels->size()) +
+                     " channels)");
+  }
+  auto slugs = session.client.classifications();
+  if (!slugs) {
+    report(false, "classifications: " + slugs.error().message);
+    code = worse(code, exit_code_for(slugs.error()));
+  } else {
+    report(true, "classifications: " + std::to_string(slugs->size()) + " slugs");
+  }
+  const KnownSlugs known = slugs ? KnownSlugs{*slugs} : KnownSlugs{};
+  for (const auto* source : selected_sources(config, options)) {
+    const std::string name = source->name + ": ";
+    if (channels) {
+      bool found = false;
+      for (const auto& c : *channels) found = found || c.id == source->channel_id;
+      report(found, name + "channel " + std::to_string(source->channel_id) +
+                        (found ? " is accessible" : " is not accessible to this API key — fix channel_id or the key's access"));
+      if (!found) code = worse(code, k_exit_auth);
+    }
+    auto connector = make_connector(*source, session.connector_context());
+    if (!connector) {
+      report(false, name + connector.error().message);
+      code = worse(code, exit_code_for(connector.error()));
+      continue;
+    }
+    auto table = (*connector)->fetch();
+    if (!table) {
+      report(false, name + table.error().message);
+      code = worse(code, exit_code_for(table.error()));
+      continue;
+    }
+    auto mapped = map_table(*source, *table, known);
+    if (!mapped) {
+      report(false, mapped.error().message);
+      code = worse(code, exit_code_for(mapped.error()));
+      continue;
+    }
+    int approved = 0, invalid = 0;
+    for (const auto& row : *mapped) {
+      approved += row.approved ? 1 : 0;
+      invalid += row.approved && !row.errors.empty() ? 1 : 0;
+    }
+    report(true, name + "read " + std::to_string(table->rows.size()) + " rows, " + std::to_string(approved) +
+                     " approved, " + std::to_string(invalid) + " invalid (see 'pinsync plan')");
+  }
+  return code;
+}
+
+}  // namespace pinsync::agent

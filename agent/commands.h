@@ -1,0 +1,28 @@
+// The subcommands of the pinsync CLI, each given a loaded config. Each returns an
+// exit code from cli.h and writes its report to `out`, problems to `err`.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "agent/config.h"
+
+namespace pinsync::agent {
+
+struct CommandOptions {
+  std::string source;  // empty: every source
+  bool json = false;
+};
+
+using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& out, std::ostream& err);
+
+int command_sync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+int command_plan(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+int command_status(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+int command_errors(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
+                            std::ostream& err);
+int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace pinsync::agent

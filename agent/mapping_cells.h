@@ -1,0 +1,38 @@
+// Cell-level helpers of the mapper: trimming, UTF-8 checks, spreadsheet error values,
+// header lookup and bounding a cell for a RowError. Pure functions, no allocation
+// unless they return a string.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pinsync::agent {
+
+// Returns `s` without surrounding ASCII whitespace and no-break spaces (U+00A0).
+std::string_view trim_cell(std::string_view s);
+
+// Returns `s` with ASCII letters lower-cased; other bytes unchanged.
+std::string ascii_lower(std::string_view s);
+
+// Returns true when `s` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+// Returns the number of code points in well-formed UTF-8 `s`.
+std::size_t utf8_length(std::string_view s);
+
+// Returns the error value when a trimmed cell shows a spreadsheet error such as #REF!
+// or #N/A (case-insensitive), else nullopt.
+std::optional<std::string_view> spreadsheet_error(std::string_view trimmed);
+
+// Returns the cell as a RowError value: at most 200 bytes, cut at a character boundary,
+// invalid UTF-8 bytes replaced with U+FFFD so the value is always safe to log or store.
+std::string bounded_value(std::string_view cell);
+
+// Returns the index of the header name equal to `name` after trimming both, else of the
+// first one equal ignoring ASCII case, else nullopt.
+std::optional<std::size_t> find_column(const std::vector<std::string>& header, std::string_view name);
+
+}  // namespace pinsync::agent

@@ -1,0 +1,310 @@
+#include "agent/pinned_client.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::string_view k_api_prefix = "/api/public/v1";
+
+struct ApiProblem {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string field;
+  std::string issue;
+};
+
+std::string string_at(simdjson::dom::element el, std::string_view key) {
+  std::string_view v;
+  if (el[key].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
+  return {};
+}
+
+// Reads the documented error envelope; empty fields when the body is not one.
+ApiProblem parse_problem(std::string_view body) {
+  ApiProblem p;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) return p;
+  simdjson::dom::element error;
+  if (root["error"].get(error) != simdjson::SUCCESS) return p;
+  p.code = string_at(error, "code");
+  p.message = string_at(error, "message");
+  p.request_id = string_at(error, "requestId");
+  simdjson::dom::element details;
+  if (error["details"].get(details) == simdjson::SUCCESS) {
+    p.field = string_at(details, "field");
+    p.issue = string_at(details, "issue");
+  }
+  return p;
+}
+
+std::optional<std::chrono::seconds> retry_after_of(const http::Response& r) {
+  const auto value = r.header("retry-after");
+  if (!value) return std::nullopt;
+  long long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+  if (ec != std::errc{} || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(std::min(seconds, 3600LL));
+}
+
+std::string request_id_of(const http::Response& r, const ApiProblem& p) {
+  if (const auto h = r.header("x-request-id")) return std::string(*h);
+  return p.request_id;
+}
+
+// A short description of an answer that is not the documented JSON, never the body.
+std::string describe_body(const http::Response& r) {
+  const auto type = r.header("content-type").value_or("");
+  if (r.body.empty()) return "an empty body";
+  if (type.find("html") != std::string_view::npos || r.body.starts_with("<")) return "an HTML page";
+  return "a body that is not the documented JSON";
+}
+
+bool retryable_status(long status) { return status == 429 || status >= 500; }
+
+}  // namespace
+
+std::string_view to_string(WriteStatus s) {
+  switch (s) {
+    case WriteStatus::ok: return "ok";
+    case WriteStatus::invalid: return "invalid";
+    case WriteStatus::auth: return "auth";
+    case WriteStatus::not_found: return "not_found";
+    case WriteStatus::conflict: return "conflict";
+    case WriteStatus::retryable: return "retryable";
+    case WriteStatus::in_doubt: return "in_doubt";
+  }
+  return "retryable";
+}
+
+struct PinnedClient::Exchange {
+  std::optional<http::Response> response;   // the last answer, if the last attempt got one
+  std::optional<http::TransportError> failure;  // the last attempt's failure otherwise
+  bool maybe_acted = false;  // some attempt may have reached the server without a clean refusal
+  int attempts = 0;
+};
+
+PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log,
+                           Clock& clock, RetryPolicy policy)
+    : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy) {
+  m_log.add_secret(m_config.api_key);
+}
+
+PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_view path,
+                                          std::string_view body, std::string_view idempotency_key) {
+  http::Request request;
+  request.method = std::string(method);
+  request.url = m_config.base_url + std::string(k_api_prefix) + std::string(path);
+  request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
+  request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
+  request.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
+  request.body = std::string(body);
+
+  Exchange ex;
+  const int max_attempts = m_backoff.policy().max_attempts;
+  for (int attempt = 1;; ++attempt) {
+    ex.attempts = attempt;
+    ++m_requests;
+    auto result = m_transport.send(request);
+    std::optional<std::chrono::seconds> retry_after;
+    if (result) {
+      ex.response = std::move(*result);
+      ex.failure.reset();
+      const long status = ex.response->status;
+      m_log.debug("http", {{"method", request.method},
+                           {"route", std::string(k_api_prefix) + std::string(path)},
+                           {"status", std::to_string(status)},
+                           {"ms", std::to_string(ex.response->elapsed.count())},
+                           {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
+      if (!retryable_status(status)) return ex;
+      if (status >= 500) ex.maybe_acted = true;
+      retry_after = retry_after_of(*ex.response);
+    } else {
+      ex.failure = std::move(result.error());
+      ex.response.reset();
+      if (ex.failure->stage == http::SendStage::maybe_sent) ex.maybe_acted = true;
+      m_log.debug("http", {{"method", request.method},
+                           {"route", std::string(k_api_prefix) + std::string(path)},
+                           {"error", ex.failure->error.message}});
+    }
+    if (attempt >= max_attempts) return ex;
+    const auto wait = m_backoff.delay(attempt, retry_after);
+    m_log.info("retrying", {{"route", std::string(k_api_prefix) + std::string(path)},
+                            {"attempt", std::to_string(attempt + 1)},
+                            {"wait_ms", std::to_string(wait.count())}});
+    if (!m_clock.sleep_for(wait)) return ex;  // stopping
+  }
+}
+
+Result<std::string> PinnedClient::get_json(std::string_view path) {
+  auto ex = send("GET", path, "", "");
+  const std::string where = "Pinned Events GET " + std::string(k_api_prefix) + std::string(path);
+  if (!ex.response) {
+    return std::unexpected(ex.failure->error.with_context(where));
+  }
+  const auto& r = *ex.response;
+  if (r.status >= 200 && r.status < 300) return r.body;
+  const auto p = parse_problem(r.body);
+  std::string message = where + ": answered " + std::to_string(r.status);
+  if (!p.code.empty()) message += " " + p.code;
+  if (!p.message.empty()) message += " (" + p.message + ")";
+  if (p.code.empty()) message += " with " + describe_body(r);
+  ErrorKind kind = ErrorKind::invalid;
+  if (r.status == 401) {
+    kind = ErrorKind::auth;
+    message += " — the API key is missing, revoked or expired: check PINNED_EVENTS_API_KEY";
+  } else if (r.status == 403) {
+    kind = ErrorKind::auth;
+    message += " — the key lacks a scope or channel access: add it in Pinned Events (developer settings)";
+  } else if (r.status == 429) {
+    kind = ErrorKind::rate_limited;
+  } else if (r.status >= 500) {
+    kind = ErrorKind::transient;
+  } else if (r.status == 404) {
+    kind = ErrorKind::not_found;
+  }
+  return fail(kind, message);
+}
+
+Result<std::vector<Channel>> PinnedClient::channels() {
+  std::vector<Channel> out;
+  simdjson::dom::parser parser;
+  for (int page = 1; page <= 1000; ++page) {
+    auto body = get_json("/channels?limit=100&page=" + std::to_string(page));
+    if (!body) return std::unexpected(body.error());
+    simdjson::dom::element root;
+    simdjson::dom::array docs;
+    if (parser.parse(*body).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+      return fail(ErrorKind::invalid, "Pinned Events GET /channels: the answer has no docs list");
+    }
+    for (auto doc : docs) {
+      Channel c;
+      int64_t id = 0;
+      if (doc["id"].get_int64().get(id) != simdjson::SUCCESS) continue;
+      c.id = id;
+      c.name = string_at(doc, "name");
+      out.push_back(std::move(c));
+    }
+    bool has_next = false;
+    if (root["hasNextPage"].get_bool().get(has_next) != simdjson::SUCCESS || !has_next) break;
+  }
+  return out;
+}
+
+Result<std::set<std::string>> PinnedClient::classifications() {
+  auto body = get_json("/classifications");
+  if (!body) return std::unexpected(body.error());
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(*body).get(root) != simdjson::SUCCESS) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the answer is not JSON");
+  }
+  // The docs name the slugs but not the envelope: accept {"docs":[…]}, a bare list,
+  // and entries that are strings or objects with a "slug".
+  simdjson::dom::array list;
+  if (root.get_array().get(list) != simdjson::SUCCESS &&
+      root["docs"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the answer has no list of slugs");
+  }
+  std::set<std::string> slugs;
+  for (auto entry : list) {
+    std::string_view slug;
+    if (entry.get_string().get(slug) == simdjson::SUCCESS || entry["slug"].get_string().get(slug) == simdjson::SUCCESS) {
+      slugs.emplace(slug);
+    }
+  }
+  if (slugs.empty()) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the list of slugs is empty");
+  }
+  return slugs;
+}
+
+WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {
+  return write("POST", "/events", body, idempotency_key);
+}
+
+WriteResult PinnedClient::update_event(std::int64_t event_id, std::string_view body,
+                                       std::string_view idempotency_key) {
+  return write("PATCH", "/events/" + std::to_string(event_id), body, idempotency_key);
+}
+
+WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view body,
+                                std::string_view idempotency_key) {
+  auto ex = send(method, path, body, idempotency_key);
+  WriteResult w;
+  w.attempts = ex.attempts;
+  if (!ex.response) {
+    w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
+    w.message = ex.failure->error.message;
+    return w;
+  }
+  const auto& r = *ex.response;
+  const auto p = parse_problem(r.body);
+  w.http_status = r.status;
+  w.request_id = request_id_of(r, p);
+  w.field = p.field;
+  const std::string api_says = p.message.empty() ? describe_body(r) : p.message;
+  if (r.status >= 200 && r.status < 300) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    int64_t id = 0;
+    if (parser.parse(r.body).get(root) == simdjson::SUCCESS &&
+        root["doc"]["id"].get_int64().get(id) == simdjson::SUCCESS && id > 0) {
+      w.status = WriteStatus::ok;
+      w.event_id = id;
+      return w;
+    }
+    // The server acted but its answer does not say on which event: not safe to resend blindly.
+    w.status = WriteStatus::in_doubt;
+    w.message = "Pinned Events answered " + std::to_string(r.status) + " with " + describe_body(r) +
+                " and no event id";
+    return w;
+  }
+  switch (r.status) {
+    case 400:
+      w.status = WriteStatus::invalid;
+      w.message = "Pinned Events refused the event: " + api_says;
+      if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      return w;
+    case 401:
+      w.status = WriteStatus::auth;
+      w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
+                  " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      return w;
+    case 403:
+      w.status = WriteStatus::auth;
+      w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
+                  (p.code == "insufficient_scope"
+                       ? " — give the key the events:create and events:update scopes"
+                       : " — give the key's owner access to this channel, or fix channel_id");
+      return w;
+    case 404:
+      w.status = WriteStatus::not_found;
+      w.message = "Pinned Events answered 404: " + api_says;
+      return w;
+    case 409:
+      w.status = WriteStatus::conflict;
+      w.message = "Pinned Events answered 409 conflict: " + api_says;
+      return w;
+    default:
+      if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
+        w.status = WriteStatus::invalid;
+        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
+        return w;
+      }
+      break;
+  }
+  w.status = (ex.maybe_acted && r.status >= 500) ? WriteStatus::in_doubt : WriteStatus::retryable;
+  w.message = "Pinned Events answered " + std::to_string(r.status) + " " + p.code + " after " +
+              std::to_string(ex.attempts) + " attempts: " + api_says;
+  return w;
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,104 @@
+#include "agent/planner.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace pinsync::agent {
+
+std::string_view to_string(PlanAction a) {
+  switch (a) {
+    case PlanAction::create: return "create";
+    case PlanAction::update: return "update";
+    case PlanAction::unchanged: return "unchanged";
+    case PlanAction::invalid: return "invalid";
+    case PlanAction::removed: return "removed";
+    case PlanAction::held: return "held";
+  }
+  return "unchanged";
+}
+
+std::string store_id(const MappedRow& row) {
+  return row.source_id.empty() ? "@" + row.row_ref : row.source_id;
+}
+
+int Plan::count(PlanAction a) const {
+  int n = 0;
+  for (const auto& item : items) n += item.action == a ? 1 : 0;
+  return n;
+}
+
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored) {
+  using state::RowState;
+  std::unordered_map<std::string_view, const state::RowRecord*> by_id;
+  by_id.reserve(stored.size());
+  for (const auto& rec : stored) by_id.emplace(rec.source_id, &rec);
+
+  // Where each source id occurs, to find duplicates.
+  std::unordered_map<std::string_view, std::vector<const MappedRow*>> occurrences;
+  occurrences.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (!row.source_id.empty()) occurrences[row.source_id].push_back(&row);
+  }
+
+  Plan plan;
+  plan.items.reserve(rows.size());
+  std::unordered_set<std::string> approved_seen;  // store ids of approved rows
+  approved_seen.reserve(rows.size());
+
+  for (const auto& row : rows) {
+    if (!row.approved) continue;
+    PlanItem item;
+    item.source_id = row.source_id;
+    item.row_ref = row.row_ref;
+    item.row = &row;
+    approved_seen.insert(store_id(row));
+    if (!row.source_id.empty()) {
+      if (const auto it = by_id.find(row.source_id); it != by_id.end()) item.stored = *it->second;
+    }
+
+    const auto& same_id = occurrences[row.source_id];
+    if (!row.source_id.empty() && same_id.size() > 1) {
+      item.action = PlanAction::invalid;
+      std::string others;
+      for (const auto* other : same_id) {
+        if (other == &row) continue;
+        if (!others.empty()) others += ", ";
+        others += other->row_ref;
+      }
+      item.errors.push_back({"", row.source_id,
+                             "the ID \"" + row.source_id + "\" is used by more than one row (also " + others +
+                                 "): give each row its own ID"});
+    } else if (!row.errors.empty()) {
+      item.action = PlanAction::invalid;
+      item.errors = row.errors;
+    } else if (item.stored && (item.stored->state == RowState::gone ||
+                               item.stored->state == RowState::needs_review)) {
+      item.action = PlanAction::held;
+      item.note = item.stored->error_reason;
+    } else if (!item.stored || !item.stored->event_id) {
+      item.action = PlanAction::create;
+    } else if (item.stored->payload_hash != row.payload_hash) {
+      item.action = PlanAction::update;
+    } else {
+      item.action = PlanAction::unchanged;
+    }
+    plan.items.push_back(std::move(item));
+  }
+
+  for (const auto& rec : stored) {
+    if (approved_seen.contains(rec.source_id) || rec.state == RowState::removed) continue;
+    PlanItem item;
+    item.action = PlanAction::removed;
+    item.source_id = rec.source_id;
+    item.row_ref = rec.row_ref;
+    item.stored = rec;
+    const auto it = occurrences.find(rec.source_id);
+    item.note = it == occurrences.end() ? "the row is no longer in the source"
+                                        : "the row is no longer approved";
+    if (it != occurrences.end()) item.row_ref = it->second.front()->row_ref;
+    plan.items.push_back(std::move(item));
+  }
+  return plan;
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,47 @@
+// Decides what one pass does with each row: compare the mapped rows of a source with
+// what the state store remembers. Pure: no I/O.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/mapper.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+enum class PlanAction {
+  create,     // approved, valid, no event yet
+  update,     // approved, valid, the event differs from the row
+  unchanged,  // approved, valid, the event equals the row
+  invalid,    // approved but cannot be sent (mapping errors, duplicate id)
+  removed,    // was known, now unapproved or gone from the source; the event is kept
+  held,       // approved, but the row waits for a person (gone, needs_review)
+};
+std::string_view to_string(PlanAction a);
+
+struct PlanItem {
+  PlanAction action = PlanAction::unchanged;
+  std::string source_id;
+  std::string row_ref;
+  const MappedRow* row = nullptr;                 // null for removed rows no longer in the source
+  std::optional<state::RowRecord> stored;         // what the store remembers, if anything
+  std::vector<RowError> errors;                   // for invalid
+  std::string note;                               // why held / removed
+};
+
+struct Plan {
+  std::vector<PlanItem> items;  // in source order, then removed rows
+  int count(PlanAction a) const;
+};
+
+// The key a row is stored under: its source id, or "@" + row_ref for a row that has
+// no id (such a row can only be invalid).
+std::string store_id(const MappedRow& row);
+
+// Plans one source. `rows` must outlive the plan. Rows with the same source id are all
+// invalid (the identity is ambiguous); unapproved rows with no stored record are
+// ignored; stored rows missing from the approved set become removed unless already so.
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored);
+
+}  // namespace pinsync::agent

@@ -1,0 +1,327 @@
+#include "agent/sync_pass.h"
+
+#include "agent/keys.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+using state::OutboxEntry;
+using state::RowState;
+using state::WriteAction;
+using state::WriteOutcome;
+
+std::int64_t unix_seconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+std::string join_errors(const std::vector<RowError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    if (!e.field.empty()) out += e.field + ": ";
+    out += e.reason;
+  }
+  return out;
+}
+
+class Executor {
+ public:
+  Executor(const PassContext& ctx, PassReport& report) : m_ctx(ctx), m_report(report) {}
+
+  // Sends one create or update. Returns false when the source must stop (auth).
+  bool apply(const PlanItem& item) {
+    const auto& row = *item.row;
+    auto pending = m_ctx.store->outbox(m_ctx.source.name, row.source_id);
+    if (!pending) return store_failed(pending.error());
+
+    // A create in doubt is finished with its stored body and key before anything else.
+    if (*pending && (*pending)->action == WriteAction::create) {
+      const OutboxEntry entry = **pending;
+      const auto age = std::chrono::seconds(unix_seconds(m_ctx.clock) - entry.created_at);
+      if (age > m_ctx.idempotency_window - std::chrono::seconds(60)) {
+        const std::string why =
+            "a create sent at " + std::to_string(entry.created_at) +
+            " has an unknown outcome and its idempotency window has passed: check Pinned Events for "
+            "this event, then resync the row";
+        auto r = m_ctx.store->set_row_state(m_ctx.source.name, row.source_id, row.row_ref,
+                                            RowState::needs_review, "", "", why);
+        if (!r) return store_failed(r.error());
+        add(row, "held", std::nullopt, why);
+        ++m_report.held;
+        return true;
+      }
+      auto id = send(entry, row);
+      if (!id) return m_continue;
+      if (entry.payload_hash == row.payload_hash) {
+        add(row, "created", *id, "");
+        ++m_report.created;
+        return true;
+      }
+      return send_update(row, *id);
+    }
+    if (item.action == PlanAction::create) {
+      OutboxEntry entry;
+      entry.source = m_ctx.source.name;
+      entry.source_id = row.source_id;
+      entry.row_ref = row.row_ref;
+      entry.action = WriteAction::create;
+      entry.idempotency_key = create_key(m_ctx.source.name, row.source_id);
+      entry.body = row.payload;
+      entry.payload_hash = row.payload_hash;
+      entry.created_at = unix_seconds(m_ctx.clock);
+      auto id = send(entry, row);
+      if (id) {
+        add(row, "created", *id, "");
+        ++m_report.created;
+      }
+      return m_continue;
+    }
+    return send_update(row, *item.stored->event_id);
+  }
+
+ private:
+  bool send_update(const MappedRow& row, std::int64_t event_id) {
+    OutboxEntry entry;
+    entry.source = m_ctx.source.name;
+    entry.source_id = row.source_id;
+    entry.row_ref = row.row_ref;
+    entry.action = WriteAction::update;
+    entry.event_id = event_id;
+    entry.idempotency_key = update_key(m_ctx.source.name, row.source_id, row.payload_hash);
+    entry.body = row.payload;
+    entry.payload_hash = row.payload_hash;
+    entry.created_at = unix_seconds(m_ctx.clock);
+    auto id = send(entry, row);
+    if (id) {
+      add(row, "updated", *id, "");
+      ++m_report.updated;
+    }
+    return m_continue;
+  }
+
+  // Commits the outbox entry, sends it, records the outcome. Returns the event id on
+  // success; otherwise nullopt with the row reported (and m_continue false on auth).
+  std::optional<std::int64_t> send(OutboxEntry entry, const MappedRow& row) {
+    entry.row_ref = row.row_ref;
+    if (auto r = m_ctx.store->put_outbox(entry); !r) {
+      store_failed(r.error());
+      return std::nullopt;
+    }
+    const auto result = entry.action == WriteAction::create
+                            ? m_ctx.client.create_event(entry.body, entry.idempotency_key)
+                            : m_ctx.client.update_event(*entry.event_id, entry.body, entry.idempotency_key);
+    WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
+    m_ctx.log.info(std::string(to_string(entry.action)),
+                   {{"source", m_ctx.source.name},
+                    {"row", row.row_ref},
+                    {"status", std::to_string(result.http_status)},
+                    {"result", std::string(to_string(result.status))},
+                    {"request_id", result.request_id},
+                    {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
+
+    auto fail_row = [&](RowState state, std::string_view field, const std::string& reason, bool keep) {
+      if (auto r = m_ctx.store->record_failure(entry, outcome, state, field, reason, keep); !r) {
+        store_failed(r.error());
+      }
+    };
+    switch (result.status) {
+      case WriteStatus::ok:
+        if (entry.action == WriteAction::update && !outcome.event_id) outcome.event_id = entry.event_id;
+        if (auto r = m_ctx.store->record_success(entry, outcome); !r) {
+          store_failed(r.error());
+          return std::nullopt;
+        }
+        return outcome.event_id;
+      case WriteStatus::invalid:
+        fail_row(RowState::invalid, result.field, result.message, false);
+        add(row, "invalid", entry.event_id, result.message);
+        ++m_report.invalid;
+        return std::nullopt;
+      case WriteStatus::auth:
+        fail_row(RowState::failed, "", result.message, false);
+        add(row, "failed", entry.event_id, result.message);
+        ++m_report.failed;
+        m_report.stopped = Error{ErrorKind::auth, m_ctx.source.name + ": " + result.message};
+        m_continue = false;
+        return std::nullopt;
+      case WriteStatus::not_found: {
+        const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
+                                " was deleted in Pinned Events; the row is not recreated";
+        fail_row(RowState::gone, "", why, false);
+        add(row, "held", entry.event_id, why);
+        ++m_report.held;
+        return std::nullopt;
+      }
+      case WriteStatus::conflict: {
+        const std::string why = result.message +
+                                " — this row's key was already used with a different body; check "
+                                "Pinned Events for its event, then resync the row";
+        fail_row(RowState::needs_review, "", why, false);
+        add(row, "held", entry.event_id, why);
+        ++m_report.held;
+        return std::nullopt;
+      }
+      case WriteStatus::retryable:
+      case WriteStatus::in_doubt: {
+        const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
+        const std::string why = result.message + (keep ? " — will be resent with the same key" : " — will be retried");
+        fail_row(RowState::failed, "", why, keep);
+        add(row, "failed", entry.event_id, why);
+        ++m_report.failed;
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool store_failed(const Error& e) {
+    m_report.stopped = e;
+    m_continue = false;
+    return false;
+  }
+
+  void add(const MappedRow& row, std::string action, std::optional<std::int64_t> event_id, std::string detail) {
+    m_report.rows.push_back({row.row_ref, row.source_id, std::move(action), event_id, std::move(detail)});
+  }
+
+  const PassContext& m_ctx;
+  PassReport& m_report;
+  bool m_continue = true;
+};
+
+}  // namespace
+
+PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+  PassReport report;
+  report.source = ctx.source.name;
+  const int requests_before = ctx.client.requests_sent();
+  const bool dry = mode == PassMode::dry_run;
+
+  std::int64_t run_id = 0;
+  if (!dry) {
+    auto run = ctx.store->begin_run(ctx.source.name, trigger);
+    if (!run) {
+      report.stopped = run.error();
+      return report;
+    }
+    run_id = *run;
+  }
+
+  auto finish = [&](PassReport& r) -> PassReport& {
+    r.api_requests = ctx.client.requests_sent() - requests_before;
+    if (!dry) {
+      state::RunRecord rec;
+      rec.id = run_id;
+      rec.source = ctx.source.name;
+      rec.trigger = std::string(trigger);
+      rec.created = r.created;
+      rec.updated = r.updated;
+      rec.unchanged = r.unchanged;
+      rec.invalid = r.invalid;
+      rec.removed = r.removed;
+      rec.failed = r.failed;
+      rec.api_requests = r.api_requests;
+      rec.result = r.stopped ? "stopped: " + r.stopped->message : (r.clean() ? "ok" : "rows_failed");
+      if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
+    }
+    ctx.log.info("pass finished", {{"source", ctx.source.name},
+                                   {"created", std::to_string(r.created)},
+                                   {"updated", std::to_string(r.updated)},
+                                   {"unchanged", std::to_string(r.unchanged)},
+                                   {"invalid", std::to_string(r.invalid)},
+                                   {"removed", std::to_string(r.removed)},
+                                   {"failed", std::to_string(r.failed)},
+                                   {"requests", std::to_string(r.api_requests)}});
+    return r;
+  };
+
+  auto table = ctx.connector.fetch();
+  if (!table) {
+    report.stopped = table.error().with_context(ctx.source.name);
+    return finish(report);
+  }
+  auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
+  if (!mapped) {
+    report.stopped = mapped.error();
+    return finish(report);
+  }
+  std::vector<state::RowRecord> stored;
+  if (ctx.store != nullptr) {
+    auto rows = ctx.store->rows(ctx.source.name);
+    if (!rows) {
+      report.stopped = rows.error();
+      return finish(report);
+    }
+    stored = std::move(*rows);
+  }
+  const Plan plan = make_plan(*mapped, stored);
+
+  Executor executor(ctx, report);
+  bool go_on = true;
+  for (const auto& item : plan.items) {
+    const std::string prefix = dry ? "would " : "";
+    switch (item.action) {
+      case PlanAction::create:
+      case PlanAction::update:
+        if (dry) {
+          report.rows.push_back({item.row_ref, item.source_id,
+                                 prefix + std::string(to_string(item.action)),
+                                 item.stored ? item.stored->event_id : std::nullopt, ""});
+          item.action == PlanAction::create ? ++report.created : ++report.updated;
+        } else if (go_on) {
+          go_on = executor.apply(item);
+        }
+        break;
+      case PlanAction::unchanged:
+        ++report.unchanged;
+        if (!dry && item.stored->state != RowState::synced) {
+          if (auto r = ctx.store->set_row_state(ctx.source.name, item.source_id, item.row_ref,
+                                                RowState::synced, "", "", "");
+              !r) {
+            report.stopped = r.error();
+            go_on = false;
+          }
+        }
+        break;
+      case PlanAction::invalid: {
+        ++report.invalid;
+        const std::string reason = join_errors(item.errors);
+        report.rows.push_back({item.row_ref, item.source_id, "invalid",
+                               item.stored ? item.stored->event_id : std::nullopt, reason});
+        ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        if (!dry) {
+          const auto& first = item.errors.front();
+          if (auto r = ctx.store->set_row_state(ctx.source.name, store_id(*item.row), item.row_ref,
+                                                RowState::invalid, first.field, first.value, reason);
+              !r) {
+            report.stopped = r.error();
+            go_on = false;
+          }
+        }
+        break;
+      }
+      case PlanAction::removed:
+        ++report.removed;
+        report.rows.push_back({item.row_ref, item.source_id, dry ? "would remove" : "removed",
+                               item.stored->event_id, item.note});
+        if (!dry) {
+          if (auto r = ctx.store->set_row_state(ctx.source.name, item.source_id, item.row_ref,
+                                                RowState::removed, "", "", item.note);
+              !r) {
+            report.stopped = r.error();
+            go_on = false;
+          }
+        }
+        break;
+      case PlanAction::held:
+        ++report.held;
+        report.rows.push_back({item.row_ref, item.source_id, "held", item.stored->event_id, item.note});
+        break;
+    }
+    if (!go_on && !dry) break;
+  }
+  return finish(report);
+}
+
+}  // namespace pinsync::agent

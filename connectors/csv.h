@@ -1,0 +1,53 @@
+// The CSV connector: an RFC 4180 reader and a Connector that reads a local file or a
+// published http(s) CSV URL (e.g. a Google Sheet "published to the web as CSV").
+// Rows keep a reference "file.csv:LINE" to the physical line where the record starts.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "connectors/connector.h"
+#include "core/error.h"
+
+namespace pinsync::connectors {
+
+// Parses CSV text. The first non-blank record is the header (names trimmed); quoted
+// fields may hold commas, doubled quotes and line breaks (kept as written); CRLF, LF and
+// CR all end a record; a UTF-8 BOM is dropped. Short rows are padded with "", cells past
+// the header's width are left out, blank rows are skipped. Each row's row_ref is
+// "ref_name:LINE", LINE being the 1-based physical line where the record starts.
+// Returns the table, or Error{invalid} naming "ref_name:LINE" for an unterminated
+// quote, a duplicate header name, or a column with data but no header name; an empty
+// input is an error too ("has no header row").
+Result<Table> parse_csv(std::string_view text, std::string_view ref_name);
+
+struct CsvSettings {
+  std::filesystem::path path;  // a local file, or
+  std::string url;             // an http(s) URL fetched with GET
+  std::string display_name;    // leads every error message when set (the source name)
+};
+
+class CsvConnector final : public Connector {
+ public:
+  CsvConnector(CsvSettings settings, ConnectorContext context);
+
+  // Reads the file or fetches the URL and parses it (row refs "name.csv:LINE" or
+  // "csv-url:LINE"). Returns the table, or an Error: an unreadable file names the path
+  // and the system's reason (kind not_found when missing, transient otherwise); a URL
+  // answering non-2xx names the URL without its query string and the status (auth for
+  // 401/403, not_found for 404, rate_limited for 429, transient for 5xx, config
+  // otherwise); an HTML page instead of CSV is Error{config} saying to publish the
+  // sheet as CSV; a transport failure keeps its kind; parse errors as parse_csv.
+  Result<Table> fetch() override;
+
+ private:
+  Result<std::string> read_file() const;
+  Result<std::string> fetch_url() const;
+  Error with_name(Error error) const;
+
+  CsvSettings m_settings;
+  ConnectorContext m_context;
+};
+
+}  // namespace pinsync::connectors

@@ -1,0 +1,56 @@
+#include "sandbox/control.h"
+
+#include "sandbox/json_util.h"
+
+namespace pinsync_sandbox {
+
+namespace {
+
+Response wrong_method(const Request& req, std::string_view allowed) {
+  Response r = api_error(req, 405, "method_not_allowed",
+                         req.method + " is not allowed on " + req.path + "; allowed: " + std::string(allowed));
+  r.headers.emplace_back("Allow", std::string(allowed));
+  return r;
+}
+
+}  // namespace
+
+Response ControlApi::handle(const Request& req) {
+  const std::string& path = req.path;
+  if (path == "/_sandbox/events") {
+    if (req.method != "GET") return wrong_method(req, "GET");
+    return Response{200, {}, m_pinned.events_json()};
+  }
+  if (path == "/_sandbox/stats") {
+    if (req.method != "GET") return wrong_method(req, "GET");
+    return Response{200, {}, m_stats.to_json()};
+  }
+  if (path == "/_sandbox/faults") {
+    if (req.method == "GET") return Response{200, {}, to_json(m_faults.settings())};
+    if (req.method != "POST") return wrong_method(req, "GET, POST");
+    return set_faults(req);
+  }
+  if (path == "/_sandbox/reset") {
+    if (req.method != "POST") return wrong_method(req, "POST");
+    m_pinned.reset();
+    m_stats.reset();
+    m_faults.reset();
+    return Response{200, {}, R"({"reset":true})"};
+  }
+  return api_error(req, 404, "not_found",
+                   "No such control route; known: /_sandbox/events, /_sandbox/stats, /_sandbox/faults, /_sandbox/reset");
+}
+
+Response ControlApi::set_faults(const Request& req) {
+  if (req.body_too_large) return api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB");
+  auto body = parse_json_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!body) return api_error(req, 400, "invalid_request", "Invalid faults body: " + body.error(), "body", body.error());
+  auto next = m_faults.apply(**body);
+  if (!next) {
+    return api_error(req, 400, "invalid_request", "Invalid fault setting " + next.error().field + ": " + next.error().issue,
+                     next.error().field, next.error().issue);
+  }
+  return Response{200, {}, to_json(*next)};
+}
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,32 @@
+// Control routes under /_sandbox/ (no auth, JSON) through which tests, the demo and benchmarks
+// inspect and steer the sandbox: stored events, request statistics, faults, reset.
+#pragma once
+
+#include <string_view>
+
+#include "sandbox/faults.h"
+#include "sandbox/http_types.h"
+#include "sandbox/pinned_api.h"
+#include "sandbox/stats.h"
+
+namespace pinsync_sandbox {
+
+class ControlApi final : public Service {
+ public:
+  // All three must outlive this object.
+  ControlApi(PinnedApi& pinned, Faults& faults, RequestStats& stats)
+      : m_pinned(pinned), m_faults(faults), m_stats(stats) {}
+
+  std::string_view prefix() const override { return "/_sandbox"; }
+  // GET events, GET stats, GET|POST faults, POST reset; 404/405/400 with the error envelope.
+  Response handle(const Request& request) override;
+
+ private:
+  Response set_faults(const Request& request);
+
+  PinnedApi& m_pinned;
+  Faults& m_faults;
+  RequestStats& m_stats;
+};
+
+}  // namespace pinsync_sandbox

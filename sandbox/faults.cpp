@@ -1,0 +1,147 @@
+#include "sandbox/faults.h"
+
+#include <cmath>
+
+#include "sandbox/json_util.h"
+
+namespace pinsync_sandbox {
+
+namespace {
+
+std::expected<double, FaultsProblem> number_in(const Poco::JSON::Object& patch, const std::string& name,
+                                               double low, double high) {
+  auto n = as_number(patch.get(name));
+  if (!n || !std::isfinite(*n)) return std::unexpected(FaultsProblem{name, "must be a number"});
+  if (*n < low || *n > high) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "must be between %g and %g", low, high);
+    return std::unexpected(FaultsProblem{name, buf});
+  }
+  return *n;
+}
+
+}  // namespace
+
+std::expected<FaultSettings, FaultsProblem> apply_fault_patch(FaultSettings base,
+                                                              const Poco::JSON::Object& patch) {
+  struct Knob {
+    const char* name;
+    double* target;
+    double high;
+  };
+  const Knob knobs[] = {
+      {"error_rate", &base.error_rate, 1.0},
+      {"rate_limited_rate", &base.rate_limited_rate, 1.0},
+      {"drop_after_commit_rate", &base.drop_after_commit_rate, 1.0},
+      {"latency_ms", &base.latency_ms, 60000.0},
+      {"idempotency_ttl_seconds", &base.idempotency_ttl_seconds, 1.0e9},
+      {"in_progress_ttl_seconds", &base.in_progress_ttl_seconds, 1.0e9},
+  };
+  for (const std::string& name : patch.getNames()) {
+    bool known = false;
+    for (const Knob& knob : knobs) {
+      if (name != knob.name) continue;
+      auto v = number_in(patch, name, 0.0, knob.high);
+      if (!v) return std::unexpected(v.error());
+      *knob.target = *v;
+      known = true;
+    }
+    if (name == "rate_limit_per_second") {
+      auto v = as_integer(patch.get(name));
+      if (!v || *v < 0) {
+        return std::unexpected(FaultsProblem{name, "must be a non-negative integer (0 = no limit)"});
+      }
+      base.rate_limit_per_second = *v;
+      known = true;
+    }
+    if (!known) return std::unexpected(FaultsProblem{name, "unknown setting"});
+  }
+  return base;
+}
+
+std::string to_json(const FaultSettings& s) {
+  JsonOut out;
+  out.begin_object()
+      .key("error_rate").value(s.error_rate)
+      .key("rate_limited_rate").value(s.rate_limited_rate)
+      .key("latency_ms").value(s.latency_ms)
+      .key("drop_after_commit_rate").value(s.drop_after_commit_rate)
+      .key("rate_limit_per_second").value(s.rate_limit_per_second)
+      .key("idempotency_ttl_seconds").value(s.idempotency_ttl_seconds)
+      .key("in_progress_ttl_seconds").value(s.in_progress_ttl_seconds)
+      .end_object();
+  return out.take();
+}
+
+Faults::Faults(FaultSettings startup, std::uint64_t seed)
+    : m_startup(startup), m_settings(startup), m_random(seed) {}
+
+FaultSettings Faults::settings() const {
+  std::lock_guard lock(m_mutex);
+  return m_settings;
+}
+
+std::expected<FaultSettings, FaultsProblem> Faults::apply(const Poco::JSON::Object& patch) {
+  std::lock_guard lock(m_mutex);
+  auto next = apply_fault_patch(m_settings, patch);
+  if (next) m_settings = *next;
+  return next;
+}
+
+void Faults::reset() {
+  std::lock_guard lock(m_mutex);
+  m_settings = m_startup;
+  m_windows.clear();
+}
+
+bool Faults::roll(double rate) {
+  if (rate <= 0.0) return false;
+  if (rate >= 1.0) return true;
+  std::lock_guard lock(m_mutex);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < rate;
+}
+
+RateDecision Faults::take_rate_token(const std::string& bucket) {
+  using namespace std::chrono;
+  std::lock_guard lock(m_mutex);
+  RateDecision d;
+  if (m_settings.rate_limit_per_second <= 0) return d;
+  d.limited = true;
+  d.limit = m_settings.rate_limit_per_second;
+  auto now = steady_clock::now();
+  Window& w = m_windows[bucket];
+  if (w.used == 0 || now - w.start >= seconds(1)) {
+    w.start = now;
+    w.used = 0;
+  }
+  // A fixed one-second window per key: simple to reason about in tests and benchmarks.
+  if (w.used < d.limit) {
+    ++w.used;
+  } else {
+    d.allowed = false;
+  }
+  d.remaining = d.limit - w.used;
+  auto left = w.start + seconds(1) - now;
+  d.reset_seconds = std::max<std::int64_t>(1, ceil<seconds>(left).count());
+  return d;
+}
+
+void Faults::sleep_latency() {
+  std::unique_lock lock(m_mutex);
+  if (m_settings.latency_ms <= 0.0 || m_stopping) return;
+  auto delay = std::chrono::duration<double, std::milli>(m_settings.latency_ms);
+  auto until = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+  // wait_until releases the mutex while waiting, so sleepers never block other requests.
+  m_stop_cv.wait_until(lock, until, [this] { return m_stopping; });
+}
+
+void Faults::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_stop_cv.notify_all();
+}
+
+}  // namespace pinsync_sandbox

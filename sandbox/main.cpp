@@ -1,0 +1,71 @@
+// pinsync-sandbox entry point: parse flags, start the server, print the listening line,
+// wait for SIGTERM/SIGINT, stop cleanly (exit 0).
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <pthread.h>
+
+#include "sandbox/control.h"
+#include "sandbox/options.h"
+#include "sandbox/pinned_api.h"
+#include "sandbox/server.h"
+
+namespace {
+
+int run(const std::vector<std::string>& args) {
+  using namespace pinsync_sandbox;
+  auto options = parse_options(args);
+  if (!options) {
+    std::fprintf(stderr, "pinsync-sandbox: error: %s\n", options.error().c_str());
+    return 2;
+  }
+  if (options->help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+
+  // Block the stop signals before any thread starts so every thread inherits the mask and
+  // sigwait below is the only place they are delivered.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client hanging up mid-response must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::uint64_t seed = options->seed != 0 ? options->seed : std::random_device{}();
+  Faults faults(options->faults, seed);
+  RequestStats stats;
+  PinnedApi pinned(options->keys, options->channels, faults, stats);
+  ControlApi control(pinned, faults, stats);
+  Server server({&pinned, &control}, options->server);
+  auto port = server.start();
+  if (!port) {
+    std::fprintf(stderr, "pinsync-sandbox: error: %s\n", port.error().c_str());
+    return 1;
+  }
+  std::printf("listening on http://127.0.0.1:%u\n", static_cast<unsigned>(*port));
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  faults.stop();  // wakes requests sleeping on injected latency
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pinsync-sandbox: error: %s\n", e.what());
+    return 1;
+  }
+}

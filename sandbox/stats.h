@@ -1,0 +1,28 @@
+// Request statistics for /_sandbox/stats: how many API requests each (method, route template,
+// status) got. Dropped responses count with status 0. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace pinsync_sandbox {
+
+class RequestStats {
+ public:
+  // Counts one request.
+  void record(std::string_view method, std::string_view route_template, int status);
+  // Returns {"requests":[{"method","route","status","count"},…]} sorted by route, method, status.
+  std::string to_json() const;
+  // Forgets all counts.
+  void reset();
+
+ private:
+  mutable std::mutex m_mutex;
+  std::map<std::tuple<std::string, std::string, int>, std::int64_t> m_counts;  // route, method, status
+};
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,165 @@
+// The SQL of the SQLite store, each query one constant with bound parameters (nothing is
+// built from values), and the readers that turn a result row into a record in the
+// column order of those SELECTs. Internal to state/.
+#pragma once
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <string>
+#include <string_view>
+
+#include "state/store.h"
+
+namespace pinsync::state {
+
+inline constexpr const char* k_select_rows_of_source = R"sql(
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at
+FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
+
+inline constexpr const char* k_select_all_rows = R"sql(
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at
+FROM source_rows ORDER BY source, source_id)sql";
+
+inline constexpr const char* k_select_row = R"sql(
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at
+FROM source_rows WHERE source = ?1 AND source_id = ?2)sql";
+
+inline constexpr const char* k_upsert_row_pending = R"sql(
+INSERT INTO source_rows (source, source_id, row_ref, state, created_at, updated_at)
+VALUES (?1, ?2, ?3, 'pending', ?4, ?4)
+ON CONFLICT (source, source_id) DO UPDATE SET
+  row_ref = CASE WHEN excluded.row_ref = '' THEN source_rows.row_ref ELSE excluded.row_ref END,
+  state = 'pending',
+  updated_at = excluded.updated_at)sql";
+
+// Putting the same request again (a resend) keeps when it was first put and how often it
+// was tried: the idempotency window runs from the first send.
+inline constexpr const char* k_upsert_outbox = R"sql(
+INSERT INTO outbox (source, source_id, row_ref, action, event_id, idempotency_key, body,
+                    payload_hash, created_at, attempts)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (source, source_id) DO UPDATE SET
+  created_at = CASE WHEN outbox.idempotency_key = excluded.idempotency_key
+                     AND outbox.payload_hash = excluded.payload_hash
+                    THEN outbox.created_at ELSE excluded.created_at END,
+  attempts = CASE WHEN outbox.idempotency_key = excluded.idempotency_key
+                   AND outbox.payload_hash = excluded.payload_hash
+                  THEN outbox.attempts ELSE excluded.attempts END,
+  row_ref = excluded.row_ref,
+  action = excluded.action,
+  event_id = excluded.event_id,
+  idempotency_key = excluded.idempotency_key,
+  body = excluded.body,
+  payload_hash = excluded.payload_hash)sql";
+
+inline constexpr const char* k_select_outbox = R"sql(
+SELECT source, source_id, row_ref, action, event_id, idempotency_key, body, payload_hash,
+       created_at, attempts
+FROM outbox WHERE source = ?1 AND source_id = ?2)sql";
+
+inline constexpr const char* k_select_outbox_of_source = R"sql(
+SELECT source, source_id, row_ref, action, event_id, idempotency_key, body, payload_hash,
+       created_at, attempts
+FROM outbox WHERE source = ?1 ORDER BY created_at, source_id)sql";
+
+inline constexpr const char* k_count_attempt = R"sql(
+UPDATE outbox SET attempts = attempts + 1 WHERE source = ?1 AND source_id = ?2)sql";
+
+// Only the request whose outcome is being recorded leaves the outbox; a newer entry put
+// for the same row meanwhile must still be sent.
+inline constexpr const char* k_delete_outbox_if_same = R"sql(
+DELETE FROM outbox
+WHERE source = ?1 AND source_id = ?2 AND idempotency_key = ?3 AND payload_hash = ?4)sql";
+
+inline constexpr const char* k_upsert_row_success = R"sql(
+INSERT INTO source_rows (source, source_id, row_ref, event_id, payload_hash, state,
+                         last_request_id, attempts, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, 'synced', ?6, 0, ?7, ?7)
+ON CONFLICT (source, source_id) DO UPDATE SET
+  event_id = COALESCE(excluded.event_id, source_rows.event_id),
+  payload_hash = excluded.payload_hash,
+  state = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.source = excluded.source
+                                                     AND o.source_id = excluded.source_id)
+               THEN 'pending' ELSE 'synced' END,
+  error_field = '',
+  error_value = '',
+  error_reason = '',
+  last_request_id = CASE WHEN excluded.last_request_id = '' THEN source_rows.last_request_id
+                         ELSE excluded.last_request_id END,
+  attempts = 0,
+  updated_at = excluded.updated_at)sql";
+
+inline constexpr const char* k_upsert_row_failure = R"sql(
+INSERT INTO source_rows (source, source_id, row_ref, event_id, state, error_field,
+                         error_reason, last_request_id, attempts, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)
+ON CONFLICT (source, source_id) DO UPDATE SET
+  event_id = COALESCE(source_rows.event_id, excluded.event_id),
+  state = excluded.state,
+  error_field = excluded.error_field,
+  error_value = '',
+  error_reason = excluded.error_reason,
+  last_request_id = CASE WHEN excluded.last_request_id = '' THEN source_rows.last_request_id
+                         ELSE excluded.last_request_id END,
+  attempts = source_rows.attempts + 1,
+  updated_at = excluded.updated_at)sql";
+
+inline constexpr const char* k_upsert_row_state = R"sql(
+INSERT INTO source_rows (source, source_id, row_ref, state, error_field, error_value,
+                         error_reason, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+ON CONFLICT (source, source_id) DO UPDATE SET
+  row_ref = CASE WHEN excluded.row_ref = '' THEN source_rows.row_ref ELSE excluded.row_ref END,
+  state = excluded.state,
+  error_field = excluded.error_field,
+  error_value = excluded.error_value,
+  error_reason = excluded.error_reason,
+  updated_at = excluded.updated_at)sql";
+
+inline constexpr const char* k_insert_audit = R"sql(
+INSERT INTO audit (source, source_id, row_ref, action, idempotency_key, http_status,
+                   request_id, event_id, at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
+
+inline constexpr const char* k_select_audit = R"sql(
+SELECT source, source_id, row_ref, action, idempotency_key, http_status, request_id,
+       event_id, at
+FROM audit WHERE source = ?1 AND source_id = ?2 ORDER BY id)sql";
+
+inline constexpr const char* k_delete_audit_of_source = "DELETE FROM audit WHERE source = ?1";
+inline constexpr const char* k_delete_outbox_of_source = "DELETE FROM outbox WHERE source = ?1";
+inline constexpr const char* k_delete_rows_of_source = "DELETE FROM source_rows WHERE source = ?1";
+
+inline constexpr const char* k_insert_run = R"sql(
+INSERT INTO runs (source, trigger_kind, started_at) VALUES (?1, ?2, ?3))sql";
+
+inline constexpr const char* k_finish_run = R"sql(
+UPDATE runs SET finished_at = ?1, created = ?2, updated = ?3, unchanged = ?4, invalid = ?5,
+                removed = ?6, failed = ?7, api_requests = ?8, result = ?9
+WHERE id = ?10)sql";
+
+inline constexpr const char* k_select_recent_runs = R"sql(
+SELECT id, source, trigger_kind, started_at, finished_at, created, updated, unchanged,
+       invalid, removed, failed, api_requests, result
+FROM runs ORDER BY id DESC LIMIT ?1)sql";
+
+inline constexpr const char* k_select_recent_runs_of_source = R"sql(
+SELECT id, source, trigger_kind, started_at, finished_at, created, updated, unchanged,
+       invalid, removed, failed, api_requests, result
+FROM runs WHERE source = ?2 ORDER BY id DESC LIMIT ?1)sql";
+
+// Readers for the current result row of a SELECT above; an unknown state or action
+// name comes back as Error{internal} naming the row.
+Result<RowRecord> read_row(const SQLite::Statement& q);        // k_select_row*, k_select_all_rows
+Result<OutboxEntry> read_outbox(const SQLite::Statement& q);   // k_select_outbox*
+Result<AuditRecord> read_audit(const SQLite::Statement& q);    // k_select_audit
+RunRecord read_run(const SQLite::Statement& q);                // k_select_recent_runs*
+
+// "source/source_id", how messages name a row.
+std::string row_name(std::string_view source, std::string_view source_id);
+
+}  // namespace pinsync::state

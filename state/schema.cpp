@@ -1,0 +1,158 @@
+#include "state/schema.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <string>
+
+#include "state/sqlite_util.h"
+
+namespace pinsync::state {
+
+namespace {
+
+// A migration's SQL ends by setting user_version to its own number, so the version moves
+// in the same transaction as the tables: a crash leaves the file at a complete version.
+// Never edit a released step; append a new one.
+constexpr std::array<const char*, 1> k_migrations = {
+    // 1: rows, outbox, audit, runs.
+    R"sql(
+PRAGMA application_id = 1349079929;
+
+CREATE TABLE source_rows (
+  source          TEXT NOT NULL,
+  source_id       TEXT NOT NULL,
+  row_ref         TEXT NOT NULL DEFAULT '',
+  event_id        INTEGER,
+  payload_hash    TEXT NOT NULL DEFAULT '',
+  state           TEXT NOT NULL CHECK (state IN ('synced', 'pending', 'invalid', 'failed',
+                                                 'removed', 'needs_review', 'gone')),
+  error_field     TEXT NOT NULL DEFAULT '',
+  error_value     TEXT NOT NULL DEFAULT '',
+  error_reason    TEXT NOT NULL DEFAULT '',
+  last_request_id TEXT NOT NULL DEFAULT '',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  PRIMARY KEY (source, source_id)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+  source          TEXT NOT NULL,
+  source_id       TEXT NOT NULL,
+  row_ref         TEXT NOT NULL,
+  action          TEXT NOT NULL CHECK (action IN ('create', 'update')),
+  event_id        INTEGER,
+  idempotency_key TEXT NOT NULL,
+  body            BLOB NOT NULL,
+  payload_hash    TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source, source_id),
+  FOREIGN KEY (source, source_id) REFERENCES source_rows (source, source_id) ON DELETE CASCADE
+);
+
+CREATE TABLE audit (
+  id              INTEGER PRIMARY KEY,
+  source          TEXT NOT NULL,
+  source_id       TEXT NOT NULL,
+  row_ref         TEXT NOT NULL,
+  action          TEXT NOT NULL CHECK (action IN ('create', 'update')),
+  idempotency_key TEXT NOT NULL,
+  http_status     INTEGER NOT NULL,
+  request_id      TEXT NOT NULL,
+  event_id        INTEGER,
+  at              INTEGER NOT NULL,
+  FOREIGN KEY (source, source_id) REFERENCES source_rows (source, source_id) ON DELETE CASCADE
+);
+CREATE INDEX audit_by_row ON audit (source, source_id, id);
+
+CREATE TABLE runs (
+  id           INTEGER PRIMARY KEY,
+  source       TEXT NOT NULL,
+  trigger_kind TEXT NOT NULL,
+  started_at   INTEGER NOT NULL,
+  finished_at  INTEGER NOT NULL DEFAULT 0,
+  created      INTEGER NOT NULL DEFAULT 0,
+  updated      INTEGER NOT NULL DEFAULT 0,
+  unchanged    INTEGER NOT NULL DEFAULT 0,
+  invalid      INTEGER NOT NULL DEFAULT 0,
+  removed      INTEGER NOT NULL DEFAULT 0,
+  failed       INTEGER NOT NULL DEFAULT 0,
+  api_requests INTEGER NOT NULL DEFAULT 0,
+  result       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_source ON runs (source, id);
+
+PRAGMA user_version = 1;
+)sql",
+};
+
+static_assert(k_application_id == 1349079929, "migration 1 writes this number literally");
+
+std::int64_t read_pragma(SQLite::Database& db, const char* sql) {
+  SQLite::Statement query(db, sql);
+  return query.executeStep() ? query.getColumn(0).getInt64() : 0;
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(k_migrations.size()); }
+
+Result<int> check_schema(SQLite::Database& db, std::string_view label) {
+  std::int64_t application_id = 0;
+  std::int64_t version = 0;
+  std::int64_t objects = 0;
+  try {
+    application_id = read_pragma(db, "PRAGMA application_id");
+    version = read_pragma(db, "PRAGMA user_version");
+    objects = read_pragma(db, "SELECT count(*) FROM sqlite_master");
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_NOTADB) {
+      return fail(ErrorKind::internal,
+                  std::string(label) + ": is not a SQLite database, so not a pinsync state file "
+                                       "— move it away or point state.path at another file");
+    }
+    return std::unexpected(sqlite_failure(label, "cannot read the schema", e));
+  } catch (const std::exception& e) {
+    return std::unexpected(sqlite_failure(label, "cannot read the schema", e));
+  }
+  const std::string where(label);
+  if (application_id == 0 && version == 0 && objects == 0) return 0;
+  if (application_id != k_application_id || version < 1) {
+    return fail(ErrorKind::internal,
+                where + ": is a SQLite database but not a pinsync state file — point state.path "
+                        "at pinsync's own file or at a new one");
+  }
+  if (version > latest_schema_version()) {
+    return fail(ErrorKind::internal,
+                where + ": was written by a newer pinsync (schema version " +
+                    std::to_string(version) + ", this pinsync knows up to " +
+                    std::to_string(latest_schema_version()) +
+                    ") — run that pinsync version or a later one");
+  }
+  return static_cast<int>(version);
+}
+
+Result<int> migrate(SQLite::Database& db, int from, std::string_view label) {
+  for (int version = from + 1; version <= latest_schema_version(); ++version) {
+    try {
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Another process may have opened the same new file at the same moment and
+      // migrated it first; the write lock taken above makes this check race-free.
+      if (read_pragma(db, "PRAGMA user_version") >= version) continue;
+      db.exec(k_migrations[static_cast<std::size_t>(version - 1)]);
+      transaction.commit();
+    } catch (const std::exception& e) {
+      return std::unexpected(sqlite_failure(
+          label, "cannot upgrade the schema to version " + std::to_string(version), e));
+    }
+  }
+  return latest_schema_version();
+}
+
+}  // namespace pinsync::state

@@ -1,0 +1,413 @@
+#include "state/sqlite_store.h"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <chrono>
+#include <utility>
+
+#include "state/queries.h"
+
+namespace pinsync::state {
+
+namespace {
+
+// Longer cell values are cut so one pasted document cannot bloat the store or a report.
+constexpr std::size_t k_max_error_value_bytes = 256;
+
+// A cached statement must be reset after use even when an exception leaves the scope,
+// or it would keep a read transaction open and stall WAL checkpoints.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(SQLite::Statement& query) : m_query(query) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() { m_query.tryReset(); }
+
+ private:
+  SQLite::Statement& m_query;
+};
+
+// SQLite copies the text (SQLITE_TRANSIENT) as TEXT, not BLOB, so comparisons with
+// stored TEXT columns hold.
+void bind_text(SQLite::Statement& q, int index, std::string_view value) {
+  q.bind(index, std::string(value));
+}
+
+void bind_optional(SQLite::Statement& q, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    q.bind(index, static_cast<std::int64_t>(*value));
+  } else {
+    q.bind(index);
+  }
+}
+
+// Runs a prepared SELECT and reads every result with `read`; the first unreadable
+// record ends it with that error.
+template <typename T, typename Read>
+Result<std::vector<T>> read_all(SQLite::Statement& q, Read read) {
+  std::vector<T> out;
+  while (q.executeStep()) {
+    auto record = read(q);
+    if (!record) return std::unexpected(record.error());
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label,
+                         const Clock& clock, int schema_version)
+    : m_db(std::move(db)), m_label(std::move(label)), m_clock(clock),
+      m_schema_version(schema_version) {}
+
+SQLite::Statement& SqliteStore::prepared(const char* sql) {
+  auto& slot = m_statements[sql];
+  if (!slot) slot = std::make_unique<SQLite::Statement>(*m_db, sql);
+  return *slot;
+}
+
+std::int64_t SqliteStore::now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch())
+      .count();
+}
+
+Error SqliteStore::corrupt(std::string_view what) const {
+  return Error{ErrorKind::internal, m_label + ": " + std::string(what) +
+                                        " — the file was changed outside pinsync; restore it "
+                                        "from a backup or move it away"};
+}
+
+Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
+  return guarded("cannot read the rows of " + std::string(source),
+                 [&]() -> Result<std::vector<RowRecord>> {
+                   auto& q = prepared(k_select_rows_of_source);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   auto out = read_all<RowRecord>(q, read_row);
+                   if (!out) return std::unexpected(corrupt(out.error().message));
+                   return out;
+                 });
+}
+
+Result<std::vector<RowRecord>> SqliteStore::all_rows() {
+  return guarded("cannot read the rows", [&]() -> Result<std::vector<RowRecord>> {
+    auto& q = prepared(k_select_all_rows);
+    ResetOnExit reset(q);
+    auto out = read_all<RowRecord>(q, read_row);
+    if (!out) return std::unexpected(corrupt(out.error().message));
+    return out;
+  });
+}
+
+Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,
+                                                  std::string_view source_id) {
+  return guarded("cannot read the row " + row_name(source, source_id),
+                 [&]() -> Result<std::optional<RowRecord>> {
+                   auto& q = prepared(k_select_row);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, source_id);
+                   if (!q.executeStep()) return std::nullopt;
+                   auto record = read_row(q);
+                   if (!record) return std::unexpected(corrupt(record.error().message));
+                   return std::optional<RowRecord>(std::move(*record));
+                 });
+}
+
+Result<void> SqliteStore::put_outbox(const OutboxEntry& entry) {
+  const auto name = row_name(entry.source, entry.source_id);
+  if (entry.source.empty() || entry.source_id.empty()) {
+    return fail(ErrorKind::internal, m_label + ": cannot save a request for \"" + name +
+                                         "\": the source and the source id must not be empty");
+  }
+  return guarded("cannot save the " + std::string(to_string(entry.action)) + " request of " + name,
+                 [&]() -> Result<void> {
+                   const auto at = now();
+                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+                   {
+                     auto& q = prepared(k_upsert_row_pending);
+                     ResetOnExit reset(q);
+                     bind_text(q, 1, entry.source);
+                     bind_text(q, 2, entry.source_id);
+                     bind_text(q, 3, entry.row_ref);
+                     q.bind(4, at);
+                     q.exec();
+                   }
+                   {
+                     auto& q = prepared(k_upsert_outbox);
+                     ResetOnExit reset(q);
+                     bind_text(q, 1, entry.source);
+                     bind_text(q, 2, entry.source_id);
+                     bind_text(q, 3, entry.row_ref);
+                     bind_text(q, 4, to_string(entry.action));
+                     bind_optional(q, 5, entry.event_id);
+                     bind_text(q, 6, entry.idempotency_key);
+                     // Bound as a BLOB so SQLite never reinterprets the bytes.
+                     q.bindNoCopy(7, static_cast<const void*>(entry.body.data()),
+                                  static_cast<int>(entry.body.size()));
+                     bind_text(q, 8, entry.payload_hash);
+                     q.bind(9, at);
+                     q.bind(10, entry.attempts);
+                     q.exec();
+                   }
+                   transaction.commit();
+                   return {};
+                 });
+}
+
+Result<std::optional<OutboxEntry>> SqliteStore::outbox(std::string_view source,
+                                                       std::string_view source_id) {
+  return guarded("cannot read the outbox entry of " + row_name(source, source_id),
+                 [&]() -> Result<std::optional<OutboxEntry>> {
+                   auto& q = prepared(k_select_outbox);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, source_id);
+                   if (!q.executeStep()) return std::nullopt;
+                   auto entry = read_outbox(q);
+                   if (!entry) return std::unexpected(corrupt(entry.error().message));
+                   return std::optional<OutboxEntry>(std::move(*entry));
+                 });
+}
+
+Result<std::vector<OutboxEntry>> SqliteStore::outbox_entries(std::string_view source) {
+  return guarded("cannot read the outbox of " + std::string(source),
+                 [&]() -> Result<std::vector<OutboxEntry>> {
+                   auto& q = prepared(k_select_outbox_of_source);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   auto out = read_all<OutboxEntry>(q, read_outbox);
+                   if (!out) return std::unexpected(corrupt(out.error().message));
+                   return out;
+                 });
+}
+
+Result<void> SqliteStore::count_attempt(std::string_view source, std::string_view source_id) {
+  const auto name = row_name(source, source_id);
+  return guarded("cannot count an attempt of " + name, [&]() -> Result<void> {
+    auto& q = prepared(k_count_attempt);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    bind_text(q, 2, source_id);
+    if (q.exec() == 0) {
+      return fail(ErrorKind::internal,
+                  m_label + ": cannot count an attempt of " + name + ": it has no outbox entry");
+    }
+    return {};
+  });
+}
+
+void SqliteStore::delete_outbox_if_same(const OutboxEntry& entry) {
+  auto& q = prepared(k_delete_outbox_if_same);
+  ResetOnExit reset(q);
+  bind_text(q, 1, entry.source);
+  bind_text(q, 2, entry.source_id);
+  bind_text(q, 3, entry.idempotency_key);
+  bind_text(q, 4, entry.payload_hash);
+  q.exec();
+}
+
+void SqliteStore::append_audit(const OutboxEntry& entry, const WriteOutcome& outcome,
+                               std::int64_t at) {
+  auto& q = prepared(k_insert_audit);
+  ResetOnExit reset(q);
+  bind_text(q, 1, entry.source);
+  bind_text(q, 2, entry.source_id);
+  bind_text(q, 3, entry.row_ref);
+  bind_text(q, 4, to_string(entry.action));
+  bind_text(q, 5, entry.idempotency_key);
+  q.bind(6, static_cast<std::int64_t>(outcome.http_status));
+  bind_text(q, 7, outcome.request_id);
+  bind_optional(q, 8, outcome.event_id ? outcome.event_id : entry.event_id);
+  q.bind(9, at);
+  q.exec();
+}
+
+Result<void> SqliteStore::record_success(const OutboxEntry& entry, const WriteOutcome& outcome) {
+  return guarded("cannot record the outcome of " + row_name(entry.source, entry.source_id),
+                 [&]() -> Result<void> {
+                   const auto at = now();
+                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+                   // The outbox goes first so the row's state can see whether a newer
+                   // request for it is still waiting.
+                   delete_outbox_if_same(entry);
+                   {
+                     auto& q = prepared(k_upsert_row_success);
+                     ResetOnExit reset(q);
+                     bind_text(q, 1, entry.source);
+                     bind_text(q, 2, entry.source_id);
+                     bind_text(q, 3, entry.row_ref);
+                     bind_optional(q, 4, outcome.event_id ? outcome.event_id : entry.event_id);
+                     bind_text(q, 5, entry.payload_hash);
+                     bind_text(q, 6, outcome.request_id);
+                     q.bind(7, at);
+                     q.exec();
+                   }
+                   append_audit(entry, outcome, at);
+                   transaction.commit();
+                   return {};
+                 });
+}
+
+Result<void> SqliteStore::record_failure(const OutboxEntry& entry, const WriteOutcome& outcome,
+                                         RowState state, std::string_view field,
+                                         std::string_view reason, bool keep_outbox) {
+  return guarded("cannot record the outcome of " + row_name(entry.source, entry.source_id),
+                 [&]() -> Result<void> {
+                   const auto at = now();
+                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+                   if (!keep_outbox) delete_outbox_if_same(entry);
+                   {
+                     auto& q = prepared(k_upsert_row_failure);
+                     ResetOnExit reset(q);
+                     bind_text(q, 1, entry.source);
+                     bind_text(q, 2, entry.source_id);
+                     bind_text(q, 3, entry.row_ref);
+                     bind_optional(q, 4, outcome.event_id ? outcome.event_id : entry.event_id);
+                     bind_text(q, 5, to_string(state));
+                     bind_text(q, 6, field);
+                     bind_text(q, 7, reason);
+                     bind_text(q, 8, outcome.request_id);
+                     q.bind(9, at);
+                     q.exec();
+                   }
+                   append_audit(entry, outcome, at);
+                   transaction.commit();
+                   return {};
+                 });
+}
+
+Result<void> SqliteStore::upsert_row_state(std::string_view source, std::string_view source_id,
+                                           std::string_view row_ref, RowState state,
+                                           std::string_view field, std::string_view value,
+                                           std::string_view reason, std::int64_t at) {
+  if (source.empty() || source_id.empty()) {
+    return fail(ErrorKind::internal, m_label + ": cannot set the state of \"" +
+                                         row_name(source, source_id) +
+                                         "\": the source and the source id must not be empty");
+  }
+  auto& q = prepared(k_upsert_row_state);
+  ResetOnExit reset(q);
+  bind_text(q, 1, source);
+  bind_text(q, 2, source_id);
+  bind_text(q, 3, row_ref);
+  bind_text(q, 4, to_string(state));
+  bind_text(q, 5, field);
+  bind_text(q, 6, cut_utf8(value, k_max_error_value_bytes));
+  bind_text(q, 7, reason);
+  q.bind(8, at);
+  q.exec();
+  return {};
+}
+
+Result<void> SqliteStore::set_row_state(std::string_view source, std::string_view source_id,
+                                        std::string_view row_ref, RowState state,
+                                        std::string_view field, std::string_view value,
+                                        std::string_view reason) {
+  return guarded("cannot set the state of " + row_name(source, source_id), [&]() -> Result<void> {
+    // One statement is its own transaction; no explicit one needed.
+    return upsert_row_state(source, source_id, row_ref, state, field, value, reason, now());
+  });
+}
+
+Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates) {
+  if (updates.empty()) return {};
+  return guarded("cannot set the state of " + std::to_string(updates.size()) + " rows",
+                 [&]() -> Result<void> {
+                   const auto at = now();
+                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+                   for (const auto& u : updates) {
+                     auto done = upsert_row_state(u.source, u.source_id, u.row_ref, u.state,
+                                                  u.field, u.value, u.reason, at);
+                     if (!done) return done;  // the transaction rolls back
+                   }
+                   transaction.commit();
+                   return {};
+                 });
+}
+
+Result<void> SqliteStore::forget_source(std::string_view source) {
+  return guarded("cannot forget the source " + std::string(source), [&]() -> Result<void> {
+    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    // Children first, so this holds even on a connection without foreign_keys.
+    for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source,
+                            k_delete_rows_of_source}) {
+      auto& q = prepared(sql);
+      ResetOnExit reset(q);
+      bind_text(q, 1, source);
+      q.exec();
+    }
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string_view trigger) {
+  return guarded("cannot log the start of a run of " + std::string(source),
+                 [&]() -> Result<std::int64_t> {
+                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+                   auto& q = prepared(k_insert_run);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, trigger);
+                   q.bind(3, now());
+                   q.exec();
+                   // Read inside the transaction: no other insert on this connection can
+                   // come between.
+                   const std::int64_t id = m_db->getLastInsertRowid();
+                   transaction.commit();
+                   return id;
+                 });
+}
+
+Result<void> SqliteStore::finish_run(const RunRecord& run) {
+  return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
+    auto& q = prepared(k_finish_run);
+    ResetOnExit reset(q);
+    q.bind(1, now());
+    q.bind(2, run.created);
+    q.bind(3, run.updated);
+    q.bind(4, run.unchanged);
+    q.bind(5, run.invalid);
+    q.bind(6, run.removed);
+    q.bind(7, run.failed);
+    q.bind(8, run.api_requests);
+    bind_text(q, 9, run.result);
+    q.bind(10, run.id);
+    if (q.exec() == 0) {
+      return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
+                                           std::to_string(run.id) + ": no run has that id");
+    }
+    return {};
+  });
+}
+
+Result<std::vector<RunRecord>> SqliteStore::recent_runs(std::string_view source, int limit) {
+  if (limit <= 0) return std::vector<RunRecord>{};
+  return guarded("cannot read the run log", [&]() -> Result<std::vector<RunRecord>> {
+    auto& q = prepared(source.empty() ? k_select_recent_runs : k_select_recent_runs_of_source);
+    ResetOnExit reset(q);
+    q.bind(1, limit);
+    if (!source.empty()) bind_text(q, 2, source);
+    std::vector<RunRecord> out;
+    while (q.executeStep()) out.push_back(read_run(q));
+    return out;
+  });
+}
+
+Result<std::vector<AuditRecord>> SqliteStore::audit(std::string_view source,
+                                                    std::string_view source_id) {
+  return guarded("cannot read the audit of " + row_name(source, source_id),
+                 [&]() -> Result<std::vector<AuditRecord>> {
+                   auto& q = prepared(k_select_audit);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, source_id);
+                   auto out = read_all<AuditRecord>(q, read_audit);
+                   if (!out) return std::unexpected(corrupt(out.error().message));
+                   return out;
+                 });
+}
+
+}  // namespace pinsync::state

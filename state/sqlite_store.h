@@ -1,0 +1,87 @@
+// The Store on one SQLite connection (SQLiteCpp): prepared statements kept for the life
+// of the store, one IMMEDIATE transaction per write method, calls serialized by a mutex.
+// Internal to state/; Store::open builds it after the file is checked and migrated.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "state/sqlite_util.h"
+#include "state/store.h"
+
+namespace pinsync::state {
+
+class SqliteStore final : public Store {
+ public:
+  // `label` is "state file /path", the start of every error message.
+  SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label, const Clock& clock,
+              int schema_version);
+
+  int schema_version() const override { return m_schema_version; }
+
+  Result<std::vector<RowRecord>> rows(std::string_view source) override;
+  Result<std::vector<RowRecord>> all_rows() override;
+  Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
+
+  Result<void> put_outbox(const OutboxEntry& entry) override;
+  Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;
+  Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) override;
+  Result<void> count_attempt(std::string_view source, std::string_view source_id) override;
+
+  Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome) override;
+  Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, RowState state,
+                              std::string_view field, std::string_view reason,
+                              bool keep_outbox) override;
+
+  Result<void> set_row_state(std::string_view source, std::string_view source_id,
+                             std::string_view row_ref, RowState state, std::string_view field,
+                             std::string_view value, std::string_view reason) override;
+  Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
+
+  Result<void> forget_source(std::string_view source) override;
+
+  Result<std::int64_t> begin_run(std::string_view source, std::string_view trigger) override;
+  Result<void> finish_run(const RunRecord& run) override;
+  Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) override;
+  Result<std::vector<AuditRecord>> audit(std::string_view source, std::string_view source_id) override;
+
+ private:
+  // The statement for `sql`, prepared on first use. `sql` must be one of the k_ constants
+  // of sqlite_store.cpp: the cache is keyed by its address.
+  SQLite::Statement& prepared(const char* sql);
+
+  // Runs `body` under the mutex; any exception becomes sqlite_failure(label, doing).
+  template <typename F>
+  auto guarded(std::string_view doing, F&& body) -> decltype(body()) {
+    try {
+      std::lock_guard lock(m_mutex);
+      return body();
+    } catch (const std::exception& e) {
+      return std::unexpected(sqlite_failure(m_label, doing, e));
+    }
+  }
+
+  Result<void> upsert_row_state(std::string_view source, std::string_view source_id,
+                                std::string_view row_ref, RowState state, std::string_view field,
+                                std::string_view value, std::string_view reason, std::int64_t now);
+  void append_audit(const OutboxEntry& entry, const WriteOutcome& outcome, std::int64_t now);
+  void delete_outbox_if_same(const OutboxEntry& entry);
+  Error corrupt(std::string_view what) const;
+  std::int64_t now() const;
+
+  std::mutex m_mutex;
+  std::unique_ptr<SQLite::Database> m_db;
+  std::string m_label;
+  const Clock& m_clock;
+  int m_schema_version;
+  // Declared after m_db so the statements are finalized before the connection closes.
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;
+};
+
+}  // namespace pinsync::state

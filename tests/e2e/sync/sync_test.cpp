@@ -1,0 +1,325 @@
+// The sync pass end to end: the real pinsync binary against pinsync-sandbox on loopback.
+#include <doctest/doctest.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using pinsync::test::http;
+using pinsync::test::ProcessResult;
+using pinsync::test::run_process;
+using pinsync::test::SandboxProcess;
+using pinsync::testing::TempDir;
+
+namespace {
+
+const std::string k_header =
+    "Event ID,Approved,Title,Date,Start,End,Time zone,Category,City,Venue,Description,Tickets,Notes\n";
+
+std::string row(const std::string& id, const std::string& approved, const std::string& title,
+                const std::string& date, const std::string& start, const std::string& category = "Jazz",
+                const std::string& city = "New York", const std::string& zone = "",
+                const std::string& notes = "") {
+  return id + "," + approved + "," + title + "," + date + "," + start + ",11:00 PM," + zone + "," + category +
+         "," + city + ",Venue " + id + ",About " + id + ",https://tickets.example.com/" + id + "," + notes + "\n";
+}
+
+// N valid approved rows in New York, on consecutive days of June 2026.
+std::string rows(int n, int first = 1) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    out += row("E-" + std::to_string(i), "yes", "Show " + std::to_string(i), "6/" + std::to_string(i) + "/2026",
+               "8:00 PM");
+  }
+  return out;
+}
+
+struct World {
+  World() {
+    config = dir.write("pinsync.yaml", R"(pinned:
+  base_url: )" + sandbox.base_url() + R"(
+  api_key: ${PINNED_EVENTS_API_KEY}
+  timeout_seconds: 10
+state:
+  path: ./state.db
+sources:
+  - name: acme
+    kind: csv
+    path: partner.csv
+    id_column: Event ID
+    approved:
+      column: Approved
+      values: [yes, y, true, x, approved]
+    channel_id: 42
+    status: published
+    timezone: America/New_York
+    date_order: MDY
+    mapping:
+      title: Title
+      start_date: Date
+      start_time: Start
+      end_time: End
+      timezone: Time zone
+      classifications:
+        column: Category
+        separator: ","
+        map: {Jazz: music, Stand-up: comedy}
+      city:
+        column: City
+        places:
+          New York: {place_id: place-new-york, country_code: US}
+          Valencia: {place_id: place-valencia, country_code: ES}
+      location_name: Venue
+      description: Description
+      ticket_url: Tickets
+)");
+  }
+
+  void sheet(const std::string& body) { dir.write("partner.csv", k_header + body); }
+
+  ProcessResult pinsync(std::vector<std::string> args, const std::string& key = "sandbox-key") {
+    std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--config");
+    argv.push_back(config.string());
+    auto r = run_process(argv, {{"PINNED_EVENTS_API_KEY", key}});
+    INFO("pinsync " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.err.find(key == "" ? "\x01" : key) == std::string::npos);  // the key never shows
+    CHECK(r.out.find(key == "" ? "\x01" : key) == std::string::npos);
+    return r;
+  }
+
+  Poco::JSON::Array::Ptr events() {
+    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/events");
+    REQUIRE(reply.status == 200);
+    return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
+  }
+
+  // How many API requests with this method went to a route template so far.
+  int requests(const std::string& method, const std::string& route) {
+    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/stats");
+    REQUIRE(reply.status == 200);
+    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("requests");
+    int n = 0;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto entry = list->getObject(static_cast<unsigned>(i));
+      if (entry->getValue<std::string>("method") == method && entry->getValue<std::string>("route") == route) {
+        n += entry->getValue<int>("count");
+      }
+    }
+    return n;
+  }
+  int posts() { return requests("POST", "/api/public/v1/events"); }
+  int patches() { return requests("PATCH", "/api/public/v1/events/{id}"); }
+
+  Poco::JSON::Object::Ptr event_titled(const std::string& title) {
+    auto list = events();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto e = list->getObject(static_cast<unsigned>(i));
+      if (e->getValue<std::string>("title") == title) return e;
+    }
+    FAIL("no event titled " << title);
+    return nullptr;
+  }
+
+  SandboxProcess sandbox;
+  TempDir dir;
+  std::filesystem::path config;
+};
+
+}  // namespace
+
+TEST_CASE("sync: N approved rows become exactly N events with the right fields; a second sync writes nothing") {
+  World w;
+  w.sheet(rows(5) + row("V-1", "yes", "Concierto", "2026-07-01", "21:00", "\"Jazz, Stand-up\"", "Valencia", "Europe/Madrid") +
+          row("W-1", "yes", "Winter Jazz", "1/15/2026", "8:00 PM"));
+  const auto first = w.pinsync({"sync"});
+  CHECK(first.exit_code == 0);
+  CHECK(w.events()->size() == 7);
+  CHECK(w.posts() == 7);
+
+  auto summer = w.event_titled("Show 3");
+  CHECK(summer->getValue<int>("channelId") == 42);
+  CHECK(summer->getValue<std::string>("startAt") == "2026-06-03T20:00:00-04:00");
+  CHECK(summer->getValue<std::string>("endAt") == "2026-06-03T23:00:00-04:00");
+  CHECK(summer->getValue<std::string>("timezone") == "America/New_York");
+  CHECK(summer->getValue<std::string>("status") == "published");
+  CHECK(summer->getArray("classifications")->getElement<std::string>(0) == "music");
+  auto city = summer->getObject("approxLocation")->getObject("city");
+  CHECK(city->getValue<std::string>("placeId") == "place-new-york");
+  CHECK(city->getValue<std::string>("countryCode") == "US");
+  CHECK(summer->getValue<std::string>("idempotencyKey") == "pinsync-acme-E-3-create");
+
+  // DST: the same wall time is -05:00 in January.
+  CHECK(w.event_titled("Winter Jazz")->getValue<std::string>("startAt") == "2026-01-15T20:00:00-05:00");
+  auto valencia = w.event_titled("Concierto");
+  CHECK(valencia->getValue<std::string>("startAt") == "2026-07-01T21:00:00+02:00");
+  CHECK(valencia->getValue<std::string>("timezone") == "Europe/Madrid");
+  CHECK(valencia->getArray("classifications")->size() == 2);
+
+  const auto second = w.pinsync({"sync"});
+  CHECK(second.exit_code == 0);
+  CHECK(w.posts() == 7);
+  CHECK(w.patches() == 0);
+  CHECK(w.events()->size() == 7);
+  CHECK(second.out.find("7 unchanged") != std::string::npos);
+}
+
+TEST_CASE("sync: k edited rows become exactly k PATCH requests and no POST; unused columns change nothing") {
+  World w;
+  w.sheet(rows(6));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  REQUIRE(w.posts() == 6);
+  const auto id_of_show2 = w.event_titled("Show 2")->getValue<int>("id");
+
+  // Two real edits (title of E-2, start time of E-5) and one edit of the unmapped Notes column.
+  std::string sheet;
+  for (int i = 1; i <= 6; ++i) {
+    const auto n = std::to_string(i);
+    const std::string title = i == 2 ? "Show 2 (moved indoors)" : "Show " + n;
+    const std::string start = i == 5 ? "9:30 PM" : "8:00 PM";
+    sheet += row("E-" + n, "yes", title, "6/" + n + "/2026", start, "Jazz", "New York", "", i == 4 ? "call back" : "");
+  }
+  w.sheet(sheet);
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.patches() == 2);
+  CHECK(w.posts() == 6);
+  CHECK(w.events()->size() == 6);
+  auto moved = w.event_titled("Show 2 (moved indoors)");
+  CHECK(moved->getValue<int>("id") == id_of_show2);
+  CHECK(w.event_titled("Show 5")->getValue<std::string>("startAt") == "2026-06-05T21:30:00-04:00");
+  CHECK(r.out.find("2 updated") != std::string::npos);
+
+  // And once more: nothing left to do.
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  CHECK(w.patches() == 2);
+}
+
+TEST_CASE("sync: shuffled rows or a row inserted at the top cause no writes") {
+  World w;
+  w.sheet(rows(4));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  // Same rows in reverse order, then a blank line and an unapproved row inserted at the top.
+  std::string reversed;
+  for (int i = 4; i >= 1; --i) reversed += rows(1, i);
+  w.sheet(row("X-0", "no", "Not yet", "6/20/2026", "8:00 PM") + "\n" + reversed);
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.posts() == 4);
+  CHECK(w.patches() == 0);
+  CHECK(r.out.find("4 unchanged") != std::string::npos);
+}
+
+TEST_CASE("sync: an unapproved row is reported removed, its event is kept, nothing is written") {
+  World w;
+  w.sheet(rows(3));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  w.sheet(rows(1, 1) + row("E-2", "no", "Show 2", "6/2/2026", "8:00 PM") + rows(1, 3));
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.posts() == 3);
+  CHECK(w.patches() == 0);
+  CHECK(w.events()->size() == 3);
+  CHECK(r.out.find("1 removed") != std::string::npos);
+  CHECK(r.out.find("no longer approved") != std::string::npos);
+  const auto status = w.pinsync({"status", "--json"});
+  CHECK(status.out.find(R"("removed":1)") != std::string::npos);
+  // Removed is reported once, not on every pass.
+  CHECK(w.pinsync({"sync"}).out.find("0 removed") != std::string::npos);
+}
+
+TEST_CASE("sync: invalid rows are listed by errors with their row reference and never sent") {
+  World w;
+  w.sheet(rows(2) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM") +
+          row("B-2", "yes", "Bad city", "6/9/2026", "8:00 PM", "Jazz", "Atlantis") +
+          row("B-3", "yes", "Bad slug", "6/9/2026", "8:00 PM", "Polka") +
+          row("B-4", "yes", "Bad zone", "6/9/2026", "8:00 PM", "Jazz", "New York", "Mars/Olympus"));
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 5);
+  CHECK(w.posts() == 2);
+  CHECK(w.events()->size() == 2);
+  const auto errors = w.pinsync({"errors", "--json"});
+  CHECK(errors.exit_code == 0);
+  auto list = Poco::JSON::Parser().parse(errors.out).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(list->size() == 4);
+  std::map<std::string, Poco::JSON::Object::Ptr> by_id;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto e = list->getObject(static_cast<unsigned>(i));
+    by_id[e->getValue<std::string>("source_id")] = e;
+    CHECK(e->getValue<std::string>("source") == "acme");
+    CHECK(!e->getValue<std::string>("reason").empty());
+  }
+  CHECK(by_id["B-1"]->getValue<std::string>("row_ref") == "partner.csv:4");
+  CHECK(by_id["B-1"]->getValue<std::string>("field") == "Date");
+  CHECK(by_id["B-1"]->getValue<std::string>("value") == "2/30/2026");
+  CHECK(by_id["B-2"]->getValue<std::string>("field") == "City");
+  CHECK(by_id["B-3"]->getValue<std::string>("field") == "Category");
+  CHECK(by_id["B-4"]->getValue<std::string>("field") == "Time zone");
+  const auto text = w.pinsync({"errors"});
+  CHECK(text.out.find("partner.csv:4") != std::string::npos);
+}
+
+TEST_CASE("sync: with the state file deleted, a rerun within the idempotency window creates no duplicate") {
+  World w;
+  w.sheet(rows(4));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  std::filesystem::remove(w.dir / "state.db");
+  std::filesystem::remove(w.dir / "state.db-wal");
+  std::filesystem::remove(w.dir / "state.db-shm");
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.events()->size() == 4);
+  CHECK(w.posts() == 8);  // replayed by the API, not created again
+  CHECK(w.pinsync({"sync"}).out.find("4 unchanged") != std::string::npos);
+}
+
+TEST_CASE("plan: shows what would happen and changes nothing") {
+  World w;
+  w.sheet(rows(3) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM"));
+  const auto plan = w.pinsync({"plan"});
+  CHECK(plan.exit_code == 5);
+  CHECK(plan.out.find("3 to create") != std::string::npos);
+  CHECK(plan.out.find("1 invalid") != std::string::npos);
+  CHECK(!std::filesystem::exists(w.dir / "state.db"));
+  CHECK(w.posts() == 0);
+  REQUIRE(w.pinsync({"sync"}).exit_code == 5);
+  w.sheet(rows(2) + rows(1, 7) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM"));
+  const auto json = w.pinsync({"plan", "--json"});
+  auto doc = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
+  auto source = doc->getArray("sources")->getObject(0);
+  CHECK(source->getValue<int>("create") == 1);
+  CHECK(source->getValue<int>("removed") == 1);
+  CHECK(source->getValue<int>("unchanged") == 2);
+  CHECK(w.posts() == 3);
+  CHECK(w.patches() == 0);
+}
+
+TEST_CASE("sync: exit codes and messages for a bad config, a refused key and a vanished column") {
+  World w;
+  w.sheet(rows(1));
+  const auto refused = w.pinsync({"sync"}, "not-a-key");
+  CHECK(refused.exit_code == 4);
+  CHECK(refused.err.find("401") != std::string::npos);
+  CHECK(w.posts() == 0);
+
+  w.dir.write("partner.csv", "Event ID,Approved,Title,Day,Start,End,Time zone,Category,City,Venue,Description,Tickets\n"
+          "E-1,yes,Show,6/1/2026,8:00 PM,,,Jazz,New York,V,D,\n");
+  const auto renamed = w.pinsync({"sync"});
+  CHECK(renamed.exit_code == 3);
+  CHECK((renamed.out + renamed.err).find("\"Date\"") != std::string::npos);
+  CHECK(w.posts() == 0);
+
+  w.dir.write("pinsync.yaml", "pinned:\n  api_key: ${PINNED_EVENTS_API_KEY}\n  base_urll: x\n");
+  const auto bad = w.pinsync({"sync"});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("pinsync.yaml:3") != std::string::npos);
+}

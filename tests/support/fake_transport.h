@@ -1,0 +1,49 @@
+// A scripted http::Transport for unit tests: answers requests from a queue of canned
+// responses or failures, and records every request it was given.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/http.h"
+
+namespace pinsync::testing {
+
+class FakeTransport final : public http::Transport {
+ public:
+  using Step = std::variant<http::Response, http::TransportError>;
+
+  // Queues a response with `status`, `body` and optional headers.
+  void reply(long status, std::string body, http::Headers headers = {}) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    m_steps.emplace_back(std::move(r));
+  }
+  // Queues a failure with no response.
+  void fail(ErrorKind kind, http::SendStage stage) {
+    m_steps.emplace_back(http::TransportError{{kind, "scripted failure"}, stage});
+  }
+
+  std::expected<http::Response, http::TransportError> send(const http::Request& request) override {
+    requests.push_back(request);
+    if (m_steps.empty()) {
+      return std::unexpected(http::TransportError{{ErrorKind::internal, "no scripted answer left"},
+                                                  http::SendStage::not_sent});
+    }
+    Step step = std::move(m_steps.front());
+    m_steps.pop_front();
+    if (auto* r = std::get_if<http::Response>(&step)) return *r;
+    return std::unexpected(std::get<http::TransportError>(step));
+  }
+
+  std::vector<http::Request> requests;
+
+ private:
+  std::deque<Step> m_steps;
+};
+
+}  // namespace pinsync::testing

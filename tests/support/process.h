@@ -1,0 +1,77 @@
+// Test support for end-to-end tests: start pinsync-sandbox on a free loopback port, send one
+// HTTP request, and run a program to completion with a timeout. All three ignore SIGPIPE in
+// the test process (a peer closing early must fail a test, not kill it).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace pinsync::test {
+
+// Starts PINSYNC_BIN_DIR/pinsync-sandbox --listen 127.0.0.1:0 [extra args], reads its first stdout
+// line "listening on http://127.0.0.1:NNNN" and keeps draining its stdout/stderr so it never
+// blocks. The constructor throws std::runtime_error (with the sandbox's stderr) when that line
+// does not come within 10 s. The destructor sends SIGTERM and waits, with SIGKILL after 5 s;
+// when the sandbox then exits non-zero (a crash, a sanitizer report) it prints the exit code and
+// the tail of the sandbox's stderr to the test's stderr.
+class SandboxProcess {
+ public:
+  explicit SandboxProcess(std::vector<std::string> extra_args = {});
+  ~SandboxProcess();
+  SandboxProcess(const SandboxProcess&) = delete;
+  SandboxProcess& operator=(const SandboxProcess&) = delete;
+
+  // Returns the port the sandbox listens on.
+  int port() const { return m_port; }
+  // Returns "http://127.0.0.1:N".
+  std::string base_url() const;
+  // Returns the sandbox's process id.
+  pid_t pid() const { return m_pid; }
+
+ private:
+  pid_t m_pid = -1;
+  int m_port = 0;
+  int m_out_fd = -1;
+  int m_err_fd = -1;
+  std::thread m_drain;
+  std::mutex m_stderr_mutex;
+  std::string m_stderr_tail;  // last 64 KiB of the sandbox's stderr
+};
+
+struct HttpReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool no_response = false;  // the server closed the connection without answering
+};
+
+// Sends one request over a new Poco::Net::HTTPClientSession (30 s timeout). A non-empty body is
+// sent as application/json unless `headers` names a Content-Type. Returns the reply; sets
+// no_response when the connection ended before any response byte. Throws std::runtime_error
+// when the server cannot be reached or does not answer in time.
+HttpReply http(const std::string& base_url, const std::string& method, const std::string& path_and_query,
+               const std::string& body = "", const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+struct ProcessResult {
+  int exit_code = -1;  // exit status; 128+N when killed by signal N; -1 on timeout or spawn failure
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] searched on PATH; no shell) to completion with `env` added to (or
+// overriding) the current environment and `stdin_text` as its stdin. Kills it after `timeout`
+// and reports exit_code -1 then. Never throws for a failing program; a program that cannot be
+// started reports exit_code -1 with the reason in err.
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::vector<std::pair<std::string, std::string>>& env = {},
+                          std::chrono::seconds timeout = std::chrono::seconds(120),
+                          const std::string& stdin_text = "");
+
+}  // namespace pinsync::test

@@ -1,0 +1,154 @@
+// Opening the state store: file creation and permissions, WAL, the schema version, and
+// the files it must refuse (not SQLite, not pinsync's, from a newer pinsync).
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "store_fixture.h"
+
+using namespace pinsync;
+using namespace pinsync::state;
+using namespace pinsync::state::test;
+
+namespace {
+
+unsigned mode_of(const std::filesystem::path& p) {
+  struct stat info {};
+  REQUIRE(::stat(p.c_str(), &info) == 0);
+  return info.st_mode & 0777;
+}
+
+}  // namespace
+
+TEST_CASE("open creates the file with mode 0600, WAL journaling and schema version 1") {
+  StoreFixture f;
+  CHECK(mode_of(f.file) == 0600);
+  CHECK(f.store->schema_version() == 1);
+  auto raw = f.raw();
+  CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+  // The store's first write creates the WAL pair; both must be private too.
+  REQUIRE(f.store->set_row_state("acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
+  for (const char* suffix : {"-wal", "-shm"}) {
+    auto side = f.file;
+    side += suffix;
+    REQUIRE(std::filesystem::exists(side));
+    CHECK(mode_of(side) == 0600);
+  }
+}
+
+TEST_CASE("open narrows an existing file that others could read to 0600") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto file = dir.path() / "state.db";
+  std::ofstream(file).close();  // empty file: a valid, empty SQLite database
+  REQUIRE(::chmod(file.c_str(), 0644) == 0);
+  auto store = Store::open(file, clock);
+  REQUIRE(store);
+  CHECK(mode_of(file) == 0600);
+  CHECK((*store)->schema_version() == 1);
+}
+
+TEST_CASE("reopening keeps rows, outbox entries and runs") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  auto run = f.store->begin_run("acme", "cli");
+  REQUIRE(run);
+  f.store.reset();
+
+  f.store = f.open_or_fail();
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  REQUIRE(row->has_value());
+  CHECK((*row)->state == RowState::pending);
+  auto entry = f.store->outbox("acme", "E-1");
+  REQUIRE(entry);
+  CHECK(entry->has_value());
+  auto runs = f.store->recent_runs("", 10);
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->front().id == *run);
+}
+
+TEST_CASE("a store written by a newer pinsync is refused and left untouched") {
+  StoreFixture f;
+  f.store.reset();
+  f.raw().exec("PRAGMA user_version = 99");
+
+  auto opened = Store::open(f.file, f.clock);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().kind == ErrorKind::internal);
+  const auto& message = opened.error().message;
+  CHECK(message.find("state file " + f.file.string()) == 0);
+  CHECK(message.find("was written by a newer pinsync") != std::string::npos);
+  CHECK(message.find("99") != std::string::npos);
+  CHECK(f.raw().execAndGet("PRAGMA user_version").getInt() == 99);
+}
+
+TEST_CASE("a file that is not SQLite is refused with a clear message") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto file = dir.path() / "state.db";
+  {
+    std::ofstream out(file, std::ios::binary);
+    for (int i = 0; i < 200; ++i) out << "source_id,title,approved\n";
+  }
+  const auto size_before = std::filesystem::file_size(file);
+
+  auto opened = Store::open(file, clock);
+  REQUIRE_FALSE(opened);
+  const auto& message = opened.error().message;
+  CHECK(message.find("state file " + file.string() + ": is not a SQLite database") == 0);
+  CHECK(message.find("state.path") != std::string::npos);
+  CHECK(std::filesystem::file_size(file) == size_before);
+}
+
+TEST_CASE("a SQLite file of some other program is refused") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto file = dir.path() / "other.db";
+  {
+    SQLite::Database other(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT)");
+  }
+  auto opened = Store::open(file, clock);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().message.find("not a pinsync state file") != std::string::npos);
+  SQLite::Database other(file.string(), SQLite::OPEN_READONLY);
+  CHECK_FALSE(other.tableExists("source_rows"));
+}
+
+TEST_CASE("a state file in a missing folder is an error naming the file") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto file = dir.path() / "no-such-folder" / "state.db";
+  auto opened = Store::open(file, clock);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().message.find("state file " + file.string() + ": cannot create") == 0);
+  CHECK(opened.error().message.find("folder exists") != std::string::npos);
+}
+
+TEST_CASE("row states and write actions round-trip through their names") {
+  for (auto s : {RowState::synced, RowState::pending, RowState::invalid, RowState::failed,
+                 RowState::removed, RowState::needs_review, RowState::gone}) {
+    CHECK(row_state_from_string(to_string(s)) == s);
+  }
+  CHECK(to_string(RowState::needs_review) == "needs_review");
+  CHECK_FALSE(row_state_from_string("Synced").has_value());
+  CHECK(to_string(WriteAction::create) == "create");
+  CHECK(to_string(WriteAction::update) == "update");
+}
+
+TEST_CASE("a folder given as the state file is refused and left alone") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto folder = dir.path() / "state.db";
+  std::filesystem::create_directory(folder);
+  REQUIRE(::chmod(folder.c_str(), 0755) == 0);
+  auto opened = Store::open(folder, clock);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().message.find("is not a regular file") != std::string::npos);
+  CHECK(mode_of(folder) == 0755);
+}

@@ -1,0 +1,353 @@
+// The outbox and the outcomes of writes: exact bodies, record_success/record_failure,
+// and proof that each method commits all of its change or none of it.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "store_fixture.h"
+
+using namespace pinsync;
+using namespace pinsync::state;
+using namespace pinsync::state::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
+  StoreFixture f;
+  // UTF-8, quotes, backslashes, a newline and an embedded NUL must all survive.
+  std::string body = R"({"title":"Café \"Zürich\" — 東京","note":"a\\b"})";
+  body += '\n';
+  body += std::string("nul:\0:end", 9);
+  auto entry = make_entry("E-1", body);
+  entry.event_id = 77;
+  entry.action = WriteAction::update;
+  REQUIRE(f.store->put_outbox(entry));
+
+  auto got = f.store->outbox("acme", "E-1");
+  REQUIRE(got);
+  REQUIRE(got->has_value());
+  const auto& e = **got;
+  CHECK(e.body == body);
+  CHECK(e.body.size() == body.size());
+  CHECK(e.source == "acme");
+  CHECK(e.source_id == "E-1");
+  CHECK(e.row_ref == "Sheet1!A2");
+  CHECK(e.action == WriteAction::update);
+  CHECK(e.event_id == 77);
+  CHECK(e.idempotency_key == "pinsync-acme-E-1-create");
+  CHECK(e.payload_hash == "hash-1");
+  CHECK(e.created_at == f.clock.unix_seconds());
+  CHECK(e.attempts == 0);
+
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  REQUIRE(row->has_value());
+  CHECK((*row)->state == RowState::pending);
+  CHECK((*row)->row_ref == "Sheet1!A2");
+  CHECK((*row)->created_at == f.clock.unix_seconds());
+
+  auto missing = f.store->outbox("acme", "E-2");
+  REQUIRE(missing);
+  CHECK_FALSE(missing->has_value());
+}
+
+TEST_CASE("outbox_entries lists one source's entries, oldest first") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("B")));
+  f.clock.advance(10s);
+  REQUIRE(f.store->put_outbox(make_entry("A")));
+  auto other = make_entry("C");
+  other.source = "beta";
+  REQUIRE(f.store->put_outbox(other));
+
+  auto entries = f.store->outbox_entries("acme");
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 2);
+  CHECK((*entries)[0].source_id == "B");
+  CHECK((*entries)[1].source_id == "A");
+  CHECK((*entries)[1].created_at == (*entries)[0].created_at + 10);
+  auto none = f.store->outbox_entries("gamma");
+  REQUIRE(none);
+  CHECK(none->empty());
+}
+
+TEST_CASE("putting the same request again keeps its first time and attempts; a new one resets") {
+  StoreFixture f;
+  const auto first_time = f.clock.unix_seconds();
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->count_attempt("acme", "E-1"));
+  f.clock.advance(60s);
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  auto same = f.store->outbox("acme", "E-1");
+  REQUIRE(same);
+  CHECK((*same)->created_at == first_time);
+  CHECK((*same)->attempts == 1);
+
+  auto changed = make_entry("E-1", R"({"title":"Gala 2"})");
+  changed.payload_hash = "hash-2";
+  REQUIRE(f.store->put_outbox(changed));
+  auto fresh = f.store->outbox("acme", "E-1");
+  REQUIRE(fresh);
+  CHECK((*fresh)->created_at == first_time + 60);
+  CHECK((*fresh)->attempts == 0);
+  CHECK((*fresh)->body == R"({"title":"Gala 2"})");
+}
+
+TEST_CASE("put_outbox keeps the event id and payload hash of an existing row") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+
+  auto update = make_entry("E-1", R"({"title":"New"})", WriteAction::update);
+  update.payload_hash = "hash-2";
+  update.row_ref = "Sheet1!A9";
+  update.event_id = 501;
+  REQUIRE(f.store->put_outbox(update));
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::pending);
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->payload_hash == "hash-1");
+  CHECK((*row)->row_ref == "Sheet1!A9");
+}
+
+TEST_CASE("record_success clears the outbox and sets synced, hash, event id and audit at once") {
+  StoreFixture f;
+  auto entry = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-0", std::nullopt},
+                                  RowState::failed, "", "server busy", true));
+  f.clock.advance(5s);
+  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-1", 501}));
+
+  // Seen from another connection, as a restarted process would see it.
+  auto raw = f.raw();
+  CHECK(raw.execAndGet("SELECT count(*) FROM outbox").getInt() == 0);
+  SQLite::Statement q(raw,
+                      "SELECT state, payload_hash, event_id, error_reason, attempts, "
+                      "last_request_id, updated_at FROM source_rows WHERE source_id = 'E-1'");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getString() == "synced");
+  CHECK(q.getColumn(1).getString() == "hash-1");
+  CHECK(q.getColumn(2).getInt64() == 501);
+  CHECK(q.getColumn(3).getString() == "");
+  CHECK(q.getColumn(4).getInt() == 0);
+  CHECK(q.getColumn(5).getString() == "req-1");
+  CHECK(q.getColumn(6).getInt64() == f.clock.unix_seconds());
+
+  auto audit = f.store->audit("acme", "E-1");
+  REQUIRE(audit);
+  REQUIRE(audit->size() == 2);
+  const auto& last = audit->back();
+  CHECK(last.http_status == 201);
+  CHECK(last.request_id == "req-1");
+  CHECK(last.event_id == 501);
+  CHECK(last.action == WriteAction::create);
+  CHECK(last.idempotency_key == "pinsync-acme-E-1-create");
+  CHECK(last.row_ref == "Sheet1!A2");
+  CHECK(last.at == f.clock.unix_seconds());
+}
+
+TEST_CASE("record_success of an update keeps the row's event id when the answer has none") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  auto update = make_entry("E-1", "{}", WriteAction::update);
+  update.idempotency_key = "pinsync-acme-E-1-update-hash-2";
+  update.payload_hash = "hash-2";
+  REQUIRE(f.store->put_outbox(update));
+  REQUIRE(f.store->record_success(update, WriteOutcome{200, "", std::nullopt}));
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->payload_hash == "hash-2");
+  CHECK((*row)->last_request_id == "req-1");  // an empty request id does not erase the last one
+}
+
+TEST_CASE("record_success leaves a newer request of the same row in the outbox") {
+  StoreFixture f;
+  auto first = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(first));
+  auto newer = make_entry("E-1", R"({"title":"edited"})");
+  newer.payload_hash = "hash-2";
+  REQUIRE(f.store->put_outbox(newer));
+  REQUIRE(f.store->record_success(first, WriteOutcome{201, "req-1", 501}));
+
+  auto entry = f.store->outbox("acme", "E-1");
+  REQUIRE(entry);
+  REQUIRE(entry->has_value());
+  CHECK((*entry)->payload_hash == "hash-2");
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::pending);
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->payload_hash == "hash-1");  // what the event holds now
+}
+
+TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
+  StoreFixture f;
+  auto entry = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-1", std::nullopt},
+                                  RowState::failed, "", "Pinned Events answered 503", true));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{0, "", std::nullopt}, RowState::failed, "",
+                                  "timed out", true));
+  auto kept = f.store->outbox("acme", "E-1");
+  REQUIRE(kept);
+  CHECK(kept->has_value());
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::failed);
+  CHECK((*row)->error_reason == "timed out");
+  CHECK((*row)->attempts == 2);
+  CHECK((*row)->last_request_id == "req-1");
+  auto audit = f.store->audit("acme", "E-1");
+  REQUIRE(audit);
+  REQUIRE(audit->size() == 2);
+  CHECK((*audit)[0].http_status == 503);
+  CHECK((*audit)[1].http_status == 0);
+}
+
+TEST_CASE("record_failure without keep_outbox removes the entry and keeps the event's content") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  auto update = make_entry("E-1", R"({"start":"bad"})", WriteAction::update);
+  update.payload_hash = "hash-2";
+  update.event_id = 501;
+  REQUIRE(f.store->put_outbox(update));
+  REQUIRE(f.store->record_failure(update, WriteOutcome{400, "req-2", std::nullopt},
+                                  RowState::invalid, "start", "must be a date-time", false));
+
+  auto gone = f.store->outbox("acme", "E-1");
+  REQUIRE(gone);
+  CHECK_FALSE(gone->has_value());
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::invalid);
+  CHECK((*row)->error_field == "start");
+  CHECK((*row)->error_reason == "must be a date-time");
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->payload_hash == "hash-1");
+  CHECK((*row)->last_request_id == "req-2");
+  CHECK((*row)->attempts == 1);
+}
+
+TEST_CASE("count_attempt counts, and fails for a row without an outbox entry") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->count_attempt("acme", "E-1"));
+  REQUIRE(f.store->count_attempt("acme", "E-1"));
+  auto entry = f.store->outbox("acme", "E-1");
+  REQUIRE(entry);
+  CHECK((*entry)->attempts == 2);
+  auto missing = f.store->count_attempt("acme", "E-9");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("acme/E-9") != std::string::npos);
+  CHECK(missing.error().message.find("no outbox entry") != std::string::npos);
+}
+
+TEST_CASE("a failure in the middle of record_success leaves no partial change") {
+  StoreFixture f;
+  auto entry = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(entry));
+  // The audit insert is the method's last step: by then the outbox row is deleted and the
+  // row updated, and all of that must roll back.
+  f.raw().exec(
+      "CREATE TRIGGER fail_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk "
+      "trouble'); END");
+
+  auto done = f.store->record_success(entry, WriteOutcome{201, "req-1", 501});
+  REQUIRE_FALSE(done);
+  CHECK(done.error().kind == ErrorKind::internal);
+  CHECK(done.error().message == "state file " + f.file.string() +
+                                    ": cannot record the outcome of acme/E-1: disk trouble");
+
+  auto kept = f.store->outbox("acme", "E-1");
+  REQUIRE(kept);
+  CHECK(kept->has_value());
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::pending);
+  CHECK_FALSE((*row)->event_id.has_value());
+
+  // The store stays usable once the cause is gone.
+  f.raw().exec("DROP TRIGGER fail_audit");
+  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-1", 501}));
+  auto synced = f.store->row("acme", "E-1");
+  REQUIRE(synced);
+  CHECK((*synced)->state == RowState::synced);
+}
+
+TEST_CASE("a failure in the middle of put_outbox leaves the row as it was") {
+  StoreFixture f;
+  REQUIRE(f.store->set_row_state("acme", "E-1", "Sheet1!A2", RowState::invalid, "date", "June 32",
+                                 "not a date"));
+  f.raw().exec(
+      "CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'no'); END");
+  auto put = f.store->put_outbox(make_entry("E-1"));
+  REQUIRE_FALSE(put);
+  CHECK(put.error().message.find("cannot save the create request of acme/E-1") !=
+        std::string::npos);
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::invalid);
+  CHECK(f.raw().execAndGet("SELECT count(*) FROM outbox").getInt() == 0);
+}
+
+TEST_CASE("a write while another process holds the lock fails with a clear message") {
+  StoreFixture f;
+  f.store = f.open_or_fail(StoreOptions{20ms});
+  auto other = f.raw();
+  other.exec("BEGIN IMMEDIATE");
+  auto put = f.store->put_outbox(make_entry("E-1"));
+  other.exec("ROLLBACK");
+  REQUIRE_FALSE(put);
+  CHECK(put.error().message.find("state file " + f.file.string() +
+                                 ": cannot save the create request of acme/E-1: database is "
+                                 "locked — is another pinsync") == 0);
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+}
+
+TEST_CASE("an outbox entry survives the process ending abruptly right after put_outbox") {
+  StoreFixture f;
+  f.store.reset();
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto store = Store::open(f.file, f.clock);
+    const bool ok = store && (*store)->put_outbox(make_entry("E-1", "exact body")).has_value();
+    ::_exit(ok ? 0 : 1);  // no destructors, no close: as close to kill -9 as a test gets
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  f.store = f.open_or_fail();
+  auto entry = f.store->outbox("acme", "E-1");
+  REQUIRE(entry);
+  REQUIRE(entry->has_value());
+  CHECK((*entry)->body == "exact body");
+}
+
+TEST_CASE("calls from several threads are serialized") {
+  StoreFixture f;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&f, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto entry = make_entry("T" + std::to_string(t) + "-" + std::to_string(i));
+        if (!f.store->put_outbox(entry)) return;
+        if (!f.store->record_success(entry, WriteOutcome{201, "r", 1000 + i})) return;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto rows = f.store->rows("acme");
+  REQUIRE(rows);
+  CHECK(rows->size() == 100);
+  for (const auto& r : *rows) CHECK(r.state == RowState::synced);
+}

@@ -1,0 +1,123 @@
+// The run log and the audit trail: begin/finish, most-recent-first listing with a limit
+// and a source filter, and audit records oldest first.
+#include <doctest/doctest.h>
+
+#include "store_fixture.h"
+
+using namespace pinsync;
+using namespace pinsync::state;
+using namespace pinsync::state::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("begin_run and finish_run log a pass with its counts") {
+  StoreFixture f;
+  const auto started = f.clock.unix_seconds();
+  auto id = f.store->begin_run("acme", "schedule");
+  REQUIRE(id);
+  auto running = f.store->recent_runs("acme", 1);
+  REQUIRE(running);
+  REQUIRE(running->size() == 1);
+  CHECK(running->front().finished_at == 0);
+  CHECK(running->front().started_at == started);
+
+  f.clock.advance(42s);
+  RunRecord run;
+  run.id = *id;
+  run.created = 3;
+  run.updated = 2;
+  run.unchanged = 90;
+  run.invalid = 4;
+  run.removed = 1;
+  run.failed = 5;
+  run.api_requests = 17;
+  run.result = "rows_failed";
+  REQUIRE(f.store->finish_run(run));
+
+  auto runs = f.store->recent_runs("acme", 10);
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  const auto& r = runs->front();
+  CHECK(r.id == *id);
+  CHECK(r.source == "acme");
+  CHECK(r.trigger == "schedule");
+  CHECK(r.started_at == started);
+  CHECK(r.finished_at == started + 42);
+  CHECK(r.created == 3);
+  CHECK(r.updated == 2);
+  CHECK(r.unchanged == 90);
+  CHECK(r.invalid == 4);
+  CHECK(r.removed == 1);
+  CHECK(r.failed == 5);
+  CHECK(r.api_requests == 17);
+  CHECK(r.result == "rows_failed");
+
+  RunRecord unknown;
+  unknown.id = 999;
+  auto bad = f.store->finish_run(unknown);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("run 999") != std::string::npos);
+}
+
+TEST_CASE("recent_runs lists the most recent first, up to the limit, per source or all") {
+  StoreFixture f;
+  std::vector<std::int64_t> acme_ids;
+  for (int i = 0; i < 5; ++i) {
+    auto a = f.store->begin_run("acme", "schedule");
+    REQUIRE(a);
+    acme_ids.push_back(*a);
+    REQUIRE(f.store->begin_run("beta", "resync"));
+  }
+  auto last3 = f.store->recent_runs("acme", 3);
+  REQUIRE(last3);
+  REQUIRE(last3->size() == 3);
+  CHECK((*last3)[0].id == acme_ids[4]);
+  CHECK((*last3)[1].id == acme_ids[3]);
+  CHECK((*last3)[2].id == acme_ids[2]);
+  for (const auto& r : *last3) CHECK(r.source == "acme");
+
+  auto all = f.store->recent_runs("", 100);
+  REQUIRE(all);
+  REQUIRE(all->size() == 10);
+  CHECK(all->front().source == "beta");
+  CHECK(all->front().trigger == "resync");
+  for (std::size_t i = 1; i < all->size(); ++i) CHECK((*all)[i - 1].id > (*all)[i].id);
+
+  auto zero = f.store->recent_runs("", 0);
+  REQUIRE(zero);
+  CHECK(zero->empty());
+}
+
+TEST_CASE("audit lists every write of a row, oldest first") {
+  StoreFixture f;
+  auto create = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(create));
+  REQUIRE(f.store->record_failure(create, WriteOutcome{429, "req-1", std::nullopt},
+                                  RowState::failed, "", "rate limited", true));
+  f.clock.advance(1s);
+  REQUIRE(f.store->record_success(create, WriteOutcome{201, "req-2", 501}));
+  f.clock.advance(1s);
+  auto update = make_entry("E-1", "{}", WriteAction::update);
+  update.idempotency_key = "pinsync-acme-E-1-update-abc";
+  update.payload_hash = "hash-2";
+  update.event_id = 501;
+  update.row_ref = "Sheet1!A7";
+  REQUIRE(f.store->put_outbox(update));
+  REQUIRE(f.store->record_success(update, WriteOutcome{200, "req-3", std::nullopt}));
+
+  auto audit = f.store->audit("acme", "E-1");
+  REQUIRE(audit);
+  REQUIRE(audit->size() == 3);
+  CHECK((*audit)[0].http_status == 429);
+  CHECK_FALSE((*audit)[0].event_id.has_value());
+  CHECK((*audit)[1].http_status == 201);
+  CHECK((*audit)[1].event_id == 501);
+  CHECK((*audit)[2].action == WriteAction::update);
+  CHECK((*audit)[2].idempotency_key == "pinsync-acme-E-1-update-abc");
+  CHECK((*audit)[2].event_id == 501);  // from the entry when the answer carries none
+  CHECK((*audit)[2].row_ref == "Sheet1!A7");
+  CHECK((*audit)[2].request_id == "req-3");
+  CHECK((*audit)[0].at + 2 == (*audit)[2].at);
+  auto none = f.store->audit("acme", "E-2");
+  REQUIRE(none);
+  CHECK(none->empty());
+}
