@@ -1,16 +1,22 @@
 // The one interface every source kind implements. A connector reads its source into a
 // Table: the header names and the rows, each with a reference a person can find
-// ("partner.csv:12", "'Events'!A12", "recA1b2C3"). It knows nothing of mappings,
-// approval rules, the state store or Pinned Events; the agent does that.
+// ("partner.csv:12", "'Events'!A12", "recA1b2C3"). Sources that allow it can also take
+// results back (write-back) and store generated IDs. A connector knows nothing of
+// mappings, approval rules, the state store or Pinned Events; the agent does that.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/http.h"
+#include "core/log.h"
+#include "core/rate_limiter.h"
 
 namespace pinsync::connectors {
 
@@ -23,6 +29,28 @@ struct Row {
 struct Table {
   std::vector<std::string> columns;  // header names, in source order
   std::vector<Row> rows;             // data rows, blank rows already skipped
+  std::string time_zone;             // the source's own zone (a spreadsheet's timeZone), or ""
+};
+
+// The outcome of one row after a pass, to be written back into the source.
+struct RowResult {
+  std::string source_id;  // the row's identity: its ID cell, or its native id
+  std::string row_ref;
+  std::string event_id;   // "" when the row has no event
+  std::string status;     // synced, invalid, failed, removed, held
+  std::string error;      // "" when none
+};
+
+struct WriteBackReport {
+  int cells_written = 0;
+  int requests = 0;
+};
+
+// An ID that pinsync generated for an approved row that had none.
+struct IdAssignment {
+  std::string row_ref;  // where the row was when it was read
+  std::string new_id;
+  std::vector<std::string> cells;  // the row's cells as read, to recognise it if it moved
 };
 
 class Connector {
@@ -31,12 +59,36 @@ class Connector {
   // Reads the whole source. Returns the table, or an error naming the source location
   // (file, URL, sheet) and the reason.
   virtual Result<Table> fetch() = 0;
+
+  // True when the source is configured to take results back (write_back settings).
+  virtual bool writes_back() const { return false; }
+  // Writes each result into the configured write-back columns of the row with that
+  // identity (rows are located by ID, never by position), only where the value
+  // changes, in as few requests as the API allows. Returns what was written, or an
+  // error naming the source and the cause (e.g. read-only access).
+  virtual Result<WriteBackReport> write_back(std::span<const RowResult> results) {
+    (void)results;
+    return WriteBackReport{};
+  }
+
+  // True when the source can store generated IDs in its ID column.
+  virtual bool assigns_ids() const { return false; }
+  // Writes each new ID into the ID column of its row, first checking that the row still
+  // holds the same cells and an empty ID (rows may have moved since fetch). Returns the
+  // assignments that were written (a row that moved or changed is skipped), or an error.
+  virtual Result<std::vector<IdAssignment>> assign_ids(std::span<const IdAssignment> assignments) {
+    (void)assignments;
+    return fail(ErrorKind::config, "this source cannot store IDs");
+  }
 };
 
 // What a connector may use from the outside world.
 struct ConnectorContext {
   std::function<std::unique_ptr<http::Transport>()> make_transport;
   std::chrono::milliseconds timeout{30'000};
+  Clock* clock = nullptr;           // for token expiry, backoff and rate limits
+  RateLimiters* limiters = nullptr; // shared per API quota (e.g. one per Airtable base)
+  Logger* log = nullptr;
 };
 
 }  // namespace pinsync::connectors

@@ -16,6 +16,7 @@ struct Request {
   std::string method;
   std::string path;                           // without the query string, percent-decoded
   std::map<std::string, std::string> query;   // decoded; a repeated name keeps the last value
+  std::vector<std::pair<std::string, std::string>> query_list;  // decoded, every one, in order
   std::map<std::string, std::string> headers; // lower-case names; repeated headers joined by ", "
   std::string body;                           // at most k_max_body_bytes
   bool body_too_large = false;                // the client sent more than k_max_body_bytes

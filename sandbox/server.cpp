@@ -131,7 +131,10 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     try {
       Poco::URI uri(request.getURI());
       req.path = uri.getPath();
-      for (auto& [name, value] : uri.getQueryParameters()) req.query[name] = value;
+      for (auto& [name, value] : uri.getQueryParameters()) {
+        req.query[name] = value;
+        req.query_list.emplace_back(name, value);
+      }
       lower_headers(request, req);
       if (!read_body(request, req)) response.setKeepAlive(false);
       Service* service = m_router.find(req.path);
