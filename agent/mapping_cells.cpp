@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/utf8.h"
+
 namespace pinsync::agent {
 
 namespace {
@@ -16,26 +18,6 @@ bool equal_nocase(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (lower_char(a[i]) != lower_char(b[i])) return false;
   return true;
-}
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  std::uint32_t cp = 0, min = 0;
-  if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; cp = c & 0x1Fu; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; cp = c & 0x0Fu; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; cp = c & 0x07u; }
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
 }
 
 constexpr std::array<std::string_view, 11> k_error_values = {
@@ -64,19 +46,7 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-bool is_valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    // ASCII runs dominate real sheets; skip them without the full decoder.
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t len = sequence_length(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
+bool is_valid_utf8(std::string_view s) { return utf8::is_valid(s); }
 
 std::size_t utf8_length(std::string_view s) {
   std::size_t count = 0;
@@ -97,7 +67,7 @@ std::string bounded_value(std::string_view cell) {
   std::string out;
   out.reserve(cell.size() < k_max ? cell.size() : k_max);
   for (std::size_t i = 0; i < cell.size();) {
-    const std::size_t len = sequence_length(cell, i);
+    const std::size_t len = utf8::sequence_length(cell, i);
     const std::string_view piece = len == 0 ? std::string_view("\xEF\xBF\xBD") : cell.substr(i, len);
     if (out.size() + piece.size() > k_max) break;
     out.append(piece);

@@ -6,6 +6,8 @@
 #include <exception>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace pinsync {
 
 namespace {
@@ -51,9 +53,7 @@ std::string quoted(std::string_view s) {
   if (s.size() <= k_max) {
     out.append(s);
   } else {
-    std::size_t cut = k_max;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-    out.append(s.substr(0, cut)).append("...");
+    out.append(utf8::cut(s, k_max)).append("...");
   }
   out += '"';
   return out;

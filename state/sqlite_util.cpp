@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/utf8.h"
+
 namespace pinsync::state {
 
 namespace {
@@ -47,11 +49,7 @@ Error sqlite_failure(std::string_view label, std::string_view doing, const std::
 }
 
 std::string_view cut_utf8(std::string_view value, std::size_t max_bytes) {
-  if (value.size() <= max_bytes) return value;
-  std::size_t end = max_bytes;
-  // Back up over continuation bytes (10xxxxxx) so the cut lands before a lead byte.
-  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
-  return value.substr(0, end);
+  return utf8::cut(value, max_bytes);
 }
 
 }  // namespace pinsync::state
