@@ -46,6 +46,25 @@ enum class EventStatus { draft, published };
 struct ApprovalRule {
   std::string column;               // empty: every row counts as approved
   std::vector<std::string> values;  // lower-cased, trimmed; default yes,y,true,x,approved,1
+  std::string formula;              // airtable only: filterByFormula selecting approved records
+};
+
+// Google credentials of a google_sheets source: exactly one of the three ways.
+struct GoogleAuth {
+  std::filesystem::path service_account_file;
+  std::string api_key;  // from ${VAR}
+  std::string oauth_client_id;
+  std::string oauth_client_secret;  // from ${VAR}
+  std::string oauth_refresh_token;  // from ${VAR}
+  std::string oauth_token_uri = "https://oauth2.googleapis.com/token";
+};
+
+// Columns (or Airtable fields) that receive the sync result of each row.
+struct WriteBackConfig {
+  std::string event_id_column;
+  std::string status_column;
+  std::string error_column;
+  bool any() const { return !event_id_column.empty() || !status_column.empty() || !error_column.empty(); }
 };
 
 struct Place {
@@ -86,8 +105,22 @@ struct SourceConfig {
   // csv
   std::filesystem::path path;  // absolute (resolved against the config file's folder)
   std::string url;
+  // google_sheets
+  std::string spreadsheet_id;
+  std::string sheet;  // a sheet title, or
+  std::string range;  // an A1 range
+  GoogleAuth auth;
+  // airtable
+  std::string base_id;
+  std::string table;
+  std::string view;
+  std::string token;  // from ${VAR}
+  std::chrono::seconds full_scan_interval{3600};
+  // sheets and airtable
+  WriteBackConfig write_back;
   // identity
   std::string id_column;
+  std::vector<std::string> fingerprint;  // columns identifying a row when there is no ID column
   ApprovalRule approved;
   std::int64_t channel_id = 0;
   EventStatus status = EventStatus::draft;

@@ -176,6 +176,18 @@ void map_text_fields(const SourcePlan& plan, const RowCells& cells, EventFields&
   }
 }
 
+// A row without an ID column is identified by its key cells: a change of any of them
+// makes it a new row (the old event is reported removed), which is the trade-off the
+// README explains.
+std::string fingerprint_id(const SourcePlan& plan, const connectors::Row& row) {
+  std::string key;
+  for (const std::size_t index : plan.fingerprint) {
+    if (index < row.cells.size()) key += ascii_lower(trim_cell(row.cells[index]));
+    key += '\x1f';
+  }
+  return "fp-" + sha256_hex(key).substr(0, 20);
+}
+
 MappedRow map_row(const SourcePlan& plan, const connectors::Row& row) {
   MappedRow out;
   out.row_ref = row.row_ref;
@@ -184,7 +196,13 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row) {
     const auto& index = plan.columns[i].index;
     if (index && *index < row.cells.size()) cells.text[i] = trim_cell(row.cells[*index]);
   }
-  out.source_id = plan.column(Slot::id).index ? std::string(cells[Slot::id]) : row.native_id;
+  if (plan.column(Slot::id).index) {
+    out.source_id = std::string(cells[Slot::id]);
+  } else if (!plan.fingerprint.empty()) {
+    out.source_id = fingerprint_id(plan, row);
+  } else {
+    out.source_id = row.native_id;
+  }
   if (plan.column(Slot::approved).index) {
     const std::string value = ascii_lower(cells[Slot::approved]);
     out.approved = std::find(plan.approved_values.begin(), plan.approved_values.end(), value) !=
@@ -206,7 +224,7 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row) {
   ZoneClock* zone = nullptr;
   if (!cells.bad(Slot::timezone)) {
     const bool from_cell = !cells[Slot::timezone].empty();
-    f.zone_name = from_cell ? cells[Slot::timezone] : trim_cell(plan.source->timezone);
+    f.zone_name = from_cell ? cells[Slot::timezone] : std::string_view(plan.default_zone);
     auto& found = plan.zone(f.zone_name);
     if (found) zone = &*found;
     else add_error(plan, errors, Slot::timezone, f.zone_name, found.error().message);

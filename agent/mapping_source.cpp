@@ -108,14 +108,15 @@ Result<SourcePlan> prepare_source(const SourceConfig& source, const connectors::
     return config_error("mapping.classifications.column is not set: every event needs a classification");
   if (trim_cell(m.city.column).empty() && m.city.places.size() != 1)
     return config_error("mapping.city.column is not set: every event needs a city (or list exactly one place)");
-  if (trim_cell(source.timezone).empty() && trim_cell(m.timezone).empty())
-    return config_error("timezone is not set: name the source's IANA zone, e.g. timezone: America/New_York");
-
   SourcePlan plan;
   plan.source = &source;
   plan.known_slugs = &known_slugs;
-  if (!trim_cell(source.timezone).empty()) {
-    if (auto zone = plan.zone(trim_cell(source.timezone)); !zone) return config_error("timezone: " + zone.error().message);
+  plan.default_zone = std::string(trim_cell(source.timezone).empty() ? trim_cell(table.time_zone)
+                                                                      : trim_cell(source.timezone));
+  if (plan.default_zone.empty() && trim_cell(m.timezone).empty())
+    return config_error("timezone is not set: name the source's IANA zone, e.g. timezone: America/New_York");
+  if (!plan.default_zone.empty()) {
+    if (auto zone = plan.zone(plan.default_zone); !zone) return config_error("timezone: " + zone.error().message);
   }
 
   std::vector<std::string> missing;
@@ -127,6 +128,13 @@ Result<SourcePlan> prepare_source(const SourceConfig& source, const connectors::
     plan.columns[i].index = find_column(table.columns, name);
     if (!plan.columns[i].index)
       missing.push_back('"' + plan.columns[i].name + "\" (" + std::string(config_key(slot)) + ")");
+  }
+  for (const auto& name : source.fingerprint) {
+    if (const auto index = find_column(table.columns, name)) {
+      plan.fingerprint.push_back(*index);
+    } else {
+      missing.push_back('"' + std::string(trim_cell(name)) + "\" (fingerprint)");
+    }
   }
   if (!missing.empty()) {
     std::string list;

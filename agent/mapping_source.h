@@ -46,6 +46,8 @@ struct SourcePlan {
   std::optional<CityEntry> only_city;                              // when no city column is mapped
   std::string known_city_names;                                    // for messages
   std::string separator;
+  std::string default_zone;                   // the source's timezone, else the table's own
+  std::vector<std::size_t> fingerprint;       // header positions identifying a row without an ID column
   const KnownSlugs* known_slugs = nullptr;
   // Zone lookups are slow enough to matter at 100k rows; rows mostly share one zone.
   mutable std::map<std::string, Result<ZoneClock>, std::less<>> zones;

@@ -111,17 +111,58 @@ TEST_CASE("a csv source takes exactly one of path and url") {
                 "start with http:// or https://"));
 }
 
-TEST_CASE("kinds google_sheets and airtable are named but not available yet") {
+TEST_CASE("google_sheets sources: sheet, auth, write-back, the sheet's own zone") {
   const TempDir dir;
-  // Sheet-specific keys must not hide the real problem behind "unknown key".
-  const std::string sheets = replaced(k_brief_config, "kind: csv\n    path: partner.csv",
-                                      "kind: google_sheets\n    spreadsheet_id: abc");
-  CHECK(error_of(load_text(dir, sheets))
-            .starts_with(at(dir, "9: sources[0].kind: kind google_sheets is not available in this "
-                                 "version of pinsync — ")));
-  CHECK(error_of(load_text(dir, replaced(k_brief_config, "kind: csv", "kind: airtable")))
-            .starts_with(at(dir, "9: sources[0].kind: kind airtable is not available in this "
-                                 "version of pinsync — ")));
+  dir.write("sa.json", "{}");
+  std::string sheets = replaced(k_brief_config, "kind: csv\n    path: partner.csv",
+                                "kind: google_sheets\n    spreadsheet_id: 1AbCdEf\n    sheet: Partner Events\n"
+                                "    auth:\n      service_account_file: sa.json\n"
+                                "    write_back:\n      event_id_column: Pinned ID\n      status_column: Sync status");
+  sheets = replaced(sheets, "    timezone: America/New_York         # default zone for rows without one\n", "");
+  sheets = replaced(sheets, "      timezone: Time zone              # optional column overriding the default zone\n", "");
+  const auto config = load_text(dir, sheets);
+  REQUIRE(config);
+  const auto& s = config->sources.at(0);
+  CHECK(s.kind == "google_sheets");
+  CHECK(s.spreadsheet_id == "1AbCdEf");
+  CHECK(s.sheet == "Partner Events");
+  CHECK(s.auth.service_account_file == dir.path() / "sa.json");
+  CHECK(s.write_back.event_id_column == "Pinned ID");
+  CHECK(s.write_back.status_column == "Sync status");
+  CHECK(s.timezone.empty());
+
+  const std::string literal_key = replaced(sheets, "service_account_file: sa.json", "api_key: AIzaSyLiteral");
+  const auto literal = error_of(load_text(dir, literal_key));
+  CHECK(literal.find("AIzaSyLiteral") == std::string::npos);
+  CHECK(literal.find("sources[0].auth.api_key") != std::string::npos);
+  const std::string two = replaced(sheets, "service_account_file: sa.json",
+                                   "service_account_file: sa.json\n      api_key: ${GOOGLE_API_KEY}");
+  CHECK(error_of(load_text(dir, two, {{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"GOOGLE_API_KEY", "k"}}))
+            .find("give exactly one of") != std::string::npos);
+  const std::string with_path = replaced(sheets, "spreadsheet_id: 1AbCdEf", "spreadsheet_id: 1AbCdEf\n    path: x.csv");
+  CHECK(error_of(load_text(dir, with_path)).find("path is a setting of csv sources") != std::string::npos);
+}
+
+TEST_CASE("airtable sources: base, table, token from the environment, approval formula, no id column") {
+  const TempDir dir;
+  std::string at_src = replaced(k_brief_config, "    id_column: Event ID\n", "");
+  at_src = replaced(at_src, "    path: partner.csv ", "    # ");
+  at_src = replaced(at_src, "kind: csv", "kind: airtable\n    base_id: appA1b2C3d4E5f6G7\n    table: Submissions\n"
+                                "    view: Approved\n    token: ${AIRTABLE_TOKEN}");
+  at_src = replaced(at_src, "      column: Approved\n      values: [yes, y, true, x, approved]   # case-insensitive, trimmed",
+                    "      formula: \"{Status} = 'Approved'\"");
+  const auto config = load_text(dir, at_src, {{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"AIRTABLE_TOKEN", "pat-secret"}});
+  REQUIRE(config);
+  const auto& s = config->sources.at(0);
+  CHECK(s.base_id == "appA1b2C3d4E5f6G7");
+  CHECK(s.table == "Submissions");
+  CHECK(s.view == "Approved");
+  CHECK(s.token == "pat-secret");
+  CHECK(s.approved.formula == "{Status} = 'Approved'");
+  CHECK(s.id_column.empty());
+  CHECK(s.full_scan_interval == std::chrono::hours(1));
+  const auto unset = error_of(load_text(dir, at_src));
+  CHECK(unset.find("AIRTABLE_TOKEN is not set") != std::string::npos);
   CHECK(error_of(load_text(dir, replaced(k_brief_config, "kind: csv", "kind: cvs"))) ==
         at(dir, "9: sources[0].kind: kind \"cvs\" is not known — did you mean \"csv\"?"));
 }

@@ -359,3 +359,38 @@ TEST_CASE("mapper: 100,000 rows map in one pass (timing printed)") {
   CHECK(std::all_of(result->begin(), result->end(), [](const MappedRow& r) { return r.errors.empty(); }));
   CHECK(result->back().source_id == "E-" + std::to_string(k_rows - 1));
 }
+
+TEST_CASE("mapper: without an ID column, a fingerprint of key columns identifies the row") {
+  SourceConfig source = make_source();
+  source.id_column.clear();
+  source.fingerprint = {"Title", "Date", "Venue"};
+  const auto a = map_one({}, source);
+  CHECK(a.source_id.starts_with("fp-"));
+  CHECK(a.errors.empty());
+  // Same key cells (case and spaces aside) with other cells changed: the same row.
+  const auto b = map_one({{"Title", "JAZZ NIGHT"}, {"Start", "9:00 PM"}, {"Internal", "x"}}, source);
+  CHECK(b.source_id == a.source_id);
+  CHECK(b.payload_hash != a.payload_hash);
+  // A key cell changed: another row.
+  CHECK(map_one({{"Venue", "Smalls"}}, source).source_id != a.source_id);
+  // A fingerprint column missing from the header stops the source.
+  source.fingerprint = {"Title", "Room"};
+  auto missing = map_table(source, table_of({good_cells()}), std::nullopt);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(contains(missing.error().message, "\"Room\" (fingerprint)"));
+}
+
+TEST_CASE("mapper: a source without its own zone uses the table's (a Google sheet's timeZone)") {
+  SourceConfig source = make_source();
+  source.timezone.clear();
+  Table table = table_of({good_cells()});
+  table.time_zone = "Europe/Madrid";
+  auto rows = map_table(source, table, std::nullopt);
+  REQUIRE(rows.has_value());
+  CHECK(contains((*rows)[0].payload, R"("startAt":"2026-06-12T20:00:00+02:00")"));
+  CHECK(contains((*rows)[0].payload, R"("timezone":"Europe/Madrid")"));
+  table.time_zone.clear();
+  auto none = map_table(source, table, std::nullopt);
+  REQUIRE_FALSE(none.has_value());
+  CHECK(contains(none.error().message, "timezone is not set"));
+}
