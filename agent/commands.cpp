@@ -91,7 +91,10 @@ void write_report_json(json::Writer& w, const PassReport& r) {
   w.key("create").value(std::int64_t{r.created}).key("update").value(std::int64_t{r.updated});
   w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
-  w.key("failed").value(std::int64_t{r.failed}).key("rows").begin_array();
+  w.key("failed").value(std::int64_t{r.failed});
+  w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
+  if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
+  w.key("rows").begin_array();
   for (const auto& row : r.rows) {
     w.begin_object().key("row_ref").value(row.row_ref).key("source_id").value(row.source_id);
     w.key("action").value(row.action);
@@ -113,6 +116,8 @@ void print_report(std::ostream& out, const PassReport& r, bool dry) {
   if (r.failed > 0) out << ", " << r.failed << " failed";
   if (!dry) out << " (" << r.api_requests << " API requests)";
   out << '\n';
+  if (r.write_back_cells > 0) out << "  wrote " << r.write_back_cells << " cells back into the source\n";
+  if (!r.write_back_error.empty()) out << "  write-back failed: " << r.write_back_error << '\n';
   for (const auto& row : r.rows) {
     out << "  " << pad(row.action, 13) << ' ' << pad(row.row_ref, 22) << ' ' << pad(row.source_id, 12);
     if (row.event_id) out << " event " << *row.event_id;

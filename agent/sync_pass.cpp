@@ -1,6 +1,7 @@
 #include "agent/sync_pass.h"
 
 #include "agent/keys.h"
+#include "core/hash.h"
 
 namespace pinsync::agent {
 
@@ -190,6 +191,68 @@ class Executor {
   bool m_continue = true;
 };
 
+// Gives approved rows without an ID a new one, written into the source's ID column
+// before their events are created, so identity survives sorting and inserted rows.
+// Returns true when the table changed and must be mapped again.
+bool assign_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
+  std::optional<std::size_t> id_index;
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    if (table.columns[i] == ctx.source.id_column) id_index = i;
+  }
+  if (!id_index) return false;
+  std::vector<connectors::IdAssignment> wanted;
+  std::vector<std::size_t> positions;
+  const auto stamp = std::to_string(unix_seconds(ctx.clock));
+  for (std::size_t i = 0; i < mapped.size() && i < table.rows.size(); ++i) {
+    if (!mapped[i].approved || !mapped[i].source_id.empty()) continue;
+    const auto& row = table.rows[i];
+    std::string seed = ctx.source.name + '\x1f' + row.row_ref + '\x1f' + stamp;
+    for (const auto& cell : row.cells) seed += '\x1f' + cell;
+    wanted.push_back({row.row_ref, "PS-" + sha256_hex(seed).substr(0, 10), row.cells});
+    positions.push_back(i);
+  }
+  if (wanted.empty()) return false;
+  auto written = ctx.connector.assign_ids(wanted);
+  if (!written) {
+    ctx.log.warn("could not store new IDs in the source; those rows stay invalid until they have one",
+                 {{"source", ctx.source.name}, {"reason", written.error().message}});
+    return false;
+  }
+  for (const auto& done : *written) {
+    for (std::size_t k = 0; k < wanted.size(); ++k) {
+      if (wanted[k].row_ref != done.row_ref) continue;
+      table.rows[positions[k]].cells[*id_index] = done.new_id;
+      ctx.log.info("assigned an ID", {{"source", ctx.source.name}, {"row", done.row_ref}, {"id", done.new_id}});
+    }
+  }
+  return !written->empty();
+}
+
+// Writes every known row's outcome back into the source; a failure is reported, never
+// stops the sync.
+void write_back(const PassContext& ctx, PassReport& report) {
+  auto rows = ctx.store->rows(ctx.source.name);
+  if (!rows) {
+    report.write_back_error = rows.error().message;
+    return;
+  }
+  std::vector<connectors::RowResult> results;
+  results.reserve(rows->size());
+  for (const auto& r : *rows) {
+    if (r.source_id.starts_with('@')) continue;  // no identity to find the row by
+    results.push_back({r.source_id, r.row_ref, r.event_id ? std::to_string(*r.event_id) : "",
+                       std::string(state::to_string(r.state)), r.error_reason});
+  }
+  auto written = ctx.connector.write_back(results);
+  if (!written) {
+    report.write_back_error = written.error().message;
+    ctx.log.warn("write-back failed; the sync itself is done", {{"source", ctx.source.name},
+                                                                 {"reason", written.error().message}});
+    return;
+  }
+  report.write_back_cells = written->cells_written;
+}
+
 }  // namespace
 
 PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
@@ -246,6 +309,13 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     report.stopped = mapped.error();
     return finish(report);
   }
+  if (!dry && ctx.connector.assigns_ids() && assign_missing_ids(ctx, *table, *mapped)) {
+    mapped = map_table(ctx.source, *table, ctx.known_slugs);
+    if (!mapped) {
+      report.stopped = mapped.error();
+      return finish(report);
+    }
+  }
   std::vector<state::RowRecord> stored;
   if (ctx.store != nullptr) {
     auto rows = ctx.store->rows(ctx.source.name);
@@ -258,30 +328,32 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const Plan plan = make_plan(*mapped, stored);
 
   Executor executor(ctx, report);
+  // Rows whose state changes without a request are written in one transaction at the end.
+  std::vector<state::RowStateUpdate> updates;
+  auto update = [&](std::string id, const std::string& row_ref, RowState st, std::string field,
+                    std::string value, std::string reason) {
+    updates.push_back({ctx.source.name, std::move(id), row_ref, st, std::move(field), std::move(value),
+                       std::move(reason)});
+  };
   bool go_on = true;
   for (const auto& item : plan.items) {
-    const std::string prefix = dry ? "would " : "";
+    if (!go_on) break;
     switch (item.action) {
       case PlanAction::create:
       case PlanAction::update:
         if (dry) {
           report.rows.push_back({item.row_ref, item.source_id,
-                                 prefix + std::string(to_string(item.action)),
+                                 "would " + std::string(to_string(item.action)),
                                  item.stored ? item.stored->event_id : std::nullopt, ""});
           item.action == PlanAction::create ? ++report.created : ++report.updated;
-        } else if (go_on) {
+        } else {
           go_on = executor.apply(item);
         }
         break;
       case PlanAction::unchanged:
         ++report.unchanged;
-        if (!dry && item.stored->state != RowState::synced) {
-          if (auto r = ctx.store->set_row_state(ctx.source.name, item.source_id, item.row_ref,
-                                                RowState::synced, "", "", "");
-              !r) {
-            report.stopped = r.error();
-            go_on = false;
-          }
+        if (item.stored->state != RowState::synced || item.stored->row_ref != item.row_ref) {
+          update(item.source_id, item.row_ref, RowState::synced, "", "", "");
         }
         break;
       case PlanAction::invalid: {
@@ -290,37 +362,26 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
         report.rows.push_back({item.row_ref, item.source_id, "invalid",
                                item.stored ? item.stored->event_id : std::nullopt, reason});
         ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
-        if (!dry) {
-          const auto& first = item.errors.front();
-          if (auto r = ctx.store->set_row_state(ctx.source.name, store_id(*item.row), item.row_ref,
-                                                RowState::invalid, first.field, first.value, reason);
-              !r) {
-            report.stopped = r.error();
-            go_on = false;
-          }
-        }
+        const auto& first = item.errors.front();
+        update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);
         break;
       }
       case PlanAction::removed:
         ++report.removed;
         report.rows.push_back({item.row_ref, item.source_id, dry ? "would remove" : "removed",
                                item.stored->event_id, item.note});
-        if (!dry) {
-          if (auto r = ctx.store->set_row_state(ctx.source.name, item.source_id, item.row_ref,
-                                                RowState::removed, "", "", item.note);
-              !r) {
-            report.stopped = r.error();
-            go_on = false;
-          }
-        }
+        update(item.source_id, item.row_ref, RowState::removed, "", "", item.note);
         break;
       case PlanAction::held:
         ++report.held;
         report.rows.push_back({item.row_ref, item.source_id, "held", item.stored->event_id, item.note});
         break;
     }
-    if (!go_on && !dry) break;
   }
+  if (!dry && !updates.empty()) {
+    if (auto r = ctx.store->set_row_states(updates); !r && !report.stopped) report.stopped = r.error();
+  }
+  if (!dry && !report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
   return finish(report);
 }
 

@@ -35,6 +35,8 @@ struct PassReport {
   std::vector<RowOutcome> rows;  // every approved or affected row, in source order
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, held = 0, failed = 0;
   int api_requests = 0;
+  int write_back_cells = 0;         // cells written back into the source
+  std::string write_back_error;     // why write-back failed ("" when it did not)
 
   // True when nothing is left invalid, failed or stopped.
   bool clean() const { return !stopped && invalid == 0 && failed == 0; }

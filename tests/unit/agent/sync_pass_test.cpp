@@ -1,0 +1,195 @@
+// The sync pass with a scripted connector and API, the real store on a temp file and a
+// fake clock: outbox resumption, ID assignment, write-back, stopping on a refused key.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "agent/sync_pass.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_transport.h"
+#include "tests/support/temp_dir.h"
+
+using namespace pinsync;
+using namespace pinsync::agent;
+using pinsync::testing::FakeClock;
+using pinsync::testing::FakeTransport;
+using pinsync::testing::TempDir;
+
+namespace {
+
+class FakeConnector final : public connectors::Connector {
+ public:
+  Result<connectors::Table> fetch() override { return table; }
+  bool writes_back() const override { return write_back_enabled; }
+  Result<connectors::WriteBackReport> write_back(std::span<const connectors::RowResult> results) override {
+    written.assign(results.begin(), results.end());
+    if (!write_back_failure.empty()) return fail(ErrorKind::auth, write_back_failure);
+    return connectors::WriteBackReport{static_cast<int>(results.size()), 1};
+  }
+  bool assigns_ids() const override { return true; }
+  Result<std::vector<connectors::IdAssignment>> assign_ids(std::span<const connectors::IdAssignment> a) override {
+    assigned.assign(a.begin(), a.end());
+    return std::vector<connectors::IdAssignment>(a.begin(), a.end());
+  }
+
+  connectors::Table table;
+  bool write_back_enabled = false;
+  std::string write_back_failure;
+  std::vector<connectors::RowResult> written;
+  std::vector<connectors::IdAssignment> assigned;
+};
+
+SourceConfig source_config() {
+  SourceConfig s;
+  s.name = "acme";
+  s.kind = "csv";
+  s.id_column = "ID";
+  s.approved.column = "OK";
+  s.approved.values = {"yes"};
+  s.channel_id = 42;
+  s.timezone = "America/New_York";
+  s.mapping.title = "Title";
+  s.mapping.start = "Start";
+  s.mapping.classifications.column = "Cat";
+  s.mapping.city.column = "City";
+  s.mapping.city.places = {{"New York", Place{"place-ny", "US"}}};
+  return s;
+}
+
+connectors::Row row(std::string ref, std::string id, std::string title, std::string ok = "yes") {
+  return {std::move(ref), "", {std::move(id), std::move(ok), std::move(title), "2026-06-12 20:00", "music", "New York"}};
+}
+
+struct Pass {
+  Pass() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
+    connector.table.columns = {"ID", "OK", "Title", "Start", "Cat", "City"};
+    pinned.base_url = "http://127.0.0.1:9";
+    pinned.api_key = "k";
+    auto opened = state::Store::open(dir / "state.db", clock);
+    REQUIRE(opened);
+    store = std::move(*opened);
+  }
+
+  PassReport run() {
+    PinnedClient client(pinned, transport, log, clock,
+                        RetryPolicy{2, std::chrono::milliseconds(10), std::chrono::milliseconds(20)});
+    const KnownSlugs slugs = std::set<std::string>{"music"};
+    PassContext ctx{config, connector, client, store.get(), slugs, log, clock, std::chrono::seconds(900)};
+    return run_pass(ctx, PassMode::apply, "test");
+  }
+
+  std::string header(std::size_t request, const std::string& name) const {
+    for (const auto& [n, v] : transport.requests.at(request).headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+
+  TempDir dir;
+  FakeClock clock;
+  std::ostringstream log_text;
+  Logger log;
+  SourceConfig config = source_config();
+  PinnedConfig pinned;
+  FakeConnector connector;
+  FakeTransport transport;
+  std::unique_ptr<state::Store> store;
+};
+
+}  // namespace
+
+TEST_CASE("pass: a create in doubt is resent next pass with the same key and the exact stored body") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  const auto first = p.run();
+  CHECK(first.failed == 1);
+  CHECK(first.created == 0);
+  auto pending = p.store->outbox("acme", "E-1");
+  REQUIRE(pending);
+  REQUIRE(pending->has_value());
+  const std::string body = (*pending)->body;
+
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  const auto second = p.run();
+  CHECK(second.created == 1);
+  REQUIRE(p.transport.requests.size() == 3);
+  CHECK(p.transport.requests[2].body == body);
+  CHECK(p.header(2, "Idempotency-Key") == "pinsync-acme-E-1-create");
+  CHECK(p.header(2, "Idempotency-Key") == p.header(0, "Idempotency-Key"));
+  auto rec = p.store->row("acme", "E-1");
+  REQUIRE(rec);
+  CHECK((*rec)->event_id == 7);
+  CHECK((*rec)->state == state::RowState::synced);
+}
+
+TEST_CASE("pass: a row edited while its create is in doubt gets the create finished first, then an update") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  p.run();
+  const std::string old_body = p.transport.requests[0].body;
+
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz (late show)")};
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  p.transport.reply(200, R"({"doc":{"id":7}})");
+  const auto second = p.run();
+  CHECK(second.updated == 1);
+  REQUIRE(p.transport.requests.size() == 4);
+  CHECK(p.transport.requests[2].method == "POST");
+  CHECK(p.transport.requests[2].body == old_body);
+  CHECK(p.transport.requests[3].method == "PATCH");
+  CHECK(p.transport.requests[3].url.ends_with("/events/7"));
+  CHECK(p.transport.requests[3].body.find("Jazz (late show)") != std::string::npos);
+}
+
+TEST_CASE("pass: a refused key stops the source after the first write; nothing else is sent") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "A"), row("s:3", "E-2", "B"), row("s:4", "E-3", "C")};
+  p.transport.reply(401, R"({"error":{"code":"invalid_api_key","message":"revoked"}})");
+  const auto r = p.run();
+  REQUIRE(r.stopped);
+  CHECK(r.stopped->kind == ErrorKind::auth);
+  CHECK(p.transport.requests.size() == 1);
+  CHECK_FALSE(r.clean());
+}
+
+TEST_CASE("pass: approved rows without an ID get one written into the source before their event is created") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "", "New row"), row("s:3", "", "Not approved", "no")};
+  p.transport.reply(201, R"({"doc":{"id":3}})");
+  const auto r = p.run();
+  REQUIRE(p.connector.assigned.size() == 1);
+  const auto& a = p.connector.assigned[0];
+  CHECK(a.row_ref == "s:2");
+  CHECK(a.new_id.starts_with("PS-"));
+  CHECK(a.cells.at(2) == "New row");
+  CHECK(r.created == 1);
+  CHECK(r.invalid == 0);
+  CHECK(p.header(0, "Idempotency-Key") == "pinsync-acme-" + a.new_id + "-create");
+}
+
+TEST_CASE("pass: results are written back; a write-back failure is reported and the sync still counts") {
+  Pass p;
+  p.connector.write_back_enabled = true;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz"), row("s:3", "E-2", "")};
+  p.transport.reply(201, R"({"doc":{"id":11}})");
+  const auto r = p.run();
+  CHECK(r.created == 1);
+  CHECK(r.invalid == 1);
+  REQUIRE(p.connector.written.size() == 2);
+  CHECK(p.connector.written[0].source_id == "E-1");
+  CHECK(p.connector.written[0].event_id == "11");
+  CHECK(p.connector.written[0].status == "synced");
+  CHECK(p.connector.written[1].status == "invalid");
+  CHECK_FALSE(p.connector.written[1].error.empty());
+  CHECK(r.write_back_cells == 2);
+
+  p.connector.write_back_failure = "beta: write-back failed: the service account can only read this sheet";
+  const auto again = p.run();
+  CHECK(again.write_back_error.find("can only read") != std::string::npos);
+  CHECK_FALSE(again.stopped);
+  CHECK(again.unchanged == 1);
+}
