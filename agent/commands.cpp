@@ -287,44 +287,47 @@ int command_errors(const Config& config, const CommandOptions& options, std::ost
   return k_exit_ok;
 }
 
-int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  Session session(config, err);
-  auto channels = session.client.channels();
-  if (!channels) {
-    err << "pinsync: " << channels.error().message << '\n';
-    return exit_code_for(channels.error());
+namespace {
+
+// Prints what a listing call returned, as a JSON array or one line per entry.
+template <typename List, typename JsonItem, typename TextItem>
+int print_listing(const Result<List>& list, const CommandOptions& options, std::ostream& out, std::ostream& err,
+                  JsonItem json_item, TextItem text_item, std::string_view when_empty) {
+  if (!list) {
+    err << "pinsync: " << list.error().message << '\n';
+    return exit_code_for(list.error());
   }
   if (options.json) {
     json::Writer w;
     w.begin_array();
-    for (const auto& c : *channels) w.begin_object().key("id").value(c.id).key("name").value(c.name).end_object();
+    for (const auto& entry : *list) json_item(w, entry);
     w.end_array();
     out << w.str() << '\n';
   } else {
-    for (const auto& c : *channels) out << std::setw(8) << c.id << "  " << c.name << '\n';
-    if (channels->empty()) out << "the API key can use no channel\n";
+    for (const auto& entry : *list) text_item(out, entry);
+    if (list->empty()) out << when_empty << '\n';
   }
   return k_exit_ok;
+}
+
+}  // namespace
+
+int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  Session session(config, err);
+  return print_listing(
+      session.client.channels(), options, out, err,
+      [](json::Writer& w, const Channel& c) { w.begin_object().key("id").value(c.id).key("name").value(c.name).end_object(); },
+      [](std::ostream& o, const Channel& c) { o << std::setw(8) << c.id << "  " << c.name << '\n'; },
+      "the API key can use no channel");
 }
 
 int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
                             std::ostream& err) {
   Session session(config, err);
-  auto slugs = session.client.classifications();
-  if (!slugs) {
-    err << "pinsync: " << slugs.error().message << '\n';
-    return exit_code_for(slugs.error());
-  }
-  if (options.json) {
-    json::Writer w;
-    w.begin_array();
-    for (const auto& s : *slugs) w.value(s);
-    w.end_array();
-    out << w.str() << '\n';
-  } else {
-    for (const auto& s : *slugs) out << s << '\n';
-  }
-  return k_exit_ok;
+  return print_listing(
+      session.client.classifications(), options, out, err,
+      [](json::Writer& w, const std::string& slug) { w.value(slug); },
+      [](std::ostream& o, const std::string& slug) { o << slug << '\n'; }, "no classifications");
 }
 
 int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {

@@ -62,16 +62,7 @@ class Executor {
       return send_update(row, *id);
     }
     if (item.action == PlanAction::create) {
-      OutboxEntry entry;
-      entry.source = m_ctx.source.name;
-      entry.source_id = row.source_id;
-      entry.row_ref = row.row_ref;
-      entry.action = WriteAction::create;
-      entry.idempotency_key = create_key(m_ctx.source.name, row.source_id);
-      entry.body = row.payload;
-      entry.payload_hash = row.payload_hash;
-      entry.created_at = unix_seconds(m_ctx.clock);
-      auto id = send(entry, row);
+      auto id = send(new_entry(row, WriteAction::create, std::nullopt), row);
       if (id) {
         add(row, "created", *id, "");
         ++m_report.created;
@@ -82,18 +73,25 @@ class Executor {
   }
 
  private:
-  bool send_update(const MappedRow& row, std::int64_t event_id) {
+  // The outbox entry for sending `row`'s payload now.
+  OutboxEntry new_entry(const MappedRow& row, WriteAction action, std::optional<std::int64_t> event_id) const {
     OutboxEntry entry;
     entry.source = m_ctx.source.name;
     entry.source_id = row.source_id;
     entry.row_ref = row.row_ref;
-    entry.action = WriteAction::update;
+    entry.action = action;
     entry.event_id = event_id;
-    entry.idempotency_key = update_key(m_ctx.source.name, row.source_id, row.payload_hash);
+    entry.idempotency_key = action == WriteAction::create
+                                ? create_key(m_ctx.source.name, row.source_id)
+                                : update_key(m_ctx.source.name, row.source_id, row.payload_hash);
     entry.body = row.payload;
     entry.payload_hash = row.payload_hash;
     entry.created_at = unix_seconds(m_ctx.clock);
-    auto id = send(entry, row);
+    return entry;
+  }
+
+  bool send_update(const MappedRow& row, std::int64_t event_id) {
+    auto id = send(new_entry(row, WriteAction::update, event_id), row);
     if (id) {
       add(row, "updated", *id, "");
       ++m_report.updated;
