@@ -8,6 +8,7 @@
 
 #include "agent/cli.h"
 #include "agent/pinned_client.h"
+#include "agent/session.h"
 #include "agent/sources.h"
 #include "agent/sync_pass.h"
 #include "core/json_writer.h"
@@ -17,25 +18,6 @@ namespace pinsync::agent {
 
 namespace {
 
-// What every command that talks to the world needs, built once per command.
-struct Session {
-  explicit Session(const Config& cfg, std::ostream& err)
-      : config(cfg),
-        log(err, cfg.agent.log_level, cfg.agent.log_format, clock),
-        transport(http::make_curl_transport()),
-        client(cfg.pinned, *transport, log, clock) {}
-
-  connectors::ConnectorContext connector_context() const {
-    return {[] { return http::make_curl_transport(); }, config.pinned.timeout};
-  }
-
-  const Config& config;
-  SystemClock clock;
-  Logger log;
-  std::unique_ptr<http::Transport> transport;
-  PinnedClient client;
-};
-
 std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options) {
   std::vector<const SourceConfig*> out;
   for (const auto& s : config.sources) {
@@ -44,10 +26,14 @@ std::vector<const SourceConfig*> selected_sources(const Config& config, const Co
   return out;
 }
 
-// Opens the store; with `must_exist`, a missing file is not created and gives nullptr.
-Result<std::unique_ptr<state::Store>> open_store(const Config& config, const Clock& clock, bool must_exist) {
-  if (must_exist && !std::filesystem::exists(config.state_path)) return std::unique_ptr<state::Store>{};
-  return state::Store::open(config.state_path, clock);
+// Opens the session for a command, printing why it could not.
+std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access) {
+  auto session = Session::open(config, err, access);
+  if (!session) {
+    err << "pinsync: " << session.error().message << '\n';
+    return nullptr;
+  }
+  return std::move(*session);
 }
 
 int exit_code_for(const Error& e) {
@@ -73,16 +59,6 @@ std::string format_time(std::int64_t unix_seconds) {
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.resize(width, ' ');
   return s;
-}
-
-// Fetches the slugs once per command; an outage only disables the local check.
-Result<KnownSlugs> known_slugs(Session& session) {
-  auto slugs = session.client.classifications();
-  if (slugs) return KnownSlugs{std::move(*slugs)};
-  if (slugs.error().kind == ErrorKind::auth) return std::unexpected(slugs.error());
-  session.log.warn("classifications unavailable; slugs are checked by Pinned Events instead",
-                   {{"reason", slugs.error().message}});
-  return KnownSlugs{};
 }
 
 void write_report_json(json::Writer& w, const PassReport& r) {
@@ -128,31 +104,17 @@ void print_report(std::ostream& out, const PassReport& r, bool dry) {
 
 int run_passes(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err,
                PassMode mode) {
-  Session session(config, err);
   const bool dry = mode == PassMode::dry_run;
-  auto store = open_store(config, session.clock, dry);
-  if (!store) {
-    err << "pinsync: " << store.error().message << '\n';
-    return k_exit_failure;
-  }
-  auto slugs = known_slugs(session);
-  if (!slugs) {
+  auto session = open_session(config, err, dry ? StoreAccess::read : StoreAccess::write);
+  if (!session) return k_exit_failure;
+  if (auto slugs = session->known_slugs(); !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
     return k_exit_auth;
   }
   int code = k_exit_ok;
   std::vector<PassReport> reports;
   for (const auto* source : selected_sources(config, options)) {
-    auto connector = make_connector(*source, session.connector_context());
-    PassReport report;
-    if (!connector) {
-      report.source = source->name;
-      report.stopped = connector.error();
-    } else {
-      PassContext ctx{*source, **connector, session.client, store->get(), *slugs, session.log,
-                      session.clock, config.pinned.idempotency_window};
-      report = run_pass(ctx, mode, "cli");
-    }
+    PassReport report = session->sync_source(*source, mode, "cli");
     if (report.stopped) code = worse(code, exit_code_for(*report.stopped));
     else if (!report.clean()) code = worse(code, k_exit_rows_failed);
     reports.push_back(std::move(report));
@@ -186,25 +148,22 @@ int command_plan(const Config& config, const CommandOptions& options, std::ostre
 }
 
 int command_status(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  SystemClock clock;
-  auto store = open_store(config, clock, true);
-  if (!store) {
-    err << "pinsync: " << store.error().message << '\n';
-    return k_exit_failure;
-  }
+  auto session = open_session(config, err, StoreAccess::read);
+  if (!session) return k_exit_failure;
+  state::Store* store = session->store();
   json::Writer w;
   w.begin_object().key("sources").begin_array();
   for (const auto* source : selected_sources(config, options)) {
     std::map<std::string, int> by_state;
     std::optional<state::RunRecord> last;
-    if (*store) {
-      auto rows = (*store)->rows(source->name);
+    if (store != nullptr) {
+      auto rows = store->rows(source->name);
       if (!rows) {
         err << "pinsync: " << rows.error().message << '\n';
         return k_exit_failure;
       }
       for (const auto& r : *rows) ++by_state[std::string(state::to_string(r.state))];
-      auto runs = (*store)->recent_runs(source->name, 1);
+      auto runs = store->recent_runs(source->name, 1);
       if (runs && !runs->empty()) last = runs->front();
     }
     if (options.json) {
@@ -243,23 +202,20 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
   }
   w.end_array().end_object();
   if (options.json) out << w.str() << '\n';
-  if (!*store && !options.json) out << "(no state file yet at " << config.state_path.string() << ")\n";
+  if (store == nullptr && !options.json) out << "(no state file yet at " << config.state_path.string() << ")\n";
   return k_exit_ok;
 }
 
 int command_errors(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  SystemClock clock;
-  auto store = open_store(config, clock, true);
-  if (!store) {
-    err << "pinsync: " << store.error().message << '\n';
-    return k_exit_failure;
-  }
+  auto session = open_session(config, err, StoreAccess::read);
+  if (!session) return k_exit_failure;
+  state::Store* store = session->store();
   json::Writer w;
   w.begin_array();
   int count = 0;
   for (const auto* source : selected_sources(config, options)) {
-    if (!*store) break;
-    auto rows = (*store)->rows(source->name);
+    if (store == nullptr) break;
+    auto rows = store->rows(source->name);
     if (!rows) {
       err << "pinsync: " << rows.error().message << '\n';
       return k_exit_failure;
@@ -313,9 +269,10 @@ int print_listing(const Result<List>& list, const CommandOptions& options, std::
 }  // namespace
 
 int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  Session session(config, err);
+  auto session = open_session(config, err, StoreAccess::none);
+  if (!session) return k_exit_failure;
   return print_listing(
-      session.client.channels(), options, out, err,
+      session->client().channels(), options, out, err,
       [](json::Writer& w, const Channel& c) { w.begin_object().key("id").value(c.id).key("name").value(c.name).end_object(); },
       [](std::ostream& o, const Channel& c) { o << std::setw(8) << c.id << "  " << c.name << '\n'; },
       "the API key can use no channel");
@@ -323,20 +280,22 @@ int command_channels(const Config& config, const CommandOptions& options, std::o
 
 int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
                             std::ostream& err) {
-  Session session(config, err);
+  auto session = open_session(config, err, StoreAccess::none);
+  if (!session) return k_exit_failure;
   return print_listing(
-      session.client.classifications(), options, out, err,
+      session->client().classifications(), options, out, err,
       [](json::Writer& w, const std::string& slug) { w.value(slug); },
       [](std::ostream& o, const std::string& slug) { o << slug << '\n'; }, "no classifications");
 }
 
 int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  Session session(config, err);
+  auto session = open_session(config, err, StoreAccess::none);
+  if (!session) return k_exit_failure;
   int code = k_exit_ok;
   auto report = [&](bool ok, const std::string& what) { out << (ok ? "ok    " : "FAIL  ") << what << '\n'; };
   report(true, "config " + config.file.string() + " loaded (" + std::to_string(config.sources.size()) + " sources)");
 
-  auto channels = session.client.channels();
+  auto channels = session->client().channels();
   if (!channels) {
     report(false, "API key: " + channels.error().message);
     code = worse(code, exit_code_for(channels.error()));
@@ -344,7 +303,7 @@ int command_check(const Config& config, const CommandOptions& options, std::ostr
     report(true, "API key accepted by " + config.pinned.base_url + " (" + std::to_string(channels->size()) +
                      " channels)");
   }
-  auto slugs = session.client.classifications();
+  auto slugs = session->client().classifications();
   if (!slugs) {
     report(false, "classifications: " + slugs.error().message);
     code = worse(code, exit_code_for(slugs.error()));
@@ -361,7 +320,7 @@ int command_check(const Config& config, const CommandOptions& options, std::ostr
                         (found ? " is accessible" : " is not accessible to this API key — fix channel_id or the key's access"));
       if (!found) code = worse(code, k_exit_auth);
     }
-    auto connector = make_connector(*source, session.connector_context());
+    auto connector = make_connector(*source, session->connector_context());
     if (!connector) {
       report(false, name + connector.error().message);
       code = worse(code, exit_code_for(connector.error()));

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "state/lock.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -322,4 +325,20 @@ TEST_CASE("sync: exit codes and messages for a bad config, a refused key and a v
   const auto bad = w.pinsync({"sync"});
   CHECK(bad.exit_code == 3);
   CHECK(bad.err.find("pinsync.yaml:3") != std::string::npos);
+}
+
+TEST_CASE("sync: a second pinsync on the same state file exits at once, naming the holder's pid") {
+  World w;
+  w.sheet(rows(2));
+  auto held = pinsync::state::StateLock::acquire(w.dir / "state.db");
+  REQUIRE(held);
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("in use by another pinsync (pid " + std::to_string(::getpid()) + ")") != std::string::npos);
+  CHECK(w.posts() == 0);
+  // plan and status only read, so they still work while the agent runs.
+  CHECK(w.pinsync({"status"}).exit_code == 0);
+  held->reset();
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  CHECK(w.posts() == 2);
 }

@@ -1,0 +1,65 @@
+#include "agent/session.h"
+
+#include "agent/sources.h"
+
+namespace pinsync::agent {
+
+Session::Session(const Config& config, std::ostream& log_out)
+    : m_config(config),
+      m_log(log_out, config.agent.log_level, config.agent.log_format, m_clock),
+      m_limiters(m_clock),
+      m_transport(http::make_curl_transport()),
+      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, m_log, m_clock)) {}
+
+Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access) {
+  std::unique_ptr<Session> session(new Session(config, log_out));
+  if (access == StoreAccess::none) return session;
+  if (access == StoreAccess::read && !std::filesystem::exists(config.state_path)) return session;
+  if (access == StoreAccess::write) {
+    auto lock = state::StateLock::acquire(config.state_path);
+    if (!lock) return std::unexpected(lock.error());
+    session->m_lock = std::move(*lock);
+  }
+  auto store = state::Store::open(config.state_path, session->m_clock);
+  if (!store) return std::unexpected(store.error());
+  session->m_store = std::move(*store);
+  return session;
+}
+
+connectors::ConnectorContext Session::connector_context() {
+  return {[] { return http::make_curl_transport(); }, m_config.pinned.timeout, &m_clock, &m_limiters, &m_log};
+}
+
+Result<KnownSlugs> Session::known_slugs() {
+  if (m_slugs) return *m_slugs;
+  auto slugs = m_client->classifications();
+  if (!slugs) {
+    if (slugs.error().kind == ErrorKind::auth) return std::unexpected(slugs.error());
+    m_log.warn("classifications unavailable; slugs are checked by Pinned Events instead",
+               {{"reason", slugs.error().message}});
+    m_slugs = KnownSlugs{};
+  } else {
+    m_slugs = KnownSlugs{std::move(*slugs)};
+  }
+  return *m_slugs;
+}
+
+PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger) {
+  PassReport report;
+  report.source = source.name;
+  auto slugs = known_slugs();
+  if (!slugs) {
+    report.stopped = slugs.error();
+    return report;
+  }
+  auto connector = make_connector(source, connector_context());
+  if (!connector) {
+    report.stopped = connector.error();
+    return report;
+  }
+  PassContext ctx{source, **connector, *m_client, m_store.get(), *slugs, m_log, m_clock,
+                  m_config.pinned.idempotency_window};
+  return run_pass(ctx, mode, trigger);
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,60 @@
+// Everything one command (or the agent) needs to talk to the world, built once: the
+// clock, the logger, the Pinned Events client, the shared rate limiters, the state store
+// and, for commands that write, the lock that keeps a second pinsync off the state file.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+
+#include "agent/config.h"
+#include "agent/pinned_client.h"
+#include "agent/sync_pass.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rate_limiter.h"
+#include "state/lock.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+enum class StoreAccess {
+  none,       // the command needs no state (channels, classifications, check)
+  read,       // open the store if the file exists; never create it, no lock (plan, status, errors)
+  write,      // take the state lock, then open or create the store (sync)
+};
+
+class Session {
+ public:
+  // Builds the session. Returns Error{config} when another pinsync holds the state file,
+  // or the store's error when it cannot be opened.
+  static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access);
+
+  const Config& config() const { return m_config; }
+  Logger& log() { return m_log; }
+  Clock& clock() { return m_clock; }
+  PinnedClient& client() { return *m_client; }
+  state::Store* store() { return m_store.get(); }  // null without a state file (read) or for none
+
+  connectors::ConnectorContext connector_context();
+  // The classification slugs, fetched once per session. Returns Error{auth} when the key
+  // is refused; other failures give "not checked" (Pinned Events checks them anyway).
+  Result<KnownSlugs> known_slugs();
+  // Runs one pass over `source`.
+  PassReport sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger);
+
+ private:
+  Session(const Config& config, std::ostream& log_out);
+
+  const Config& m_config;
+  SystemClock m_clock;
+  Logger m_log;
+  RateLimiters m_limiters;
+  std::unique_ptr<http::Transport> m_transport;
+  std::unique_ptr<PinnedClient> m_client;
+  std::unique_ptr<state::StateLock> m_lock;
+  std::unique_ptr<state::Store> m_store;
+  std::optional<KnownSlugs> m_slugs;
+};
+
+}  // namespace pinsync::agent

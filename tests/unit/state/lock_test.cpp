@@ -1,0 +1,30 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include "state/lock.h"
+#include "tests/support/temp_dir.h"
+
+using pinsync::ErrorKind;
+using pinsync::state::StateLock;
+using pinsync::testing::TempDir;
+
+TEST_CASE("state lock: a second holder is refused with the first one's pid, and may take it once released") {
+  const TempDir dir;
+  const auto state = dir / "state.db";
+  auto first = StateLock::acquire(state);
+  REQUIRE(first);
+  auto second = StateLock::acquire(state);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().kind == ErrorKind::config);
+  CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+  CHECK(second.error().message.find("in use by another pinsync") != std::string::npos);
+  first->reset();
+  CHECK(StateLock::acquire(state).has_value());
+}
+
+TEST_CASE("state lock: an unwritable folder gives a clear error, not a crash") {
+  auto lock = StateLock::acquire("/nonexistent-folder/state.db");
+  REQUIRE_FALSE(lock);
+  CHECK(lock.error().message.find("/nonexistent-folder/state.db.lock") != std::string::npos);
+}
