@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "core/datetime.h"
+
 namespace pinsync::agent {
 
 namespace {
@@ -224,6 +226,63 @@ Result<std::set<std::string>> PinnedClient::classifications() {
     return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the list of slugs is empty");
   }
   return slugs;
+}
+
+namespace {
+
+// The instant an ISO-8601 date-time with an offset names, or nullopt.
+std::optional<date::sys_seconds> instant_of(std::string_view iso) {
+  auto parsed = parse_date_time(iso, DateOrder::YMD);
+  if (!parsed || !parsed->utc_offset) return std::nullopt;
+  return date::sys_seconds{parsed->local.time_since_epoch() - *parsed->utc_offset};
+}
+
+}  // namespace
+
+Result<std::optional<std::int64_t>> PinnedClient::find_created_event(std::string_view create_body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element body;
+  std::int64_t channel = 0;
+  std::string_view title;
+  std::string_view start;
+  if (parser.parse(create_body.data(), create_body.size()).get(body) != simdjson::SUCCESS ||
+      body["channelId"].get_int64().get(channel) != simdjson::SUCCESS ||
+      body["title"].get_string().get(title) != simdjson::SUCCESS ||
+      body["startAt"].get_string().get(start) != simdjson::SUCCESS) {
+    return fail(ErrorKind::internal, "the stored create body lacks channelId, title or startAt");
+  }
+  const std::string wanted_title(title);
+  const auto wanted_start = instant_of(start);
+  simdjson::dom::parser page_parser;
+  for (int page = 1; page <= 10'000; ++page) {
+    auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
+    if (!text) return std::unexpected(text.error());
+    simdjson::dom::element root;
+    simdjson::dom::array docs;
+    if (page_parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+      return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+    }
+    std::size_t seen = 0;
+    for (auto doc : docs) {
+      ++seen;
+      std::int64_t id = 0;
+      std::string_view doc_title;
+      std::string_view doc_start;
+      if (doc["id"].get_int64().get(id) != simdjson::SUCCESS ||
+          doc["title"].get_string().get(doc_title) != simdjson::SUCCESS ||
+          doc["startAt"].get_string().get(doc_start) != simdjson::SUCCESS) {
+        continue;
+      }
+      if (doc_title == wanted_title && (doc_start == start || (wanted_start && instant_of(doc_start) == wanted_start))) {
+        return std::optional<std::int64_t>{id};
+      }
+    }
+    // The minimal envelope has no hasNextPage: a short page is the last one.
+    std::int64_t limit = 100;
+    if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
+    if (seen < static_cast<std::size_t>(limit)) break;
+  }
+  return std::optional<std::int64_t>{};
 }
 
 WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {

@@ -62,6 +62,12 @@ class PinnedClient {
   WriteResult update_event(std::int64_t event_id, std::string_view body,
                            std::string_view idempotency_key);
 
+  // Looks for the event a create with `create_body` would have made: reads the events of
+  // its channelId page by page and returns the id of one with the same title and the
+  // same startAt instant, or nullopt when there is none. Returns Error{auth} when the key
+  // may not read events (no events:read scope), other errors as for channels().
+  Result<std::optional<std::int64_t>> find_created_event(std::string_view create_body);
+
   // Requests sent so far (every attempt counts).
   int requests_sent() const { return m_requests; }
 

@@ -12,6 +12,9 @@ using state::RowState;
 using state::WriteAction;
 using state::WriteOutcome;
 
+// Creates older than the idempotency window minus this are checked before a resend.
+constexpr std::chrono::seconds k_window_margin{60};
+
 std::int64_t unix_seconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
@@ -40,19 +43,14 @@ class Executor {
     if (*pending && (*pending)->action == WriteAction::create) {
       const OutboxEntry entry = **pending;
       const auto age = std::chrono::seconds(unix_seconds(m_ctx.clock) - entry.created_at);
-      if (age > m_ctx.idempotency_window - std::chrono::seconds(60)) {
-        const std::string why =
-            "a create sent at " + std::to_string(entry.created_at) +
-            " has an unknown outcome and its idempotency window has passed: check Pinned Events for "
-            "this event, then resync the row";
-        auto r = m_ctx.store->set_row_state(m_ctx.source.name, row.source_id, row.row_ref,
-                                            RowState::needs_review, "", "", why);
-        if (!r) return store_failed(r.error());
-        add(row, "held", std::nullopt, why);
-        ++m_report.held;
-        return true;
+      std::optional<std::int64_t> id;
+      if (age > m_ctx.idempotency_window - k_window_margin) {
+        // The key may have expired: resending could create a second event. Look first.
+        const auto [what, found] = adopt_or_hold(entry, row);
+        if (what == Adoption::stop) return m_continue;
+        id = found;
       }
-      auto id = send(entry, row);
+      if (!id) id = send(entry, row);
       if (!id) return m_continue;
       if (entry.payload_hash == row.payload_hash) {
         add(row, "created", *id, "");
@@ -73,6 +71,46 @@ class Executor {
   }
 
  private:
+  enum class Adoption { adopted, resend, stop };
+  struct AdoptionResult {
+    Adoption what;
+    std::optional<std::int64_t> event_id;  // for adopted
+  };
+
+  // A create whose outcome is unknown past the idempotency window: adopt the event if it
+  // exists, resend if it does not, and hold the row for a person when we cannot look.
+  AdoptionResult adopt_or_hold(const OutboxEntry& entry, const MappedRow& row) {
+    auto found = m_ctx.client.find_created_event(entry.body);
+    if (!found) {
+      if (found.error().kind == ErrorKind::auth) {
+        const std::string why =
+            "a create sent earlier has an unknown outcome and its idempotency window has passed; the key "
+            "lacks events:read, so pinsync cannot check whether the event exists: look in Pinned Events, "
+            "then resync the row (or give the key events:read)";
+        if (auto r = m_ctx.store->set_row_state(m_ctx.source.name, row.source_id, row.row_ref,
+                                                RowState::needs_review, "", "", why);
+            !r) {
+          store_failed(r.error());
+          return {Adoption::stop, std::nullopt};
+        }
+        add(row, "held", std::nullopt, why);
+        ++m_report.held;
+        return {Adoption::stop, std::nullopt};
+      }
+      add(row, "failed", std::nullopt, "could not check for an earlier create: " + found.error().message);
+      ++m_report.failed;
+      return {Adoption::stop, std::nullopt};
+    }
+    if (!*found) return {Adoption::resend, std::nullopt};
+    if (auto r = m_ctx.store->record_success(entry, WriteOutcome{200, "", **found}); !r) {
+      store_failed(r.error());
+      return {Adoption::stop, std::nullopt};
+    }
+    m_ctx.log.info("adopted an event created by an earlier attempt",
+                   {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", std::to_string(**found)}});
+    return {Adoption::adopted, *found};
+  }
+
   // The outbox entry for sending `row`'s payload now.
   OutboxEntry new_entry(const MappedRow& row, WriteAction action, std::optional<std::int64_t> event_id) const {
     OutboxEntry entry;
@@ -152,15 +190,22 @@ class Executor {
         ++m_report.held;
         return std::nullopt;
       }
-      case WriteStatus::conflict: {
-        const std::string why = result.message +
-                                " — this row's key was already used with a different body; check "
-                                "Pinned Events for its event, then resync the row";
-        fail_row(RowState::needs_review, "", why, false);
-        add(row, "held", entry.event_id, why);
-        ++m_report.held;
+      case WriteStatus::conflict:
+        if (entry.action == WriteAction::create) {
+          // The key is in progress elsewhere or was used with another body: the stored
+          // create is resent with the same key next pass, and looked up in Pinned Events
+          // once the idempotency window has passed. Never a new key.
+          const std::string why = result.message + " — will be resent with the same key";
+          fail_row(RowState::failed, "", why, true);
+          add(row, "failed", entry.event_id, why);
+          ++m_report.failed;
+        } else {
+          const std::string why = result.message + " — check the event in Pinned Events, then resync the row";
+          fail_row(RowState::needs_review, "", why, false);
+          add(row, "held", entry.event_id, why);
+          ++m_report.held;
+        }
         return std::nullopt;
-      }
       case WriteStatus::retryable:
       case WriteStatus::in_doubt: {
         const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;

@@ -1,5 +1,7 @@
 #include "tests/support/process.h"
 
+#include <functional>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -255,9 +257,10 @@ HttpReply http(const std::string& base_url, const std::string& method, const std
   return reply;
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv,
-                          const std::vector<std::pair<std::string, std::string>>& env, std::chrono::seconds timeout,
-                          const std::string& stdin_text) {
+namespace {
+
+ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
+                  std::chrono::seconds timeout, const std::string& stdin_text, const std::function<bool()>& kill_when) {
   ignore_sigpipe();
   ProcessResult result;
   if (argv.empty()) {
@@ -318,6 +321,12 @@ ProcessResult run_process(const std::vector<std::string>& argv,
       read_some(err.read_end, result.err);
       break;
     }
+    if (kill_when && kill_when()) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      exit_code = decode_status(status);
+      break;
+    }
   }
   if (!exit_code) {
     ::kill(pid, SIGKILL);
@@ -330,6 +339,20 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   close_fd(out.read_end);
   close_fd(err.read_end);
   return result;
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::vector<std::pair<std::string, std::string>>& env, std::chrono::seconds timeout,
+                          const std::string& stdin_text) {
+  return run(argv, env, timeout, stdin_text, {});
+}
+
+ProcessResult run_process_killed_when(const std::vector<std::string>& argv,
+                                      const std::vector<std::pair<std::string, std::string>>& env,
+                                      const std::function<bool()>& kill_when, std::chrono::seconds timeout) {
+  return run(argv, env, timeout, "", kill_when);
 }
 
 }  // namespace pinsync::test

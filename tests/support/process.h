@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -73,5 +74,12 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(120),
                           const std::string& stdin_text = "");
+
+// As run_process, but checks `kill_when` every ~20 ms while the program runs and kills it
+// with SIGKILL (exit_code 137) as soon as it returns true: a crash at a chosen moment.
+ProcessResult run_process_killed_when(const std::vector<std::string>& argv,
+                                      const std::vector<std::pair<std::string, std::string>>& env,
+                                      const std::function<bool()>& kill_when,
+                                      std::chrono::seconds timeout = std::chrono::seconds(120));
 
 }  // namespace pinsync::test

@@ -46,12 +46,12 @@ std::string rows(int n, int first = 1) {
 }
 
 struct World {
-  World() {
+  explicit World(const std::string& pinned_extra = "") {
     config = dir.write("pinsync.yaml", R"(pinned:
   base_url: )" + sandbox.base_url() + R"(
   api_key: ${PINNED_EVENTS_API_KEY}
   timeout_seconds: 10
-state:
+)" + pinned_extra + R"(state:
   path: ./state.db
 sources:
   - name: acme
@@ -341,4 +341,38 @@ TEST_CASE("sync: a second pinsync on the same state file exits at once, naming t
   held->reset();
   CHECK(w.pinsync({"sync"}).exit_code == 0);
   CHECK(w.posts() == 2);
+}
+
+TEST_CASE("sync: killed (-9) while a create is in flight; after the idempotency window the event is found, not duplicated") {
+  // A window of 0 s makes every create in doubt 'old': pinsync must look before resending.
+  World w("  idempotency_window_seconds: 0\n");
+  w.sheet(rows(3));
+  // Each create takes 1.5 s inside the API. Kill pinsync as soon as its first create is
+  // committed to the outbox (so it is on the wire), long before any answer can arrive.
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"latency_ms":1500})").status == 200);
+  const std::string db = (w.dir / "state.db").string();
+  std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config", w.config.string()};
+  const auto killed = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}}, [&] {
+    return std::filesystem::exists(db) &&
+           run_process({"sqlite3", db, "SELECT count(*) FROM outbox;"}).out == "1\n";
+  });
+  CHECK(killed.exit_code == 137);
+  // The API finishes the create the dead process sent.
+  for (int i = 0; i < 250 && w.events()->size() < 1; ++i) {
+    run_process({"sleep", "0.02"});
+  }
+  REQUIRE(w.events()->size() == 1);
+
+  // The API forgets its idempotency keys; a blind resend of the stored create would now
+  // make a second event.
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"latency_ms":0,"idempotency_ttl_seconds":0})")
+              .status == 200);
+  const auto after = w.pinsync({"sync"});
+  CHECK(after.exit_code == 0);
+  CHECK(w.events()->size() == 3);
+  CHECK(w.posts() == 3);  // the first create once, the two never-sent ones once each
+  CHECK(w.requests("GET", "/api/public/v1/events") >= 1);
+  CHECK(w.pinsync({"sync"}).out.find("3 unchanged") != std::string::npos);
+  const auto integrity = run_process({"sqlite3", (w.dir / "state.db").string(), "PRAGMA integrity_check;"});
+  CHECK(integrity.out == "ok\n");
 }

@@ -193,3 +193,83 @@ TEST_CASE("pass: results are written back; a write-back failure is reported and 
   CHECK_FALSE(again.stopped);
   CHECK(again.unchanged == 1);
 }
+
+namespace {
+
+// Leaves E-1's create in doubt (two timeouts), then moves the clock past the window.
+std::string create_in_doubt_then_wait(Pass& p) {
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  p.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  p.run();
+  p.clock.advance(std::chrono::minutes(20));
+  return p.transport.requests.at(0).body;
+}
+
+}  // namespace
+
+TEST_CASE("pass: past the idempotency window a create in doubt is looked up and adopted, never resent") {
+  Pass p;
+  create_in_doubt_then_wait(p);
+  // The event exists, with the same title and start instant written with another offset.
+  p.transport.reply(200, R"({"docs":[{"id":5,"title":"Other","startAt":"2026-06-12T20:00:00-04:00"},)"
+                         R"({"id":9,"title":"Jazz","startAt":"2026-06-13T00:00:00Z"}],"totalDocs":2,"limit":100,"page":1})");
+  const auto r = p.run();
+  CHECK(r.created == 1);
+  REQUIRE(p.transport.requests.size() == 3);
+  CHECK(p.transport.requests[2].method == "GET");
+  CHECK(p.transport.requests[2].url.find("/events?channelId=42") != std::string::npos);
+  auto rec = p.store->row("acme", "E-1");
+  REQUIRE(rec);
+  CHECK((*rec)->event_id == 9);
+  CHECK((*rec)->state == state::RowState::synced);
+  auto outbox = p.store->outbox("acme", "E-1");
+  REQUIRE(outbox);
+  CHECK_FALSE(outbox->has_value());
+}
+
+TEST_CASE("pass: past the window with no such event, the stored create is sent again") {
+  Pass p;
+  const std::string body = create_in_doubt_then_wait(p);
+  p.transport.reply(200, R"({"docs":[],"totalDocs":0,"limit":100,"page":1})");
+  p.transport.reply(201, R"({"doc":{"id":12}})");
+  const auto r = p.run();
+  CHECK(r.created == 1);
+  REQUIRE(p.transport.requests.size() == 4);
+  CHECK(p.transport.requests[3].method == "POST");
+  CHECK(p.transport.requests[3].body == body);
+}
+
+TEST_CASE("pass: past the window without events:read, the row is held for review, never resent blindly") {
+  Pass p;
+  create_in_doubt_then_wait(p);
+  p.transport.reply(403, R"({"error":{"code":"insufficient_scope","message":"needs events:read"}})");
+  const auto r = p.run();
+  CHECK(r.held == 1);
+  CHECK(r.created == 0);
+  REQUIRE(p.transport.requests.size() == 3);
+  auto rec = p.store->row("acme", "E-1");
+  REQUIRE(rec);
+  CHECK((*rec)->state == state::RowState::needs_review);
+  CHECK((*rec)->error_reason.find("events:read") != std::string::npos);
+  // The next pass holds it without any request.
+  const auto again = p.run();
+  CHECK(again.held == 1);
+  CHECK(p.transport.requests.size() == 3);
+}
+
+TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resends it with the same key") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.reply(409, R"({"error":{"code":"conflict","message":"A request with this Idempotency-Key is still in progress"}})");
+  const auto first = p.run();
+  CHECK(first.failed == 1);
+  auto pending = p.store->outbox("acme", "E-1");
+  REQUIRE(pending);
+  REQUIRE(pending->has_value());
+  p.transport.reply(201, R"({"doc":{"id":4}})", {{"idempotent-replayed", "true"}});
+  const auto second = p.run();
+  CHECK(second.created == 1);
+  CHECK(p.header(1, "Idempotency-Key") == p.header(0, "Idempotency-Key"));
+  CHECK(p.transport.requests[1].body == p.transport.requests[0].body);
+}
