@@ -129,6 +129,7 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
     err << "pinsync " << name << ": --config FILE is required\n\n" << spec->help;
     return k_exit_usage;
   }
+  options.config_path = *config;
   auto loaded = load_config(*config);
   if (!loaded) {
     err << "pinsync: config error: " << loaded.error().message << '\n';

@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <memory>
@@ -320,7 +321,7 @@ int command_check(const Config& config, const CommandOptions& options, std::ostr
                         (found ? " is accessible" : " is not accessible to this API key — fix channel_id or the key's access"));
       if (!found) code = worse(code, k_exit_auth);
     }
-    auto connector = make_connector(*source, session->connector_context());
+    auto connector = make_connector(config, *source, session->connector_context());
     if (!connector) {
       report(false, name + connector.error().message);
       code = worse(code, exit_code_for(connector.error()));
@@ -337,6 +338,18 @@ int command_check(const Config& config, const CommandOptions& options, std::ostr
       report(false, mapped.error().message);
       code = worse(code, exit_code_for(mapped.error()));
       continue;
+    }
+    std::string missing;
+    for (const auto* column : {&source->write_back.event_id_column, &source->write_back.status_column,
+                               &source->write_back.error_column}) {
+      if (column->empty()) continue;
+      if (std::find(table->columns.begin(), table->columns.end(), *column) == table->columns.end()) {
+        missing += (missing.empty() ? "\"" : ", \"") + *column + "\"";
+      }
+    }
+    if (!missing.empty()) {
+      report(false, name + "write_back column " + missing + " is not in the header: add it to the sheet or fix write_back");
+      code = worse(code, k_exit_config);
     }
     int approved = 0, invalid = 0;
     for (const auto& row : *mapped) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <filesystem>
 #include <string>
 
 #include "agent/config.h"
@@ -10,7 +11,10 @@
 namespace pinsync::agent {
 
 struct CommandOptions {
+  std::filesystem::path config_path;  // as given with --config (for reloads)
   std::string source;  // empty: every source
+  std::string row;     // resync --row: one source id
+  bool force = false;  // resync --force
   bool json = false;
 };
 

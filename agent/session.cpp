@@ -52,7 +52,7 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
     report.stopped = slugs.error();
     return report;
   }
-  auto connector = make_connector(source, connector_context());
+  auto connector = make_connector(m_config, source, connector_context());
   if (!connector) {
     report.stopped = connector.error();
     return report;

@@ -9,7 +9,7 @@
 namespace pinsync::agent {
 
 // Returns the connector for `source`, or Error{config} when its kind has no connector.
-Result<std::unique_ptr<connectors::Connector>> make_connector(const SourceConfig& source,
+Result<std::unique_ptr<connectors::Connector>> make_connector(const Config& config, const SourceConfig& source,
                                                               const connectors::ConnectorContext& ctx);
 
 }  // namespace pinsync::agent

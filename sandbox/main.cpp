@@ -9,7 +9,10 @@
 
 #include <pthread.h>
 
+#include "sandbox/airtable_api.h"
+#include "sandbox/airtable_control.h"
 #include "sandbox/control.h"
+#include "sandbox/google_sandbox.h"
 #include "sandbox/options.h"
 #include "sandbox/pinned_api.h"
 #include "sandbox/server.h"
@@ -41,9 +44,19 @@ int run(const std::vector<std::string>& args) {
   std::uint64_t seed = options->seed != 0 ? options->seed : std::random_device{}();
   Faults faults(options->faults, seed);
   RequestStats stats;
+  auto google = GoogleSandbox::create(options->google, stats);
+  if (!google) {
+    std::fprintf(stderr, "pinsync-sandbox: error: %s\n", google.error().c_str());
+    return 2;
+  }
   PinnedApi pinned(options->keys, options->channels, faults, stats);
   ControlApi control(pinned, faults, stats);
-  Server server({&pinned, &control}, options->server);
+  AirtableApi airtable(options->airtable_tokens, options->airtable, stats);
+  AirtableControl airtable_control(airtable);
+  std::vector<Service*> services = {&pinned, &airtable, &airtable_control};
+  for (Service* s : (*google)->services()) services.push_back(s);  // /v4, /token, /_sandbox/sheets|google
+  services.push_back(&control);
+  Server server(services, options->server);
   auto port = server.start();
   if (!port) {
     std::fprintf(stderr, "pinsync-sandbox: error: %s\n", port.error().c_str());

@@ -74,13 +74,36 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --rate-limit N                 requests per second per API key (0 = unlimited)
   --idempotency-ttl-seconds S    lifetime of a succeeded Idempotency-Key (default 900; may be 0.2)
   --in-progress-ttl-seconds S    lifetime of an in-progress Idempotency-Key (default 45)
+  --airtable-token TOKEN=SCOPES@BASES
+                                 add an Airtable personal access token, e.g. --airtable-token
+                                 patRO=data.records:read@appA1b2C3d4E5f6G7 (repeatable; no "@" or "@*":
+                                 every base). Always present: sandbox-airtable-token with
+                                 data.records:read,data.records:write on every base.
+  --airtable-rate-limit-wait S   how long a base answers 429 once over its limit (default 30)
+  --airtable-requests-per-second N
+                                 Airtable requests per second per base (default 5; 0 = unlimited)
+  --google-api-key K             add a Google API key (repeatable; sandbox-google-key always works).
+                                 Keys read public sheets only and can never write
+  --google-service-account FILE  register a service-account JSON key file (repeatable); its
+                                 private_key's public half verifies JWT assertions at POST /token
+  --google-oauth-client ID:SECRET:REFRESH_TOKEN[:EMAIL]
+                                 add an OAuth client for the refresh_token grant (repeatable);
+                                 its tokens act as EMAIL (default user@example.com)
+  --google-token-ttl SECONDS     lifetime of issued Google access tokens (default 3600)
+  --sheets-read-quota-per-minute N
+                                 Sheets read requests per minute per principal, then 429
+                                 RESOURCE_EXHAUSTED (default 0 = off)
   --threads N                    connection threads (default 32; each keep-alive connection holds one)
   --seed N                       seed for the fault dice (default: random)
   --verbose                      log one line per request to stderr
   --help                         this text
 
 Control routes (no auth, JSON): GET /_sandbox/events, GET /_sandbox/stats,
-GET|POST /_sandbox/faults, POST /_sandbox/reset. See docs/sandbox.md.
+GET|POST /_sandbox/faults, POST /_sandbox/reset. Airtable (under /v0): PUT|GET
+/_sandbox/airtable/{baseId}/{table}, GET|POST /_sandbox/airtable/settings, POST /_sandbox/airtable/reset.
+Google (Sheets under /v4, OAuth at POST /token): PUT|GET|DELETE /_sandbox/sheets/{id},
+POST /_sandbox/google/{service-accounts,oauth-clients,api-keys,expire-tokens,reset},
+GET|POST /_sandbox/google/quota. See docs/sandbox.md.
 SIGTERM or SIGINT stops the sandbox (exit 0).
 )";
 }
@@ -89,6 +112,7 @@ std::expected<Options, std::string> parse_options(const std::vector<std::string>
   Options opt;
   opt.keys.push_back(default_key());
   opt.channels = default_channels();
+  opt.airtable_tokens.push_back(default_airtable_token());
   Poco::JSON::Object fault_patch;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -128,6 +152,30 @@ std::expected<Options, std::string> parse_options(const std::vector<std::string>
       if (!channel) return std::unexpected(channel.error());
       std::erase_if(opt.channels, [&](const Channel& c) { return c.id == channel->id; });
       opt.channels.push_back(*channel);
+    } else if (flag == "--airtable-token") {
+      auto token = parse_airtable_token_spec(*v);
+      if (!token) return std::unexpected(token.error());
+      std::erase_if(opt.airtable_tokens, [&](const AirtableToken& t) { return t.secret == token->secret; });
+      opt.airtable_tokens.push_back(*token);
+    } else if (flag == "--airtable-rate-limit-wait" || flag == "--airtable-requests-per-second") {
+      char* end = nullptr;
+      double number = std::strtod(v->c_str(), &end);
+      if (v->empty() || end != v->c_str() + v->size() || !(number >= 0) || number > 3600) {
+        return std::unexpected(flag + ": expected a number from 0 to 3600");
+      }
+      (flag == "--airtable-rate-limit-wait" ? opt.airtable.rate_limit_wait_seconds : opt.airtable.requests_per_second) = number;
+    } else if (flag == "--google-api-key") {
+      if (v->empty()) return std::unexpected(flag + ": the key must not be empty");
+      opt.google.api_keys.push_back(*v);
+    } else if (flag == "--google-service-account") {
+      opt.google.service_account_files.push_back(*v);
+    } else if (flag == "--google-oauth-client") {
+      opt.google.oauth_clients.push_back(*v);
+    } else if (flag == "--google-token-ttl" || flag == "--sheets-read-quota-per-minute") {
+      bool ttl = flag == "--google-token-ttl";
+      auto n = parse_count(flag, *v, ttl ? 1 : 0, ttl ? 86400 : 1000000);
+      if (!n) return std::unexpected(n.error());
+      (ttl ? opt.google.token_ttl_seconds : opt.google.read_quota_per_minute) = *n;
     } else if (flag == "--threads") {
       auto n = parse_count(flag, *v, 1, 1024);
       if (!n) return std::unexpected(n.error());

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/airtable_config.h"
 #include "sandbox/api_keys.h"
 #include "sandbox/faults.h"
+#include "sandbox/google_settings.h"
 #include "sandbox/server.h"
 
 namespace pinsync_sandbox {
@@ -18,6 +20,9 @@ struct Options {
   std::vector<ApiKey> keys;          // the default key first, then --key in order
   std::vector<Channel> channels;     // 42 and 43, then --channel in order
   FaultSettings faults;
+  std::vector<AirtableToken> airtable_tokens;  // sandbox-airtable-token first, then --airtable-token
+  AirtableSettings airtable;
+  GoogleSettings google;             // --google-* and --sheets-read-quota-per-minute
   std::uint64_t seed = 0;            // 0: random
   bool help = false;
 };

@@ -1,0 +1,338 @@
+#include "connectors/airtable.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "connectors/airtable_wire.h"
+#include "core/json_writer.h"
+
+namespace pinsync::connectors {
+
+namespace {
+
+constexpr int k_transient_retries = 3;
+constexpr int k_iterator_restarts = 2;
+constexpr std::size_t k_patch_batch = 10;
+// The token bucket runs a little under the documented 5 per second with a burst of 1,
+// so requests are evenly spaced (~222 ms) and no sliding one-second window, even a
+// closed one or one shifted by network jitter, can hold a sixth request.
+constexpr double k_rate_headroom = 0.9;
+
+// The three write-back fields in a fixed order: event id, status, error.
+using WriteBackValues = std::array<std::string, 3>;
+
+std::array<const std::string*, 3> write_back_columns(const WriteBackColumns& c) {
+  return {&c.event_id_column, &c.status_column, &c.error_column};
+}
+
+bool is_success(long status) { return status >= 200 && status < 300; }
+
+}  // namespace
+
+struct AirtableConnector::State {
+  SystemClock own_clock;
+  Clock* clock = nullptr;
+  std::shared_ptr<RateLimiter> limiter;
+  std::unique_ptr<http::Transport> transport;
+  // Current write-back field values per record id, as last read or written: the base
+  // for "only changed values" and for skipping records that were not read.
+  std::unordered_map<std::string, WriteBackValues> known;
+};
+
+AirtableConnector::AirtableConnector(AirtableSettings settings, ConnectorContext context)
+    : m_settings(std::move(settings)), m_context(std::move(context)), m_state(std::make_unique<State>()) {
+  m_state->clock = m_context.clock != nullptr ? m_context.clock : &m_state->own_clock;
+  const double rate = m_settings.requests_per_second * k_rate_headroom;
+  if (m_context.limiters != nullptr) {
+    m_state->limiter = m_context.limiters->get("airtable:" + m_settings.base_id, rate, 1.0);
+  } else {
+    m_state->limiter = std::make_shared<RateLimiter>(*m_state->clock, rate, 1.0);
+  }
+  if (m_context.log != nullptr) m_context.log->add_secret(m_settings.token);
+}
+
+AirtableConnector::~AirtableConnector() = default;
+
+namespace {
+
+// Everything one connector call needs while it talks to Airtable.
+class Session {
+ public:
+  Session(const AirtableSettings& settings, const ConnectorContext& context, Clock& clock, RateLimiter& limiter,
+          std::unique_ptr<http::Transport>& transport)
+      : m_settings(settings), m_context(context), m_clock(clock), m_limiter(limiter), m_transport(transport) {}
+
+  // Sends the request through the limiter, waiting out one 429 and retrying transport
+  // failures and 5xx with backoff. Returns the last response (any status), or an Error
+  // when no response came.
+  Result<http::Response> send(http::Request request) {
+    if (!m_transport) {
+      if (!m_context.make_transport) return fail(ErrorKind::internal, name() + ": no HTTP transport configured");
+      m_transport = m_context.make_transport();
+    }
+    request.timeout = m_context.timeout;
+    request.headers.emplace_back("Authorization", "Bearer " + m_settings.token);
+    bool waited_for_429 = false;
+    int transient_retries = 0;
+    std::chrono::milliseconds backoff{1000};
+    for (;;) {
+      if (!m_limiter.acquire()) return fail(ErrorKind::transient, name() + ": stopped while waiting to call Airtable");
+      const auto started = m_clock.monotonic();
+      auto result = m_transport->send(request);
+      log_call(request, result, started);
+      const bool retryable = !result || result->status >= 500;
+      if (result && result->status == 429) {
+        // Airtable keeps refusing the base for 30 s and retrying sooner prolongs it:
+        // block every source on the base, then try exactly once more.
+        m_limiter.pause_for(m_settings.rate_limit_wait);
+        if (m_context.log != nullptr)
+          m_context.log->warn("airtable rate limit reached",
+                              {{"source", name()}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
+        if (waited_for_429) return std::move(*result);
+        waited_for_429 = true;
+        continue;
+      }
+      if (retryable && transient_retries < k_transient_retries) {
+        ++transient_retries;
+        if (!m_clock.sleep_for(backoff))
+          return fail(ErrorKind::transient, name() + ": stopped while waiting to retry Airtable");
+        backoff *= 2;
+        continue;
+      }
+      if (!result) {
+        Error e = result.error().error;
+        e.message = redact(name() + ": cannot reach Airtable at " + m_settings.base_url + ": " + e.message,
+                           secrets());
+        return std::unexpected(std::move(e));
+      }
+      return std::move(*result);
+    }
+  }
+
+  std::string name() const { return airtable_source_name(m_settings); }
+  // The token as written and as it would appear percent-encoded in a URL.
+  std::vector<std::string> secrets() const { return {m_settings.token, http::url_encode(m_settings.token)}; }
+
+ private:
+  void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& result,
+                std::chrono::steady_clock::time_point started) {
+    if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.monotonic() - started);
+    if (result && result->elapsed > elapsed) elapsed = result->elapsed;
+    m_context.log->debug("airtable http", {{"source", name()},
+                                           {"method", request.method},
+                                           {"url", redact(request.url, secrets())},
+                                           {"status", result ? std::to_string(result->status) : "none"},
+                                           {"ms", std::to_string(elapsed.count())}});
+  }
+
+  const AirtableSettings& m_settings;
+  const ConnectorContext& m_context;
+  Clock& m_clock;
+  RateLimiter& m_limiter;
+  std::unique_ptr<http::Transport>& m_transport;
+};
+
+enum class KnownUpdate { replace, merge };
+
+struct ScanResult {
+  Table table;
+  std::unordered_map<std::string, WriteBackValues> write_back_values;
+};
+
+// Reads one page into `scan`; returns the next offset ("" on the last page).
+Result<std::string> read_page(const AirtableSettings& settings, std::string_view body, ScanResult& scan,
+                              std::unordered_map<std::string, std::size_t>& column_index) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::array records;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS ||
+      root["records"].get_array().get(records) != simdjson::SUCCESS) {
+    return fail(ErrorKind::transient,
+                airtable_source_name(settings) + ": Airtable sent a page without a records list; the next pass retries");
+  }
+  const auto wb_columns = write_back_columns(settings.write_back);
+  const bool open_columns = settings.fields.empty();
+  for (simdjson::dom::element record : records) {
+    std::string_view id;
+    if (record["id"].get_string().get(id) != simdjson::SUCCESS || id.empty()) continue;
+    Row row{std::string(id), std::string(id), std::vector<std::string>(scan.table.columns.size())};
+    WriteBackValues wb{};
+    simdjson::dom::object fields;
+    if (record["fields"].get_object().get(fields) == simdjson::SUCCESS) {
+      for (auto field : fields) {
+        std::string text = airtable_cell_text(field.value, settings.arrays, settings.array_separator);
+        for (std::size_t i = 0; i < wb_columns.size(); ++i)
+          if (!wb_columns[i]->empty() && *wb_columns[i] == field.key) wb[i] = text;
+        auto it = column_index.find(std::string(field.key));
+        if (it == column_index.end()) {
+          if (!open_columns) continue;
+          it = column_index.emplace(std::string(field.key), scan.table.columns.size()).first;
+          scan.table.columns.emplace_back(field.key);
+        }
+        if (row.cells.size() <= it->second) row.cells.resize(it->second + 1);
+        row.cells[it->second] = std::move(text);
+      }
+    }
+    scan.write_back_values[row.native_id] = std::move(wb);
+    scan.table.rows.push_back(std::move(row));
+  }
+  std::string_view offset;
+  if (root["offset"].get_string().get(offset) != simdjson::SUCCESS) offset = {};
+  return std::string(offset);
+}
+
+}  // namespace
+
+namespace {
+
+// Pages through the table with `formula`, restarting when Airtable lets the offset expire.
+Result<ScanResult> scan_table(const AirtableSettings& settings, Session& session, const std::string& formula) {
+  // The write-back fields are read too (not as columns) so write_back() can tell what changes.
+  std::vector<std::string> request_fields = settings.fields;
+  if (!request_fields.empty()) {
+    for (const auto* column : write_back_columns(settings.write_back))
+      if (!column->empty() && std::find(request_fields.begin(), request_fields.end(), *column) == request_fields.end())
+        request_fields.push_back(*column);
+  }
+  for (int restarts = 0;; ++restarts) {
+    ScanResult scan;
+    scan.table.columns = settings.fields;
+    std::unordered_map<std::string, std::size_t> column_index;
+    for (std::size_t i = 0; i < scan.table.columns.size(); ++i) column_index.emplace(scan.table.columns[i], i);
+    std::string offset;
+    bool expired = false;
+    do {
+      http::Request request;
+      request.url = airtable_list_url(settings, formula, request_fields, offset);
+      auto response = session.send(std::move(request));
+      if (!response) return std::unexpected(response.error());
+      if (!is_success(response->status)) {
+        const auto api = airtable_parse_error(response->status, response->body);
+        if (api.type == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE" && restarts < k_iterator_restarts) {
+          expired = true;
+          break;
+        }
+        return std::unexpected(airtable_error(settings, api, AirtableOperation::read, formula));
+      }
+      auto next = read_page(settings, response->body, scan, column_index);
+      if (!next) return std::unexpected(next.error());
+      offset = std::move(*next);
+    } while (!offset.empty());
+    if (expired) continue;
+    for (auto& row : scan.table.rows) row.cells.resize(scan.table.columns.size());
+    return scan;
+  }
+}
+
+}  // namespace
+
+Result<Table> AirtableConnector::fetch() {
+  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  auto scan = scan_table(m_settings, session, m_settings.approved_formula);
+  if (!scan) return std::unexpected(scan.error());
+  m_state->known = std::move(scan->write_back_values);
+  return std::move(scan->table);
+}
+
+Result<IncrementalResult> AirtableConnector::fetch_modified_since(const std::string& cursor) {
+  const auto started = std::chrono::floor<std::chrono::seconds>(m_state->clock->now());
+  std::string formula = m_settings.approved_formula;
+  if (!cursor.empty()) {
+    auto since = airtable_parse_timestamp(cursor);
+    if (!since) return std::unexpected(since.error().with_context(airtable_source_name(m_settings) + ": cursor"));
+    formula = airtable_and(m_settings.approved_formula, airtable_modified_since_formula(*since));
+  }
+  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  auto scan = scan_table(m_settings, session, formula);
+  if (!scan) return std::unexpected(scan.error());
+  if (cursor.empty()) {
+    m_state->known = std::move(scan->write_back_values);
+  } else {
+    for (auto& [id, values] : scan->write_back_values) m_state->known[id] = std::move(values);
+  }
+  IncrementalResult out;
+  out.table = std::move(scan->table);
+  out.next_cursor = airtable_format_timestamp(started - m_settings.cursor_margin);
+  return out;
+}
+
+Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult> results) {
+  WriteBackReport report;
+  if (!writes_back()) return report;
+  const auto columns = write_back_columns(m_settings.write_back);
+
+  struct Change {
+    std::string id;
+    WriteBackValues values;
+    std::array<bool, 3> changed{};
+  };
+  // A record listed twice would appear twice in one batch: the last result wins.
+  std::vector<std::string> order;
+  std::unordered_map<std::string, const RowResult*> latest;
+  for (const auto& result : results) {
+    const std::string& id = result.source_id.empty() ? result.row_ref : result.source_id;
+    if (!latest.contains(id)) order.push_back(id);
+    latest[id] = &result;
+  }
+  std::vector<Change> changes;
+  for (const auto& id : order) {
+    const auto known = m_state->known.find(id);
+    if (known == m_state->known.end()) continue;
+    const RowResult& result = *latest[id];
+    Change change{id, WriteBackValues{result.event_id, result.status, result.error}, {}};
+    bool any = false;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      change.changed[i] = !columns[i]->empty() && known->second[i] != change.values[i];
+      any = any || change.changed[i];
+    }
+    if (any) changes.push_back(std::move(change));
+  }
+
+  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  for (std::size_t begin = 0; begin < changes.size(); begin += k_patch_batch) {
+    const std::size_t end = std::min(changes.size(), begin + k_patch_batch);
+    json::Writer body;
+    body.begin_object().key("records").begin_array();
+    int cells = 0;
+    for (std::size_t c = begin; c < end; ++c) {
+      body.begin_object().key("id").value(changes[c].id).key("fields").begin_object();
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (!changes[c].changed[i]) continue;
+        body.key(*columns[i]);
+        // null is what clears a field (facts §3.6); "" would be read back as absent anyway.
+        if (changes[c].values[i].empty()) body.null();
+        else body.value(changes[c].values[i]);
+        ++cells;
+      }
+      body.end_object().end_object();
+    }
+    body.end_array().key("typecast").value(true).end_object();
+
+    http::Request request;
+    request.method = "PATCH";
+    request.url = airtable_table_url(m_settings);
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body.take();
+    auto response = session.send(std::move(request));
+    if (!response) return std::unexpected(response.error());
+    ++report.requests;
+    if (!is_success(response->status)) {
+      return std::unexpected(airtable_error(m_settings, airtable_parse_error(response->status, response->body),
+                                            AirtableOperation::write, ""));
+    }
+    for (std::size_t c = begin; c < end; ++c) {
+      auto& known = m_state->known[changes[c].id];
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        if (changes[c].changed[i]) known[i] = changes[c].values[i];
+    }
+    report.cells_written += cells;
+  }
+  return report;
+}
+
+}  // namespace pinsync::connectors

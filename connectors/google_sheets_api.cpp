@@ -1,0 +1,274 @@
+#include "connectors/google_sheets_api.h"
+
+#include <simdjson.h>
+
+#include "connectors/a1_range.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace pinsync::connectors {
+
+namespace {
+
+constexpr int k_max_attempts = 5;
+constexpr std::chrono::milliseconds k_backoff_base{1'000};
+constexpr std::chrono::milliseconds k_backoff_cap{32'000};
+// Google's read and write quotas are 60 per minute per user; a burst of a minute's worth
+// is what the quota itself allows.
+constexpr double k_requests_per_second = 1.0;
+constexpr double k_burst = 60.0;
+
+struct GoogleError {
+  long code = 0;
+  std::string message;
+  std::string status;
+  std::vector<std::string> reasons;  // details[].reason (ErrorInfo)
+};
+
+GoogleError parse_google_error(const http::Response& response) {
+  GoogleError out;
+  out.code = response.status;
+  simdjson::dom::parser parser;
+  simdjson::dom::object error;
+  if (parser.parse(response.body)["error"].get(error) != simdjson::SUCCESS) return out;
+  std::string_view text;
+  if (error["message"].get(text) == simdjson::SUCCESS) out.message = std::string(text.substr(0, 400));
+  if (error["status"].get(text) == simdjson::SUCCESS) out.status = std::string(text);
+  simdjson::dom::array details;
+  if (error["details"].get(details) == simdjson::SUCCESS) {
+    for (auto detail : details) {
+      if (detail["reason"].get(text) == simdjson::SUCCESS) out.reasons.emplace_back(text);
+    }
+  }
+  return out;
+}
+
+bool has_reason(const GoogleError& e, std::string_view reason) {
+  return std::ranges::find(e.reasons, reason) != e.reasons.end();
+}
+
+// "403 PERMISSION_DENIED" or just "403" when the body was not Google's envelope.
+std::string answered(const GoogleError& e) {
+  std::string out = "Google answered " + std::to_string(e.code);
+  if (!e.status.empty()) out += " " + e.status;
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + quote_sheet_title(item);
+  return out;
+}
+
+std::optional<std::chrono::seconds> retry_after(const http::Response& response) {
+  const auto value = response.header("retry-after");
+  if (!value) return std::nullopt;
+  long long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+  // An HTTP-date form is rare for Google; exponential backoff covers it.
+  if (ec != std::errc{} || ptr == value->data() || seconds < 0) return std::nullopt;
+  return std::chrono::seconds{std::min(seconds, 3600LL)};
+}
+
+std::string base_url(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+SheetsApi::SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context)
+    : m_settings(settings), m_context(context), m_random(std::random_device{}()) {
+  if (m_context.clock != nullptr) {
+    m_clock = m_context.clock;
+  } else {
+    m_own_clock = std::make_unique<SystemClock>();
+    m_clock = m_own_clock.get();
+  }
+}
+
+SheetsApi::~SheetsApi() = default;
+
+Result<void> SheetsApi::ready() {
+  if (m_auth) return {};
+  const GoogleScope scope = (m_settings.write_back.any() || !m_settings.id_column.empty()) ? GoogleScope::read_write
+                                                                                           : GoogleScope::read_only;
+  auto auth = GoogleAuth::create(m_settings.auth, scope);
+  if (!auth) return std::unexpected(auth.error());
+  if (!m_transport) m_transport = m_context.make_transport ? m_context.make_transport() : http::make_curl_transport();
+  if (!m_transport) return fail(ErrorKind::internal, "no HTTP transport available");
+  if (m_context.limiters != nullptr) {
+    m_read_limiter = m_context.limiters->get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
+    m_write_limiter = m_context.limiters->get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
+  }
+  m_auth = std::move(*auth);
+  return {};
+}
+
+std::vector<std::string> SheetsApi::secrets() const {
+  if (m_auth) return m_auth->secrets();
+  std::vector<std::string> out;
+  for (const auto* s : {&m_settings.auth.api_key, &m_settings.auth.oauth_client_secret,
+                        &m_settings.auth.oauth_refresh_token}) {
+    if (!s->empty()) out.push_back(*s);
+  }
+  return out;
+}
+
+void SheetsApi::log_call(const http::Request& request, long status, std::chrono::milliseconds elapsed) const {
+  if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
+  m_context.log->debug("google http", {{"source", m_settings.display_name},
+                                       {"method", request.method},
+                                       {"url", redact(request.url, secrets())},
+                                       {"status", std::to_string(status)},
+                                       {"ms", std::to_string(elapsed.count())}});
+}
+
+Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {
+  request.timeout = m_context.timeout;
+  RateLimiter* limiter = nullptr;
+  if (!token_call) limiter = (kind == SheetsCall::write_back || kind == SheetsCall::assign_ids) ? m_write_limiter.get()
+                                                                                               : m_read_limiter.get();
+  std::optional<http::Response> last_response;
+  std::optional<Error> last_error;
+  for (int attempt = 0; attempt < k_max_attempts; ++attempt) {
+    if (attempt > 0) {
+      // Full jitter spreads many agents' retries; Retry-After is a floor, never shortened.
+      const std::chrono::milliseconds ceiling = std::min<std::chrono::milliseconds>(k_backoff_cap, k_backoff_base * (1LL << (attempt - 1)));
+      std::uniform_int_distribution<long long> pick(0, ceiling.count());
+      std::chrono::milliseconds wait{pick(m_random)};
+      if (last_response) {
+        if (const auto after = retry_after(*last_response)) wait = std::max<std::chrono::milliseconds>(wait, *after);
+      }
+      if (!m_clock->sleep_for(wait)) break;  // stopping: report what we have
+    }
+    if (limiter != nullptr && !limiter->acquire()) break;
+    const auto started = m_clock->monotonic();
+    auto response = m_transport->send(request);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->monotonic() - started);
+    if (!response) {
+      log_call(request, 0, elapsed);
+      last_response.reset();
+      const Error& e = response.error().error;
+      last_error = Error{e.kind, request.method + " " + redact(request.url.substr(0, request.url.find('?')), secrets()) +
+                                     ": " + e.message};
+      if (e.kind != ErrorKind::transient && e.kind != ErrorKind::timeout) return std::unexpected(*last_error);
+      continue;
+    }
+    log_call(request, response->status, response->elapsed.count() > 0 ? response->elapsed : elapsed);
+    const long status = response->status;
+    if (status != 429 && status < 500) return std::move(*response);
+    if (limiter != nullptr && status == 429) {
+      if (const auto after = retry_after(*response)) limiter->pause_for(*after);
+    }
+    last_error.reset();
+    last_response = std::move(*response);
+  }
+  if (last_response) return std::unexpected(exhausted_error(*last_response, k_max_attempts));
+  if (last_error) return std::unexpected(*last_error);
+  return fail(ErrorKind::transient, "stopped before " + request.method + " could be sent");
+}
+
+Error SheetsApi::exhausted_error(const http::Response& response, int attempts) const {
+  const GoogleError e = parse_google_error(response);
+  const std::string tries = " after " + std::to_string(attempts) + " attempts";
+  if (response.status == 429) {
+    Error error{ErrorKind::rate_limited,
+                answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
+                    " — the Sheets quota is 60 requests per minute per user: poll less often or spread sources "
+                    "over more service accounts"};
+    error.retry_after = retry_after(response).value_or(std::chrono::seconds{60});
+    return error;
+  }
+  Error error{ErrorKind::transient, answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
+                                        " — Google's service is failing; pinsync will try again next pass"};
+  error.retry_after = retry_after(response);
+  return error;
+}
+
+Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) const {
+  const GoogleError e = parse_google_error(response);
+  const std::string said = answered(e) + (e.message.empty() ? "" : " (" + e.message + ")");
+  const bool writing = kind == SheetsCall::write_back || kind == SheetsCall::assign_ids;
+  const std::string give_up = kind == SheetsCall::assign_ids ? "or remove id_column" : "or remove write_back";
+  const GoogleAuthMode mode = m_auth ? m_auth->mode() : GoogleAuthMode::api_key;
+  const std::string email = m_auth ? m_auth->service_account_email() : std::string();
+
+  switch (response.status) {
+    case 400:
+      if (has_reason(e, "API_KEY_INVALID") || e.message.find("API key not valid") != std::string::npos)
+        return Error{ErrorKind::auth, said + " — check auth.api_key"};
+      if (e.message.starts_with("Unable to parse range")) {
+        std::string msg = said + " — the sheet or range is wrong: check sheet/range";
+        if (!m_sheet_titles.empty()) msg += "; the spreadsheet's sheets are: " + join(m_sheet_titles);
+        return Error{ErrorKind::config, msg};
+      }
+      return Error{ErrorKind::config, said};
+    case 401:
+      return Error{ErrorKind::auth, said + (mode == GoogleAuthMode::api_key
+                                                ? " — check auth.api_key"
+                                                : " — Google rejected a fresh access token: check the credentials")};
+    case 403: {
+      if (has_reason(e, "SERVICE_DISABLED") || e.message.find("has not been used in project") != std::string::npos)
+        return Error{ErrorKind::auth, answered(e) +
+                                          ": the Google Sheets API is not enabled for the project of these "
+                                          "credentials — enable it in the Google Cloud console (APIs & Services "
+                                          "> Library > Google Sheets API)"};
+      if (writing) {
+        const std::string prefix = kind == SheetsCall::assign_ids ? "assigning IDs failed: " : "write-back failed: ";
+        if (mode == GoogleAuthMode::api_key)
+          return Error{ErrorKind::auth, prefix + "an API key can only read — use a service account, " + give_up};
+        if (e.message.find("insufficient authentication scopes") != std::string::npos)
+          return Error{ErrorKind::auth, prefix + "the access token only allows reading — grant the scope " +
+                                            std::string(k_scope_read_write) + ", " + give_up};
+        if (mode == GoogleAuthMode::service_account)
+          return Error{ErrorKind::auth, prefix + "the service account can only read this sheet — share it with " +
+                                            email + " as Editor, " + give_up};
+        return Error{ErrorKind::auth, prefix + "the authorised Google account can only read this sheet — share it "
+                                               "with that account as Editor, " + give_up};
+      }
+      if (mode == GoogleAuthMode::api_key)
+        return Error{ErrorKind::auth, said + " — the sheet is private: publish it (Share > Anyone with the link) "
+                                             "or use a service account"};
+      if (mode == GoogleAuthMode::service_account)
+        return Error{ErrorKind::auth, answered(e) + " — share the sheet with " + email};
+      return Error{ErrorKind::auth, said + " — the authorised Google account cannot open this sheet: share it "
+                                           "with that account"};
+    }
+    case 404:
+      return Error{ErrorKind::not_found, "spreadsheet id " + m_settings.spreadsheet_id + " not found (" +
+                                             answered(e) + ") — check spreadsheet_id (the part of the sheet's URL "
+                                                           "after /d/)"};
+    default:
+      return Error{ErrorKind::config, said};
+  }
+}
+
+Result<std::string> SheetsApi::call(const std::string& method, const std::string& path_and_query,
+                                    const std::string& body, SheetsCall kind) {
+  if (auto ok = ready(); !ok) return std::unexpected(ok.error());
+  const GoogleAuth::Send send_token = [this, kind](const http::Request& r) {
+    return send_with_retry(r, kind, /*token_call=*/true);
+  };
+  // One fresh token after a 401: the cached one may have been revoked or expired early.
+  for (int round = 0; round < 2; ++round) {
+    http::Request request;
+    request.method = method;
+    request.url = base_url(m_settings.sheets_base_url) + path_and_query;
+    request.body = body;
+    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    if (auto ok = m_auth->authorize(request, *m_clock, send_token); !ok) return std::unexpected(ok.error());
+    auto response = send_with_retry(std::move(request), kind, /*token_call=*/false);
+    if (!response) return std::unexpected(response.error());
+    if (response->status >= 200 && response->status < 300) return std::move(response->body);
+    if (response->status == 401 && round == 0 && m_auth->mode() != GoogleAuthMode::api_key) {
+      m_auth->drop_token();
+      continue;
+    }
+    return std::unexpected(status_error(*response, kind));
+  }
+  return fail(ErrorKind::internal, "unreachable");
+}
+
+}  // namespace pinsync::connectors

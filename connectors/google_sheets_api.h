@@ -1,0 +1,68 @@
+// The HTTP side of the Google Sheets connector: adds credentials, sends through the
+// context's transport with rate limiting, retries 429/5xx with exponential backoff and
+// full jitter, logs one redacted line per call, and turns Google's error envelope into
+// an Error an operator can act on. Internal to connectors/.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "connectors/google_auth.h"
+#include "connectors/google_sheets.h"
+
+namespace pinsync::connectors {
+
+// What a call is for: decides the limiter and the wording of 403 messages.
+enum class SheetsCall { metadata, read, write_back, assign_ids };
+
+class SheetsApi {
+ public:
+  // `settings` and `context` must outlive the SheetsApi.
+  SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context);
+  ~SheetsApi();
+
+  // Creates the credentials (loading the key file), the transport and the rate limiters
+  // the first time it succeeds. Returns nothing, or Error{config} from GoogleAuth::create.
+  Result<void> ready();
+  // The credentials; only valid after ready() succeeded.
+  const GoogleAuth& auth() const { return *m_auth; }
+  bool is_ready() const { return m_auth.has_value(); }
+
+  // Sends `method` to sheets_base_url + `path_and_query` (which starts with /v4/…),
+  // with `body` as JSON when not empty. Returns the body of a 2xx answer, or an Error
+  // whose message is the fact and the fix without the source name: kinds auth (401,
+  // 403, token errors), not_found (404), config (400), rate_limited/transient (429/5xx
+  // and transport failures after the retries), or the transport's kind.
+  Result<std::string> call(const std::string& method, const std::string& path_and_query, const std::string& body,
+                           SheetsCall kind);
+
+  // The sheet titles named in a "bad range" message (set after spreadsheets.get).
+  void set_sheet_titles(std::vector<std::string> titles) { m_sheet_titles = std::move(titles); }
+  // Every secret this connector holds, for redact().
+  std::vector<std::string> secrets() const;
+  // The clock in use: the context's, or a SystemClock when it has none.
+  Clock& clock() { return *m_clock; }
+
+ private:
+  Result<http::Response> send_with_retry(http::Request request, SheetsCall kind, bool token_call);
+  Error status_error(const http::Response& response, SheetsCall kind) const;
+  Error exhausted_error(const http::Response& response, int attempts) const;
+  void log_call(const http::Request& request, long status, std::chrono::milliseconds elapsed) const;
+
+  const GoogleSheetsSettings& m_settings;
+  const ConnectorContext& m_context;
+  std::unique_ptr<SystemClock> m_own_clock;
+  Clock* m_clock = nullptr;
+  std::unique_ptr<http::Transport> m_transport;
+  std::optional<GoogleAuth> m_auth;
+  std::shared_ptr<RateLimiter> m_read_limiter;
+  std::shared_ptr<RateLimiter> m_write_limiter;
+  std::vector<std::string> m_sheet_titles;
+  std::mt19937_64 m_random;
+};
+
+}  // namespace pinsync::connectors

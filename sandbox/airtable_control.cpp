@@ -1,0 +1,72 @@
+#include "sandbox/airtable_control.h"
+
+#include <Poco/Exception.h>
+
+#include "sandbox/json_util.h"
+#include "sandbox/pinned_api.h"
+
+namespace pinsync_sandbox {
+
+namespace {
+
+Response wrong_method(const Request& req, std::string_view allowed) {
+  Response r = api_error(req, 405, "method_not_allowed",
+                         req.method + " is not allowed on " + req.path + "; allowed: " + std::string(allowed));
+  r.headers.emplace_back("Allow", std::string(allowed));
+  return r;
+}
+
+std::expected<Poco::JSON::Object::Ptr, Response> body_object(const Request& req) {
+  if (req.body_too_large) return std::unexpected(api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB"));
+  auto body = parse_json_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!body) return std::unexpected(api_error(req, 400, "invalid_request", "Invalid body: " + body.error()));
+  return *body;
+}
+
+}  // namespace
+
+Response AirtableControl::handle(const Request& req) {
+  try {
+    std::string_view rest = std::string_view(req.path).substr(prefix().size());
+    if (rest == "/settings") {
+      if (req.method == "GET") return Response{200, {}, m_api.settings_json()};
+      if (req.method != "POST") return wrong_method(req, "GET, POST");
+      auto body = body_object(req);
+      if (!body) return body.error();
+      auto done = m_api.apply_settings(**body);
+      if (!done) return api_error(req, 400, "invalid_request", "Invalid Airtable setting: " + done.error());
+      return Response{200, {}, *done};
+    }
+    if (rest == "/reset") {
+      if (req.method != "POST") return wrong_method(req, "POST");
+      m_api.reset();
+      return Response{200, {}, R"({"reset":true})"};
+    }
+    // /{baseId}/{table}
+    auto slash = rest.find('/', 1);
+    if (rest.size() < 2 || rest[0] != '/' || slash == std::string_view::npos || slash + 1 >= rest.size() ||
+        rest.find('/', slash + 1) != std::string_view::npos) {
+      return api_error(req, 404, "not_found",
+                       "No such Airtable control route; known: /_sandbox/airtable/{baseId}/{table}, "
+                       "/_sandbox/airtable/settings, /_sandbox/airtable/reset");
+    }
+    std::string base_id(rest.substr(1, slash - 1));
+    std::string table(rest.substr(slash + 1));
+    if (req.method == "GET") {
+      auto json = m_api.table_json(base_id, table);
+      if (!json) return api_error(req, 404, "not_found", "No table " + table + " in base " + base_id + "; PUT it first");
+      return Response{200, {}, *json};
+    }
+    if (req.method != "PUT") return wrong_method(req, "GET, PUT");
+    auto body = body_object(req);
+    if (!body) return body.error();
+    auto done = m_api.put_table(base_id, table, **body);
+    if (!done) return api_error(req, 400, "invalid_request", "Invalid Airtable table body: " + done.error());
+    return Response{200, {}, *done};
+  } catch (const Poco::Exception& e) {
+    // A value of an unexpected JSON type inside the body (Poco throws on conversion).
+    return api_error(req, 400, "invalid_request", "Invalid Airtable control body: " + e.displayText());
+  }
+}
+
+}  // namespace pinsync_sandbox
