@@ -84,7 +84,12 @@ void write_report_json(json::Writer& w, const PassReport& r) {
 
 void print_report(std::ostream& out, const PassReport& r, bool dry) {
   out << r.source << ": ";
-  if (r.stopped) out << "STOPPED — " << r.stopped->message << "\n  ";
+  if (r.stopped) {
+    // Stop messages usually lead with the source name already.
+    std::string_view why = r.stopped->message;
+    if (why.starts_with(r.source + ": ")) why.remove_prefix(r.source.size() + 2);
+    out << "STOPPED — " << why << "\n  ";
+  }
   const char* c = dry ? "to create" : "created";
   const char* u = dry ? "to update" : "updated";
   out << r.created << ' ' << c << ", " << r.updated << ' ' << u << ", " << r.unchanged << " unchanged, "

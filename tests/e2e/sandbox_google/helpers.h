@@ -78,7 +78,7 @@ inline std::string read_text(const std::string& path) {
 }
 
 inline Poco::Dynamic::Var sample(const std::string& name) {
-  return parse_any(read_text(std::string(PINSYNC_SHARED_DIR) + "/reference/samples/" + name));
+  return parse_any(read_text(std::string(PINSYNC_FIXTURES_DIR) + "/reference/samples/" + name));
 }
 
 inline HttpReply put_sheet(const std::string& base, const std::string& id, const std::string& body) {

@@ -23,9 +23,9 @@ namespace pinsync::testing {
 inline constexpr const char* k_token = "patSECRETtok3n.0123456789abcdef";
 inline constexpr const char* k_base = "appA1b2C3d4E5f6G7";
 
-// Returns the text of a recorded sample in PINSYNC_SHARED_DIR/reference/samples.
+// Returns the text of a recorded sample in PINSYNC_FIXTURES_DIR/reference/samples.
 inline std::string sample(const std::string& name) {
-  std::ifstream in(std::string(PINSYNC_SHARED_DIR) + "/reference/samples/" + name, std::ios::binary);
+  std::ifstream in(std::string(PINSYNC_FIXTURES_DIR) + "/reference/samples/" + name, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing sample " << name);
   std::ostringstream out;
   out << in.rdbuf();

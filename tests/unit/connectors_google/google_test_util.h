@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_transport.h"
+#include "tests/support/google_key.h"
 #include "tests/support/temp_dir.h"
 
 namespace pinsync::testing::google {
@@ -50,9 +51,9 @@ struct Harness {
   const std::vector<http::Request>& requests() const { return fake->requests; }
 };
 
-// Returns the text of a recorded sample under PINSYNC_SHARED_DIR/reference/samples.
+// Returns the text of a recorded sample under PINSYNC_FIXTURES_DIR/reference/samples.
 inline std::string sample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(PINSYNC_SHARED_DIR) / "reference" / "samples" / name, std::ios::binary);
+  std::ifstream in(std::filesystem::path(PINSYNC_FIXTURES_DIR) / "reference" / "samples" / name, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing sample " << name);
   std::ostringstream out;
   out << in.rdbuf();
@@ -144,15 +145,6 @@ inline std::string header(const http::Request& r, const std::string& name) {
   return "";
 }
 
-// A 2048-bit RSA key made once per run: its PKCS#8 private PEM and its public PEM.
-struct TestKey {
-  std::string private_pem;
-  std::string public_pem;
-};
-const TestKey& test_key();
-
-// Writes a service-account key file for `email` with the test key and `token_uri`.
-std::filesystem::path write_key_file(const TempDir& dir, const std::string& email, const std::string& token_uri);
 
 constexpr const char* k_email = "beta-sa@beta-project.iam.gserviceaccount.com";
 constexpr const char* k_token_uri = "http://127.0.0.1:8787/token";

@@ -1,7 +1,11 @@
-#include "tests/unit/connectors_google/google_test_util.h"
+#include "tests/support/google_key.h"
+
+#include <sstream>
 
 #include <Poco/Crypto/EVPPKey.h>
 #include <Poco/Crypto/RSAKey.h>
+
+#include "core/json_writer.h"
 
 namespace pinsync::testing::google {
 
