@@ -245,16 +245,20 @@ TEST_CASE("load_config(file) reads ${VAR} from the process environment") {
 
 TEST_CASE("config.example.yaml in the repository loads") {
   const EnvGuard key("PINNED_EVENTS_API_KEY", "example-key");
+  const EnvGuard token("AIRTABLE_TOKEN", "example-token");
   const std::filesystem::path file = std::filesystem::path(PINSYNC_SOURCE_DIR) / "config.example.yaml";
   const auto config = load_config(file);
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
   CHECK(config->pinned.api_key == "example-key");
   REQUIRE_FALSE(config->sources.empty());
   CHECK(config->state_path.is_absolute());
-  for (const auto& source : config->sources) {
-    CHECK(source.kind == "csv");
-    CHECK(source.line > 0);
-  }
+  REQUIRE(config->sources.size() == 3);
+  CHECK(config->sources[0].kind == "csv");
+  CHECK(config->sources[1].kind == "google_sheets");
+  CHECK(config->sources[1].write_back.any());
+  CHECK(config->sources[2].kind == "airtable");
+  CHECK(config->sources[2].token == "example-token");
+  for (const auto& source : config->sources) CHECK(source.line > 0);
 }
 
 TEST_CASE("examples/demo.yaml, the demo's config, loads") {
