@@ -2,28 +2,11 @@
 
 #include <Poco/Exception.h>
 
+#include "sandbox/control_util.h"
 #include "sandbox/json_util.h"
 #include "sandbox/pinned_api.h"
 
 namespace pinsync_sandbox {
-
-namespace {
-
-Response wrong_method(const Request& req, std::string_view allowed) {
-  Response r = api_error(req, 405, "method_not_allowed",
-                         req.method + " is not allowed on " + req.path + "; allowed: " + std::string(allowed));
-  r.headers.emplace_back("Allow", std::string(allowed));
-  return r;
-}
-
-std::expected<Poco::JSON::Object::Ptr, Response> body_object(const Request& req) {
-  if (req.body_too_large) return std::unexpected(api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB"));
-  auto body = parse_json_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
-  if (!body) return std::unexpected(api_error(req, 400, "invalid_request", "Invalid body: " + body.error()));
-  return *body;
-}
-
-}  // namespace
 
 Response AirtableControl::handle(const Request& req) {
   try {
@@ -31,7 +14,7 @@ Response AirtableControl::handle(const Request& req) {
     if (rest == "/settings") {
       if (req.method == "GET") return Response{200, {}, m_api.settings_json()};
       if (req.method != "POST") return wrong_method(req, "GET, POST");
-      auto body = body_object(req);
+      auto body = control_body(req);
       if (!body) return body.error();
       auto done = m_api.apply_settings(**body);
       if (!done) return api_error(req, 400, "invalid_request", "Invalid Airtable setting: " + done.error());
@@ -58,7 +41,7 @@ Response AirtableControl::handle(const Request& req) {
       return Response{200, {}, *json};
     }
     if (req.method != "PUT") return wrong_method(req, "GET, PUT");
-    auto body = body_object(req);
+    auto body = control_body(req);
     if (!body) return body.error();
     auto done = m_api.put_table(base_id, table, **body);
     if (!done) return api_error(req, 400, "invalid_request", "Invalid Airtable table body: " + done.error());

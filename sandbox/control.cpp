@@ -1,19 +1,9 @@
 #include "sandbox/control.h"
 
+#include "sandbox/control_util.h"
 #include "sandbox/json_util.h"
 
 namespace pinsync_sandbox {
-
-namespace {
-
-Response wrong_method(const Request& req, std::string_view allowed) {
-  Response r = api_error(req, 405, "method_not_allowed",
-                         req.method + " is not allowed on " + req.path + "; allowed: " + std::string(allowed));
-  r.headers.emplace_back("Allow", std::string(allowed));
-  return r;
-}
-
-}  // namespace
 
 Response ControlApi::handle(const Request& req) {
   const std::string& path = req.path;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/support/process.h"
+#include "tests/support/sandbox_state.h"
 #include "tests/support/temp_dir.h"
 
 using pinsync::test::http;
@@ -100,25 +101,11 @@ sources:
   }
 
   int requests(const std::string& method, const std::string& route, int status = -1) {
-    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/stats");
-    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("requests");
-    int n = 0;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto e = list->getObject(static_cast<unsigned>(i));
-      if (e->getValue<std::string>("method") == method && e->getValue<std::string>("route") == route &&
-          (status < 0 || e->getValue<int>("status") == status)) {
-        n += e->getValue<int>("count");
-      }
-    }
-    return n;
+    return pinsync::test::sandbox_requests(sandbox.base_url(), method, route, status);
   }
   int page_reads() { return requests("GET", "/v0/{baseId}/{table}"); }
   int rate_limited() { return requests("GET", "/v0/{baseId}/{table}", 429) + requests("PATCH", "/v0/{baseId}/{table}", 429); }
-  int events() {
-    const auto r = http(sandbox.base_url(), "GET", "/_sandbox/events");
-    return static_cast<int>(
-        Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("events")->size());
-  }
+  int events() { return static_cast<int>(pinsync::test::sandbox_events(sandbox.base_url())->size()); }
 
   SandboxProcess sandbox{{"--airtable-token", std::string(k_token) + "=data.records:read,data.records:write"}};
   TempDir dir;

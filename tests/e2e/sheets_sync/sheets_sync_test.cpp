@@ -13,6 +13,7 @@
 
 #include "tests/support/google_key.h"
 #include "tests/support/process.h"
+#include "tests/support/sandbox_state.h"
 #include "tests/support/temp_dir.h"
 
 using pinsync::test::http;
@@ -130,26 +131,14 @@ sources:
   }
 
   int requests(const std::string& method, const std::string& route) {
-    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/stats");
-    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("requests");
-    int n = 0;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto e = list->getObject(static_cast<unsigned>(i));
-      if (e->getValue<std::string>("method") == method && e->getValue<std::string>("route") == route) {
-        n += e->getValue<int>("count");
-      }
-    }
-    return n;
+    return pinsync::test::sandbox_requests(sandbox.base_url(), method, route);
   }
   int pinned_writes() {
     return requests("POST", "/api/public/v1/events") + requests("PATCH", "/api/public/v1/events/{id}");
   }
   int sheet_writes() { return requests("POST", "/v4/spreadsheets/{id}/values:batchUpdate"); }
 
-  Poco::JSON::Array::Ptr events() {
-    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/events");
-    return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
-  }
+  Poco::JSON::Array::Ptr events() { return pinsync::test::sandbox_events(sandbox.base_url()); }
 
   SandboxProcess sandbox;
   TempDir dir;

@@ -14,6 +14,7 @@
 
 #include "state/lock.h"
 #include "tests/support/process.h"
+#include "tests/support/sandbox_state.h"
 #include "tests/support/temp_dir.h"
 
 using pinsync::test::http;
@@ -100,25 +101,9 @@ sources:
     return r;
   }
 
-  Poco::JSON::Array::Ptr events() {
-    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/events");
-    REQUIRE(reply.status == 200);
-    return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
-  }
-
-  // How many API requests with this method went to a route template so far.
+  Poco::JSON::Array::Ptr events() { return pinsync::test::sandbox_events(sandbox.base_url()); }
   int requests(const std::string& method, const std::string& route) {
-    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/stats");
-    REQUIRE(reply.status == 200);
-    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("requests");
-    int n = 0;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto entry = list->getObject(static_cast<unsigned>(i));
-      if (entry->getValue<std::string>("method") == method && entry->getValue<std::string>("route") == route) {
-        n += entry->getValue<int>("count");
-      }
-    }
-    return n;
+    return pinsync::test::sandbox_requests(sandbox.base_url(), method, route);
   }
   int posts() { return requests("POST", "/api/public/v1/events"); }
   int patches() { return requests("PATCH", "/api/public/v1/events/{id}"); }
