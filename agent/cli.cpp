@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "agent/commands.h"
+#include "agent/daemon.h"
+#include "agent/resync.h"
 
 namespace pinsync::agent {
 
@@ -26,6 +28,8 @@ constexpr std::string_view k_usage =
     "  channels         the Pinned Events channels the API key can use\n"
     "  classifications  the classification slugs Pinned Events accepts\n"
     "  check            preflight: config, API key, channel access, classifications, sources\n"
+    "  run              the agent: poll every source on its schedule, serve the admin endpoint\n"
+    "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
     "\n"
     "Run 'pinsync COMMAND --help' for the options of one command.\n"
     "exit codes: 0 ok, 1 unexpected failure, 2 bad command line, 3 configuration error,\n"
@@ -65,6 +69,16 @@ const std::vector<CommandSpec>& commands() {
                 "Preflight: loads the config, checks the API key, its channel access and the\n"
                 "classifications, reads each source and checks its mapped columns. Sends no writes.\n",
        true, false, command_check},
+      {"run", "usage: pinsync run --config FILE\n"
+              "Runs the agent: polls each source at its poll_interval (±10 % jitter) and serves the admin\n"
+              "endpoint (agent.admin_listen). SIGTERM/SIGINT stop it (exit 0), SIGHUP reloads the config,\n"
+              "SIGUSR1 resyncs every source. Exit 1 when another pinsync holds the state file.\n",
+       false, false, command_run},
+      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID] [--force] [--json]\n"
+                 "A pass now. Asks the running agent through its admin endpoint; with no agent listening it\n"
+                 "runs the pass itself. --row ID writes only that row (and re-arms it when held for review);\n"
+                 "--force re-sends rows whose event was edited in Pinned Events (all rows without events:read).\n",
+       true, true, command_resync},
   };
   return table;
 }
@@ -118,6 +132,12 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       auto v = value(a);
       if (!v) return k_exit_usage;
       options.source = *v;
+    } else if (a == "--row" && name == "resync") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.row = *v;
+    } else if (a == "--force" && name == "resync") {
+      options.force = true;
     } else if (a == "--json" && spec->takes_json) {
       options.json = true;
     } else {

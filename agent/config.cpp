@@ -70,8 +70,9 @@ std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   int port = 0;
   const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
-      port < 1 || port > 65535) {
-    r.fail(item, quote_value(s.raw) + " has no valid port (1 to 65535)", format_fix);
+      port < 0 || port > 65535) {
+    // Port 0 lets the system pick a free port; pinsync run logs the one it got.
+    r.fail(item, quote_value(s.raw) + " has no valid port (0 to 65535)", format_fix);
   }
   return "127.0.0.1:" + std::to_string(port);
 }

@@ -34,7 +34,8 @@ constexpr std::string_view k_place_keys[] = {"place_id", "country_code"};
 constexpr std::string_view k_statuses[] = {"draft", "published"};
 constexpr std::string_view k_date_orders[] = {"MDY", "DMY", "YMD"};
 constexpr std::size_t k_max_name_length = 40;
-constexpr std::chrono::seconds k_min_poll_interval{10};
+// 1s so tests can watch several polls; real sources are polled every minute or more.
+constexpr std::chrono::seconds k_min_poll_interval{1};
 constexpr std::chrono::seconds k_max_poll_interval{7 * 24 * 3600};
 
 // Returns `name` turned into something the name rule accepts, for the suggestion.
@@ -168,7 +169,7 @@ std::chrono::seconds read_poll_interval(const ConfigReader& r, const ConfigItem&
   }
   const std::chrono::seconds interval{n * factor};
   if (interval < k_min_poll_interval) {
-    r.fail(item, quote_value(s.raw) + " is too short", "poll at most every 10s (write 10s or more)");
+    r.fail(item, quote_value(s.raw) + " is too short", "poll at most every second (write 1s or more)");
   }
   if (interval > k_max_poll_interval) {
     r.fail(item, quote_value(s.raw) + " is too long", "poll at least once a week (at most 168h)");

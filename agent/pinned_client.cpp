@@ -239,6 +239,10 @@ std::optional<date::sys_seconds> instant_of(std::string_view iso) {
 
 }  // namespace
 
+Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
+  return get_json("/events/" + std::to_string(event_id));
+}
+
 Result<std::optional<std::int64_t>> PinnedClient::find_created_event(std::string_view create_body) {
   simdjson::dom::parser parser;
   simdjson::dom::element body;

@@ -68,6 +68,11 @@ class PinnedClient {
   // may not read events (no events:read scope), other errors as for channels().
   Result<std::optional<std::int64_t>> find_created_event(std::string_view create_body);
 
+  // GET /events/{id}: returns the event's JSON text, or Error{auth} when the key may not
+  // read events (no events:read), Error{not_found} when it was deleted, other errors as
+  // for channels().
+  Result<std::string> get_event(std::int64_t event_id);
+
   // Requests sent so far (every attempt counts).
   int requests_sent() const { return m_requests; }
 

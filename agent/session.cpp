@@ -6,10 +6,37 @@ namespace pinsync::agent {
 
 Session::Session(const Config& config, std::ostream& log_out)
     : m_config(config),
-      m_log(log_out, config.agent.log_level, config.agent.log_format, m_clock),
-      m_limiters(m_clock),
+      m_own_log(std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, m_clock)),
+      m_log(m_own_log.get()),
+      m_own_limiters(std::make_unique<RateLimiters>(m_clock)),
+      m_limiters(m_own_limiters.get()),
       m_transport(http::make_curl_transport()),
-      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, m_log, m_clock)) {}
+      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
+
+Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared)
+    : m_config(config),
+      m_shared(std::move(shared)),
+      m_log(m_shared->log.get()),
+      m_limiters(m_shared->limiters.get()),
+      m_transport(http::make_curl_transport()),
+      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
+
+Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& config, std::ostream& log_out) {
+  auto shared = std::make_shared<SharedSessionState>();
+  auto lock = state::StateLock::acquire(config.state_path);
+  if (!lock) return std::unexpected(lock.error());
+  shared->lock = std::move(*lock);
+  auto store = state::Store::open(config.state_path, shared->clock);
+  if (!store) return std::unexpected(store.error());
+  shared->store = std::move(*store);
+  shared->log = std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, shared->clock);
+  shared->limiters = std::make_unique<RateLimiters>(shared->clock);
+  return shared;
+}
+
+std::unique_ptr<Session> Session::attach(const Config& config, std::shared_ptr<SharedSessionState> shared) {
+  return std::unique_ptr<Session>(new Session(config, std::move(shared)));
+}
 
 Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access) {
   std::unique_ptr<Session> session(new Session(config, log_out));
@@ -27,7 +54,7 @@ Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostrea
 }
 
 connectors::ConnectorContext Session::connector_context() {
-  return {[] { return http::make_curl_transport(); }, m_config.pinned.timeout, &m_clock, &m_limiters, &m_log};
+  return {[] { return http::make_curl_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
 }
 
 Result<KnownSlugs> Session::known_slugs() {
@@ -35,7 +62,7 @@ Result<KnownSlugs> Session::known_slugs() {
   auto slugs = m_client->classifications();
   if (!slugs) {
     if (slugs.error().kind == ErrorKind::auth) return std::unexpected(slugs.error());
-    m_log.warn("classifications unavailable; slugs are checked by Pinned Events instead",
+    m_log->warn("classifications unavailable; slugs are checked by Pinned Events instead",
                {{"reason", slugs.error().message}});
     m_slugs = KnownSlugs{};
   } else {
@@ -45,6 +72,11 @@ Result<KnownSlugs> Session::known_slugs() {
 }
 
 PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger) {
+  return sync_source(source, mode, trigger, PassOptions{});
+}
+
+PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger,
+                                const PassOptions& options) {
   PassReport report;
   report.source = source.name;
   auto slugs = known_slugs();
@@ -57,8 +89,8 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
     report.stopped = connector.error();
     return report;
   }
-  PassContext ctx{source, **connector, *m_client, m_store.get(), *slugs, m_log, m_clock,
-                  m_config.pinned.idempotency_window};
+  PassContext ctx{source, **connector, *m_client, store(), *slugs, *m_log, m_clock,
+                  m_config.pinned.idempotency_window, options};
   return run_pass(ctx, mode, trigger);
 }
 

@@ -24,17 +24,37 @@ enum class StoreAccess {
   write,      // take the state lock, then open or create the store (sync)
 };
 
+// What the per-source sessions of the agent share: one clock for the shared rate
+// limiters, the state lock (held for the whole run), the store (thread-safe) and one
+// logger (its lines never interleave). A PinnedClient/Transport is never shared.
+struct SharedSessionState {
+  SystemClock clock;
+  std::unique_ptr<Logger> log;
+  std::unique_ptr<RateLimiters> limiters;
+  std::unique_ptr<state::StateLock> lock;
+  std::unique_ptr<state::Store> store;
+};
+
 class Session {
  public:
   // Builds the session. Returns Error{config} when another pinsync holds the state file,
   // or the store's error when it cannot be opened.
   static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access);
 
+  // Takes the state lock and opens the store once for several sessions. Returns
+  // Error{config} naming the holder's pid when another pinsync holds the state file, or
+  // the store's error.
+  static Result<std::shared_ptr<SharedSessionState>> open_shared(const Config& config, std::ostream& log_out);
+  // A session with its own clock, transport and Pinned client that uses `shared`'s
+  // lock, store, limiters and logger. Never fails. `config` must outlive the session.
+  static std::unique_ptr<Session> attach(const Config& config, std::shared_ptr<SharedSessionState> shared);
+
   const Config& config() const { return m_config; }
-  Logger& log() { return m_log; }
+  Logger& log() { return *m_log; }
   Clock& clock() { return m_clock; }
   PinnedClient& client() { return *m_client; }
-  state::Store* store() { return m_store.get(); }  // null without a state file (read) or for none
+  // Null without a state file (read) or for none.
+  state::Store* store() { return m_shared ? m_shared->store.get() : m_store.get(); }
 
   connectors::ConnectorContext connector_context();
   // The classification slugs, fetched once per session. Returns Error{auth} when the key
@@ -42,14 +62,21 @@ class Session {
   Result<KnownSlugs> known_slugs();
   // Runs one pass over `source`.
   PassReport sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger);
+  // As above, with a resync's row filter and force flag and the agent's stop flag.
+  PassReport sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger,
+                         const PassOptions& options);
 
  private:
   Session(const Config& config, std::ostream& log_out);
+  Session(const Config& config, std::shared_ptr<SharedSessionState> shared);
 
   const Config& m_config;
   SystemClock m_clock;
-  Logger m_log;
-  RateLimiters m_limiters;
+  std::shared_ptr<SharedSessionState> m_shared;  // set for attached sessions
+  std::unique_ptr<Logger> m_own_log;
+  Logger* m_log;
+  std::unique_ptr<RateLimiters> m_own_limiters;
+  RateLimiters* m_limiters;
   std::unique_ptr<http::Transport> m_transport;
   std::unique_ptr<PinnedClient> m_client;
   std::unique_ptr<state::StateLock> m_lock;

@@ -1,6 +1,7 @@
 #include "agent/sync_pass.h"
 
 #include "agent/keys.h"
+#include "agent/resync_drift.h"
 #include "core/hash.h"
 
 namespace pinsync::agent {
@@ -68,6 +69,44 @@ class Executor {
       return m_continue;
     }
     return send_update(row, *item.stored->event_id);
+  }
+
+  // resync --force for a row the store thinks is in step: reads the event back and
+  // re-sends the row when it drifted; without events:read, re-sends it regardless.
+  // Returns false when the source must stop.
+  bool force(const PlanItem& item) {
+    const auto& row = *item.row;
+    const std::int64_t event_id = *item.stored->event_id;
+    if (m_can_read) {
+      auto event = m_ctx.client.get_event(event_id);
+      if (!event && event.error().kind == ErrorKind::auth) {
+        m_ctx.log.warn("the key may not read events (events:read); --force re-sends every approved row",
+                       {{"source", m_ctx.source.name}});
+        m_can_read = false;
+      } else if (!event) {
+        add(row, "failed", event_id, "could not read the event back: " + event.error().message);
+        ++m_report.failed;
+        return true;
+      } else {
+        auto differs = event_differs(row.payload, *event);
+        if (differs && !*differs) {
+          ++m_report.unchanged;
+          return true;
+        }
+      }
+    }
+    // The usual update key would be answered from Pinned Events' idempotency cache
+    // without applying anything, so a forced write gets a key of its own.
+    auto entry = new_entry(row, WriteAction::update, event_id);
+    entry.idempotency_key =
+        update_key(m_ctx.source.name, row.source_id + "-force-" + std::to_string(unix_seconds(m_ctx.clock)),
+                   row.payload_hash);
+    auto id = send(entry, row);
+    if (id) {
+      add(row, "updated", *id, "re-sent by resync --force");
+      ++m_report.updated;
+    }
+    return m_continue;
   }
 
  private:
@@ -232,6 +271,7 @@ class Executor {
   const PassContext& m_ctx;
   PassReport& m_report;
   bool m_continue = true;
+  bool m_can_read = true;  // cleared when the key lacks events:read
 };
 
 // Gives approved rows without an ID a new one, written into the source's ID column
@@ -368,6 +408,21 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     }
     stored = std::move(*rows);
   }
+  const std::string& only_row = ctx.options.only_row;
+  if (!dry && !only_row.empty()) {
+    // A resync of one row is the person's answer to "check it, then resync the row".
+    for (auto& rec : stored) {
+      if (rec.source_id != only_row || (rec.state != RowState::needs_review && rec.state != RowState::gone)) continue;
+      if (auto r = ctx.store->set_row_state(ctx.source.name, rec.source_id, "", RowState::failed, "", "",
+                                            "re-armed by resync");
+          !r) {
+        report.stopped = r.error();
+        return finish(report);
+      }
+      rec.state = RowState::failed;
+      ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
+    }
+  }
   const Plan plan = make_plan(*mapped, stored);
 
   Executor executor(ctx, report);
@@ -381,6 +436,13 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   bool go_on = true;
   for (const auto& item : plan.items) {
     if (!go_on) break;
+    if (ctx.options.cancel != nullptr && ctx.options.cancel->load()) {
+      report.stopped = Error{ErrorKind::transient, ctx.source.name +
+                                                      ": the agent is stopping; the rest of this pass is left "
+                                                      "for the next one (the outbox keeps sent writes safe)"};
+      break;
+    }
+    if (!only_row.empty() && item.source_id != only_row) continue;
     switch (item.action) {
       case PlanAction::create:
       case PlanAction::update:
@@ -394,6 +456,10 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
         }
         break;
       case PlanAction::unchanged:
+        if (!dry && ctx.options.force && item.stored->event_id) {
+          go_on = executor.force(item);
+          break;
+        }
         ++report.unchanged;
         if (item.stored->state != RowState::synced || item.stored->row_ref != item.row_ref) {
           update(item.source_id, item.row_ref, RowState::synced, "", "", "");

@@ -3,6 +3,7 @@
 // problem (unreadable source, missing column, refused key) stops that source only.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,13 @@ struct PassReport {
   bool clean() const { return !stopped && invalid == 0 && failed == 0; }
 };
 
+// How a pass was asked for beyond its mode: by a resync, or stopped by the agent.
+struct PassOptions {
+  std::string only_row;  // resync --row: writes only this source id ("" = every row); re-arms it when held
+  bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
+  const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
+};
+
 struct PassContext {
   const SourceConfig& source;
   connectors::Connector& connector;
@@ -51,9 +59,14 @@ struct PassContext {
   Logger& log;
   Clock& clock;
   std::chrono::seconds idempotency_window{900};
+  PassOptions options{};
 };
 
-// Runs one pass. In dry_run mode nothing is written to the store or the API.
+// Runs one pass. In dry_run mode nothing is written to the store or the API. With
+// options.only_row the pass writes only that row (a needs_review/gone row is first set
+// back to failed so it is planned again); with options.force each unchanged row is
+// re-sent as an update when its event, read back, differs from the row's payload (or
+// always, when the key may not read events). A cancelled pass reports stopped.
 PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger);
 
 }  // namespace pinsync::agent

@@ -355,4 +355,120 @@ ProcessResult run_process_killed_when(const std::vector<std::string>& argv,
   return run(argv, env, timeout, "", kill_when);
 }
 
+namespace {
+
+std::vector<std::string> merged_env(const std::vector<std::pair<std::string, std::string>>& env) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    std::string name = entry.substr(0, entry.find('='));
+    bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
+    if (!overridden) env_strings.push_back(std::move(entry));
+  }
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  return env_strings;
+}
+
+}  // namespace
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::vector<std::pair<std::string, std::string>>& env) {
+  ignore_sigpipe();
+  if (argv.empty()) throw std::runtime_error("BackgroundProcess: empty argv");
+  auto env_strings = merged_env(env);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  Pipe out = make_pipe();
+  Pipe err = make_pipe();
+  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::string spawn_error;
+  m_pid = spawn(argv, envp.data(), null_in, out.write_end, err.write_end, spawn_error);
+  ::close(null_in);
+  close_fd(out.write_end);
+  close_fd(err.write_end);
+  m_out_fd = out.read_end;
+  m_err_fd = err.read_end;
+  if (m_pid < 0) {
+    close_fd(m_out_fd);
+    close_fd(m_err_fd);
+    throw std::runtime_error("BackgroundProcess: " + spawn_error);
+  }
+  set_nonblocking(m_out_fd);
+  set_nonblocking(m_err_fd);
+  m_drain = std::thread([this] {
+    bool out_open = true, err_open = true;
+    std::string out_chunk, err_chunk;
+    while (out_open || err_open) {
+      pollfd fds[2] = {{out_open ? m_out_fd : -1, POLLIN, 0}, {err_open ? m_err_fd : -1, POLLIN, 0}};
+      ::poll(fds, 2, 100);
+      if (out_open) out_open = read_some(m_out_fd, out_chunk);
+      if (err_open) err_open = read_some(m_err_fd, err_chunk);
+      std::lock_guard lock(m_mutex);
+      m_out += out_chunk;
+      m_err += err_chunk;
+      out_chunk.clear();
+      err_chunk.clear();
+    }
+  });
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!m_exit && m_pid > 0) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+  if (m_drain.joinable()) m_drain.join();
+  close_fd(m_out_fd);
+  close_fd(m_err_fd);
+}
+
+std::string BackgroundProcess::out() const {
+  std::lock_guard lock(m_mutex);
+  return m_out;
+}
+
+std::string BackgroundProcess::err() const {
+  std::lock_guard lock(m_mutex);
+  return m_err;
+}
+
+void BackgroundProcess::signal(int sig) const {
+  if (m_pid > 0) ::kill(m_pid, sig);
+}
+
+std::optional<int> BackgroundProcess::exit_code() {
+  if (!m_exit) m_exit = wait_until(m_pid, Clock::now());
+  return m_exit;
+}
+
+int BackgroundProcess::stop(int sig, std::chrono::milliseconds timeout) {
+  if (exit_code()) return *m_exit;
+  ::kill(m_pid, sig);
+  m_exit = wait_until(m_pid, Clock::now() + timeout);
+  if (!m_exit) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+    m_exit = -1;
+  }
+  return *m_exit;
+}
+
+bool BackgroundProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_err.find(needle) != std::string::npos || m_out.find(needle) != std::string::npos) return true;
+    }
+    siginfo_t info{};
+    // WNOWAIT: only peeks, so exit_code()/stop() still collect the status.
+    if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 }  // namespace pinsync::test

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -81,5 +82,43 @@ ProcessResult run_process_killed_when(const std::vector<std::string>& argv,
                                       const std::vector<std::pair<std::string, std::string>>& env,
                                       const std::function<bool()>& kill_when,
                                       std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// Starts argv (argv[0] searched on PATH; no shell) in the background with `env` added to (or
+// overriding) the current environment and /dev/null as stdin, and keeps draining its stdout
+// and stderr into buffers the test can read. The destructor kills it (SIGKILL) if it still
+// runs. Throws std::runtime_error when it cannot be started.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv,
+                             const std::vector<std::pair<std::string, std::string>>& env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  // Returns its stdout / stderr so far.
+  std::string out() const;
+  std::string err() const;
+  // Sends `sig` without waiting.
+  void signal(int sig) const;
+  // Returns the exit code (128+N when killed by signal N) once it has exited, else nullopt.
+  std::optional<int> exit_code();
+  // Sends `sig` and waits up to `timeout`. Returns the exit code, or -1 when it did not
+  // exit in time (it is then killed with SIGKILL).
+  int stop(int sig, std::chrono::milliseconds timeout);
+  // Waits until stderr or stdout contains `needle` or the process exits. Returns true when
+  // the text came within `timeout`.
+  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const;
+
+ private:
+  pid_t m_pid = -1;
+  int m_out_fd = -1;
+  int m_err_fd = -1;
+  std::optional<int> m_exit;
+  std::thread m_drain;
+  mutable std::mutex m_mutex;
+  std::string m_out;
+  std::string m_err;
+};
 
 }  // namespace pinsync::test

@@ -167,7 +167,7 @@ TEST_CASE("airtable sources: base, table, token from the environment, approval f
         at(dir, "9: sources[0].kind: kind \"cvs\" is not known — did you mean \"csv\"?"));
 }
 
-TEST_CASE("poll_interval reads 60s, 5m, 1h and bare seconds, at least 10s") {
+TEST_CASE("poll_interval reads 60s, 5m, 1h and bare seconds, at least 1s") {
   const TempDir dir;
   const auto interval = [&](const std::string& text) {
     return load_text(dir, replaced(k_brief_config, "    date_order: MDY",
@@ -183,11 +183,12 @@ TEST_CASE("poll_interval reads 60s, 5m, 1h and bare seconds, at least 10s") {
   CHECK(seconds_of("1h") == 3600);
   CHECK(seconds_of("90") == 90);
   CHECK(seconds_of("10s") == 10);
+  CHECK(seconds_of("1s") == 1);
   CHECK(seconds_of("\"2 m\"") == 120);
 
-  CHECK(error_of(interval("5s")) ==
-        at(dir, "19: sources[0].poll_interval: \"5s\" is too short — poll at most every 10s "
-                "(write 10s or more)"));
+  CHECK(error_of(interval("0s")) ==
+        at(dir, "19: sources[0].poll_interval: \"0s\" is too short — poll at most every second "
+                "(write 1s or more)"));
   CHECK(error_of(interval("5x")) ==
         at(dir, "19: sources[0].poll_interval: \"5x\" is not a duration — write e.g. 60s, 5m or "
                 "1h (a bare number means seconds)"));

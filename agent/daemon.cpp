@@ -1,0 +1,336 @@
+#include "agent/daemon.h"
+
+#include <condition_variable>
+#include <random>
+#include <thread>
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::size_t k_recent_passes = 10;
+constexpr std::size_t k_kept_reports = 64;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The interval with ±10 % jitter, so sources polled at the same interval drift apart.
+std::chrono::milliseconds jittered(std::chrono::seconds interval) {
+  thread_local std::mt19937 gen(std::random_device{}());
+  std::uniform_real_distribution<double> factor(0.9, 1.1);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(
+      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(interval).count()) * factor(gen)));
+}
+
+std::string result_of(const PassReport& r) { return r.stopped ? "stopped" : (r.clean() ? "ok" : "rows_failed"); }
+
+std::string error_of(const PassReport& r) {
+  if (r.stopped) return r.stopped->message;
+  for (const auto& row : r.rows) {
+    if (row.action == "invalid" || row.action == "failed") {
+      return row.row_ref + (row.source_id.empty() ? "" : " (" + row.source_id + ")") + ": " + row.detail;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+// The counters of one source; they outlive its worker across reloads.
+struct SourceStats {
+  std::mutex mutex;
+  SourceStatus status;  // rows_by_state and problem_rows are filled on demand
+};
+
+class SourceWorker {
+ public:
+  SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
+               std::shared_ptr<SharedSessionState> shared, std::shared_ptr<SourceStats> stats)
+      : m_config(std::move(config)),
+        m_source(source),
+        m_session(Session::attach(*m_config, std::move(shared))),
+        m_stats(std::move(stats)) {
+    std::lock_guard lock(m_stats->mutex);
+    m_stats->status.name = source.name;
+    m_stats->status.kind = source.kind;
+    m_stats->status.poll_interval = source.poll_interval;
+    m_stats->status.next_pass_at = unix_now();
+    m_thread = std::thread([this] { loop(); });
+  }
+
+  ~SourceWorker() {
+    finish(false);
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+  const SourceConfig& source() const { return m_source; }
+  const std::shared_ptr<SourceStats>& stats() const { return m_stats; }
+  bool done() const { return m_done.load(); }
+
+  // Queues a pass (or joins an identical queued one). Returns its ticket, or nullopt
+  // when the worker is stopping.
+  std::optional<std::uint64_t> request(PassOptions options, std::string trigger) {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return std::nullopt;
+    for (const auto& q : m_queue) {
+      if (q.options.only_row == options.only_row && q.options.force == options.force) return q.ticket;
+    }
+    m_queue.push_back({++m_next_ticket, std::move(options), std::move(trigger)});
+    m_cv.notify_all();
+    return m_queue.back().ticket;
+  }
+
+  // Waits for ticket's pass. Returns its report, or nullopt when the worker stopped first.
+  std::optional<PassReport> wait(std::uint64_t ticket) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_reports.contains(ticket) || m_exited; });
+    if (const auto it = m_reports.find(ticket); it != m_reports.end()) return it->second;
+    return std::nullopt;
+  }
+
+  // Takes no more work. With `cancel`, the running pass stops between rows and backoff
+  // sleeps end at once; without, the running pass completes.
+  void finish(bool cancel) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+      m_cv.notify_all();
+    }
+    if (cancel) {
+      m_cancel = true;
+      m_session->clock().stop();
+    }
+  }
+  void join() {
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+ private:
+  struct Queued {
+    std::uint64_t ticket = 0;
+    PassOptions options;
+    std::string trigger;
+  };
+
+  void loop() {
+    auto next_due = std::chrono::steady_clock::now();
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+      if (m_queue.empty() && std::chrono::steady_clock::now() < next_due) {
+        m_cv.wait_until(lock, next_due);
+        continue;
+      }
+      Queued pass;
+      const bool scheduled = m_queue.empty();
+      if (scheduled) {
+        pass = {++m_next_ticket, PassOptions{}, "schedule"};
+      } else {
+        pass = std::move(m_queue.front());
+        m_queue.pop_front();
+      }
+      pass.options.cancel = &m_cancel;
+      set_running(true);
+      lock.unlock();
+      const auto started = unix_now();
+      const auto t0 = std::chrono::steady_clock::now();
+      PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      lock.lock();
+      if (scheduled) next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);
+      record(pass.trigger, started, seconds, report, next_due);
+      m_reports.emplace(pass.ticket, std::move(report));
+      while (m_reports.size() > k_kept_reports) m_reports.erase(m_reports.begin());
+      m_cv.notify_all();
+    }
+    m_exited = true;
+    set_running(false);
+    m_cv.notify_all();
+    m_done = true;
+  }
+
+  void set_running(bool running) {
+    std::lock_guard lock(m_stats->mutex);
+    m_stats->status.running = running;
+  }
+
+  void record(const std::string& trigger, std::int64_t started, double seconds, const PassReport& report,
+              std::chrono::steady_clock::time_point next_due) {
+    std::lock_guard lock(m_stats->mutex);
+    auto& s = m_stats->status;
+    s.running = false;
+    PassRecord rec{trigger, started, unix_now(), seconds, result_of(report), report};
+    ++s.passes_by_result[rec.result];
+    std::size_t bucket = 0;
+    while (bucket < k_duration_bucket_count && seconds > k_duration_buckets[bucket]) ++bucket;
+    ++s.duration_counts[bucket];
+    s.duration_sum += seconds;
+    s.api_requests += report.api_requests;
+    if (report.clean()) s.last_success_at = rec.finished_at;
+    s.last_error = error_of(report);
+    s.next_pass_at = unix_now() + std::chrono::duration_cast<std::chrono::seconds>(
+                                      next_due - std::chrono::steady_clock::now()).count();
+    s.recent.push_front(std::move(rec));
+    if (s.recent.size() > k_recent_passes) s.recent.pop_back();
+  }
+
+  std::shared_ptr<const Config> m_config;
+  const SourceConfig& m_source;
+  std::unique_ptr<Session> m_session;
+  std::shared_ptr<SourceStats> m_stats;
+  std::atomic<bool> m_cancel{false};
+  std::atomic<bool> m_done{false};
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_stopping = false;
+  bool m_exited = false;
+  std::deque<Queued> m_queue;
+  std::uint64_t m_next_ticket = 0;
+  std::map<std::uint64_t, PassReport> m_reports;
+  std::thread m_thread;  // last: starts after every other member exists
+};
+
+Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out) {
+  auto shared = Session::open_shared(config, log_out);
+  if (!shared) return std::unexpected(shared.error());
+  std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->m_shared = std::move(*shared);
+  daemon->m_shared->log->add_secret(config.pinned.api_key);
+  daemon->m_admin_listen = config.agent.admin_listen;
+  daemon->m_state_path = config.state_path;
+  daemon->start_workers(std::make_shared<const Config>(config), {});
+  return daemon;
+}
+
+Daemon::~Daemon() { stop(std::chrono::seconds(30)); }
+
+void Daemon::start_workers(std::shared_ptr<const Config> config,
+                           std::map<std::string, std::shared_ptr<SourceStats>> keep) {
+  std::vector<std::shared_ptr<SourceWorker>> fresh;
+  for (const auto& source : config->sources) {
+    auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
+    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_shared, stats));
+    m_shared->log->info("source scheduled", {{"source", source.name},
+                                            {"poll_interval", std::to_string(source.poll_interval.count()) + "s"}});
+  }
+  std::lock_guard lock(m_mutex);
+  m_config = std::move(config);
+  m_workers = std::move(fresh);
+}
+
+std::vector<std::shared_ptr<SourceWorker>> Daemon::workers() {
+  std::lock_guard lock(m_mutex);
+  return m_workers;
+}
+
+Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
+  auto all = workers();
+  std::vector<std::pair<std::shared_ptr<SourceWorker>, std::uint64_t>> tickets;
+  for (const auto& w : all) {
+    if (!request.source.empty() && w->source().name != request.source) continue;
+    auto ticket = w->request(PassOptions{request.row, request.force, nullptr}, "resync");
+    if (!ticket) return fail(ErrorKind::transient, "the agent is stopping; resync not started");
+    tickets.emplace_back(w, *ticket);
+  }
+  if (tickets.empty()) {
+    std::string names;
+    for (const auto& w : all) names += (names.empty() ? "" : ", ") + w->source().name;
+    return fail(ErrorKind::invalid, "resync: no source named '" + request.source + "'; sources: " + names);
+  }
+  std::vector<PassReport> reports;
+  for (auto& [worker, ticket] : tickets) {
+    auto report = worker->wait(ticket);
+    if (!report) {
+      return fail(ErrorKind::transient, "resync of " + worker->source().name +
+                                            ": the agent stopped or reloaded before the pass ran; try again");
+    }
+    reports.push_back(std::move(*report));
+  }
+  return reports;
+}
+
+void Daemon::resync_all() {
+  for (const auto& w : workers()) w->request(PassOptions{}, "signal");
+}
+
+Result<void> Daemon::reload(const std::filesystem::path& file) {
+  auto loaded = load_config(file);
+  if (!loaded) {
+    log().error("config reload failed; the agent keeps running on the old config",
+                {{"file", file.string()}, {"reason", loaded.error().message}});
+    return std::unexpected(loaded.error());
+  }
+  if (loaded->state_path != m_state_path) {
+    const std::string why = "state.path changed to " + loaded->state_path.string() +
+                            "; the agent keeps running on the old config: restart pinsync run to move the state";
+    log().error("config reload refused", {{"file", file.string()}, {"reason", why}});
+    return fail(ErrorKind::config, why);
+  }
+  if (loaded->agent.admin_listen != m_admin_listen) {
+    log().warn("agent.admin_listen changed; it takes effect when pinsync run restarts",
+               {{"admin_listen", m_admin_listen}});
+  }
+  std::vector<std::shared_ptr<SourceWorker>> old;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopped) return fail(ErrorKind::transient, "the agent is stopping; reload skipped");
+    old = m_workers;
+  }
+  std::map<std::string, std::shared_ptr<SourceStats>> keep;
+  for (const auto& w : old) {
+    keep[w->source().name] = w->stats();
+    w->finish(false);
+  }
+  for (const auto& w : old) w->join();
+  log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
+  start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
+  return {};
+}
+
+bool Daemon::stop(std::chrono::milliseconds grace) {
+  std::vector<std::shared_ptr<SourceWorker>> all;
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopped = true;
+    all = m_workers;
+  }
+  for (const auto& w : all) w->finish(true);
+  if (m_shared) m_shared->clock.stop();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  bool all_done = false;
+  while (!all_done) {
+    all_done = true;
+    for (const auto& w : all) all_done = all_done && w->done();
+    if (all_done || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!all_done) return false;
+  for (const auto& w : all) w->join();
+  return true;
+}
+
+std::vector<SourceStatus> Daemon::status() {
+  std::vector<SourceStatus> out;
+  for (const auto& w : workers()) {
+    SourceStatus s;
+    {
+      std::lock_guard lock(w->stats()->mutex);
+      s = w->stats()->status;
+    }
+    if (auto rows = store().rows(s.name)) {
+      for (const auto& r : *rows) {
+        ++s.rows_by_state[std::string(state::to_string(r.state))];
+        if (r.state == state::RowState::invalid || r.state == state::RowState::failed ||
+            r.state == state::RowState::needs_review || r.state == state::RowState::gone) {
+          s.problem_rows.push_back(r);
+        }
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace pinsync::agent

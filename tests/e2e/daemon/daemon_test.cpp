@@ -1,0 +1,462 @@
+// `pinsync run` end to end: the real binary as a background agent against pinsync-sandbox
+// on loopback, driven through signals, its admin endpoint and `pinsync resync`.
+#include <doctest/doctest.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using pinsync::test::BackgroundProcess;
+using pinsync::test::http;
+using pinsync::test::ProcessResult;
+using pinsync::test::run_process;
+using pinsync::test::SandboxProcess;
+using pinsync::testing::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string k_header = "Event ID,Approved,Title,Date,Start,Category,City\n";
+
+std::string rows(const std::string& prefix, int n, const std::string& title_of_first = "") {
+  std::string out;
+  for (int i = 1; i <= n; ++i) {
+    const std::string title = i == 1 && !title_of_first.empty() ? title_of_first : prefix + " show " + std::to_string(i);
+    out += prefix + "-" + std::to_string(i) + ",yes," + title + ",6/" + std::to_string(i) + "/2026,8:00 PM,Jazz,New York\n";
+  }
+  return out;
+}
+
+std::string source_yaml(const std::string& name, const std::string& where, int channel, const std::string& interval) {
+  return "  - name: " + name + "\n    kind: csv\n    " + where + "\n    id_column: Event ID\n"
+         "    approved: {column: Approved}\n    channel_id: " + std::to_string(channel) +
+         "\n    status: published\n    timezone: America/New_York\n    date_order: MDY\n"
+         "    poll_interval: " + interval + "\n"
+         "    mapping:\n      title: Title\n      start_date: Date\n      start_time: Start\n"
+         "      classifications: {column: Category, map: {Jazz: music}}\n"
+         "      city:\n        column: City\n        places:\n          New York: {place_id: place-new-york, country_code: US}\n";
+}
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes. Returns whether it held.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+// A loopback server that answers every request 500 and counts them: a failing source.
+class FailingSource {
+ public:
+  FailingSource() : m_socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64),
+                    m_server(new Factory(m_hits), m_socket, new Poco::Net::HTTPServerParams) {
+    m_server.start();
+  }
+  ~FailingSource() { m_server.stopAll(true); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_socket.address().port()) + "/sheet.csv"; }
+  int hits() const { return m_hits.load(); }
+
+ private:
+  struct Handler : Poco::Net::HTTPRequestHandler {
+    explicit Handler(std::atomic<int>& hits) : m_count(hits) {}
+    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+      ++m_count;
+      response.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+      response.setContentLength(5);
+      response.send() << "oops\n";
+    }
+    std::atomic<int>& m_count;
+  };
+  struct Factory : Poco::Net::HTTPRequestHandlerFactory {
+    explicit Factory(std::atomic<int>& hits) : m_count(hits) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+      return new Handler(m_count);
+    }
+    std::atomic<int>& m_count;
+  };
+  std::atomic<int> m_hits{0};
+  Poco::Net::ServerSocket m_socket;
+  Poco::Net::HTTPServer m_server;
+};
+
+struct World {
+  // Sources: acme and beta, CSV files, polled at the given intervals; `extra` is appended
+  // to the sources list.
+  World(const std::string& acme_interval, const std::string& beta_interval, const std::string& extra = "",
+        const std::vector<std::string>& sandbox_args = {}, const std::string& api_key = "sandbox-key")
+      : sandbox(sandbox_args), key(api_key) {
+    dir.write("acme.csv", k_header + rows("A", 3));
+    dir.write("beta.csv", k_header + rows("B", 2));
+    sources = source_yaml("acme", "path: acme.csv", 42, acme_interval) +
+              source_yaml("beta", "path: beta.csv", 43, beta_interval) + extra;
+    config = dir.write("pinsync.yaml", config_text("127.0.0.1:0"));
+  }
+  ~World() {
+    if (agent) {
+      CHECK(agent->err().find(key) == std::string::npos);  // the key never shows
+      CHECK(agent->out().find(key) == std::string::npos);
+      CHECK_MESSAGE(agent->err().find("runtime error:") == std::string::npos, agent->err());  // UBSan
+      CHECK_MESSAGE(agent->err().find("Sanitizer") == std::string::npos, agent->err());
+      const int code = agent->stop(SIGKILL, 5s);
+      (void)code;
+    }
+  }
+
+  std::string config_text(const std::string& listen) const {
+    return "pinned:\n  base_url: " + sandbox.base_url() +
+           "\n  api_key: ${PINNED_EVENTS_API_KEY}\n  timeout_seconds: 10\n"
+           "state:\n  path: ./state.db\nagent:\n  admin_listen: \"" + listen + "\"\nsources:\n" + sources;
+  }
+
+  std::vector<std::string> argv(const std::vector<std::string>& args, const std::filesystem::path& cfg) const {
+    std::vector<std::string> out = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
+    out.insert(out.end(), args.begin(), args.end());
+    out.push_back("--config");
+    out.push_back(cfg.string());
+    return out;
+  }
+
+  // Starts `pinsync run` and waits for its admin endpoint line.
+  void start() {
+    agent = std::make_unique<BackgroundProcess>(argv({"run"}, config), env());
+    REQUIRE_MESSAGE(agent->wait_for_output("admin endpoint on http://127.0.0.1:", 10s), agent->err());
+    const std::string err = agent->err();
+    std::smatch m;
+    REQUIRE(std::regex_search(err, m, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:([0-9]+))")));
+    admin = m[1];
+    admin_port = m[2];
+  }
+
+  std::vector<std::pair<std::string, std::string>> env() const { return {{"PINNED_EVENTS_API_KEY", key}}; }
+
+  // `pinsync resync …` against the running agent (the config names its actual port).
+  ProcessResult resync(const std::vector<std::string>& args) {
+    const auto cfg = dir.write("resync.yaml", config_text("127.0.0.1:" + admin_port));
+    std::vector<std::string> all = {"resync"};
+    all.insert(all.end(), args.begin(), args.end());
+    auto r = run_process(argv(all, cfg), env(), 60s);
+    INFO("resync stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.out.find(key) == std::string::npos);
+    CHECK(r.err.find(key) == std::string::npos);
+    return r;
+  }
+
+  Poco::JSON::Array::Ptr events() {
+    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/events");
+    REQUIRE(reply.status == 200);
+    return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
+  }
+  int event_count() { return static_cast<int>(events()->size()); }
+  Poco::JSON::Object::Ptr event_titled(const std::string& title) {
+    auto list = events();
+    for (unsigned i = 0; i < list->size(); ++i) {
+      if (list->getObject(i)->getValue<std::string>("title") == title) return list->getObject(i);
+    }
+    return nullptr;
+  }
+  int requests(const std::string& method, const std::string& route) {
+    const auto reply = http(sandbox.base_url(), "GET", "/_sandbox/stats");
+    REQUIRE(reply.status == 200);
+    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("requests");
+    int n = 0;
+    for (unsigned i = 0; i < list->size(); ++i) {
+      auto e = list->getObject(i);
+      if (e->getValue<std::string>("method") == method && e->getValue<std::string>("route") == route) {
+        n += e->getValue<int>("count");
+      }
+    }
+    return n;
+  }
+  int patches() { return requests("PATCH", "/api/public/v1/events/{id}"); }
+
+  // The /status entry of one source.
+  Poco::JSON::Object::Ptr status_of(const std::string& name) {
+    const auto reply = http(admin, "GET", "/status");
+    REQUIRE(reply.status == 200);
+    auto list = Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("sources");
+    for (unsigned i = 0; i < list->size(); ++i) {
+      if (list->getObject(i)->getValue<std::string>("name") == name) return list->getObject(i);
+    }
+    FAIL("no source " << name << " in /status: " << reply.body);
+    return nullptr;
+  }
+  int passes(const std::string& name, const std::string& result = "ok") {
+    auto p = status_of(name)->getObject("passes");
+    return p->has(result) ? p->getValue<int>(result) : 0;
+  }
+
+  SandboxProcess sandbox;
+  std::string key;
+  TempDir dir;
+  std::string sources;
+  std::filesystem::path config;
+  std::unique_ptr<BackgroundProcess> agent;
+  std::string admin;       // http://127.0.0.1:N
+  std::string admin_port;  // N
+};
+
+}  // namespace
+
+TEST_CASE("run: an edited row becomes a PATCH within two polls while the other source keeps its schedule") {
+  World w("1s", "1s");
+  w.start();
+  REQUIRE_MESSAGE(eventually([&] { return w.event_count() == 5; }, 10s), w.agent->err());
+  const int beta_before = w.passes("beta");
+  w.dir.write("acme.csv", k_header + rows("A", 3, "Renamed show"));
+  const auto edited = std::chrono::steady_clock::now();
+  CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - edited).count();
+  MESSAGE("edit to PATCH: " << seconds << " s");
+  CHECK(w.event_titled("Renamed show") != nullptr);
+  // beta polled on at about one pass a second meanwhile, and wrote nothing.
+  CHECK(eventually([&] { return w.passes("beta") >= beta_before + 2; }, 4s));
+  CHECK(w.patches() == 1);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("run: a source that never answers does not delay the other; SIGTERM still exits 0 within 10 s") {
+  // A listening socket that is never accepted from: connections complete, no answer comes.
+  Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0), 64);
+  const std::string url = "url: http://127.0.0.1:" + std::to_string(silent.address().port()) + "/sheet.csv";
+  World w("1s", "1s", source_yaml("stuck", url, 42, "1s"));
+  w.start();
+  REQUIRE_MESSAGE(eventually([&] { return w.event_count() == 5; }, 10s), w.agent->err());
+  CHECK(w.status_of("stuck")->getValue<bool>("running"));
+  w.dir.write("acme.csv", k_header + rows("A", 3, "Still on time"));
+  CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
+  CHECK(w.status_of("stuck")->getValue<bool>("running"));  // still waiting for its source
+  CHECK(w.passes("stuck", "ok") == 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = w.agent->stop(SIGTERM, 10s);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("SIGTERM to exit with a source mid-request: " << seconds << " s");
+  CHECK_MESSAGE(code == 0, w.agent->err());
+  CHECK(seconds < 10.0);
+}
+
+TEST_CASE("run: a source answering 500s does not delay the other") {
+  FailingSource failing;
+  World w("1s", "1h", source_yaml("broken", "url: " + failing.url(), 43, "1s"));
+  w.start();
+  REQUIRE_MESSAGE(eventually([&] { return w.event_count() == 5; }, 10s), w.agent->err());
+  CHECK(eventually([&] { return failing.hits() > 0; }, 5s));
+  w.dir.write("acme.csv", k_header + rows("A", 3, "Despite the failing one"));
+  CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
+  CHECK(eventually([&] { return w.passes("broken", "stopped") >= 1; }, 20s));
+  auto broken = w.status_of("broken");
+  CHECK(broken->getValue<std::string>("last_error").find("500") != std::string::npos);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("resync --source reaches the running agent and passes at once; --row writes only that row") {
+  World w("1h", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  REQUIRE(eventually([&] { return w.passes("acme") == 1 && w.passes("beta") == 1; }, 5s));
+  w.dir.write("acme.csv", k_header + rows("A", 3, "Resynced show"));
+  auto r = w.resync({"--source", "acme"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("acme: resync ok (by the running agent)") != std::string::npos);
+  CHECK(r.out.find("1 updated") != std::string::npos);
+  CHECK(w.patches() == 1);  // long before the next scheduled poll (1 h)
+  CHECK(w.event_titled("Resynced show") != nullptr);
+  CHECK(w.passes("beta") == 1);  // only acme was asked for
+  CHECK(w.agent->err().find("resync requested") != std::string::npos);
+
+  // Two rows edited, one asked for: only that one is written.
+  std::string two = k_header + rows("A", 3, "Resynced show");
+  two.replace(two.find("A show 2"), 8, "Second edit");
+  two.replace(two.find("A show 3"), 8, "Third edit!");
+  w.dir.write("acme.csv", two);
+  r = w.resync({"--source", "acme", "--row", "A-3"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.patches() == 2);
+  CHECK(w.event_titled("Third edit!") != nullptr);
+  CHECK(w.event_titled("Second edit") == nullptr);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("resync --force after an event was edited in Pinned Events patches exactly that event") {
+  World w("1h", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));
+  auto target = w.event_titled("A show 2");
+  REQUIRE(target != nullptr);
+  const auto id = target->get("id").convert<std::string>();
+  const auto edit = http(w.sandbox.base_url(), "PATCH", "/api/public/v1/events/" + id, R"({"title":"Edited by hand"})",
+                         {{"Authorization", "Bearer sandbox-key"}, {"Idempotency-Key", "hand-edit-1"}});
+  REQUIRE_MESSAGE(edit.status == 200, edit.body);
+  REQUIRE(w.patches() == 1);
+
+  // An ordinary resync trusts the store: nothing to do.
+  auto r = w.resync({"--source", "acme"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.patches() == 1);
+  CHECK(w.event_titled("Edited by hand") != nullptr);
+
+  r = w.resync({"--source", "acme", "--force"});
+  CHECK(r.exit_code == 0);
+  CHECK(w.patches() == 2);  // exactly the drifted event
+  CHECK(w.event_titled("Edited by hand") == nullptr);
+  CHECK(w.event_titled("A show 2") != nullptr);
+  CHECK(r.out.find("re-sent by resync --force") != std::string::npos);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("resync --force with a key that may not read events re-sends every approved row") {
+  World w("1h", "1h", "", {"--key", "blind-key=channels:read,events:create,events:update@42,43"}, "blind-key");
+  w.start();
+  REQUIRE_MESSAGE(eventually([&] { return w.event_count() == 5; }, 10s), w.agent->err());
+  REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));
+  auto r = w.resync({"--source", "acme", "--force"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("3 updated") != std::string::npos);
+  CHECK(w.patches() == 3);
+  CHECK(w.agent->err().find("events:read") != std::string::npos);  // it says why
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("resync with no agent listening runs the pass itself") {
+  World w("1h", "1h");
+  const auto cfg = w.dir.write("alone.yaml", w.config_text("127.0.0.1:1"));
+  auto r = run_process(w.argv({"resync", "--source", "beta"}, cfg), w.env(), 60s);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("beta: resync ok — 2 created") != std::string::npos);
+  CHECK(r.out.find("by the running agent") == std::string::npos);
+  CHECK(w.event_count() == 2);
+}
+
+TEST_CASE("run: SIGHUP with a broken config keeps the old one; a good one is taken; SIGUSR1 resyncs all") {
+  World w("1s", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  const std::string good = w.config_text("127.0.0.1:0");
+  w.dir.write("pinsync.yaml", good + "  - name: broken\n    kind: nonsense\n");
+  w.agent->signal(SIGHUP);
+  CHECK_MESSAGE(w.agent->wait_for_output("config reload failed", 5s), w.agent->err());
+  CHECK(!w.agent->exit_code());
+  w.dir.write("acme.csv", k_header + rows("A", 3, "After a bad reload"));
+  CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
+
+  // A valid config (beta renamed to gamma) replaces the old one.
+  std::string renamed = good;
+  renamed.replace(renamed.find("name: beta"), 10, "name: gamma");
+  w.dir.write("pinsync.yaml", renamed);
+  w.agent->signal(SIGHUP);
+  CHECK_MESSAGE(w.agent->wait_for_output("config reloaded", 10s), w.agent->err());
+  CHECK(eventually([&] {
+    return http(w.admin, "GET", "/status").body.find("\"gamma\"") != std::string::npos;
+  }, 5s));
+
+  w.agent->signal(SIGUSR1);
+  CHECK_MESSAGE(w.agent->wait_for_output("SIGUSR1", 5s), w.agent->err());
+  CHECK(eventually([&] { return w.passes("gamma") >= 2; }, 5s));  // gamma polls hourly: this one was asked for
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matches the store, / is escaped HTML") {
+  World w("1h", "1h");
+  w.dir.write("acme.csv", k_header + rows("A", 3) + "A-9,yes,<b>bad & date</b>,31/31/2026,8:00 PM,Jazz,New York\n");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  REQUIRE(eventually([&] { return w.passes("acme", "rows_failed") == 1 && w.passes("beta") == 1; }, 5s));
+
+  const auto health = http(w.admin, "GET", "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\n");
+
+  auto acme = w.status_of("acme");
+  CHECK(acme->getObject("rows")->getValue<int>("synced") == 3);
+  CHECK(acme->getObject("rows")->getValue<int>("invalid") == 1);
+  CHECK(acme->getObject("last_pass")->getValue<int>("created") == 3);
+  CHECK(acme->getObject("last_pass")->getValue<std::string>("result") == "rows_failed");
+  CHECK(acme->getValue<std::string>("last_error").find("A-9") != std::string::npos);
+  CHECK(!acme->getValue<bool>("running"));
+  CHECK(!acme->getValue<std::string>("next_pass_at").empty());
+  auto beta = w.status_of("beta");
+  CHECK(beta->getObject("rows")->getValue<int>("synced") == 2);
+  CHECK(beta->getValue<std::string>("last_error").empty());
+
+  const auto metrics = http(w.admin, "GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.headers.at("content-type").find("text/plain") == 0);
+  // Every line is a comment or `name{labels} value`.
+  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eE]+(Inf)?$)");
+  std::istringstream lines(metrics.body);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    CHECK_MESSAGE(std::regex_match(line, sample), line);
+    ++samples;
+  }
+  CHECK(samples > 20);
+  const auto& body = metrics.body;
+  CHECK(body.find("pinsync_rows{source=\"acme\",state=\"synced\"} 3\n") != std::string::npos);
+  CHECK(body.find("pinsync_rows{source=\"acme\",state=\"invalid\"} 1\n") != std::string::npos);
+  CHECK(body.find("pinsync_passes_total{source=\"beta\",result=\"ok\"} 1\n") != std::string::npos);
+  CHECK(body.find("pinsync_passes_total{source=\"acme\",result=\"rows_failed\"} 1\n") != std::string::npos);
+  CHECK(body.find("# TYPE pinsync_pass_duration_seconds histogram") != std::string::npos);
+  CHECK(body.find("pinsync_pass_duration_seconds_bucket{source=\"acme\",le=\"+Inf\"} 1\n") != std::string::npos);
+  CHECK(body.find("pinsync_pass_duration_seconds_count{source=\"beta\"} 1\n") != std::string::npos);
+  CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"beta\"} 0\n") == std::string::npos);
+  CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n") != std::string::npos);
+  CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\"\\} [1-9]")));
+
+  const auto page = http(w.admin, "GET", "/");
+  CHECK(page.status == 200);
+  CHECK(page.headers.at("content-type").find("text/html") == 0);
+  CHECK(page.body.find("<h2>acme</h2>") != std::string::npos);
+  CHECK(page.body.find("<h2>beta</h2>") != std::string::npos);
+  CHECK(page.body.find("A-9") != std::string::npos);  // the failing row, with its reason
+  CHECK(page.body.find("<b>bad") == std::string::npos);
+  CHECK(page.body.find("http://") == std::string::npos);  // no external assets
+
+  CHECK(http(w.admin, "GET", "/nope").status == 404);
+  CHECK(http(w.admin, "POST", "/resync", "{not json").status == 400);
+  const auto unknown = http(w.admin, "POST", "/resync", R"({"source":"zeta"})");
+  CHECK(unknown.status == 404);
+  const auto all = http(w.admin, "POST", "/resync", "{}");
+  CHECK(all.status == 200);
+  CHECK(all.body.find("\"source\":\"acme\"") != std::string::npos);
+  CHECK(all.body.find("\"source\":\"beta\"") != std::string::npos);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("run: a second pinsync run on the same state refuses to start, naming the pid") {
+  World w("1h", "1h");
+  w.start();
+  auto second = run_process(w.argv({"run"}, w.config), w.env(), 20s);
+  CHECK(second.exit_code == 1);
+  CHECK_MESSAGE(second.err.find(std::to_string(w.agent->pid())) != std::string::npos, second.err);
+  CHECK(!w.agent->exit_code());
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
