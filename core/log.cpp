@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <date/date.h>
@@ -56,6 +57,8 @@ Logger::Logger(std::ostream& out, LogLevel level, LogFormat format, const Clock&
 void Logger::add_secret(std::string secret) {
   if (secret.empty()) return;
   std::lock_guard lock(m_mutex);
+  // Connectors register their secret on every pass: keep each one once.
+  if (std::find(m_secrets.begin(), m_secrets.end(), secret) != m_secrets.end()) return;
   m_secrets.push_back(std::move(secret));
 }
 

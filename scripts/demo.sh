@@ -8,7 +8,7 @@ source scripts/lib.sh
 
 ensure_packages
 echo "==> building (build/)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+build_release >/dev/null
 
 bin="$PWD/build/bin"
 work="$(mktemp -d -t pinsync-demo.XXXXXX)"

@@ -28,6 +28,17 @@ ensure_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# build_release: the normal build in build/ (optimised, no debug info: builds fastest).
+build_release() {
+  build build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
+}
+
+# build_sanitized: build-asan/, unoptimised with line tables (enough for stack traces),
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+build_sanitized() {
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON
+}
+
 # build DIR [extra cmake args…]: configures once, then builds everything.
 build() {
   local dir="$1"

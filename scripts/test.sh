@@ -11,9 +11,9 @@ source scripts/lib.sh
 ensure_packages
 
 echo "==> normal build (build/)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build_release
 echo "==> sanitizer build (build-asan/)"
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DPINSYNC_SANITIZE=ON
+build_sanitized
 
 echo "==> tests, normal build"
 ctest --test-dir build --output-on-failure -j 2 "$@"
