@@ -84,12 +84,18 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
     report.stopped = slugs.error();
     return report;
   }
-  auto connector = make_connector(m_config, source, connector_context());
+  // A connector lives as long as the session, so what it learns once (a sheet's time
+  // zone and titles, an access token) costs no request on later passes.
+  auto& connector = m_connectors[source.name];
   if (!connector) {
-    report.stopped = connector.error();
-    return report;
+    auto made = make_connector(m_config, source, connector_context());
+    if (!made) {
+      report.stopped = made.error();
+      return report;
+    }
+    connector = std::move(*made);
   }
-  PassContext ctx{source, **connector, *m_client, store(), *slugs, *m_log, m_clock,
+  PassContext ctx{source, *connector, *m_client, store(), *slugs, *m_log, m_clock,
                   m_config.pinned.idempotency_window, options};
   return run_pass(ctx, mode, trigger);
 }

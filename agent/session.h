@@ -3,6 +3,7 @@
 // and, for commands that write, the lock that keeps a second pinsync off the state file.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -82,6 +83,7 @@ class Session {
   std::unique_ptr<state::StateLock> m_lock;
   std::unique_ptr<state::Store> m_store;
   std::optional<KnownSlugs> m_slugs;
+  std::map<std::string, std::unique_ptr<connectors::Connector>> m_connectors;  // by source name
 };
 
 }  // namespace pinsync::agent

@@ -258,3 +258,20 @@ TEST_CASE("sheets: the read quota's 429 stops the pass cleanly; the next pass co
   CHECK(s.pinsync("sync").exit_code == 0);
   CHECK(s.events()->size() == 1);
 }
+
+TEST_CASE("sheets: check reports a missing write-back column and what to do") {
+  Sheets s;
+  s.put({sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12")});
+  const auto ok = s.pinsync("check");
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("beta: read 1 rows, 1 approved, 0 invalid") != std::string::npos);
+
+  // The header loses its "Sync error" column.
+  std::string body = std::string(R"({"time_zone":"America/New_York","shared_with":[")") + k_sa +
+                     R"("],"sheets":{"Partner Events":[["Event ID","Approved","Title","Date","Start","End","Category","City","Venue","Pinned ID","Sync status"],)" +
+                     sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12") + "]}}";
+  REQUIRE(http(s.sandbox.base_url(), "PUT", "/_sandbox/sheets/1AbCdEf", body).status == 200);
+  const auto missing = s.pinsync("check");
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.out.find("FAIL  beta: write_back column \"Sync error\" is not in the header") != std::string::npos);
+}
