@@ -1,6 +1,8 @@
 #include "agent/daemon.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -108,6 +110,8 @@ class SourceWorker {
   }
 
  private:
+  std::optional<std::chrono::steady_clock::time_point> m_last_full_scan;  // worker thread only
+
   struct Queued {
     std::uint64_t ticket = 0;
     PassOptions options;
@@ -126,6 +130,10 @@ class SourceWorker {
       const bool scheduled = m_queue.empty();
       if (scheduled) {
         pass = {++m_next_ticket, PassOptions{}, "schedule"};
+        // Between full scans, sources that can list their changes read only those;
+        // a full scan every full_scan_interval notices unapproved and deleted rows.
+        pass.options.changes_only = m_last_full_scan && std::chrono::steady_clock::now() - *m_last_full_scan <
+                                                            m_source.full_scan_interval;
       } else {
         pass = std::move(m_queue.front());
         m_queue.pop_front();
@@ -136,6 +144,7 @@ class SourceWorker {
       const auto started = unix_now();
       const auto t0 = std::chrono::steady_clock::now();
       PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
+      if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       lock.lock();
       if (scheduled) next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);

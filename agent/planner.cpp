@@ -27,7 +27,7 @@ int Plan::count(PlanAction a) const {
   return n;
 }
 
-Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored) {
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored, SourceRead read) {
   using state::RowState;
   std::unordered_map<std::string_view, const state::RowRecord*> by_id;
   by_id.reserve(stored.size());
@@ -87,12 +87,13 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
 
   for (const auto& rec : stored) {
     if (approved_seen.contains(rec.source_id) || rec.state == RowState::removed) continue;
+    const auto it = occurrences.find(rec.source_id);
+    if (read == SourceRead::changes_only && it == occurrences.end()) continue;  // unchanged, not gone
     PlanItem item;
     item.action = PlanAction::removed;
     item.source_id = rec.source_id;
     item.row_ref = rec.row_ref;
     item.stored = rec;
-    const auto it = occurrences.find(rec.source_id);
     item.note = it == occurrences.end() ? "the row is no longer in the source"
                                         : "the row is no longer approved";
     if (it != occurrences.end()) item.row_ref = it->second.front()->row_ref;

@@ -42,6 +42,11 @@ std::string store_id(const MappedRow& row);
 // Plans one source. `rows` must outlive the plan. Rows with the same source id are all
 // invalid (the identity is ambiguous); unapproved rows with no stored record are
 // ignored; stored rows missing from the approved set become removed unless already so.
-Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored);
+// How much of the source the rows are: all of it, or only what changed since the last
+// read (then a stored row missing from `rows` is not removed).
+enum class SourceRead { complete, changes_only };
+
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
+               SourceRead read = SourceRead::complete);
 
 }  // namespace pinsync::agent

@@ -382,7 +382,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     return r;
   };
 
-  auto table = ctx.connector.fetch();
+  auto table = ctx.options.changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
   if (!table) {
     report.stopped = table.error().with_context(ctx.source.name);
     return finish(report);
@@ -423,7 +423,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
     }
   }
-  const Plan plan = make_plan(*mapped, stored);
+  const Plan plan = make_plan(*mapped, stored, table->complete ? SourceRead::complete : SourceRead::changes_only);
 
   Executor executor(ctx, report);
   // Rows whose state changes without a request are written in one transaction at the end.

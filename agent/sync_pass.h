@@ -48,6 +48,7 @@ struct PassOptions {
   std::string only_row;  // resync --row: writes only this source id ("" = every row); re-arms it when held
   bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
+  bool changes_only = false;  // read only rows changed since the last read, where the source can
 };
 
 struct PassContext {

@@ -34,6 +34,7 @@ bool is_success(long status) { return status >= 200 && status < 300; }
 }  // namespace
 
 struct AirtableConnector::State {
+  std::string cursor;  // where the next incremental read starts ("" = none yet)
   SystemClock own_clock;
   Clock* clock = nullptr;
   std::shared_ptr<RateLimiter> limiter;
@@ -232,11 +233,19 @@ Result<ScanResult> scan_table(const AirtableSettings& settings, Session& session
 }  // namespace
 
 Result<Table> AirtableConnector::fetch() {
-  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
-  auto scan = scan_table(m_settings, session, m_settings.approved_formula);
-  if (!scan) return std::unexpected(scan.error());
-  m_state->known = std::move(scan->write_back_values);
-  return std::move(scan->table);
+  auto full = fetch_modified_since("");
+  if (!full) return std::unexpected(full.error());
+  m_state->cursor = full->next_cursor;
+  return std::move(full->table);
+}
+
+Result<Table> AirtableConnector::fetch_changes() {
+  if (m_state->cursor.empty()) return fetch();
+  auto changed = fetch_modified_since(m_state->cursor);
+  if (!changed) return std::unexpected(changed.error());
+  m_state->cursor = changed->next_cursor;
+  changed->table.complete = false;
+  return std::move(changed->table);
 }
 
 Result<IncrementalResult> AirtableConnector::fetch_modified_since(const std::string& cursor) {

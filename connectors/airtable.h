@@ -75,6 +75,11 @@ class AirtableConnector final : public Connector {
   // Airtable timestamp, or the errors of fetch().
   Result<IncrementalResult> fetch_modified_since(const std::string& cursor);
 
+  // Incremental reads for the agent: records modified since the previous read (kept in
+  // memory; after a restart the first read is a full scan).
+  bool reads_changes() const override { return true; }
+  Result<Table> fetch_changes() override;
+
   bool writes_back() const override { return m_settings.write_back.any(); }
   // Compares each result (located by source_id = record id, else row_ref) with the
   // write-back fields as last read; records not seen by the last fetch are skipped

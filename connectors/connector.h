@@ -30,6 +30,9 @@ struct Table {
   std::vector<std::string> columns;  // header names, in source order
   std::vector<Row> rows;             // data rows, blank rows already skipped
   std::string time_zone;             // the source's own zone (a spreadsheet's timeZone), or ""
+  // False for an incremental read: `rows` holds only what changed since the previous
+  // read, so a row missing from it is not gone.
+  bool complete = true;
 };
 
 // The outcome of one row after a pass, to be written back into the source.
@@ -59,6 +62,12 @@ class Connector {
   // Reads the whole source. Returns the table, or an error naming the source location
   // (file, URL, sheet) and the reason.
   virtual Result<Table> fetch() = 0;
+
+  // True when the source can list only the rows changed since its previous read.
+  virtual bool reads_changes() const { return false; }
+  // Returns the rows changed since the previous fetch() or fetch_changes() (a Table with
+  // complete = false); the first read, or a source that cannot tell, reads everything.
+  virtual Result<Table> fetch_changes() { return fetch(); }
 
   // True when the source is configured to take results back (write_back settings).
   virtual bool writes_back() const { return false; }

@@ -472,3 +472,16 @@ bool BackgroundProcess::wait_for_output(const std::string& needle, std::chrono::
 }
 
 }  // namespace pinsync::test
+
+namespace pinsync::test {
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+}  // namespace pinsync::test

@@ -121,4 +121,8 @@ class BackgroundProcess {
   std::string m_err;
 };
 
+// Polls `condition` every 50 ms until it holds or `timeout` passes (for conditions in
+// another process, which no clock of ours can advance). Returns whether it held.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
 }  // namespace pinsync::test

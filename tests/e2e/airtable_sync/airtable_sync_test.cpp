@@ -6,6 +6,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "tests/support/sandbox_state.h"
 #include "tests/support/temp_dir.h"
 
+using pinsync::test::BackgroundProcess;
+using pinsync::test::eventually;
 using pinsync::test::http;
 using pinsync::test::ProcessResult;
 using pinsync::test::run_process;
@@ -34,7 +37,7 @@ std::string record(int i, bool approved, const std::string& title_suffix = "") {
 
 struct Airtable {
   // Write-back of N records costs N/10 PATCH requests at under 5 per second.
-  explicit Airtable(bool write_back = true) {
+  explicit Airtable(bool write_back = true, const std::string& agent_yaml = "", const std::string& source_extra = "") {
     config = dir.write("pinsync.yaml", R"(pinned:
   base_url: )" + sandbox.base_url() + R"(
   api_key: ${PINNED_EVENTS_API_KEY}
@@ -42,7 +45,7 @@ airtable:
   base_url: )" + sandbox.base_url() + R"(
 state:
   path: ./state.db
-sources:
+)" + agent_yaml + R"(sources:
   - name: gamma
     kind: airtable
     base_id: )" + k_base + R"(
@@ -52,7 +55,7 @@ sources:
       column: Approved
     channel_id: 42
     timezone: Europe/Madrid
-)" + std::string(write_back ? "    write_back:\n      event_id_column: Pinned ID\n      status_column: Sync status\n"
+)" + source_extra + R"()" + std::string(write_back ? "    write_back:\n      event_id_column: Pinned ID\n      status_column: Sync status\n"
                                     "      error_column: Sync error\n" : "") + R"(    mapping:
       title: Title
       start: When
@@ -172,4 +175,30 @@ TEST_CASE("airtable: a token without access to the base stops the source with th
   CHECK((r.out + r.err).find("AIRTABLE_TOKEN") != std::string::npos);
   CHECK((r.out + r.err).find("patUnknown.000000") == std::string::npos);
   CHECK(a.events() == 0);
+}
+
+TEST_CASE("airtable agent: polls read only changed records; the full scan notices deleted ones") {
+  using namespace std::chrono_literals;
+  Airtable a(false, "agent:\n  admin_listen: off\n", "    poll_interval: 1s\n    full_scan_interval: 6s\n");
+  a.put({record(1, true), record(2, true), record(3, true)});
+  BackgroundProcess agent({std::string(PINSYNC_BIN_DIR) + "/pinsync", "run", "--config", a.config.string()},
+                          {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", k_token}});
+  REQUIRE_MESSAGE(eventually([&] { return a.events() == 3; }, 10s), agent.err());
+  REQUIRE(eventually([&] { return agent.err().find("pass finished") != std::string::npos; }, 5s));
+
+  // An edit of record 1 and the deletion of record 3, right after the full scan.
+  a.put({record(1, true, " (moved)"), record(2, true)});
+  CHECK_MESSAGE(eventually([&] { return a.requests("PATCH", "/api/public/v1/events/{id}") == 1; }, 3500ms),
+                agent.err());
+  // Incremental polls cannot see a deletion: record 3 is still synced, not removed...
+  const auto early = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "status", "--json", "--config",
+                                  a.config.string()},
+                                 {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", k_token}});
+  CHECK(early.out.find(R"("rows":{"synced":3})") != std::string::npos);
+  // ...until the next full scan.
+  CHECK_MESSAGE(eventually([&] { return agent.err().find("removed=1") != std::string::npos; }, 10s), agent.err());
+  CHECK(a.events() == 3);
+  CHECK(a.requests("POST", "/api/public/v1/events") == 3);
+  CHECK(agent.stop(SIGTERM, 10s) == 0);
+  CHECK(agent.err().find(k_token) == std::string::npos);
 }

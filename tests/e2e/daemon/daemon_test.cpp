@@ -30,6 +30,7 @@
 #include "tests/support/temp_dir.h"
 
 using pinsync::test::BackgroundProcess;
+using pinsync::test::eventually;
 using pinsync::test::http;
 using pinsync::test::ProcessResult;
 using pinsync::test::run_process;
@@ -58,16 +59,6 @@ std::string source_yaml(const std::string& name, const std::string& where, int c
          "    mapping:\n      title: Title\n      start_date: Date\n      start_time: Start\n"
          "      classifications: {column: Category, map: {Jazz: music}}\n"
          "      city:\n        column: City\n        places:\n          New York: {place_id: place-new-york, country_code: US}\n";
-}
-
-// Polls `condition` every 50 ms until it holds or `timeout` passes. Returns whether it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
 }
 
 // A loopback server that answers every request 500 and counts them: a failing source.

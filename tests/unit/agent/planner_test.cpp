@@ -133,3 +133,16 @@ TEST_CASE("keys: stable, sanitised and bounded; changed ids never collide") {
   CHECK(long_key.size() < 120);
   CHECK(long_key != create_key("acme", std::string(499, 'x')));
 }
+
+TEST_CASE("planner: after an incremental read, rows not in it are unchanged, not removed") {
+  MappedRow unapproved = valid("E-2", "rec2", "h2");
+  unapproved.approved = false;
+  std::vector<MappedRow> rows = {valid("E-1", "rec1", "h1-new"), unapproved};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1"), stored("E-2", 2, "h2"), stored("E-3", 3, "h3")};
+  const Plan partial = make_plan(rows, known, SourceRead::changes_only);
+  CHECK(item_for(partial, "E-1").action == PlanAction::update);
+  CHECK(item_for(partial, "E-2").action == PlanAction::removed);  // present and unapproved
+  CHECK(partial.items.size() == 2);                                // E-3 simply did not change
+  const Plan full = make_plan(rows, known, SourceRead::complete);
+  CHECK(item_for(full, "E-3").action == PlanAction::removed);
+}
