@@ -116,6 +116,7 @@ struct SourceConfig {
   std::string view;
   std::string token;  // from ${VAR}
   std::chrono::seconds full_scan_interval{3600};
+  bool arrays_first = false;  // lookup/linked/multiple-select arrays: first value, or all joined
   // sheets and airtable
   WriteBackConfig write_back;
   // identity

@@ -15,10 +15,11 @@ constexpr std::string_view k_source_keys[] = {
     "name",   "kind",          "path",     "url",        "id_column",     "approved", "channel_id",
     "status", "status_column", "timezone", "date_order", "poll_interval", "mapping",
     "fingerprint", "spreadsheet_id", "sheet", "range", "auth", "write_back",
-    "base_id", "table", "view", "token", "full_scan_interval"};
+    "base_id", "table", "view", "token", "full_scan_interval", "arrays"};
 constexpr std::string_view k_csv_only[] = {"path", "url"};
 constexpr std::string_view k_sheets_only[] = {"spreadsheet_id", "sheet", "range", "auth"};
-constexpr std::string_view k_airtable_only[] = {"base_id", "table", "view", "token", "full_scan_interval"};
+constexpr std::string_view k_airtable_only[] = {"base_id", "table", "view", "token", "full_scan_interval", "arrays"};
+constexpr std::string_view k_array_modes[] = {"join", "first"};
 constexpr std::string_view k_kinds[] = {"csv", "google_sheets", "airtable"};
 constexpr std::string_view k_approved_keys[] = {"column", "values", "formula"};
 constexpr std::string_view k_auth_keys[] = {"service_account_file", "api_key", "oauth"};
@@ -344,6 +345,7 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
     if (const auto interval = m.find("full_scan_interval")) {
       source.full_scan_interval = read_poll_interval(r, *interval);
     }
+    if (const auto arrays = m.find("arrays")) source.arrays_first = r.choice(*arrays, k_array_modes) == 1;
   }
   if (const auto wb = m.find("write_back")) source.write_back = read_write_back(r, *wb);
   if (const auto fp = m.find("fingerprint")) {

@@ -71,7 +71,7 @@ ConnectorResult make_airtable(const Config& config, const SourceConfig& source,
   settings.approved_formula = source.approved.formula;
   settings.fields = fields_of(source);
   settings.write_back = write_back_of(source);
-  settings.display_name = "";
+  settings.arrays = source.arrays_first ? connectors::ArrayJoin::first : connectors::ArrayJoin::join;
   return std::make_unique<connectors::AirtableConnector>(std::move(settings), ctx);
 }
 

@@ -161,6 +161,11 @@ TEST_CASE("airtable sources: base, table, token from the environment, approval f
   CHECK(s.approved.formula == "{Status} = 'Approved'");
   CHECK(s.id_column.empty());
   CHECK(s.full_scan_interval == std::chrono::hours(1));
+  CHECK_FALSE(s.arrays_first);
+  const auto first = load_text(dir, replaced(at_src, "    view: Approved", "    view: Approved\n    arrays: first"),
+                               {{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"AIRTABLE_TOKEN", "pat-secret"}});
+  REQUIRE(first);
+  CHECK(first->sources.at(0).arrays_first);
   const auto unset = error_of(load_text(dir, at_src));
   CHECK(unset.find("AIRTABLE_TOKEN is not set") != std::string::npos);
   CHECK(error_of(load_text(dir, replaced(k_brief_config, "kind: csv", "kind: cvs"))) ==
