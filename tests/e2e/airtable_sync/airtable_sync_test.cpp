@@ -7,6 +7,8 @@
 #include <Poco/JSON/Parser.h>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -201,4 +203,20 @@ TEST_CASE("airtable agent: polls read only changed records; the full scan notice
   CHECK(a.requests("POST", "/api/public/v1/events") == 3);
   CHECK(agent.stop(SIGTERM, 10s) == 0);
   CHECK(agent.err().find(k_token) == std::string::npos);
+}
+
+TEST_CASE("airtable: check names a write-back field the table does not have") {
+  Airtable a;
+  a.put({record(1, true)});
+  const auto ok = a.pinsync("check");
+  CHECK(ok.exit_code == 0);
+  // The config names a write-back field the table does not have.
+  std::ifstream in(a.config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("error_column: Sync error"), 24, "error_column: Sync errors");
+  a.dir.write("pinsync.yaml", text);
+  const auto missing = a.pinsync("check");
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.out.find("FAIL  gamma:") != std::string::npos);
+  CHECK(missing.out.find("Sync errors") != std::string::npos);
 }
