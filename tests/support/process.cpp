@@ -115,30 +115,60 @@ std::optional<int> wait_until(pid_t pid, Clock::time_point deadline) {
   }
 }
 
+std::vector<std::string> merged_env(const std::vector<std::pair<std::string, std::string>>& env) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    std::string name = entry.substr(0, entry.find('='));
+    bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
+    if (!overridden) env_strings.push_back(std::move(entry));
+  }
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  return env_strings;
+}
+
+struct Spawned {
+  pid_t pid = -1;
+  int out_fd = -1;  // non-blocking read ends of the child's stdout and stderr
+  int err_fd = -1;
+};
+
+// Starts `argv` with stdin from /dev/null and stdout/stderr on pipes. Throws
+// std::runtime_error naming `who` when it cannot be started.
+Spawned spawn_piped(const std::vector<std::string>& argv, char** envp, const std::string& who) {
+  Pipe out = make_pipe();
+  Pipe err = make_pipe();
+  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::string spawn_error;
+  Spawned child;
+  child.pid = spawn(argv, envp, null_in, out.write_end, err.write_end, spawn_error);
+  ::close(null_in);
+  close_fd(out.write_end);
+  close_fd(err.write_end);
+  child.out_fd = out.read_end;
+  child.err_fd = err.read_end;
+  if (child.pid < 0) {
+    close_fd(child.out_fd);
+    close_fd(child.err_fd);
+    throw std::runtime_error(who + ": " + spawn_error);
+  }
+  set_nonblocking(child.out_fd);
+  set_nonblocking(child.err_fd);
+  return child;
+}
+
 }  // namespace
+
 
 SandboxProcess::SandboxProcess(std::vector<std::string> extra_args) {
   ignore_sigpipe();
   std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
 
-  Pipe out = make_pipe();
-  Pipe err = make_pipe();
-  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::string spawn_error;
-  m_pid = spawn(argv, environ, null_in, out.write_end, err.write_end, spawn_error);
-  ::close(null_in);
-  close_fd(out.write_end);
-  close_fd(err.write_end);
-  m_out_fd = out.read_end;
-  m_err_fd = err.read_end;
-  if (m_pid < 0) {
-    close_fd(m_out_fd);
-    close_fd(m_err_fd);
-    throw std::runtime_error("SandboxProcess: " + spawn_error + " (is the pinsync-sandbox target built?)");
-  }
-  set_nonblocking(m_out_fd);
-  set_nonblocking(m_err_fd);
+  const Spawned child = spawn_piped(argv, environ, "SandboxProcess (is the pinsync-sandbox target built?)");
+  m_pid = child.pid;
+  m_out_fd = child.out_fd;
+  m_err_fd = child.err_fd;
 
   std::string out_text, err_text;
   auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -267,14 +297,7 @@ ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::p
     result.err = "run_process: empty argv";
     return result;
   }
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string entry(*e);
-    std::string name = entry.substr(0, entry.find('='));
-    bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
-    if (!overridden) env_strings.push_back(std::move(entry));
-  }
-  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  auto env_strings = merged_env(env);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -355,22 +378,6 @@ ProcessResult run_process_killed_when(const std::vector<std::string>& argv,
   return run(argv, env, timeout, "", kill_when);
 }
 
-namespace {
-
-std::vector<std::string> merged_env(const std::vector<std::pair<std::string, std::string>>& env) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string entry(*e);
-    std::string name = entry.substr(0, entry.find('='));
-    bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
-    if (!overridden) env_strings.push_back(std::move(entry));
-  }
-  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
-  return env_strings;
-}
-
-}  // namespace
-
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::vector<std::pair<std::string, std::string>>& env) {
   ignore_sigpipe();
@@ -379,23 +386,10 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  Pipe out = make_pipe();
-  Pipe err = make_pipe();
-  int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::string spawn_error;
-  m_pid = spawn(argv, envp.data(), null_in, out.write_end, err.write_end, spawn_error);
-  ::close(null_in);
-  close_fd(out.write_end);
-  close_fd(err.write_end);
-  m_out_fd = out.read_end;
-  m_err_fd = err.read_end;
-  if (m_pid < 0) {
-    close_fd(m_out_fd);
-    close_fd(m_err_fd);
-    throw std::runtime_error("BackgroundProcess: " + spawn_error);
-  }
-  set_nonblocking(m_out_fd);
-  set_nonblocking(m_err_fd);
+  const Spawned child = spawn_piped(argv, envp.data(), "BackgroundProcess");
+  m_pid = child.pid;
+  m_out_fd = child.out_fd;
+  m_err_fd = child.err_fd;
   m_drain = std::thread([this] {
     bool out_open = true, err_open = true;
     std::string out_chunk, err_chunk;
