@@ -8,7 +8,7 @@ source scripts/lib.sh
 
 ensure_packages
 echo "==> building (build/)"
-build_release >/dev/null
+BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
 
 bin="$PWD/build/bin"
 work="$(mktemp -d -t pinsync-demo.XXXXXX)"

@@ -39,12 +39,14 @@ build_sanitized() {
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON
 }
 
-# build DIR [extra cmake args…]: configures once, then builds everything.
+# build DIR [extra cmake args…]: configures once, then builds everything, or only the
+# targets named in BUILD_TARGETS (space-separated) when it is set.
 build() {
   local dir="$1"
   shift
   if [ ! -f "$dir/build.ninja" ]; then
     cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   fi
-  cmake --build "$dir" -j "$(nproc)"
+  # shellcheck disable=SC2086  # BUILD_TARGETS is a word list on purpose
+  cmake --build "$dir" -j "$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
 }
