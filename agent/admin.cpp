@@ -43,7 +43,8 @@ void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
   send(response, status, "application/json", w.take());
 }
 
-// POST /resync body: {"source":"acme","row":"E-1","force":false}, each optional.
+// POST /resync body: {"source":"acme","row":"E-1","force":false,"accept_removals":false},
+// each optional.
 Result<ResyncRequest> parse_resync(const std::string& body) {
   ResyncRequest request;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return request;
@@ -52,6 +53,7 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
     if (object->has("source")) request.source = object->getValue<std::string>("source");
     if (object->has("row")) request.row = object->getValue<std::string>("row");
     if (object->has("force")) request.force = object->getValue<bool>("force");
+    if (object->has("accept_removals")) request.accept_removals = object->getValue<bool>("accept_removals");
   } catch (const Poco::Exception& e) {
     return fail(ErrorKind::invalid, "POST /resync: the body must be a JSON object like "
                                     "{\"source\":\"acme\",\"row\":\"E-1\",\"force\":false} (" + e.displayText() + ")");

@@ -121,11 +121,18 @@ std::string metrics_text(const std::vector<SourceStatus>& sources) {
   std::string out;
   out += "# HELP pinsync_rows Rows in the state store by source and state.\n# TYPE pinsync_rows gauge\n";
   for (const auto& s : sources) {
-    for (const std::string_view st : {"synced", "pending", "invalid", "failed", "removed", "needs_review", "gone"}) {
-      const auto it = s.rows_by_state.find(std::string(st));
-      out += "pinsync_rows{source=\"" + label(s.name) + "\",state=\"" + std::string(st) + "\"} " +
+    for (const auto st : state::k_row_states) {
+      const auto it = s.rows_by_state.find(std::string(state::to_string(st)));
+      out += "pinsync_rows{source=\"" + label(s.name) + "\",state=\"" + std::string(state::to_string(st)) + "\"} " +
              std::to_string(it == s.rows_by_state.end() ? 0 : it->second) + "\n";
     }
+  }
+  out += "# HELP pinsync_retry_queue_depth Rows waiting in the retry queue (failed, not yet dead).\n"
+         "# TYPE pinsync_retry_queue_depth gauge\n";
+  for (const auto& s : sources) {
+    const auto it = s.rows_by_state.find("failed");
+    out += "pinsync_retry_queue_depth{source=\"" + label(s.name) + "\"} " +
+           std::to_string(it == s.rows_by_state.end() ? 0 : it->second) + "\n";
   }
   out += "# HELP pinsync_passes_total Passes finished by source and result.\n# TYPE pinsync_passes_total counter\n";
   for (const auto& s : sources) {

@@ -74,10 +74,12 @@ const std::vector<CommandSpec>& commands() {
               "endpoint (agent.admin_listen). SIGTERM/SIGINT stop it (exit 0), SIGHUP reloads the config,\n"
               "SIGUSR1 resyncs every source. Exit 1 when another pinsync holds the state file.\n",
        false, false, command_run},
-      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID] [--force] [--json]\n"
+      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID] [--force] [--accept-removals] [--json]\n"
                  "A pass now. Asks the running agent through its admin endpoint; with no agent listening it\n"
-                 "runs the pass itself. --row ID writes only that row (and re-arms it when held for review);\n"
-                 "--force re-sends rows whose event was edited in Pinned Events (all rows without events:read).\n",
+                 "runs the pass itself. Rows waiting in the retry queue are sent now and a source paused by\n"
+                 "a refused key resumes. --row ID writes only that row (and re-arms it when dead, refused or\n"
+                 "held for review); --force re-sends rows whose event was edited in Pinned Events (all rows\n"
+                 "without events:read); --accept-removals confirms the removals of a suspect read.\n",
        true, true, command_resync},
   };
   return table;
@@ -138,6 +140,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       options.row = *v;
     } else if (a == "--force" && name == "resync") {
       options.force = true;
+    } else if (a == "--accept-removals" && name == "resync") {
+      options.accept_removals = true;
     } else if (a == "--json" && spec->takes_json) {
       options.json = true;
     } else {

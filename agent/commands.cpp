@@ -1,5 +1,7 @@
 #include "agent/commands.h"
 
+#include "core/datetime.h"
+
 #include <date/date.h>
 
 #include <algorithm>
@@ -53,8 +55,7 @@ int worse(int a, int b) {
 }
 
 std::string format_time(std::int64_t unix_seconds) {
-  if (unix_seconds <= 0) return "-";
-  return date::format("%F %TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+  return unix_seconds <= 0 ? "-" : format_utc(unix_seconds);
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -136,11 +137,6 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
     if (dry) out << "(plan only: nothing was sent and nothing was changed)\n";
   }
   return code;
-}
-
-bool is_problem(state::RowState s) {
-  using state::RowState;
-  return s == RowState::invalid || s == RowState::failed || s == RowState::needs_review || s == RowState::gone;
 }
 
 }  // namespace
@@ -227,7 +223,7 @@ int command_errors(const Config& config, const CommandOptions& options, std::ost
       return k_exit_failure;
     }
     for (const auto& r : *rows) {
-      if (!is_problem(r.state)) continue;
+      if (!state::needs_attention(r.state)) continue;
       ++count;
       const std::string id = r.source_id.starts_with('@') ? "" : r.source_id;
       if (options.json) {

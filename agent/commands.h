@@ -15,6 +15,7 @@ struct CommandOptions {
   std::string source;  // empty: every source
   std::string row;     // resync --row: one source id
   bool force = false;  // resync --force
+  bool accept_removals = false;  // resync --accept-removals
   bool json = false;
 };
 

@@ -20,7 +20,9 @@ namespace {
 constexpr std::string_view k_top_keys[] = {"pinned", "state", "agent", "google", "airtable", "sources"};
 constexpr std::string_view k_pinned_keys[] = {"base_url",         "api_key",
                                               "timeout_seconds",  "max_requests_per_second",
-                                              "concurrency",      "idempotency_window_seconds"};
+                                              "concurrency",      "idempotency_window_seconds",
+                                              "max_attempts",     "retry_delay_seconds",
+                                              "max_retry_delay_seconds"};
 constexpr std::string_view k_state_keys[] = {"path"};
 constexpr std::string_view k_agent_keys[] = {"admin_listen", "log_format", "log_level"};
 constexpr std::string_view k_google_keys[] = {"sheets_base_url"};
@@ -47,6 +49,15 @@ PinnedConfig read_pinned(const ConfigReader& r, const ConfigMap& top) {
   }
   if (const auto item = m.find("idempotency_window_seconds")) {
     p.idempotency_window = std::chrono::seconds(r.integer(*item, 0, 7 * 24 * 3600, "seconds"));
+  }
+  if (const auto item = m.find("max_attempts")) {
+    p.max_attempts = static_cast<int>(r.integer(*item, 1, 1000, "attempts"));
+  }
+  if (const auto item = m.find("retry_delay_seconds")) {
+    p.retry_delay = std::chrono::seconds(r.integer(*item, 0, 24 * 3600, "seconds"));
+  }
+  if (const auto item = m.find("max_retry_delay_seconds")) {
+    p.max_retry_delay = std::chrono::seconds(r.integer(*item, 0, 7 * 24 * 3600, "seconds"));
   }
   return p;
 }

@@ -24,6 +24,12 @@ struct PinnedConfig {
   double max_requests_per_second = 0;  // 0 = unlimited
   int concurrency = 4;
   std::chrono::seconds idempotency_window{900};
+  // The retry queue: a row whose write keeps failing is retried after a backoff with
+  // full jitter, from retry_delay doubling up to max_retry_delay (never before the
+  // server's Retry-After), and becomes dead after max_attempts failed sends.
+  int max_attempts = 10;
+  std::chrono::seconds retry_delay{30};
+  std::chrono::seconds max_retry_delay{3600};
 };
 
 struct AgentConfig {
@@ -129,6 +135,11 @@ struct SourceConfig {
   std::string timezone;       // default IANA zone
   DateOrder date_order = DateOrder::unspecified;
   std::chrono::seconds poll_interval{300};
+  // A complete read that would mark more than this share of the known approved rows
+  // removed (or reads no approved row at all) is suspect: nothing is marked removed
+  // until the operator runs resync --accept-removals. 1 turns the guard off.
+  double max_removed_share = 0.2;
+  bool recreate_deleted = false;  // a row whose event was deleted gets a new event
   Mapping mapping;
   int line = 0;  // line of this source in the config file, for messages
 };

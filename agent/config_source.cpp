@@ -15,7 +15,9 @@ constexpr std::string_view k_source_keys[] = {
     "name",   "kind",          "path",     "url",        "id_column",     "approved", "channel_id",
     "status", "status_column", "timezone", "date_order", "poll_interval", "mapping",
     "fingerprint", "spreadsheet_id", "sheet", "range", "auth", "write_back",
-    "base_id", "table", "view", "token", "full_scan_interval", "arrays"};
+    "base_id", "table", "view", "token", "full_scan_interval", "arrays",
+    "max_removed_share", "recreate_deleted"};
+constexpr std::string_view k_booleans[] = {"false", "true", "no", "yes"};
 constexpr std::string_view k_csv_only[] = {"path", "url"};
 constexpr std::string_view k_sheets_only[] = {"spreadsheet_id", "sheet", "range", "auth"};
 constexpr std::string_view k_airtable_only[] = {"base_id", "table", "view", "token", "full_scan_interval", "arrays"};
@@ -402,6 +404,10 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
     source.poll_interval = read_poll_interval(r, *interval);
   }
   if (const auto zone = m.find("timezone")) source.timezone = r.timezone(*zone);
+  if (const auto share = m.find("max_removed_share")) source.max_removed_share = r.number(*share, 0, 1);
+  if (const auto recreate = m.find("recreate_deleted")) {
+    source.recreate_deleted = r.choice(*recreate, k_booleans) % 2 == 1;
+  }
 
   source.mapping = read_mapping(
       r, r.required(m, "mapping", "add mapping: with at least title, start_date, "

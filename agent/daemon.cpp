@@ -77,7 +77,10 @@ class SourceWorker {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return std::nullopt;
     for (const auto& q : m_queue) {
-      if (q.options.only_row == options.only_row && q.options.force == options.force) return q.ticket;
+      if (q.options.only_row == options.only_row && q.options.force == options.force &&
+          q.options.manual == options.manual && q.options.accept_removals == options.accept_removals) {
+        return q.ticket;
+      }
     }
     m_queue.push_back({++m_next_ticket, std::move(options), std::move(trigger)});
     m_cv.notify_all();
@@ -239,7 +242,7 @@ Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
   std::vector<std::pair<std::shared_ptr<SourceWorker>, std::uint64_t>> tickets;
   for (const auto& w : all) {
     if (!request.source.empty() && w->source().name != request.source) continue;
-    auto ticket = w->request(PassOptions{request.row, request.force, nullptr}, "resync");
+    auto ticket = w->request(manual_pass(request.row, request.force, request.accept_removals), "resync");
     if (!ticket) return fail(ErrorKind::transient, "the agent is stopping; resync not started");
     tickets.emplace_back(w, *ticket);
   }
@@ -261,7 +264,7 @@ Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
 }
 
 void Daemon::resync_all() {
-  for (const auto& w : workers()) w->request(PassOptions{}, "signal");
+  for (const auto& w : workers()) w->request(manual_pass(), "signal");
 }
 
 Result<void> Daemon::reload(const std::filesystem::path& file) {
@@ -331,10 +334,7 @@ std::vector<SourceStatus> Daemon::status() {
     if (auto rows = store().rows(s.name)) {
       for (const auto& r : *rows) {
         ++s.rows_by_state[std::string(state::to_string(r.state))];
-        if (r.state == state::RowState::invalid || r.state == state::RowState::failed ||
-            r.state == state::RowState::needs_review || r.state == state::RowState::gone) {
-          s.problem_rows.push_back(r);
-        }
+        if (state::needs_attention(r.state)) s.problem_rows.push_back(r);
       }
     }
     out.push_back(std::move(s));

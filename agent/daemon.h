@@ -60,6 +60,7 @@ struct ResyncRequest {
   std::string source;  // "" = every source
   std::string row;     // "" = every row
   bool force = false;
+  bool accept_removals = false;  // a suspect read's removals are accepted
 };
 
 class SourceWorker;

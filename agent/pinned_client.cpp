@@ -69,6 +69,29 @@ std::string describe_body(const http::Response& r) {
 
 bool retryable_status(long status) { return status == 429 || status >= 500; }
 
+// Tells the shared limiter how the server feels: a 429 slows every client of the key, an
+// exhausted X-RateLimit-Remaining holds them until X-RateLimit-Reset (seconds from now,
+// or a Unix time), and a success lets the rate climb back.
+void pace(RateLimiter& limiter, const http::Response& r, std::optional<std::chrono::seconds> retry_after,
+          const Clock& clock) {
+  if (r.status == 429) {
+    limiter.throttled(retry_after ? std::optional<std::chrono::milliseconds>(*retry_after) : std::nullopt);
+    return;
+  }
+  if (r.status >= 200 && r.status < 300) limiter.succeeded();
+  const auto remaining = r.header("x-ratelimit-remaining");
+  const auto reset = r.header("x-ratelimit-reset");
+  if (!remaining || !reset || *remaining != "0") return;
+  long long value = 0;
+  if (std::from_chars(reset->data(), reset->data() + reset->size(), value).ec != std::errc{} || value <= 0) return;
+  if (value > 1'000'000'000) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         clock.now().time_since_epoch()).count();
+    value -= now;
+  }
+  if (value > 0) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL)));
+}
+
 }  // namespace
 
 std::string_view to_string(WriteStatus s) {
@@ -92,8 +115,9 @@ struct PinnedClient::Exchange {
 };
 
 PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log,
-                           Clock& clock, RetryPolicy policy)
-    : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy) {
+                           Clock& clock, RetryPolicy policy, std::shared_ptr<RateLimiter> limiter)
+    : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy),
+      m_limiter(std::move(limiter)) {
   m_log.add_secret(m_config.api_key);
 }
 
@@ -113,6 +137,7 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
   const int max_attempts = m_backoff.policy().max_attempts;
   for (int attempt = 1;; ++attempt) {
     ex.attempts = attempt;
+    if (m_limiter && !m_limiter->acquire()) return ex;  // stopping
     ++m_requests;
     auto result = m_transport.send(request);
     std::optional<std::chrono::seconds> retry_after;
@@ -125,9 +150,10 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
                            {"status", std::to_string(status)},
                            {"ms", std::to_string(ex.response->elapsed.count())},
                            {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
+      retry_after = retry_after_of(*ex.response);
+      if (m_limiter) pace(*m_limiter, *ex.response, retry_after, m_clock);
       if (!retryable_status(status)) return ex;
       if (status >= 500) ex.maybe_acted = true;
-      retry_after = retry_after_of(*ex.response);
     } else {
       ex.failure = std::move(result.error());
       ex.response.reset();
@@ -303,6 +329,7 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
   auto ex = send(method, path, body, idempotency_key);
   WriteResult w;
   w.attempts = ex.attempts;
+  if (ex.response) w.retry_after = retry_after_of(*ex.response);
   if (!ex.response) {
     w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
     w.message = ex.failure->error.message;

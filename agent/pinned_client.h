@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "core/clock.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/rate_limiter.h"
 
 namespace pinsync::agent {
 
@@ -44,12 +46,15 @@ struct WriteResult {
   std::string field;    // the API's details.field for 400
   std::string message;  // plain words for the operator
   int attempts = 0;
+  std::optional<std::chrono::seconds> retry_after;  // the last answer's Retry-After
 };
 
 class PinnedClient {
  public:
+  // `limiter`, when given, is shared by every client of the same key: each attempt waits
+  // for it, 429s slow it down and X-RateLimit-Remaining: 0 pauses it until the reset.
   PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log, Clock& clock,
-               RetryPolicy policy = {});
+               RetryPolicy policy = {}, std::shared_ptr<RateLimiter> limiter = nullptr);
 
   // Returns the channels the key can use (all pages), or an Error: auth for 401/403,
   // transient/timeout/rate_limited when the attempts ran out, invalid for a bad answer.
@@ -89,6 +94,7 @@ class PinnedClient {
   Logger& m_log;
   Clock& m_clock;
   Backoff m_backoff;
+  std::shared_ptr<RateLimiter> m_limiter;
   int m_requests = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/datetime.h"
+
 namespace pinsync::agent {
 
 std::string_view to_string(PlanAction a) {
@@ -13,6 +15,8 @@ std::string_view to_string(PlanAction a) {
     case PlanAction::invalid: return "invalid";
     case PlanAction::removed: return "removed";
     case PlanAction::held: return "held";
+    case PlanAction::waiting: return "waiting";
+    case PlanAction::dead: return "dead";
   }
   return "unchanged";
 }
@@ -27,8 +31,59 @@ int Plan::count(PlanAction a) const {
   return n;
 }
 
-Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored, SourceRead read) {
+namespace {
+
+// Decides a valid, approved row that has a stored record in a state the retry queue or
+// a person owns. Returns false when the ordinary create/update/unchanged rules apply.
+bool plan_stored_state(PlanItem& item, const MappedRow& row, const state::RowRecord& rec, const PlanOptions& options) {
   using state::RowState;
+  const bool same_payload = !rec.attempted_hash.empty() && rec.attempted_hash == row.payload_hash;
+  switch (rec.state) {
+    case RowState::needs_review:
+      item.action = PlanAction::held;
+      item.note = rec.error_reason;
+      return true;
+    case RowState::gone:
+      if (options.recreate_deleted) {
+        item.action = PlanAction::create;
+        item.recreate = true;
+      } else {
+        item.action = PlanAction::held;
+        item.note = rec.error_reason;
+      }
+      return true;
+    case RowState::dead:
+      if (!same_payload) return false;  // edited: a fresh start
+      item.action = PlanAction::dead;
+      item.note = rec.error_reason;
+      return true;
+    case RowState::invalid:
+      if (!same_payload) return false;
+      // Pinned Events refused exactly this payload; sending it again would be refused again.
+      item.action = PlanAction::invalid;
+      item.refused_before = true;
+      item.errors.push_back({rec.error_field, "", rec.error_reason});
+      return true;
+    case RowState::failed:
+      if (same_payload && !options.retry_now && rec.next_attempt_at > options.now) {
+        item.action = PlanAction::waiting;
+        item.note = rec.error_reason + " — attempt " + std::to_string(rec.attempts + 1) + " at " +
+                    format_utc(rec.next_attempt_at);
+        return true;
+      }
+      item.retry = true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
+               const PlanOptions& options) {
+  using state::RowState;
+  const SourceRead read = options.read;
   std::unordered_map<std::string_view, const state::RowRecord*> by_id;
   by_id.reserve(stored.size());
   for (const auto& rec : stored) by_id.emplace(rec.source_id, &rec);
@@ -71,10 +126,8 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
     } else if (!row.errors.empty()) {
       item.action = PlanAction::invalid;
       item.errors = row.errors;
-    } else if (item.stored && (item.stored->state == RowState::gone ||
-                               item.stored->state == RowState::needs_review)) {
-      item.action = PlanAction::held;
-      item.note = item.stored->error_reason;
+    } else if (item.stored && plan_stored_state(item, row, *item.stored, options)) {
+      // decided by the retry queue or a person
     } else if (!item.stored || !item.stored->event_id) {
       item.action = PlanAction::create;
     } else if (item.stored->payload_hash != row.payload_hash) {

@@ -2,6 +2,7 @@
 // what the state store remembers. Pure: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ enum class PlanAction {
   invalid,    // approved but cannot be sent (mapping errors, duplicate id)
   removed,    // was known, now unapproved or gone from the source; the event is kept
   held,       // approved, but the row waits for a person (gone, needs_review)
+  waiting,    // approved, unchanged since its last failed send; the retry queue's time has not come
+  dead,       // approved, unchanged since it failed too often; waits for an edit or resync --row
 };
 std::string_view to_string(PlanAction a);
 
@@ -27,7 +30,10 @@ struct PlanItem {
   const MappedRow* row = nullptr;                 // null for removed rows no longer in the source
   std::optional<state::RowRecord> stored;         // what the store remembers, if anything
   std::vector<RowError> errors;                   // for invalid
-  std::string note;                               // why held / removed
+  std::string note;                               // why held / removed / waiting / dead
+  bool refused_before = false;  // invalid: Pinned Events refused this very payload; nothing to store again
+  bool retry = false;           // create/update of a row in the retry queue (sent before new work)
+  bool recreate = false;        // create for a row whose event was deleted (recreate_deleted)
 };
 
 struct Plan {
@@ -46,7 +52,17 @@ std::string store_id(const MappedRow& row);
 // read (then a stored row missing from `rows` is not removed).
 enum class SourceRead { complete, changes_only };
 
+struct PlanOptions {
+  SourceRead read = SourceRead::complete;
+  std::int64_t now = 0;           // unix seconds, for the retry queue's next_attempt_at
+  bool retry_now = false;         // a manual resync: failed rows go now, whatever their backoff
+  bool recreate_deleted = false;  // gone rows get a new event instead of being held
+};
+
+// A failed, dead or refused (400) row counts as edited when its payload differs from the
+// one that failed; an edit re-arms it. Rows in the retry queue that are due are marked
+// retry; those not yet due are waiting, those past the attempt limit dead.
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
-               SourceRead read = SourceRead::complete);
+               const PlanOptions& options = {});
 
 }  // namespace pinsync::agent

@@ -108,7 +108,8 @@ int print_reports(const std::string& json, bool via_agent, std::ostream& out, st
 int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
   json::Writer body;
   body.begin_object().key("source").value(options.source).key("row").value(options.row);
-  body.key("force").value(options.force).end_object();
+  body.key("force").value(options.force);
+  body.key("accept_removals").value(options.accept_removals).end_object();
 
   if (config.agent.admin_listen != "off") {
     auto answer = ask_agent(config.agent.admin_listen, body.str());
@@ -140,7 +141,8 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   for (const auto& source : config.sources) {
     if (!options.source.empty() && source.name != options.source) continue;
     reports.push_back(
-        (*session)->sync_source(source, PassMode::apply, "resync", PassOptions{options.row, options.force, nullptr}));
+        (*session)->sync_source(source, PassMode::apply, "resync",
+                                manual_pass(options.row, options.force, options.accept_removals)));
   }
   const std::string json = reports_json(reports);
   if (options.json) {

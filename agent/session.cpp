@@ -9,17 +9,34 @@ Session::Session(const Config& config, std::ostream& log_out)
       m_own_log(std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, m_clock)),
       m_log(m_own_log.get()),
       m_own_limiters(std::make_unique<RateLimiters>(m_clock)),
-      m_limiters(m_own_limiters.get()),
-      m_transport(http::make_curl_transport()),
-      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
+      m_limiters(m_own_limiters.get()) {
+  make_clients();
+}
 
 Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared)
     : m_config(config),
       m_shared(std::move(shared)),
       m_log(m_shared->log.get()),
-      m_limiters(m_shared->limiters.get()),
-      m_transport(http::make_curl_transport()),
-      m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
+      m_limiters(m_shared->limiters.get()) {
+  make_clients();
+}
+
+void Session::make_clients() {
+  const auto& pinned = m_config.pinned;
+  // Every client of the key draws from one bucket; a small burst keeps a fixed one-second
+  // window on the server side from seeing more than the configured rate.
+  const double burst = std::max(1.0, pinned.max_requests_per_second / 20);
+  auto limiter = m_limiters->get("pinned " + pinned.base_url, pinned.max_requests_per_second, burst);
+  m_transport = http::make_curl_transport();
+  m_client = std::make_unique<PinnedClient>(pinned, *m_transport, *m_log, m_clock, RetryPolicy{}, limiter);
+  m_senders.push_back(m_client.get());
+  for (int i = 1; i < pinned.concurrency; ++i) {
+    m_sender_transports.push_back(http::make_curl_transport());
+    m_sender_clients.push_back(std::make_unique<PinnedClient>(pinned, *m_sender_transports.back(), *m_log, m_clock,
+                                                              RetryPolicy{}, limiter));
+    m_senders.push_back(m_sender_clients.back().get());
+  }
+}
 
 Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& config, std::ostream& log_out) {
   auto shared = std::make_shared<SharedSessionState>();
@@ -79,9 +96,16 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
                                 const PassOptions& options) {
   PassReport report;
   report.source = source.name;
+  const bool applying = mode == PassMode::apply && store() != nullptr;
+  const auto fingerprint = pause_fingerprint(m_config.pinned, source);
+  if (applying) {
+    if (auto paused = check_pause(*store(), source, fingerprint, options.manual, *m_log)) return *paused;
+  }
   auto slugs = known_slugs();
   if (!slugs) {
     report.stopped = slugs.error();
+    report.key_refused = slugs.error().kind == ErrorKind::auth;
+    if (applying) pause_if_refused(*store(), report, fingerprint, *m_log);
     return report;
   }
   // A connector lives as long as the session, so what it learns once (a sheet's time
@@ -95,9 +119,13 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
     }
     connector = std::move(*made);
   }
-  PassContext ctx{source, *connector, *m_client, store(), *slugs, *m_log, m_clock,
-                  m_config.pinned.idempotency_window, options};
-  return run_pass(ctx, mode, trigger);
+  const auto& pinned = m_config.pinned;
+  PassContext ctx{source, *connector, *m_client, store(), *slugs, *m_log, m_clock, pinned.idempotency_window,
+                  options, m_senders,
+                  RetryPolicy{pinned.max_attempts, pinned.retry_delay, pinned.max_retry_delay}};
+  report = run_pass(ctx, mode, trigger);
+  if (applying) pause_if_refused(*store(), report, fingerprint, *m_log);
+  return report;
 }
 
 }  // namespace pinsync::agent

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <ostream>
 
 #include "agent/config.h"
@@ -70,6 +71,7 @@ class Session {
  private:
   Session(const Config& config, std::ostream& log_out);
   Session(const Config& config, std::shared_ptr<SharedSessionState> shared);
+  void make_clients();
 
   const Config& m_config;
   SystemClock m_clock;
@@ -80,6 +82,11 @@ class Session {
   RateLimiters* m_limiters;
   std::unique_ptr<http::Transport> m_transport;
   std::unique_ptr<PinnedClient> m_client;
+  // pinned.concurrency clients that send writes side by side, m_client first; each has
+  // its own transport (connection) and all share one rate limiter.
+  std::vector<std::unique_ptr<http::Transport>> m_sender_transports;
+  std::vector<std::unique_ptr<PinnedClient>> m_sender_clients;
+  std::vector<PinnedClient*> m_senders;
   std::unique_ptr<state::StateLock> m_lock;
   std::unique_ptr<state::Store> m_store;
   std::optional<KnownSlugs> m_slugs;

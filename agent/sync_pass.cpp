@@ -1,20 +1,16 @@
 #include "agent/sync_pass.h"
 
-#include "agent/keys.h"
-#include "agent/resync_drift.h"
+#include <algorithm>
+
+#include "agent/executor.h"
+#include "core/datetime.h"
 #include "core/hash.h"
 
 namespace pinsync::agent {
 
 namespace {
 
-using state::OutboxEntry;
 using state::RowState;
-using state::WriteAction;
-using state::WriteOutcome;
-
-// Creates older than the idempotency window minus this are checked before a resend.
-constexpr std::chrono::seconds k_window_margin{60};
 
 std::int64_t unix_seconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
@@ -30,249 +26,31 @@ std::string join_errors(const std::vector<RowError>& errors) {
   return out;
 }
 
-class Executor {
- public:
-  Executor(const PassContext& ctx, PassReport& report) : m_ctx(ctx), m_report(report) {}
-
-  // Sends one create or update. Returns false when the source must stop (auth).
-  bool apply(const PlanItem& item) {
-    const auto& row = *item.row;
-    auto pending = m_ctx.store->outbox(m_ctx.source.name, row.source_id);
-    if (!pending) return store_failed(pending.error());
-
-    // A create in doubt is finished with its stored body and key before anything else.
-    if (*pending && (*pending)->action == WriteAction::create) {
-      const OutboxEntry entry = **pending;
-      const auto age = std::chrono::seconds(unix_seconds(m_ctx.clock) - entry.created_at);
-      std::optional<std::int64_t> id;
-      if (age > m_ctx.idempotency_window - k_window_margin) {
-        // The key may have expired: resending could create a second event. Look first.
-        const auto [what, found] = adopt_or_hold(entry, row);
-        if (what == Adoption::stop) return m_continue;
-        id = found;
-      }
-      if (!id) id = send(entry, row);
-      if (!id) return m_continue;
-      if (entry.payload_hash == row.payload_hash) {
-        add(row, "created", *id, "");
-        ++m_report.created;
-        return true;
-      }
-      return send_update(row, *id);
-    }
-    if (item.action == PlanAction::create) {
-      auto id = send(new_entry(row, WriteAction::create, std::nullopt), row);
-      if (id) {
-        add(row, "created", *id, "");
-        ++m_report.created;
-      }
-      return m_continue;
-    }
-    return send_update(row, *item.stored->event_id);
+// Why a complete read looks like a broken source rather than rows really unapproved: it
+// has no approved row left, or it would remove more than the configured share of them.
+// Returns "" when the read looks sound.
+std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored) {
+  if (source.max_removed_share >= 1.0) return "";
+  const auto known = std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
+    return r.state != RowState::removed && !r.source_id.starts_with('@');
+  });
+  const int removing = plan.count(PlanAction::removed);
+  if (known == 0 || removing == 0) return "";
+  const auto approved_now = static_cast<long>(plan.items.size()) - removing;
+  const std::string fix = " — check the source (a wrong range, a renamed tab, a half-loaded export?); if the rows "
+                          "really are gone or unapproved, run pinsync resync --source " +
+                          source.name + " --accept-removals";
+  if (approved_now == 0) {
+    return "the source has no approved row now, but " + std::to_string(known) + " were approved before" + fix;
   }
-
-  // resync --force for a row the store thinks is in step: reads the event back and
-  // re-sends the row when it drifted; without events:read, re-sends it regardless.
-  // Returns false when the source must stop.
-  bool force(const PlanItem& item) {
-    const auto& row = *item.row;
-    const std::int64_t event_id = *item.stored->event_id;
-    if (m_can_read) {
-      auto event = m_ctx.client.get_event(event_id);
-      if (!event && event.error().kind == ErrorKind::auth) {
-        m_ctx.log.warn("the key may not read events (events:read); --force re-sends every approved row",
-                       {{"source", m_ctx.source.name}});
-        m_can_read = false;
-      } else if (!event) {
-        add(row, "failed", event_id, "could not read the event back: " + event.error().message);
-        ++m_report.failed;
-        return true;
-      } else {
-        auto differs = event_differs(row.payload, *event);
-        if (differs && !*differs) {
-          ++m_report.unchanged;
-          return true;
-        }
-      }
-    }
-    // The usual update key would be answered from Pinned Events' idempotency cache
-    // without applying anything, so a forced write gets a key of its own.
-    auto entry = new_entry(row, WriteAction::update, event_id);
-    entry.idempotency_key =
-        update_key(m_ctx.source.name, row.source_id + "-force-" + std::to_string(unix_seconds(m_ctx.clock)),
-                   row.payload_hash);
-    auto id = send(entry, row);
-    if (id) {
-      add(row, "updated", *id, "re-sent by resync --force");
-      ++m_report.updated;
-    }
-    return m_continue;
+  if (static_cast<double>(removing) > source.max_removed_share * static_cast<double>(known)) {
+    const int percent = static_cast<int>(100.0 * removing / static_cast<double>(known) + 0.5);
+    return std::to_string(removing) + " of " + std::to_string(known) + " approved rows (" + std::to_string(percent) +
+           "%) would be marked removed, more than max_removed_share (" +
+           std::to_string(static_cast<int>(source.max_removed_share * 100 + 0.5)) + "%)" + fix;
   }
-
- private:
-  enum class Adoption { adopted, resend, stop };
-  struct AdoptionResult {
-    Adoption what;
-    std::optional<std::int64_t> event_id;  // for adopted
-  };
-
-  // A create whose outcome is unknown past the idempotency window: adopt the event if it
-  // exists, resend if it does not, and hold the row for a person when we cannot look.
-  AdoptionResult adopt_or_hold(const OutboxEntry& entry, const MappedRow& row) {
-    auto found = m_ctx.client.find_created_event(entry.body);
-    if (!found) {
-      if (found.error().kind == ErrorKind::auth) {
-        const std::string why =
-            "a create sent earlier has an unknown outcome and its idempotency window has passed; the key "
-            "lacks events:read, so pinsync cannot check whether the event exists: look in Pinned Events, "
-            "then resync the row (or give the key events:read)";
-        if (auto r = m_ctx.store->set_row_state(m_ctx.source.name, row.source_id, row.row_ref,
-                                                RowState::needs_review, "", "", why);
-            !r) {
-          store_failed(r.error());
-          return {Adoption::stop, std::nullopt};
-        }
-        add(row, "held", std::nullopt, why);
-        ++m_report.held;
-        return {Adoption::stop, std::nullopt};
-      }
-      add(row, "failed", std::nullopt, "could not check for an earlier create: " + found.error().message);
-      ++m_report.failed;
-      return {Adoption::stop, std::nullopt};
-    }
-    if (!*found) return {Adoption::resend, std::nullopt};
-    if (auto r = m_ctx.store->record_success(entry, WriteOutcome{200, "", **found}); !r) {
-      store_failed(r.error());
-      return {Adoption::stop, std::nullopt};
-    }
-    m_ctx.log.info("adopted an event created by an earlier attempt",
-                   {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", std::to_string(**found)}});
-    return {Adoption::adopted, *found};
-  }
-
-  // The outbox entry for sending `row`'s payload now.
-  OutboxEntry new_entry(const MappedRow& row, WriteAction action, std::optional<std::int64_t> event_id) const {
-    OutboxEntry entry;
-    entry.source = m_ctx.source.name;
-    entry.source_id = row.source_id;
-    entry.row_ref = row.row_ref;
-    entry.action = action;
-    entry.event_id = event_id;
-    entry.idempotency_key = action == WriteAction::create
-                                ? create_key(m_ctx.source.name, row.source_id)
-                                : update_key(m_ctx.source.name, row.source_id, row.payload_hash);
-    entry.body = row.payload;
-    entry.payload_hash = row.payload_hash;
-    entry.created_at = unix_seconds(m_ctx.clock);
-    return entry;
-  }
-
-  bool send_update(const MappedRow& row, std::int64_t event_id) {
-    auto id = send(new_entry(row, WriteAction::update, event_id), row);
-    if (id) {
-      add(row, "updated", *id, "");
-      ++m_report.updated;
-    }
-    return m_continue;
-  }
-
-  // Commits the outbox entry, sends it, records the outcome. Returns the event id on
-  // success; otherwise nullopt with the row reported (and m_continue false on auth).
-  std::optional<std::int64_t> send(OutboxEntry entry, const MappedRow& row) {
-    entry.row_ref = row.row_ref;
-    if (auto r = m_ctx.store->put_outbox(entry); !r) {
-      store_failed(r.error());
-      return std::nullopt;
-    }
-    const auto result = entry.action == WriteAction::create
-                            ? m_ctx.client.create_event(entry.body, entry.idempotency_key)
-                            : m_ctx.client.update_event(*entry.event_id, entry.body, entry.idempotency_key);
-    WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
-    m_ctx.log.info(std::string(to_string(entry.action)),
-                   {{"source", m_ctx.source.name},
-                    {"row", row.row_ref},
-                    {"status", std::to_string(result.http_status)},
-                    {"result", std::string(to_string(result.status))},
-                    {"request_id", result.request_id},
-                    {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
-
-    auto fail_row = [&](RowState state, std::string_view field, const std::string& reason, bool keep) {
-      if (auto r = m_ctx.store->record_failure(entry, outcome, state, field, reason, keep); !r) {
-        store_failed(r.error());
-      }
-    };
-    switch (result.status) {
-      case WriteStatus::ok:
-        if (entry.action == WriteAction::update && !outcome.event_id) outcome.event_id = entry.event_id;
-        if (auto r = m_ctx.store->record_success(entry, outcome); !r) {
-          store_failed(r.error());
-          return std::nullopt;
-        }
-        return outcome.event_id;
-      case WriteStatus::invalid:
-        fail_row(RowState::invalid, result.field, result.message, false);
-        add(row, "invalid", entry.event_id, result.message);
-        ++m_report.invalid;
-        return std::nullopt;
-      case WriteStatus::auth:
-        fail_row(RowState::failed, "", result.message, false);
-        add(row, "failed", entry.event_id, result.message);
-        ++m_report.failed;
-        m_report.stopped = Error{ErrorKind::auth, m_ctx.source.name + ": " + result.message};
-        m_continue = false;
-        return std::nullopt;
-      case WriteStatus::not_found: {
-        const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
-                                " was deleted in Pinned Events; the row is not recreated";
-        fail_row(RowState::gone, "", why, false);
-        add(row, "held", entry.event_id, why);
-        ++m_report.held;
-        return std::nullopt;
-      }
-      case WriteStatus::conflict:
-        if (entry.action == WriteAction::create) {
-          // The key is in progress elsewhere or was used with another body: the stored
-          // create is resent with the same key next pass, and looked up in Pinned Events
-          // once the idempotency window has passed. Never a new key.
-          const std::string why = result.message + " — will be resent with the same key";
-          fail_row(RowState::failed, "", why, true);
-          add(row, "failed", entry.event_id, why);
-          ++m_report.failed;
-        } else {
-          const std::string why = result.message + " — check the event in Pinned Events, then resync the row";
-          fail_row(RowState::needs_review, "", why, false);
-          add(row, "held", entry.event_id, why);
-          ++m_report.held;
-        }
-        return std::nullopt;
-      case WriteStatus::retryable:
-      case WriteStatus::in_doubt: {
-        const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
-        const std::string why = result.message + (keep ? " — will be resent with the same key" : " — will be retried");
-        fail_row(RowState::failed, "", why, keep);
-        add(row, "failed", entry.event_id, why);
-        ++m_report.failed;
-        return std::nullopt;
-      }
-    }
-    return std::nullopt;
-  }
-
-  bool store_failed(const Error& e) {
-    m_report.stopped = e;
-    m_continue = false;
-    return false;
-  }
-
-  void add(const MappedRow& row, std::string action, std::optional<std::int64_t> event_id, std::string detail) {
-    m_report.rows.push_back({row.row_ref, row.source_id, std::move(action), event_id, std::move(detail)});
-  }
-
-  const PassContext& m_ctx;
-  PassReport& m_report;
-  bool m_continue = true;
-  bool m_can_read = true;  // cleared when the key lacks events:read
-};
+  return "";
+}
 
 // Gives approved rows without an ID a new one, written into the source's ID column
 // before their events are created, so identity survives sorting and inserted rows.
@@ -341,7 +119,12 @@ void write_back(const PassContext& ctx, PassReport& report) {
 PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
   PassReport report;
   report.source = ctx.source.name;
-  const int requests_before = ctx.client.requests_sent();
+  auto requests_sent = [&ctx] {
+    int n = ctx.senders.empty() ? ctx.client.requests_sent() : 0;
+    for (const auto* c : ctx.senders) n += c->requests_sent();
+    return n;
+  };
+  const int requests_before = requests_sent();
   const bool dry = mode == PassMode::dry_run;
 
   std::int64_t run_id = 0;
@@ -355,7 +138,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   }
 
   auto finish = [&](PassReport& r) -> PassReport& {
-    r.api_requests = ctx.client.requests_sent() - requests_before;
+    r.api_requests = requests_sent() - requests_before;
     if (!dry) {
       state::RunRecord rec;
       rec.id = run_id;
@@ -366,9 +149,12 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       rec.unchanged = r.unchanged;
       rec.invalid = r.invalid;
       rec.removed = r.removed;
-      rec.failed = r.failed;
+      rec.failed = r.failed + r.dead;
       rec.api_requests = r.api_requests;
-      rec.result = r.stopped ? "stopped: " + r.stopped->message : (r.clean() ? "ok" : "rows_failed");
+      rec.result = r.stopped            ? "stopped: " + r.stopped->message
+                   : !r.suspect.empty() ? "suspect: " + r.suspect
+                   : r.clean()          ? "ok"
+                                        : "rows_failed";
       if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
     }
     ctx.log.info("pass finished", {{"source", ctx.source.name},
@@ -378,6 +164,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
                                    {"invalid", std::to_string(r.invalid)},
                                    {"removed", std::to_string(r.removed)},
                                    {"failed", std::to_string(r.failed)},
+                                   {"dead", std::to_string(r.dead)},
                                    {"requests", std::to_string(r.api_requests)}});
     return r;
   };
@@ -412,20 +199,36 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   if (!dry && !only_row.empty()) {
     // A resync of one row is the person's answer to "check it, then resync the row".
     for (auto& rec : stored) {
-      if (rec.source_id != only_row || (rec.state != RowState::needs_review && rec.state != RowState::gone)) continue;
-      if (auto r = ctx.store->set_row_state(ctx.source.name, rec.source_id, "", RowState::failed, "", "",
-                                            "re-armed by resync");
-          !r) {
+      if (rec.source_id != only_row || rec.state == RowState::synced || rec.state == RowState::removed ||
+          rec.state == RowState::pending) {
+        continue;
+      }
+      if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) {
         report.stopped = r.error();
         return finish(report);
       }
       rec.state = RowState::failed;
+      rec.attempts = 0;
+      rec.attempted_hash.clear();
+      rec.next_attempt_at = 0;
+      rec.error_reason = "re-armed by resync";
       ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
     }
   }
-  const Plan plan = make_plan(*mapped, stored, table->complete ? SourceRead::complete : SourceRead::changes_only);
+  PlanOptions plan_options;
+  plan_options.read = table->complete ? SourceRead::complete : SourceRead::changes_only;
+  plan_options.now = unix_seconds(ctx.clock);
+  plan_options.retry_now = ctx.options.manual;
+  plan_options.recreate_deleted = ctx.source.recreate_deleted;
+  Plan plan = make_plan(*mapped, stored, plan_options);
+  if (plan_options.read == SourceRead::complete && !ctx.options.accept_removals) {
+    report.suspect = suspect_read(ctx.source, plan, stored);
+    if (!report.suspect.empty()) {
+      ctx.log.warn("suspect read: nothing is marked removed",
+                   {{"source", ctx.source.name}, {"reason", report.suspect}});
+    }
+  }
 
-  Executor executor(ctx, report);
   // Rows whose state changes without a request are written in one transaction at the end.
   std::vector<state::RowStateUpdate> updates;
   auto update = [&](std::string id, const std::string& row_ref, RowState st, std::string field,
@@ -433,15 +236,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     updates.push_back({ctx.source.name, std::move(id), row_ref, st, std::move(field), std::move(value),
                        std::move(reason)});
   };
-  bool go_on = true;
+  std::vector<const PlanItem*> writes;
+  std::vector<const PlanItem*> forced;
   for (const auto& item : plan.items) {
-    if (!go_on) break;
-    if (ctx.options.cancel != nullptr && ctx.options.cancel->load()) {
-      report.stopped = Error{ErrorKind::transient, ctx.source.name +
-                                                      ": the agent is stopping; the rest of this pass is left "
-                                                      "for the next one (the outbox keeps sent writes safe)"};
-      break;
-    }
     if (!only_row.empty() && item.source_id != only_row) continue;
     switch (item.action) {
       case PlanAction::create:
@@ -452,12 +249,12 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
                                  item.stored ? item.stored->event_id : std::nullopt, ""});
           item.action == PlanAction::create ? ++report.created : ++report.updated;
         } else {
-          go_on = executor.apply(item);
+          writes.push_back(&item);
         }
         break;
       case PlanAction::unchanged:
         if (!dry && ctx.options.force && item.stored->event_id) {
-          go_on = executor.force(item);
+          forced.push_back(&item);
           break;
         }
         ++report.unchanged;
@@ -471,11 +268,13 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
         report.rows.push_back({item.row_ref, item.source_id, "invalid",
                                item.stored ? item.stored->event_id : std::nullopt, reason});
         ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
         update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);
         break;
       }
       case PlanAction::removed:
+        if (!report.suspect.empty()) break;
         ++report.removed;
         report.rows.push_back({item.row_ref, item.source_id, dry ? "would remove" : "removed",
                                item.stored->event_id, item.note});
@@ -485,13 +284,76 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
         ++report.held;
         report.rows.push_back({item.row_ref, item.source_id, "held", item.stored->event_id, item.note});
         break;
+      case PlanAction::waiting:
+        ++report.failed;
+        report.rows.push_back({item.row_ref, item.source_id, "waiting", item.stored->event_id, item.note});
+        break;
+      case PlanAction::dead:
+        ++report.dead;
+        report.rows.push_back({item.row_ref, item.source_id, "dead", item.stored->event_id, item.note});
+        break;
     }
   }
   if (!dry && !updates.empty()) {
-    if (auto r = ctx.store->set_row_states(updates); !r && !report.stopped) report.stopped = r.error();
+    if (auto r = ctx.store->set_row_states(updates); !r) {
+      report.stopped = r.error();
+      return finish(report);
+    }
+  }
+  if (!dry) {
+    Executor executor(ctx, report);
+    executor.run(writes, forced);
   }
   if (!dry && !report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
   return finish(report);
+}
+
+PassOptions manual_pass(std::string only_row, bool force, bool accept_removals) {
+  PassOptions options;
+  options.only_row = std::move(only_row);
+  options.force = force;
+  options.manual = true;
+  options.accept_removals = accept_removals;
+  return options;
+}
+
+std::string pause_fingerprint(const PinnedConfig& pinned, const SourceConfig& source) {
+  return sha256_hex(pinned.api_key + '\x1f' + pinned.base_url + '\x1f' + std::to_string(source.channel_id));
+}
+
+std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& source, std::string_view fingerprint,
+                                      bool resume, Logger& log) {
+  PassReport report;
+  report.source = source.name;
+  auto pause = store.pause(source.name);
+  if (!pause) {
+    report.stopped = pause.error();
+    return report;
+  }
+  if (!*pause) return std::nullopt;
+  if (resume || (*pause)->fingerprint != fingerprint) {
+    if (auto r = store.clear_pause(source.name); !r) {
+      report.stopped = r.error();
+      return report;
+    }
+    log.info(resume ? "source resumed by a manual resync" : "source resumed: the API key or channel changed",
+             {{"source", source.name}});
+    return std::nullopt;
+  }
+  report.stopped = Error{ErrorKind::auth, source.name + ": paused since " + format_utc((*pause)->since) + ": " +
+                                              (*pause)->reason + " — after fixing the key, run pinsync resync --source " +
+                                              source.name + " (a changed key or channel resumes it by itself)"};
+  return report;
+}
+
+void pause_if_refused(state::Store& store, const PassReport& report, std::string_view fingerprint, Logger& log) {
+  if (!report.key_refused || !report.stopped) return;
+  if (auto r = store.set_pause(report.source, report.stopped->message, fingerprint); !r) {
+    log.error("could not record the pause", {{"source", report.source}, {"reason", r.error().message}});
+    return;
+  }
+  log.warn("source paused: Pinned Events refused the key", {{"source", report.source},
+                                                             {"reason", report.stopped->message}});
 }
 
 }  // namespace pinsync::agent

@@ -13,6 +13,7 @@
 #include "agent/mapper.h"
 #include "agent/pinned_client.h"
 #include "agent/planner.h"
+#include "agent/retry.h"
 #include "connectors/connector.h"
 #include "core/log.h"
 #include "state/store.h"
@@ -35,12 +36,15 @@ struct PassReport {
   std::optional<Error> stopped;  // set when the source could not be synced at all
   std::vector<RowOutcome> rows;  // every approved or affected row, in source order
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, held = 0, failed = 0;
+  int dead = 0;                     // rows that failed past the attempt limit
   int api_requests = 0;
   int write_back_cells = 0;         // cells written back into the source
   std::string write_back_error;     // why write-back failed ("" when it did not)
+  std::string suspect;              // why the read looks wrong and removals were held ("" if not)
+  bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
 
-  // True when nothing is left invalid, failed or stopped.
-  bool clean() const { return !stopped && invalid == 0 && failed == 0; }
+  // True when nothing is left invalid, failed, dead, suspect or stopped.
+  bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }
 };
 
 // How a pass was asked for beyond its mode: by a resync, or stopped by the agent.
@@ -49,6 +53,8 @@ struct PassOptions {
   bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
   bool changes_only = false;  // read only rows changed since the last read, where the source can
+  bool manual = false;        // a person asked (resync): queued rows go now, a paused source resumes
+  bool accept_removals = false;  // resync --accept-removals: a suspect read's removals are accepted
 };
 
 struct PassContext {
@@ -61,13 +67,35 @@ struct PassContext {
   Clock& clock;
   std::chrono::seconds idempotency_window{900};
   PassOptions options{};
+  // The clients that send writes side by side (pinned.concurrency); empty: `client` alone.
+  std::vector<PinnedClient*> senders{};
+  // The retry queue across passes: attempts before a row is dead, and its backoff.
+  RetryPolicy retry_queue{10, std::chrono::seconds(30), std::chrono::seconds(3600)};
 };
 
+// The options of a pass a person asked for (resync, SIGUSR1): queued rows go now and a
+// paused source resumes.
+PassOptions manual_pass(std::string only_row = "", bool force = false, bool accept_removals = false);
+
 // Runs one pass. In dry_run mode nothing is written to the store or the API. With
-// options.only_row the pass writes only that row (a needs_review/gone row is first set
-// back to failed so it is planned again); with options.force each unchanged row is
-// re-sent as an update when its event, read back, differs from the row's payload (or
-// always, when the key may not read events). A cancelled pass reports stopped.
+// options.only_row the pass writes only that row (a needs_review, gone, dead, failed or
+// refused row is first re-armed so it is planned and sent again); with options.force each
+// unchanged row is re-sent as an update when its event, read back, differs from the row's
+// payload (or always, when the key may not read events). A complete read that would
+// remove more than source.max_removed_share of the known approved rows (or reads none)
+// marks nothing removed and sets report.suspect, unless options.accept_removals. A
+// cancelled pass reports stopped.
 PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger);
+
+// A source paused by a refused key stays paused until `fingerprint` (see
+// pause_fingerprint) changes or a manual resync (`resume`) ends the pause. Returns the
+// report of a pass that did not run when the source is still paused, nullopt when it may
+// run (ending a pause that no longer holds, with a log line).
+std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& source, std::string_view fingerprint,
+                                      bool resume, Logger& log);
+// After a pass that ended with report.key_refused, pauses the source with the reason.
+void pause_if_refused(state::Store& store, const PassReport& report, std::string_view fingerprint, Logger& log);
+// A hash of what a refusal of the key depends on: the key, the API's URL, the channel.
+std::string pause_fingerprint(const PinnedConfig& pinned, const SourceConfig& source);
 
 }  // namespace pinsync::agent

@@ -497,4 +497,8 @@ date::local_seconds ZoneClock::to_local(date::sys_seconds instant) {
   return date::local_seconds{instant.time_since_epoch() + info_for(instant).offset};
 }
 
+std::string format_utc(std::int64_t unix_seconds) {
+  return date::format("%F %TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+}
+
 }  // namespace pinsync

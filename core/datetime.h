@@ -3,6 +3,8 @@
 // Pure functions: no clock, no I/O beyond the read-only system time-zone database.
 #pragma once
 
+#include <cstdint>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -70,6 +72,9 @@ Result<date::sys_seconds> to_instant(date::local_seconds local, const date::time
 // Formats an instant as it reads on the wall in `zone`: 2026-06-12T16:00:00-04:00.
 // Always succeeds.
 std::string format_in_zone(date::sys_seconds instant, const date::time_zone& zone);
+
+// Returns a Unix time as "2026-11-27 08:03:15Z", how messages and reports show instants.
+std::string format_utc(std::int64_t unix_seconds);
 
 // Converts between wall times and instants in one zone, remembering the offset period it
 // used last: the rows of a sheet mostly fall in one season, and the database search per

@@ -5,12 +5,33 @@
 
 namespace pinsync {
 
+namespace {
+
+constexpr double k_min_rate = 1.0;  // never slower than one request per second
+
+}  // namespace
+
 RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
-    : m_clock(clock), m_rate(per_second), m_burst(std::max(1.0, burst)), m_tokens(std::max(1.0, burst)),
-      m_last(clock.monotonic()) {}
+    : m_clock(clock),
+      m_limit(std::max(0.0, per_second)),
+      m_burst(std::max(1.0, burst)),
+      m_rate(m_limit),
+      m_recover_to(m_limit),
+      m_tokens(std::max(1.0, burst)),
+      m_last(clock.monotonic()),
+      m_window_start(m_last) {}
+
+void RateLimiter::note_request(std::chrono::steady_clock::time_point now) {
+  const std::chrono::duration<double> span = now - m_window_start;
+  if (span.count() >= 1.0) {
+    m_achieved = m_window_count / span.count();
+    m_window_start = now;
+    m_window_count = 0;
+  }
+  ++m_window_count;
+}
 
 bool RateLimiter::acquire() {
-  if (m_rate <= 0) return true;
   for (;;) {
     std::chrono::milliseconds wait{0};
     {
@@ -19,11 +40,16 @@ bool RateLimiter::acquire() {
       if (now < m_paused_until) {
         wait = std::chrono::ceil<std::chrono::milliseconds>(m_paused_until - now);
       } else {
+        if (m_rate <= 0) {
+          note_request(now);
+          return true;
+        }
         const std::chrono::duration<double> elapsed = now - m_last;
         m_tokens = std::min(m_burst, m_tokens + elapsed.count() * m_rate);
         m_last = now;
         if (m_tokens >= 1.0) {
           m_tokens -= 1.0;
+          note_request(now);
           return true;
         }
         wait = std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - m_tokens) / m_rate * 1000.0)));
@@ -37,6 +63,42 @@ void RateLimiter::pause_for(std::chrono::milliseconds d) {
   std::lock_guard lock(m_mutex);
   m_paused_until = std::max(m_paused_until, m_clock.monotonic() + d);
   m_tokens = 0;
+}
+
+void RateLimiter::throttled(std::optional<std::chrono::milliseconds> retry_after) {
+  std::lock_guard lock(m_mutex);
+  const auto now = m_clock.monotonic();
+  if (retry_after) {
+    m_paused_until = std::max(m_paused_until, now + *retry_after);
+    m_tokens = 0;
+  }
+  // Requests already in flight when the first 429 came back report theirs too; one
+  // decrease per second keeps a burst of 429s from collapsing the rate.
+  if (m_last_decrease != std::chrono::steady_clock::time_point{} && now - m_last_decrease < std::chrono::seconds(1)) {
+    return;
+  }
+  m_last_decrease = now;
+  if (m_rate <= 0) {
+    const double achieved = std::max(m_achieved, static_cast<double>(m_window_count));
+    m_recover_to = std::max(k_min_rate, achieved);
+    m_rate = m_recover_to;
+    m_tokens = 0;
+    m_last = now;
+  }
+  m_rate = std::max(k_min_rate, m_rate / 2);
+}
+
+void RateLimiter::succeeded() {
+  std::lock_guard lock(m_mutex);
+  if (m_rate <= 0 || m_rate >= m_recover_to) return;
+  // About 5% of the target per second at the current pace of successes.
+  m_rate += 0.05 * m_recover_to / std::max(m_rate, k_min_rate);
+  if (m_rate >= m_recover_to) m_rate = m_limit;  // back to the configured rate (0 = unlimited)
+}
+
+double RateLimiter::current_rate() const {
+  std::lock_guard lock(m_mutex);
+  return m_rate;
 }
 
 std::shared_ptr<RateLimiter> RateLimiters::get(const std::string& key, double per_second, double burst) {

@@ -1,12 +1,15 @@
 // A token bucket shared by everything that talks to one API quota (a Pinned Events key,
 // an Airtable base, a Google project): acquire() waits through the injected Clock until
-// a request may go, so tests advance time instead of sleeping.
+// a request may go, so tests advance time instead of sleeping. It adapts to the server:
+// a 429 halves the rate (multiplicative decrease) and each success wins a little of it
+// back (additive increase), never above the configured rate.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -21,17 +24,36 @@ class RateLimiter {
 
   // Waits until one request may be sent. Returns false if the clock was stopped.
   bool acquire();
-  // Blocks every request until `d` from now (after a 429 that names a wait).
+  // Blocks every request until `d` from now (after a 429 that names a wait, or an
+  // X-RateLimit-Remaining of 0).
   void pause_for(std::chrono::milliseconds d);
+  // The server answered 429: halves the current rate (an unlimited bucket starts from the
+  // rate it achieved over the last second) and pauses for `retry_after` when given.
+  // Several 429s within one second count as one decrease.
+  void throttled(std::optional<std::chrono::milliseconds> retry_after);
+  // A request succeeded: after a decrease, raises the rate by about 5% of the configured
+  // (or pre-throttle) rate per second of successes, up to the configured rate.
+  void succeeded();
+  // Requests per second now allowed; 0 = unlimited.
+  double current_rate() const;
 
  private:
+  void note_request(std::chrono::steady_clock::time_point now);
+
   Clock& m_clock;
-  const double m_rate;
+  const double m_limit;  // configured; 0 = unlimited
   const double m_burst;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
+  double m_rate;          // current; 0 = unlimited
+  double m_recover_to;    // the rate additive increase climbs back to
   double m_tokens;
   std::chrono::steady_clock::time_point m_last;
   std::chrono::steady_clock::time_point m_paused_until{};
+  std::chrono::steady_clock::time_point m_last_decrease{};
+  // Requests counted per one-second window, for the achieved rate.
+  std::chrono::steady_clock::time_point m_window_start{};
+  int m_window_count = 0;
+  double m_achieved = 0;
 };
 
 // One limiter per quota key ("airtable:appXXXX"), created on first use and shared by

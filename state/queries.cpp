@@ -48,6 +48,8 @@ Result<RowRecord> read_row(const SQLite::Statement& q) {
   r.attempts = q.getColumn(10).getInt();
   r.created_at = q.getColumn(11).getInt64();
   r.updated_at = q.getColumn(12).getInt64();
+  r.attempted_hash = q.getColumn(13).getString();
+  r.next_attempt_at = q.getColumn(14).getInt64();
   return r;
 }
 

@@ -15,17 +15,20 @@ namespace pinsync::state {
 
 inline constexpr const char* k_select_rows_of_source = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
-       error_reason, last_request_id, attempts, created_at, updated_at
+       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
+       next_attempt_at
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
 inline constexpr const char* k_select_all_rows = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
-       error_reason, last_request_id, attempts, created_at, updated_at
+       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
+       next_attempt_at
 FROM source_rows ORDER BY source, source_id)sql";
 
 inline constexpr const char* k_select_row = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
-       error_reason, last_request_id, attempts, created_at, updated_at
+       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
+       next_attempt_at
 FROM source_rows WHERE source = ?1 AND source_id = ?2)sql";
 
 inline constexpr const char* k_upsert_row_pending = R"sql(
@@ -91,12 +94,15 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   last_request_id = CASE WHEN excluded.last_request_id = '' THEN source_rows.last_request_id
                          ELSE excluded.last_request_id END,
   attempts = 0,
+  attempted_hash = '',
+  next_attempt_at = 0,
   updated_at = excluded.updated_at)sql";
 
 inline constexpr const char* k_upsert_row_failure = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, event_id, state, error_field,
-                         error_reason, last_request_id, attempts, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)
+                         error_reason, last_request_id, attempts, created_at, updated_at,
+                         attempted_hash, next_attempt_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9, ?11, ?12)
 ON CONFLICT (source, source_id) DO UPDATE SET
   event_id = COALESCE(source_rows.event_id, excluded.event_id),
   state = excluded.state,
@@ -105,8 +111,26 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   error_reason = excluded.error_reason,
   last_request_id = CASE WHEN excluded.last_request_id = '' THEN source_rows.last_request_id
                          ELSE excluded.last_request_id END,
-  attempts = source_rows.attempts + 1,
+  attempts = excluded.attempts,
+  attempted_hash = excluded.attempted_hash,
+  next_attempt_at = excluded.next_attempt_at,
   updated_at = excluded.updated_at)sql";
+
+inline constexpr const char* k_rearm_row = R"sql(
+UPDATE source_rows SET state = 'failed', attempts = 0, attempted_hash = '', next_attempt_at = 0,
+                       error_field = '', error_value = '', error_reason = 're-armed by resync',
+                       updated_at = ?3
+WHERE source = ?1 AND source_id = ?2)sql";
+
+inline constexpr const char* k_select_pause = R"sql(
+SELECT reason, fingerprint, since FROM paused_sources WHERE source = ?1)sql";
+
+inline constexpr const char* k_upsert_pause = R"sql(
+INSERT INTO paused_sources (source, reason, fingerprint, since) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (source) DO UPDATE SET
+  reason = excluded.reason, fingerprint = excluded.fingerprint, since = excluded.since)sql";
+
+inline constexpr const char* k_delete_pause = "DELETE FROM paused_sources WHERE source = ?1";
 
 inline constexpr const char* k_upsert_row_state = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, state, error_field, error_value,
@@ -118,6 +142,9 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   error_field = excluded.error_field,
   error_value = excluded.error_value,
   error_reason = excluded.error_reason,
+  attempts = 0,
+  attempted_hash = '',
+  next_attempt_at = 0,
   updated_at = excluded.updated_at)sql";
 
 inline constexpr const char* k_insert_audit = R"sql(

@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 1> k_migrations = {
+constexpr std::array<const char*, 2> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -90,6 +90,49 @@ CREATE INDEX runs_by_source ON runs (source, id);
 
 PRAGMA user_version = 1;
 )sql",
+    // 2: the retry queue (attempted_hash, next_attempt_at, state 'dead') and paused sources.
+    // SQLite cannot change a CHECK constraint in place, so source_rows is rebuilt; migrate()
+    // runs with foreign_keys off, so dropping the old table cascades to nothing.
+    R"sql(
+CREATE TABLE source_rows_v2 (
+  source          TEXT NOT NULL,
+  source_id       TEXT NOT NULL,
+  row_ref         TEXT NOT NULL DEFAULT '',
+  event_id        INTEGER,
+  payload_hash    TEXT NOT NULL DEFAULT '',
+  state           TEXT NOT NULL CHECK (state IN ('synced', 'pending', 'invalid', 'failed',
+                                                 'removed', 'needs_review', 'gone', 'dead')),
+  error_field     TEXT NOT NULL DEFAULT '',
+  error_value     TEXT NOT NULL DEFAULT '',
+  error_reason    TEXT NOT NULL DEFAULT '',
+  last_request_id TEXT NOT NULL DEFAULT '',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  attempted_hash  TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source, source_id)
+) WITHOUT ROWID;
+
+INSERT INTO source_rows_v2 (source, source_id, row_ref, event_id, payload_hash, state,
+                            error_field, error_value, error_reason, last_request_id, attempts,
+                            created_at, updated_at)
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at
+FROM source_rows;
+
+DROP TABLE source_rows;
+ALTER TABLE source_rows_v2 RENAME TO source_rows;
+
+CREATE TABLE paused_sources (
+  source      TEXT PRIMARY KEY NOT NULL,
+  reason      TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  since       INTEGER NOT NULL
+);
+
+PRAGMA user_version = 2;
+)sql",
 };
 
 static_assert(k_application_id == 1349079929, "migration 1 writes this number literally");
@@ -138,21 +181,30 @@ Result<int> check_schema(SQLite::Database& db, std::string_view label) {
   return static_cast<int>(version);
 }
 
-Result<int> migrate(SQLite::Database& db, int from, std::string_view label) {
-  for (int version = from + 1; version <= latest_schema_version(); ++version) {
+Result<int> migrate(SQLite::Database& db, int from, std::string_view label, int to) {
+  if (to <= 0 || to > latest_schema_version()) to = latest_schema_version();
+  for (int version = from + 1; version <= to; ++version) {
     try {
       SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have opened the same new file at the same moment and
       // migrated it first; the write lock taken above makes this check race-free.
       if (read_pragma(db, "PRAGMA user_version") >= version) continue;
       db.exec(k_migrations[static_cast<std::size_t>(version - 1)]);
+      // Rebuilt tables must still satisfy every reference before the step counts.
+      if (SQLite::Statement check(db, "PRAGMA foreign_key_check"); check.executeStep()) {
+        return fail(ErrorKind::internal, std::string(label) + ": upgrading the schema to version " +
+                                             std::to_string(version) +
+                                             " left a broken reference in table " +
+                                             check.getColumn(0).getString() +
+                                             " — restore the file from a backup");
+      }
       transaction.commit();
     } catch (const std::exception& e) {
       return std::unexpected(sqlite_failure(
           label, "cannot upgrade the schema to version " + std::to_string(version), e));
     }
   }
-  return latest_schema_version();
+  return to;
 }
 
 }  // namespace pinsync::state

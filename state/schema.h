@@ -26,8 +26,9 @@ int latest_schema_version();
 // store, or was written by a newer pinsync.
 Result<int> check_schema(SQLite::Database& db, std::string_view label);
 
-// Applies the migrations after version `from` in order, each in one transaction, and
-// returns the version reached; on error the file stays at the last complete version.
-Result<int> migrate(SQLite::Database& db, int from, std::string_view label);
+// Applies the migrations after version `from` up to `to` (0: the latest) in order, each
+// in one transaction, and returns the version reached; on error the file stays at the
+// last complete version. Run it with foreign_keys off: a migration may rebuild a table.
+Result<int> migrate(SQLite::Database& db, int from, std::string_view label, int to = 0);
 
 }  // namespace pinsync::state

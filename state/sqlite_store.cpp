@@ -115,45 +115,52 @@ Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,
                  });
 }
 
-Result<void> SqliteStore::put_outbox(const OutboxEntry& entry) {
-  const auto name = row_name(entry.source, entry.source_id);
-  if (entry.source.empty() || entry.source_id.empty()) {
-    return fail(ErrorKind::internal, m_label + ": cannot save a request for \"" + name +
-                                         "\": the source and the source id must not be empty");
+void SqliteStore::put_one_outbox(const OutboxEntry& entry, std::int64_t at) {
+  {
+    auto& q = prepared(k_upsert_row_pending);
+    ResetOnExit reset(q);
+    bind_text(q, 1, entry.source);
+    bind_text(q, 2, entry.source_id);
+    bind_text(q, 3, entry.row_ref);
+    q.bind(4, at);
+    q.exec();
   }
-  return guarded("cannot save the " + std::string(to_string(entry.action)) + " request of " + name,
-                 [&]() -> Result<void> {
-                   const auto at = now();
-                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
-                   {
-                     auto& q = prepared(k_upsert_row_pending);
-                     ResetOnExit reset(q);
-                     bind_text(q, 1, entry.source);
-                     bind_text(q, 2, entry.source_id);
-                     bind_text(q, 3, entry.row_ref);
-                     q.bind(4, at);
-                     q.exec();
-                   }
-                   {
-                     auto& q = prepared(k_upsert_outbox);
-                     ResetOnExit reset(q);
-                     bind_text(q, 1, entry.source);
-                     bind_text(q, 2, entry.source_id);
-                     bind_text(q, 3, entry.row_ref);
-                     bind_text(q, 4, to_string(entry.action));
-                     bind_optional(q, 5, entry.event_id);
-                     bind_text(q, 6, entry.idempotency_key);
-                     // Bound as a BLOB so SQLite never reinterprets the bytes.
-                     q.bindNoCopy(7, static_cast<const void*>(entry.body.data()),
-                                  static_cast<int>(entry.body.size()));
-                     bind_text(q, 8, entry.payload_hash);
-                     q.bind(9, at);
-                     q.bind(10, entry.attempts);
-                     q.exec();
-                   }
-                   transaction.commit();
-                   return {};
-                 });
+  auto& q = prepared(k_upsert_outbox);
+  ResetOnExit reset(q);
+  bind_text(q, 1, entry.source);
+  bind_text(q, 2, entry.source_id);
+  bind_text(q, 3, entry.row_ref);
+  bind_text(q, 4, to_string(entry.action));
+  bind_optional(q, 5, entry.event_id);
+  bind_text(q, 6, entry.idempotency_key);
+  // Bound as a BLOB so SQLite never reinterprets the bytes.
+  q.bindNoCopy(7, static_cast<const void*>(entry.body.data()), static_cast<int>(entry.body.size()));
+  bind_text(q, 8, entry.payload_hash);
+  q.bind(9, at);
+  q.bind(10, entry.attempts);
+  q.exec();
+}
+
+Result<void> SqliteStore::put_outboxes(std::span<const OutboxEntry> entries) {
+  if (entries.empty()) return {};
+  for (const auto& entry : entries) {
+    if (entry.source.empty() || entry.source_id.empty()) {
+      return fail(ErrorKind::internal, m_label + ": cannot save a request for \"" +
+                                           row_name(entry.source, entry.source_id) +
+                                           "\": the source and the source id must not be empty");
+    }
+  }
+  const std::string what = entries.size() == 1
+                               ? "the " + std::string(to_string(entries[0].action)) + " request of " +
+                                     row_name(entries[0].source, entries[0].source_id)
+                               : std::to_string(entries.size()) + " requests";
+  return guarded("cannot save " + what, [&]() -> Result<void> {
+    const auto at = now();
+    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& entry : entries) put_one_outbox(entry, at);
+    transaction.commit();
+    return {};
+  });
 }
 
 Result<std::optional<OutboxEntry>> SqliteStore::outbox(std::string_view source,
@@ -224,58 +231,106 @@ void SqliteStore::append_audit(const OutboxEntry& entry, const WriteOutcome& out
   q.exec();
 }
 
-Result<void> SqliteStore::record_success(const OutboxEntry& entry, const WriteOutcome& outcome) {
-  return guarded("cannot record the outcome of " + row_name(entry.source, entry.source_id),
-                 [&]() -> Result<void> {
-                   const auto at = now();
-                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
-                   // The outbox goes first so the row's state can see whether a newer
-                   // request for it is still waiting.
-                   delete_outbox_if_same(entry);
-                   {
-                     auto& q = prepared(k_upsert_row_success);
-                     ResetOnExit reset(q);
-                     bind_text(q, 1, entry.source);
-                     bind_text(q, 2, entry.source_id);
-                     bind_text(q, 3, entry.row_ref);
-                     bind_optional(q, 4, outcome.event_id ? outcome.event_id : entry.event_id);
-                     bind_text(q, 5, entry.payload_hash);
-                     bind_text(q, 6, outcome.request_id);
-                     q.bind(7, at);
-                     q.exec();
-                   }
-                   append_audit(entry, outcome, at);
-                   transaction.commit();
-                   return {};
+void SqliteStore::record_one_outcome(const Outcome& o, std::int64_t at) {
+  const auto& entry = o.entry;
+  const auto event_id = o.outcome.event_id ? o.outcome.event_id : entry.event_id;
+  if (!o.failure) {
+    // The outbox goes first so the row's state can see whether a newer request for it
+    // is still waiting.
+    delete_outbox_if_same(entry);
+    auto& q = prepared(k_upsert_row_success);
+    ResetOnExit reset(q);
+    bind_text(q, 1, entry.source);
+    bind_text(q, 2, entry.source_id);
+    bind_text(q, 3, entry.row_ref);
+    bind_optional(q, 4, event_id);
+    bind_text(q, 5, entry.payload_hash);
+    bind_text(q, 6, o.outcome.request_id);
+    q.bind(7, at);
+    q.exec();
+  } else {
+    const Failure& f = *o.failure;
+    if (!f.keep_outbox) delete_outbox_if_same(entry);
+    auto& q = prepared(k_upsert_row_failure);
+    ResetOnExit reset(q);
+    bind_text(q, 1, entry.source);
+    bind_text(q, 2, entry.source_id);
+    bind_text(q, 3, entry.row_ref);
+    bind_optional(q, 4, event_id);
+    bind_text(q, 5, to_string(f.state));
+    bind_text(q, 6, f.field);
+    bind_text(q, 7, f.reason);
+    bind_text(q, 8, o.outcome.request_id);
+    q.bind(9, at);
+    q.bind(10, f.attempts);
+    bind_text(q, 11, entry.payload_hash);
+    q.bind(12, f.next_attempt_at);
+    q.exec();
+  }
+  append_audit(entry, o.outcome, at);
+}
+
+Result<void> SqliteStore::record_outcomes(std::span<const Outcome> outcomes) {
+  if (outcomes.empty()) return {};
+  const std::string what = outcomes.size() == 1
+                               ? "the outcome of " + row_name(outcomes[0].entry.source, outcomes[0].entry.source_id)
+                               : "the outcomes of " + std::to_string(outcomes.size()) + " requests";
+  return guarded("cannot record " + what, [&]() -> Result<void> {
+    const auto at = now();
+    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& o : outcomes) record_one_outcome(o, at);
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<void> SqliteStore::rearm(std::string_view source, std::string_view source_id) {
+  const auto name = row_name(source, source_id);
+  return guarded("cannot re-arm " + name, [&]() -> Result<void> {
+    auto& q = prepared(k_rearm_row);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    bind_text(q, 2, source_id);
+    q.bind(3, now());
+    if (q.exec() == 0) return fail(ErrorKind::internal, m_label + ": cannot re-arm " + name + ": no such row");
+    return {};
+  });
+}
+
+Result<std::optional<SourcePause>> SqliteStore::pause(std::string_view source) {
+  return guarded("cannot read whether " + std::string(source) + " is paused",
+                 [&]() -> Result<std::optional<SourcePause>> {
+                   auto& q = prepared(k_select_pause);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   if (!q.executeStep()) return std::nullopt;
+                   return SourcePause{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                      q.getColumn(2).getInt64()};
                  });
 }
 
-Result<void> SqliteStore::record_failure(const OutboxEntry& entry, const WriteOutcome& outcome,
-                                         RowState state, std::string_view field,
-                                         std::string_view reason, bool keep_outbox) {
-  return guarded("cannot record the outcome of " + row_name(entry.source, entry.source_id),
-                 [&]() -> Result<void> {
-                   const auto at = now();
-                   SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
-                   if (!keep_outbox) delete_outbox_if_same(entry);
-                   {
-                     auto& q = prepared(k_upsert_row_failure);
-                     ResetOnExit reset(q);
-                     bind_text(q, 1, entry.source);
-                     bind_text(q, 2, entry.source_id);
-                     bind_text(q, 3, entry.row_ref);
-                     bind_optional(q, 4, outcome.event_id ? outcome.event_id : entry.event_id);
-                     bind_text(q, 5, to_string(state));
-                     bind_text(q, 6, field);
-                     bind_text(q, 7, reason);
-                     bind_text(q, 8, outcome.request_id);
-                     q.bind(9, at);
-                     q.exec();
-                   }
-                   append_audit(entry, outcome, at);
-                   transaction.commit();
-                   return {};
-                 });
+Result<void> SqliteStore::set_pause(std::string_view source, std::string_view reason,
+                                    std::string_view fingerprint) {
+  return guarded("cannot pause " + std::string(source), [&]() -> Result<void> {
+    auto& q = prepared(k_upsert_pause);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    bind_text(q, 2, reason);
+    bind_text(q, 3, fingerprint);
+    q.bind(4, now());
+    q.exec();
+    return {};
+  });
+}
+
+Result<void> SqliteStore::clear_pause(std::string_view source) {
+  return guarded("cannot resume " + std::string(source), [&]() -> Result<void> {
+    auto& q = prepared(k_delete_pause);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    q.exec();
+    return {};
+  });
 }
 
 Result<void> SqliteStore::upsert_row_state(std::string_view source, std::string_view source_id,
@@ -332,7 +387,7 @@ Result<void> SqliteStore::forget_source(std::string_view source) {
     SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
     // Children first, so this holds even on a connection without foreign_keys.
     for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source,
-                            k_delete_rows_of_source}) {
+                            k_delete_rows_of_source, k_delete_pause}) {
       auto& q = prepared(sql);
       ResetOnExit reset(q);
       bind_text(q, 1, source);

@@ -29,15 +29,18 @@ class SqliteStore final : public Store {
   Result<std::vector<RowRecord>> all_rows() override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
 
-  Result<void> put_outbox(const OutboxEntry& entry) override;
+  Result<void> put_outboxes(std::span<const OutboxEntry> entries) override;
   Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;
   Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) override;
   Result<void> count_attempt(std::string_view source, std::string_view source_id) override;
 
-  Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome) override;
-  Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, RowState state,
-                              std::string_view field, std::string_view reason,
-                              bool keep_outbox) override;
+  Result<void> record_outcomes(std::span<const Outcome> outcomes) override;
+  Result<void> rearm(std::string_view source, std::string_view source_id) override;
+
+  Result<std::optional<SourcePause>> pause(std::string_view source) override;
+  Result<void> set_pause(std::string_view source, std::string_view reason,
+                         std::string_view fingerprint) override;
+  Result<void> clear_pause(std::string_view source) override;
 
   Result<void> set_row_state(std::string_view source, std::string_view source_id,
                              std::string_view row_ref, RowState state, std::string_view field,
@@ -71,6 +74,8 @@ class SqliteStore final : public Store {
                                 std::string_view row_ref, RowState state, std::string_view field,
                                 std::string_view value, std::string_view reason, std::int64_t now);
   void append_audit(const OutboxEntry& entry, const WriteOutcome& outcome, std::int64_t now);
+  void put_one_outbox(const OutboxEntry& entry, std::int64_t now);
+  void record_one_outcome(const Outcome& outcome, std::int64_t now);
   void delete_outbox_if_same(const OutboxEntry& entry);
   Error corrupt(std::string_view what) const;
   std::int64_t now() const;

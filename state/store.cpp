@@ -24,13 +24,13 @@ std::string_view to_string(RowState s) {
     case RowState::removed: return "removed";
     case RowState::needs_review: return "needs_review";
     case RowState::gone: return "gone";
+    case RowState::dead: return "dead";
   }
   return "pending";
 }
 
 std::optional<RowState> row_state_from_string(std::string_view s) {
-  for (auto state : {RowState::synced, RowState::pending, RowState::invalid, RowState::failed,
-                     RowState::removed, RowState::needs_review, RowState::gone}) {
+  for (auto state : k_row_states) {
     if (to_string(state) == s) return state;
   }
   return std::nullopt;
@@ -38,6 +38,16 @@ std::optional<RowState> row_state_from_string(std::string_view s) {
 
 std::string_view to_string(WriteAction a) {
   return a == WriteAction::create ? "create" : "update";
+}
+
+Result<void> Store::record_success(const OutboxEntry& entry, const WriteOutcome& outcome) {
+  const Outcome one{entry, outcome, std::nullopt};
+  return record_outcomes({&one, 1});
+}
+
+Result<void> Store::record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, const Failure& failure) {
+  const Outcome one{entry, outcome, failure};
+  return record_outcomes({&one, 1});
 }
 
 namespace {
@@ -119,10 +129,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
                       mode + "\") — put the state file on a local file system");
     }
     db->exec("PRAGMA synchronous = FULL");
-    db->exec("PRAGMA foreign_keys = ON");
 
+    // Off while migrating: rebuilding a referenced table must not cascade to its children.
     const auto version = migrate(*db, *found, label);
     if (!version) return std::unexpected(version.error());
+    db->exec("PRAGMA foreign_keys = ON");
 
     // SQLite gives -wal and -shm the main file's mode, but a copied-in pair may be wider.
     for (const char* suffix : {"-wal", "-shm"}) {

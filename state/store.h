@@ -24,11 +24,21 @@ enum class RowState {
   synced,        // the event exists and equals the row's payload (payload_hash)
   pending,       // a write is in the outbox, outcome not yet known
   invalid,       // the row cannot be sent as it is (mapping error or API 400)
-  failed,        // retries within the pass ran out (429/5xx/timeout); retried next pass
+  failed,        // a send failed (429/5xx/timeout…); in the retry queue until next_attempt_at
   removed,       // no longer approved or gone from the source; the event is kept
   needs_review,  // a create in doubt that cannot be resolved automatically
   gone,          // the event was deleted in Pinned Events (404 on update)
+  dead,          // failed past the attempt limit; waits for an edit or resync --row
 };
+// Every state, in the order reports list them.
+inline constexpr RowState k_row_states[] = {RowState::synced,  RowState::pending,      RowState::invalid,
+                                            RowState::failed,  RowState::removed,      RowState::needs_review,
+                                            RowState::gone,    RowState::dead};
+// True for the states a person may have to look at: invalid, failed, dead, needs_review, gone.
+constexpr bool needs_attention(RowState s) {
+  return s == RowState::invalid || s == RowState::failed || s == RowState::dead || s == RowState::needs_review ||
+         s == RowState::gone;
+}
 // The state's name as stored and shown ("synced", "needs_review", …).
 std::string_view to_string(RowState s);
 // The state named `s`, or nullopt for any other text.
@@ -45,9 +55,11 @@ struct RowRecord {
   std::string error_value;              // the offending cell value (bounded, may be "")
   std::string error_reason;             // plain words
   std::string last_request_id;          // requestId of the last answer that carried one
-  int attempts = 0;                     // failed write outcomes since the last success
+  int attempts = 0;                     // failed sends of attempted_hash since the last success
   std::int64_t created_at = 0;          // unix seconds
   std::int64_t updated_at = 0;
+  std::string attempted_hash;           // payload hash of the last failed send ("" after a success)
+  std::int64_t next_attempt_at = 0;     // failed: not sent again before this (unix seconds)
 };
 
 enum class WriteAction { create, update };
@@ -96,6 +108,31 @@ struct AuditRecord {
   std::int64_t at = 0;
 };
 
+// How a sent request failed, for record_failure.
+struct Failure {
+  RowState state = RowState::failed;  // failed, dead, invalid, gone, needs_review…
+  std::string field;                   // which field (400), else ""
+  std::string reason;                  // plain words
+  bool keep_outbox = false;            // the same request must be resent (a create in doubt)
+  int attempts = 1;                    // the row's failed sends of this payload, this one included
+  std::int64_t next_attempt_at = 0;    // failed: the retry queue's earliest next send (unix s)
+};
+
+// One sent request and how it ended, for record_outcomes.
+struct Outcome {
+  OutboxEntry entry;
+  WriteOutcome outcome;
+  std::optional<Failure> failure;  // nullopt: it succeeded
+};
+
+// Why a source is paused (a refused key): set when Pinned Events answers 401/403, cleared
+// by a manual resync or when the fingerprint of the key and channel changes.
+struct SourcePause {
+  std::string reason;
+  std::string fingerprint;  // a hash of what the refusal depended on (key, URL, channel)
+  std::int64_t since = 0;   // unix seconds
+};
+
 // One row's new state for set_row_states (see set_row_state for the meaning).
 struct RowStateUpdate {
   std::string source;
@@ -142,7 +179,10 @@ class Store {
   // except that putting again the same request (same idempotency_key and payload_hash)
   // keeps the first created_at and attempts, so the idempotency window is measured
   // from the first send.
-  virtual Result<void> put_outbox(const OutboxEntry& entry) = 0;
+  Result<void> put_outbox(const OutboxEntry& entry) { return put_outboxes({&entry, 1}); }
+  // put_outbox for many requests in one transaction (all or none): the group commit
+  // before a batch of requests is sent.
+  virtual Result<void> put_outboxes(std::span<const OutboxEntry> entries) = 0;
   // The row's outbox entry, or nullopt when it has none.
   virtual Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) = 0;
   // Every outbox entry of a source (writes whose outcome was never recorded), oldest
@@ -154,26 +194,44 @@ class Store {
 
   // The outbox entry succeeded: removes it, sets the row synced with the entry's
   // payload_hash and the event id (outcome.event_id, else entry.event_id, else the
-  // row's), clears its error, attempts = 0, last_request_id = outcome.request_id (kept
-  // when that is empty), appends an audit record. The outbox entry is removed only if
-  // it is still this request (same idempotency_key and payload_hash); if a newer one
-  // was put meanwhile it stays and the row stays pending. row_ref is kept (it is set
-  // where rows are seen); a row missing from the store is created.
-  virtual Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome) = 0;
-  // The outbox entry failed for good (400, 404, 401/403 …) or for this pass: removes
-  // the entry unless `keep_outbox` (again only if it is still this request), sets the
-  // row to `state` with error_field = field, error_reason = reason, error_value = "",
-  // attempts + 1, last_request_id = outcome.request_id (kept when empty), appends an
-  // audit record. The row keeps its event id and payload_hash (the event's content);
-  // outcome.event_id is taken only when the row has no event id yet.
-  virtual Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome,
-                                      RowState state, std::string_view field,
-                                      std::string_view reason, bool keep_outbox) = 0;
+  // row's), clears its error and retry fields (attempts = 0, attempted_hash = "",
+  // next_attempt_at = 0), last_request_id = outcome.request_id (kept when that is empty),
+  // appends an audit record. The outbox entry is removed only if it is still this
+  // request (same idempotency_key and payload_hash); if a newer one was put meanwhile it
+  // stays and the row stays pending. row_ref is kept (it is set where rows are seen); a
+  // row missing from the store is created.
+  Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome);
+  // The outbox entry failed (400, 404, 401/403, or 429/5xx/timeout after the call's own
+  // retries): removes the entry unless failure.keep_outbox (again only if it is still
+  // this request), sets the row to failure.state with its field and reason (error_value
+  // = ""), attempts, next_attempt_at, attempted_hash = entry.payload_hash and
+  // last_request_id = outcome.request_id (kept when empty), appends an audit record.
+  // The row keeps its event id and payload_hash (the event's content); outcome.event_id
+  // is taken only when the row has no event id yet.
+  Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, const Failure& failure);
+  // record_success/record_failure for many outcomes in one transaction (all or none), in
+  // order: the group commit after a batch of requests came back.
+  virtual Result<void> record_outcomes(std::span<const Outcome> outcomes) = 0;
 
-  // Sets a row (created if new) to invalid/removed/needs_review… with the error
-  // fields, without touching event id, payload_hash, attempts or the outbox. An empty
-  // row_ref keeps the row's current one; `value` is cut to 256 bytes (at a UTF-8
-  // character boundary).
+  // Puts a failed, dead, invalid, gone or needs_review row back in the queue as failed
+  // with attempts = 0, next_attempt_at = 0 and attempted_hash = "" (so it is planned and
+  // sent again), reason "re-armed by resync". Returns Error{internal} when the store has
+  // no such row.
+  virtual Result<void> rearm(std::string_view source, std::string_view source_id) = 0;
+
+  // The source's pause, or nullopt when it is not paused.
+  virtual Result<std::optional<SourcePause>> pause(std::string_view source) = 0;
+  // Pauses the source (replacing an earlier pause); since = the clock's now.
+  virtual Result<void> set_pause(std::string_view source, std::string_view reason,
+                                 std::string_view fingerprint) = 0;
+  // Ends the source's pause; succeeds also when it was not paused.
+  virtual Result<void> clear_pause(std::string_view source) = 0;
+
+  // Sets a row (created if new) to invalid/removed/needs_review… with the error fields,
+  // without touching event id, payload_hash or the outbox; the retry fields are reset
+  // (attempts = 0, attempted_hash = "", next_attempt_at = 0): a state set without a
+  // request ends the row's place in the retry queue. An empty row_ref keeps the row's
+  // current one; `value` is cut to 256 bytes (at a UTF-8 character boundary).
   virtual Result<void> set_row_state(std::string_view source, std::string_view source_id,
                                      std::string_view row_ref, RowState state,
                                      std::string_view field, std::string_view value,
@@ -182,7 +240,7 @@ class Store {
   // one per row, for a pass that marks thousands of rows invalid or removed.
   virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
 
-  // Deletes every row, outbox entry and audit record of a source that no longer exists
+  // Deletes every row, outbox entry, audit record and pause of a source that no longer exists
   // (its run log is kept). Succeeds also when the source has nothing stored.
   virtual Result<void> forget_source(std::string_view source) = 0;
 

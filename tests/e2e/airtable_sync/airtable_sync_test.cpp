@@ -154,7 +154,8 @@ TEST_CASE("airtable: dateTime in UTC lands in the event's zone; write-back fills
 }
 
 TEST_CASE("airtable: a full scan reports an unapproved and a deleted record as removed; their events stay") {
-  Airtable a;
+  // Two of three is more than the default max_removed_share (20%) guards against.
+  Airtable a(true, "", "    max_removed_share: 0.7\n");
   a.put({record(1, true), record(2, true), record(3, true)});
   REQUIRE(a.pinsync("sync").exit_code == 0);
   // Record 2 unapproved, record 3 deleted, record 1 edited.
@@ -181,7 +182,7 @@ TEST_CASE("airtable: a token without access to the base stops the source with th
 
 TEST_CASE("airtable agent: polls read only changed records; the full scan notices deleted ones") {
   using namespace std::chrono_literals;
-  Airtable a(false, "agent:\n  admin_listen: off\n", "    poll_interval: 1s\n    full_scan_interval: 6s\n");
+  Airtable a(false, "agent:\n  admin_listen: off\n", "    poll_interval: 1s\n    full_scan_interval: 6s\n    max_removed_share: 0.5\n");
   a.put({record(1, true), record(2, true), record(3, true)});
   BackgroundProcess agent({std::string(PINSYNC_BIN_DIR) + "/pinsync", "run", "--config", a.config.string()},
                           {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", k_token}});

@@ -139,10 +139,65 @@ TEST_CASE("planner: after an incremental read, rows not in it are unchanged, not
   unapproved.approved = false;
   std::vector<MappedRow> rows = {valid("E-1", "rec1", "h1-new"), unapproved};
   std::vector<state::RowRecord> known = {stored("E-1", 1, "h1"), stored("E-2", 2, "h2"), stored("E-3", 3, "h3")};
-  const Plan partial = make_plan(rows, known, SourceRead::changes_only);
+  const Plan partial = make_plan(rows, known, PlanOptions{SourceRead::changes_only});
   CHECK(item_for(partial, "E-1").action == PlanAction::update);
   CHECK(item_for(partial, "E-2").action == PlanAction::removed);  // present and unapproved
   CHECK(partial.items.size() == 2);                                // E-3 simply did not change
-  const Plan full = make_plan(rows, known, SourceRead::complete);
+  const Plan full = make_plan(rows, known, PlanOptions{SourceRead::complete});
   CHECK(item_for(full, "E-3").action == PlanAction::removed);
+}
+
+namespace {
+
+state::RowRecord in_queue(const std::string& id, state::RowState st, const std::string& attempted,
+                          int attempts, std::int64_t next_at, std::optional<std::int64_t> event = std::nullopt) {
+  auto rec = stored(id, event, event ? "old" : "", st);
+  rec.attempted_hash = attempted;
+  rec.attempts = attempts;
+  rec.next_attempt_at = next_at;
+  rec.error_reason = "Pinned Events answered 503";
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("planner: the retry queue — not yet due waits, due is retried, an edit goes at once") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1"), valid("E-2", "p.csv:3", "h2"),
+                                 valid("E-3", "p.csv:4", "h3-edited")};
+  std::vector<state::RowRecord> known = {in_queue("E-1", state::RowState::failed, "h1", 2, 1000),
+                                         in_queue("E-2", state::RowState::failed, "h2", 2, 500),
+                                         in_queue("E-3", state::RowState::failed, "h3", 2, 1000)};
+  const Plan plan = make_plan(rows, known, PlanOptions{SourceRead::complete, 900});
+  CHECK(item_for(plan, "E-1").action == PlanAction::waiting);
+  CHECK(item_for(plan, "E-1").note.find("attempt 3 at 1970-01-01 00:16:40Z") != std::string::npos);
+  CHECK(item_for(plan, "E-2").action == PlanAction::create);
+  CHECK(item_for(plan, "E-2").retry);
+  CHECK(item_for(plan, "E-3").action == PlanAction::create);
+
+  PlanOptions manual{SourceRead::complete, 900};
+  manual.retry_now = true;
+  CHECK(item_for(make_plan(rows, known, manual), "E-1").action == PlanAction::create);
+}
+
+TEST_CASE("planner: dead and refused rows stay put until edited; gone rows are recreated only when asked") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1"), valid("E-2", "p.csv:3", "h2-edited"),
+                                 valid("E-3", "p.csv:4", "h3"), valid("E-4", "p.csv:5", "h4")};
+  std::vector<state::RowRecord> known = {in_queue("E-1", state::RowState::dead, "h1", 10, 0),
+                                         in_queue("E-2", state::RowState::dead, "h2", 10, 0, 7),
+                                         in_queue("E-3", state::RowState::invalid, "h3", 1, 0),
+                                         stored("E-4", 9, "h4", state::RowState::gone)};
+  known[2].error_field = "title";
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-1").action == PlanAction::dead);
+  CHECK(item_for(plan, "E-2").action == PlanAction::update);  // edited: re-armed
+  CHECK(item_for(plan, "E-3").action == PlanAction::invalid);
+  CHECK(item_for(plan, "E-3").refused_before);
+  CHECK(item_for(plan, "E-3").errors.front().field == "title");
+  CHECK(item_for(plan, "E-4").action == PlanAction::held);
+
+  PlanOptions recreate;
+  recreate.recreate_deleted = true;
+  const Plan again = make_plan(rows, known, recreate);
+  CHECK(item_for(again, "E-4").action == PlanAction::create);
+  CHECK(item_for(again, "E-4").recreate);
 }

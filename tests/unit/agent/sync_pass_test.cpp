@@ -4,99 +4,11 @@
 
 #include <sstream>
 
-#include "agent/sync_pass.h"
-#include "tests/support/fake_clock.h"
-#include "tests/support/fake_transport.h"
-#include "tests/support/temp_dir.h"
+#include "pass_fixture.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
-using pinsync::testing::FakeClock;
-using pinsync::testing::FakeTransport;
-using pinsync::testing::TempDir;
-
-namespace {
-
-class FakeConnector final : public connectors::Connector {
- public:
-  Result<connectors::Table> fetch() override { return table; }
-  bool writes_back() const override { return write_back_enabled; }
-  Result<connectors::WriteBackReport> write_back(std::span<const connectors::RowResult> results) override {
-    written.assign(results.begin(), results.end());
-    if (!write_back_failure.empty()) return fail(ErrorKind::auth, write_back_failure);
-    return connectors::WriteBackReport{static_cast<int>(results.size()), 1};
-  }
-  bool assigns_ids() const override { return true; }
-  Result<std::vector<connectors::IdAssignment>> assign_ids(std::span<const connectors::IdAssignment> a) override {
-    assigned.assign(a.begin(), a.end());
-    return std::vector<connectors::IdAssignment>(a.begin(), a.end());
-  }
-
-  connectors::Table table;
-  bool write_back_enabled = false;
-  std::string write_back_failure;
-  std::vector<connectors::RowResult> written;
-  std::vector<connectors::IdAssignment> assigned;
-};
-
-SourceConfig source_config() {
-  SourceConfig s;
-  s.name = "acme";
-  s.kind = "csv";
-  s.id_column = "ID";
-  s.approved.column = "OK";
-  s.approved.values = {"yes"};
-  s.channel_id = 42;
-  s.timezone = "America/New_York";
-  s.mapping.title = "Title";
-  s.mapping.start = "Start";
-  s.mapping.classifications.column = "Cat";
-  s.mapping.city.column = "City";
-  s.mapping.city.places = {{"New York", Place{"place-ny", "US"}}};
-  return s;
-}
-
-connectors::Row row(std::string ref, std::string id, std::string title, std::string ok = "yes") {
-  return {std::move(ref), "", {std::move(id), std::move(ok), std::move(title), "2026-06-12 20:00", "music", "New York"}};
-}
-
-struct Pass {
-  Pass() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
-    connector.table.columns = {"ID", "OK", "Title", "Start", "Cat", "City"};
-    pinned.base_url = "http://127.0.0.1:9";
-    pinned.api_key = "k";
-    auto opened = state::Store::open(dir / "state.db", clock);
-    REQUIRE(opened);
-    store = std::move(*opened);
-  }
-
-  PassReport run() {
-    PinnedClient client(pinned, transport, log, clock,
-                        RetryPolicy{2, std::chrono::milliseconds(10), std::chrono::milliseconds(20)});
-    const KnownSlugs slugs = std::set<std::string>{"music"};
-    PassContext ctx{config, connector, client, store.get(), slugs, log, clock, std::chrono::seconds(900)};
-    return run_pass(ctx, PassMode::apply, "test");
-  }
-
-  std::string header(std::size_t request, const std::string& name) const {
-    for (const auto& [n, v] : transport.requests.at(request).headers) {
-      if (n == name) return v;
-    }
-    return "";
-  }
-
-  TempDir dir;
-  FakeClock clock;
-  std::ostringstream log_text;
-  Logger log;
-  SourceConfig config = source_config();
-  PinnedConfig pinned;
-  FakeConnector connector;
-  FakeTransport transport;
-  std::unique_ptr<state::Store> store;
-};
-
-}  // namespace
+using namespace pinsync::agent::test;
 
 TEST_CASE("pass: a create in doubt is resent next pass with the same key and the exact stored body") {
   Pass p;
@@ -111,6 +23,12 @@ TEST_CASE("pass: a create in doubt is resent next pass with the same key and the
   REQUIRE(pending->has_value());
   const std::string body = (*pending)->body;
 
+  // The retry queue holds it until its backoff (at most retry_delay, 30 s, the first time) has passed.
+  const auto early = p.run();
+  CHECK(early.failed == 1);
+  CHECK(early.rows.at(0).action == "waiting");
+  CHECK(p.transport.requests.size() == 2);
+  p.clock.advance(std::chrono::seconds(31));
   p.transport.reply(201, R"({"doc":{"id":7}})");
   const auto second = p.run();
   CHECK(second.created == 1);
@@ -268,6 +186,7 @@ TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resend
   REQUIRE(pending);
   REQUIRE(pending->has_value());
   p.transport.reply(201, R"({"doc":{"id":4}})", {{"idempotent-replayed", "true"}});
+  p.clock.advance(std::chrono::seconds(31));
   const auto second = p.run();
   CHECK(second.created == 1);
   CHECK(p.header(1, "Idempotency-Key") == p.header(0, "Idempotency-Key"));

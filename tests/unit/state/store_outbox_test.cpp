@@ -118,7 +118,7 @@ TEST_CASE("record_success clears the outbox and sets synced, hash, event id and 
   auto entry = make_entry("E-1");
   REQUIRE(f.store->put_outbox(entry));
   REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-0", std::nullopt},
-                                  RowState::failed, "", "server busy", true));
+                                  {RowState::failed, "", "server busy", true, 1, 1000}));
   f.clock.advance(5s);
   REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-1", 501}));
 
@@ -191,9 +191,9 @@ TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
   auto entry = make_entry("E-1");
   REQUIRE(f.store->put_outbox(entry));
   REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-1", std::nullopt},
-                                  RowState::failed, "", "Pinned Events answered 503", true));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{0, "", std::nullopt}, RowState::failed, "",
-                                  "timed out", true));
+                                  {RowState::failed, "", "Pinned Events answered 503", true, 1, 1030}));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{0, "", std::nullopt},
+                                  {RowState::failed, "", "timed out", true, 2, 1090}));
   auto kept = f.store->outbox("acme", "E-1");
   REQUIRE(kept);
   CHECK(kept->has_value());
@@ -202,6 +202,8 @@ TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
   CHECK((*row)->state == RowState::failed);
   CHECK((*row)->error_reason == "timed out");
   CHECK((*row)->attempts == 2);
+  CHECK((*row)->next_attempt_at == 1090);
+  CHECK((*row)->attempted_hash == entry.payload_hash);
   CHECK((*row)->last_request_id == "req-1");
   auto audit = f.store->audit("acme", "E-1");
   REQUIRE(audit);
@@ -219,7 +221,7 @@ TEST_CASE("record_failure without keep_outbox removes the entry and keeps the ev
   update.event_id = 501;
   REQUIRE(f.store->put_outbox(update));
   REQUIRE(f.store->record_failure(update, WriteOutcome{400, "req-2", std::nullopt},
-                                  RowState::invalid, "start", "must be a date-time", false));
+                                  {RowState::invalid, "start", "must be a date-time", false, 1, 0}));
 
   auto gone = f.store->outbox("acme", "E-1");
   REQUIRE(gone);

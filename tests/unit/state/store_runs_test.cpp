@@ -92,7 +92,7 @@ TEST_CASE("audit lists every write of a row, oldest first") {
   auto create = make_entry("E-1");
   REQUIRE(f.store->put_outbox(create));
   REQUIRE(f.store->record_failure(create, WriteOutcome{429, "req-1", std::nullopt},
-                                  RowState::failed, "", "rate limited", true));
+                                  {RowState::failed, "", "rate limited", true, 1, 0}));
   f.clock.advance(1s);
   REQUIRE(f.store->record_success(create, WriteOutcome{201, "req-2", 501}));
   f.clock.advance(1s);

@@ -1,0 +1,246 @@
+// The pass's durable promises with a scripted API and a fake clock: the retry queue
+// (backoff, Retry-After, dead rows, re-arming by edit or resync --row), concurrent
+// sending, suspect reads that would remove too much, and paused sources.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "pass_fixture.h"
+
+using namespace pinsync;
+using namespace pinsync::agent;
+using namespace pinsync::agent::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::optional<state::RowRecord> stored_row(Pass& p, const std::string& id) {
+  auto rec = p.store->row("acme", id);
+  REQUIRE(rec);
+  return *rec;
+}
+
+void answer_busy(Pass& p) {
+  p.transport.reply(503, R"({"error":{"code":"unavailable","message":"try later"}})");
+  p.transport.reply(503, R"({"error":{"code":"unavailable","message":"try later"}})");
+}
+
+}  // namespace
+
+TEST_CASE("retry queue: a failing row backs off between passes, dies after max_attempts, and an edit re-arms it") {
+  Pass p;
+  p.queue = RetryPolicy{3, 30s, 3600s};
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+
+  answer_busy(p);
+  CHECK(p.run().failed == 1);
+  auto rec = stored_row(p, "E-1");
+  CHECK(rec->state == state::RowState::failed);
+  CHECK(rec->attempts == 1);
+  CHECK(rec->next_attempt_at <= p.clock.unix_seconds() + 30);
+  CHECK(rec->error_reason.find("attempt 2 at") != std::string::npos);
+
+  // Not due yet: no request at all.
+  const std::size_t sent = p.transport.requests.size();
+  if (rec->next_attempt_at > p.clock.unix_seconds()) {  // full jitter may have drawn 0 s
+    const auto waiting = p.run();
+    CHECK(waiting.rows.at(0).action == "waiting");
+    CHECK(p.transport.requests.size() == sent);
+  }
+
+  // Past the idempotency window the stored create is looked up before a resend; a
+  // look-up that fails counts as an attempt too.
+  p.clock.advance(3600s);
+  answer_busy(p);
+  CHECK(p.run().failed == 1);
+  CHECK(stored_row(p, "E-1")->attempts == 2);
+  CHECK(p.transport.requests.back().method == "GET");
+
+  p.clock.advance(3600s);
+  answer_busy(p);
+  const auto third = p.run();
+  CHECK(third.dead == 1);
+  CHECK_FALSE(third.clean());
+  rec = stored_row(p, "E-1");
+  CHECK(rec->state == state::RowState::dead);
+  CHECK(rec->error_reason.find("gave up after 3 attempts") != std::string::npos);
+  CHECK(rec->error_reason.find("pinsync resync --source acme --row E-1") != std::string::npos);
+
+  // Dead: however long it waits, nothing is sent until a person acts.
+  p.clock.advance(48h);
+  const std::size_t before = p.transport.requests.size();
+  const auto still = p.run();
+  CHECK(still.dead == 1);
+  CHECK(still.rows.at(0).action == "dead");
+  CHECK(p.transport.requests.size() == before);
+
+  // An edit re-arms it: the stored create is finished first, then the edit goes as an update.
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz night")};
+  p.transport.reply(200, R"({"docs":[],"hasNextPage":false})");  // not created after all
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  p.transport.reply(200, R"({"doc":{"id":7}})");
+  const auto edited = p.run();
+  CHECK(edited.updated == 1);
+  CHECK(edited.clean());
+  REQUIRE(p.transport.requests.size() == before + 3);
+  CHECK(p.transport.requests[before].method == "GET");
+  CHECK(p.transport.requests[before + 1].method == "POST");
+  CHECK(p.transport.requests[before + 1].body.find("\"Jazz\"") != std::string::npos);
+  CHECK(p.transport.requests[before + 2].method == "PATCH");
+  CHECK(p.transport.requests[before + 2].body.find("Jazz night") != std::string::npos);
+  rec = stored_row(p, "E-1");
+  CHECK(rec->state == state::RowState::synced);
+  CHECK(rec->attempts == 0);
+  CHECK(rec->event_id == 7);
+}
+
+TEST_CASE("retry queue: Retry-After is the earliest next attempt; resync --row re-arms a dead row at once") {
+  Pass p;
+  p.queue = RetryPolicy{2, 1s, 2s};
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})", {{"retry-after", "5"}});
+  p.transport.reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})", {{"retry-after", "900"}});
+  p.run();
+  auto rec = stored_row(p, "E-1");
+  CHECK(rec->state == state::RowState::failed);
+  CHECK(rec->next_attempt_at >= p.clock.unix_seconds() + 900);  // not the 1-2 s of the policy
+
+  p.clock.advance(1000s);
+  answer_busy(p);
+  CHECK(p.run().dead == 1);
+
+  p.options = manual_pass("E-1");
+  p.transport.reply(201, R"({"doc":{"id":9}})");
+  const auto rearmed = p.run();
+  CHECK(rearmed.created == 1);
+  CHECK(stored_row(p, "E-1")->state == state::RowState::synced);
+}
+
+TEST_CASE("retry queue: a manual resync sends rows that wait for their backoff now") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  answer_busy(p);
+  p.run();
+  REQUIRE(stored_row(p, "E-1")->state == state::RowState::failed);
+  p.transport.reply(201, R"({"doc":{"id":3}})");
+  p.options = manual_pass();
+  CHECK(p.run().created == 1);
+}
+
+TEST_CASE("pass: with several clients every row is sent exactly once, each on one connection") {
+  Pass p;
+  for (int i = 0; i < 2; ++i) p.extra.push_back(std::make_unique<testing::FakeTransport>());
+  std::vector<testing::FakeTransport*> transports = {&p.transport, p.extra[0].get(), p.extra[1].get()};
+  constexpr int k_rows = 70;
+  for (int i = 0; i < k_rows; ++i) p.connector.table.rows.push_back(row("s:" + std::to_string(i + 2), "E-" + std::to_string(i), "Show"));
+  for (std::size_t t = 0; t < transports.size(); ++t) {
+    for (int i = 0; i < k_rows; ++i) {
+      transports[t]->reply(201, R"({"doc":{"id":)" + std::to_string((t + 1) * 1000 + i) + "}}");
+    }
+  }
+  const auto report = p.run();
+  CHECK(report.created == k_rows);
+  CHECK(report.api_requests == k_rows);
+  std::set<std::string> keys;
+  std::size_t total = 0;
+  for (auto* t : transports) {
+    total += t->requests.size();
+    for (const auto& r : t->requests) {
+      for (const auto& [n, v] : r.headers) {
+        if (n == "Idempotency-Key") keys.insert(v);
+      }
+    }
+  }
+  CHECK(total == k_rows);
+  CHECK(keys.size() == k_rows);
+  auto rows = p.store->rows("acme");
+  REQUIRE(rows);
+  std::set<std::int64_t> ids;
+  for (const auto& r : *rows) {
+    CHECK(r.state == state::RowState::synced);
+    ids.insert(r.event_id.value_or(0));
+  }
+  CHECK(ids.size() == k_rows);
+  auto outbox = p.store->outbox_entries("acme");
+  REQUIRE(outbox);
+  CHECK(outbox->empty());
+}
+
+TEST_CASE("pass: a read that loses too many approved rows removes nothing until the operator accepts") {
+  Pass p;
+  for (int i = 0; i < 5; ++i) {
+    p.connector.table.rows.push_back(row("s:" + std::to_string(i + 2), "E-" + std::to_string(i), "Show"));
+    p.transport.reply(201, R"({"doc":{"id":)" + std::to_string(i + 1) + "}}");
+  }
+  REQUIRE(p.run().created == 5);
+
+  // A half-loaded export: two of five (40%) are missing.
+  p.connector.table.rows.resize(3);
+  const auto suspect = p.run();
+  CHECK(suspect.removed == 0);
+  CHECK(suspect.suspect.find("2 of 5 approved rows (40%)") != std::string::npos);
+  CHECK(suspect.suspect.find("--accept-removals") != std::string::npos);
+  CHECK_FALSE(suspect.clean());
+  CHECK(stored_row(p, "E-4")->state == state::RowState::synced);
+
+  // A read with no approved row at all.
+  p.connector.table.rows.clear();
+  const auto empty = p.run();
+  CHECK(empty.removed == 0);
+  CHECK(empty.suspect.find("no approved row now, but 5 were approved before") != std::string::npos);
+
+  p.connector.table.rows.resize(0);
+  p.options.accept_removals = true;
+  const auto accepted = p.run();
+  CHECK(accepted.removed == 5);
+  CHECK(accepted.suspect.empty());
+  CHECK(stored_row(p, "E-4")->state == state::RowState::removed);
+}
+
+TEST_CASE("pause: a refused key pauses the source until the key changes or a person resyncs") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.reply(401, R"({"error":{"code":"unauthorized","message":"API key revoked"}})");
+  const auto refused = p.run();
+  CHECK(refused.key_refused);
+  REQUIRE(refused.stopped);
+  pause_if_refused(*p.store, refused, "fp-1", p.log);
+
+  const auto held = check_pause(*p.store, p.config, "fp-1", false, p.log);
+  REQUIRE(held);
+  REQUIRE(held->stopped);
+  CHECK(held->stopped->kind == ErrorKind::auth);
+  CHECK(held->stopped->message.find("paused since") != std::string::npos);
+  CHECK(held->stopped->message.find("API key revoked") != std::string::npos);
+  CHECK(held->stopped->message.find("pinsync resync --source acme") != std::string::npos);
+
+  CHECK_FALSE(check_pause(*p.store, p.config, "fp-2", false, p.log));  // a new key resumes
+  CHECK_FALSE(check_pause(*p.store, p.config, "fp-1", false, p.log));  // and the pause is gone
+  pause_if_refused(*p.store, refused, "fp-1", p.log);
+  CHECK_FALSE(check_pause(*p.store, p.config, "fp-1", true, p.log));  // a manual resync resumes
+
+  PinnedConfig other = p.pinned;
+  CHECK(pause_fingerprint(p.pinned, p.config) == pause_fingerprint(other, p.config));
+  other.api_key = "another";
+  CHECK(pause_fingerprint(p.pinned, p.config) != pause_fingerprint(other, p.config));
+}
+
+TEST_CASE("pass: a deleted event is held as gone, and recreated with a key of its own only when configured") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  REQUIRE(p.run().created == 1);
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz night")};
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  CHECK(p.run().held == 1);
+  CHECK(stored_row(p, "E-1")->state == state::RowState::gone);
+  const std::size_t before = p.transport.requests.size();
+  CHECK(p.run().held == 1);
+  CHECK(p.transport.requests.size() == before);
+
+  p.config.recreate_deleted = true;
+  p.transport.reply(201, R"({"doc":{"id":8}})");
+  CHECK(p.run().created == 1);
+  CHECK(p.header(before, "Idempotency-Key") == "pinsync-acme-E-1-recreate-7-create");
+  CHECK(stored_row(p, "E-1")->event_id == 8);
+}

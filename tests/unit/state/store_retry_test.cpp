@@ -1,0 +1,174 @@
+// The retry queue and pauses in the store: batch puts and outcomes in one transaction,
+// attempts / next_attempt_at / attempted_hash, dead rows, re-arming, paused sources, and
+// the upgrade of a version-1 file that keeps every row and outbox entry.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include "state/schema.h"
+#include "store_fixture.h"
+
+using namespace pinsync;
+using namespace pinsync::state;
+using namespace pinsync::state::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("put_outboxes and record_outcomes write a whole batch, in order, in one transaction each") {
+  StoreFixture f;
+  std::vector<OutboxEntry> batch = {make_entry("E-1"), make_entry("E-2"), make_entry("E-3")};
+  REQUIRE(f.store->put_outboxes(batch));
+  auto pending = f.store->outbox_entries("acme");
+  REQUIRE(pending);
+  CHECK(pending->size() == 3);
+
+  std::vector<Outcome> outcomes;
+  outcomes.push_back({batch[0], WriteOutcome{201, "req-1", 501}, std::nullopt});
+  outcomes.push_back({batch[1], WriteOutcome{503, "req-2", std::nullopt},
+                      Failure{RowState::failed, "", "Pinned Events answered 503", true, 1, 1234}});
+  outcomes.push_back({batch[2], WriteOutcome{400, "req-3", std::nullopt},
+                      Failure{RowState::invalid, "title", "must not be empty", false, 1, 0}});
+  REQUIRE(f.store->record_outcomes(outcomes));
+
+  auto rows = f.store->rows("acme");
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 3);
+  CHECK((*rows)[0].state == RowState::synced);
+  CHECK((*rows)[0].event_id == 501);
+  CHECK((*rows)[1].state == RowState::failed);
+  CHECK((*rows)[1].next_attempt_at == 1234);
+  CHECK((*rows)[1].attempted_hash == "hash-1");
+  CHECK((*rows)[2].state == RowState::invalid);
+  CHECK((*rows)[2].error_field == "title");
+  auto left = f.store->outbox_entries("acme");
+  REQUIRE(left);
+  REQUIRE(left->size() == 1);  // only the create in doubt stays to be resent
+  CHECK(left->front().source_id == "E-2");
+}
+
+TEST_CASE("a batch with one bad entry writes nothing of the batch") {
+  StoreFixture f;
+  std::vector<OutboxEntry> batch = {make_entry("E-1"), make_entry("")};
+  auto put = f.store->put_outboxes(batch);
+  REQUIRE_FALSE(put);
+  CHECK(put.error().message.find("must not be empty") != std::string::npos);
+  auto pending = f.store->outbox_entries("acme");
+  REQUIRE(pending);
+  CHECK(pending->empty());
+}
+
+TEST_CASE("a dead row keeps its reason; a success clears the retry fields; rearm resets them") {
+  StoreFixture f;
+  auto entry = make_entry("E-1");
+  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "", std::nullopt},
+                                  {RowState::dead, "", "gave up after 5 attempts", false, 5, 0}));
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::dead);
+  CHECK((*row)->attempts == 5);
+  CHECK((*row)->attempted_hash == "hash-1");
+
+  REQUIRE(f.store->rearm("acme", "E-1"));
+  row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::failed);
+  CHECK((*row)->attempts == 0);
+  CHECK((*row)->attempted_hash.empty());
+  CHECK((*row)->next_attempt_at == 0);
+  CHECK((*row)->error_reason == "re-armed by resync");
+
+  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "", std::nullopt},
+                                  {RowState::failed, "", "busy", false, 1, 99}));
+  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-9", 501}));
+  row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::synced);
+  CHECK((*row)->attempts == 0);
+  CHECK((*row)->attempted_hash.empty());
+  CHECK((*row)->next_attempt_at == 0);
+
+  auto missing = f.store->rearm("acme", "nope");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("acme/nope") != std::string::npos);
+}
+
+TEST_CASE("a paused source stays paused across reopening until cleared; forget_source clears it") {
+  StoreFixture f;
+  auto none = f.store->pause("acme");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  REQUIRE(f.store->set_pause("acme", "the API key was refused (401)", "fp-1"));
+  f.store.reset();
+  f.clock.advance(10s);
+  f.store = f.open_or_fail();
+  auto paused = f.store->pause("acme");
+  REQUIRE(paused);
+  REQUIRE(paused->has_value());
+  CHECK((*paused)->reason == "the API key was refused (401)");
+  CHECK((*paused)->fingerprint == "fp-1");
+  CHECK((*paused)->since == f.clock.unix_seconds() - 10);
+
+  REQUIRE(f.store->clear_pause("acme"));
+  REQUIRE(f.store->clear_pause("acme"));  // not paused: still fine
+  paused = f.store->pause("acme");
+  REQUIRE(paused);
+  CHECK_FALSE(paused->has_value());
+
+  REQUIRE(f.store->set_pause("beta", "refused", "fp"));
+  REQUIRE(f.store->forget_source("beta"));
+  paused = f.store->pause("beta");
+  REQUIRE(paused);
+  CHECK_FALSE(paused->has_value());
+}
+
+TEST_CASE("a version-1 state file is upgraded with its rows, outbox and audit intact") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "old.db";
+  {
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    REQUIRE(migrate(db, 0, "old", 1));
+    db.exec(R"sql(
+INSERT INTO source_rows (source, source_id, row_ref, event_id, payload_hash, state, attempts,
+                         created_at, updated_at)
+VALUES ('acme', 'E-1', 'Sheet1!A2', 501, 'h1', 'synced', 0, 10, 10),
+       ('acme', 'E-2', 'Sheet1!A3', NULL, '', 'failed', 2, 10, 11);
+INSERT INTO outbox (source, source_id, row_ref, action, idempotency_key, body, payload_hash,
+                    created_at, attempts)
+VALUES ('acme', 'E-2', 'Sheet1!A3', 'create', 'k-2', '{"title":"B"}', 'h2', 11, 2);
+INSERT INTO audit (source, source_id, row_ref, action, idempotency_key, http_status,
+                   request_id, event_id, at)
+VALUES ('acme', 'E-1', 'Sheet1!A2', 'create', 'k-1', 201, 'r-1', 501, 10);
+)sql");
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 1);
+  }
+  testing::FakeClock clock;
+  auto opened = Store::open(file, clock);
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
+  auto& store = **opened;
+  CHECK(store.schema_version() == 2);
+  auto rows = store.rows("acme");
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 2);
+  CHECK((*rows)[0].event_id == 501);
+  CHECK((*rows)[0].state == RowState::synced);
+  CHECK((*rows)[1].state == RowState::failed);
+  CHECK((*rows)[1].attempts == 2);
+  CHECK((*rows)[1].next_attempt_at == 0);
+  auto kept = store.outbox("acme", "E-2");
+  REQUIRE(kept);
+  REQUIRE(kept->has_value());
+  CHECK((*kept)->body == R"({"title":"B"})");
+  auto audit = store.audit("acme", "E-1");
+  REQUIRE(audit);
+  CHECK(audit->size() == 1);
+  // The references still hold after the rebuild, and cascade again.
+  SQLite::Database raw(file.string(), SQLite::OPEN_READWRITE);
+  CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK_FALSE(SQLite::Statement(raw, "PRAGMA foreign_key_check").executeStep());
+  REQUIRE(store.set_row_state("acme", "E-2", "", RowState::dead, "", "", "x"));
+  auto dead = store.row("acme", "E-2");
+  REQUIRE(dead);
+  CHECK((*dead)->state == RowState::dead);
+}
