@@ -70,14 +70,10 @@ std::string describe_body(const http::Response& r) {
 bool retryable_status(long status) { return status == 429 || status >= 500; }
 
 // Tells the shared limiter how the server feels: a 429 slows every client of the key, an
-// exhausted X-RateLimit-Remaining holds them until X-RateLimit-Reset (seconds from now,
-// or a Unix time), and a success lets the rate climb back.
-void pace(RateLimiter& limiter, const http::Response& r, std::optional<std::chrono::seconds> retry_after,
-          const Clock& clock) {
-  if (r.status == 429) {
-    limiter.throttled(retry_after ? std::optional<std::chrono::milliseconds>(*retry_after) : std::nullopt);
-    return;
-  }
+// exhausted X-RateLimit-Remaining holds them all until X-RateLimit-Reset (seconds from
+// now, or a Unix time), and a success lets the rate climb back.
+void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
+  if (r.status == 429) limiter.throttled();
   if (r.status >= 200 && r.status < 300) limiter.succeeded();
   const auto remaining = r.header("x-ratelimit-remaining");
   const auto reset = r.header("x-ratelimit-reset");
@@ -151,7 +147,7 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
                            {"ms", std::to_string(ex.response->elapsed.count())},
                            {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
       retry_after = retry_after_of(*ex.response);
-      if (m_limiter) pace(*m_limiter, *ex.response, retry_after, m_clock);
+      if (m_limiter) pace(*m_limiter, *ex.response, m_clock);
       if (!retryable_status(status)) return ex;
       if (status >= 500) ex.maybe_acted = true;
     } else {

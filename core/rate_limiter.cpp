@@ -18,17 +18,21 @@ RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
       m_rate(m_limit),
       m_recover_to(m_limit),
       m_tokens(std::max(1.0, burst)),
-      m_last(clock.monotonic()),
-      m_window_start(m_last) {}
+      m_last(clock.monotonic()) {}
 
 void RateLimiter::note_request(std::chrono::steady_clock::time_point now) {
-  const std::chrono::duration<double> span = now - m_window_start;
-  if (span.count() >= 1.0) {
-    m_achieved = m_window_count / span.count();
-    m_window_start = now;
-    m_window_count = 0;
-  }
-  ++m_window_count;
+  m_recent[m_sent % k_recent] = now;
+  ++m_sent;
+}
+
+double RateLimiter::achieved_rate() const {
+  const std::size_t n = std::min(m_sent, k_recent);
+  if (n < 2) return k_min_rate;
+  const auto newest = m_recent[(m_sent - 1) % k_recent];
+  const auto oldest = m_recent[(m_sent - n) % k_recent];
+  const std::chrono::duration<double> span = newest - oldest;
+  // Requests that went in the same instant say only that the rate was high.
+  return static_cast<double>(n - 1) / std::max(span.count(), 0.001);
 }
 
 bool RateLimiter::acquire() {
@@ -65,27 +69,20 @@ void RateLimiter::pause_for(std::chrono::milliseconds d) {
   m_tokens = 0;
 }
 
-void RateLimiter::throttled(std::optional<std::chrono::milliseconds> retry_after) {
+void RateLimiter::throttled() {
   std::lock_guard lock(m_mutex);
   const auto now = m_clock.monotonic();
-  if (retry_after) {
-    m_paused_until = std::max(m_paused_until, now + *retry_after);
-    m_tokens = 0;
-  }
   // Requests already in flight when the first 429 came back report theirs too; one
   // decrease per second keeps a burst of 429s from collapsing the rate.
-  if (m_last_decrease != std::chrono::steady_clock::time_point{} && now - m_last_decrease < std::chrono::seconds(1)) {
-    return;
-  }
+  if (m_last_decrease && now - *m_last_decrease < std::chrono::seconds(1)) return;
   m_last_decrease = now;
   if (m_rate <= 0) {
-    const double achieved = std::max(m_achieved, static_cast<double>(m_window_count));
-    m_recover_to = std::max(k_min_rate, achieved);
+    m_recover_to = std::max(k_min_rate, achieved_rate());
     m_rate = m_recover_to;
     m_tokens = 0;
     m_last = now;
   }
-  m_rate = std::max(k_min_rate, m_rate / 2);
+  m_rate = std::max({k_min_rate, m_recover_to / 16, m_rate / 2});
 }
 
 void RateLimiter::succeeded() {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,9 +29,10 @@ class RateLimiter {
   // X-RateLimit-Remaining of 0).
   void pause_for(std::chrono::milliseconds d);
   // The server answered 429: halves the current rate (an unlimited bucket starts from the
-  // rate it achieved over the last second) and pauses for `retry_after` when given.
-  // Several 429s within one second count as one decrease.
-  void throttled(std::optional<std::chrono::milliseconds> retry_after);
+  // rate it achieved over the last second), never below 1/16 of where it started or 1/s.
+  // Several 429s within one second count as one decrease. (Retry-After delays the retry
+  // of that request; a quota that is used up pauses everyone through pause_for.)
+  void throttled();
   // A request succeeded: after a decrease, raises the rate by about 5% of the configured
   // (or pre-throttle) rate per second of successes, up to the configured rate.
   void succeeded();
@@ -49,11 +51,12 @@ class RateLimiter {
   double m_tokens;
   std::chrono::steady_clock::time_point m_last;
   std::chrono::steady_clock::time_point m_paused_until{};
-  std::chrono::steady_clock::time_point m_last_decrease{};
-  // Requests counted per one-second window, for the achieved rate.
-  std::chrono::steady_clock::time_point m_window_start{};
-  int m_window_count = 0;
-  double m_achieved = 0;
+  std::optional<std::chrono::steady_clock::time_point> m_last_decrease;
+  // When the last k_recent requests went, for the rate achieved without a limit.
+  static constexpr std::size_t k_recent = 64;
+  std::array<std::chrono::steady_clock::time_point, k_recent> m_recent{};
+  std::size_t m_sent = 0;
+  double achieved_rate() const;
 };
 
 // One limiter per quota key ("airtable:appXXXX"), created on first use and shared by

@@ -82,6 +82,8 @@ Response PinnedApi::create_event(const Request& req, const ApiKey& key) {
       case ClaimOutcome::replay: {
         Response r{claim.cached.status, {}, claim.cached.body};
         r.headers.emplace_back("Idempotent-Replayed", "true");
+        // A connection can break on a replayed answer as on any other.
+        if (m_faults.roll(s.drop_after_commit_rate)) r.delivery = Delivery::drop_connection;
         return r;
       }
       case ClaimOutcome::payload_mismatch:

@@ -1,0 +1,132 @@
+// Nothing lost, nothing doubled, end to end: the real pinsync against a sandbox that fails
+// on purpose (errors, 429s, dropped answers), is killed mid-import, or forgets its
+// idempotency keys. Every test ends by counting the sandbox's events: one per row.
+#include <doctest/doctest.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <chrono>
+#include <random>
+#include <set>
+#include <string>
+
+#include "tests/support/csv_world.h"
+#include "tests/support/process.h"
+
+using pinsync::test::CsvWorld;
+using pinsync::test::http;
+using pinsync::test::run_process;
+using pinsync::test::rows;
+
+namespace {
+
+// Titles are unique per row ("Show N"): one event per title means no duplicate.
+void check_one_event_per_row(CsvWorld& w, std::size_t rows_expected) {
+  auto events = w.events();
+  std::set<std::string> titles;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    titles.insert(events->getObject(static_cast<unsigned>(i))->getValue<std::string>("title"));
+  }
+  CHECK(events->size() == rows_expected);
+  CHECK(titles.size() == rows_expected);
+}
+
+void check_integrity(CsvWorld& w) {
+  const auto r = run_process({"sqlite3", (w.dir / "state.db").string(), "PRAGMA integrity_check;"});
+  CHECK(r.out == "ok\n");
+}
+
+}  // namespace
+
+TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s and 5% dropped answers: all synced, none doubled") {
+  CsvWorld w("  retry_delay_seconds: 0\n  max_attempts: 1000\n",
+             {"--error-rate", "0.2", "--rate-limited-rate", "0.1", "--drop-after-commit-rate", "0.05"});
+  w.sheet(rows(500));
+  int passes = 0;
+  int exit_code = -1;
+  while (exit_code != 0 && passes < 10) {
+    exit_code = w.pinsync({"sync"}).exit_code;
+    ++passes;
+  }
+  CHECK(exit_code == 0);
+  MESSAGE("clean after " << passes << " passes");
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults",
+               R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0})")
+              .status == 200);
+  check_one_event_per_row(w, 500);
+  const auto again = w.pinsync({"sync"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("500 unchanged") != std::string::npos);
+  check_integrity(w);
+}
+
+TEST_CASE("kill loop: sync of 1,000 rows killed with SIGKILL at 10 random moments, then finished: 1,000 events") {
+  // 20 ms per request at concurrency 4: a whole import takes ~5 s, so each run is cut short.
+  CsvWorld w("", {"--latency-ms", "20"});
+  w.sheet(rows(1000));
+  const std::uint64_t seed = std::random_device{}();
+  MESSAGE("kill moments seed " << seed);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> moment_ms(10, 400);
+  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
+                                         w.config.string()};
+  int killed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto at = std::chrono::milliseconds(moment_ms(rng));
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
+                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
+    killed += r.exit_code == 137 ? 1 : 0;
+    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
+    CHECK((r.exit_code == 137 || r.exit_code == 0));
+  }
+  MESSAGE(killed << " of 10 runs were killed before they finished");
+  CHECK(killed >= 8);
+  const auto last = w.pinsync({"sync"});
+  CHECK(last.exit_code == 0);
+  check_one_event_per_row(w, 1000);
+  CHECK(w.pinsync({"sync"}).out.find("1000 unchanged") != std::string::npos);
+  check_integrity(w);
+}
+
+TEST_CASE("expired window: creates whose answers were lost are found by reading back, never sent again") {
+  // Every answer to a create is lost, replays included, so each create ends in doubt.
+  CsvWorld w("  idempotency_window_seconds: 1\n  retry_delay_seconds: 0\n",
+             {"--idempotency-ttl-seconds", "2", "--drop-after-commit-rate", "1"});
+  w.sheet(rows(10));
+  const auto first = w.pinsync({"sync"});
+  CHECK(first.exit_code == 5);
+  REQUIRE(w.events()->size() == 10);
+  const int posts = w.posts();
+  // The sandbox forgets the keys after 2 s: a resend would now create a second event.
+  run_process({"sleep", "3"});
+  const auto second = w.pinsync({"sync"});
+  CHECK(second.exit_code == 0);
+  CHECK(second.out.find("adopted the event an earlier attempt created") != std::string::npos);
+  CHECK(w.posts() == posts);
+  CHECK(w.requests("GET", "/api/public/v1/events") >= 1);
+  check_one_event_per_row(w, 10);
+  CHECK(w.pinsync({"sync"}).out.find("10 unchanged") != std::string::npos);
+}
+
+TEST_CASE("expired window without events:read: the rows wait for a person, nothing is sent blindly") {
+  CsvWorld w("  idempotency_window_seconds: 1\n  retry_delay_seconds: 0\n",
+             {"--idempotency-ttl-seconds", "2", "--drop-after-commit-rate", "1", "--key",
+              "no-read-key=channels:read,events:create,events:update@42"});
+  w.sheet(rows(10));
+  CHECK(w.pinsync({"sync"}, "no-read-key").exit_code == 5);
+  REQUIRE(w.events()->size() == 10);
+  const int posts = w.posts();
+  run_process({"sleep", "3"});
+  const auto second = w.pinsync({"sync"}, "no-read-key");
+  CHECK(second.out.find("lacks events:read") != std::string::npos);
+  CHECK(w.posts() == posts);
+  const auto errors = w.pinsync({"errors"}, "no-read-key");
+  CHECK(errors.out.find("needs_review") != std::string::npos);
+  check_one_event_per_row(w, 10);
+  // A third pass holds them again without a request.
+  w.pinsync({"sync"}, "no-read-key");
+  CHECK(w.posts() == posts);
+  check_one_event_per_row(w, 10);
+}
