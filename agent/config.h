@@ -28,7 +28,7 @@ struct PinnedConfig {
 
 struct AgentConfig {
   std::string admin_listen = "127.0.0.1:8765";  // or "off"
-  LogFormat log_format = LogFormat::text;
+  LogFormat log_format = LogFormat::automatic;  // text on a terminal, JSON lines otherwise
   LogLevel log_level = LogLevel::info;
 };
 

@@ -123,7 +123,7 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
       m_log.debug("http", {{"method", request.method},
                            {"route", std::string(k_api_prefix) + std::string(path)},
                            {"status", std::to_string(status)},
-                           {"ms", std::to_string(ex.response->elapsed.count())},
+                           {"duration_ms", std::to_string(ex.response->elapsed.count())},
                            {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
       if (!retryable_status(status)) return ex;
       if (status >= 500) ex.maybe_acted = true;

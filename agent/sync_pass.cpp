@@ -184,14 +184,18 @@ class Executor {
       store_failed(r.error());
       return std::nullopt;
     }
+    const auto sent_at = m_ctx.clock.monotonic();
     const auto result = entry.action == WriteAction::create
                             ? m_ctx.client.create_event(entry.body, entry.idempotency_key)
                             : m_ctx.client.update_event(*entry.event_id, entry.body, entry.idempotency_key);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(m_ctx.clock.monotonic() - sent_at);
     WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
     m_ctx.log.info(std::string(to_string(entry.action)),
                    {{"source", m_ctx.source.name},
-                    {"row", row.row_ref},
+                    {"row_ref", row.row_ref},
+                    {"action", std::string(to_string(entry.action))},
                     {"status", std::to_string(result.http_status)},
+                    {"duration_ms", std::to_string(took.count())},
                     {"result", std::string(to_string(result.status))},
                     {"request_id", result.request_id},
                     {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
