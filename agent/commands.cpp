@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "agent/alerts.h"
 #include "agent/cli.h"
 #include "agent/pinned_client.h"
 #include "agent/session.h"
@@ -113,14 +114,26 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   const bool dry = mode == PassMode::dry_run;
   auto session = open_session(config, err, dry ? StoreAccess::read : StoreAccess::write);
   if (!session) return k_exit_failure;
+  // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
+  // job from repeating the same alert every run.
+  auto alerter = dry ? nullptr : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); });
   if (auto slugs = session->known_slugs(); !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
+    if (alerter) {
+      for (const auto* source : selected_sources(config, options)) {
+        PassReport refused;
+        refused.source = source->name;
+        refused.stopped = slugs.error().with_context(source->name);
+        alerter->report(pass_health(refused, session->store()));
+      }
+    }
     return k_exit_auth;
   }
   int code = k_exit_ok;
   std::vector<PassReport> reports;
   for (const auto* source : selected_sources(config, options)) {
     PassReport report = session->sync_source(*source, mode, "cli");
+    if (alerter) alerter->report(pass_health(report, session->store()));
     if (report.stopped) code = worse(code, exit_code_for(*report.stopped));
     else if (!report.clean()) code = worse(code, k_exit_rows_failed);
     reports.push_back(std::move(report));

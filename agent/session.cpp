@@ -10,16 +10,21 @@ Session::Session(const Config& config, std::ostream& log_out)
       m_log(m_own_log.get()),
       m_own_limiters(std::make_unique<RateLimiters>(m_clock)),
       m_limiters(m_own_limiters.get()),
-      m_transport(http::make_curl_transport()),
+      m_transport(make_transport()),
       m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
 
-Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared)
+Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared, http::RequestCounter* requests)
     : m_config(config),
       m_shared(std::move(shared)),
       m_log(m_shared->log.get()),
       m_limiters(m_shared->limiters.get()),
-      m_transport(http::make_curl_transport()),
+      m_requests(requests != nullptr ? requests : &m_own_requests),
+      m_transport(make_transport()),
       m_client(std::make_unique<PinnedClient>(config.pinned, *m_transport, *m_log, m_clock)) {}
+
+std::unique_ptr<http::Transport> Session::make_transport() {
+  return std::make_unique<http::CountingTransport>(http::make_curl_transport(), *m_requests);
+}
 
 Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& config, std::ostream& log_out) {
   auto shared = std::make_shared<SharedSessionState>();
@@ -34,8 +39,9 @@ Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& c
   return shared;
 }
 
-std::unique_ptr<Session> Session::attach(const Config& config, std::shared_ptr<SharedSessionState> shared) {
-  return std::unique_ptr<Session>(new Session(config, std::move(shared)));
+std::unique_ptr<Session> Session::attach(const Config& config, std::shared_ptr<SharedSessionState> shared,
+                                         http::RequestCounter* requests) {
+  return std::unique_ptr<Session>(new Session(config, std::move(shared), requests));
 }
 
 Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access) {
@@ -54,7 +60,7 @@ Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostrea
 }
 
 connectors::ConnectorContext Session::connector_context() {
-  return {[] { return http::make_curl_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
+  return {[this] { return make_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
 }
 
 Result<KnownSlugs> Session::known_slugs() {
