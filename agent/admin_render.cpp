@@ -96,6 +96,10 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
     }
     w.key("last_success_at").value(iso_time(s.last_success_at));
     w.key("last_error").value(s.last_error);
+    w.key("paused_reason").value(s.paused_reason);
+    w.key("retry_queue_depth");
+    if (s.retry_queue_depth) w.value(*s.retry_queue_depth);
+    else w.null();
     w.key("rows").begin_object();
     for (const auto& [state, n] : s.rows_by_state) w.key(state).value(n);
     w.end_object();
@@ -127,13 +131,6 @@ std::string metrics_text(const std::vector<SourceStatus>& sources) {
              std::to_string(it == s.rows_by_state.end() ? 0 : it->second) + "\n";
     }
   }
-  out += "# HELP pinsync_retry_queue_depth Rows waiting in the retry queue (failed, not yet dead).\n"
-         "# TYPE pinsync_retry_queue_depth gauge\n";
-  for (const auto& s : sources) {
-    const auto it = s.rows_by_state.find("failed");
-    out += "pinsync_retry_queue_depth{source=\"" + label(s.name) + "\"} " +
-           std::to_string(it == s.rows_by_state.end() ? 0 : it->second) + "\n";
-  }
   out += "# HELP pinsync_passes_total Passes finished by source and result.\n# TYPE pinsync_passes_total counter\n";
   for (const auto& s : sources) {
     for (const std::string_view result : {"ok", "rows_failed", "stopped"}) {
@@ -162,10 +159,29 @@ std::string metrics_text(const std::vector<SourceStatus>& sources) {
     out += "pinsync_last_success_timestamp_seconds{source=\"" + label(s.name) + "\"} " +
            std::to_string(s.last_success_at) + "\n";
   }
-  out += "# HELP pinsync_api_requests_total Pinned Events API requests sent by passes.\n"
+  out += "# HELP pinsync_api_requests_total HTTP requests sent, by source, API, route template and status "
+         "(status \"error\": no response).\n"
          "# TYPE pinsync_api_requests_total counter\n";
   for (const auto& s : sources) {
-    out += "pinsync_api_requests_total{source=\"" + label(s.name) + "\"} " + std::to_string(s.api_requests) + "\n";
+    for (const auto& r : s.requests) {
+      out += "pinsync_api_requests_total{source=\"" + label(s.name) + "\",api=\"" + label(r.api) + "\",route=\"" +
+             label(r.route) + "\",status=\"" + label(r.status) + "\"} " + std::to_string(r.count) + "\n";
+    }
+  }
+  out += "# HELP pinsync_source_paused 1 while the source is paused because its key or access was refused.\n"
+         "# TYPE pinsync_source_paused gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_source_paused{source=\"" + label(s.name) + "\"} " + (s.paused_reason.empty() ? "0" : "1") + "\n";
+  }
+  bool depth_header = false;
+  for (const auto& s : sources) {
+    if (!s.retry_queue_depth) continue;
+    if (!depth_header) {
+      out += "# HELP pinsync_retry_queue_depth Writes waiting in the retry queue.\n"
+             "# TYPE pinsync_retry_queue_depth gauge\n";
+      depth_header = true;
+    }
+    out += "pinsync_retry_queue_depth{source=\"" + label(s.name) + "\"} " + std::to_string(*s.retry_queue_depth) + "\n";
   }
   return out;
 }

@@ -10,7 +10,7 @@
 namespace pinsync::agent {
 
 // GET /status: {"sources":[{name, running, next_pass_at, last_pass:{…}|null, rows:{state:n},
-// last_error, passes:{result:n}, api_requests}]}.
+// last_error, paused_reason, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
 std::string status_json(const std::vector<SourceStatus>& sources);
 // GET /metrics: Prometheus text exposition format 0.0.4.
 std::string metrics_text(const std::vector<SourceStatus>& sources);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/check.h"
 #include "agent/commands.h"
 #include "agent/daemon.h"
 #include "agent/resync.h"
@@ -155,6 +156,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
   }
   options.config_path = *config;
   auto loaded = load_config(*config);
+  // check turns an unloadable config into its checklist (which env vars are missing).
+  if (!loaded && spec->run == command_check) return command_check_unloaded(*config, out, err);
   if (!loaded) {
     err << "pinsync: config error: " << loaded.error().message << '\n';
     return k_exit_config;

@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 
+#include "agent/alerts.h"
+#include "agent/check.h"
 #include "agent/cli.h"
 #include "agent/pinned_client.h"
 #include "agent/session.h"
@@ -114,14 +116,26 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   const bool dry = mode == PassMode::dry_run;
   auto session = open_session(config, err, dry ? StoreAccess::read : StoreAccess::write);
   if (!session) return k_exit_failure;
+  // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
+  // job from repeating the same alert every run.
+  auto alerter = dry ? nullptr : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); });
   if (auto slugs = session->known_slugs(); !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
+    if (alerter) {
+      for (const auto* source : selected_sources(config, options)) {
+        PassReport refused;
+        refused.source = source->name;
+        refused.stopped = slugs.error().with_context(source->name);
+        alerter->report(pass_health(refused, session->store()));
+      }
+    }
     return k_exit_auth;
   }
   int code = k_exit_ok;
   std::vector<PassReport> reports;
   for (const auto* source : selected_sources(config, options)) {
     PassReport report = session->sync_source(*source, mode, "cli");
+    if (alerter) alerter->report(pass_health(report, session->store()));
     if (report.stopped) code = worse(code, exit_code_for(*report.stopped));
     else if (!report.clean()) code = worse(code, k_exit_rows_failed);
     reports.push_back(std::move(report));
@@ -294,72 +308,7 @@ int command_check(const Config& config, const CommandOptions& options, std::ostr
   auto session = open_session(config, err, StoreAccess::none);
   if (!session) return k_exit_failure;
   int code = k_exit_ok;
-  auto report = [&](bool ok, const std::string& what) { out << (ok ? "ok    " : "FAIL  ") << what << '\n'; };
-  report(true, "config " + config.file.string() + " loaded (" + std::to_string(config.sources.size()) + " sources)");
-
-  auto channels = session->client().channels();
-  if (!channels) {
-    report(false, "API key: " + channels.error().message);
-    code = worse(code, exit_code_for(channels.error()));
-  } else {
-    report(true, "API key accepted by " + config.pinned.base_url + " (" + std::to_string(channels->size()) +
-                     " channels)");
-  }
-  auto slugs = session->client().classifications();
-  if (!slugs) {
-    report(false, "classifications: " + slugs.error().message);
-    code = worse(code, exit_code_for(slugs.error()));
-  } else {
-    report(true, "classifications: " + std::to_string(slugs->size()) + " slugs");
-  }
-  const KnownSlugs known = slugs ? KnownSlugs{*slugs} : KnownSlugs{};
-  for (const auto* source : selected_sources(config, options)) {
-    const std::string name = source->name + ": ";
-    if (channels) {
-      bool found = false;
-      for (const auto& c : *channels) found = found || c.id == source->channel_id;
-      report(found, name + "channel " + std::to_string(source->channel_id) +
-                        (found ? " is accessible" : " is not accessible to this API key — fix channel_id or the key's access"));
-      if (!found) code = worse(code, k_exit_auth);
-    }
-    auto connector = make_connector(config, *source, session->connector_context());
-    if (!connector) {
-      report(false, name + connector.error().message);
-      code = worse(code, exit_code_for(connector.error()));
-      continue;
-    }
-    auto table = (*connector)->fetch();
-    if (!table) {
-      report(false, name + table.error().message);
-      code = worse(code, exit_code_for(table.error()));
-      continue;
-    }
-    auto mapped = map_table(*source, *table, known);
-    if (!mapped) {
-      report(false, mapped.error().message);
-      code = worse(code, exit_code_for(mapped.error()));
-      continue;
-    }
-    std::string missing;
-    for (const auto* column : {&source->write_back.event_id_column, &source->write_back.status_column,
-                               &source->write_back.error_column}) {
-      if (column->empty()) continue;
-      if (std::find(table->columns.begin(), table->columns.end(), *column) == table->columns.end()) {
-        missing += (missing.empty() ? "\"" : ", \"") + *column + "\"";
-      }
-    }
-    if (!missing.empty()) {
-      report(false, name + "write_back column " + missing + " is not in the header: add it to the sheet or fix write_back");
-      code = worse(code, k_exit_config);
-    }
-    int approved = 0, invalid = 0;
-    for (const auto& row : *mapped) {
-      approved += row.approved ? 1 : 0;
-      invalid += row.approved && !row.errors.empty() ? 1 : 0;
-    }
-    report(true, name + "read " + std::to_string(table->rows.size()) + " rows, " + std::to_string(approved) +
-                     " approved, " + std::to_string(invalid) + " invalid (see 'pinsync plan')");
-  }
+  for (const auto& item : run_checks(config, options, *session, out)) code = worse(code, item.exit_code);
   return code;
 }
 

@@ -3,6 +3,7 @@
 // config_reader.cpp.
 #include "agent/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -17,7 +18,7 @@ namespace pinsync::agent {
 
 namespace {
 
-constexpr std::string_view k_top_keys[] = {"pinned", "state", "agent", "google", "airtable", "sources"};
+constexpr std::string_view k_top_keys[] = {"pinned", "state", "agent", "google", "airtable", "alerts", "sources"};
 constexpr std::string_view k_pinned_keys[] = {"base_url",         "api_key",
                                               "timeout_seconds",  "max_requests_per_second",
                                               "concurrency",      "idempotency_window_seconds",
@@ -102,6 +103,21 @@ AgentConfig read_agent(const ConfigReader& r, const ConfigItem& item) {
   return a;
 }
 
+constexpr std::string_view k_alerts_keys[] = {"webhook_url", "command", "timeout_seconds"};
+
+AlertsConfig read_alerts(const ConfigReader& r, const ConfigItem& item) {
+  const ConfigMap m = r.map(item, k_alerts_keys);
+  AlertsConfig a;
+  // The URL of a chat webhook is itself the credential: url() quotes only the text as
+  // written (${VAR}), never the expanded value.
+  if (const auto url = m.find("webhook_url")) a.webhook_url = r.url(*url);
+  if (const auto command = m.find("command")) a.command = r.text(*command);
+  if (const auto timeout = m.find("timeout_seconds")) {
+    a.timeout = std::chrono::seconds(r.integer(*timeout, 1, 300, "seconds"));
+  }
+  return a;
+}
+
 std::vector<SourceConfig> read_sources(const ConfigReader& r, const ConfigMap& top) {
   const ConfigItem item = r.required(top, "sources",
                                      "add a sources: list with at least one source "
@@ -150,6 +166,7 @@ Config read_config(const ConfigReader& r, const YAML::Node& root, const std::fil
     const ConfigMap a = r.map(*airtable, k_airtable_keys);
     if (const auto url = a.find("base_url")) config.airtable.base_url = r.url(*url);
   }
+  if (const auto alerts = top.find("alerts")) config.alerts = read_alerts(r, *alerts);
   config.sources = read_sources(r, top);
   return config;
 }
@@ -184,7 +201,39 @@ Result<std::string> read_file_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+// Collects every ${NAME} in the scalars below `node` (keys and values), in file order.
+void collect_env_references(const YAML::Node& node, std::vector<std::string>& out) {
+  if (node.IsScalar()) {
+    const std::string& raw = node.Scalar();
+    for (auto start = raw.find("${"); start != std::string::npos; start = raw.find("${", start + 2)) {
+      const auto end = raw.find('}', start + 2);
+      if (end == std::string::npos) break;
+      std::string name = raw.substr(start + 2, end - start - 2);
+      if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& child : node) collect_env_references(child, out);
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) {
+      collect_env_references(kv.first, out);
+      collect_env_references(kv.second, out);
+    }
+  }
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> env_references(const std::filesystem::path& file) {
+  auto text = read_file_text(file);
+  if (!text) return std::unexpected(text.error());
+  try {
+    std::vector<std::string> names;
+    collect_env_references(YAML::Load(*text), names);
+    return names;
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorKind::config, file.string() + ": not valid YAML (" + e.msg + ")");
+  }
+}
 
 const SourceConfig* Config::find_source(std::string_view name) const {
   for (const auto& s : sources) {

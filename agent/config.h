@@ -34,7 +34,7 @@ struct PinnedConfig {
 
 struct AgentConfig {
   std::string admin_listen = "127.0.0.1:8765";  // or "off"
-  LogFormat log_format = LogFormat::text;
+  LogFormat log_format = LogFormat::automatic;  // text on a terminal, JSON lines otherwise
   LogLevel log_level = LogLevel::info;
 };
 
@@ -44,6 +44,14 @@ struct GoogleConfig {
 
 struct AirtableConfig {
   std::string base_url = "https://api.airtable.com";  // no trailing slash
+};
+
+// Where alerts for the ops person go (agent/alerts.h); both optional, both may be set.
+struct AlertsConfig {
+  std::string webhook_url;  // Slack-compatible webhook: POST {"text": …}; secret-bearing, never logged
+  std::string command;      // run with /bin/sh -c; the message on stdin and in PINSYNC_ALERT_TEXT
+  std::chrono::seconds timeout{10};  // per webhook request and per command run
+  bool any() const { return !webhook_url.empty() || !command.empty(); }
 };
 
 using pinsync::DateOrder;
@@ -151,6 +159,7 @@ struct Config {
   AgentConfig agent;
   GoogleConfig google;
   AirtableConfig airtable;
+  AlertsConfig alerts;
   std::vector<SourceConfig> sources;
 
   // Returns the source with this name, or nullptr.
@@ -161,6 +170,11 @@ struct Config {
 // Returns the config, or an Error of kind config whose message starts with
 // "file:line: key.path: " and says what is wrong and how to fix it.
 Result<Config> load_config(const std::filesystem::path& file);
+
+// Returns the names of every ${VAR} the YAML file refers to (comments excluded), in file
+// order without repeats, for `pinsync check`; Error{config} when the file cannot be read
+// or parsed.
+Result<std::vector<std::string>> env_references(const std::filesystem::path& file);
 
 // Looks up one environment variable: its value, or nullopt when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

@@ -44,16 +44,19 @@ std::string error_of(const PassReport& r) {
 struct SourceStats {
   std::mutex mutex;
   SourceStatus status;  // rows_by_state and problem_rows are filled on demand
+  http::RequestCounter requests;  // thread-safe on its own
 };
 
 class SourceWorker {
  public:
   SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
-               std::shared_ptr<SharedSessionState> shared, std::shared_ptr<SourceStats> stats)
+               std::shared_ptr<SharedSessionState> shared, std::shared_ptr<SourceStats> stats,
+               std::shared_ptr<Alerter> alerter)
       : m_config(std::move(config)),
         m_source(source),
-        m_session(Session::attach(*m_config, std::move(shared))),
-        m_stats(std::move(stats)) {
+        m_session(Session::attach(*m_config, std::move(shared), &stats->requests)),
+        m_stats(std::move(stats)),
+        m_alerter(std::move(alerter)) {
     std::lock_guard lock(m_stats->mutex);
     m_stats->status.name = source.name;
     m_stats->status.kind = source.kind;
@@ -149,6 +152,9 @@ class SourceWorker {
       PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
       if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // After every pass, outside the worker's lock: a slow webhook delays only this source.
+      // A pass cut short by shutdown says nothing about the source's health.
+      if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
       lock.lock();
       if (scheduled) next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);
       record(pass.trigger, started, seconds, report, next_due);
@@ -191,6 +197,7 @@ class SourceWorker {
   const SourceConfig& m_source;
   std::unique_ptr<Session> m_session;
   std::shared_ptr<SourceStats> m_stats;
+  std::shared_ptr<Alerter> m_alerter;
   std::atomic<bool> m_cancel{false};
   std::atomic<bool> m_done{false};
 
@@ -210,6 +217,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->m_shared = std::move(*shared);
   daemon->m_shared->log->add_secret(config.pinned.api_key);
+  daemon->m_alerter = Alerter::from_config(config, *daemon->m_shared->log, [] { return http::make_curl_transport(); });
   daemon->m_admin_listen = config.agent.admin_listen;
   daemon->m_state_path = config.state_path;
   daemon->start_workers(std::make_shared<const Config>(config), {});
@@ -223,7 +231,7 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
   std::vector<std::shared_ptr<SourceWorker>> fresh;
   for (const auto& source : config->sources) {
     auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
-    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_shared, stats));
+    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_shared, stats, m_alerter));
     m_shared->log->info("source scheduled", {{"source", source.name},
                                             {"poll_interval", std::to_string(source.poll_interval.count()) + "s"}});
   }
@@ -296,6 +304,8 @@ Result<void> Daemon::reload(const std::filesystem::path& file) {
     w->finish(false);
   }
   for (const auto& w : old) w->join();
+  // The memory file carries what was alerted, so a new Alerter picks up where this one was.
+  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); });
   log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};
@@ -331,9 +341,13 @@ std::vector<SourceStatus> Daemon::status() {
       std::lock_guard lock(w->stats()->mutex);
       s = w->stats()->status;
     }
+    s.requests = w->stats()->requests.snapshot();
+    if (auto pause = store().pause(s.name); pause && *pause) s.paused_reason = (*pause)->reason;
     if (auto rows = store().rows(s.name)) {
+      s.retry_queue_depth = 0;
       for (const auto& r : *rows) {
         ++s.rows_by_state[std::string(state::to_string(r.state))];
+        if (r.state == state::RowState::failed) ++*s.retry_queue_depth;  // dead rows left the queue
         if (state::needs_attention(r.state)) s.problem_rows.push_back(r);
       }
     }

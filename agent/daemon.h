@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/alerts.h"
 #include "agent/config.h"
 #include "agent/session.h"
 #include "agent/sync_pass.h"
@@ -51,6 +52,9 @@ struct SourceStatus {
   double duration_sum = 0;
   std::int64_t last_success_at = 0;  // unix seconds of the last clean pass; 0 if none
   std::int64_t api_requests = 0;     // requests sent by this agent's passes so far
+  std::vector<http::RequestCount> requests;  // every HTTP request of this source, by api/route/status
+  std::string paused_reason;         // why the source is paused (key or access refused); "" when not
+  std::optional<std::int64_t> retry_queue_depth;  // writes waiting in the retry queue; nullopt: unknown
   std::map<std::string, std::int64_t> rows_by_state;  // from the store
   std::vector<state::RowRecord> problem_rows;          // invalid, failed, needs_review, gone
 };
@@ -104,6 +108,7 @@ class Daemon {
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
 
   std::shared_ptr<SharedSessionState> m_shared;
+  std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
   std::string m_admin_listen;
   std::filesystem::path m_state_path;
   std::mutex m_mutex;  // guards m_config and m_workers

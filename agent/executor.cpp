@@ -43,6 +43,7 @@ struct Executor::JobResult {
   std::optional<std::int64_t> event_id;
   std::string message;
   bool cannot_read = false;  // force: the key lacks events:read
+  std::chrono::milliseconds took{0};  // sent: how long the write took, retries included
 };
 
 struct Executor::Job {
@@ -147,9 +148,11 @@ void Executor::work(Job& job, PinnedClient& client) {
       return;
     }
   }
+  const auto sent_at = m_ctx.clock.monotonic();
   r.write = job.entry.action == WriteAction::create
                 ? client.create_event(job.entry.body, job.entry.idempotency_key)
                 : client.update_event(*job.entry.event_id, job.entry.body, job.entry.idempotency_key);
+  r.took = std::chrono::duration_cast<std::chrono::milliseconds>(m_ctx.clock.monotonic() - sent_at);
   r.what = JobResult::What::sent;
 }
 
@@ -202,8 +205,10 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
   WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
   m_ctx.log.info(std::string(to_string(entry.action)),
                  {{"source", m_ctx.source.name},
-                  {"row", row.row_ref},
+                  {"row_ref", row.row_ref},
+                  {"action", std::string(to_string(entry.action))},
                   {"status", std::to_string(result.http_status)},
+                  {"duration_ms", std::to_string(job.result.took.count())},
                   {"result", std::string(to_string(result.status))},
                   {"request_id", result.request_id},
                   {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
@@ -358,6 +363,7 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
 
   const std::size_t batch_size = std::max(k_min_batch, k_rows_per_client * m_senders.size());
   std::size_t done = 0;
+  if (m_ctx.progress != nullptr) m_ctx.progress->start(queue.size());
   while (done < queue.size() && m_continue) {
     if (m_ctx.options.cancel != nullptr && m_ctx.options.cancel->load()) {
       m_report.stopped = Error{ErrorKind::transient, m_ctx.source.name +
@@ -385,8 +391,10 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
     for (auto& job : batch) settle(job, outcomes, updates, follow_ups);
     if (auto r = m_ctx.store->record_outcomes(outcomes); !r) return store_failed(r.error());
     if (auto r = m_ctx.store->set_row_states(updates); !r) return store_failed(r.error());
+    if (m_ctx.progress != nullptr) m_ctx.progress->step(batch.size());
     for (auto& f : follow_ups) queue.push_back(std::move(f));
   }
+  if (m_ctx.progress != nullptr) m_ctx.progress->finish();
   if (!m_continue) return false;
   if (m_ctx.options.cancel != nullptr && m_ctx.options.cancel->load() && !m_report.stopped) {
     m_report.stopped = Error{ErrorKind::transient, m_ctx.source.name +

@@ -144,7 +144,7 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
       m_log.debug("http", {{"method", request.method},
                            {"route", std::string(k_api_prefix) + std::string(path)},
                            {"status", std::to_string(status)},
-                           {"ms", std::to_string(ex.response->elapsed.count())},
+                           {"duration_ms", std::to_string(ex.response->elapsed.count())},
                            {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
       retry_after = retry_after_of(*ex.response);
       if (m_limiter) pace(*m_limiter, *ex.response, m_clock);

@@ -7,17 +7,19 @@ namespace pinsync::agent {
 Session::Session(const Config& config, std::ostream& log_out)
     : m_config(config),
       m_own_log(std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, m_clock)),
+      m_progress_out(&log_out),
       m_log(m_own_log.get()),
       m_own_limiters(std::make_unique<RateLimiters>(m_clock)),
       m_limiters(m_own_limiters.get()) {
   make_clients();
 }
 
-Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared)
+Session::Session(const Config& config, std::shared_ptr<SharedSessionState> shared, http::RequestCounter* requests)
     : m_config(config),
       m_shared(std::move(shared)),
       m_log(m_shared->log.get()),
-      m_limiters(m_shared->limiters.get()) {
+      m_limiters(m_shared->limiters.get()),
+      m_requests(requests != nullptr ? requests : &m_own_requests) {
   make_clients();
 }
 
@@ -27,15 +29,19 @@ void Session::make_clients() {
   // window on the server side from seeing more than the configured rate.
   const double burst = std::max(1.0, pinned.max_requests_per_second / 20);
   auto limiter = m_limiters->get("pinned " + pinned.base_url, pinned.max_requests_per_second, burst);
-  m_transport = http::make_curl_transport();
+  m_transport = make_transport();
   m_client = std::make_unique<PinnedClient>(pinned, *m_transport, *m_log, m_clock, RetryPolicy{}, limiter);
   m_senders.push_back(m_client.get());
   for (int i = 1; i < pinned.concurrency; ++i) {
-    m_sender_transports.push_back(http::make_curl_transport());
+    m_sender_transports.push_back(make_transport());
     m_sender_clients.push_back(std::make_unique<PinnedClient>(pinned, *m_sender_transports.back(), *m_log, m_clock,
                                                               RetryPolicy{}, limiter));
     m_senders.push_back(m_sender_clients.back().get());
   }
+}
+
+std::unique_ptr<http::Transport> Session::make_transport() {
+  return std::make_unique<http::CountingTransport>(http::make_curl_transport(), *m_requests);
 }
 
 Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& config, std::ostream& log_out) {
@@ -51,8 +57,9 @@ Result<std::shared_ptr<SharedSessionState>> Session::open_shared(const Config& c
   return shared;
 }
 
-std::unique_ptr<Session> Session::attach(const Config& config, std::shared_ptr<SharedSessionState> shared) {
-  return std::unique_ptr<Session>(new Session(config, std::move(shared)));
+std::unique_ptr<Session> Session::attach(const Config& config, std::shared_ptr<SharedSessionState> shared,
+                                         http::RequestCounter* requests) {
+  return std::unique_ptr<Session>(new Session(config, std::move(shared), requests));
 }
 
 Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access) {
@@ -71,7 +78,7 @@ Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostrea
 }
 
 connectors::ConnectorContext Session::connector_context() {
-  return {[] { return http::make_curl_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
+  return {[this] { return make_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
 }
 
 Result<KnownSlugs> Session::known_slugs() {
@@ -123,6 +130,12 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
   PassContext ctx{source, *connector, *m_client, store(), *slugs, *m_log, m_clock, pinned.idempotency_window,
                   options, m_senders,
                   RetryPolicy{pinned.max_attempts, pinned.retry_delay, pinned.max_retry_delay}};
+  std::optional<ProgressLine> progress;
+  if (m_progress_out != nullptr) {
+    progress.emplace(*m_progress_out, is_terminal(*m_progress_out) ? ProgressOutput::terminal : ProgressOutput::off,
+                     m_clock, source.name);
+    ctx.progress = &*progress;
+  }
   report = run_pass(ctx, mode, trigger);
   if (applying) pause_if_refused(*store(), report, fingerprint, *m_log);
   return report;

@@ -13,6 +13,7 @@
 #include "agent/pinned_client.h"
 #include "agent/sync_pass.h"
 #include "core/clock.h"
+#include "core/counting_transport.h"
 #include "core/log.h"
 #include "core/rate_limiter.h"
 #include "state/lock.h"
@@ -48,13 +49,18 @@ class Session {
   // the store's error.
   static Result<std::shared_ptr<SharedSessionState>> open_shared(const Config& config, std::ostream& log_out);
   // A session with its own clock, transport and Pinned client that uses `shared`'s
-  // lock, store, limiters and logger. Never fails. `config` must outlive the session.
-  static std::unique_ptr<Session> attach(const Config& config, std::shared_ptr<SharedSessionState> shared);
+  // lock, store, limiters and logger. Never fails. `config` must outlive the session;
+  // `requests` (when given) counts its HTTP requests instead of the session's own counter
+  // and must outlive it too.
+  static std::unique_ptr<Session> attach(const Config& config, std::shared_ptr<SharedSessionState> shared,
+                                         http::RequestCounter* requests = nullptr);
 
   const Config& config() const { return m_config; }
   Logger& log() { return *m_log; }
   Clock& clock() { return m_clock; }
   PinnedClient& client() { return *m_client; }
+  // Every HTTP request of this session (Pinned Events and the sources), by api/route/status.
+  http::RequestCounter& requests() { return *m_requests; }
   // Null without a state file (read) or for none.
   state::Store* store() { return m_shared ? m_shared->store.get() : m_store.get(); }
 
@@ -70,16 +76,22 @@ class Session {
 
  private:
   Session(const Config& config, std::ostream& log_out);
-  Session(const Config& config, std::shared_ptr<SharedSessionState> shared);
+  Session(const Config& config, std::shared_ptr<SharedSessionState> shared, http::RequestCounter* requests);
+  // A curl transport that counts into m_requests.
+  std::unique_ptr<http::Transport> make_transport();
+  // The Pinned Events client and the pinned.concurrency senders (m_client first).
   void make_clients();
 
   const Config& m_config;
   SystemClock m_clock;
   std::shared_ptr<SharedSessionState> m_shared;  // set for attached sessions
   std::unique_ptr<Logger> m_own_log;
+  std::ostream* m_progress_out = nullptr;  // a command's log stream, for the progress line
   Logger* m_log;
   std::unique_ptr<RateLimiters> m_own_limiters;
   RateLimiters* m_limiters;
+  http::RequestCounter m_own_requests;
+  http::RequestCounter* m_requests = &m_own_requests;
   std::unique_ptr<http::Transport> m_transport;
   std::unique_ptr<PinnedClient> m_client;
   // pinned.concurrency clients that send writes side by side, m_client first; each has

@@ -340,18 +340,21 @@ std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& s
              {{"source", source.name}});
     return std::nullopt;
   }
+  log.info("pass skipped: the source is paused", {{"source", source.name}, {"reason", (*pause)->reason}});
+  report.paused = true;
   report.stopped = Error{ErrorKind::auth, source.name + ": paused since " + format_utc((*pause)->since) + ": " +
                                               (*pause)->reason + " — after fixing the key, run pinsync resync --source " +
                                               source.name + " (a changed key or channel resumes it by itself)"};
   return report;
 }
 
-void pause_if_refused(state::Store& store, const PassReport& report, std::string_view fingerprint, Logger& log) {
+void pause_if_refused(state::Store& store, PassReport& report, std::string_view fingerprint, Logger& log) {
   if (!report.key_refused || !report.stopped) return;
   if (auto r = store.set_pause(report.source, report.stopped->message, fingerprint); !r) {
     log.error("could not record the pause", {{"source", report.source}, {"reason", r.error().message}});
     return;
   }
+  report.paused = true;
   log.warn("source paused: Pinned Events refused the key", {{"source", report.source},
                                                              {"reason", report.stopped->message}});
 }

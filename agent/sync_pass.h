@@ -16,6 +16,7 @@
 #include "agent/retry.h"
 #include "connectors/connector.h"
 #include "core/log.h"
+#include "core/progress.h"
 #include "state/store.h"
 
 namespace pinsync::agent {
@@ -42,6 +43,7 @@ struct PassReport {
   std::string write_back_error;     // why write-back failed ("" when it did not)
   std::string suspect;              // why the read looks wrong and removals were held ("" if not)
   bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
+  bool paused = false;              // the source is paused (this pass paused it, or it did not run)
 
   // True when nothing is left invalid, failed, dead, suspect or stopped.
   bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }
@@ -71,6 +73,7 @@ struct PassContext {
   std::vector<PinnedClient*> senders{};
   // The retry queue across passes: attempts before a row is dead, and its backoff.
   RetryPolicy retry_queue{10, std::chrono::seconds(30), std::chrono::seconds(3600)};
+  ProgressLine* progress = nullptr;  // counts the writes of the pass on a terminal, when given
 };
 
 // The options of a pass a person asked for (resync, SIGUSR1): queued rows go now and a
@@ -93,8 +96,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
 // run (ending a pause that no longer holds, with a log line).
 std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& source, std::string_view fingerprint,
                                       bool resume, Logger& log);
-// After a pass that ended with report.key_refused, pauses the source with the reason.
-void pause_if_refused(state::Store& store, const PassReport& report, std::string_view fingerprint, Logger& log);
+// After a pass that ended with report.key_refused, pauses the source with the reason and
+// sets report.paused.
+void pause_if_refused(state::Store& store, PassReport& report, std::string_view fingerprint, Logger& log);
 // A hash of what a refusal of the key depends on: the key, the API's URL, the channel.
 std::string pause_fingerprint(const PinnedConfig& pinned, const SourceConfig& source);
 

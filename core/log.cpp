@@ -4,6 +4,9 @@
 #include <array>
 #include <chrono>
 #include <date/date.h>
+#include <unistd.h>
+
+#include <iostream>
 
 #include "core/json_writer.h"
 
@@ -51,8 +54,23 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
   return out;
 }
 
+bool is_terminal(const std::ostream& out) {
+  if (&out == &std::cout) return ::isatty(STDOUT_FILENO) == 1;
+  if (&out == &std::cerr || &out == &std::clog) return ::isatty(STDERR_FILENO) == 1;
+  return false;
+}
+
+LogFormat resolve_log_format(LogFormat format, const std::ostream& out) {
+  if (format != LogFormat::automatic) return format;
+  return is_terminal(out) ? LogFormat::text : LogFormat::json;
+}
+
 Logger::Logger(std::ostream& out, LogLevel level, LogFormat format, const Clock& clock)
-    : m_out(out), m_level(level), m_format(format), m_clock(clock) {}
+    : m_out(out),
+      m_level(level),
+      m_format(resolve_log_format(format, out)),
+      m_terminal(m_format == LogFormat::text && is_terminal(out)),
+      m_clock(clock) {}
 
 void Logger::add_secret(std::string secret) {
   if (secret.empty()) return;
@@ -88,6 +106,9 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
     }
   }
   std::lock_guard lock(m_mutex);
+  // "\r ESC[K" erases a progress line (core/progress.h) drawn on the same terminal; it
+  // redraws itself on its next step.
+  if (m_terminal) m_out << "\r\x1b[K";
   m_out << redact(line, m_secrets) << '\n';
   m_out.flush();
 }

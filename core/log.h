@@ -1,6 +1,7 @@
 // The logging facade: one line per happening, with key=value fields, human-readable
-// text or JSON lines. Every line passes through redact(), the one place where secrets
-// (registered values, bearer tokens, key=/token= query parameters) are removed.
+// text or JSON lines (by default text on a terminal, JSON lines otherwise). Every line
+// passes through redact(), the one place where secrets (registered values, bearer
+// tokens, key=/token= query parameters) are removed.
 #pragma once
 
 #include <initializer_list>
@@ -15,7 +16,9 @@
 namespace pinsync {
 
 enum class LogLevel { debug, info, warn, error };
-enum class LogFormat { text, json };
+// automatic: text when the output is a terminal, JSON lines otherwise (files, journald,
+// pipes to a log shipper).
+enum class LogFormat { text, json, automatic };
 
 struct LogField {
   std::string_view key;
@@ -27,11 +30,23 @@ struct LogField {
 // parameters.
 std::string redact(std::string_view text, const std::vector<std::string>& secrets);
 
+// Returns true when `out` is std::cout, std::cerr or std::clog and that file descriptor is
+// a terminal; false for every other stream (string streams, files).
+bool is_terminal(const std::ostream& out);
+
+// Returns `format`, with automatic resolved for `out`: text on a terminal, json otherwise.
+LogFormat resolve_log_format(LogFormat format, const std::ostream& out);
+
+// Field names the lines use for the same facts everywhere: source, row_ref, action,
+// status (HTTP), request_id, duration_ms, reason.
 class Logger {
  public:
+  // `format` automatic is resolved here, once (resolve_log_format).
   Logger(std::ostream& out, LogLevel level, LogFormat format, const Clock& clock);
 
   bool enabled(LogLevel level) const { return level >= m_level; }
+  // The format lines are written in (never automatic).
+  LogFormat format() const { return m_format; }
   // Registers a secret value to be redacted from every later line (empty ignored).
   void add_secret(std::string secret);
   void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
@@ -45,6 +60,7 @@ class Logger {
   std::ostream& m_out;
   LogLevel m_level;
   LogFormat m_format;
+  bool m_terminal;  // text on a terminal: each line first clears a progress line
   const Clock& m_clock;
   std::mutex m_mutex;
   std::vector<std::string> m_secrets;

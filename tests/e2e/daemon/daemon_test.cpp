@@ -420,7 +420,9 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(body.find("pinsync_pass_duration_seconds_count{source=\"beta\"} 1\n") != std::string::npos);
   CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"beta\"} 0\n") == std::string::npos);
   CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n") != std::string::npos);
-  CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\"\\} [1-9]")));
+  CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\",api=\"pinned\","
+                                           "route=\"POST /events\",status=\"201\"\\} [1-9]")));
+  CHECK(body.find("pinsync_source_paused{source=\"acme\"} 0\n") != std::string::npos);
 
   const auto page = http(w.admin, "GET", "/");
   CHECK(page.status == 200);

@@ -201,7 +201,7 @@ TEST_CASE("pause: a refused key pauses the source until the key changes or a per
   Pass p;
   p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
   p.transport.reply(401, R"({"error":{"code":"unauthorized","message":"API key revoked"}})");
-  const auto refused = p.run();
+  auto refused = p.run();
   CHECK(refused.key_refused);
   REQUIRE(refused.stopped);
   pause_if_refused(*p.store, refused, "fp-1", p.log);

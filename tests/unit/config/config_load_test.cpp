@@ -89,7 +89,7 @@ sources:
   CHECK(config->pinned.idempotency_window == std::chrono::seconds(900));
   CHECK(config->state_path == "/var/lib/pinsync/state.db");
   CHECK(config->agent.admin_listen == "127.0.0.1:8765");
-  CHECK(config->agent.log_format == LogFormat::text);
+  CHECK(config->agent.log_format == LogFormat::automatic);
   CHECK(config->agent.log_level == LogLevel::info);
   CHECK(config->google.sheets_base_url == "https://sheets.googleapis.com");
   CHECK(config->airtable.base_url == "https://api.airtable.com");

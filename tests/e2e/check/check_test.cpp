@@ -1,0 +1,136 @@
+// `pinsync check` end to end: the checklist lines (ok / FAIL / warn, what, the fix) and the
+// exit code for a good config and for each kind of broken one.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using pinsync::test::ProcessResult;
+using pinsync::test::run_process;
+using pinsync::test::SandboxProcess;
+using pinsync::testing::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Setup {
+  std::string csv_path = "path: acme.csv";
+  std::string title_column = "Title";
+  std::string slug = "music";
+  std::string key = "sandbox-key";
+  std::vector<std::pair<std::string, std::string>> extra_env;
+};
+
+ProcessResult check(const SandboxProcess& sandbox, const Setup& s) {
+  TempDir dir;
+  dir.write("acme.csv", "Event ID,Approved,Title,Date,Start,Category,City\n"
+                        "E-1,yes,Show one,6/1/2026,8:00 PM,Jazz,New York\n"
+                        "E-2,yes,Show two,6/2/2026,8:00 PM,Jazz,New York\n");
+  const auto config = dir.write(
+      "pinsync.yaml",
+      "pinned:\n  base_url: " + sandbox.base_url() + "\n  api_key: ${PINNED_EVENTS_API_KEY}\n  timeout_seconds: 10\n"
+      "state:\n  path: ./state.db\nsources:\n  - name: acme\n    kind: csv\n    " + s.csv_path +
+      "\n    id_column: Event ID\n    approved: {column: Approved}\n    channel_id: 42\n"
+      "    timezone: America/New_York\n    date_order: MDY\n"
+      "    mapping:\n      title: " + s.title_column + "\n      start_date: Date\n      start_time: Start\n"
+      "      classifications: {column: Category, map: {Jazz: " + s.slug + "}}\n"
+      "      city:\n        column: City\n        places:\n"
+      "          New York: {place_id: place-new-york, country_code: US}\n");
+  auto env = s.extra_env;
+  env.emplace_back("PINNED_EVENTS_API_KEY", s.key);
+  auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "check", "--config", config.string()}, env, 60s);
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.out.find(s.key) == std::string::npos);
+  CHECK(r.err.find(s.key) == std::string::npos);
+  CHECK(std::filesystem::exists(dir / "state.db") == false);  // check writes nothing
+  return r;
+}
+
+bool has_line(const ProcessResult& r, const std::string& line_start) {
+  return r.out.starts_with(line_start) || r.out.find("\n" + line_start) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("check: a good config passes every line and exits 0") {
+  SandboxProcess sandbox;
+  const auto r = check(sandbox, {});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(has_line(r, "ok    environment variable PINNED_EVENTS_API_KEY is set\n"));
+  CHECK(has_line(r, "ok    config "));
+  CHECK(has_line(r, "ok    API key accepted by " + sandbox.base_url()));
+  for (const std::string scope : {"channels:read", "events:create", "events:update", "events:read"}) {
+    CHECK(has_line(r, "ok    API key scope " + scope + " present\n"));
+  }
+  CHECK(has_line(r, "ok    acme: channel 42 is accessible\n"));
+  CHECK(has_line(r, "ok    acme: all 1 mapped classification slugs exist\n"));
+  CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
+  CHECK(has_line(r, "ok    acme: every mapped column is in the header\n"));
+  CHECK(has_line(r, "ok    acme: read 2 rows, 2 approved, 0 invalid"));
+  CHECK(r.out.find("FAIL") == std::string::npos);
+  CHECK(r.out.find("warn") == std::string::npos);
+}
+
+TEST_CASE("check: a missing environment variable is named with the fix, exit 3") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.csv_path = "path: ${PARTNER_CSV_PATH}";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 3);
+  CHECK(has_line(r, "ok    environment variable PINNED_EVENTS_API_KEY is set\n"));
+  CHECK(has_line(r, "FAIL  environment variable PARTNER_CSV_PATH is not set — export it, or put NAME=value in the "
+                    "service's EnvironmentFile\n"));
+  CHECK(has_line(r, "FAIL  config "));
+}
+
+TEST_CASE("check: a classification slug Pinned Events does not know fails, exit 3") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.slug = "jazzz";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 3);
+  CHECK(has_line(r, "FAIL  acme: classification slug \"jazzz\" (for \"Jazz\") does not exist in Pinned Events — fix "
+                    "mapping.classifications.map; pinsync classifications lists the slugs\n"));
+  CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));  // the other checks still run
+}
+
+TEST_CASE("check: a mapped column missing from the header fails with the column's name, exit 3") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.title_column = "Event name";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 3);
+  CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
+  CHECK(has_line(r, "FAIL  acme: "));
+  CHECK(r.out.find("\"Event name\"") != std::string::npos);
+  CHECK(r.out.find("— rename the column back in the source or change mapping") != std::string::npos);
+}
+
+TEST_CASE("check: a key without a needed scope names the scope; a missing events:read only warns; exit 4") {
+  SandboxProcess sandbox({"--key", "limited-key=channels:read,events:create@42"});
+  Setup s;
+  s.key = "limited-key";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 4);
+  CHECK(has_line(r, "ok    API key scope channels:read present\n"));
+  CHECK(has_line(r, "ok    API key scope events:create present\n"));
+  CHECK(has_line(r, "FAIL  API key scope events:update is missing: edited rows cannot update their events — add "
+                    "events:update to the key in Pinned Events (or create a key with it)\n"));
+  CHECK(has_line(r, "warn  API key scope events:read is missing (optional) — without it "));
+  CHECK(has_line(r, "ok    acme: channel 42 is accessible\n"));
+}
+
+TEST_CASE("check: a refused key fails with the fix, the sources are still checked, exit 4") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.key = "revoked-key";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 4);
+  CHECK(has_line(r, "FAIL  API key refused by " + sandbox.base_url()));
+  CHECK(r.out.find("create a new one") != std::string::npos);
+  CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
+}
