@@ -245,7 +245,7 @@ for _ in $(seq 1 "$runs"); do
   writes+=("$(($(requests POST /api/public/v1/events) + $(requests PATCH '/api/public/v1/events/{id}') +
     $(requests POST '/v4/spreadsheets/{id}/values:batchUpdate')))")
   # The same read by curl: the sandbox's own share of the pass's wall time.
-  serve+=("$(curl -sS -o /dev/null -w '%{time_total}' "$url$read_query")")
+  serve+=("$(curl -sS -o /dev/null -w '%{time_total}' "$url$read_query" | awk '{ printf "%.3f", $1 }')")
 done
 name="no-change pass, $sheet_rows-row sheet"
 row "$name" "wall time (s)" "≤ 1.0" "m <= 1.0" "${walls[@]}"
