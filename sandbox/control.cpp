@@ -32,7 +32,7 @@ Response ControlApi::handle(const Request& req) {
 }
 
 Response ControlApi::set_faults(const Request& req) {
-  if (req.body_too_large) return api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB");
+  if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
   auto body = parse_json_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
   if (!body) return api_error(req, 400, "invalid_request", "Invalid faults body: " + body.error(), "body", body.error());
   auto next = m_faults.apply(**body);

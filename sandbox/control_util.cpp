@@ -15,7 +15,7 @@ Response wrong_method(const Request& req, std::string_view allowed) {
 }
 
 std::expected<Poco::JSON::Object::Ptr, Response> control_body(const Request& req) {
-  if (req.body_too_large) return std::unexpected(api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB"));
+  if (req.body_too_large) return std::unexpected(api_error(req, 413, "payload_too_large", k_control_body_too_large));
   auto body = parse_json_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
   if (!body) return std::unexpected(api_error(req, 400, "invalid_request", "Invalid body: " + body.error()));
   return *body;

@@ -1,41 +1,40 @@
 #include "sandbox/google_json.h"
 
+#include <algorithm>
+
 #include "sandbox/json_util.h"
 
 namespace pinsync_sandbox {
 
 std::string google_pretty(std::string_view compact) {
   std::string out;
-  out.reserve(compact.size() * 2);
+  out.reserve(compact.size() * 2 + compact.size() / 2);
   int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
   auto newline = [&] {
     out += '\n';
     out.append(static_cast<std::size_t>(depth) * 2, ' ');
   };
-  for (std::size_t i = 0; i < compact.size(); ++i) {
+  auto structural = [](char ch) {
+    return ch == ',' || ch == ':' || ch == '{' || ch == '}' || ch == '[' || ch == ']' || ch == '"';
+  };
+  const std::size_t n = compact.size();
+  std::size_t i = 0;
+  while (i < n) {
     char c = compact[i];
-    if (in_string) {
-      out += c;
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
     switch (c) {
-      case '"':
-        in_string = true;
-        out += c;
-        break;
+      case '"': {
+        // Copy the whole string literal at once (a 100,000-row read is mostly strings).
+        std::size_t end = i + 1;
+        while (end < n && compact[end] != '"') end += compact[end] == '\\' ? 2 : 1;
+        end = std::min(end + 1, n);
+        out.append(compact.substr(i, end - i));
+        i = end;
+        continue;
+      }
       case '{':
       case '[':
         out += c;
-        if (i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+        if (i + 1 < n && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
           out += compact[++i];
         } else {
           ++depth;
@@ -55,9 +54,16 @@ std::string google_pretty(std::string_view compact) {
       case ':':
         out += ": ";
         break;
-      default:
-        out += c;
+      default: {
+        // Numbers and literals: copy up to the next structural character.
+        std::size_t end = i + 1;
+        while (end < n && !structural(compact[end])) ++end;
+        out.append(compact.substr(i, end - i));
+        i = end;
+        continue;
+      }
     }
+    ++i;
   }
   out += '\n';
   return out;

@@ -20,7 +20,7 @@ Response SheetsControlApi::handle(const Request& req) {
     return api_error(req, 404, "not_found", "No such control route; use /_sandbox/sheets/{spreadsheetId}");
   }
   if (req.method == "PUT") {
-    if (req.body_too_large) return api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB");
+    if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
     auto put = m_store.put(id, req.body);
     if (!put) return api_error(req, 400, "invalid_request", "Invalid spreadsheet " + id + ": " + put.error());
     return Response{200, {}, *m_store.dump(id)};
@@ -48,7 +48,7 @@ Response GoogleControlApi::handle(const Request& req) {
   }
   if (req.method != "POST") return wrong_method(req, "POST");
   if (path == "/_sandbox/google/service-accounts") {
-    if (req.body_too_large) return api_error(req, 413, "payload_too_large", "The request body exceeds 1 MiB");
+    if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
     auto email = m_registry.add_service_account(req.body);
     if (!email) return api_error(req, 400, "invalid_request", email.error());
     JsonOut out;

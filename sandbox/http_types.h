@@ -19,7 +19,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query_list;  // decoded, every one, in order
   std::map<std::string, std::string> headers; // lower-case names; repeated headers joined by ", "
   std::string body;                           // at most k_max_body_bytes
-  bool body_too_large = false;                // the client sent more than k_max_body_bytes
+  bool body_too_large = false;                // more than k_max_body_bytes (k_max_control_body_bytes for /_sandbox/)
   std::string request_id;                     // also sent back as x-request-id
 
   // Returns the header value, or nullopt when absent. `lower_name` must be lower-case.
@@ -45,6 +45,10 @@ struct Response {
 };
 
 inline constexpr std::size_t k_max_body_bytes = 1024 * 1024;
+// Control requests (/_sandbox/…) may be larger: benchmarks load 100,000-row sheets and
+// 20,000-record tables in one PUT.
+inline constexpr std::size_t k_max_control_body_bytes = 64 * 1024 * 1024;
+inline constexpr std::string_view k_control_body_too_large = "The request body exceeds 64 MiB";
 
 // One emulated API mounted under a path prefix. handle() is called from many threads at once
 // and must never throw.

@@ -33,9 +33,11 @@ Claim PinnedStore::claim(const std::string& owner, const std::string& key, const
                          double succeeded_ttl, double in_progress_ttl) {
   std::lock_guard lock(m_mutex);
   auto now = Clock::now();
-  // Expired entries are also skipped on lookup; the periodic purge only bounds memory.
-  if (++m_claims_since_purge >= 1024) {
-    m_claims_since_purge = 0;
+  // Expired entries are also skipped on lookup; the purge only bounds memory. It walks the
+  // whole table, so it runs at most once a second: purging every N claims made each claim
+  // cost O(table size / N), the largest single cost of a create under a 100,000-row import.
+  if (now - m_last_purge >= std::chrono::seconds(1)) {
+    m_last_purge = now;
     purge_expired(now, succeeded_ttl, in_progress_ttl);
   }
   auto it = m_idempotency.find({owner, key});
@@ -102,7 +104,6 @@ void PinnedStore::reset() {
   m_events.clear();
   m_next_id = 1;
   m_idempotency.clear();
-  m_claims_since_purge = 0;
 }
 
 }  // namespace pinsync_sandbox

@@ -101,7 +101,7 @@ class PinnedStore {
   std::int64_t m_next_id = 1;
   std::map<std::pair<std::string, std::string>, Entry> m_idempotency;
   std::uint64_t m_next_token = 1;
-  std::uint64_t m_claims_since_purge = 0;
+  Clock::time_point m_last_purge = Clock::now();
 };
 
 }  // namespace pinsync_sandbox

@@ -65,9 +65,9 @@ class Router {
   std::atomic<std::uint64_t> m_counter{1};
 };
 
-// Reads at most k_max_body_bytes into `req.body`; a longer body is drained (so the client can
+// Reads at most `limit` bytes into `req.body`; a longer body is drained (so the client can
 // read the 413) and flagged. Returns false when the body is too long even to drain.
-bool read_body(Poco::Net::HTTPServerRequest& request, Request& req) {
+bool read_body(Poco::Net::HTTPServerRequest& request, Request& req, std::size_t limit) {
   // HTTP/1.1: a request with neither Content-Length nor chunked encoding has no body, and Poco
   // would otherwise read until the client closes.
   if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return true;
@@ -79,12 +79,12 @@ bool read_body(Poco::Net::HTTPServerRequest& request, Request& req) {
     auto n = static_cast<std::size_t>(in.gcount());
     if (n == 0) break;
     total += n;
-    if (total <= k_max_body_bytes) {
+    if (total <= limit) {
       req.body.append(buf, n);
     } else {
       req.body_too_large = true;
       req.body.clear();
-      if (total > k_max_drain_bytes) return false;
+      if (total > std::max(limit, k_max_drain_bytes)) return false;
     }
   }
   return true;
@@ -136,7 +136,10 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         req.query_list.emplace_back(name, value);
       }
       lower_headers(request, req);
-      if (!read_body(request, req)) response.setKeepAlive(false);
+      const bool control = req.path.starts_with("/_sandbox/");
+      if (!read_body(request, req, control ? k_max_control_body_bytes : k_max_body_bytes)) {
+        response.setKeepAlive(false);
+      }
       Service* service = m_router.find(req.path);
       res = service ? service->handle(req) : not_found(req);
     } catch (const std::exception& e) {

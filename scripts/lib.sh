@@ -8,11 +8,12 @@ PINSYNC_PACKAGES=(
   doctest-dev libhowardhinnant-date-dev tzdata sqlite3 curl
 )
 
-# Installs whichever of PINSYNC_PACKAGES are missing (needs root, as on CI).
+# ensure_packages [EXTRA…]: installs whichever of PINSYNC_PACKAGES and the extra packages
+# named are missing (needs root, as on CI).
 ensure_packages() {
   local missing=()
   local p
-  for p in "${PINSYNC_PACKAGES[@]}"; do
+  for p in "${PINSYNC_PACKAGES[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi

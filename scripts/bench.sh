@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# Measures pinsync against pinsync-sandbox on loopback and prints one table: each scenario's
+# measure as median, min and max over the runs, its target and whether it is met.
+#   ./scripts/bench.sh            the issue's sizes, 3 runs each (BENCH_RUNS=N for more)
+#   ./scripts/bench.sh --quick    small sizes, 1 run: a smoke check of the script itself
+# Installs what it misses (wrk, GNU time, jq), builds Release (build/), starts its own sandbox
+# on a free port and stops it at the end. The table is also written to build/bench/last.md.
+# Not part of test.sh: timings depend on the machine, so nothing here is a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $arg (use --quick or nothing)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$quick" -eq 1 ]; then
+  runs=1; sheet_rows=10000; import_rows=1000; limited_rows=400; airtable_records=1000; wrk_seconds=1
+else
+  runs="${BENCH_RUNS:-3}"; sheet_rows=100000; import_rows=10000; limited_rows=5000; airtable_records=20000
+  wrk_seconds=3
+fi
+limit_rps=200
+
+ensure_packages wrk time jq
+echo "==> building Release (build/)"
+BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
+
+bin="$PWD/build/bin"
+gen="$PWD/bench/gen_data.sh"
+mkdir -p build/bench
+cache="$PWD/build/bench"
+work="$(mktemp -d -t pinsync-bench.XXXXXX)"
+sandbox_pid=""
+cleanup() {
+  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
+    kill -TERM "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '==> %s\n' "$*" >&2; }
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+# ---- the sandbox ---------------------------------------------------------------------------
+step "starting pinsync-sandbox on a free loopback port"
+"$bin/pinsync-sandbox" --listen 127.0.0.1:0 >"$work/sandbox.out" 2>"$work/sandbox.err" &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break
+  sleep 0.1
+done
+url="$(sed -n 's/^listening on //p' "$work/sandbox.out" | head -n 1)"
+[ -n "$url" ] || die "the sandbox did not start: $(cat "$work/sandbox.err")"
+
+# control METHOD PATH [BODY-FILE]: a control request; fails the bench on a non-2xx answer.
+control() {
+  local args=(-sS -o "$work/control.out" -w '%{http_code}' -X "$1" "$url$2")
+  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "@$3")
+  local code
+  code="$(curl "${args[@]}")"
+  [[ "$code" == 2* ]] || die "$1 $2 answered $code: $(head -c 500 "$work/control.out")"
+}
+control_json() { printf '%s' "$3" >"$work/body.json"; control "$1" "$2" "$work/body.json"; }
+
+# requests METHOD ROUTE [STATUS]: how many such requests the sandbox counted since its last reset.
+requests() {
+  curl -sS "$url/_sandbox/stats" |
+    jq --arg m "$1" --arg r "$2" --argjson s "${3:--1}" \
+      '[.requests[] | select(.method == $m and .route == $r and ($s < 0 or .status == $s)) | .count] | add // 0'
+}
+# Every request to a route prefix with a given status (all methods).
+requests_with_status() {
+  curl -sS "$url/_sandbox/stats" |
+    jq --arg p "$1" --argjson s "$2" '[.requests[] | select((.route | startswith($p)) and .status == $s) | .count] | add // 0'
+}
+
+# ---- pinsync configs -------------------------------------------------------------------------
+export PINNED_EVENTS_API_KEY=sandbox-key GOOGLE_API_KEY=sandbox-google-key AIRTABLE_TOKEN=sandbox-airtable-token
+mapping_common='      classifications:
+        column: Category
+        map: {Jazz: music, Stand-up: comedy, Markets: markets, Theatre: theatre}
+      city:
+        column: City
+        places:
+          New York: {place_id: place-new-york, country_code: US}
+          Valencia: {place_id: place-valencia, country_code: ES}
+          London: {place_id: place-london, country_code: GB}
+          Berlin: {place_id: place-berlin, country_code: DE}'
+
+# write_config FILE STATE CONCURRENCY MAX_RPS SOURCE_KIND: one source of the given kind.
+write_config() {
+  local file="$1" state="$2" concurrency="$3" max_rps="$4" kind="$5" source
+  case "$kind" in
+    csv) source="    kind: csv
+    path: $work/import.csv
+    id_column: Event ID
+    timezone: America/New_York
+    mapping:
+      title: Title
+      start_date: Date
+      start_time: Start
+      end_time: End
+      location_name: Venue
+$mapping_common" ;;
+    sheet) source="    kind: google_sheets
+    spreadsheet_id: benchSheet100k
+    sheet: Events
+    auth:
+      api_key: \${GOOGLE_API_KEY}
+    id_column: Event ID
+    mapping:
+      title: Title
+      start_date: Date
+      start_time: Start
+      end_time: End
+      location_name: Venue
+$mapping_common" ;;
+    airtable) source="    kind: airtable
+    base_id: appBench000000001
+    table: Events
+    token: \${AIRTABLE_TOKEN}
+    timezone: Europe/Madrid
+    mapping:
+      title: Title
+      start: When
+${mapping_common//Category/Genre}" ;;
+  esac
+  cat >"$file" <<EOF
+pinned:
+  base_url: $url
+  api_key: \${PINNED_EVENTS_API_KEY}
+  concurrency: $concurrency
+  max_requests_per_second: $max_rps
+google:
+  sheets_base_url: $url
+airtable:
+  base_url: $url
+state:
+  path: $state
+agent:
+  log_level: warn
+sources:
+  - name: bench
+$source
+    approved:
+      column: Approved
+    channel_id: 42
+EOF
+}
+
+# timed_pinsync COMMAND CONFIG: runs pinsync; sets $wall (s), $rss_mb. Fails the bench unless
+# pinsync exits 0.
+timed_pinsync() {
+  local start end rc=0
+  start=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$work/time.out" "$bin/pinsync" "$1" --config "$2" >"$work/pinsync.out" 2>"$work/pinsync.err" || rc=$?
+  end=$EPOCHREALTIME
+  if [ "$rc" -ne 0 ]; then
+    tail -n 20 "$work/pinsync.out" "$work/pinsync.err" >&2
+    die "pinsync $1 exited $rc"
+  fi
+  wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  rss_mb=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/time.out")
+}
+
+# ---- the table ---------------------------------------------------------------------------------
+table="$work/table.md"
+printf '| scenario | measure | median | min | max | target | met? |\n|---|---|---|---|---|---|---|\n' >"$table"
+
+# row SCENARIO MEASURE TARGET CHECK VALUES...: CHECK is an awk condition on `m` (the median),
+# or "-" for a row that is only reported.
+row() {
+  local scenario="$1" measure="$2" target="$3" check="$4"
+  shift 4
+  local sorted median min max met
+  sorted=$(printf '%s\n' "$@" | sort -g)
+  min=$(head -n 1 <<<"$sorted")
+  max=$(tail -n 1 <<<"$sorted")
+  median=$(awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }' <<<"$sorted")
+  if [ "$check" = "-" ]; then
+    met="—"
+  else
+    met=$(awk -v m="$median" "BEGIN { print (($check) ? \"yes\" : \"**no**\") }")
+  fi
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$scenario" "$measure" "$median" "$min" "$max" "$target" "$met" >>"$table"
+  printf '    %s: %s = %s (min %s, max %s)\n' "$scenario" "$measure" "$median" "$min" "$max" >&2
+}
+
+# ---- 1. sandbox ceiling ------------------------------------------------------------------------
+step "sandbox ceiling: wrk, POST /api/public/v1/events, keep-alive, ${wrk_seconds}s x $runs per connection count"
+for c in 1 4 8 16; do
+  values=()
+  for _ in $(seq 1 "$runs"); do
+    control POST /_sandbox/reset
+    threads=$((c < 2 ? c : 2))
+    out=$(wrk -t "$threads" -c "$c" -d "${wrk_seconds}s" -s bench/post_events.lua "$url" 2>&1)
+    rps=$(sed -n 's/^BENCH rps=\([0-9.]*\).*/\1/p' <<<"$out")
+    non2xx=$(sed -n 's/^BENCH .*non2xx=\([0-9]*\).*/\1/p' <<<"$out")
+    [ -n "$rps" ] || die "wrk gave no result: $out"
+    [ "$non2xx" = 0 ] || die "wrk saw $non2xx non-2xx answers: $out"
+    values+=("$(printf '%.0f' "$rps")")
+  done
+  row "sandbox ceiling, $c connection(s)" "creates/s" "reported" "-" "${values[@]}"
+done
+control POST /_sandbox/reset
+
+# ---- 2. no-change pass over a large sheet ------------------------------------------------------
+step "no-change pass: a $sheet_rows-row Google sheet"
+"$gen" sheet "$sheet_rows" >"$work/sheet.json"
+control PUT /_sandbox/sheets/benchSheet100k "$work/sheet.json"
+# The pass needs a state file that already holds every row. It is made once by a full import
+# (state on tmpfs, where fsync is free, so it takes seconds instead of minutes) and cached per
+# pinsync binary and data generator: a rebuilt pinsync gets a new one.
+seed_key=$(cat "$bin/pinsync" "$gen" | sha256sum | cut -c1-16)
+seed="$cache/nochange-$sheet_rows-$seed_key.db"
+if [ ! -f "$seed" ]; then
+  step "  seeding the state file once ($sheet_rows creates; cached as $seed)"
+  rm -f "$cache"/nochange-"$sheet_rows"-*.db
+  shm="$(mktemp -d -p /dev/shm pinsync-bench.XXXXXX 2>/dev/null || mktemp -d)"
+  write_config "$work/seed.yaml" "$shm/state.db" 8 0 sheet
+  timed_pinsync sync "$work/seed.yaml"
+  step "  seeded in ${wall}s"
+  cp "$shm/state.db" "$seed.tmp" && mv "$seed.tmp" "$seed"
+  rm -rf "$shm"
+fi
+walls=(); rss=(); reads=(); meta=(); writes=(); serve=()
+read_query="/v4/spreadsheets/benchSheet100k/values:batchGet?ranges=Events&valueRenderOption=UNFORMATTED_VALUE"
+read_query+="&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&key=$GOOGLE_API_KEY"
+for _ in $(seq 1 "$runs"); do
+  cp "$seed" "$work/nochange.db"
+  write_config "$work/nochange.yaml" "$work/nochange.db" 4 0 sheet
+  control POST /_sandbox/reset
+  timed_pinsync sync "$work/nochange.yaml"
+  walls+=("$wall"); rss+=("$rss_mb")
+  reads+=("$(requests GET '/v4/spreadsheets/{id}/values:batchGet')")
+  meta+=("$(requests GET '/v4/spreadsheets/{id}')")
+  writes+=("$(($(requests POST /api/public/v1/events) + $(requests PATCH '/api/public/v1/events/{id}') +
+    $(requests POST '/v4/spreadsheets/{id}/values:batchUpdate')))")
+  # The same read by curl: the sandbox's own share of the pass's wall time.
+  serve+=("$(curl -sS -o /dev/null -w '%{time_total}' "$url$read_query" | awk '{ printf "%.3f", $1 }')")
+done
+name="no-change pass, $sheet_rows-row sheet"
+row "$name" "wall time (s)" "≤ 1.0" "m <= 1.0" "${walls[@]}"
+row "$name" "peak RSS (MB)" "≤ 150" "m <= 150" "${rss[@]}"
+row "$name" "Sheets value reads" "1" "m == 1" "${reads[@]}"
+row "$name" "Sheets metadata reads" "reported" "-" "${meta[@]}"
+row "$name" "sandbox's time to serve that read (s)" "reported (part of the wall time)" "-" "${serve[@]}"
+row "$name" "writes (Pinned + Sheets)" "0" "m == 0" "${writes[@]}"
+
+# ---- 3. initial import at concurrency 1 / 4 / 8 ------------------------------------------------
+step "initial import: $import_rows CSV rows into a fresh state file, concurrency 1 / 4 / 8"
+"$gen" csv "$import_rows" >"$work/import.csv"
+for c in 1 4 8; do
+  values=()
+  for _ in $(seq 1 "$runs"); do
+    rm -f "$work/import.db"*
+    write_config "$work/import.yaml" "$work/import.db" "$c" 0 csv
+    control POST /_sandbox/reset
+    timed_pinsync sync "$work/import.yaml"
+    created=$(requests POST /api/public/v1/events 201)
+    [ "$created" -eq "$import_rows" ] || die "import at concurrency $c created $created events, not $import_rows"
+    values+=("$(awk -v n="$created" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')")
+  done
+  if [ "$c" -eq 8 ]; then
+    row "initial import, $import_rows rows, concurrency $c" "events/s" "≥ 2,000" "m >= 2000" "${values[@]}"
+  else
+    row "initial import, $import_rows rows, concurrency $c" "events/s" "reported" "-" "${values[@]}"
+  fi
+done
+
+# ---- 4. import against a rate-limited sandbox ------------------------------------------------
+step "import of $limited_rows rows, sandbox limited to $limit_rps req/s per key"
+"$gen" csv "$limited_rows" >"$work/import.csv"
+pct=(); limited=()
+for _ in $(seq 1 "$runs"); do
+  rm -f "$work/import.db"*
+  write_config "$work/import.yaml" "$work/import.db" 8 "$limit_rps" csv
+  control POST /_sandbox/reset
+  control_json POST /_sandbox/faults "{\"rate_limit_per_second\":$limit_rps}"
+  timed_pinsync sync "$work/import.yaml"
+  created=$(requests POST /api/public/v1/events 201)
+  [ "$created" -eq "$limited_rows" ] || die "rate-limited import created $created events, not $limited_rows"
+  total=$(requests POST /api/public/v1/events)
+  n429=$(requests_with_status /api/public/v1 429)
+  pct+=("$(awk -v n="$created" -v w="$wall" -v l="$limit_rps" 'BEGIN { printf "%.1f", 100 * n / w / l }')")
+  limited+=("$(awk -v a="$n429" -v t="$total" 'BEGIN { printf "%.2f", 100 * a / t }')")
+done
+control POST /_sandbox/reset
+name="import, $limited_rows rows, sandbox at $limit_rps req/s"
+row "$name" "achieved rate, % of limit" "≥ 95" "m >= 95" "${pct[@]}"
+row "$name" "429s, % of requests" "≤ 1" "m <= 1" "${limited[@]}"
+
+# ---- 5. Airtable full scan ---------------------------------------------------------------------
+step "Airtable full scan: $airtable_records records (pinsync plan: reads every page, sends nothing)"
+"$gen" airtable "$airtable_records" >"$work/airtable.json"
+control POST /_sandbox/airtable/reset
+control PUT /_sandbox/airtable/appBench000000001/Events "$work/airtable.json"
+pages=(); walls=(); at429=()
+for _ in $(seq 1 "$runs"); do
+  rm -f "$work/plan.db"*
+  write_config "$work/plan.yaml" "$work/plan.db" 4 0 airtable
+  control POST /_sandbox/reset
+  # pinsync paces a base within one process only: the previous run's last second must not count.
+  control_json POST /_sandbox/airtable/settings '{"requests_per_second":5}'
+  timed_pinsync plan "$work/plan.yaml"
+  pages+=("$(requests GET '/v0/{baseId}/{table}' 200)")
+  walls+=("$wall")
+  at429+=("$(requests_with_status /v0/ 429)")
+done
+expected_pages=$(((airtable_records + 99) / 100))
+name="Airtable full scan, $airtable_records records"
+row "$name" "page reads" "exactly $expected_pages" "m == $expected_pages" "${pages[@]}"
+row "$name" "wall time (s)" "reported (5 req/s: ≥ $(awk -v p="$expected_pages" 'BEGIN { print (p - 1) / 5 }') s)" "-" "${walls[@]}"
+row "$name" "429s" "0" "m == 0" "${at429[@]}"
+
+# ---- report ------------------------------------------------------------------------------------
+{
+  echo
+  echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  echo "pinsync $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
+} >>"$table"
+cp "$table" "$cache/last.md"
+echo
+cat "$table"
