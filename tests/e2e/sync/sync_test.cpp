@@ -13,117 +13,15 @@
 #include <unistd.h>
 
 #include "state/lock.h"
+#include "tests/support/csv_world.h"
 #include "tests/support/process.h"
-#include "tests/support/sandbox_state.h"
-#include "tests/support/temp_dir.h"
 
 using pinsync::test::http;
-using pinsync::test::ProcessResult;
 using pinsync::test::run_process;
-using pinsync::test::SandboxProcess;
-using pinsync::testing::TempDir;
 
-namespace {
-
-const std::string k_header =
-    "Event ID,Approved,Title,Date,Start,End,Time zone,Category,City,Venue,Description,Tickets,Notes\n";
-
-std::string row(const std::string& id, const std::string& approved, const std::string& title,
-                const std::string& date, const std::string& start, const std::string& category = "Jazz",
-                const std::string& city = "New York", const std::string& zone = "",
-                const std::string& notes = "") {
-  return id + "," + approved + "," + title + "," + date + "," + start + ",11:00 PM," + zone + "," + category +
-         "," + city + ",Venue " + id + ",About " + id + ",https://tickets.example.com/" + id + "," + notes + "\n";
-}
-
-// N valid approved rows in New York, on consecutive days of June 2026.
-std::string rows(int n, int first = 1) {
-  std::string out;
-  for (int i = first; i < first + n; ++i) {
-    out += row("E-" + std::to_string(i), "yes", "Show " + std::to_string(i), "6/" + std::to_string(i) + "/2026",
-               "8:00 PM");
-  }
-  return out;
-}
-
-struct World {
-  explicit World(const std::string& pinned_extra = "") {
-    config = dir.write("pinsync.yaml", R"(pinned:
-  base_url: )" + sandbox.base_url() + R"(
-  api_key: ${PINNED_EVENTS_API_KEY}
-  timeout_seconds: 10
-)" + pinned_extra + R"(state:
-  path: ./state.db
-sources:
-  - name: acme
-    kind: csv
-    path: partner.csv
-    id_column: Event ID
-    approved:
-      column: Approved
-      values: [yes, y, true, x, approved]
-    channel_id: 42
-    status: published
-    timezone: America/New_York
-    date_order: MDY
-    mapping:
-      title: Title
-      start_date: Date
-      start_time: Start
-      end_time: End
-      timezone: Time zone
-      classifications:
-        column: Category
-        separator: ","
-        map: {Jazz: music, Stand-up: comedy}
-      city:
-        column: City
-        places:
-          New York: {place_id: place-new-york, country_code: US}
-          Valencia: {place_id: place-valencia, country_code: ES}
-      location_name: Venue
-      description: Description
-      ticket_url: Tickets
-)");
-  }
-
-  void sheet(const std::string& body) { dir.write("partner.csv", k_header + body); }
-
-  ProcessResult pinsync(std::vector<std::string> args, const std::string& key = "sandbox-key") {
-    std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--config");
-    argv.push_back(config.string());
-    auto r = run_process(argv, {{"PINNED_EVENTS_API_KEY", key}});
-    INFO("pinsync " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    CHECK(r.err.find(key == "" ? "\x01" : key) == std::string::npos);  // the key never shows
-    CHECK(r.out.find(key == "" ? "\x01" : key) == std::string::npos);
-    return r;
-  }
-
-  Poco::JSON::Array::Ptr events() { return pinsync::test::sandbox_events(sandbox.base_url()); }
-  int requests(const std::string& method, const std::string& route) {
-    return pinsync::test::sandbox_requests(sandbox.base_url(), method, route);
-  }
-  int posts() { return requests("POST", "/api/public/v1/events"); }
-  int patches() { return requests("PATCH", "/api/public/v1/events/{id}"); }
-
-  Poco::JSON::Object::Ptr event_titled(const std::string& title) {
-    auto list = events();
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto e = list->getObject(static_cast<unsigned>(i));
-      if (e->getValue<std::string>("title") == title) return e;
-    }
-    FAIL("no event titled " << title);
-    return nullptr;
-  }
-
-  SandboxProcess sandbox;
-  TempDir dir;
-  std::filesystem::path config;
-};
-
-}  // namespace
+using World = pinsync::test::CsvWorld;
+using pinsync::test::row;
+using pinsync::test::rows;
 
 TEST_CASE("sync: N approved rows become exactly N events with the right fields; a second sync writes nothing") {
   World w;
