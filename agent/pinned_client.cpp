@@ -26,8 +26,7 @@ std::string string_at(simdjson::dom::element el, std::string_view key) {
   return {};
 }
 
-// Reads the documented error envelope; empty fields when the body is not one.
-ApiProblem parse_problem(std::string_view body) {
+ApiProblem parse_envelope(std::string_view body) {
   ApiProblem p;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -42,6 +41,16 @@ ApiProblem parse_problem(std::string_view body) {
     p.field = string_at(details, "field");
     p.issue = string_at(details, "issue");
   }
+  return p;
+}
+
+// Reads the documented error envelope; empty fields when the body is not one. The fields
+// end up in reports and the state file, not only in logs, so `api_key` is redacted from them
+// here: a proxy or a server may echo the Authorization header (found by fuzz_pinned_api).
+ApiProblem parse_problem(std::string_view body, const std::string& api_key) {
+  ApiProblem p = parse_envelope(body);
+  const std::vector<std::string> secrets{api_key};
+  for (std::string* field : {&p.code, &p.message, &p.request_id, &p.field, &p.issue}) *field = redact(*field, secrets);
   return p;
 }
 
@@ -189,7 +198,7 @@ Result<std::string> PinnedClient::get_json(std::string_view path) {
                                         " — not the documented JSON; try again, and report it to Pinned Events if "
                                         "it persists");
   }
-  const auto p = parse_problem(r.body);
+  const auto p = parse_problem(r.body, m_config.api_key);
   std::string message = where + ": " + answered(r, p);
   ErrorKind kind = ErrorKind::invalid;
   if (r.status == 401) {
@@ -355,9 +364,9 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
     return w;
   }
   const auto& r = *ex.response;
-  const auto p = parse_problem(r.body);
+  const auto p = parse_problem(r.body, m_config.api_key);
   w.http_status = r.status;
-  w.request_id = request_id_of(r, p);
+  w.request_id = redact(request_id_of(r, p), {m_config.api_key});
   w.field = p.field;
   const std::string api_says = p.message.empty() ? describe_body(r) : p.message;
   if (r.status >= 200 && r.status < 300) {

@@ -169,6 +169,28 @@ TEST_CASE("client: listings with bad answers fail with what was wrong, never a p
   CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
 }
 
+// Regression (found by fuzz_pinned_api): an error message that echoes the API key went
+// into the row's reason, printed by sync and stored in the state file.
+TEST_CASE("client: an answer that echoes the API key never carries it into a message") {
+  Fixture f;
+  f.transport.reply(409, R"({"error":{"code":"conflict","message":"key secret-key-123 is busy"}})",
+                    {{"x-request-id", "req-secret-key-123"}});
+  f.transport.reply(400, R"({"error":{"code":"invalid_request","message":"bad","details":{"field":"title",)"
+                         R"("issue":"sent with Bearer secret-key-123"}}})");
+  f.transport.reply(403, R"({"error":{"code":"forbidden","message":"secret-key-123 may not"}})");
+  auto c = f.client();
+  const auto conflict = c.create_event(k_body, "k");
+  CHECK(conflict.message.find("secret-key-123") == std::string::npos);
+  CHECK(conflict.message.find("is busy") != std::string::npos);
+  CHECK(conflict.request_id.find("secret-key-123") == std::string::npos);
+  const auto invalid = c.create_event(k_body, "k");
+  CHECK(invalid.status == WriteStatus::invalid);
+  CHECK(invalid.message.find("secret-key-123") == std::string::npos);
+  const auto listing = c.channels();
+  REQUIRE(!listing);
+  CHECK(listing.error().message.find("secret-key-123") == std::string::npos);
+}
+
 TEST_CASE("client: classifications accept the docs envelope and plain lists") {
   Fixture f;
   f.transport.reply(200, R"({"docs":[{"slug":"music","name":"Music"},{"slug":"comedy"}],"totalDocs":2})");
