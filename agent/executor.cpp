@@ -259,7 +259,7 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
     case WriteStatus::retryable:
     case WriteStatus::in_doubt: {
       const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
-      auto f = retry_failure(job, result.message + (keep ? " (resent with the same key)" : ""), keep,
+      auto f = retry_failure(job, result.message + (keep ? " — will be resent with the same key" : ""), keep,
                              result.retry_after);
       const bool dead = f.state == RowState::dead;
       failed(std::move(f), dead ? "dead" : "failed", dead ? m_report.dead : m_report.failed);

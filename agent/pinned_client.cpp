@@ -26,8 +26,7 @@ std::string string_at(simdjson::dom::element el, std::string_view key) {
   return {};
 }
 
-// Reads the documented error envelope; empty fields when the body is not one.
-ApiProblem parse_problem(std::string_view body) {
+ApiProblem parse_envelope(std::string_view body) {
   ApiProblem p;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -45,6 +44,16 @@ ApiProblem parse_problem(std::string_view body) {
   return p;
 }
 
+// Reads the documented error envelope; empty fields when the body is not one. The fields
+// end up in reports and the state file, not only in logs, so `api_key` is redacted from them
+// here: a proxy or a server may echo the Authorization header (found by fuzz_pinned_api).
+ApiProblem parse_problem(std::string_view body, const std::string& api_key) {
+  ApiProblem p = parse_envelope(body);
+  const std::vector<std::string> secrets{api_key};
+  for (std::string* field : {&p.code, &p.message, &p.request_id, &p.field, &p.issue}) *field = redact(*field, secrets);
+  return p;
+}
+
 std::optional<std::chrono::seconds> retry_after_of(const http::Response& r) {
   const auto value = r.header("retry-after");
   if (!value) return std::nullopt;
@@ -59,12 +68,41 @@ std::string request_id_of(const http::Response& r, const ApiProblem& p) {
   return p.request_id;
 }
 
-// A short description of an answer that is not the documented JSON, never the body.
+// A short description of an answer that is not the documented JSON, never the body:
+// proxies answer with HTML pages, cut connections leave truncated JSON.
 std::string describe_body(const http::Response& r) {
   const auto type = r.header("content-type").value_or("");
   if (r.body.empty()) return "an empty body";
   if (type.find("html") != std::string_view::npos || r.body.starts_with("<")) return "an HTML page";
-  return "a body that is not the documented JSON";
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(r.body.data(), r.body.size()).get(root) != simdjson::SUCCESS) return "truncated or malformed JSON";
+  return "JSON that is not the documented answer";
+}
+
+// "answered 502 with an HTML page", "answered 500 internal_error (message)": the status and
+// what came with it, for messages that follow "Pinned Events …".
+std::string answered(const http::Response& r, const ApiProblem& p) {
+  std::string out = "answered " + std::to_string(r.status);
+  if (!p.code.empty()) out += " " + p.code;
+  if (!p.message.empty()) out += " (" + p.message + ")";
+  if (p.code.empty()) out += " with " + describe_body(r);
+  return out;
+}
+
+// Why a 2xx answer to a write names no event: the body, the doc or its id is not as
+// documented. Never quotes the body.
+std::string missing_event_id(const http::Response& r) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (r.body.empty() || parser.parse(r.body.data(), r.body.size()).get(root) != simdjson::SUCCESS ||
+      r.header("content-type").value_or("").find("html") != std::string_view::npos) {
+    return "with " + describe_body(r);
+  }
+  simdjson::dom::element id;
+  if (root["doc"]["id"].get(id) != simdjson::SUCCESS) return "without doc.id";
+  if (!id.is_int64()) return "with a doc.id that is not a number";
+  return "with doc.id " + std::to_string(id.get_int64().value_unsafe()) + ", which is not an event id";
 }
 
 bool retryable_status(long status) { return status == 429 || status >= 500; }
@@ -174,12 +212,16 @@ Result<std::string> PinnedClient::get_json(std::string_view path) {
     return std::unexpected(ex.failure->error.with_context(where));
   }
   const auto& r = *ex.response;
-  if (r.status >= 200 && r.status < 300) return r.body;
-  const auto p = parse_problem(r.body);
-  std::string message = where + ": answered " + std::to_string(r.status);
-  if (!p.code.empty()) message += " " + p.code;
-  if (!p.message.empty()) message += " (" + p.message + ")";
-  if (p.code.empty()) message += " with " + describe_body(r);
+  if (r.status >= 200 && r.status < 300) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(r.body.data(), r.body.size()).get(root) == simdjson::SUCCESS) return r.body;
+    return fail(ErrorKind::invalid, where + ": answered " + std::to_string(r.status) + " with " + describe_body(r) +
+                                        " — not the documented JSON; try again, and report it to Pinned Events if "
+                                        "it persists");
+  }
+  const auto p = parse_problem(r.body, m_config.api_key);
+  std::string message = where + ": " + answered(r, p);
   ErrorKind kind = ErrorKind::invalid;
   if (r.status == 401) {
     kind = ErrorKind::auth;
@@ -206,12 +248,20 @@ Result<std::vector<Channel>> PinnedClient::channels() {
     simdjson::dom::element root;
     simdjson::dom::array docs;
     if (parser.parse(*body).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
-      return fail(ErrorKind::invalid, "Pinned Events GET /channels: the answer has no docs list");
+      return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/channels: the answer has no docs list");
     }
+    std::size_t index = 0;
     for (auto doc : docs) {
       Channel c;
       int64_t id = 0;
-      if (doc["id"].get_int64().get(id) != simdjson::SUCCESS) continue;
+      simdjson::dom::element id_value;
+      const bool has_id = doc["id"].get(id_value) == simdjson::SUCCESS;
+      if (!has_id || id_value.get_int64().get(id) != simdjson::SUCCESS) {
+        // Skipping it would make a usable channel look inaccessible.
+        return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/channels: docs[" + std::to_string(index) +
+                                            (has_id ? "].id is not a number" : "] has no id"));
+      }
+      ++index;
       c.id = id;
       c.name = string_at(doc, "name");
       out.push_back(std::move(c));
@@ -228,24 +278,29 @@ Result<std::set<std::string>> PinnedClient::classifications() {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(*body).get(root) != simdjson::SUCCESS) {
-    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the answer is not JSON");
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the answer is not JSON");
   }
   // The docs name the slugs but not the envelope: accept {"docs":[…]}, a bare list,
   // and entries that are strings or objects with a "slug".
   simdjson::dom::array list;
   if (root.get_array().get(list) != simdjson::SUCCESS &&
       root["docs"].get_array().get(list) != simdjson::SUCCESS) {
-    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the answer has no list of slugs");
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the answer has no list of slugs");
   }
   std::set<std::string> slugs;
+  std::size_t index = 0;
   for (auto entry : list) {
     std::string_view slug;
-    if (entry.get_string().get(slug) == simdjson::SUCCESS || entry["slug"].get_string().get(slug) == simdjson::SUCCESS) {
-      slugs.emplace(slug);
+    if (entry.get_string().get(slug) != simdjson::SUCCESS && entry["slug"].get_string().get(slug) != simdjson::SUCCESS) {
+      // A partial list would turn good categories into invalid rows.
+      return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: entry " +
+                                          std::to_string(index) + " has no slug string");
     }
+    slugs.emplace(slug);
+    ++index;
   }
   if (slugs.empty()) {
-    return fail(ErrorKind::invalid, "Pinned Events GET /classifications: the list of slugs is empty");
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the list of slugs is empty");
   }
   return slugs;
 }
@@ -332,9 +387,9 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
     return w;
   }
   const auto& r = *ex.response;
-  const auto p = parse_problem(r.body);
+  const auto p = parse_problem(r.body, m_config.api_key);
   w.http_status = r.status;
-  w.request_id = request_id_of(r, p);
+  w.request_id = redact(request_id_of(r, p), {m_config.api_key});
   w.field = p.field;
   const std::string api_says = p.message.empty() ? describe_body(r) : p.message;
   if (r.status >= 200 && r.status < 300) {
@@ -347,10 +402,12 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
       w.event_id = id;
       return w;
     }
-    // The server acted but its answer does not say on which event: not safe to resend blindly.
+    // The server acted but its answer does not say on which event: in doubt, so the outbox
+    // keeps the write and resends it with the same Idempotency-Key, which the API answers
+    // from its record of this one instead of acting twice.
     w.status = WriteStatus::in_doubt;
-    w.message = "Pinned Events answered " + std::to_string(r.status) + " with " + describe_body(r) +
-                " and no event id";
+    w.message = "Pinned Events answered " + std::to_string(r.status) + " " + missing_event_id(r) +
+                ", so the event it " + (method == "POST" ? "made" : "changed") + " is unknown";
     return w;
   }
   switch (r.status) {
@@ -388,8 +445,8 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
       break;
   }
   w.status = (ex.maybe_acted && r.status >= 500) ? WriteStatus::in_doubt : WriteStatus::retryable;
-  w.message = "Pinned Events answered " + std::to_string(r.status) + " " + p.code + " after " +
-              std::to_string(ex.attempts) + " attempts: " + api_says;
+  w.message = "Pinned Events " + answered(r, p) + " (" + std::to_string(ex.attempts) +
+              (ex.attempts == 1 ? " attempt)" : " attempts)");
   return w;
 }
 

@@ -1,5 +1,6 @@
 #include "connectors/csv.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -134,9 +135,12 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
       }
     }
 
+    // A data row is blank when the cells the table keeps are: text only past the header's
+    // width is left out, so it must not turn an empty line into a row of empty cells.
     bool blank = true;
-    for (const auto& cell : record) {
-      if (!is_blank(cell)) {
+    const std::size_t kept = have_header ? std::min(width, record.size()) : record.size();
+    for (std::size_t c = 0; c < kept; ++c) {
+      if (!is_blank(record[c])) {
         blank = false;
         break;
       }

@@ -36,6 +36,11 @@ std::expected<FaultSettings, FaultsProblem> apply_fault_patch(FaultSettings base
       {"latency_ms", &base.latency_ms, 60000.0},
       {"idempotency_ttl_seconds", &base.idempotency_ttl_seconds, 1.0e9},
       {"in_progress_ttl_seconds", &base.in_progress_ttl_seconds, 1.0e9},
+      {"truncated_json_rate", &base.truncated_json_rate, 1.0},
+      {"html_502_rate", &base.html_502_rate, 1.0},
+      {"wrong_types_rate", &base.wrong_types_rate, 1.0},
+      {"empty_201_rate", &base.empty_201_rate, 1.0},
+      {"missing_id_rate", &base.missing_id_rate, 1.0},
   };
   for (const std::string& name : patch.getNames()) {
     bool known = false;
@@ -46,12 +51,18 @@ std::expected<FaultSettings, FaultsProblem> apply_fault_patch(FaultSettings base
       *knob.target = *v;
       known = true;
     }
-    if (name == "rate_limit_per_second") {
+    if (name == "rate_limit_per_second" || name == "bad_answer_limit") {
       auto v = as_integer(patch.get(name));
       if (!v || *v < 0) {
         return std::unexpected(FaultsProblem{name, "must be a non-negative integer (0 = no limit)"});
       }
-      base.rate_limit_per_second = *v;
+      (name == "rate_limit_per_second" ? base.rate_limit_per_second : base.bad_answer_limit) = *v;
+      known = true;
+    }
+    if (name == "bad_answer_match") {
+      const Poco::Dynamic::Var v = patch.get(name);
+      if (json_type(v) != JsonType::string) return std::unexpected(FaultsProblem{name, "must be a string"});
+      base.bad_answer_match = v.extract<std::string>();
       known = true;
     }
     if (!known) return std::unexpected(FaultsProblem{name, "unknown setting"});
@@ -69,6 +80,13 @@ std::string to_json(const FaultSettings& s) {
       .key("rate_limit_per_second").value(s.rate_limit_per_second)
       .key("idempotency_ttl_seconds").value(s.idempotency_ttl_seconds)
       .key("in_progress_ttl_seconds").value(s.in_progress_ttl_seconds)
+      .key("truncated_json_rate").value(s.truncated_json_rate)
+      .key("html_502_rate").value(s.html_502_rate)
+      .key("wrong_types_rate").value(s.wrong_types_rate)
+      .key("empty_201_rate").value(s.empty_201_rate)
+      .key("missing_id_rate").value(s.missing_id_rate)
+      .key("bad_answer_match").value(s.bad_answer_match)
+      .key("bad_answer_limit").value(s.bad_answer_limit)
       .end_object();
   return out.take();
 }
@@ -84,7 +102,10 @@ FaultSettings Faults::settings() const {
 std::expected<FaultSettings, FaultsProblem> Faults::apply(const Poco::JSON::Object& patch) {
   std::lock_guard lock(m_mutex);
   auto next = apply_fault_patch(m_settings, patch);
-  if (next) m_settings = *next;
+  if (next) {
+    m_settings = *next;
+    m_bad_answers_given = 0;
+  }
   return next;
 }
 
@@ -92,6 +113,7 @@ void Faults::reset() {
   std::lock_guard lock(m_mutex);
   m_settings = m_startup;
   m_windows.clear();
+  m_bad_answers_given = 0;
 }
 
 bool Faults::roll(double rate) {
@@ -99,6 +121,25 @@ bool Faults::roll(double rate) {
   if (rate >= 1.0) return true;
   std::lock_guard lock(m_mutex);
   return std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < rate;
+}
+
+std::optional<BadAnswer> Faults::pick_bad_answer(std::string_view request_body) {
+  std::lock_guard lock(m_mutex);
+  const FaultSettings& s = m_settings;
+  if (s.bad_answer_limit > 0 && m_bad_answers_given >= s.bad_answer_limit) return std::nullopt;
+  if (request_body.find(s.bad_answer_match) == std::string_view::npos) return std::nullopt;
+  const std::pair<double, BadAnswer> kinds[] = {
+      {s.truncated_json_rate, BadAnswer::truncated_json}, {s.html_502_rate, BadAnswer::html_502},
+      {s.wrong_types_rate, BadAnswer::wrong_types},       {s.empty_201_rate, BadAnswer::empty_body},
+      {s.missing_id_rate, BadAnswer::missing_id},
+  };
+  for (const auto& [rate, kind] : kinds) {
+    if (rate <= 0.0) continue;
+    if (rate < 1.0 && std::uniform_real_distribution<double>(0.0, 1.0)(m_random) >= rate) continue;
+    ++m_bad_answers_given;
+    return kind;
+  }
+  return std::nullopt;
 }
 
 RateDecision Faults::take_rate_token(const std::string& bucket) {

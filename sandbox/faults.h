@@ -1,6 +1,7 @@
 // Fault injection and runtime knobs of the emulated APIs: injected 500s and 429s, added
-// latency, drop-after-commit, a per-key requests-per-second limit and the idempotency TTLs.
-// Set from command-line flags at start and changed at runtime through POST /_sandbox/faults.
+// latency, drop-after-commit, bad answers, a per-key requests-per-second limit and the
+// idempotency TTLs. Set from command-line flags at start and changed at runtime through
+// POST /_sandbox/faults.
 #pragma once
 
 #include <chrono>
@@ -12,9 +13,19 @@
 #include <random>
 #include <string>
 
+#include <optional>
+#include <string_view>
+
 #include <Poco/JSON/Object.h>
 
+#include "sandbox/http_types.h"
+
 namespace pinsync_sandbox {
+
+// An answer that is not what the API documents, given after the API did its work (a create
+// is stored and its Idempotency-Key remembers the real answer): what a broken proxy or a
+// half-deployed server sends. See docs/sandbox.md for each kind on each route.
+enum class BadAnswer { truncated_json, html_502, wrong_types, empty_body, missing_id };
 
 struct FaultSettings {
   double error_rate = 0.0;              // fraction of API requests answered 500 internal_error
@@ -24,6 +35,14 @@ struct FaultSettings {
   std::int64_t rate_limit_per_second = 0;  // per API key; 0 = no limit
   double idempotency_ttl_seconds = 900.0;  // lifetime of a succeeded Idempotency-Key entry
   double in_progress_ttl_seconds = 45.0;   // lifetime of an in-progress entry
+  // Bad answers of POST/PATCH events, GET channels and GET classifications (successes only):
+  double truncated_json_rate = 0.0;  // the body cut in half
+  double html_502_rate = 0.0;        // a gateway's HTML 502 page instead
+  double wrong_types_rate = 0.0;     // ids as strings ("abc"), slugs as numbers
+  double empty_201_rate = 0.0;       // the success status with an empty body
+  double missing_id_rate = 0.0;      // the doc(s) without "id" (classifications: without "slug")
+  std::string bad_answer_match;      // only requests whose body contains this ("" = any)
+  std::int64_t bad_answer_limit = 0; // at most this many bad answers, then none (0 = no limit)
 };
 
 struct FaultsProblem {
@@ -63,6 +82,11 @@ class Faults {
 
   // Returns true with probability `rate` (always for 1.0, never for 0.0).
   bool roll(double rate);
+  // Decides whether the successful answer to a request with `request_body` is spoiled:
+  // returns the kind (the first of the five rates that rolls, in declaration order), or
+  // nullopt when the body does not contain bad_answer_match, the limit is used up or no
+  // rate rolls. Each kind returned counts against bad_answer_limit.
+  std::optional<BadAnswer> pick_bad_answer(std::string_view request_body);
   // Counts one request against `bucket`'s one-second window and returns the verdict.
   RateDecision take_rate_token(const std::string& bucket);
   // Sleeps the configured latency without holding any lock. Returns early when stop() is called.
@@ -81,8 +105,16 @@ class Faults {
   FaultSettings m_settings;
   std::mt19937_64 m_random;
   std::map<std::string, Window> m_windows;
+  std::int64_t m_bad_answers_given = 0;  // since the settings were last applied or reset
   bool m_stopping = false;
   std::condition_variable m_stop_cv;
 };
+
+// Rewrites `answer` (a 2xx of `route_template`, e.g. "/api/public/v1/channels") as `kind`:
+// truncated_json keeps the status and half the body; html_502 is a 502 text/html page;
+// wrong_types turns every "id" into "abc" (classifications: every "slug" into 42);
+// empty_body keeps the status with no body; missing_id drops "id" from the doc or docs
+// (classifications: "slug"). The rest of the answer (headers) is kept.
+void spoil_answer(BadAnswer kind, std::string_view route_template, Response& answer);
 
 }  // namespace pinsync_sandbox

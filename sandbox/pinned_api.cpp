@@ -75,6 +75,7 @@ Response PinnedApi::handle(const Request& req) {
   Match m = match(req.path);
   RateDecision rate = m_faults.take_rate_token(rate_bucket(req));
   Response r = route(req, m, rate);
+  spoil_if_asked(req, m, r);
   if (rate.limited) {
     r.headers.emplace_back("X-RateLimit-Limit", std::to_string(rate.limit));
     r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(rate.remaining));
@@ -132,6 +133,15 @@ Response PinnedApi::route(const Request& req, const Match& m, const RateDecision
     case RouteId::unknown: break;
   }
   return api_error(req, 404, "not_found", "No such route");
+}
+
+void PinnedApi::spoil_if_asked(const Request& req, const Match& m, Response& r) {
+  // Only answers the API gave after doing its work, on the routes pinsync depends on.
+  const bool write = (m.id == RouteId::events && req.method == "POST") ||
+                     (m.id == RouteId::event_by_id && req.method == "PATCH");
+  const bool listing = req.method == "GET" && (m.id == RouteId::channels || m.id == RouteId::classifications);
+  if (!(write || listing) || r.status < 200 || r.status > 299 || r.delivery != Delivery::send) return;
+  if (auto kind = m_faults.pick_bad_answer(req.body)) spoil_answer(*kind, m.route_template, r);
 }
 
 std::expected<const ApiKey*, Response> PinnedApi::authenticate(const Request& req) const {

@@ -48,6 +48,8 @@ class PinnedApi final : public Service {
 
   static Match match(std::string_view path);
   Response route(const Request& req, const Match& m, const RateDecision& rate);
+  // Rewrites a successful answer as a bad one when the fault settings roll for it.
+  void spoil_if_asked(const Request& req, const Match& m, Response& r);
   // Returns the key named by the request's single credential header, or the error response.
   std::expected<const ApiKey*, Response> authenticate(const Request& req) const;
   std::string rate_bucket(const Request& req) const;

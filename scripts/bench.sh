@@ -27,6 +27,7 @@ else
 fi
 limit_rps=200
 
+ensure_packages
 ensure_packages wrk time jq
 echo "==> building Release (build/)"
 BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null

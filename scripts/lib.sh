@@ -1,4 +1,4 @@
-# Shared by demo.sh, test.sh and bench.sh: install missing Debian packages, build.
+# Shared by demo.sh, test.sh, fuzz.sh and bench.sh: install missing Debian packages, build.
 # Sourced, not run.
 
 PINSYNC_PACKAGES=(
@@ -8,12 +8,14 @@ PINSYNC_PACKAGES=(
   doctest-dev libhowardhinnant-date-dev tzdata sqlite3 curl
 )
 
-# ensure_packages [EXTRA…]: installs whichever of PINSYNC_PACKAGES and the extra packages
-# named are missing (needs root, as on CI).
+# ensure_packages [PACKAGE…]: installs whichever of the named packages (default:
+# PINSYNC_PACKAGES) are missing (needs root, as on CI).
 ensure_packages() {
+  local wanted=("$@")
+  if [ "${#wanted[@]}" -eq 0 ]; then wanted=("${PINSYNC_PACKAGES[@]}"); fi
   local missing=()
   local p
-  for p in "${PINSYNC_PACKAGES[@]}" "$@"; do
+  for p in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi

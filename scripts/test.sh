@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs missing Debian packages, builds a normal and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build, and runs the whole ctest
-# suite in both. Exits non-zero on any failure.
+# AddressSanitizer + UndefinedBehaviorSanitizer build, runs the whole ctest suite in both,
+# scans what the tests wrote for test secrets, and fuzzes each parser briefly. Exits
+# non-zero on any failure.
 #   ./scripts/test.sh            everything
 #   ./scripts/test.sh -L unit    only one ctest label (unit, e2e, chaos), both builds
 set -euo pipefail
@@ -15,10 +16,22 @@ build_release
 echo "==> sanitizer build (build-asan/)"
 build_sanitized
 
+# Tests save pinsync's output and state files here for the secrets scan (tests/support/artifacts.h).
+rm -rf build/test-artifacts build-asan/test-artifacts
+
 echo "==> tests, normal build"
-ctest --test-dir build --output-on-failure -j 2 "$@"
+PINSYNC_TEST_ARTIFACTS="$PWD/build/test-artifacts" \
+  ctest --test-dir build --output-on-failure -j 2 "$@"
+scripts/secrets_scan.sh build
 
 echo "==> tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
+PINSYNC_TEST_ARTIFACTS="$PWD/build-asan/test-artifacts" \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j 2 "$@"
+scripts/secrets_scan.sh build-asan
+
+if [ "$#" -eq 0 ]; then  # a slice (-L unit) skips the fuzzing
+  echo "==> fuzzing (short runs; scripts/fuzz.sh 300 for a longer look)"
+  scripts/fuzz.sh 15
+fi

@@ -1,6 +1,6 @@
-// A CSV source against pinsync-sandbox for end-to-end tests: a temp folder with a config
-// (one source "acme" on channel 42, with the usual mapping), a partner.csv to rewrite, the
-// real pinsync binary to run, and the sandbox's events and request counts to check.
+// An end-to-end world for tests of `pinsync` with one CSV source: a sandbox, a temp folder
+// with a config (source "acme", channel 42, America/New_York, MDY) and partner.csv, and
+// helpers to write rows, run pinsync and read what the sandbox holds.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -18,20 +18,20 @@
 
 namespace pinsync::test {
 
-
 inline const std::string k_csv_header =
     "Event ID,Approved,Title,Date,Start,End,Time zone,Category,City,Venue,Description,Tickets,Notes\n";
 
+// One CSV line of partner.csv (ending 11:00 PM; venue, description and ticket URL from the id).
 inline std::string row(const std::string& id, const std::string& approved, const std::string& title,
-                const std::string& date, const std::string& start, const std::string& category = "Jazz",
-                const std::string& city = "New York", const std::string& zone = "",
-                const std::string& notes = "") {
+                       const std::string& date, const std::string& start, const std::string& category = "Jazz",
+                       const std::string& city = "New York", const std::string& zone = "",
+                       const std::string& notes = "") {
   return id + "," + approved + "," + title + "," + date + "," + start + ",11:00 PM," + zone + "," + category +
          "," + city + ",Venue " + id + ",About " + id + ",https://tickets.example.com/" + id + "," + notes + "\n";
 }
 
-// N valid approved rows in New York.
-// Row i falls on June i for i <= 30, then on the following days (28 a month) and years.
+// N valid approved rows E-first … in New York, "Show N": row i falls on June i 2026 for
+// i <= 30, then on the following days (28 a month) and years.
 inline std::string rows(int n, int first = 1) {
   std::string out;
   for (int i = first; i < first + n; ++i) {
@@ -45,7 +45,8 @@ inline std::string rows(int n, int first = 1) {
 }
 
 struct CsvWorld {
-  // `pinned_extra`: more lines for the pinned: block; `sandbox_args`: pinsync-sandbox flags.
+  // `pinned_extra` is added under `pinned:` (indented two spaces, ending in a newline);
+  // `sandbox_args` are pinsync-sandbox flags (faults, keys).
   explicit CsvWorld(const std::string& pinned_extra = "", std::vector<std::string> sandbox_args = {})
       : sandbox(std::move(sandbox_args)) {
     config = dir.write("pinsync.yaml", R"(pinned:
@@ -87,8 +88,11 @@ sources:
 )");
   }
 
+  // Writes partner.csv: the header, then `body`.
   void sheet(const std::string& body) { dir.write("partner.csv", k_csv_header + body); }
 
+  // Runs `pinsync ARGS --config …` with PINNED_EVENTS_API_KEY=`key`; checks that the key never
+  // shows in its output and prints that output when a check of the test fails.
   ProcessResult pinsync(std::vector<std::string> args, const std::string& key = "sandbox-key") {
     std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -101,13 +105,14 @@ sources:
     return r;
   }
 
-  Poco::JSON::Array::Ptr events() { return pinsync::test::sandbox_events(sandbox.base_url()); }
+  Poco::JSON::Array::Ptr events() { return sandbox_events(sandbox.base_url()); }
   int requests(const std::string& method, const std::string& route) {
-    return pinsync::test::sandbox_requests(sandbox.base_url(), method, route);
+    return sandbox_requests(sandbox.base_url(), method, route);
   }
   int posts() { return requests("POST", "/api/public/v1/events"); }
   int patches() { return requests("PATCH", "/api/public/v1/events/{id}"); }
 
+  // The stored event with this title; fails the test when there is none.
   Poco::JSON::Object::Ptr event_titled(const std::string& title) {
     auto list = events();
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -119,7 +124,7 @@ sources:
   }
 
   SandboxProcess sandbox;
-  testing::TempDir dir;
+  pinsync::testing::TempDir dir;
   std::filesystem::path config;
 };
 

@@ -29,6 +29,8 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "tests/support/artifacts.h"
+
 extern char** environ;
 
 namespace pinsync::test {
@@ -361,6 +363,7 @@ ProcessResult run(const std::vector<std::string>& argv, const std::vector<std::p
   close_fd(in.write_end);
   close_fd(out.read_end);
   close_fd(err.read_end);
+  keep_pinsync_output(argv.front(), result.out, result.err);
   return result;
 }
 
@@ -387,6 +390,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   const Spawned child = spawn_piped(argv, envp.data(), "BackgroundProcess");
+  m_program = argv.front();
   m_pid = child.pid;
   m_out_fd = child.out_fd;
   m_err_fd = child.err_fd;
@@ -415,6 +419,7 @@ BackgroundProcess::~BackgroundProcess() {
   if (m_drain.joinable()) m_drain.join();
   close_fd(m_out_fd);
   close_fd(m_err_fd);
+  keep_pinsync_output(m_program, m_out, m_err);
 }
 
 std::string BackgroundProcess::out() const {

@@ -70,7 +70,8 @@ struct ProcessResult {
 // Runs argv (argv[0] searched on PATH; no shell) to completion with `env` added to (or
 // overriding) the current environment and `stdin_text` as its stdin. Kills it after `timeout`
 // and reports exit_code -1 then. Never throws for a failing program; a program that cannot be
-// started reports exit_code -1 with the reason in err.
+// started reports exit_code -1 with the reason in err. pinsync's output is also saved for the
+// secrets scan (artifacts.h), here and in BackgroundProcess.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(120),
@@ -111,6 +112,7 @@ class BackgroundProcess {
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const;
 
  private:
+  std::string m_program;  // argv[0]
   pid_t m_pid = -1;
   int m_out_fd = -1;
   int m_err_fd = -1;

@@ -1,5 +1,7 @@
 // A fresh temporary folder per test, removed when the test ends; set
-// PINSYNC_KEEP_TEST_DIRS=1 to keep them for a look (their paths are printed).
+// PINSYNC_KEEP_TEST_DIRS=1 to keep them for a look (their paths are printed). State files
+// and logs in it are first saved for the secrets scan when PINSYNC_TEST_ARTIFACTS is set
+// (artifacts.h).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -8,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/support/artifacts.h"
 
 namespace pinsync::testing {
 
@@ -19,6 +23,7 @@ class TempDir {
     m_path = pattern;
   }
   ~TempDir() {
+    pinsync::test::keep_state_files(m_path);
     if (std::getenv("PINSYNC_KEEP_TEST_DIRS") != nullptr) {
       MESSAGE("kept " << m_path.string());
       return;

@@ -15,14 +15,9 @@
 #include "state/lock.h"
 #include "tests/support/csv_world.h"
 #include "tests/support/process.h"
-#include "tests/support/sandbox_state.h"
-#include "tests/support/temp_dir.h"
 
 using pinsync::test::http;
-using pinsync::test::ProcessResult;
 using pinsync::test::run_process;
-using pinsync::test::SandboxProcess;
-using pinsync::testing::TempDir;
 
 using World = pinsync::test::CsvWorld;
 using pinsync::test::row;

@@ -65,7 +65,7 @@ struct Pass {
   Pass() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
     connector.table.columns = {"ID", "OK", "Title", "Start", "Cat", "City"};
     pinned.base_url = "http://127.0.0.1:9";
-    pinned.api_key = "k";
+    pinned.api_key = "pk_test_pass_fixture";
     auto opened = state::Store::open(dir / "state.db", clock);
     REQUIRE(opened);
     store = std::move(*opened);

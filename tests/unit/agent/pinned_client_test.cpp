@@ -118,16 +118,77 @@ TEST_CASE("client: garbage answers are reported without crashing or echoing the 
   f.transport.reply(201, R"({"doc":{"title":"no id"}})");       // missing id
   f.transport.reply(201, R"({"doc":{"id":)");                   // truncated
   auto c = f.client(RetryPolicy{1, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
-  for (int i = 0; i < 4; ++i) {
+  // Each says what was wrong with the answer, and that the event it made is unknown.
+  for (const char* what : {"answered 201 with an empty body", "answered 201 with a doc.id that is not a number",
+                           "answered 201 without doc.id", "answered 201 with truncated or malformed JSON"}) {
     const auto w = c.create_event(k_body, "k");
     CHECK(w.status == WriteStatus::in_doubt);
-    CHECK(w.message.find("no event id") != std::string::npos);
+    CHECK_MESSAGE(w.message == std::string("Pinned Events ") + what + ", so the event it made is unknown", w.message);
   }
+  f.transport.reply(200, "");
+  const auto patched = c.update_event(5, k_body, "k");
+  CHECK(patched.status == WriteStatus::in_doubt);
+  CHECK(patched.message == "Pinned Events answered 200 with an empty body, so the event it changed is unknown");
   f.transport.reply(502, "<html><body>Bad Gateway</body></html>", {{"content-type", "text/html"}});
   const auto html = c.create_event(k_body, "k");
   CHECK(html.status == WriteStatus::in_doubt);
-  CHECK(html.message.find("an HTML page") != std::string::npos);
+  CHECK(html.message == "Pinned Events answered 502 with an HTML page (1 attempt)");
   CHECK(html.message.find("Bad Gateway") == std::string::npos);
+}
+
+TEST_CASE("client: listings with bad answers fail with what was wrong, never a partial list") {
+  Fixture f;
+  f.transport.reply(200, R"({"docs":[{"id":42,"name":"A"},{"id":"abc","name":"B"}],"hasNextPage":false})");
+  f.transport.reply(200, R"({"docs":[{"name":"B"}],"hasNextPage":false})");
+  f.transport.reply(200, R"({"docs":[{"id":4)");
+  f.transport.reply(200, R"({"docs":[{"slug":"music"},{"slug":42}]})");
+  f.transport.reply(200, "", {{"content-type", "application/json"}});
+  f.transport.reply(502, "<!DOCTYPE html><html>502</html>", {{"content-type", "text/html"}});
+  auto c = f.client(RetryPolicy{1, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
+  const auto wrong_type = c.channels();
+  REQUIRE(!wrong_type);
+  CHECK(wrong_type.error().message == "Pinned Events GET /api/public/v1/channels: docs[1].id is not a number");
+  const auto missing = c.channels();
+  REQUIRE(!missing);
+  CHECK(missing.error().message == "Pinned Events GET /api/public/v1/channels: docs[0] has no id");
+  const auto truncated = c.channels();
+  REQUIRE(!truncated);
+  CHECK(truncated.error().kind == ErrorKind::invalid);
+  CHECK(truncated.error().message.starts_with("Pinned Events GET /api/public/v1/channels?limit=100&page=1: answered "
+                                              "200 with truncated or malformed JSON"));
+  const auto slug = c.classifications();
+  REQUIRE(!slug);
+  CHECK(slug.error().message == "Pinned Events GET /api/public/v1/classifications: entry 1 has no slug string");
+  const auto empty = c.classifications();
+  REQUIRE(!empty);
+  CHECK(empty.error().message.find("answered 200 with an empty body") != std::string::npos);
+  const auto html = c.classifications();
+  REQUIRE(!html);
+  CHECK(html.error().kind == ErrorKind::transient);
+  CHECK(html.error().message == "Pinned Events GET /api/public/v1/classifications: answered 502 with an HTML page");
+  CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
+}
+
+// Regression (found by fuzz_pinned_api): an error message that echoes the API key went
+// into the row's reason, printed by sync and stored in the state file.
+TEST_CASE("client: an answer that echoes the API key never carries it into a message") {
+  Fixture f;
+  f.transport.reply(409, R"({"error":{"code":"conflict","message":"key secret-key-123 is busy"}})",
+                    {{"x-request-id", "req-secret-key-123"}});
+  f.transport.reply(400, R"({"error":{"code":"invalid_request","message":"bad","details":{"field":"title",)"
+                         R"("issue":"sent with Bearer secret-key-123"}}})");
+  f.transport.reply(403, R"({"error":{"code":"forbidden","message":"secret-key-123 may not"}})");
+  auto c = f.client();
+  const auto conflict = c.create_event(k_body, "k");
+  CHECK(conflict.message.find("secret-key-123") == std::string::npos);
+  CHECK(conflict.message.find("is busy") != std::string::npos);
+  CHECK(conflict.request_id.find("secret-key-123") == std::string::npos);
+  const auto invalid = c.create_event(k_body, "k");
+  CHECK(invalid.status == WriteStatus::invalid);
+  CHECK(invalid.message.find("secret-key-123") == std::string::npos);
+  const auto listing = c.channels();
+  REQUIRE(!listing);
+  CHECK(listing.error().message.find("secret-key-123") == std::string::npos);
 }
 
 TEST_CASE("client: classifications accept the docs envelope and plain lists") {

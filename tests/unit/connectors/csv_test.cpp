@@ -78,6 +78,16 @@ TEST_CASE("csv: short rows are padded, cells past the header are left out") {
   CHECK(t.rows[1].cells == Cells{"1", "2", "3"});
 }
 
+// Regression (found by fuzz_csv): a line with text only past the header's width became a
+// row of empty cells, which reading the table back as CSV then skipped.
+TEST_CASE("csv: a line whose only text lies past the header is blank") {
+  const Table t = parse_ok("A,B\n1,2\n,,note in an unnamed column\n3,4\n");
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0].cells == Cells{"1", "2"});
+  CHECK(t.rows[1].cells == Cells{"3", "4"});
+  CHECK(t.rows[1].row_ref == "partner.csv:4");
+}
+
 TEST_CASE("csv: a trailing comma is an empty last field") {
   const Table t = parse_ok("A,B,C\n1,2,\n");
   CHECK(t.rows[0].cells == Cells{"1", "2", ""});

@@ -1,0 +1,66 @@
+// What the connector fuzz targets share: a context wired to a FuzzTransport and a fake
+// clock, and the invariants of any fetch() result.
+#pragma once
+
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "connectors/connector.h"
+#include "core/log.h"
+#include "core/rate_limiter.h"
+#include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_transport.h"
+#include "tests/support/fake_clock.h"
+
+namespace pinsync::fuzz {
+
+struct ConnectorWorld {
+  explicit ConnectorWorld(std::vector<http::Response> answers)
+      : transport(std::make_shared<FuzzTransport>(std::move(answers))) {}
+
+  connectors::ConnectorContext context() {
+    connectors::ConnectorContext c;
+    c.clock = &clock;
+    c.limiters = &limiters;
+    c.log = &log;
+    c.make_transport = [target = transport]() -> std::unique_ptr<http::Transport> {
+      struct Forward final : http::Transport {
+        std::shared_ptr<FuzzTransport> to;
+        std::expected<http::Response, http::TransportError> send(const http::Request& r) override {
+          return to->send(r);
+        }
+      };
+      auto f = std::make_unique<Forward>();
+      f->to = target;
+      return f;
+    };
+    return c;
+  }
+
+  std::shared_ptr<FuzzTransport> transport;
+  testing::FakeClock clock;
+  RateLimiters limiters{clock};
+  std::ostringstream log_text;
+  Logger log{log_text, LogLevel::debug, LogFormat::text, clock};
+};
+
+// A fetch either gives a rectangular table with a findable reference per row, or an Error
+// that leads with the source's name and never shows `secret`.
+inline void check_fetch(const Result<connectors::Table>& table, const std::string& name, const std::string& secret,
+                        const std::string& log_text) {
+  PINSYNC_FUZZ_CHECK(log_text.find(secret) == std::string::npos);
+  if (!table) {
+    const std::string& m = table.error().message;
+    PINSYNC_FUZZ_CHECK(m.size() > name.size());
+    PINSYNC_FUZZ_CHECK(m.starts_with(name));
+    PINSYNC_FUZZ_CHECK(m.find(secret) == std::string::npos);
+    return;
+  }
+  for (const auto& row : table->rows) {
+    PINSYNC_FUZZ_CHECK(row.cells.size() == table->columns.size());
+    PINSYNC_FUZZ_CHECK(!row.row_ref.empty());
+  }
+}
+
+}  // namespace pinsync::fuzz
