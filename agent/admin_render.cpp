@@ -41,7 +41,9 @@ void write_report(json::Writer& w, const PassReport& r) {
   w.key("created").value(std::int64_t{r.created}).key("updated").value(std::int64_t{r.updated});
   w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
-  w.key("failed").value(std::int64_t{r.failed}).key("api_requests").value(std::int64_t{r.api_requests});
+  w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
+  w.key("api_requests").value(std::int64_t{r.api_requests});
+  if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
   w.key("rows").begin_array();
   for (const auto& row : r.rows) {
     w.begin_object().key("row").value(row.row_ref).key("id").value(row.source_id).key("action").value(row.action);

@@ -71,7 +71,8 @@ void write_report_json(json::Writer& w, const PassReport& r) {
   w.key("create").value(std::int64_t{r.created}).key("update").value(std::int64_t{r.updated});
   w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
-  w.key("failed").value(std::int64_t{r.failed});
+  w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
+  if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
   w.key("rows").begin_array();
@@ -99,8 +100,10 @@ void print_report(std::ostream& out, const PassReport& r, bool dry) {
       << r.invalid << " invalid, " << r.removed << " removed";
   if (r.held > 0) out << ", " << r.held << " held for review";
   if (r.failed > 0) out << ", " << r.failed << " failed";
+  if (r.dead > 0) out << ", " << r.dead << " dead";
   if (!dry) out << " (" << r.api_requests << " API requests)";
   out << '\n';
+  if (!r.suspect.empty()) out << "  SUSPECT READ, nothing marked removed — " << r.suspect << '\n';
   if (r.write_back_cells > 0) out << "  wrote " << r.write_back_cells << " cells back into the source\n";
   if (!r.write_back_error.empty()) out << "  write-back failed: " << r.write_back_error << '\n';
   for (const auto& row : r.rows) {

@@ -80,9 +80,13 @@ int print_reports(const std::string& json, bool via_agent, std::ostream& out, st
       out << r->getValue<std::string>("source") << ": resync " << result << (via_agent ? " (by the running agent)" : "")
           << " — " << r->getValue<int>("created") << " created, " << r->getValue<int>("updated") << " updated, "
           << r->getValue<int>("unchanged") << " unchanged, " << r->getValue<int>("invalid") << " invalid, "
-          << r->getValue<int>("held") << " held, " << r->getValue<int>("failed") << " failed, "
+          << r->getValue<int>("removed") << " removed, " << r->getValue<int>("held") << " held, "
+          << r->getValue<int>("failed") << " failed, " << r->optValue<int>("dead", 0) << " dead, "
           << r->getValue<int>("api_requests") << " API requests\n";
       if (r->has("error")) out << "  stopped: " << r->getValue<std::string>("error") << '\n';
+      if (r->has("suspect")) {
+        out << "  SUSPECT READ, nothing marked removed — " << r->getValue<std::string>("suspect") << '\n';
+      }
       auto rows = r->getArray("rows");
       for (unsigned k = 0; rows && k < rows->size(); ++k) {
         auto row = rows->getObject(k);

@@ -34,6 +34,8 @@ std::expected<FaultSettings, FaultsProblem> apply_fault_patch(FaultSettings base
       {"rate_limited_rate", &base.rate_limited_rate, 1.0},
       {"drop_after_commit_rate", &base.drop_after_commit_rate, 1.0},
       {"latency_ms", &base.latency_ms, 60000.0},
+      {"latency_spike_rate", &base.latency_spike_rate, 1.0},
+      {"latency_spike_ms", &base.latency_spike_ms, 60000.0},
       {"idempotency_ttl_seconds", &base.idempotency_ttl_seconds, 1.0e9},
       {"in_progress_ttl_seconds", &base.in_progress_ttl_seconds, 1.0e9},
       {"truncated_json_rate", &base.truncated_json_rate, 1.0},
@@ -76,6 +78,8 @@ std::string to_json(const FaultSettings& s) {
       .key("error_rate").value(s.error_rate)
       .key("rate_limited_rate").value(s.rate_limited_rate)
       .key("latency_ms").value(s.latency_ms)
+      .key("latency_spike_rate").value(s.latency_spike_rate)
+      .key("latency_spike_ms").value(s.latency_spike_ms)
       .key("drop_after_commit_rate").value(s.drop_after_commit_rate)
       .key("rate_limit_per_second").value(s.rate_limit_per_second)
       .key("idempotency_ttl_seconds").value(s.idempotency_ttl_seconds)
@@ -169,8 +173,13 @@ RateDecision Faults::take_rate_token(const std::string& bucket) {
 
 void Faults::sleep_latency() {
   std::unique_lock lock(m_mutex);
-  if (m_settings.latency_ms <= 0.0 || m_stopping) return;
-  auto delay = std::chrono::duration<double, std::milli>(m_settings.latency_ms);
+  double ms = m_settings.latency_ms;
+  if (m_settings.latency_spike_rate > 0.0 &&
+      std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < m_settings.latency_spike_rate) {
+    ms += m_settings.latency_spike_ms;
+  }
+  if (ms <= 0.0 || m_stopping) return;
+  auto delay = std::chrono::duration<double, std::milli>(ms);
   auto until = std::chrono::steady_clock::now() +
                std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
   // wait_until releases the mutex while waiting, so sleepers never block other requests.

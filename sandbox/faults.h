@@ -31,6 +31,8 @@ struct FaultSettings {
   double error_rate = 0.0;              // fraction of API requests answered 500 internal_error
   double rate_limited_rate = 0.0;       // fraction answered 429 rate_limited (Retry-After: 1)
   double latency_ms = 0.0;              // added to every API request's processing
+  double latency_spike_rate = 0.0;      // fraction of API requests delayed by latency_spike_ms more
+  double latency_spike_ms = 0.0;        // a spike: e.g. longer than the client's timeout
   double drop_after_commit_rate = 0.0;  // fraction of committed creates/updates never answered
   std::int64_t rate_limit_per_second = 0;  // per API key; 0 = no limit
   double idempotency_ttl_seconds = 900.0;  // lifetime of a succeeded Idempotency-Key entry

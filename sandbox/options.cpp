@@ -18,6 +18,8 @@ constexpr FaultFlag k_fault_flags[] = {
     {"--error-rate", "error_rate"},
     {"--rate-limited-rate", "rate_limited_rate"},
     {"--latency-ms", "latency_ms"},
+    {"--latency-spike-rate", "latency_spike_rate"},
+    {"--latency-spike-ms", "latency_spike_ms"},
     {"--drop-after-commit-rate", "drop_after_commit_rate"},
     {"--rate-limit", "rate_limit_per_second"},
     {"--idempotency-ttl-seconds", "idempotency_ttl_seconds"},
@@ -70,6 +72,8 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --error-rate R                 fraction of API requests answered 500 internal_error (0..1)
   --rate-limited-rate R          fraction answered 429 rate_limited with Retry-After: 1 (0..1)
   --latency-ms MS                latency added to every API request (0..60000)
+  --latency-spike-rate R         fraction of API requests delayed by --latency-spike-ms more (0..1)
+  --latency-spike-ms MS          the extra delay of a spike, e.g. beyond the client's timeout
   --drop-after-commit-rate R     fraction of creates/updates stored, then closed without a response
   --rate-limit N                 requests per second per API key (0 = unlimited)
   --idempotency-ttl-seconds S    lifetime of a succeeded Idempotency-Key (default 900; may be 0.2)

@@ -45,15 +45,16 @@ inline std::string rows(int n, int first = 1) {
 }
 
 struct CsvWorld {
-  // `pinned_extra` is added under `pinned:` (indented two spaces, ending in a newline);
+  // `pinned_extra` is added under `pinned:` (indented two spaces, ending in a newline; it
+  // may set timeout_seconds, 10 otherwise);
   // `sandbox_args` are pinsync-sandbox flags (faults, keys).
   explicit CsvWorld(const std::string& pinned_extra = "", std::vector<std::string> sandbox_args = {})
       : sandbox(std::move(sandbox_args)) {
     config = dir.write("pinsync.yaml", R"(pinned:
   base_url: )" + sandbox.base_url() + R"(
   api_key: ${PINNED_EVENTS_API_KEY}
-  timeout_seconds: 10
-)" + pinned_extra + R"(state:
+)" + (pinned_extra.find("timeout_seconds:") == std::string::npos ? "  timeout_seconds: 10\n" : "") +
+                                           pinned_extra + R"(state:
   path: ./state.db
 sources:
   - name: acme

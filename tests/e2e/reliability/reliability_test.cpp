@@ -39,9 +39,11 @@ void check_integrity(CsvWorld& w) {
 
 }  // namespace
 
-TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s and 5% dropped answers: all synced, none doubled") {
-  CsvWorld w("  retry_delay_seconds: 0\n  max_attempts: 1000\n",
-             {"--error-rate", "0.2", "--rate-limited-rate", "0.1", "--drop-after-commit-rate", "0.05"});
+TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s, 5% dropped answers and latency spikes past the timeout") {
+  // 2% of requests take 1.5 s more, past the client's 1 s timeout, and still complete.
+  CsvWorld w("  timeout_seconds: 1\n  retry_delay_seconds: 0\n  max_attempts: 1000\n",
+             {"--error-rate", "0.2", "--rate-limited-rate", "0.1", "--drop-after-commit-rate", "0.05",
+              "--latency-spike-rate", "0.02", "--latency-spike-ms", "1500"});
   w.sheet(rows(500));
   int passes = 0;
   int exit_code = -1;
@@ -52,7 +54,7 @@ TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s and 5% dropped answers: al
   CHECK(exit_code == 0);
   MESSAGE("clean after " << passes << " passes");
   REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults",
-               R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0})")
+               R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0,"latency_spike_rate":0})")
               .status == 200);
   check_one_event_per_row(w, 500);
   const auto again = w.pinsync({"sync"});
