@@ -37,12 +37,8 @@ gen="$PWD/bench/gen_data.sh"
 mkdir -p build/bench
 cache="$PWD/build/bench"
 work="$(mktemp -d -t pinsync-bench.XXXXXX)"
-sandbox_pid=""
 cleanup() {
-  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,14 +48,8 @@ die() { echo "bench.sh: $*" >&2; exit 1; }
 
 # ---- the sandbox ---------------------------------------------------------------------------
 step "starting pinsync-sandbox on a free loopback port"
-"$bin/pinsync-sandbox" --listen 127.0.0.1:0 >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(sed -n 's/^listening on //p' "$work/sandbox.out" | head -n 1)"
-[ -n "$url" ] || die "the sandbox did not start: $(cat "$work/sandbox.err")"
+start_sandbox "$work" || die "see above"
+url="$sandbox_url"
 
 # control METHOD PATH [BODY-FILE]: a control request; fails the bench on a non-2xx answer.
 control() {

@@ -12,12 +12,8 @@ BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
 
 bin="$PWD/build/bin"
 work="$(mktemp -d -t pinsync-demo.XXXXXX)"
-sandbox_pid=""
 cleanup() {
-  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,18 +21,8 @@ trap cleanup EXIT
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "starting pinsync-sandbox (a local stand-in for the Pinned Events API) on a free loopback port"
-"$bin/pinsync-sandbox" --listen 127.0.0.1:0 >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  if grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null; then break; fi
-  sleep 0.1
-done
-url="$(sed -n 's/^listening on //p' "$work/sandbox.out" | head -n 1)"
-if [ -z "$url" ]; then
-  echo "demo: the sandbox did not start:" >&2
-  cat "$work/sandbox.err" >&2
-  exit 1
-fi
+start_sandbox "$work" || exit 1
+url="$sandbox_url"
 echo "sandbox at $url"
 
 cp examples/partner-events.csv "$work/partner-events.csv"

@@ -53,3 +53,33 @@ build() {
   # shellcheck disable=SC2086  # BUILD_TARGETS is a word list on purpose
   cmake --build "$dir" -j "$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
 }
+
+# start_sandbox WORKDIR [ARGS…]: starts build/bin/pinsync-sandbox on a free loopback port
+# with its output in WORKDIR, sets sandbox_pid and sandbox_url, and returns non-zero with
+# the sandbox's stderr on stderr when it does not come up within 10 s. Pair it with
+# stop_sandbox (e.g. in an EXIT trap).
+start_sandbox() {
+  local dir="$1"
+  shift
+  build/bin/pinsync-sandbox --listen 127.0.0.1:0 "$@" >"$dir/sandbox.out" 2>"$dir/sandbox.err" &
+  sandbox_pid=$!
+  local _
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "$dir/sandbox.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  sandbox_url="$(sed -n 's/^listening on //p' "$dir/sandbox.out" | head -n 1)"
+  if [ -z "$sandbox_url" ]; then
+    echo "the sandbox did not start:" >&2
+    cat "$dir/sandbox.err" >&2
+    return 1
+  fi
+}
+
+# stop_sandbox: stops the sandbox start_sandbox started, if it still runs.
+stop_sandbox() {
+  if [ -n "${sandbox_pid:-}" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
+    kill -TERM "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+}
