@@ -55,8 +55,9 @@ struct Executor::Job {
   JobResult result;
 };
 
-Executor::Executor(const PassContext& ctx, PassReport& report)
-    : m_ctx(ctx), m_report(report), m_senders(ctx.senders), m_backoff(ctx.retry_queue) {
+Executor::Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row)
+    : m_ctx(ctx), m_report(report), m_senders(ctx.senders), m_backoff(ctx.retry_queue),
+      m_reviewed_row(std::move(reviewed_row)) {
   if (m_senders.empty()) m_senders.push_back(&ctx.client);
 }
 
@@ -98,9 +99,9 @@ Executor::Job Executor::job_for(const PlanItem& item) {
     job.entry.row_ref = row.row_ref;
     job.in_doubt = true;
     const auto age = std::chrono::seconds(now() - job.entry.created_at);
-    // resync --row is the person's answer to "look in Pinned Events": send it as stored.
-    const bool person_checked = m_ctx.options.only_row == row.source_id && item.stored &&
-                                item.stored->error_reason == "re-armed by resync";
+    // resync --row after needs_review is the person's answer to "look in Pinned Events":
+    // the event is not there, send it as stored. Any other create in doubt is looked up.
+    const bool person_checked = !m_reviewed_row.empty() && m_reviewed_row == row.source_id;
     job.look_first = age > m_ctx.idempotency_window - k_window_margin && !person_checked;
     return job;
   }

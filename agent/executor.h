@@ -18,7 +18,9 @@ namespace pinsync::agent {
 class Executor {
  public:
   // `ctx.store` must not be null. `ctx.senders` (or ctx.client alone) send the requests.
-  Executor(const PassContext& ctx, PassReport& report);
+  // `reviewed_row` is a row a person re-armed from needs_review with resync --row: its
+  // create in doubt is sent as stored, without the look-up the key cannot make.
+  Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row = "");
 
   // Sends a create or update for each item (PlanAction create/update), and for items in
   // `forced` (unchanged rows under resync --force) checks the event and re-sends it when
@@ -52,6 +54,7 @@ class Executor {
   std::map<std::string, state::OutboxEntry, std::less<>> m_in_doubt;  // stored creates by source id
   bool m_continue = true;
   bool m_warned_no_read = false;
+  std::string m_reviewed_row;
 };
 
 }  // namespace pinsync::agent

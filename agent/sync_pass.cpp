@@ -196,6 +196,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     stored = std::move(*rows);
   }
   const std::string& only_row = ctx.options.only_row;
+  std::string reviewed_row;
   if (!dry && !only_row.empty()) {
     // A resync of one row is the person's answer to "check it, then resync the row".
     for (auto& rec : stored) {
@@ -203,6 +204,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
           rec.state == RowState::pending) {
         continue;
       }
+      if (rec.state == RowState::needs_review) reviewed_row = rec.source_id;
       if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) {
         report.stopped = r.error();
         return finish(report);
@@ -301,7 +303,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     }
   }
   if (!dry) {
-    Executor executor(ctx, report);
+    Executor executor(ctx, report, reviewed_row);
     executor.run(writes, forced);
   }
   if (!dry && !report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
