@@ -6,6 +6,10 @@
 #include <random>
 #include <thread>
 
+#include <Poco/Clock.h>
+#include <Poco/Util/Timer.h>
+#include <Poco/Util/TimerTaskAdapter.h>
+
 namespace pinsync::agent {
 
 namespace {
@@ -47,6 +51,10 @@ struct SourceStats {
   http::RequestCounter requests;  // thread-safe on its own
 };
 
+// One source's scheduler: a Poco::Util::Timer (its own thread) runs the source's passes —
+// each scheduled one at poll_interval with jitter, each requested one (resync) as soon as
+// the running pass is done — so a source's passes never overlap and a slow source never
+// delays another.
 class SourceWorker {
  public:
   SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
@@ -57,17 +65,21 @@ class SourceWorker {
         m_session(Session::attach(*m_config, std::move(shared), &stats->requests)),
         m_stats(std::move(stats)),
         m_alerter(std::move(alerter)) {
-    std::lock_guard lock(m_stats->mutex);
-    m_stats->status.name = source.name;
-    m_stats->status.kind = source.kind;
-    m_stats->status.poll_interval = source.poll_interval;
-    m_stats->status.next_pass_at = unix_now();
-    m_thread = std::thread([this] { loop(); });
+    {
+      std::lock_guard lock(m_stats->mutex);
+      m_stats->status.name = source.name;
+      m_stats->status.kind = source.kind;
+      m_stats->status.poll_interval = source.poll_interval;
+      m_stats->status.next_pass_at = unix_now();
+    }
+    std::lock_guard lock(m_mutex);
+    m_next_due = std::chrono::steady_clock::now();
+    schedule_locked(m_next_due);
   }
 
   ~SourceWorker() {
     finish(false);
-    if (m_thread.joinable()) m_thread.join();
+    join();
   }
 
   const SourceConfig& source() const { return m_source; }
@@ -86,86 +98,97 @@ class SourceWorker {
       }
     }
     m_queue.push_back({++m_next_ticket, std::move(options), std::move(trigger)});
-    m_cv.notify_all();
+    schedule_locked(std::chrono::steady_clock::now());
     return m_queue.back().ticket;
   }
 
   // Waits for ticket's pass. Returns its report, or nullopt when the worker stopped first.
   std::optional<PassReport> wait(std::uint64_t ticket) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return m_reports.contains(ticket) || m_exited; });
+    m_cv.wait(lock, [&] { return m_reports.contains(ticket) || m_done.load(); });
     if (const auto it = m_reports.find(ticket); it != m_reports.end()) return it->second;
     return std::nullopt;
   }
 
-  // Takes no more work. With `cancel`, the running pass stops between rows and backoff
-  // sleeps end at once; without, the running pass completes.
+  // Takes no more work and drops the passes not yet started. With `cancel`, the running
+  // pass stops between rows and backoff sleeps end at once; without, it completes.
   void finish(bool cancel) {
     {
       std::lock_guard lock(m_mutex);
       m_stopping = true;
+      if (!m_running) m_done = true;
       m_cv.notify_all();
     }
+    m_timer.cancel(false);
     if (cancel) {
       m_cancel = true;
       m_session->clock().stop();
     }
   }
+  // Waits for the running pass, if any, after finish(). (Not Timer::cancel(true): Poco
+  // 1.11 can drop the second of two cancel requests and then wait for ever.)
   void join() {
-    if (m_thread.joinable()) m_thread.join();
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return !m_running; });
+    m_done = true;
+    m_cv.notify_all();
   }
 
  private:
-  std::optional<std::chrono::steady_clock::time_point> m_last_full_scan;  // worker thread only
-
   struct Queued {
     std::uint64_t ticket = 0;
     PassOptions options;
     std::string trigger;
   };
 
-  void loop() {
-    auto next_due = std::chrono::steady_clock::now();
+  // Asks the timer for a run at `when` (steady clock); a run with nothing due does nothing.
+  void schedule_locked(std::chrono::steady_clock::time_point when) {
+    Poco::Clock at;
+    const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(when - std::chrono::steady_clock::now());
+    if (delay.count() > 0) at += delay.count();
+    m_timer.schedule(new Poco::Util::TimerTaskAdapter<SourceWorker>(*this, &SourceWorker::on_timer), at);
+  }
+
+  // On the timer's thread: runs the first requested pass, else the scheduled one when due.
+  void on_timer(Poco::Util::TimerTask& /*task*/) {
     std::unique_lock lock(m_mutex);
-    while (!m_stopping) {
-      if (m_queue.empty() && std::chrono::steady_clock::now() < next_due) {
-        m_cv.wait_until(lock, next_due);
-        continue;
-      }
-      Queued pass;
-      const bool scheduled = m_queue.empty();
-      if (scheduled) {
-        pass = {++m_next_ticket, PassOptions{}, "schedule"};
-        // Between full scans, sources that can list their changes read only those;
-        // a full scan every full_scan_interval notices unapproved and deleted rows.
-        pass.options.changes_only = m_last_full_scan && std::chrono::steady_clock::now() - *m_last_full_scan <
-                                                            m_source.full_scan_interval;
-      } else {
-        pass = std::move(m_queue.front());
-        m_queue.pop_front();
-      }
-      pass.options.cancel = &m_cancel;
-      set_running(true);
-      lock.unlock();
-      const auto started = unix_now();
-      const auto t0 = std::chrono::steady_clock::now();
-      PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
-      if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      // After every pass, outside the worker's lock: a slow webhook delays only this source.
-      // A pass cut short by shutdown says nothing about the source's health.
-      if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
-      lock.lock();
-      if (scheduled) next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);
-      record(pass.trigger, started, seconds, report, next_due);
-      m_reports.emplace(pass.ticket, std::move(report));
-      while (m_reports.size() > k_kept_reports) m_reports.erase(m_reports.begin());
-      m_cv.notify_all();
+    if (m_stopping) return;
+    const auto now = std::chrono::steady_clock::now();
+    Queued pass;
+    const bool scheduled = m_queue.empty();
+    if (scheduled) {
+      if (now < m_next_due) return;  // woken for a request another run already served
+      pass = {++m_next_ticket, PassOptions{}, "schedule"};
+      // Between full scans, sources that can list their changes read only those;
+      // a full scan every full_scan_interval notices unapproved and deleted rows.
+      pass.options.changes_only = m_last_full_scan && now - *m_last_full_scan < m_source.full_scan_interval;
+    } else {
+      pass = std::move(m_queue.front());
+      m_queue.pop_front();
     }
-    m_exited = true;
-    set_running(false);
+    pass.options.cancel = &m_cancel;
+    m_running = true;
+    set_running(true);
+    lock.unlock();
+    const auto started = unix_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
+    if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // After every pass, outside the worker's lock: a slow webhook delays only this source.
+    // A pass cut short by shutdown says nothing about the source's health.
+    if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
+    lock.lock();
+    m_running = false;
+    if (scheduled && !m_stopping) {
+      m_next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);
+      schedule_locked(m_next_due);
+    }
+    record(pass.trigger, started, seconds, report, m_next_due);
+    m_reports.emplace(pass.ticket, std::move(report));
+    while (m_reports.size() > k_kept_reports) m_reports.erase(m_reports.begin());
+    if (m_stopping) m_done = true;
     m_cv.notify_all();
-    m_done = true;
   }
 
   void set_running(bool running) {
@@ -199,16 +222,18 @@ class SourceWorker {
   std::shared_ptr<SourceStats> m_stats;
   std::shared_ptr<Alerter> m_alerter;
   std::atomic<bool> m_cancel{false};
-  std::atomic<bool> m_done{false};
+  std::atomic<bool> m_done{false};  // stopping, and no pass runs any more
 
   std::mutex m_mutex;
   std::condition_variable m_cv;
   bool m_stopping = false;
-  bool m_exited = false;
+  bool m_running = false;
+  std::chrono::steady_clock::time_point m_next_due;
+  std::optional<std::chrono::steady_clock::time_point> m_last_full_scan;  // timer thread only
   std::deque<Queued> m_queue;
   std::uint64_t m_next_ticket = 0;
   std::map<std::uint64_t, PassReport> m_reports;
-  std::thread m_thread;  // last: starts after every other member exists
+  Poco::Util::Timer m_timer;  // last: destroyed (its thread joined) before everything it uses
 };
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out) {
