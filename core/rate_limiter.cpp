@@ -82,7 +82,7 @@ void RateLimiter::throttled() {
     m_tokens = 0;
     m_last = now;
   }
-  m_rate = std::max({k_min_rate, m_recover_to / 16, m_rate / 2});
+  m_rate = std::max({k_min_rate, m_recover_to / 4, m_rate / 2});
 }
 
 void RateLimiter::succeeded() {

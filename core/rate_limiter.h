@@ -29,7 +29,7 @@ class RateLimiter {
   // X-RateLimit-Remaining of 0).
   void pause_for(std::chrono::milliseconds d);
   // The server answered 429: halves the current rate (an unlimited bucket starts from the
-  // rate it achieved over the last second), never below 1/16 of where it started or 1/s.
+  // rate of its last requests), never below a quarter of where it started or 1/s.
   // Several 429s within one second count as one decrease. (Retry-After delays the retry
   // of that request; a quota that is used up pauses everyone through pause_for.)
   void throttled();
