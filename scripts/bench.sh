@@ -252,7 +252,7 @@ if wanted nochange; then
   fi
   walls=(); rss=(); reads=(); meta=(); writes=(); serve=()
   read_query="/v4/spreadsheets/benchSheet100k/values:batchGet?ranges=Events&valueRenderOption=UNFORMATTED_VALUE"
-  read_query+="&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&key=$GOOGLE_API_KEY"
+  read_query+="&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&prettyPrint=false&key=$GOOGLE_API_KEY"
   for _ in $(seq 1 "$runs"); do
     cp "$seed" "$work/nochange.db"
     write_config "$work/nochange.yaml" "$work/nochange.db" 4 0 sheet
