@@ -38,8 +38,9 @@ struct EventFields {
 
 // Writes the Pinned Events create body. Keys are written in byte order at every level,
 // which makes the text canonical: equal rows give equal bytes and an equal hash.
-std::string write_payload(const SourcePlan& plan, const EventFields& f) {
-  json::Writer w;
+// `scratch` is reused from row to row; the body returned is an exact-size copy.
+std::string write_payload(const SourcePlan& plan, const EventFields& f, std::string& scratch) {
+  json::Writer w(std::move(scratch));
   w.begin_object();
   w.key("approxLocation").begin_object().key("city").begin_object();
   if (!f.city.place->country_code.empty()) w.key("countryCode").value(f.city.place->country_code);
@@ -62,7 +63,8 @@ std::string write_payload(const SourcePlan& plan, const EventFields& f) {
   w.key("timezone").value(f.zone_name);
   w.key("title").value(f.title);
   w.end_object();
-  return w.take();
+  scratch = w.take();
+  return scratch;
 }
 
 // Reports unusable cells once, up front, so field parsers never see them.
@@ -188,7 +190,7 @@ std::string fingerprint_id(const SourcePlan& plan, const connectors::Row& row) {
   return "fp-" + sha256_hex(key).substr(0, 20);
 }
 
-MappedRow map_row(const SourcePlan& plan, const connectors::Row& row) {
+MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch) {
   MappedRow out;
   out.row_ref = row.row_ref;
   RowCells cells;
@@ -235,7 +237,7 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row) {
   map_status(plan, cells, f, errors);
 
   if (errors.empty()) {
-    out.payload = write_payload(plan, f);
+    out.payload = write_payload(plan, f, scratch);
     out.payload_hash = sha256_hex(out.payload);
   }
   return out;
@@ -249,7 +251,8 @@ Result<std::vector<MappedRow>> map_table(const SourceConfig& source, const conne
   if (!plan) return std::unexpected(plan.error());
   std::vector<MappedRow> rows;
   rows.reserve(table.rows.size());
-  for (const auto& row : table.rows) rows.push_back(map_row(*plan, row));
+  std::string scratch;
+  for (const auto& row : table.rows) rows.push_back(map_row(*plan, row, scratch));
   return rows;
 }
 

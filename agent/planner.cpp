@@ -78,44 +78,67 @@ bool plan_stored_state(PlanItem& item, const MappedRow& row, const state::RowRec
   }
 }
 
+// Everything the planner knows about one source id, found with one lookup.
+struct IdEntry {
+  const state::RowRecord* stored = nullptr;  // the stored record with this id
+  const MappedRow* first = nullptr;          // the first row carrying it
+  int rows = 0;                              // how many rows carry it (> 1: ambiguous)
+  bool approved = false;                     // an approved row carries it
+};
+
 }  // namespace
 
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
                const PlanOptions& options) {
   using state::RowState;
   const SourceRead read = options.read;
-  std::unordered_map<std::string_view, const state::RowRecord*> by_id;
-  by_id.reserve(stored.size());
-  for (const auto& rec : stored) by_id.emplace(rec.source_id, &rec);
-
-  // Where each source id occurs, to find duplicates.
-  std::unordered_map<std::string_view, std::vector<const MappedRow*>> occurrences;
-  occurrences.reserve(rows.size());
-  for (const auto& row : rows) {
-    if (!row.source_id.empty()) occurrences[row.source_id].push_back(&row);
+  // One map for stored records, occurrences and approval: at 100k rows, three maps of
+  // separately allocated nodes cost more than everything else the planner does.
+  std::unordered_map<std::string_view, IdEntry> ids;
+  ids.reserve(rows.size() + stored.size());
+  for (const auto& rec : stored) {
+    IdEntry& entry = ids[rec.source_id];
+    if (entry.stored == nullptr) entry.stored = &rec;
   }
+  bool any_duplicate = false;
+  for (const auto& row : rows) {
+    if (row.source_id.empty()) continue;
+    IdEntry& entry = ids[row.source_id];
+    if (entry.first == nullptr) entry.first = &row;
+    any_duplicate |= ++entry.rows > 1;
+    entry.approved |= row.approved;
+  }
+  // Every row of an ambiguous id, in source order, for the message.
+  std::unordered_map<std::string_view, std::vector<const MappedRow*>> duplicates;
+  if (any_duplicate) {
+    for (const auto& row : rows) {
+      if (!row.source_id.empty() && ids.find(row.source_id)->second.rows > 1)
+        duplicates[row.source_id].push_back(&row);
+    }
+  }
+  // Store ids ("@" + row_ref) of approved rows without a source id; usually none.
+  std::unordered_set<std::string> placeholders_seen;
 
   Plan plan;
   plan.items.reserve(rows.size());
-  std::unordered_set<std::string> approved_seen;  // store ids of approved rows
-  approved_seen.reserve(rows.size());
-
   for (const auto& row : rows) {
     if (!row.approved) continue;
     PlanItem item;
     item.source_id = row.source_id;
     item.row_ref = row.row_ref;
     item.row = &row;
-    approved_seen.insert(store_id(row));
-    if (!row.source_id.empty()) {
-      if (const auto it = by_id.find(row.source_id); it != by_id.end()) item.stored = *it->second;
+    const IdEntry* entry = nullptr;
+    if (row.source_id.empty()) {
+      placeholders_seen.insert(store_id(row));
+    } else {
+      entry = &ids.find(row.source_id)->second;
+      item.stored = entry->stored;
     }
 
-    const auto& same_id = occurrences[row.source_id];
-    if (!row.source_id.empty() && same_id.size() > 1) {
+    if (entry != nullptr && entry->rows > 1) {
       item.action = PlanAction::invalid;
       std::string others;
-      for (const auto* other : same_id) {
+      for (const auto* other : duplicates[row.source_id]) {
         if (other == &row) continue;
         if (!others.empty()) others += ", ";
         others += other->row_ref;
@@ -139,17 +162,17 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
   }
 
   for (const auto& rec : stored) {
-    if (approved_seen.contains(rec.source_id) || rec.state == RowState::removed) continue;
-    const auto it = occurrences.find(rec.source_id);
-    if (read == SourceRead::changes_only && it == occurrences.end()) continue;  // unchanged, not gone
+    if (rec.state == RowState::removed) continue;
+    const IdEntry& entry = ids.find(rec.source_id)->second;
+    if (entry.approved || placeholders_seen.contains(rec.source_id)) continue;
+    const bool in_source = entry.first != nullptr;
+    if (read == SourceRead::changes_only && !in_source) continue;  // unchanged, not gone
     PlanItem item;
     item.action = PlanAction::removed;
     item.source_id = rec.source_id;
-    item.row_ref = rec.row_ref;
-    item.stored = rec;
-    item.note = it == occurrences.end() ? "the row is no longer in the source"
-                                        : "the row is no longer approved";
-    if (it != occurrences.end()) item.row_ref = it->second.front()->row_ref;
+    item.row_ref = in_source ? entry.first->row_ref : rec.row_ref;
+    item.stored = &rec;
+    item.note = in_source ? "the row is no longer approved" : "the row is no longer in the source";
     plan.items.push_back(std::move(item));
   }
   return plan;

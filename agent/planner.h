@@ -28,7 +28,7 @@ struct PlanItem {
   std::string source_id;
   std::string row_ref;
   const MappedRow* row = nullptr;                 // null for removed rows no longer in the source
-  std::optional<state::RowRecord> stored;         // what the store remembers, if anything
+  const state::RowRecord* stored = nullptr;      // what the store remembers (in make_plan's `stored`), or null
   std::vector<RowError> errors;                   // for invalid
   std::string note;                               // why held / removed / waiting / dead
   bool refused_before = false;  // invalid: Pinned Events refused this very payload; nothing to store again
@@ -45,7 +45,7 @@ struct Plan {
 // no id (such a row can only be invalid).
 std::string store_id(const MappedRow& row);
 
-// Plans one source. `rows` must outlive the plan. Rows with the same source id are all
+// Plans one source. `rows` and `stored` must outlive the plan (items point into both). Rows with the same source id are all
 // invalid (the identity is ambiguous); unapproved rows with no stored record are
 // ignored; stored rows missing from the approved set become removed unless already so.
 // How much of the source the rows are: all of it, or only what changed since the last
@@ -64,5 +64,10 @@ struct PlanOptions {
 // retry; those not yet due are waiting, those past the attempt limit dead.
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
                const PlanOptions& options = {});
+// Temporaries would leave the plan pointing at freed rows.
+Plan make_plan(const std::vector<MappedRow>& rows, std::vector<state::RowRecord>&& stored,
+               const PlanOptions& options = {}) = delete;
+Plan make_plan(std::vector<MappedRow>&& rows, const std::vector<state::RowRecord>& stored,
+               const PlanOptions& options = {}) = delete;
 
 }  // namespace pinsync::agent

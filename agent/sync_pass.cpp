@@ -186,6 +186,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       return finish(report);
     }
   }
+  // The mapped rows hold what the rest of the pass needs: a large sheet's cells would
+  // otherwise stay alive through it, at the pass's peak of memory.
+  table->rows = std::vector<connectors::Row>();
   std::vector<state::RowRecord> stored;
   if (ctx.store != nullptr) {
     auto rows = ctx.store->rows(ctx.source.name);

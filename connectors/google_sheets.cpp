@@ -150,7 +150,9 @@ Result<SheetRead> parse_value_range(simdjson::dom::object value_range, const A1R
       cells.resize(width);  // Google drops trailing empty cells: pad them back
       Row& out = read.table.rows.emplace_back();
       out.row_ref = a1_cell(read.sheet, read.first_column, sheet_row);
-      out.cells = cells;
+      out.cells = std::move(cells);  // moved, not copied: each long cell allocated once
+      cells.clear();
+      cells.reserve(width);
       read.sheet_rows.push_back(sheet_row);
     }
   }
@@ -271,12 +273,15 @@ struct GoogleSheetsConnector::State {
     }
     const std::string path = spreadsheet_path() + "/values:batchGet?ranges=" + http::url_encode(format_a1_range(*range)) +
                              "&valueRenderOption=UNFORMATTED_VALUE&dateTimeRenderOption=SERIAL_NUMBER"
-                             "&majorDimension=ROWS";
+                             "&majorDimension=ROWS&prettyPrint=false";
     auto body = api.call("GET", path, "", SheetsCall::read);
     if (!body) {
       if (body.error().kind == ErrorKind::config || body.error().kind == ErrorKind::not_found) metadata.reset();
       return std::unexpected(body.error());
     }
+    // With room for simdjson's padding the parser reads the body in place instead of
+    // copying all of it first.
+    body->reserve(body->size() + simdjson::SIMDJSON_PADDING);
     simdjson::dom::parser parser;
     simdjson::dom::object value_range;
     if (parser.parse(*body)["valueRanges"].at(0).get(value_range) != simdjson::SUCCESS)
@@ -317,6 +322,41 @@ struct GoogleSheetsConnector::State {
     return static_cast<int>(changes.size());
   }
 
+  // What write_back() needs to keep of a read `table`: the header, and with write-back
+  // configured each row's reference and its ID and write-back cells (other cells empty).
+  // Keeping a whole copy doubled the memory of a large pass.
+  Table write_back_copy(const Table& table) const {
+    Table out;
+    out.columns = table.columns;
+    out.time_zone = table.time_zone;
+    out.complete = table.complete;
+    const auto& wb = settings.write_back;
+    if (!wb.any()) return out;
+    std::vector<std::size_t> wanted;
+    for (const std::string* name : {&settings.id_column, &wb.event_id_column, &wb.status_column, &wb.error_column}) {
+      if (name->empty()) continue;
+      if (const auto c = find_column(table, *name)) wanted.push_back(*c);
+    }
+    out.rows.reserve(table.rows.size());
+    for (const Row& row : table.rows) {
+      Row& kept = out.rows.emplace_back();
+      kept.row_ref = row.row_ref;
+      kept.native_id = row.native_id;
+      kept.cells.resize(row.cells.size());
+      for (const std::size_t c : wanted) {
+        if (c < row.cells.size()) kept.cells[c] = row.cells[c];
+      }
+    }
+    return out;
+  }
+
+  // Keeps `read` for write_back(), its table cut down by write_back_copy().
+  void remember(SheetRead read, const Table& table) {
+    read.table = write_back_copy(table);
+    if (!settings.write_back.any()) read.sheet_rows = std::vector<int>();
+    last = std::move(read);
+  }
+
   std::vector<std::string> missing_columns(const Table& table) const {
     std::vector<std::string> missing;
     const auto& wb = settings.write_back;
@@ -338,8 +378,8 @@ GoogleSheetsConnector::~GoogleSheetsConnector() = default;
 Result<Table> GoogleSheetsConnector::fetch() {
   auto read = m_state->read_sheet();
   if (!read) return std::unexpected(m_state->named(read.error()));
-  Table table = read->table;
-  m_state->last = std::move(*read);
+  Table table = std::move(read->table);
+  m_state->remember(std::move(*read), table);
   return table;
 }
 
@@ -473,7 +513,8 @@ Result<std::vector<IdAssignment>> GoogleSheetsConnector::assign_ids(std::span<co
   }
   auto written = s.write_cells(read, std::move(changes), SheetsCall::assign_ids);
   if (!written) return std::unexpected(s.named(written.error()));
-  s.last = std::move(read);
+  const Table table = std::move(read.table);
+  s.remember(std::move(read), table);
   return done;
 }
 

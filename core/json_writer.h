@@ -12,6 +12,11 @@ namespace pinsync::json {
 
 class Writer {
  public:
+  Writer() = default;
+  // Writes into `buffer`'s storage (its text is cleared): a caller writing many documents
+  // passes the string take() gave it last time and saves the growth allocations.
+  explicit Writer(std::string buffer) : m_out(std::move(buffer)) { m_out.clear(); }
+
   Writer& begin_object();
   Writer& end_object();
   Writer& begin_array();

@@ -3,21 +3,36 @@
 # measure as median, min and max over the runs, its target and whether it is met.
 #   ./scripts/bench.sh            the issue's sizes, 3 runs each (BENCH_RUNS=N for more)
 #   ./scripts/bench.sh --quick    small sizes, 1 run: a smoke check of the script itself
+#   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, import,
+#                                 limited, airtable (combines with --quick)
 # Installs what it misses (wrk, GNU time, jq), builds Release (build/), starts its own sandbox
-# on a free port and stops it at the end. The table is also written to build/bench/last.md.
+# on a free port and stops it at the end. The table is also written to build/bench/last.md
+# (build/bench/last-only.md after --only).
 # Not part of test.sh: timings depend on the machine, so nothing here is a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 quick=0
-for arg in "$@"; do
-  case "$arg" in
+only=""
+k_scenarios="ceiling nochange import limited airtable"
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) quick=1 ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "bench.sh: unknown option $arg (use --quick or nothing)" >&2; exit 2 ;;
+    --only)
+      [ $# -ge 2 ] || { echo "bench.sh: --only needs a scenario name ($k_scenarios)" >&2; exit 2; }
+      only="${2//,/ }"
+      shift ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (use --quick, --only NAME or nothing)" >&2; exit 2 ;;
   esac
+  shift
 done
+for name in $only; do
+  [[ " $k_scenarios " == *" $name "* ]] || { echo "bench.sh: unknown scenario $name (one of: $k_scenarios)" >&2; exit 2; }
+done
+# wanted NAME: true when the scenario runs (all of them without --only).
+wanted() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 
 if [ "$quick" -eq 1 ]; then
   runs=1; sheet_rows=10000; import_rows=1000; limited_rows=400; airtable_records=1000; wrk_seconds=1
@@ -186,139 +201,150 @@ row() {
 }
 
 # ---- 1. sandbox ceiling ------------------------------------------------------------------------
-step "sandbox ceiling: wrk, POST /api/public/v1/events, keep-alive, ${wrk_seconds}s x $runs per connection count"
-for c in 1 4 8 16; do
-  values=()
-  for _ in $(seq 1 "$runs"); do
-    control POST /_sandbox/reset
-    threads=$((c < 2 ? c : 2))
-    out=$(wrk -t "$threads" -c "$c" -d "${wrk_seconds}s" -s bench/post_events.lua "$url" 2>&1)
-    rps=$(sed -n 's/^BENCH rps=\([0-9.]*\).*/\1/p' <<<"$out")
-    non2xx=$(sed -n 's/^BENCH .*non2xx=\([0-9]*\).*/\1/p' <<<"$out")
-    [ -n "$rps" ] || die "wrk gave no result: $out"
-    [ "$non2xx" = 0 ] || die "wrk saw $non2xx non-2xx answers: $out"
-    values+=("$(printf '%.0f' "$rps")")
+if wanted ceiling; then
+  step "sandbox ceiling: wrk, POST /api/public/v1/events, keep-alive, ${wrk_seconds}s x $runs per connection count"
+  for c in 1 4 8 16; do
+    values=()
+    for _ in $(seq 1 "$runs"); do
+      control POST /_sandbox/reset
+      threads=$((c < 2 ? c : 2))
+      out=$(wrk -t "$threads" -c "$c" -d "${wrk_seconds}s" -s bench/post_events.lua "$url" 2>&1)
+      rps=$(sed -n 's/^BENCH rps=\([0-9.]*\).*/\1/p' <<<"$out")
+      non2xx=$(sed -n 's/^BENCH .*non2xx=\([0-9]*\).*/\1/p' <<<"$out")
+      [ -n "$rps" ] || die "wrk gave no result: $out"
+      [ "$non2xx" = 0 ] || die "wrk saw $non2xx non-2xx answers: $out"
+      values+=("$(printf '%.0f' "$rps")")
+    done
+    row "sandbox ceiling, $c connection(s)" "creates/s" "reported" "-" "${values[@]}"
   done
-  row "sandbox ceiling, $c connection(s)" "creates/s" "reported" "-" "${values[@]}"
-done
-control POST /_sandbox/reset
+  control POST /_sandbox/reset
+fi
 
 # ---- 2. no-change pass over a large sheet ------------------------------------------------------
-step "no-change pass: a $sheet_rows-row Google sheet"
-"$gen" sheet "$sheet_rows" >"$work/sheet.json"
-control PUT /_sandbox/sheets/benchSheet100k "$work/sheet.json"
-# The pass needs a state file that already holds every row. It is made once by a full import
-# (state on tmpfs, where fsync is free, so it takes seconds instead of minutes) and cached per
-# pinsync binary and data generator: a rebuilt pinsync gets a new one.
-seed_key=$(cat "$bin/pinsync" "$gen" | sha256sum | cut -c1-16)
-seed="$cache/nochange-$sheet_rows-$seed_key.db"
-if [ ! -f "$seed" ]; then
-  step "  seeding the state file once ($sheet_rows creates; cached as $seed)"
-  rm -f "$cache"/nochange-"$sheet_rows"-*.db
-  shm="$(mktemp -d -p /dev/shm pinsync-bench.XXXXXX 2>/dev/null || mktemp -d)"
-  write_config "$work/seed.yaml" "$shm/state.db" 8 0 sheet
-  timed_pinsync sync "$work/seed.yaml"
-  step "  seeded in ${wall}s"
-  cp "$shm/state.db" "$seed.tmp" && mv "$seed.tmp" "$seed"
-  rm -rf "$shm"
+if wanted nochange; then
+  step "no-change pass: a $sheet_rows-row Google sheet"
+  "$gen" sheet "$sheet_rows" >"$work/sheet.json"
+  control PUT /_sandbox/sheets/benchSheet100k "$work/sheet.json"
+  # The pass needs a state file that already holds every row. It is made once by a full import
+  # (state on tmpfs, where fsync is free, so it takes seconds instead of minutes) and cached per
+  # pinsync binary and data generator: a rebuilt pinsync gets a new one.
+  seed_key=$(cat "$bin/pinsync" "$gen" | sha256sum | cut -c1-16)
+  seed="$cache/nochange-$sheet_rows-$seed_key.db"
+  if [ ! -f "$seed" ]; then
+    step "  seeding the state file once ($sheet_rows creates; cached as $seed)"
+    rm -f "$cache"/nochange-"$sheet_rows"-*.db
+    shm="$(mktemp -d -p /dev/shm pinsync-bench.XXXXXX 2>/dev/null || mktemp -d)"
+    write_config "$work/seed.yaml" "$shm/state.db" 8 0 sheet
+    timed_pinsync sync "$work/seed.yaml"
+    step "  seeded in ${wall}s"
+    cp "$shm/state.db" "$seed.tmp" && mv "$seed.tmp" "$seed"
+    rm -rf "$shm"
+  fi
+  walls=(); rss=(); reads=(); meta=(); writes=(); serve=()
+  read_query="/v4/spreadsheets/benchSheet100k/values:batchGet?ranges=Events&valueRenderOption=UNFORMATTED_VALUE"
+  read_query+="&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&prettyPrint=false&key=$GOOGLE_API_KEY"
+  for _ in $(seq 1 "$runs"); do
+    cp "$seed" "$work/nochange.db"
+    write_config "$work/nochange.yaml" "$work/nochange.db" 4 0 sheet
+    control POST /_sandbox/reset
+    timed_pinsync sync "$work/nochange.yaml"
+    walls+=("$wall"); rss+=("$rss_mb")
+    reads+=("$(requests GET '/v4/spreadsheets/{id}/values:batchGet')")
+    meta+=("$(requests GET '/v4/spreadsheets/{id}')")
+    writes+=("$(($(requests POST /api/public/v1/events) + $(requests PATCH '/api/public/v1/events/{id}') +
+      $(requests POST '/v4/spreadsheets/{id}/values:batchUpdate')))")
+    # The same read by curl: the sandbox's own share of the pass's wall time.
+    serve+=("$(curl -sS -o /dev/null -w '%{time_total}' "$url$read_query" | awk '{ printf "%.3f", $1 }')")
+  done
+  name="no-change pass, $sheet_rows-row sheet"
+  row "$name" "wall time (s)" "≤ 1.0" "m <= 1.0" "${walls[@]}"
+  row "$name" "peak RSS (MB)" "≤ 150" "m <= 150" "${rss[@]}"
+  row "$name" "Sheets value reads" "1" "m == 1" "${reads[@]}"
+  row "$name" "Sheets metadata reads" "reported" "-" "${meta[@]}"
+  row "$name" "sandbox's time to serve that read (s)" "reported (part of the wall time)" "-" "${serve[@]}"
+  row "$name" "writes (Pinned + Sheets)" "0" "m == 0" "${writes[@]}"
 fi
-walls=(); rss=(); reads=(); meta=(); writes=(); serve=()
-read_query="/v4/spreadsheets/benchSheet100k/values:batchGet?ranges=Events&valueRenderOption=UNFORMATTED_VALUE"
-read_query+="&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&key=$GOOGLE_API_KEY"
-for _ in $(seq 1 "$runs"); do
-  cp "$seed" "$work/nochange.db"
-  write_config "$work/nochange.yaml" "$work/nochange.db" 4 0 sheet
-  control POST /_sandbox/reset
-  timed_pinsync sync "$work/nochange.yaml"
-  walls+=("$wall"); rss+=("$rss_mb")
-  reads+=("$(requests GET '/v4/spreadsheets/{id}/values:batchGet')")
-  meta+=("$(requests GET '/v4/spreadsheets/{id}')")
-  writes+=("$(($(requests POST /api/public/v1/events) + $(requests PATCH '/api/public/v1/events/{id}') +
-    $(requests POST '/v4/spreadsheets/{id}/values:batchUpdate')))")
-  # The same read by curl: the sandbox's own share of the pass's wall time.
-  serve+=("$(curl -sS -o /dev/null -w '%{time_total}' "$url$read_query" | awk '{ printf "%.3f", $1 }')")
-done
-name="no-change pass, $sheet_rows-row sheet"
-row "$name" "wall time (s)" "≤ 1.0" "m <= 1.0" "${walls[@]}"
-row "$name" "peak RSS (MB)" "≤ 150" "m <= 150" "${rss[@]}"
-row "$name" "Sheets value reads" "1" "m == 1" "${reads[@]}"
-row "$name" "Sheets metadata reads" "reported" "-" "${meta[@]}"
-row "$name" "sandbox's time to serve that read (s)" "reported (part of the wall time)" "-" "${serve[@]}"
-row "$name" "writes (Pinned + Sheets)" "0" "m == 0" "${writes[@]}"
 
 # ---- 3. initial import at concurrency 1 / 4 / 8 ------------------------------------------------
-step "initial import: $import_rows CSV rows into a fresh state file, concurrency 1 / 4 / 8"
-"$gen" csv "$import_rows" >"$work/import.csv"
-for c in 1 4 8; do
-  values=()
-  for _ in $(seq 1 "$runs"); do
-    rm -f "$work/import.db"*
-    write_config "$work/import.yaml" "$work/import.db" "$c" 0 csv
-    control POST /_sandbox/reset
-    timed_pinsync sync "$work/import.yaml"
-    created=$(requests POST /api/public/v1/events 201)
-    [ "$created" -eq "$import_rows" ] || die "import at concurrency $c created $created events, not $import_rows"
-    values+=("$(awk -v n="$created" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')")
+if wanted import; then
+  step "initial import: $import_rows CSV rows into a fresh state file, concurrency 1 / 4 / 8"
+  "$gen" csv "$import_rows" >"$work/import.csv"
+  for c in 1 4 8; do
+    values=()
+    for _ in $(seq 1 "$runs"); do
+      rm -f "$work/import.db"*
+      write_config "$work/import.yaml" "$work/import.db" "$c" 0 csv
+      control POST /_sandbox/reset
+      timed_pinsync sync "$work/import.yaml"
+      created=$(requests POST /api/public/v1/events 201)
+      [ "$created" -eq "$import_rows" ] || die "import at concurrency $c created $created events, not $import_rows"
+      values+=("$(awk -v n="$created" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')")
+    done
+    if [ "$c" -eq 8 ]; then
+      row "initial import, $import_rows rows, concurrency $c" "events/s" "≥ 2,000" "m >= 2000" "${values[@]}"
+    else
+      row "initial import, $import_rows rows, concurrency $c" "events/s" "reported" "-" "${values[@]}"
+    fi
   done
-  if [ "$c" -eq 8 ]; then
-    row "initial import, $import_rows rows, concurrency $c" "events/s" "≥ 2,000" "m >= 2000" "${values[@]}"
-  else
-    row "initial import, $import_rows rows, concurrency $c" "events/s" "reported" "-" "${values[@]}"
-  fi
-done
+fi
 
 # ---- 4. import against a rate-limited sandbox ------------------------------------------------
-step "import of $limited_rows rows, sandbox limited to $limit_rps req/s per key"
-"$gen" csv "$limited_rows" >"$work/import.csv"
-pct=(); limited=()
-for _ in $(seq 1 "$runs"); do
-  rm -f "$work/import.db"*
-  write_config "$work/import.yaml" "$work/import.db" 8 "$limit_rps" csv
+if wanted limited; then
+  step "import of $limited_rows rows, sandbox limited to $limit_rps req/s per key"
+  "$gen" csv "$limited_rows" >"$work/import.csv"
+  pct=(); limited=()
+  for _ in $(seq 1 "$runs"); do
+    rm -f "$work/import.db"*
+    write_config "$work/import.yaml" "$work/import.db" 8 "$limit_rps" csv
+    control POST /_sandbox/reset
+    control_json POST /_sandbox/faults "{\"rate_limit_per_second\":$limit_rps}"
+    timed_pinsync sync "$work/import.yaml"
+    created=$(requests POST /api/public/v1/events 201)
+    [ "$created" -eq "$limited_rows" ] || die "rate-limited import created $created events, not $limited_rows"
+    total=$(requests POST /api/public/v1/events)
+    n429=$(requests_with_status /api/public/v1 429)
+    pct+=("$(awk -v n="$created" -v w="$wall" -v l="$limit_rps" 'BEGIN { printf "%.1f", 100 * n / w / l }')")
+    limited+=("$(awk -v a="$n429" -v t="$total" 'BEGIN { printf "%.2f", 100 * a / t }')")
+  done
   control POST /_sandbox/reset
-  control_json POST /_sandbox/faults "{\"rate_limit_per_second\":$limit_rps}"
-  timed_pinsync sync "$work/import.yaml"
-  created=$(requests POST /api/public/v1/events 201)
-  [ "$created" -eq "$limited_rows" ] || die "rate-limited import created $created events, not $limited_rows"
-  total=$(requests POST /api/public/v1/events)
-  n429=$(requests_with_status /api/public/v1 429)
-  pct+=("$(awk -v n="$created" -v w="$wall" -v l="$limit_rps" 'BEGIN { printf "%.1f", 100 * n / w / l }')")
-  limited+=("$(awk -v a="$n429" -v t="$total" 'BEGIN { printf "%.2f", 100 * a / t }')")
-done
-control POST /_sandbox/reset
-name="import, $limited_rows rows, sandbox at $limit_rps req/s"
-row "$name" "achieved rate, % of limit" "≥ 95" "m >= 95" "${pct[@]}"
-row "$name" "429s, % of requests" "≤ 1" "m <= 1" "${limited[@]}"
+  name="import, $limited_rows rows, sandbox at $limit_rps req/s"
+  row "$name" "achieved rate, % of limit" "≥ 95" "m >= 95" "${pct[@]}"
+  row "$name" "429s, % of requests" "≤ 1" "m <= 1" "${limited[@]}"
+fi
 
 # ---- 5. Airtable full scan ---------------------------------------------------------------------
-step "Airtable full scan: $airtable_records records (pinsync plan: reads every page, sends nothing)"
-"$gen" airtable "$airtable_records" >"$work/airtable.json"
-control POST /_sandbox/airtable/reset
-control PUT /_sandbox/airtable/appBench000000001/Events "$work/airtable.json"
-pages=(); walls=(); at429=()
-for _ in $(seq 1 "$runs"); do
-  rm -f "$work/plan.db"*
-  write_config "$work/plan.yaml" "$work/plan.db" 4 0 airtable
-  control POST /_sandbox/reset
-  # pinsync paces a base within one process only: the previous run's last second must not count.
-  control_json POST /_sandbox/airtable/settings '{"requests_per_second":5}'
-  timed_pinsync plan "$work/plan.yaml"
-  pages+=("$(requests GET '/v0/{baseId}/{table}' 200)")
-  walls+=("$wall")
-  at429+=("$(requests_with_status /v0/ 429)")
-done
-expected_pages=$(((airtable_records + 99) / 100))
-name="Airtable full scan, $airtable_records records"
-row "$name" "page reads" "exactly $expected_pages" "m == $expected_pages" "${pages[@]}"
-row "$name" "wall time (s)" "reported (5 req/s: ≥ $(awk -v p="$expected_pages" 'BEGIN { print (p - 1) / 5 }') s)" "-" "${walls[@]}"
-row "$name" "429s" "0" "m == 0" "${at429[@]}"
+if wanted airtable; then
+  step "Airtable full scan: $airtable_records records (pinsync plan: reads every page, sends nothing)"
+  "$gen" airtable "$airtable_records" >"$work/airtable.json"
+  control POST /_sandbox/airtable/reset
+  control PUT /_sandbox/airtable/appBench000000001/Events "$work/airtable.json"
+  pages=(); walls=(); at429=()
+  for _ in $(seq 1 "$runs"); do
+    rm -f "$work/plan.db"*
+    write_config "$work/plan.yaml" "$work/plan.db" 4 0 airtable
+    control POST /_sandbox/reset
+    # pinsync paces a base within one process only: the previous run's last second must not count.
+    control_json POST /_sandbox/airtable/settings '{"requests_per_second":5}'
+    timed_pinsync plan "$work/plan.yaml"
+    pages+=("$(requests GET '/v0/{baseId}/{table}' 200)")
+    walls+=("$wall")
+    at429+=("$(requests_with_status /v0/ 429)")
+  done
+  expected_pages=$(((airtable_records + 99) / 100))
+  name="Airtable full scan, $airtable_records records"
+  row "$name" "page reads" "exactly $expected_pages" "m == $expected_pages" "${pages[@]}"
+  row "$name" "wall time (s)" "reported (5 req/s: ≥ $(awk -v p="$expected_pages" 'BEGIN { print (p - 1) / 5 }') s)" "-" "${walls[@]}"
+  row "$name" "429s" "0" "m == 0" "${at429[@]}"
+fi
 
 # ---- report ------------------------------------------------------------------------------------
 {
   echo
-  echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')"
+  echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')$([ -n "$only" ] && echo "; only: $only")"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
   echo "pinsync $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
 } >>"$table"
-cp "$table" "$cache/last.md"
+# A partial run (--only) must not replace the last full table.
+if [ -z "$only" ]; then cp "$table" "$cache/last.md"; else cp "$table" "$cache/last-only.md"; fi
 echo
 cat "$table"

@@ -19,6 +19,8 @@ SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, e
        next_attempt_at
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
+inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM source_rows WHERE source = ?1";
+
 inline constexpr const char* k_select_all_rows = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,

@@ -44,8 +44,9 @@ void bind_optional(SQLite::Statement& q, int index, const std::optional<std::int
 // Runs a prepared SELECT and reads every result with `read`; the first unreadable
 // record ends it with that error.
 template <typename T, typename Read>
-Result<std::vector<T>> read_all(SQLite::Statement& q, Read read) {
+Result<std::vector<T>> read_all(SQLite::Statement& q, Read read, std::size_t expected = 0) {
   std::vector<T> out;
+  out.reserve(expected);
   while (q.executeStep()) {
     auto record = read(q);
     if (!record) return std::unexpected(record.error());
@@ -81,10 +82,19 @@ Error SqliteStore::corrupt(std::string_view what) const {
 Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
   return guarded("cannot read the rows of " + std::string(source),
                  [&]() -> Result<std::vector<RowRecord>> {
+                   // Sized up front: growing a vector of 100k records would hold the old
+                   // and the new array at once, at the pass's peak of memory.
+                   auto& count = prepared(k_count_rows_of_source);
+                   std::size_t expected = 0;
+                   {
+                     ResetOnExit reset_count(count);
+                     bind_text(count, 1, source);
+                     if (count.executeStep()) expected = static_cast<std::size_t>(count.getColumn(0).getInt64());
+                   }
                    auto& q = prepared(k_select_rows_of_source);
                    ResetOnExit reset(q);
                    bind_text(q, 1, source);
-                   auto out = read_all<RowRecord>(q, read_row);
+                   auto out = read_all<RowRecord>(q, read_row, expected);
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });

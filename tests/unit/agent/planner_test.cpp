@@ -85,7 +85,8 @@ TEST_CASE("planner: a row that comes back approved with its event is updated or 
 TEST_CASE("planner: duplicate ids make every row with that id invalid, naming the others") {
   std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "a"), valid("E-1", "p.csv:7", "b"),
                                  valid("E-2", "p.csv:8", "c")};
-  const Plan plan = make_plan(rows, {});
+  const std::vector<state::RowRecord> none;
+  const Plan plan = make_plan(rows, none);
   REQUIRE(plan.items.size() == 3);
   CHECK(plan.items[0].action == PlanAction::invalid);
   CHECK(plan.items[1].action == PlanAction::invalid);
@@ -98,7 +99,8 @@ TEST_CASE("planner: mapping errors make the row invalid; the stored event is kep
   MappedRow bad = valid("E-1", "p.csv:2", "");
   bad.errors.push_back({"Date", "June 32", "\"June 32\" is not a date"});
   std::vector<MappedRow> rows = {bad};
-  const Plan plan = make_plan(rows, {stored("E-1", 4, "old")});
+  const std::vector<state::RowRecord> known = {stored("E-1", 4, "old")};
+  const Plan plan = make_plan(rows, known);
   CHECK(plan.items.size() == 1);
   CHECK(plan.items[0].action == PlanAction::invalid);
   CHECK(plan.items[0].stored->event_id == 4);
@@ -108,7 +110,8 @@ TEST_CASE("planner: a row without an id is invalid and keyed by its place until 
   MappedRow no_id = valid("", "p.csv:5", "");
   no_id.errors.push_back({"Event ID", "", "the row has no Event ID"});
   std::vector<MappedRow> rows = {no_id};
-  const Plan plan = make_plan(rows, {stored("@p.csv:5", std::nullopt, "", state::RowState::invalid)});
+  const std::vector<state::RowRecord> known = {stored("@p.csv:5", std::nullopt, "", state::RowState::invalid)};
+  const Plan plan = make_plan(rows, known);
   REQUIRE(plan.items.size() == 1);  // the stored placeholder is not reported removed
   CHECK(plan.items[0].action == PlanAction::invalid);
   CHECK(store_id(no_id) == "@p.csv:5");
@@ -116,8 +119,9 @@ TEST_CASE("planner: a row without an id is invalid and keyed by its place until 
 
 TEST_CASE("planner: gone and needs_review rows are held, not re-sent") {
   std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "new"), valid("E-2", "p.csv:3", "x")};
-  const Plan plan = make_plan(rows, {stored("E-1", 1, "old", state::RowState::gone),
-                                     stored("E-2", std::nullopt, "", state::RowState::needs_review)});
+  const std::vector<state::RowRecord> known = {stored("E-1", 1, "old", state::RowState::gone),
+                                               stored("E-2", std::nullopt, "", state::RowState::needs_review)};
+  const Plan plan = make_plan(rows, known);
   CHECK(item_for(plan, "E-1").action == PlanAction::held);
   CHECK(item_for(plan, "E-2").action == PlanAction::held);
 }

@@ -64,6 +64,7 @@ TEST_CASE("read: one batchGet with UNFORMATTED_VALUE + SERIAL_NUMBER, metadata f
   CHECK(read.url.find("valueRenderOption=UNFORMATTED_VALUE") != std::string::npos);
   CHECK(read.url.find("dateTimeRenderOption=SERIAL_NUMBER") != std::string::npos);
   CHECK(read.url.find("majorDimension=ROWS") != std::string::npos);
+  CHECK(read.url.find("prettyPrint=false") != std::string::npos);  // half the bytes of a large read
   CHECK(h.requests()[2].url == read.url);
 }
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <string>
 
 #include "core/json_writer.h"
 
@@ -11,6 +12,21 @@ TEST_CASE("json writer: nested objects and arrays keep insertion order and comma
   w.begin_object().key("b").value(std::int64_t{1}).key("a").begin_array().value("x").value(true).null().end_array();
   w.key("c").begin_object().end_object().end_object();
   CHECK(w.str() == R"({"b":1,"a":["x",true,null],"c":{}})");
+}
+
+TEST_CASE("json writer: a reused buffer starts empty, keeps its storage and writes the same text") {
+  Writer first;
+  first.begin_object().key("title").value("a long enough title to leave the small-string buffer").end_object();
+  std::string buffer = first.take();
+  const std::size_t capacity = buffer.capacity();
+  const char* storage = buffer.data();
+
+  Writer again(std::move(buffer));
+  CHECK(again.str().empty());  // nothing of the previous document, not even a comma
+  again.begin_object().key("b").value(std::int64_t{2}).end_object();
+  CHECK(again.str() == R"({"b":2})");
+  CHECK(again.str().capacity() == capacity);
+  CHECK(again.str().data() == storage);
 }
 
 TEST_CASE("json writer: escapes quotes, backslashes and control characters") {
