@@ -171,9 +171,14 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
   const int max_attempts = m_backoff.policy().max_attempts;
   for (int attempt = 1;; ++attempt) {
     ex.attempts = attempt;
-    if (m_limiter && !m_limiter->acquire()) return ex;  // stopping
+    if (m_limiter && !m_limiter->enter()) return ex;  // stopping
+    if (m_limiter && !m_limiter->acquire()) {
+      m_limiter->leave();
+      return ex;
+    }
     ++m_requests;
     auto result = m_transport.send(request);
+    if (m_limiter) m_limiter->leave();
     std::optional<std::chrono::seconds> retry_after;
     if (result) {
       ex.response = std::move(*result);

@@ -7,7 +7,7 @@ namespace pinsync {
 
 namespace {
 
-constexpr double k_min_rate = 1.0;  // never slower than one request per second
+constexpr double k_max_window = 64;  // more than any configured concurrency
 
 }  // namespace
 
@@ -16,24 +16,9 @@ RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
       m_limit(std::max(0.0, per_second)),
       m_burst(std::max(1.0, burst)),
       m_rate(m_limit),
-      m_recover_to(m_limit),
       m_tokens(std::max(1.0, burst)),
-      m_last(clock.monotonic()) {}
-
-void RateLimiter::note_request(std::chrono::steady_clock::time_point now) {
-  m_recent[m_sent % k_recent] = now;
-  ++m_sent;
-}
-
-double RateLimiter::achieved_rate() const {
-  const std::size_t n = std::min(m_sent, k_recent);
-  if (n < 2) return k_min_rate;
-  const auto newest = m_recent[(m_sent - 1) % k_recent];
-  const auto oldest = m_recent[(m_sent - n) % k_recent];
-  const std::chrono::duration<double> span = newest - oldest;
-  // Requests that went in the same instant say only that the rate was high.
-  return static_cast<double>(n - 1) / std::max(span.count(), 0.001);
-}
+      m_last(clock.monotonic()),
+      m_window(k_max_window) {}
 
 bool RateLimiter::acquire() {
   for (;;) {
@@ -44,16 +29,12 @@ bool RateLimiter::acquire() {
       if (now < m_paused_until) {
         wait = std::chrono::ceil<std::chrono::milliseconds>(m_paused_until - now);
       } else {
-        if (m_rate <= 0) {
-          note_request(now);
-          return true;
-        }
+        if (m_rate <= 0) return true;
         const std::chrono::duration<double> elapsed = now - m_last;
         m_tokens = std::min(m_burst, m_tokens + elapsed.count() * m_rate);
         m_last = now;
         if (m_tokens >= 1.0) {
           m_tokens -= 1.0;
-          note_request(now);
           return true;
         }
         wait = std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - m_tokens) / m_rate * 1000.0)));
@@ -69,33 +50,54 @@ void RateLimiter::pause_for(std::chrono::milliseconds d) {
   m_tokens = 0;
 }
 
+bool RateLimiter::enter() {
+  for (;;) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_in_flight < std::max(1, static_cast<int>(m_window))) {
+        ++m_in_flight;
+        return true;
+      }
+    }
+    // Answers come back within milliseconds to seconds; a short poll through the Clock
+    // keeps tests free of real waits.
+    if (!m_clock.sleep_for(std::chrono::milliseconds(2))) return false;
+  }
+}
+
+void RateLimiter::leave() {
+  std::lock_guard lock(m_mutex);
+  if (m_in_flight > 0) --m_in_flight;
+}
+
 void RateLimiter::throttled() {
   std::lock_guard lock(m_mutex);
   const auto now = m_clock.monotonic();
   // Requests already in flight when the first 429 came back report theirs too; one
-  // decrease per second keeps a burst of 429s from collapsing the rate.
+  // decrease per second keeps a burst of 429s from collapsing the window and the rate.
   if (m_last_decrease && now - *m_last_decrease < std::chrono::seconds(1)) return;
   m_last_decrease = now;
-  if (m_rate <= 0) {
-    m_recover_to = std::max(k_min_rate, achieved_rate());
-    m_rate = m_recover_to;
-    m_tokens = 0;
-    m_last = now;
-  }
-  m_rate = std::max({k_min_rate, m_recover_to / 4, m_rate / 2});
+  m_window = std::max(1.0, std::min(m_window, static_cast<double>(std::max(m_in_flight, 1))) / 2);
+  if (m_limit > 0) m_rate = std::max(m_limit / 4, m_rate / 2);
 }
 
 void RateLimiter::succeeded() {
   std::lock_guard lock(m_mutex);
-  if (m_rate <= 0 || m_rate >= m_recover_to) return;
-  // About 5% of the target per second at the current pace of successes.
-  m_rate += 0.05 * m_recover_to / std::max(m_rate, k_min_rate);
-  if (m_rate >= m_recover_to) m_rate = m_limit;  // back to the configured rate (0 = unlimited)
+  m_window = std::min(k_max_window, m_window + 1.0 / m_window);
+  if (m_limit > 0 && m_rate < m_limit) {
+    // About 5% of the limit per second at the current pace of successes.
+    m_rate = std::min(m_limit, m_rate + 0.05 * m_limit / m_rate);
+  }
 }
 
 double RateLimiter::current_rate() const {
   std::lock_guard lock(m_mutex);
   return m_rate;
+}
+
+double RateLimiter::window() const {
+  std::lock_guard lock(m_mutex);
+  return m_window;
 }
 
 std::shared_ptr<RateLimiter> RateLimiters::get(const std::string& key, double per_second, double burst) {

@@ -1,12 +1,11 @@
 // A token bucket shared by everything that talks to one API quota (a Pinned Events key,
 // an Airtable base, a Google project): acquire() waits through the injected Clock until
-// a request may go, so tests advance time instead of sleeping. It adapts to the server:
-// a 429 halves the rate (multiplicative decrease) and each success wins a little of it
-// back (additive increase), never above the configured rate.
+// a request may go, so tests advance time instead of sleeping. Callers that adapt to the
+// server also keep a window of requests in flight: a 429 halves it and the rate
+// (multiplicative decrease), successes win them back (additive increase).
 #pragma once
 
 #include <chrono>
-#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,38 +24,40 @@ class RateLimiter {
 
   // Waits until one request may be sent. Returns false if the clock was stopped.
   bool acquire();
-  // Blocks every request until `d` from now (after a 429 that names a wait, or an
-  // X-RateLimit-Remaining of 0).
+  // Blocks every request until `d` from now (a quota used up: X-RateLimit-Remaining 0).
   void pause_for(std::chrono::milliseconds d);
-  // The server answered 429: halves the current rate (an unlimited bucket starts from the
-  // rate of its last requests), never below a quarter of where it started or 1/s.
-  // Several 429s within one second count as one decrease. (Retry-After delays the retry
-  // of that request; a quota that is used up pauses everyone through pause_for.)
+
+  // The window of requests in flight, for callers that adapt to 429s (enter before a
+  // request, leave after its answer): enter() waits for a free place; returns false if
+  // the clock was stopped (then leave() must not be called).
+  bool enter();
+  void leave();
+
+  // The server answered 429 (multiplicative decrease, at most once a second): halves the
+  // window of requests in flight (not below 1) and, when a rate is configured, the rate
+  // (not below a quarter of it). Retry-After delays only the retry of that request.
   void throttled();
-  // A request succeeded: after a decrease, raises the rate by about 5% of the configured
-  // (or pre-throttle) rate per second of successes, up to the configured rate.
+  // A request succeeded (additive increase): the window grows by one per window's worth of
+  // successes, up to its start; a lowered rate climbs by about 5% of the configured rate
+  // per second of successes, up to it.
   void succeeded();
   // Requests per second now allowed; 0 = unlimited.
   double current_rate() const;
+  // Requests that may be in flight now (64 until the first 429).
+  double window() const;
 
  private:
-  void note_request(std::chrono::steady_clock::time_point now);
-
   Clock& m_clock;
   const double m_limit;  // configured; 0 = unlimited
   const double m_burst;
   mutable std::mutex m_mutex;
-  double m_rate;          // current; 0 = unlimited
-  double m_recover_to;    // the rate additive increase climbs back to
+  double m_rate;  // current; 0 = unlimited
   double m_tokens;
   std::chrono::steady_clock::time_point m_last;
   std::chrono::steady_clock::time_point m_paused_until{};
   std::optional<std::chrono::steady_clock::time_point> m_last_decrease;
-  // When the last k_recent requests went, for the rate achieved without a limit.
-  static constexpr std::size_t k_recent = 64;
-  std::array<std::chrono::steady_clock::time_point, k_recent> m_recent{};
-  std::size_t m_sent = 0;
-  double achieved_rate() const;
+  double m_window;
+  int m_in_flight = 0;
 };
 
 // One limiter per quota key ("airtable:appXXXX"), created on first use and shared by

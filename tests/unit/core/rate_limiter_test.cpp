@@ -3,6 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "core/rate_limiter.h"
+
+#include <atomic>
+#include <thread>
+
 #include "tests/support/fake_clock.h"
 
 using namespace pinsync;
@@ -29,7 +33,7 @@ TEST_CASE("rate limiter: keeps the configured pace after the burst") {
   CHECK(t <= 1100ms);
 }
 
-TEST_CASE("rate limiter: a 429 halves the rate once per second, down to a floor; successes win it back") {
+TEST_CASE("rate limiter: a 429 halves the rate once per second, down to a quarter; successes win it back") {
   FakeClock clock;
   RateLimiter limiter(clock, 160, 1);
   limiter.throttled();
@@ -50,18 +54,49 @@ TEST_CASE("rate limiter: a 429 halves the rate once per second, down to a floor;
   CHECK(successes > 50);  // additive: a climb, not a jump
 }
 
-TEST_CASE("rate limiter: an unlimited bucket starts from the rate it achieved, and returns to unlimited") {
+TEST_CASE("rate limiter: the window of requests in flight halves on a 429 and grows back one by one") {
   FakeClock clock;
   RateLimiter limiter(clock, 0, 1);
-  CHECK(limiter.current_rate() == 0);
-  for (int i = 0; i < 400; ++i) {
-    REQUIRE(limiter.acquire());
-    clock.advance(5ms);  // 200 requests per second
-  }
+  CHECK(limiter.window() == 64);
+  for (int i = 0; i < 8; ++i) REQUIRE(limiter.enter());
+  limiter.throttled();  // 8 in flight when the 429 came
+  CHECK(limiter.window() == 4);
+  for (int i = 0; i < 8; ++i) limiter.leave();
+  clock.advance(1100ms);
+  for (int i = 0; i < 4; ++i) REQUIRE(limiter.enter());
   limiter.throttled();
-  CHECK(limiter.current_rate() == doctest::Approx(100).epsilon(0.05));
-  while (limiter.current_rate() != 0) limiter.succeeded();
-  CHECK(time_for(clock, limiter, 1000) == 0ms);
+  CHECK(limiter.window() == 2);
+  for (int i = 0; i < 4; ++i) limiter.leave();
+  limiter.succeeded();
+  limiter.succeeded();
+  CHECK(limiter.window() == doctest::Approx(2.9).epsilon(0.01));  // +1/2, then +1/2.5
+  int successes = 0;
+  while (limiter.window() < 64 && successes < 100000) {
+    limiter.succeeded();
+    ++successes;
+  }
+  CHECK(successes > 1000);  // one more per window's worth: additive
+  CHECK(limiter.current_rate() == 0);  // no rate configured: only the window adapts
+}
+
+TEST_CASE("rate limiter: enter waits for a free place in the window") {
+  FakeClock clock;
+  RateLimiter limiter(clock, 0, 1);
+  REQUIRE(limiter.enter());
+  limiter.throttled();  // window 1, and it is taken
+  std::atomic<bool> left{false};
+  std::atomic<bool> entered_before_leave{false};
+  std::thread waiter([&] {
+    REQUIRE(limiter.enter());  // polls through the fake clock until the place is free
+    entered_before_leave = !left.load();
+    limiter.leave();
+  });
+  const auto start = clock.monotonic();
+  while (clock.monotonic() - start < 200ms) std::this_thread::yield();  // the waiter is polling
+  left = true;
+  limiter.leave();
+  waiter.join();
+  CHECK_FALSE(entered_before_leave.load());
 }
 
 TEST_CASE("rate limiter: pause_for holds every caller, limited or not") {
