@@ -155,12 +155,21 @@ TEST_CASE("sheets: a service account syncs the sheet, dates typed either way agr
   CHECK(r.exit_code == 0);
   auto events = s.events();
   REQUIRE(events->size() == 2);
-  CHECK(events->getObject(0)->getValue<std::string>("startAt") == "2026-06-12T20:00:00-04:00");
-  CHECK(events->getObject(1)->getValue<std::string>("startAt") == "2026-06-12T21:00:00-04:00");
-  CHECK(events->getObject(0)->getValue<std::string>("timezone") == "America/New_York");  // the sheet's own zone
+  // Creates go out side by side, so event ids need not follow row order.
+  auto titled = [&](const std::string& title) {
+    for (unsigned i = 0; i < events->size(); ++i) {
+      if (events->getObject(i)->getValue<std::string>("title") == title) return events->getObject(i);
+    }
+    FAIL("no event titled " << title);
+    return events->getObject(0);
+  };
+  const auto rooftop = titled("Rooftop Jazz");
+  CHECK(rooftop->getValue<std::string>("startAt") == "2026-06-12T20:00:00-04:00");
+  CHECK(titled("Late Jazz")->getValue<std::string>("startAt") == "2026-06-12T21:00:00-04:00");
+  CHECK(rooftop->getValue<std::string>("timezone") == "America/New_York");  // the sheet's own zone
 
   // Write-back: event id, status and (empty) error in the rows of E-1 and E-2 only.
-  CHECK(s.cell(1, 9) == std::to_string(events->getObject(0)->getValue<int>("id")));
+  CHECK(s.cell(1, 9) == std::to_string(rooftop->getValue<int>("id")));
   CHECK(s.cell(1, 10) == "synced");
   CHECK(s.cell(2, 10) == "synced");
   CHECK(s.cell(3, 9).empty());
