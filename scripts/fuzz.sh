@@ -5,6 +5,7 @@
 #   ./scripts/fuzz.sh          20 seconds per target
 #   ./scripts/fuzz.sh 300      longer runs
 #   FUZZ_TARGETS="fuzz_csv" ./scripts/fuzz.sh 60    only some targets
+#   ./scripts/fuzz.sh --build-only                   build, do not run
 # The targets are built with g++ (ASan + UBSan + GCC coverage hooks) and linked against
 # libFuzzer from clang's runtime: Debian 12's clang 14 cannot compile libstdc++'s
 # std::expected, which pinsync uses everywhere (see fuzz/CMakeLists.txt).
@@ -12,6 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=1
+  shift
+fi
 seconds="${1:-20}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "usage: scripts/fuzz.sh [seconds-per-target]" >&2
@@ -26,6 +32,7 @@ ensure_packages clang libclang-rt-14-dev
 echo "==> fuzz build (build-fuzz/)"
 BUILD_TARGETS=pinsync_fuzz_targets build build-fuzz -DPINSYNC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
   "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"
+if [ "$build_only" -eq 1 ]; then exit 0; fi
 
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -24,6 +24,15 @@ PINSYNC_TEST_ARTIFACTS="$PWD/build/test-artifacts" \
   ctest --test-dir build --output-on-failure -j 2 "$@"
 scripts/secrets_scan.sh build
 
+full=0
+if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the fuzzing
+if [ "$full" -eq 1 ]; then
+  # The fuzz build compiles while the sanitizer tests mostly wait on sockets and children.
+  echo "==> fuzz build, in the background (log: build/fuzz-build.log)"
+  scripts/fuzz.sh --build-only >build/fuzz-build.log 2>&1 &
+  fuzz_build=$!
+fi
+
 echo "==> tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
 PINSYNC_TEST_ARTIFACTS="$PWD/build-asan/test-artifacts" \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
@@ -31,7 +40,12 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j 2 "$@"
 scripts/secrets_scan.sh build-asan
 
-if [ "$#" -eq 0 ]; then  # a slice (-L unit) skips the fuzzing
+if [ "$full" -eq 1 ]; then
+  if ! wait "$fuzz_build"; then
+    cat build/fuzz-build.log >&2
+    echo "test.sh: the fuzz build failed" >&2
+    exit 1
+  fi
   echo "==> fuzzing (short runs; scripts/fuzz.sh 300 for a longer look)"
-  scripts/fuzz.sh 15
+  scripts/fuzz.sh 8
 fi
