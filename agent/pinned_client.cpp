@@ -108,8 +108,8 @@ std::string missing_event_id(const http::Response& r) {
 bool retryable_status(long status) { return status == 429 || status >= 500; }
 
 // Tells the shared limiter how the server feels: a 429 slows every client of the key, an
-// exhausted X-RateLimit-Remaining holds them all until X-RateLimit-Reset (seconds from
-// now, or a Unix time), and a success lets the rate climb back.
+// exhausted X-RateLimit-Remaining holds them all until about X-RateLimit-Reset (seconds
+// from now, or a Unix time), and a success lets the rate climb back.
 void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
   if (r.status == 429) limiter.throttled();
   if (r.status >= 200 && r.status < 300) limiter.succeeded();
@@ -123,7 +123,11 @@ void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
                          clock.now().time_since_epoch()).count();
     value -= now;
   }
-  if (value > 0) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL)));
+  // The reset is whole seconds, rounded up: the window may turn over up to a second
+  // sooner. Holding everyone for the rounded value would skip most of the next window
+  // (at a steady full rate, half the quota), so the pause is the part that is certain;
+  // a request that still meets a 429 waits for its own Retry-After.
+  if (value > 1) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL) - 1));
 }
 
 }  // namespace

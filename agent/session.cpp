@@ -25,10 +25,9 @@ Session::Session(const Config& config, std::shared_ptr<SharedSessionState> share
 
 void Session::make_clients() {
   const auto& pinned = m_config.pinned;
-  // Every client of the key draws from one bucket; a small burst keeps a fixed one-second
-  // window on the server side from seeing more than the configured rate.
-  const double burst = std::max(1.0, pinned.max_requests_per_second / 20);
-  auto limiter = m_limiters->get("pinned " + pinned.base_url, pinned.max_requests_per_second, burst);
+  // Every client of the key draws from one bucket, without bursts: a fixed one-second
+  // window on the server side must never see more than the configured rate.
+  auto limiter = m_limiters->get("pinned " + pinned.base_url, pinned.max_requests_per_second, 1);
   m_transport = make_transport();
   m_client = std::make_unique<PinnedClient>(pinned, *m_transport, *m_log, m_clock, RetryPolicy{}, limiter);
   m_senders.push_back(m_client.get());

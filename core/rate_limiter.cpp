@@ -78,15 +78,16 @@ void RateLimiter::throttled() {
   if (m_last_decrease && now - *m_last_decrease < std::chrono::seconds(1)) return;
   m_last_decrease = now;
   m_window = std::max(1.0, std::min(m_window, static_cast<double>(std::max(m_in_flight, 1))) / 2);
-  if (m_limit > 0) m_rate = std::max(m_limit / 4, m_rate / 2);
+  if (m_limit > 0) m_rate = std::max(m_limit / 4, m_rate * 0.7);
 }
 
 void RateLimiter::succeeded() {
   std::lock_guard lock(m_mutex);
   m_window = std::min(k_max_window, m_window + 1.0 / m_window);
   if (m_limit > 0 && m_rate < m_limit) {
-    // About 5% of the limit per second at the current pace of successes.
-    m_rate = std::min(m_limit, m_rate + 0.05 * m_limit / m_rate);
+    // About 20% of the limit per second at the current pace of successes: the configured
+    // rate is the user's word for the quota, so a 429 at its edge costs little.
+    m_rate = std::min(m_limit, m_rate + 0.2 * m_limit / m_rate);
   }
 }
 

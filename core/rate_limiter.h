@@ -34,11 +34,11 @@ class RateLimiter {
   void leave();
 
   // The server answered 429 (multiplicative decrease, at most once a second): halves the
-  // window of requests in flight (not below 1) and, when a rate is configured, the rate
-  // (not below a quarter of it). Retry-After delays only the retry of that request.
+  // window of requests in flight (not below 1) and, when a rate is configured, lowers the
+  // rate by 30% (not below a quarter of it). Retry-After delays only that request's retry.
   void throttled();
   // A request succeeded (additive increase): the window grows by one per window's worth of
-  // successes, up to its start; a lowered rate climbs by about 5% of the configured rate
+  // successes, up to its start; a lowered rate climbs by about 20% of the configured rate
   // per second of successes, up to it.
   void succeeded();
   // Requests per second now allowed; 0 = unlimited.

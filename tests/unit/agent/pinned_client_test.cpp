@@ -230,3 +230,22 @@ TEST_CASE("backoff: full jitter stays under the cap and never before Retry-After
   }
   CHECK(b.delay(1, std::chrono::seconds(3)) >= std::chrono::seconds(3));
 }
+
+TEST_CASE("client: an exhausted X-RateLimit quota holds the next request until about its reset") {
+  Fixture f;
+  auto limiter = std::make_shared<RateLimiter>(f.clock, 0, 1);
+  PinnedClient c(f.config, f.transport, f.log, f.clock, RetryPolicy{}, limiter);
+  f.transport.reply(201, R"({"doc":{"id":1}})", {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "4"}});
+  f.transport.reply(201, R"({"doc":{"id":2}})", {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "1"}});
+  f.transport.reply(201, R"({"doc":{"id":3}})", {{"x-ratelimit-remaining", "7"}, {"x-ratelimit-reset", "1"}});
+  f.transport.reply(201, R"({"doc":{"id":4}})");
+  REQUIRE(c.create_event(k_body, "k-1").status == WriteStatus::ok);
+  auto before = f.clock.monotonic();
+  REQUIRE(c.create_event(k_body, "k-2").status == WriteStatus::ok);
+  CHECK(f.clock.monotonic() - before >= std::chrono::seconds(3));  // 4 s rounded up: at least 3 are sure
+  // A reset within the second (rounded up to 1) and a quota not used up hold nothing.
+  before = f.clock.monotonic();
+  REQUIRE(c.create_event(k_body, "k-3").status == WriteStatus::ok);
+  REQUIRE(c.create_event(k_body, "k-4").status == WriteStatus::ok);
+  CHECK(f.clock.monotonic() - before < std::chrono::milliseconds(10));
+}

@@ -33,13 +33,13 @@ TEST_CASE("rate limiter: keeps the configured pace after the burst") {
   CHECK(t <= 1100ms);
 }
 
-TEST_CASE("rate limiter: a 429 halves the rate once per second, down to a quarter; successes win it back") {
+TEST_CASE("rate limiter: a 429 lowers the rate once per second, down to a quarter; successes win it back") {
   FakeClock clock;
   RateLimiter limiter(clock, 160, 1);
   limiter.throttled();
-  CHECK(limiter.current_rate() == doctest::Approx(80));
+  CHECK(limiter.current_rate() == doctest::Approx(112));
   limiter.throttled();  // the same burst of 429s
-  CHECK(limiter.current_rate() == doctest::Approx(80));
+  CHECK(limiter.current_rate() == doctest::Approx(112));
   for (int i = 0; i < 10; ++i) {
     clock.advance(1100ms);
     limiter.throttled();
@@ -51,7 +51,7 @@ TEST_CASE("rate limiter: a 429 halves the rate once per second, down to a quarte
     ++successes;
   }
   CHECK(limiter.current_rate() == doctest::Approx(160));
-  CHECK(successes > 50);  // additive: a climb, not a jump
+  CHECK(successes > 10);  // additive: a climb, not a jump
 }
 
 TEST_CASE("rate limiter: the window of requests in flight halves on a 429 and grows back one by one") {
