@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "agent/keys.h"
@@ -33,6 +34,7 @@ struct Executor::JobResult {
     sent,           // `write` holds the answer
     adopted,        // a create in doubt was found in Pinned Events: `event_id`
     needs_review,   // a create in doubt that cannot be checked (no events:read)
+    ambiguous,      // a create in doubt that more than one unowned event matches: `candidates`
     lookup_failed,  // the look-up for a create in doubt failed: `message`
     in_step,        // force: the event equals the row
     drifted,        // force: the event differs (or cannot be read): re-send
@@ -41,6 +43,7 @@ struct Executor::JobResult {
   What what = What::skipped;
   WriteResult write;
   std::optional<std::int64_t> event_id;
+  std::vector<std::int64_t> candidates;
   std::string message;
   bool cannot_read = false;  // force: the key lacks events:read
   std::chrono::milliseconds took{0};  // sent: how long the write took, retries included
@@ -52,6 +55,7 @@ struct Executor::Job {
   OutboxEntry entry;         // the request (not for force_check)
   bool in_doubt = false;     // entry is a stored create whose outcome is unknown
   bool look_first = false;   // in doubt past the idempotency window: look before resending
+  bool reviewed = false;     // a person re-armed it from needs_review (resync --row)
   JobResult result;
 };
 
@@ -99,10 +103,8 @@ Executor::Job Executor::job_for(const PlanItem& item) {
     job.entry.row_ref = row.row_ref;
     job.in_doubt = true;
     const auto age = std::chrono::seconds(now() - job.entry.created_at);
-    // resync --row after needs_review is the person's answer to "look in Pinned Events":
-    // the event is not there, send it as stored. Any other create in doubt is looked up.
-    const bool person_checked = !m_reviewed_row.empty() && m_reviewed_row == row.source_id;
-    job.look_first = age > m_ctx.idempotency_window - k_window_margin && !person_checked;
+    job.look_first = age > m_ctx.idempotency_window - k_window_margin;
+    job.reviewed = !m_reviewed_row.empty() && m_reviewed_row == row.source_id;
     return job;
   }
   if (item.action == PlanAction::create) {
@@ -134,20 +136,6 @@ void Executor::work(Job& job, PinnedClient& client) {
       r.what = differs && !*differs ? JobResult::What::in_step : JobResult::What::drifted;
     }
     return;
-  }
-  if (job.look_first) {
-    // The key may have expired: resending could create a second event. Look first.
-    auto found = client.find_created_event(job.entry.body);
-    if (!found) {
-      r.what = found.error().kind == ErrorKind::auth ? JobResult::What::needs_review : JobResult::What::lookup_failed;
-      r.message = found.error().message;
-      return;
-    }
-    if (*found) {
-      r.what = JobResult::What::adopted;
-      r.event_id = **found;
-      return;
-    }
   }
   const auto sent_at = m_ctx.clock.monotonic();
   r.write = job.entry.action == WriteAction::create
@@ -304,6 +292,19 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       ++m_report.held;
       return;
     }
+    case What::ambiguous: {
+      std::string ids;
+      for (const auto id : r.candidates) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      const std::string why =
+          "a create sent earlier has an unknown outcome and its idempotency window has passed; events " + ids +
+          " in Pinned Events each equal this row and no other row owns them, so pinsync cannot tell which one "
+          "it made: delete the duplicates in Pinned Events, then run pinsync resync --source " +
+          m_ctx.source.name + " --row " + row.source_id + " to adopt the one left";
+      updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
+      add(item, "held", std::nullopt, why);
+      ++m_report.held;
+      return;
+    }
     case What::lookup_failed: {
       // Counts as an attempt: a look-up that keeps failing must not keep the row from dying.
       auto f = retry_failure(job, "could not check for an earlier create: " + r.message, true, std::nullopt);
@@ -339,6 +340,74 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
   }
 }
 
+Result<std::vector<std::int64_t>> Executor::unowned(const Job& job, const std::vector<std::int64_t>& candidates,
+                                                    const std::set<std::int64_t>& taken) {
+  std::vector<std::int64_t> out;
+  for (const auto id : candidates) {
+    if (taken.contains(id)) continue;
+    auto owners = m_ctx.store->rows_with_event(id);
+    if (!owners) return std::unexpected(owners.error());
+    const bool another_row = std::ranges::any_of(*owners, [&](const state::RowRecord& owner) {
+      return owner.source != job.entry.source || owner.source_id != job.entry.source_id;
+    });
+    if (!another_row) out.push_back(id);
+  }
+  return out;
+}
+
+bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
+  using What = JobResult::What;
+  std::vector<Job*> looking;
+  std::vector<std::string> bodies;
+  for (auto& job : queue) {
+    if (!job.look_first) continue;
+    looking.push_back(&job);
+    bodies.push_back(job.entry.body);
+  }
+  if (looking.empty()) return true;
+  // The key may have expired: resending could create a second event. One scan of the
+  // channel answers every create in doubt of the pass.
+  const auto found = m_senders[0]->find_created_events(bodies);
+  std::set<std::int64_t> taken;  // adopted by an earlier row of this scan
+  for (std::size_t i = 0; i < looking.size(); ++i) {
+    Job& job = *looking[i];
+    auto& r = job.result;
+    if (!found) {
+      const bool cannot_read = found.error().kind == ErrorKind::auth;
+      if (cannot_read && job.reviewed) {
+        job.look_first = false;  // the person looked in Pinned Events: the event is not there
+        continue;
+      }
+      r.what = cannot_read ? What::needs_review : What::lookup_failed;
+      r.message = found.error().message;
+      continue;
+    }
+    // Never another row's event: two rows alike in every field still have two events.
+    auto candidates = unowned(job, (*found)[i], taken);
+    if (!candidates) return store_failed(candidates.error());
+    if (candidates->empty()) {
+      job.look_first = false;  // not created: resent as stored
+    } else if (candidates->size() == 1) {
+      r.what = What::adopted;
+      r.event_id = candidates->front();
+      taken.insert(candidates->front());
+    } else {
+      r.what = What::ambiguous;
+      r.candidates = std::move(*candidates);
+    }
+  }
+  // What the scan settled is committed now, before any send: a pass killed later keeps it.
+  std::vector<state::Outcome> outcomes;
+  std::vector<state::RowStateUpdate> updates;
+  std::vector<Job> follow_ups;
+  for (auto* job : looking) settle(*job, outcomes, updates, follow_ups);
+  if (auto r = m_ctx.store->record_outcomes(outcomes); !r) return store_failed(r.error());
+  if (auto r = m_ctx.store->set_row_states(updates); !r) return store_failed(r.error());
+  std::erase_if(queue, [](const Job& job) { return job.result.what != What::skipped; });
+  for (auto& f : follow_ups) queue.push_back(std::move(f));
+  return true;
+}
+
 bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector<const PlanItem*>& forced) {
   if (writes.empty() && forced.empty()) return true;
   auto stored = m_ctx.store->outbox_entries(m_ctx.source.name);
@@ -361,6 +430,8 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
     job.force_check = true;
     queue.push_back(std::move(job));
   }
+
+  if (!resolve_in_doubt(queue)) return false;
 
   const std::size_t batch_size = std::max(k_min_batch, k_rows_per_client * m_senders.size());
   std::size_t done = 0;

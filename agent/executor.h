@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,8 @@ class Executor {
  public:
   // `ctx.store` must not be null. `ctx.senders` (or ctx.client alone) send the requests.
   // `reviewed_row` is a row a person re-armed from needs_review with resync --row: its
-  // create in doubt is sent as stored, without the look-up the key cannot make.
+  // create in doubt is still looked up, but when the key may not read events it is sent
+  // as stored (the person looked in Pinned Events instead).
   Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row = "");
 
   // Sends a create or update for each item (PlanAction create/update), and for items in
@@ -36,6 +39,15 @@ class Executor {
   Job update_job(const PlanItem& item, std::int64_t event_id);
   void work(Job& job, PinnedClient& client);
   void send_batch(std::vector<Job>& batch);
+  // Looks up every create in doubt of `queue` past the idempotency window in one scan of
+  // Pinned Events, commits what it settles (adopted, held, failed look-up) and removes
+  // those jobs from the queue; the rest are resent as stored. Returns false when the
+  // store failed.
+  bool resolve_in_doubt(std::vector<Job>& queue);
+  // The candidate events no other row owns and no earlier row of this scan took, or the
+  // store's error.
+  Result<std::vector<std::int64_t>> unowned(const Job& job, const std::vector<std::int64_t>& candidates,
+                                            const std::set<std::int64_t>& taken);
   void settle(Job& job, std::vector<state::Outcome>& outcomes, std::vector<state::RowStateUpdate>& updates,
               std::vector<Job>& follow_ups);
   void settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups);

@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 
-#include "core/datetime.h"
+#include "agent/resync_drift.h"
 
 namespace pinsync::agent {
 
@@ -314,65 +316,61 @@ Result<std::set<std::string>> PinnedClient::classifications() {
   return slugs;
 }
 
-namespace {
-
-// The instant an ISO-8601 date-time with an offset names, or nullopt.
-std::optional<date::sys_seconds> instant_of(std::string_view iso) {
-  auto parsed = parse_date_time(iso, DateOrder::YMD);
-  if (!parsed || !parsed->utc_offset) return std::nullopt;
-  return date::sys_seconds{parsed->local.time_since_epoch() - *parsed->utc_offset};
-}
-
-}  // namespace
-
 Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
   return get_json("/events/" + std::to_string(event_id));
 }
 
-Result<std::optional<std::int64_t>> PinnedClient::find_created_event(std::string_view create_body) {
+Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
+    std::span<const std::string> create_bodies) {
+  std::vector<std::vector<std::int64_t>> found(create_bodies.size());
+  // The bodies to compare with, by channel and title: an event whose title no body has is
+  // passed over after reading its title.
+  std::map<std::int64_t, std::multimap<std::string, std::size_t, std::less<>>> wanted;
   simdjson::dom::parser parser;
-  simdjson::dom::element body;
-  std::int64_t channel = 0;
-  std::string_view title;
-  std::string_view start;
-  if (parser.parse(create_body.data(), create_body.size()).get(body) != simdjson::SUCCESS ||
-      body["channelId"].get_int64().get(channel) != simdjson::SUCCESS ||
-      body["title"].get_string().get(title) != simdjson::SUCCESS ||
-      body["startAt"].get_string().get(start) != simdjson::SUCCESS) {
-    return fail(ErrorKind::internal, "the stored create body lacks channelId, title or startAt");
-  }
-  const std::string wanted_title(title);
-  const auto wanted_start = instant_of(start);
-  simdjson::dom::parser page_parser;
-  for (int page = 1; page <= 10'000; ++page) {
-    auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
-    if (!text) return std::unexpected(text.error());
-    simdjson::dom::element root;
-    simdjson::dom::array docs;
-    if (page_parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
-      return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+  for (std::size_t i = 0; i < create_bodies.size(); ++i) {
+    simdjson::dom::element body;
+    std::int64_t channel = 0;
+    std::string_view title;
+    if (parser.parse(create_bodies[i]).get(body) != simdjson::SUCCESS ||
+        body["channelId"].get_int64().get(channel) != simdjson::SUCCESS ||
+        body["title"].get_string().get(title) != simdjson::SUCCESS) {
+      return fail(ErrorKind::internal, "the stored create body lacks channelId or title");
     }
-    std::size_t seen = 0;
-    for (auto doc : docs) {
-      ++seen;
-      std::int64_t id = 0;
-      std::string_view doc_title;
-      std::string_view doc_start;
-      if (doc["id"].get_int64().get(id) != simdjson::SUCCESS ||
-          doc["title"].get_string().get(doc_title) != simdjson::SUCCESS ||
-          doc["startAt"].get_string().get(doc_start) != simdjson::SUCCESS) {
-        continue;
-      }
-      if (doc_title == wanted_title && (doc_start == start || (wanted_start && instant_of(doc_start) == wanted_start))) {
-        return std::optional<std::int64_t>{id};
-      }
-    }
-    // The minimal envelope has no hasNextPage: a short page is the last one.
-    std::int64_t limit = 100;
-    if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
-    if (seen < static_cast<std::size_t>(limit)) break;
+    wanted[channel].emplace(std::string(title), i);
   }
-  return std::optional<std::int64_t>{};
+  for (const auto& [channel, by_title] : wanted) {
+    for (int page = 1; page <= 10'000; ++page) {
+      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
+      if (!text) return std::unexpected(text.error());
+      simdjson::dom::element root;
+      simdjson::dom::array docs;
+      if (parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+        return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+      }
+      std::size_t seen = 0;
+      for (auto doc : docs) {
+        ++seen;
+        std::int64_t id = 0;
+        std::string_view title;
+        if (doc["id"].get_int64().get(id) != simdjson::SUCCESS || doc["title"].get_string().get(title) != simdjson::SUCCESS) {
+          continue;  // no event pinsync could adopt
+        }
+        const auto [first, last] = by_title.equal_range(title);
+        if (first == last) continue;
+        const std::string event_json = simdjson::minify(doc);
+        for (auto it = first; it != last; ++it) {
+          const auto differs = event_differs(create_bodies[it->second], event_json);
+          if (differs && !*differs) found[it->second].push_back(id);
+        }
+      }
+      // The minimal envelope has no hasNextPage: a short page is the last one.
+      std::int64_t limit = 100;
+      if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
+      if (seen < static_cast<std::size_t>(limit)) break;
+    }
+  }
+  for (auto& ids : found) std::sort(ids.begin(), ids.end());
+  return found;
 }
 
 WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {

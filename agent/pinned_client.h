@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,11 +68,14 @@ class PinnedClient {
   WriteResult update_event(std::int64_t event_id, std::string_view body,
                            std::string_view idempotency_key);
 
-  // Looks for the event a create with `create_body` would have made: reads the events of
-  // its channelId page by page and returns the id of one with the same title and the
-  // same startAt instant, or nullopt when there is none. Returns Error{auth} when the key
-  // may not read events (no events:read scope), other errors as for channels().
-  Result<std::optional<std::int64_t>> find_created_event(std::string_view create_body);
+  // Looks for the events creates with `create_bodies` may have made: reads every event of
+  // each body's channelId once (one scan per channel, however many bodies), and returns for
+  // each body, in the same order, the ids of the events whose fields equal every field of
+  // the body (fields only the event has are ignored; startAt/endAt compare as instants),
+  // in id order: empty when there is none. Returns Error{auth} when the key may not read
+  // events (no events:read scope), Error{internal} for a body that is not a stored create
+  // (no channelId), other errors as for channels().
+  Result<std::vector<std::vector<std::int64_t>>> find_created_events(std::span<const std::string> create_bodies);
 
   // GET /events/{id}: returns the event's JSON text, or Error{auth} when the key may not
   // read events (no events:read), Error{not_found} when it was deleted, other errors as

@@ -1,5 +1,6 @@
 #include "agent/resync_drift.h"
 
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -9,6 +10,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+
+#include "core/datetime.h"
 
 namespace pinsync::agent {
 
@@ -55,6 +58,23 @@ bool same(const Var& a, const Var& b) {
   return a.convert<std::string>() == b.convert<std::string>();
 }
 
+// The instant an ISO-8601 date-time with an offset names, or nullopt.
+std::optional<date::sys_seconds> instant_of(const Var& v) {
+  if (!v.isString()) return std::nullopt;
+  const auto parsed = parse_date_time(v.convert<std::string>(), DateOrder::YMD);
+  if (!parsed || !parsed->utc_offset) return std::nullopt;
+  return date::sys_seconds{parsed->local.time_since_epoch() - *parsed->utc_offset};
+}
+
+// startAt and endAt name instants: a server that writes them with another offset (or in
+// UTC) holds the same time.
+bool same_field(const std::string& name, const Var& sent, const Var& held) {
+  if (same(sent, held)) return true;
+  if (name != "startAt" && name != "endAt") return false;
+  const auto a = instant_of(sent);
+  return a && a == instant_of(held);
+}
+
 }  // namespace
 
 Result<bool> event_differs(std::string_view payload_json, std::string_view event_json) {
@@ -67,7 +87,7 @@ Result<bool> event_differs(std::string_view payload_json, std::string_view event
       if (event->size() == 1 && event->isObject(wrapper)) event = event->getObject(wrapper);
     }
     for (const auto& [name, value] : *payload) {
-      if (!event->has(name) || !same(value, event->get(name))) return true;
+      if (!event->has(name) || !same_field(name, value, event->get(name))) return true;
     }
     return false;
   } catch (const Poco::Exception& e) {

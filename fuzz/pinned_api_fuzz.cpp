@@ -1,5 +1,5 @@
 // Fuzz target: how PinnedClient reads Pinned Events' answers — create_event, update_event,
-// channels, classifications and find_created_event — when the body, status and content type
+// channels, classifications and find_created_events — when the body, status and content type
 // are anything at all. One attempt per call (no retries), a fake clock, no network.
 // Invariants: never a crash; a write is ok only for a 2xx with a positive event id; every
 // other outcome and every Error carries a message; the API key never appears in a message.
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "agent/pinned_client.h"
 #include "fuzz/fuzz_check.h"
@@ -68,7 +69,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 1: check_write(client.update_event(7, k_create_body, "pinsync-acme-E-1-update-0123"), status); break;
     case 2: check_result(client.channels(), status); break;
     case 3: check_result(client.classifications(), status); break;
-    case 4: check_result(client.find_created_event(k_create_body), status); break;
+    case 4: {
+      const std::vector<std::string> bodies{k_create_body, k_create_body};
+      const auto found = client.find_created_events(bodies);
+      check_result(found, status);
+      if (found) PINSYNC_FUZZ_CHECK(found->size() == bodies.size());
+      break;
+    }
   }
   PINSYNC_FUZZ_CHECK(log_text.str().find(k_key) == std::string::npos);
   return 0;

@@ -33,6 +33,12 @@ SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, e
        next_attempt_at
 FROM source_rows WHERE source = ?1 AND source_id = ?2)sql";
 
+inline constexpr const char* k_select_rows_with_event = R"sql(
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
+       next_attempt_at
+FROM source_rows WHERE event_id = ?1 ORDER BY source, source_id)sql";
+
 inline constexpr const char* k_upsert_row_pending = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, state, created_at, updated_at)
 VALUES (?1, ?2, ?3, 'pending', ?4, ?4)

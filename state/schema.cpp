@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 2> k_migrations = {
+constexpr std::array<const char*, 3> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -132,6 +132,11 @@ CREATE TABLE paused_sources (
 );
 
 PRAGMA user_version = 2;
+)sql",
+    // 3: rows by event id, to tell whether an event already belongs to a row.
+    R"sql(
+CREATE INDEX source_rows_by_event ON source_rows (event_id) WHERE event_id IS NOT NULL;
+PRAGMA user_version = 3;
 )sql",
 };
 

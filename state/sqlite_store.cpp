@@ -125,6 +125,18 @@ Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,
                  });
 }
 
+Result<std::vector<RowRecord>> SqliteStore::rows_with_event(std::int64_t event_id) {
+  return guarded("cannot read the rows of event " + std::to_string(event_id),
+                 [&]() -> Result<std::vector<RowRecord>> {
+                   auto& q = prepared(k_select_rows_with_event);
+                   ResetOnExit reset(q);
+                   q.bind(1, event_id);
+                   auto out = read_all<RowRecord>(q, read_row, 1);
+                   if (!out) return std::unexpected(corrupt(out.error().message));
+                   return out;
+                 });
+}
+
 void SqliteStore::put_one_outbox(const OutboxEntry& entry, std::int64_t at) {
   {
     auto& q = prepared(k_upsert_row_pending);

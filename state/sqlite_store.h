@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
   Result<std::vector<RowRecord>> all_rows() override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
+  Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) override;
 
   Result<void> put_outboxes(std::span<const OutboxEntry> entries) override;
   Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;

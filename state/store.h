@@ -171,6 +171,9 @@ class Store {
   virtual Result<std::vector<RowRecord>> all_rows() = 0;
   // The row, or nullopt when the store has never seen it.
   virtual Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) = 0;
+  // Every row (of any source) whose event is `event_id`, ordered by source then source_id;
+  // empty when no row owns it.
+  virtual Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) = 0;
 
   // Saves `entry` (replacing any earlier entry of the same row) and marks the row
   // pending with row_ref, creating the row if new; an existing row keeps its event_id,

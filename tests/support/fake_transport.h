@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -30,6 +31,7 @@ class FakeTransport final : public http::Transport {
 
   std::expected<http::Response, http::TransportError> send(const http::Request& request) override {
     requests.push_back(request);
+    if (on_send) on_send(request);
     if (m_steps.empty()) {
       return std::unexpected(http::TransportError{{ErrorKind::internal, "no scripted answer left"},
                                                   http::SendStage::not_sent});
@@ -41,6 +43,8 @@ class FakeTransport final : public http::Transport {
   }
 
   std::vector<http::Request> requests;
+  // Called with each request before it is answered: a test looks at the world mid-pass.
+  std::function<void(const http::Request&)> on_send;
 
  private:
   std::deque<Step> m_steps;

@@ -132,3 +132,31 @@ TEST_CASE("expired window without events:read: the rows wait for a person, nothi
   CHECK(w.posts() == posts);
   check_one_event_per_row(w, 10);
 }
+
+// Regression: past the idempotency window, a create in doubt took the first event with the
+// same title and start, so a show listed twice (two venues) ended on the other row's event.
+TEST_CASE("a show listed twice: the create in doubt adopts its own event, never the other row's") {
+  CsvWorld w("  idempotency_window_seconds: 0\n  retry_delay_seconds: 0\n");
+  const std::string x1 = pinsync::test::row("X-1", "yes", "Gala", "6/12/2026", "8:00 PM");
+  const std::string x2 = pinsync::test::row("X-2", "yes", "Gala", "6/12/2026", "8:00 PM");
+  w.sheet(x1);
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  // X-2's create is made, but answered with an empty 201: its event is unknown to pinsync.
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":1.0,"bad_answer_match":"Venue X-2"})")
+              .status == 200);
+  w.sheet(x1 + x2);
+  CHECK(w.pinsync({"sync"}).exit_code != 0);
+  REQUIRE(w.events()->size() == 2);
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":0,"bad_answer_match":""})")
+              .status == 200);
+  const int posts = w.posts();
+
+  const auto next = w.pinsync({"sync"});
+  CHECK(next.exit_code == 0);
+  CHECK(next.out.find("adopted the event an earlier attempt created") != std::string::npos);
+  CHECK(w.posts() == posts);
+  CHECK(w.events()->size() == 2);
+  const auto owners = run_process({"sqlite3", (w.dir / "state.db").string(),
+                                   "SELECT source_id || '=' || event_id FROM source_rows ORDER BY source_id;"});
+  CHECK(owners.out == "X-1=1\nX-2=2\n");
+}

@@ -147,7 +147,7 @@ VALUES ('acme', 'E-1', 'Sheet1!A2', 'create', 'k-1', 201, 'r-1', 501, 10);
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 2);
+  CHECK(store.schema_version() == 3);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);

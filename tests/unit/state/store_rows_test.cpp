@@ -113,6 +113,30 @@ TEST_CASE("rows are ordered by source_id, all_rows by source then source_id") {
   CHECK_FALSE(missing->has_value());
 }
 
+TEST_CASE("rows_with_event names every row, of any source, that owns an event") {
+  StoreFixture f;
+  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  auto other = make_entry("X-9");
+  other.source = "beta";
+  REQUIRE(f.store->put_outbox(other));
+  REQUIRE(f.store->record_success(other, WriteOutcome{201, "req-2", 502}));
+  REQUIRE(f.store->set_row_state("acme", "E-2", "", RowState::invalid, "", "", "no event"));
+
+  auto owners = f.store->rows_with_event(501);
+  REQUIRE(owners);
+  REQUIRE(owners->size() == 1);
+  CHECK((*owners)[0].source == "acme");
+  CHECK((*owners)[0].source_id == "E-1");
+  owners = f.store->rows_with_event(502);
+  REQUIRE(owners);
+  REQUIRE(owners->size() == 1);
+  CHECK((*owners)[0].source == "beta");
+  owners = f.store->rows_with_event(503);
+  REQUIRE(owners);
+  CHECK(owners->empty());
+}
+
 TEST_CASE("forget_source deletes rows, outbox and audit of that source only") {
   StoreFixture f;
   REQUIRE(f.store->put_outbox(make_entry("E-1")));
