@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/mapper.h"
+#include "agent/mapping/mapper.h"
 #include "connectors/csv.h"
 #include "core/datetime.h"
 #include "core/hash.h"

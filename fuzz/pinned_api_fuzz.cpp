@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/pinned_client.h"
+#include "agent/pinned/client.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_transport.h"
 #include "tests/support/fake_clock.h"

@@ -1,0 +1,265 @@
+#include "agent/cli/check.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "agent/cli/cli.h"
+#include "agent/mapping/mapper.h"
+#include "agent/mapping/source.h"
+#include "agent/sync/sources.h"
+#include "core/http.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+// Reports each item as soon as it is known: a check against a slow source should show
+// what already passed.
+class Checklist {
+ public:
+  explicit Checklist(std::ostream& out) : m_out(out) {}
+  void ok(std::string what) { add({CheckResult::ok, std::move(what), "", 0}); }
+  void fail(std::string what, std::string fix, int code) { add({CheckResult::fail, std::move(what), std::move(fix), code}); }
+  void warn(std::string what, std::string consequence) { add({CheckResult::warn, std::move(what), std::move(consequence), 0}); }
+  void add(CheckItem item) {
+    m_out << check_line(item) << '\n';
+    m_out.flush();
+    m_items.push_back(std::move(item));
+  }
+  std::vector<CheckItem> take() { return std::move(m_items); }
+
+ private:
+  std::ostream& m_out;
+  std::vector<CheckItem> m_items;
+};
+
+int exit_code_of(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::config: return k_exit_config;
+    case ErrorKind::auth: return k_exit_auth;
+    default: return k_exit_failure;
+  }
+}
+
+// One probe of the Pinned Events API: the status and the error code of the answer.
+struct ProbeAnswer {
+  long status = 0;     // 0: no answer
+  std::string code;    // error.code of the envelope ("insufficient_scope"), "" if none
+};
+
+class Prober {
+ public:
+  explicit Prober(const PinnedConfig& config) : m_config(config), m_transport(http::make_curl_transport()) {}
+
+  ProbeAnswer send(std::string method, std::string_view path, std::string body) {
+    http::Request request;
+    request.method = std::move(method);
+    request.url = m_config.base_url + "/api/public/v1" + std::string(path);
+    request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
+    request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
+    request.headers.emplace_back("Accept", "application/json");
+    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    request.body = std::move(body);
+    auto response = m_transport->send(request);
+    if (!response) return {};
+    ProbeAnswer answer{response->status, ""};
+    // The error code is all a probe needs; a full parse is the client's business.
+    const auto at = response->body.find("\"code\"");
+    if (at != std::string::npos) {
+      const auto open = response->body.find('"', response->body.find(':', at) + 1);
+      const auto close = open == std::string::npos ? open : response->body.find('"', open + 1);
+      if (close != std::string::npos) answer.code = response->body.substr(open + 1, close - open - 1);
+    }
+    return answer;
+  }
+
+ private:
+  const PinnedConfig& m_config;
+  std::unique_ptr<http::Transport> m_transport;
+};
+
+// A request each scope guards, chosen so that the API refuses it after the scope check:
+// nothing is created, updated or read beyond one event.
+ProbeAnswer probe_scope(Prober& prober, std::string_view scope) {
+  if (scope == "channels:read") return prober.send("GET", "/channels?limit=1", "");
+  if (scope == "events:create") return prober.send("POST", "/events", "{}");
+  if (scope == "events:update") return prober.send("PATCH", "/events/0", "{}");
+  return prober.send("GET", "/events?limit=1", "");
+}
+
+void check_scopes(Checklist& list, Prober& prober, bool& channels_readable) {
+  for (const auto& need : k_scope_needs) {
+    const ProbeAnswer a = probe_scope(prober, need.scope);
+    const std::string what = "API key scope " + std::string(need.scope);
+    if (a.status == 403 && a.code == "insufficient_scope") {
+      if (need.required) {
+        list.fail(what + " is missing: " + std::string(need.without),
+                  "add " + std::string(need.scope) + " to the key in Pinned Events (or create a key with it)", k_exit_auth);
+      } else {
+        list.warn(what + " is missing (optional)", "without it " + std::string(need.without));
+      }
+    } else if (a.status == 0 || a.status == 401 || a.status == 429 || a.status >= 500) {
+      list.fail(what + " could not be checked (" + (a.status == 0 ? std::string("no answer") : "HTTP " + std::to_string(a.status)) + ")",
+                "run pinsync check again", k_exit_failure);
+    } else {
+      list.ok(what + " present");
+    }
+    if (need.scope == "channels:read") channels_readable = a.status >= 200 && a.status < 300;
+  }
+}
+
+// The columns a source reads or writes that the mapping does not cover: id, approval,
+// status, fingerprint (the mapping's own are checked by prepare_source).
+void check_write_back(Checklist& list, const SourceConfig& source, const connectors::Table& table) {
+  const std::string name = source.name + ": ";
+  std::string missing;
+  int configured = 0;
+  for (const auto* column : {&source.write_back.event_id_column, &source.write_back.status_column,
+                             &source.write_back.error_column}) {
+    if (column->empty()) continue;
+    ++configured;
+    if (std::find(table.columns.begin(), table.columns.end(), *column) == table.columns.end()) {
+      missing += (missing.empty() ? "\"" : ", \"") + *column + "\"";
+    }
+  }
+  if (configured == 0) return;
+  if (!missing.empty()) {
+    list.fail(name + "write_back column " + missing + " is not in the header",
+              "add it to the sheet or fix write_back", k_exit_config);
+  } else {
+    list.ok(name + "write-back columns present (" + std::to_string(configured) + ")");
+  }
+}
+
+void check_slugs(Checklist& list, const SourceConfig& source, const std::set<std::string>& known) {
+  const std::string name = source.name + ": ";
+  std::vector<std::string> unknown;
+  for (const auto& [label, slug] : source.mapping.classifications.map) {
+    if (!known.contains(slug)) unknown.push_back("\"" + slug + "\" (for \"" + label + "\")");
+  }
+  if (unknown.empty()) {
+    list.ok(name + "all " + std::to_string(source.mapping.classifications.map.size()) +
+            " mapped classification slugs exist");
+    return;
+  }
+  std::string names;
+  for (const auto& u : unknown) names += (names.empty() ? "" : ", ") + u;
+  list.fail(name + "classification slug " + names + " does not exist in Pinned Events",
+            "fix mapping.classifications.map; pinsync classifications lists the slugs", k_exit_config);
+}
+
+void check_source(Checklist& list, const Config& config, const SourceConfig& source, Session& session,
+                  const std::optional<std::vector<Channel>>& channels, const KnownSlugs& known) {
+  const std::string name = source.name + ": ";
+  if (channels) {
+    const bool found = std::any_of(channels->begin(), channels->end(),
+                                   [&](const Channel& c) { return c.id == source.channel_id; });
+    if (found) list.ok(name + "channel " + std::to_string(source.channel_id) + " is accessible");
+    else list.fail(name + "channel " + std::to_string(source.channel_id) + " is not accessible to this API key",
+                   "fix channel_id (pinsync channels lists the usable ones) or give the key's owner access", k_exit_auth);
+  }
+  if (known) check_slugs(list, source, *known);
+
+  auto connector = make_connector(config, source, session.connector_context());
+  if (!connector) {
+    list.fail(name + connector.error().message, "fix the source's settings", exit_code_of(connector.error()));
+    return;
+  }
+  auto table = (*connector)->fetch();
+  if (!table) {
+    list.fail(name + "cannot be read: " + table.error().message, "check the source's address and access",
+              exit_code_of(table.error()));
+    return;
+  }
+  list.ok(name + "source reachable (" + std::to_string(table->rows.size()) + " rows)");
+  if (auto plan = prepare_source(source, *table, KnownSlugs{}); !plan) {
+    list.fail(plan.error().message, "rename the column back in the source or change mapping", k_exit_config);
+    check_write_back(list, source, *table);
+    return;
+  }
+  list.ok(name + "every mapped column is in the header");
+  check_write_back(list, source, *table);
+  auto mapped = map_table(source, *table, known);
+  if (!mapped) return;  // prepare_source above already said why
+  int approved = 0, invalid = 0;
+  for (const auto& row : *mapped) {
+    approved += row.approved ? 1 : 0;
+    invalid += row.approved && !row.errors.empty() ? 1 : 0;
+  }
+  list.ok(name + "read " + std::to_string(table->rows.size()) + " rows, " + std::to_string(approved) +
+          " approved, " + std::to_string(invalid) + " invalid (see 'pinsync plan')");
+}
+
+}  // namespace
+
+std::string check_line(const CheckItem& item) {
+  switch (item.result) {
+    case CheckResult::ok: return "ok    " + item.what;
+    case CheckResult::fail: return "FAIL  " + item.what + (item.fix.empty() ? "" : " — " + item.fix);
+    case CheckResult::warn: return "warn  " + item.what + (item.fix.empty() ? "" : " — " + item.fix);
+  }
+  return item.what;
+}
+
+std::vector<CheckItem> check_config_file(const std::filesystem::path& file, std::ostream& out) {
+  Checklist list(out);
+  if (auto names = env_references(file)) {
+    for (const auto& name : *names) {
+      // Only whether it is set: the value may be a secret.
+      if (std::getenv(name.c_str()) != nullptr) list.ok("environment variable " + name + " is set");
+      else list.fail("environment variable " + name + " is not set",
+                     "export it, or put NAME=value in the service's EnvironmentFile", k_exit_config);
+    }
+  }
+  if (auto loaded = load_config(file); !loaded) {
+    list.fail("config " + file.string() + ": " + loaded.error().message, "fix the file (see config.example.yaml)",
+              k_exit_config);
+  }
+  return list.take();
+}
+
+std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& options, Session& session,
+                                  std::ostream& out) {
+  std::vector<CheckItem> items = check_config_file(config.file, out);
+  Checklist list(out);
+  list.ok("config " + config.file.string() + " is valid (" + std::to_string(config.sources.size()) + " sources)");
+
+  // /classifications needs no scope, so its answer says whether the key itself is accepted.
+  auto slugs = session.client().classifications();
+  KnownSlugs known;
+  std::optional<std::vector<Channel>> channels;
+  if (!slugs && slugs.error().kind == ErrorKind::auth) {
+    list.fail("API key refused by " + config.pinned.base_url + ": " + slugs.error().message,
+              "the key is wrong, revoked or expired: create a new one and put it in the environment", k_exit_auth);
+  } else {
+    if (!slugs) {
+      list.fail("classifications could not be read: " + slugs.error().message, "run pinsync check again",
+                exit_code_of(slugs.error()));
+    } else {
+      list.ok("API key accepted by " + config.pinned.base_url + " (" + std::to_string(slugs->size()) +
+              " classifications)");
+      known = *slugs;
+    }
+    Prober prober(config.pinned);
+    bool channels_readable = false;
+    check_scopes(list, prober, channels_readable);
+    if (channels_readable) {
+      if (auto listed = session.client().channels()) channels = std::move(*listed);
+    }
+  }
+  // Sources are checked even with a refused key: reading them needs no Pinned Events.
+  for (const auto& source : config.sources) {
+    if (!options.source.empty() && source.name != options.source) continue;
+    check_source(list, config, source, session, channels, known);
+  }
+  auto rest = list.take();
+  items.insert(items.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  return items;
+}
+
+int command_check_unloaded(const std::filesystem::path& file, std::ostream& out, std::ostream& /*err*/) {
+  (void)check_config_file(file, out);
+  return k_exit_config;
+}
+
+}  // namespace pinsync::agent

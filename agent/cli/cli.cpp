@@ -1,0 +1,175 @@
+#include "agent/cli/cli.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/cli/check.h"
+#include "agent/cli/commands.h"
+#include "agent/daemon/daemon.h"
+#include "agent/cli/resync.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::string_view k_usage =
+    "usage: pinsync COMMAND --config FILE [options]\n"
+    "\n"
+    "Keeps partner spreadsheets and Pinned Events in step.\n"
+    "\n"
+    "commands:\n"
+    "  sync             one pass over every source (or --source NAME): create and update events\n"
+    "  plan             what sync would do, without sending or changing anything\n"
+    "  status           per source: rows by state and the last pass\n"
+    "  errors           rows that are invalid, failed or held, with the cell and the reason\n"
+    "  channels         the Pinned Events channels the API key can use\n"
+    "  classifications  the classification slugs Pinned Events accepts\n"
+    "  check            preflight: config, API key, channel access, classifications, sources\n"
+    "  run              the agent: poll every source on its schedule, serve the admin endpoint\n"
+    "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
+    "\n"
+    "Run 'pinsync COMMAND --help' for the options of one command.\n"
+    "exit codes: 0 ok, 1 unexpected failure, 2 bad command line, 3 configuration error,\n"
+    "            4 access refused (API key or source), 5 rows left invalid or failed\n";
+
+struct CommandSpec {
+  std::string_view name;
+  std::string_view help;
+  bool takes_source;
+  bool takes_json;
+  CommandFn run;
+};
+
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> table = {
+      {"sync", "usage: pinsync sync --config FILE [--source NAME]\n"
+               "One pass: reads each source, creates events for new approved rows, updates events\n"
+               "whose rows changed, reports invalid rows. Exit 5 when rows are left invalid or failed.\n",
+       true, false, command_sync},
+      {"plan", "usage: pinsync plan --config FILE [--source NAME] [--json]\n"
+               "Shows what sync would create, update, leave unchanged, report invalid or removed.\n"
+               "Sends nothing to Pinned Events and changes nothing (it only reads).\n",
+       true, true, command_plan},
+      {"status", "usage: pinsync status --config FILE [--json]\n"
+                 "Per source: rows by state, the last pass and its result.\n",
+       true, true, command_status},
+      {"errors", "usage: pinsync errors --config FILE [--source NAME] [--json]\n"
+                 "Rows that are invalid, failed or held for review: source, row, ID, column, value, reason.\n",
+       true, true, command_errors},
+      {"channels", "usage: pinsync channels --config FILE [--json]\n"
+                   "The Pinned Events channels the configured API key can use (channel_id values).\n",
+       false, true, command_channels},
+      {"classifications", "usage: pinsync classifications --config FILE [--json]\n"
+                          "The classification slugs Pinned Events accepts.\n",
+       false, true, command_classifications},
+      {"check", "usage: pinsync check --config FILE [--source NAME]\n"
+                "Preflight: loads the config, checks the API key, its channel access and the\n"
+                "classifications, reads each source and checks its mapped columns. Sends no writes.\n",
+       true, false, command_check},
+      {"run", "usage: pinsync run --config FILE\n"
+              "Runs the agent: polls each source at its poll_interval (±10 % jitter) and serves the admin\n"
+              "endpoint (agent.admin_listen). SIGTERM/SIGINT stop it (exit 0), SIGHUP reloads the config,\n"
+              "SIGUSR1 resyncs every source. Exit 1 when another pinsync holds the state file.\n",
+       false, false, command_run},
+      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID] [--force] [--accept-removals] [--json]\n"
+                 "A pass now. Asks the running agent through its admin endpoint; with no agent listening it\n"
+                 "runs the pass itself. Rows waiting in the retry queue are sent now and a source paused by\n"
+                 "a refused key resumes. --row ID writes only that row (and re-arms it when dead, refused or\n"
+                 "held for review); --force re-sends rows whose event was edited in Pinned Events (all rows\n"
+                 "without events:read); --accept-removals confirms the removals of a suspect read.\n",
+       true, true, command_resync},
+  };
+  return table;
+}
+
+}  // namespace
+
+int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    err << k_usage;
+    return k_exit_usage;
+  }
+  const std::string_view name = args[0];
+  if (name == "--help" || name == "-h" || name == "help") {
+    out << k_usage;
+    return k_exit_ok;
+  }
+  if (name == "--version") {
+    out << "pinsync 0.1.0\n";
+    return k_exit_ok;
+  }
+  const CommandSpec* spec = nullptr;
+  for (const auto& c : commands()) {
+    if (c.name == name) spec = &c;
+  }
+  if (spec == nullptr) {
+    err << "pinsync: unknown command '" << name << "'\n\n" << k_usage;
+    return k_exit_usage;
+  }
+
+  CommandOptions options;
+  std::optional<std::filesystem::path> config;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    auto value = [&](std::string_view flag) -> std::optional<std::string> {
+      if (i + 1 >= args.size()) {
+        err << "pinsync " << name << ": " << flag << " needs a value\n";
+        return std::nullopt;
+      }
+      return std::string(args[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      out << spec->help;
+      return k_exit_ok;
+    } else if (a == "--config" || a == "-c") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      config = *v;
+    } else if (a.starts_with("--config=")) {
+      config = std::string(a.substr(9));
+    } else if (a == "--source" && spec->takes_source) {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.source = *v;
+    } else if (a == "--row" && name == "resync") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.row = *v;
+    } else if (a == "--force" && name == "resync") {
+      options.force = true;
+    } else if (a == "--accept-removals" && name == "resync") {
+      options.accept_removals = true;
+    } else if (a == "--json" && spec->takes_json) {
+      options.json = true;
+    } else {
+      err << "pinsync " << name << ": unknown option '" << a << "'\n\n" << spec->help;
+      return k_exit_usage;
+    }
+  }
+  if (!config) {
+    err << "pinsync " << name << ": --config FILE is required\n\n" << spec->help;
+    return k_exit_usage;
+  }
+  options.config_path = *config;
+  auto loaded = load_config(*config);
+  // check turns an unloadable config into its checklist (which env vars are missing).
+  if (!loaded && spec->run == command_check) return command_check_unloaded(*config, out, err);
+  if (!loaded) {
+    err << "pinsync: config error: " << loaded.error().message << '\n';
+    return k_exit_config;
+  }
+  if (!options.source.empty() && loaded->find_source(options.source) == nullptr) {
+    err << "pinsync " << name << ": no source named '" << options.source << "' in " << config->string()
+        << "; sources:";
+    for (const auto& s : loaded->sources) err << ' ' << s.name;
+    err << '\n';
+    return k_exit_usage;
+  }
+  return spec->run(*loaded, options, out, err);
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,159 @@
+#include "agent/cli/resync.h"
+
+#include <charconv>
+#include <istream>
+#include <optional>
+#include <sstream>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+
+#include "agent/daemon/render.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/commands.h"
+#include "agent/sync/session.h"
+#include "core/json_writer.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+// A resync of a large source can take a while; the agent answers when it is done.
+constexpr int k_resync_timeout_seconds = 1800;
+
+struct AgentAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// POSTs the request to the agent. Returns nullopt when nothing listens at `listen`, the
+// answer otherwise, or an Error when the exchange broke halfway.
+Result<std::optional<AgentAnswer>> ask_agent(const std::string& listen, const std::string& body) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return std::optional<AgentAnswer>{};
+  int port = 0;
+  std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port);
+  std::string host = listen.substr(0, colon);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  try {
+    Poco::Net::HTTPClientSession session(host, static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(k_resync_timeout_seconds, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/resync", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    try {
+      session.sendRequest(request) << body;
+    } catch (const Poco::Net::ConnectionRefusedException&) {
+      return std::optional<AgentAnswer>{};
+    }
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    AgentAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    Poco::StreamCopier::copyToString(in, answer.body);
+    return std::optional<AgentAnswer>{std::move(answer)};
+  } catch (const Poco::Net::ConnectionRefusedException&) {
+    return std::optional<AgentAnswer>{};
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorKind::transient, "resync: the agent at " + listen + " did not answer (" + e.displayText() +
+                                          "); see its log, or stop it and run pinsync resync again");
+  }
+}
+
+// Prints reports_json() text in plain words. Returns the exit code it calls for.
+int print_reports(const std::string& json, bool via_agent, std::ostream& out, std::ostream& err) {
+  int code = k_exit_ok;
+  try {
+    auto root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+    auto reports = root->getArray("reports");
+    for (unsigned i = 0; reports && i < reports->size(); ++i) {
+      auto r = reports->getObject(i);
+      const auto result = r->getValue<std::string>("result");
+      out << r->getValue<std::string>("source") << ": resync " << result << (via_agent ? " (by the running agent)" : "")
+          << " — " << r->getValue<int>("created") << " created, " << r->getValue<int>("updated") << " updated, "
+          << r->getValue<int>("unchanged") << " unchanged, " << r->getValue<int>("invalid") << " invalid, "
+          << r->getValue<int>("removed") << " removed, " << r->getValue<int>("held") << " held, "
+          << r->getValue<int>("failed") << " failed, " << r->optValue<int>("dead", 0) << " dead, "
+          << r->getValue<int>("api_requests") << " API requests\n";
+      if (r->has("error")) out << "  stopped: " << r->getValue<std::string>("error") << '\n';
+      if (r->has("suspect")) {
+        out << "  SUSPECT READ, nothing marked removed — " << r->getValue<std::string>("suspect") << '\n';
+      }
+      auto rows = r->getArray("rows");
+      for (unsigned k = 0; rows && k < rows->size(); ++k) {
+        auto row = rows->getObject(k);
+        out << "  " << row->getValue<std::string>("row") << " (" << row->getValue<std::string>("id")
+            << "): " << row->getValue<std::string>("action");
+        if (!row->isNull("event_id")) out << " event " << row->get("event_id").convert<std::string>();
+        const auto detail = row->getValue<std::string>("detail");
+        if (!detail.empty()) out << " — " << detail;
+        out << '\n';
+      }
+      if (result == "stopped") code = k_exit_failure;
+      else if (result != "ok" && code == k_exit_ok) code = k_exit_rows_failed;
+    }
+  } catch (const Poco::Exception& e) {
+    err << "pinsync resync: cannot read the agent's answer (" << e.displayText() << ")\n";
+    return k_exit_failure;
+  }
+  return code;
+}
+
+}  // namespace
+
+int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  json::Writer body;
+  body.begin_object().key("source").value(options.source).key("row").value(options.row);
+  body.key("force").value(options.force);
+  body.key("accept_removals").value(options.accept_removals).end_object();
+
+  if (config.agent.admin_listen != "off") {
+    auto answer = ask_agent(config.agent.admin_listen, body.str());
+    if (!answer) {
+      err << "pinsync " << answer.error().message << '\n';
+      return k_exit_failure;
+    }
+    if (*answer) {
+      const auto& a = **answer;
+      if (a.status != 200) {
+        err << "pinsync resync: the agent answered " << a.status << ": " << a.body << '\n';
+        return k_exit_failure;
+      }
+      if (options.json) {
+        out << a.body << '\n';
+        return k_exit_ok;
+      }
+      return print_reports(a.body, true, out, err);
+    }
+  }
+
+  // Nothing listens: run the pass here, exactly like sync but with the resync options.
+  auto session = Session::open(config, err, StoreAccess::write);
+  if (!session) {
+    err << "pinsync resync: " << session.error().message << '\n';
+    return k_exit_failure;
+  }
+  std::vector<PassReport> reports;
+  for (const auto& source : config.sources) {
+    if (!options.source.empty() && source.name != options.source) continue;
+    reports.push_back(
+        (*session)->sync_source(source, PassMode::apply, "resync",
+                                manual_pass(options.row, options.force, options.accept_removals)));
+  }
+  const std::string json = reports_json(reports);
+  if (options.json) {
+    out << json << '\n';
+    return k_exit_ok;
+  }
+  return print_reports(json, false, out, err);
+}
+
+}  // namespace pinsync::agent

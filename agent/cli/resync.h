@@ -1,0 +1,18 @@
+// `pinsync resync`: a pass now. Asks the running agent through its admin endpoint
+// (POST /resync); with nothing listening there it runs the pass itself, like sync.
+#pragma once
+
+#include <ostream>
+
+#include "agent/config/config.h"
+
+namespace pinsync::agent {
+
+struct CommandOptions;
+
+// Prints what each pass did. Returns 0 when every pass was clean, 5 when rows are left
+// invalid or failed, 1 when a source was stopped, the agent answered with an error, or
+// (with no agent listening) another pinsync holds the state file.
+int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace pinsync::agent

@@ -1,0 +1,229 @@
+#include "agent/daemon/render.h"
+
+#include <date/date.h>
+
+#include <cstdio>
+
+#include "core/json_writer.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+std::string iso_time(std::int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  return date::format("%FT%TZ", std::chrono::sys_seconds{std::chrono::seconds{unix_seconds}});
+}
+
+// Prometheus label values escape backslash, double quote and newline.
+std::string label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string number(double d) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", d);
+  return buf;
+}
+
+void write_report(json::Writer& w, const PassReport& r) {
+  w.begin_object();
+  w.key("source").value(r.source);
+  w.key("result").value(r.stopped ? "stopped" : (r.clean() ? "ok" : "rows_failed"));
+  if (r.stopped) w.key("error").value(r.stopped->message);
+  w.key("created").value(std::int64_t{r.created}).key("updated").value(std::int64_t{r.updated});
+  w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
+  w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
+  w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
+  w.key("api_requests").value(std::int64_t{r.api_requests});
+  if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
+  w.key("rows").begin_array();
+  for (const auto& row : r.rows) {
+    w.begin_object().key("row").value(row.row_ref).key("id").value(row.source_id).key("action").value(row.action);
+    if (row.event_id) w.key("event_id").value(*row.event_id);
+    else w.key("event_id").null();
+    w.key("detail").value(row.detail).end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string status_json(const std::vector<SourceStatus>& sources) {
+  json::Writer w;
+  w.begin_object().key("sources").begin_array();
+  for (const auto& s : sources) {
+    w.begin_object();
+    w.key("name").value(s.name).key("kind").value(s.kind);
+    w.key("poll_interval_seconds").value(std::int64_t{s.poll_interval.count()});
+    w.key("running").value(s.running);
+    w.key("next_pass_at").value(iso_time(s.next_pass_at));
+    w.key("last_pass");
+    if (s.recent.empty()) {
+      w.null();
+    } else {
+      const auto& p = s.recent.front();
+      w.begin_object().key("trigger").value(p.trigger).key("started_at").value(iso_time(p.started_at));
+      w.key("finished_at").value(iso_time(p.finished_at)).key("seconds").value(p.seconds);
+      w.key("result").value(p.result);
+      w.key("created").value(std::int64_t{p.report.created}).key("updated").value(std::int64_t{p.report.updated});
+      w.key("unchanged").value(std::int64_t{p.report.unchanged}).key("invalid").value(std::int64_t{p.report.invalid});
+      w.key("removed").value(std::int64_t{p.report.removed}).key("held").value(std::int64_t{p.report.held});
+      w.key("failed").value(std::int64_t{p.report.failed});
+      w.key("api_requests").value(std::int64_t{p.report.api_requests});
+      w.end_object();
+    }
+    w.key("last_success_at").value(iso_time(s.last_success_at));
+    w.key("last_error").value(s.last_error);
+    w.key("paused_reason").value(s.paused_reason);
+    w.key("retry_queue_depth");
+    if (s.retry_queue_depth) w.value(*s.retry_queue_depth);
+    else w.null();
+    w.key("rows").begin_object();
+    for (const auto& [state, n] : s.rows_by_state) w.key(state).value(n);
+    w.end_object();
+    w.key("passes").begin_object();
+    for (const auto& [result, n] : s.passes_by_result) w.key(result).value(n);
+    w.end_object();
+    w.key("api_requests").value(s.api_requests);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string reports_json(const std::vector<PassReport>& reports) {
+  json::Writer w;
+  w.begin_object().key("reports").begin_array();
+  for (const auto& r : reports) write_report(w, r);
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string metrics_text(const std::vector<SourceStatus>& sources) {
+  std::string out;
+  out += "# HELP pinsync_rows Rows in the state store by source and state.\n# TYPE pinsync_rows gauge\n";
+  for (const auto& s : sources) {
+    for (const auto st : state::k_row_states) {
+      const auto it = s.rows_by_state.find(std::string(state::to_string(st)));
+      out += "pinsync_rows{source=\"" + label(s.name) + "\",state=\"" + std::string(state::to_string(st)) + "\"} " +
+             std::to_string(it == s.rows_by_state.end() ? 0 : it->second) + "\n";
+    }
+  }
+  out += "# HELP pinsync_passes_total Passes finished by source and result.\n# TYPE pinsync_passes_total counter\n";
+  for (const auto& s : sources) {
+    for (const std::string_view result : {"ok", "rows_failed", "stopped"}) {
+      const auto it = s.passes_by_result.find(std::string(result));
+      out += "pinsync_passes_total{source=\"" + label(s.name) + "\",result=\"" + std::string(result) + "\"} " +
+             std::to_string(it == s.passes_by_result.end() ? 0 : it->second) + "\n";
+    }
+  }
+  out += "# HELP pinsync_pass_duration_seconds How long passes took.\n"
+         "# TYPE pinsync_pass_duration_seconds histogram\n";
+  for (const auto& s : sources) {
+    std::int64_t cumulative = 0;
+    for (std::size_t i = 0; i <= k_duration_bucket_count; ++i) {
+      cumulative += s.duration_counts[i];
+      const std::string le = i < k_duration_bucket_count ? number(k_duration_buckets[i]) : "+Inf";
+      out += "pinsync_pass_duration_seconds_bucket{source=\"" + label(s.name) + "\",le=\"" + le + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += "pinsync_pass_duration_seconds_sum{source=\"" + label(s.name) + "\"} " + number(s.duration_sum) + "\n";
+    out += "pinsync_pass_duration_seconds_count{source=\"" + label(s.name) + "\"} " + std::to_string(cumulative) +
+           "\n";
+  }
+  out += "# HELP pinsync_last_success_timestamp_seconds When the last clean pass finished (0: never).\n"
+         "# TYPE pinsync_last_success_timestamp_seconds gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_last_success_timestamp_seconds{source=\"" + label(s.name) + "\"} " +
+           std::to_string(s.last_success_at) + "\n";
+  }
+  out += "# HELP pinsync_api_requests_total HTTP requests sent, by source, API, route template and status "
+         "(status \"error\": no response).\n"
+         "# TYPE pinsync_api_requests_total counter\n";
+  for (const auto& s : sources) {
+    for (const auto& r : s.requests) {
+      out += "pinsync_api_requests_total{source=\"" + label(s.name) + "\",api=\"" + label(r.api) + "\",route=\"" +
+             label(r.route) + "\",status=\"" + label(r.status) + "\"} " + std::to_string(r.count) + "\n";
+    }
+  }
+  out += "# HELP pinsync_source_paused 1 while the source is paused because its key or access was refused.\n"
+         "# TYPE pinsync_source_paused gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_source_paused{source=\"" + label(s.name) + "\"} " + (s.paused_reason.empty() ? "0" : "1") + "\n";
+  }
+  bool depth_header = false;
+  for (const auto& s : sources) {
+    if (!s.retry_queue_depth) continue;
+    if (!depth_header) {
+      out += "# HELP pinsync_retry_queue_depth Writes waiting in the retry queue.\n"
+             "# TYPE pinsync_retry_queue_depth gauge\n";
+      depth_header = true;
+    }
+    out += "pinsync_retry_queue_depth{source=\"" + label(s.name) + "\"} " + std::to_string(*s.retry_queue_depth) + "\n";
+  }
+  return out;
+}
+
+std::string status_html(const std::vector<SourceStatus>& sources) {
+  std::string h =
+      "<!doctype html><html><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>pinsync</title>"
+      "<style>body{font-family:sans-serif;margin:1em;max-width:60em}table{border-collapse:collapse;width:100%}"
+      "td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;font-size:.9em}"
+      ".ok{color:#070}.bad{color:#b00}h2{margin-top:1.5em}</style></head><body><h1>pinsync</h1>";
+  for (const auto& s : sources) {
+    const std::string last = s.recent.empty() ? "no pass yet" : s.recent.front().result;
+    h += "<h2>" + html_escape(s.name) + "</h2><p>" + html_escape(s.kind) + ", every " +
+         std::to_string(s.poll_interval.count()) + "s — " + (s.running ? "running now" : "idle") +
+         "; last pass: <span class=\"" + (last == "ok" ? "ok" : "bad") + "\">" + html_escape(last) +
+         "</span>; next pass: " + html_escape(iso_time(s.next_pass_at)) + "</p>";
+    if (!s.last_error.empty()) h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
+    h += "<p>rows:";
+    for (const auto& [state, n] : s.rows_by_state) h += " " + html_escape(state) + " " + std::to_string(n) + ";";
+    h += "</p><table><tr><th>started</th><th>trigger</th><th>result</th><th>created</th><th>updated</th>"
+         "<th>invalid</th><th>failed</th><th>seconds</th></tr>";
+    for (const auto& p : s.recent) {
+      h += "<tr><td>" + html_escape(iso_time(p.started_at)) + "</td><td>" + html_escape(p.trigger) + "</td><td>" +
+           html_escape(p.result) + "</td><td>" + std::to_string(p.report.created) + "</td><td>" +
+           std::to_string(p.report.updated) + "</td><td>" + std::to_string(p.report.invalid) + "</td><td>" +
+           std::to_string(p.report.failed) + "</td><td>" + number(p.seconds) + "</td></tr>";
+    }
+    h += "</table>";
+    if (!s.problem_rows.empty()) {
+      h += "<table><tr><th>row</th><th>ID</th><th>state</th><th>reason</th></tr>";
+      for (const auto& r : s.problem_rows) {
+        h += "<tr><td>" + html_escape(r.row_ref) + "</td><td>" + html_escape(r.source_id) + "</td><td>" +
+             html_escape(state::to_string(r.state)) + "</td><td>" + html_escape(r.error_reason) + "</td></tr>";
+      }
+      h += "</table>";
+    }
+  }
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,259 @@
+#include "agent/mapping/mapper.h"
+
+#include <algorithm>
+
+#include "agent/mapping/cells.h"
+#include "agent/mapping/source.h"
+#include "agent/mapping/times.h"
+#include "core/hash.h"
+#include "core/json_writer.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::size_t k_max_cell_bytes = 10'000;
+constexpr std::size_t k_max_description_bytes = 50'000;
+constexpr std::size_t k_max_title_chars = 300;
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> options) {
+  return std::find(options.begin(), options.end(), value) != options.end();
+}
+
+std::string in_quotes(std::string_view s) { return '"' + bounded_value(s) + '"'; }
+
+// Everything of one row that goes into the payload, gathered before it is written so
+// the keys can be emitted in sorted order.
+struct EventFields {
+  std::string_view title;
+  std::string_view zone_name;
+  EventTimes times;
+  std::vector<std::string> slugs;
+  CityEntry city{};
+  std::string_view status;
+  std::string_view location;
+  std::string_view description;
+  std::string_view ticket_url;
+};
+
+// Writes the Pinned Events create body. Keys are written in byte order at every level,
+// which makes the text canonical: equal rows give equal bytes and an equal hash.
+// `scratch` is reused from row to row; the body returned is an exact-size copy.
+std::string write_payload(const SourcePlan& plan, const EventFields& f, std::string& scratch) {
+  json::Writer w(std::move(scratch));
+  w.begin_object();
+  w.key("approxLocation").begin_object().key("city").begin_object();
+  if (!f.city.place->country_code.empty()) w.key("countryCode").value(f.city.place->country_code);
+  w.key("name").value(*f.city.name).key("placeId").value(f.city.place->place_id);
+  w.end_object().end_object();
+  w.key("channelId").value(static_cast<std::int64_t>(plan.source->channel_id));
+  w.key("classifications").begin_array();
+  for (const auto& slug : f.slugs) w.value(slug);
+  w.end_array();
+  if (!f.description.empty()) w.key("description").value(f.description);
+  if (f.times.end_at) w.key("endAt").value(*f.times.end_at);
+  if (!f.location.empty()) w.key("locationName").value(f.location);
+  if (!f.ticket_url.empty()) {
+    w.key("offers").begin_array().begin_object();
+    w.key("availability").value("available").key("name").value("Tickets").key("url").value(f.ticket_url);
+    w.end_object().end_array();
+  }
+  w.key("startAt").value(f.times.start_at);
+  w.key("status").value(f.status);
+  w.key("timezone").value(f.zone_name);
+  w.key("title").value(f.title);
+  w.end_object();
+  scratch = w.take();
+  return scratch;
+}
+
+// Reports unusable cells once, up front, so field parsers never see them.
+void check_cells(const SourcePlan& plan, RowCells& cells, std::vector<RowError>& errors) {
+  for (std::size_t i = 0; i < k_slot_count; ++i) {
+    const auto slot = static_cast<Slot>(i);
+    if (slot == Slot::approved || !plan.columns[i].index) continue;
+    const std::string_view text = cells.text[i];
+    const std::size_t limit = slot == Slot::description ? k_max_description_bytes : k_max_cell_bytes;
+    if (auto shown = spreadsheet_error(text)) {
+      add_error(plan, errors, slot, text,
+                "the cell shows the spreadsheet error " + std::string(*shown) + ": fix the formula or value in the sheet");
+    } else if (!is_valid_utf8(text)) {
+      add_error(plan, errors, slot, text, "the cell is not valid UTF-8 text: save the sheet or file as UTF-8");
+    } else if (text.size() > limit) {
+      add_error(plan, errors, slot, text,
+                "the cell holds " + std::to_string(text.size()) + " bytes, more than the " + std::to_string(limit) +
+                    " allowed: shorten it");
+    } else {
+      continue;
+    }
+    cells.unusable[i] = true;
+  }
+}
+
+void map_classifications(const SourcePlan& plan, const RowCells& cells, EventFields& f,
+                         std::vector<RowError>& errors) {
+  if (cells.bad(Slot::classifications)) return;
+  const std::string_view text = cells[Slot::classifications];
+  std::string_view rest = text;
+  while (true) {
+    const std::size_t pos = rest.find(plan.separator);
+    const std::string_view label = trim_cell(rest.substr(0, pos));
+    if (!label.empty()) {
+      std::string lowered = ascii_lower(label);
+      const auto mapped = plan.label_to_slug.find(lowered);
+      std::string slug = mapped != plan.label_to_slug.end() ? mapped->second : std::move(lowered);
+      if (std::find(f.slugs.begin(), f.slugs.end(), slug) == f.slugs.end()) {
+        if (*plan.known_slugs && !(*plan.known_slugs)->contains(slug)) {
+          add_error(plan, errors, Slot::classifications, text,
+                    in_quotes(label) + " becomes the classification " + in_quotes(slug) +
+                        ", which Pinned Events does not know: map it under mapping.classifications.map");
+        }
+        f.slugs.push_back(std::move(slug));
+      }
+    }
+    if (pos == std::string_view::npos) break;
+    rest.remove_prefix(pos + plan.separator.size());
+  }
+  if (f.slugs.empty()) add_error(plan, errors, Slot::classifications, text, "no classification: the cell names none");
+}
+
+void map_city(const SourcePlan& plan, const RowCells& cells, EventFields& f, std::vector<RowError>& errors) {
+  if (plan.only_city) {
+    f.city = *plan.only_city;
+    return;
+  }
+  if (cells.bad(Slot::city)) return;
+  const std::string_view text = cells[Slot::city];
+  if (text.empty()) {
+    add_error(plan, errors, Slot::city, text, "no city: the cell is empty; known cities are " + plan.known_city_names);
+    return;
+  }
+  const auto it = plan.cities.find(ascii_lower(text));
+  if (it == plan.cities.end()) {
+    add_error(plan, errors, Slot::city, text,
+              "unknown city " + in_quotes(text) + ": known cities are " + plan.known_city_names +
+                  " (add it under mapping.city.places)");
+    return;
+  }
+  f.city = it->second;
+}
+
+void map_status(const SourcePlan& plan, const RowCells& cells, EventFields& f, std::vector<RowError>& errors) {
+  f.status = plan.source->status == EventStatus::published ? "published" : "draft";
+  if (!plan.column(Slot::status).index || cells.bad(Slot::status)) return;
+  const std::string value = ascii_lower(cells[Slot::status]);
+  if (one_of(value, {"published", "publish", "yes", "true", "y", "x"})) {
+    f.status = "published";
+  } else if (one_of(value, {"draft", "no", "false", "n", ""})) {
+    f.status = "draft";
+  } else {
+    add_error(plan, errors, Slot::status, cells[Slot::status],
+              in_quotes(cells[Slot::status]) + " is not a status: write published or draft");
+  }
+}
+
+void map_text_fields(const SourcePlan& plan, const RowCells& cells, EventFields& f, std::vector<RowError>& errors) {
+  if (!cells.bad(Slot::title)) {
+    f.title = cells[Slot::title];
+    if (f.title.empty()) {
+      add_error(plan, errors, Slot::title, f.title, "the title is empty: every event needs one");
+    } else if (const std::size_t length = utf8_length(f.title); length > k_max_title_chars) {
+      add_error(plan, errors, Slot::title, f.title,
+                "the title is " + std::to_string(length) + " characters long, more than the 300 allowed: shorten it");
+    }
+  }
+  if (!cells.bad(Slot::location)) f.location = cells[Slot::location];
+  if (!cells.bad(Slot::description)) f.description = cells[Slot::description];
+  if (!cells.bad(Slot::ticket_url) && !cells[Slot::ticket_url].empty()) {
+    const std::string_view url = cells[Slot::ticket_url];
+    const std::string lowered = ascii_lower(url.substr(0, 8));
+    const bool has_scheme = lowered.starts_with("https://") || lowered.starts_with("http://");
+    const bool has_space = url.find_first_of(" \t\r\n") != std::string_view::npos;
+    if (!has_scheme || has_space || url.size() <= 8) {
+      add_error(plan, errors, Slot::ticket_url, url,
+                in_quotes(url) + " is not a web address: it must start with http:// or https:// and hold no spaces");
+    } else {
+      f.ticket_url = url;
+    }
+  }
+}
+
+// A row without an ID column is identified by its key cells: a change of any of them
+// makes it a new row (the old event is reported removed), which is the trade-off the
+// README explains.
+std::string fingerprint_id(const SourcePlan& plan, const connectors::Row& row) {
+  std::string key;
+  for (const std::size_t index : plan.fingerprint) {
+    if (index < row.cells.size()) key += ascii_lower(trim_cell(row.cells[index]));
+    key += '\x1f';
+  }
+  return "fp-" + sha256_hex(key).substr(0, 20);
+}
+
+MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch) {
+  MappedRow out;
+  out.row_ref = row.row_ref;
+  RowCells cells;
+  for (std::size_t i = 0; i < k_slot_count; ++i) {
+    const auto& index = plan.columns[i].index;
+    if (index && *index < row.cells.size()) cells.text[i] = trim_cell(row.cells[*index]);
+  }
+  if (plan.column(Slot::id).index) {
+    out.source_id = std::string(cells[Slot::id]);
+  } else if (!plan.fingerprint.empty()) {
+    out.source_id = fingerprint_id(plan, row);
+  } else {
+    out.source_id = row.native_id;
+  }
+  if (plan.column(Slot::approved).index) {
+    const std::string value = ascii_lower(cells[Slot::approved]);
+    out.approved = std::find(plan.approved_values.begin(), plan.approved_values.end(), value) !=
+                   plan.approved_values.end();
+  } else {
+    out.approved = true;
+  }
+  if (!out.approved) return out;
+
+  std::vector<RowError>& errors = out.errors;
+  check_cells(plan, cells, errors);
+  if (out.source_id.empty() && !cells.bad(Slot::id)) {
+    const MappedColumn& id = plan.column(Slot::id);
+    add_error(plan, errors, Slot::id, "", "the row has no " + (id.index ? id.name : std::string("record id")));
+  }
+
+  EventFields f;
+  map_text_fields(plan, cells, f, errors);
+  ZoneClock* zone = nullptr;
+  if (!cells.bad(Slot::timezone)) {
+    const bool from_cell = !cells[Slot::timezone].empty();
+    f.zone_name = from_cell ? cells[Slot::timezone] : std::string_view(plan.default_zone);
+    auto& found = plan.zone(f.zone_name);
+    if (found) zone = &*found;
+    else add_error(plan, errors, Slot::timezone, f.zone_name, found.error().message);
+  }
+  if (auto times = map_times(plan, cells, zone, errors)) f.times = std::move(*times);
+  map_classifications(plan, cells, f, errors);
+  map_city(plan, cells, f, errors);
+  map_status(plan, cells, f, errors);
+
+  if (errors.empty()) {
+    out.payload = write_payload(plan, f, scratch);
+    out.payload_hash = sha256_hex(out.payload);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<MappedRow>> map_table(const SourceConfig& source, const connectors::Table& table,
+                                         const KnownSlugs& known_slugs) {
+  auto plan = prepare_source(source, table, known_slugs);
+  if (!plan) return std::unexpected(plan.error());
+  std::vector<MappedRow> rows;
+  rows.reserve(table.rows.size());
+  std::string scratch;
+  for (const auto& row : table.rows) rows.push_back(map_row(*plan, row, scratch));
+  return rows;
+}
+
+}  // namespace pinsync::agent

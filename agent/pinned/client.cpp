@@ -1,0 +1,460 @@
+#include "agent/pinned/client.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "agent/pinned/drift.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::string_view k_api_prefix = "/api/public/v1";
+
+struct ApiProblem {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string field;
+  std::string issue;
+};
+
+std::string string_at(simdjson::dom::element el, std::string_view key) {
+  std::string_view v;
+  if (el[key].get_string().get(v) == simdjson::SUCCESS) return std::string(v);
+  return {};
+}
+
+ApiProblem parse_envelope(std::string_view body) {
+  ApiProblem p;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) return p;
+  simdjson::dom::element error;
+  if (root["error"].get(error) != simdjson::SUCCESS) return p;
+  p.code = string_at(error, "code");
+  p.message = string_at(error, "message");
+  p.request_id = string_at(error, "requestId");
+  simdjson::dom::element details;
+  if (error["details"].get(details) == simdjson::SUCCESS) {
+    p.field = string_at(details, "field");
+    p.issue = string_at(details, "issue");
+  }
+  return p;
+}
+
+// Reads the documented error envelope; empty fields when the body is not one. The fields
+// end up in reports and the state file, not only in logs, so `api_key` is redacted from them
+// here: a proxy or a server may echo the Authorization header (found by fuzz_pinned_api).
+ApiProblem parse_problem(std::string_view body, const std::string& api_key) {
+  ApiProblem p = parse_envelope(body);
+  const std::vector<std::string> secrets{api_key};
+  for (std::string* field : {&p.code, &p.message, &p.request_id, &p.field, &p.issue}) *field = redact(*field, secrets);
+  return p;
+}
+
+std::optional<std::chrono::seconds> retry_after_of(const http::Response& r) {
+  const auto value = r.header("retry-after");
+  if (!value) return std::nullopt;
+  long long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+  if (ec != std::errc{} || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(std::min(seconds, 3600LL));
+}
+
+std::string request_id_of(const http::Response& r, const ApiProblem& p) {
+  if (const auto h = r.header("x-request-id")) return std::string(*h);
+  return p.request_id;
+}
+
+// A short description of an answer that is not the documented JSON, never the body:
+// proxies answer with HTML pages, cut connections leave truncated JSON.
+std::string describe_body(const http::Response& r) {
+  const auto type = r.header("content-type").value_or("");
+  if (r.body.empty()) return "an empty body";
+  if (type.find("html") != std::string_view::npos || r.body.starts_with("<")) return "an HTML page";
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(r.body.data(), r.body.size()).get(root) != simdjson::SUCCESS) return "truncated or malformed JSON";
+  return "JSON that is not the documented answer";
+}
+
+// "answered 502 with an HTML page", "answered 500 internal_error (message)": the status and
+// what came with it, for messages that follow "Pinned Events …".
+std::string answered(const http::Response& r, const ApiProblem& p) {
+  std::string out = "answered " + std::to_string(r.status);
+  if (!p.code.empty()) out += " " + p.code;
+  if (!p.message.empty()) out += " (" + p.message + ")";
+  if (p.code.empty()) out += " with " + describe_body(r);
+  return out;
+}
+
+// Why a 2xx answer to a write names no event: the body, the doc or its id is not as
+// documented. Never quotes the body.
+std::string missing_event_id(const http::Response& r) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (r.body.empty() || parser.parse(r.body.data(), r.body.size()).get(root) != simdjson::SUCCESS ||
+      r.header("content-type").value_or("").find("html") != std::string_view::npos) {
+    return "with " + describe_body(r);
+  }
+  simdjson::dom::element id;
+  if (root["doc"]["id"].get(id) != simdjson::SUCCESS) return "without doc.id";
+  if (!id.is_int64()) return "with a doc.id that is not a number";
+  return "with doc.id " + std::to_string(id.get_int64().value_unsafe()) + ", which is not an event id";
+}
+
+bool retryable_status(long status) { return status == 429 || status >= 500; }
+
+// Tells the shared limiter how the server feels: a 429 slows every client of the key, an
+// exhausted X-RateLimit-Remaining holds them all until about X-RateLimit-Reset (seconds
+// from now, or a Unix time), and a success lets the rate climb back.
+void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
+  if (r.status == 429) limiter.throttled();
+  if (r.status >= 200 && r.status < 300) limiter.succeeded();
+  const auto remaining = r.header("x-ratelimit-remaining");
+  const auto reset = r.header("x-ratelimit-reset");
+  if (!remaining || !reset || *remaining != "0") return;
+  long long value = 0;
+  if (std::from_chars(reset->data(), reset->data() + reset->size(), value).ec != std::errc{} || value <= 0) return;
+  if (value > 1'000'000'000) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         clock.now().time_since_epoch()).count();
+    value -= now;
+  }
+  // The reset is whole seconds, rounded up: the window may turn over up to a second
+  // sooner. Holding everyone for the rounded value would skip most of the next window
+  // (at a steady full rate, half the quota), so the pause is the part that is certain;
+  // a request that still meets a 429 waits for its own Retry-After.
+  if (value > 1) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL) - 1));
+}
+
+}  // namespace
+
+std::string_view to_string(WriteStatus s) {
+  switch (s) {
+    case WriteStatus::ok: return "ok";
+    case WriteStatus::invalid: return "invalid";
+    case WriteStatus::auth: return "auth";
+    case WriteStatus::not_found: return "not_found";
+    case WriteStatus::conflict: return "conflict";
+    case WriteStatus::retryable: return "retryable";
+    case WriteStatus::in_doubt: return "in_doubt";
+  }
+  return "retryable";
+}
+
+struct PinnedClient::Exchange {
+  std::optional<http::Response> response;   // the last answer, if the last attempt got one
+  std::optional<http::TransportError> failure;  // the last attempt's failure otherwise
+  bool maybe_acted = false;  // some attempt may have reached the server without a clean refusal
+  int attempts = 0;
+};
+
+PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log,
+                           Clock& clock, RetryPolicy policy, std::shared_ptr<RateLimiter> limiter)
+    : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy),
+      m_limiter(std::move(limiter)) {
+  m_log.add_secret(m_config.api_key);
+}
+
+PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_view path,
+                                          std::string_view body, std::string_view idempotency_key) {
+  http::Request request;
+  request.method = std::string(method);
+  request.url = m_config.base_url + std::string(k_api_prefix) + std::string(path);
+  request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
+  request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
+  request.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
+  request.body = std::string(body);
+
+  Exchange ex;
+  const int max_attempts = m_backoff.policy().max_attempts;
+  for (int attempt = 1;; ++attempt) {
+    ex.attempts = attempt;
+    if (m_limiter && !m_limiter->enter()) return ex;  // stopping
+    if (m_limiter && !m_limiter->acquire()) {
+      m_limiter->leave();
+      return ex;
+    }
+    ++m_requests;
+    auto result = m_transport.send(request);
+    if (m_limiter) m_limiter->leave();
+    std::optional<std::chrono::seconds> retry_after;
+    if (result) {
+      ex.response = std::move(*result);
+      ex.failure.reset();
+      const long status = ex.response->status;
+      m_log.debug("http", {{"method", request.method},
+                           {"route", std::string(k_api_prefix) + std::string(path)},
+                           {"status", std::to_string(status)},
+                           {"duration_ms", std::to_string(ex.response->elapsed.count())},
+                           {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
+      retry_after = retry_after_of(*ex.response);
+      if (m_limiter) pace(*m_limiter, *ex.response, m_clock);
+      if (!retryable_status(status)) return ex;
+      if (status >= 500) ex.maybe_acted = true;
+    } else {
+      ex.failure = std::move(result.error());
+      ex.response.reset();
+      if (ex.failure->stage == http::SendStage::maybe_sent) ex.maybe_acted = true;
+      m_log.debug("http", {{"method", request.method},
+                           {"route", std::string(k_api_prefix) + std::string(path)},
+                           {"error", ex.failure->error.message}});
+    }
+    if (attempt >= max_attempts) return ex;
+    const auto wait = m_backoff.delay(attempt, retry_after);
+    m_log.info("retrying", {{"route", std::string(k_api_prefix) + std::string(path)},
+                            {"attempt", std::to_string(attempt + 1)},
+                            {"wait_ms", std::to_string(wait.count())}});
+    if (!m_clock.sleep_for(wait)) return ex;  // stopping
+  }
+}
+
+Result<std::string> PinnedClient::get_json(std::string_view path) {
+  auto ex = send("GET", path, "", "");
+  const std::string where = "Pinned Events GET " + std::string(k_api_prefix) + std::string(path);
+  if (!ex.response) {
+    return std::unexpected(ex.failure->error.with_context(where));
+  }
+  const auto& r = *ex.response;
+  if (r.status >= 200 && r.status < 300) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(r.body.data(), r.body.size()).get(root) == simdjson::SUCCESS) return r.body;
+    return fail(ErrorKind::invalid, where + ": answered " + std::to_string(r.status) + " with " + describe_body(r) +
+                                        " — not the documented JSON; try again, and report it to Pinned Events if "
+                                        "it persists");
+  }
+  const auto p = parse_problem(r.body, m_config.api_key);
+  std::string message = where + ": " + answered(r, p);
+  ErrorKind kind = ErrorKind::invalid;
+  if (r.status == 401) {
+    kind = ErrorKind::auth;
+    message += " — the API key is missing, revoked or expired: check PINNED_EVENTS_API_KEY";
+  } else if (r.status == 403) {
+    kind = ErrorKind::auth;
+    message += " — the key lacks a scope or channel access: add it in Pinned Events (developer settings)";
+  } else if (r.status == 429) {
+    kind = ErrorKind::rate_limited;
+  } else if (r.status >= 500) {
+    kind = ErrorKind::transient;
+  } else if (r.status == 404) {
+    kind = ErrorKind::not_found;
+  }
+  return fail(kind, message);
+}
+
+Result<std::vector<Channel>> PinnedClient::channels() {
+  std::vector<Channel> out;
+  simdjson::dom::parser parser;
+  for (int page = 1; page <= 1000; ++page) {
+    auto body = get_json("/channels?limit=100&page=" + std::to_string(page));
+    if (!body) return std::unexpected(body.error());
+    simdjson::dom::element root;
+    simdjson::dom::array docs;
+    if (parser.parse(*body).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+      return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/channels: the answer has no docs list");
+    }
+    std::size_t index = 0;
+    for (auto doc : docs) {
+      Channel c;
+      int64_t id = 0;
+      simdjson::dom::element id_value;
+      const bool has_id = doc["id"].get(id_value) == simdjson::SUCCESS;
+      if (!has_id || id_value.get_int64().get(id) != simdjson::SUCCESS) {
+        // Skipping it would make a usable channel look inaccessible.
+        return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/channels: docs[" + std::to_string(index) +
+                                            (has_id ? "].id is not a number" : "] has no id"));
+      }
+      ++index;
+      c.id = id;
+      c.name = string_at(doc, "name");
+      out.push_back(std::move(c));
+    }
+    bool has_next = false;
+    if (root["hasNextPage"].get_bool().get(has_next) != simdjson::SUCCESS || !has_next) break;
+  }
+  return out;
+}
+
+Result<std::set<std::string>> PinnedClient::classifications() {
+  auto body = get_json("/classifications");
+  if (!body) return std::unexpected(body.error());
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(*body).get(root) != simdjson::SUCCESS) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the answer is not JSON");
+  }
+  // The docs name the slugs but not the envelope: accept {"docs":[…]}, a bare list,
+  // and entries that are strings or objects with a "slug".
+  simdjson::dom::array list;
+  if (root.get_array().get(list) != simdjson::SUCCESS &&
+      root["docs"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the answer has no list of slugs");
+  }
+  std::set<std::string> slugs;
+  std::size_t index = 0;
+  for (auto entry : list) {
+    std::string_view slug;
+    if (entry.get_string().get(slug) != simdjson::SUCCESS && entry["slug"].get_string().get(slug) != simdjson::SUCCESS) {
+      // A partial list would turn good categories into invalid rows.
+      return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: entry " +
+                                          std::to_string(index) + " has no slug string");
+    }
+    slugs.emplace(slug);
+    ++index;
+  }
+  if (slugs.empty()) {
+    return fail(ErrorKind::invalid, "Pinned Events GET /api/public/v1/classifications: the list of slugs is empty");
+  }
+  return slugs;
+}
+
+Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
+  return get_json("/events/" + std::to_string(event_id));
+}
+
+Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
+    std::span<const std::string> create_bodies) {
+  std::vector<std::vector<std::int64_t>> found(create_bodies.size());
+  // The bodies to compare with, by channel and title: an event whose title no body has is
+  // passed over after reading its title.
+  std::map<std::int64_t, std::multimap<std::string, std::size_t, std::less<>>> wanted;
+  simdjson::dom::parser parser;
+  for (std::size_t i = 0; i < create_bodies.size(); ++i) {
+    simdjson::dom::element body;
+    std::int64_t channel = 0;
+    std::string_view title;
+    if (parser.parse(create_bodies[i]).get(body) != simdjson::SUCCESS ||
+        body["channelId"].get_int64().get(channel) != simdjson::SUCCESS ||
+        body["title"].get_string().get(title) != simdjson::SUCCESS) {
+      return fail(ErrorKind::internal, "the stored create body lacks channelId or title");
+    }
+    wanted[channel].emplace(std::string(title), i);
+  }
+  for (const auto& [channel, by_title] : wanted) {
+    for (int page = 1; page <= 10'000; ++page) {
+      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
+      if (!text) return std::unexpected(text.error());
+      simdjson::dom::element root;
+      simdjson::dom::array docs;
+      if (parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+        return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+      }
+      std::size_t seen = 0;
+      for (auto doc : docs) {
+        ++seen;
+        std::int64_t id = 0;
+        std::string_view title;
+        if (doc["id"].get_int64().get(id) != simdjson::SUCCESS || doc["title"].get_string().get(title) != simdjson::SUCCESS) {
+          continue;  // no event pinsync could adopt
+        }
+        const auto [first, last] = by_title.equal_range(title);
+        if (first == last) continue;
+        const std::string event_json = simdjson::minify(doc);
+        for (auto it = first; it != last; ++it) {
+          const auto differs = event_differs(create_bodies[it->second], event_json);
+          if (differs && !*differs) found[it->second].push_back(id);
+        }
+      }
+      // The minimal envelope has no hasNextPage: a short page is the last one.
+      std::int64_t limit = 100;
+      if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
+      if (seen < static_cast<std::size_t>(limit)) break;
+    }
+  }
+  for (auto& ids : found) std::sort(ids.begin(), ids.end());
+  return found;
+}
+
+WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {
+  return write("POST", "/events", body, idempotency_key);
+}
+
+WriteResult PinnedClient::update_event(std::int64_t event_id, std::string_view body,
+                                       std::string_view idempotency_key) {
+  return write("PATCH", "/events/" + std::to_string(event_id), body, idempotency_key);
+}
+
+WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view body,
+                                std::string_view idempotency_key) {
+  auto ex = send(method, path, body, idempotency_key);
+  WriteResult w;
+  w.attempts = ex.attempts;
+  if (ex.response) w.retry_after = retry_after_of(*ex.response);
+  if (!ex.response) {
+    w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
+    w.message = ex.failure->error.message;
+    return w;
+  }
+  const auto& r = *ex.response;
+  const auto p = parse_problem(r.body, m_config.api_key);
+  w.http_status = r.status;
+  w.request_id = redact(request_id_of(r, p), {m_config.api_key});
+  w.field = p.field;
+  const std::string api_says = p.message.empty() ? describe_body(r) : p.message;
+  if (r.status >= 200 && r.status < 300) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    int64_t id = 0;
+    if (parser.parse(r.body).get(root) == simdjson::SUCCESS &&
+        root["doc"]["id"].get_int64().get(id) == simdjson::SUCCESS && id > 0) {
+      w.status = WriteStatus::ok;
+      w.event_id = id;
+      return w;
+    }
+    // The server acted but its answer does not say on which event: in doubt, so the outbox
+    // keeps the write and resends it with the same Idempotency-Key, which the API answers
+    // from its record of this one instead of acting twice.
+    w.status = WriteStatus::in_doubt;
+    w.message = "Pinned Events answered " + std::to_string(r.status) + " " + missing_event_id(r) +
+                ", so the event it " + (method == "POST" ? "made" : "changed") + " is unknown";
+    return w;
+  }
+  switch (r.status) {
+    case 400:
+      w.status = WriteStatus::invalid;
+      w.message = "Pinned Events refused the event: " + api_says;
+      if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      return w;
+    case 401:
+      w.status = WriteStatus::auth;
+      w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
+                  " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      return w;
+    case 403:
+      w.status = WriteStatus::auth;
+      w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
+                  (p.code == "insufficient_scope"
+                       ? " — give the key the events:create and events:update scopes"
+                       : " — give the key's owner access to this channel, or fix channel_id");
+      return w;
+    case 404:
+      w.status = WriteStatus::not_found;
+      w.message = "Pinned Events answered 404: " + api_says;
+      return w;
+    case 409:
+      w.status = WriteStatus::conflict;
+      w.message = "Pinned Events answered 409 conflict: " + api_says;
+      return w;
+    default:
+      if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
+        w.status = WriteStatus::invalid;
+        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
+        return w;
+      }
+      break;
+  }
+  w.status = (ex.maybe_acted && r.status >= 500) ? WriteStatus::in_doubt : WriteStatus::retryable;
+  w.message = "Pinned Events " + answered(r, p) + " (" + std::to_string(ex.attempts) +
+              (ex.attempts == 1 ? " attempt)" : " attempts)");
+  return w;
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,105 @@
+// The Pinned Events Public API as pinsync uses it: list channels and classification
+// slugs, create and update events. Retries 429, 5xx and timeouts within the call
+// (honouring Retry-After), resending the same body with the same Idempotency-Key.
+// Never logs the API key or request bodies.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config/config.h"
+#include "core/backoff.h"
+#include "core/clock.h"
+#include "core/http.h"
+#include "core/log.h"
+#include "core/rate_limiter.h"
+
+namespace pinsync::agent {
+
+struct Channel {
+  std::int64_t id = 0;
+  std::string name;
+};
+
+// How a write ended, after the retries this call is allowed.
+enum class WriteStatus {
+  ok,         // 2xx with an event id
+  invalid,    // 400: the row is wrong as it stands; do not retry until it changes
+  auth,       // 401/403: the key or its access is the problem; stop the source
+  not_found,  // 404: the event is gone (update)
+  conflict,   // 409
+  retryable,  // 429/5xx/bad answer and the attempts ran out; the server did not act
+  in_doubt,   // no response after the request may have reached the server
+};
+std::string_view to_string(WriteStatus s);
+
+struct WriteResult {
+  WriteStatus status = WriteStatus::retryable;
+  long http_status = 0;  // of the last attempt; 0 when no response arrived
+  std::string request_id;
+  std::optional<std::int64_t> event_id;
+  std::string field;    // the API's details.field for 400
+  std::string message;  // plain words for the operator
+  int attempts = 0;
+  std::optional<std::chrono::seconds> retry_after;  // the last answer's Retry-After
+};
+
+class PinnedClient {
+ public:
+  // `limiter`, when given, is shared by every client of the same key: each attempt waits
+  // for it, 429s slow it down and X-RateLimit-Remaining: 0 pauses it until the reset.
+  PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log, Clock& clock,
+               RetryPolicy policy = {}, std::shared_ptr<RateLimiter> limiter = nullptr);
+
+  // Returns the channels the key can use (all pages), or an Error: auth for 401/403,
+  // transient/timeout/rate_limited when the attempts ran out, invalid for a bad answer.
+  Result<std::vector<Channel>> channels();
+  // Returns the public classification slugs, or an Error as for channels().
+  Result<std::set<std::string>> classifications();
+  // POST /events with `body` and `idempotency_key`.
+  WriteResult create_event(std::string_view body, std::string_view idempotency_key);
+  // PATCH /events/{id} with `body` and `idempotency_key`.
+  WriteResult update_event(std::int64_t event_id, std::string_view body,
+                           std::string_view idempotency_key);
+
+  // Looks for the events creates with `create_bodies` may have made: reads every event of
+  // each body's channelId once (one scan per channel, however many bodies), and returns for
+  // each body, in the same order, the ids of the events whose fields equal every field of
+  // the body (fields only the event has are ignored; startAt/endAt compare as instants),
+  // in id order: empty when there is none. Returns Error{auth} when the key may not read
+  // events (no events:read scope), Error{internal} for a body that is not a stored create
+  // (no channelId), other errors as for channels().
+  Result<std::vector<std::vector<std::int64_t>>> find_created_events(std::span<const std::string> create_bodies);
+
+  // GET /events/{id}: returns the event's JSON text, or Error{auth} when the key may not
+  // read events (no events:read), Error{not_found} when it was deleted, other errors as
+  // for channels().
+  Result<std::string> get_event(std::int64_t event_id);
+
+  // Requests sent so far (every attempt counts).
+  int requests_sent() const { return m_requests; }
+
+ private:
+  struct Exchange;
+  Exchange send(std::string_view method, std::string_view path, std::string_view body,
+                std::string_view idempotency_key);
+  Result<std::string> get_json(std::string_view path);
+  WriteResult write(std::string_view method, std::string_view path, std::string_view body,
+                    std::string_view idempotency_key);
+
+  const PinnedConfig& m_config;
+  http::Transport& m_transport;
+  Logger& m_log;
+  Clock& m_clock;
+  Backoff m_backoff;
+  std::shared_ptr<RateLimiter> m_limiter;
+  int m_requests = 0;
+};
+
+}  // namespace pinsync::agent

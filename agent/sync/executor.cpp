@@ -1,0 +1,490 @@
+#include "agent/sync/executor.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "agent/pinned/keys.h"
+#include "agent/pinned/drift.h"
+#include "core/datetime.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+using state::OutboxEntry;
+using state::RowState;
+using state::WriteAction;
+using state::WriteOutcome;
+
+// Creates older than the idempotency window minus this are checked before a resend.
+constexpr std::chrono::seconds k_window_margin{60};
+// Rows per batch for each client: large enough that the two commits of a batch cost
+// little per row, small enough that a slow answer holds up few others.
+constexpr std::size_t k_rows_per_client = 32;
+constexpr std::size_t k_min_batch = 16;
+
+}  // namespace
+
+// One row's piece of work in a batch, and what came of it.
+struct Executor::JobResult {
+  enum class What {
+    skipped,        // never started: the source stopped or the agent is stopping
+    sent,           // `write` holds the answer
+    adopted,        // a create in doubt was found in Pinned Events: `event_id`
+    needs_review,   // a create in doubt that cannot be checked (no events:read)
+    ambiguous,      // a create in doubt that more than one unowned event matches: `candidates`
+    lookup_failed,  // the look-up for a create in doubt failed: `message`
+    in_step,        // force: the event equals the row
+    drifted,        // force: the event differs (or cannot be read): re-send
+    read_failed,    // force: reading the event failed: `message`
+  };
+  What what = What::skipped;
+  WriteResult write;
+  std::optional<std::int64_t> event_id;
+  std::vector<std::int64_t> candidates;
+  std::string message;
+  bool cannot_read = false;  // force: the key lacks events:read
+  std::chrono::milliseconds took{0};  // sent: how long the write took, retries included
+};
+
+struct Executor::Job {
+  const PlanItem* item = nullptr;
+  bool force_check = false;  // resync --force: read the event before deciding
+  OutboxEntry entry;         // the request (not for force_check)
+  bool in_doubt = false;     // entry is a stored create whose outcome is unknown
+  bool look_first = false;   // in doubt past the idempotency window: look before resending
+  bool reviewed = false;     // a person re-armed it from needs_review (resync --row)
+  JobResult result;
+};
+
+Executor::Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row)
+    : m_ctx(ctx), m_report(report), m_senders(ctx.senders), m_backoff(ctx.retry_queue),
+      m_reviewed_row(std::move(reviewed_row)) {
+  if (m_senders.empty()) m_senders.push_back(&ctx.client);
+}
+
+std::int64_t Executor::now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(m_ctx.clock.now().time_since_epoch()).count();
+}
+
+OutboxEntry Executor::new_entry(const PlanItem& item, WriteAction action, std::optional<std::int64_t> event_id,
+                                std::string key) const {
+  const auto& row = *item.row;
+  OutboxEntry entry;
+  entry.source = m_ctx.source.name;
+  entry.source_id = row.source_id;
+  entry.row_ref = row.row_ref;
+  entry.action = action;
+  entry.event_id = event_id;
+  entry.idempotency_key = std::move(key);
+  entry.body = row.payload;
+  entry.payload_hash = row.payload_hash;
+  entry.created_at = now();
+  return entry;
+}
+
+Executor::Job Executor::update_job(const PlanItem& item, std::int64_t event_id) {
+  Job job;
+  job.item = &item;
+  job.entry = new_entry(item, WriteAction::update, event_id,
+                        update_key(m_ctx.source.name, item.row->source_id, item.row->payload_hash));
+  return job;
+}
+
+Executor::Job Executor::job_for(const PlanItem& item) {
+  const auto& row = *item.row;
+  // A create in doubt is finished with its stored body and key before anything else.
+  if (const auto stored = m_in_doubt.find(row.source_id); stored != m_in_doubt.end()) {
+    Job job;
+    job.item = &item;
+    job.entry = stored->second;
+    job.entry.row_ref = row.row_ref;
+    job.in_doubt = true;
+    const auto age = std::chrono::seconds(now() - job.entry.created_at);
+    job.look_first = age > m_ctx.idempotency_window - k_window_margin;
+    job.reviewed = !m_reviewed_row.empty() && m_reviewed_row == row.source_id;
+    return job;
+  }
+  if (item.action == PlanAction::create) {
+    Job job;
+    job.item = &item;
+    // A recreated event needs a key of its own: the first create's key may still be
+    // answered from Pinned Events' idempotency cache with the deleted event.
+    const std::string id = item.recreate && item.stored && item.stored->event_id
+                               ? row.source_id + "-recreate-" + std::to_string(*item.stored->event_id)
+                               : row.source_id;
+    job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, id));
+    return job;
+  }
+  return update_job(item, *item.stored->event_id);
+}
+
+void Executor::work(Job& job, PinnedClient& client) {
+  auto& r = job.result;
+  if (job.force_check) {
+    auto event = client.get_event(*job.item->stored->event_id);
+    if (!event && event.error().kind == ErrorKind::auth) {
+      r.what = JobResult::What::drifted;
+      r.cannot_read = true;
+    } else if (!event) {
+      r.what = JobResult::What::read_failed;
+      r.message = "could not read the event back: " + event.error().message;
+    } else {
+      const auto differs = event_differs(job.item->row->payload, *event);
+      r.what = differs && !*differs ? JobResult::What::in_step : JobResult::What::drifted;
+    }
+    return;
+  }
+  const auto sent_at = m_ctx.clock.monotonic();
+  r.write = job.entry.action == WriteAction::create
+                ? client.create_event(job.entry.body, job.entry.idempotency_key)
+                : client.update_event(*job.entry.event_id, job.entry.body, job.entry.idempotency_key);
+  r.took = std::chrono::duration_cast<std::chrono::milliseconds>(m_ctx.clock.monotonic() - sent_at);
+  r.what = JobResult::What::sent;
+}
+
+void Executor::send_batch(std::vector<Job>& batch) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto worker = [&](PinnedClient& client) {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= batch.size()) return;
+      if (stop.load() || (m_ctx.options.cancel != nullptr && m_ctx.options.cancel->load())) continue;
+      work(batch[i], client);
+      if (batch[i].result.what == JobResult::What::sent && batch[i].result.write.status == WriteStatus::auth) {
+        stop.store(true);  // a refused key refuses every other request too
+      }
+    }
+  };
+  const std::size_t helpers = std::min(m_senders.size(), batch.size()) - 1;
+  std::vector<std::jthread> threads;
+  threads.reserve(helpers);
+  for (std::size_t t = 1; t <= helpers; ++t) threads.emplace_back([&, t] { worker(*m_senders[t]); });
+  worker(*m_senders[0]);
+}
+
+state::Failure Executor::retry_failure(const Job& job, const std::string& reason, bool keep_outbox,
+                                       std::optional<std::chrono::seconds> retry_after) {
+  const auto* stored = job.item->stored ? &*job.item->stored : nullptr;
+  const int before = stored && stored->attempted_hash == job.entry.payload_hash ? stored->attempts : 0;
+  state::Failure f;
+  f.keep_outbox = keep_outbox;
+  f.attempts = before + 1;
+  if (f.attempts >= m_ctx.retry_queue.max_attempts) {
+    f.state = RowState::dead;
+    f.reason = reason + " — gave up after " + std::to_string(f.attempts) +
+               " attempts: edit the row, or run pinsync resync --source " + m_ctx.source.name + " --row " +
+               job.entry.source_id + " once the cause is fixed";
+    return f;
+  }
+  f.state = RowState::failed;
+  const auto wait = m_backoff.delay(f.attempts, retry_after);
+  f.next_attempt_at = now() + std::chrono::ceil<std::chrono::seconds>(wait).count();
+  f.reason = reason + " — attempt " + std::to_string(f.attempts + 1) + " at " + format_utc(f.next_attempt_at);
+  return f;
+}
+
+void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups) {
+  const auto& row = *job.item->row;
+  const WriteResult& result = job.result.write;
+  auto& entry = job.entry;
+  WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
+  m_ctx.log.info(std::string(to_string(entry.action)),
+                 {{"source", m_ctx.source.name},
+                  {"row_ref", row.row_ref},
+                  {"action", std::string(to_string(entry.action))},
+                  {"status", std::to_string(result.http_status)},
+                  {"duration_ms", std::to_string(job.result.took.count())},
+                  {"result", std::string(to_string(result.status))},
+                  {"request_id", result.request_id},
+                  {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
+  auto failed = [&](state::Failure f, std::string action, int& counter) {
+    add(*job.item, std::move(action), entry.event_id, f.reason);
+    ++counter;
+    outcomes.push_back({entry, outcome, std::move(f)});
+  };
+  switch (result.status) {
+    case WriteStatus::ok: {
+      if (entry.action == WriteAction::update && !outcome.event_id) outcome.event_id = entry.event_id;
+      outcomes.push_back({entry, outcome, std::nullopt});
+      const auto id = *outcome.event_id;
+      if (job.in_doubt && entry.payload_hash != row.payload_hash) {
+        follow_ups.push_back(update_job(*job.item, id));  // edited while in doubt: now the edit
+        return;
+      }
+      const bool created = entry.action == WriteAction::create;
+      add(*job.item, created ? "created" : "updated", id, job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : "");
+      ++(created ? m_report.created : m_report.updated);
+      return;
+    }
+    case WriteStatus::invalid:
+      failed({RowState::invalid, result.field, result.message, false, 1, 0}, "invalid", m_report.invalid);
+      return;
+    case WriteStatus::auth:
+      failed({RowState::failed, "", result.message, false, 1, 0}, "failed", m_report.failed);
+      m_report.stopped = Error{ErrorKind::auth, m_ctx.source.name + ": " + result.message};
+      m_report.key_refused = true;
+      m_continue = false;
+      return;
+    case WriteStatus::not_found: {
+      const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
+                              " was deleted in Pinned Events; the row is not recreated (set recreate_deleted: "
+                              "true on the source to give such rows a new event)";
+      failed({RowState::gone, "", why, false, 1, 0}, "held", m_report.held);
+      return;
+    }
+    case WriteStatus::conflict:
+      if (entry.action == WriteAction::update) {
+        const std::string why = result.message + " — check the event in Pinned Events, then resync the row";
+        failed({RowState::needs_review, "", why, false, 1, 0}, "held", m_report.held);
+        return;
+      }
+      // The key is in progress elsewhere or was used with another body: the stored create
+      // is resent with the same key, and looked up once the window has passed. Never a new key.
+      [[fallthrough]];
+    case WriteStatus::retryable:
+    case WriteStatus::in_doubt: {
+      const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
+      auto f = retry_failure(job, result.message + (keep ? " — will be resent with the same key" : ""), keep,
+                             result.retry_after);
+      const bool dead = f.state == RowState::dead;
+      failed(std::move(f), dead ? "dead" : "failed", dead ? m_report.dead : m_report.failed);
+      return;
+    }
+  }
+}
+
+void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vector<state::RowStateUpdate>& updates,
+                      std::vector<Job>& follow_ups) {
+  using What = JobResult::What;
+  const auto& item = *job.item;
+  const auto& row = *item.row;
+  auto& r = job.result;
+  switch (r.what) {
+    case What::skipped:
+      return;
+    case What::sent:
+      settle_write(job, outcomes, follow_ups);
+      return;
+    case What::adopted: {
+      m_ctx.log.info("adopted an event created by an earlier attempt",
+                     {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", std::to_string(*r.event_id)}});
+      outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt});
+      if (job.entry.payload_hash != row.payload_hash) {
+        follow_ups.push_back(update_job(item, *r.event_id));
+        return;
+      }
+      add(item, "created", r.event_id, "adopted the event an earlier attempt created");
+      ++m_report.created;
+      return;
+    }
+    case What::needs_review: {
+      const std::string why =
+          "a create sent earlier has an unknown outcome and its idempotency window has passed; the key "
+          "lacks events:read, so pinsync cannot check whether the event exists: look in Pinned Events — "
+          "if the event is not there, run pinsync resync --source " +
+          m_ctx.source.name + " --row " + row.source_id + " to send it; if it is, give the key events:read and resync";
+      updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
+      add(item, "held", std::nullopt, why);
+      ++m_report.held;
+      return;
+    }
+    case What::ambiguous: {
+      std::string ids;
+      for (const auto id : r.candidates) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      const std::string why =
+          "a create sent earlier has an unknown outcome and its idempotency window has passed; events " + ids +
+          " in Pinned Events each equal this row and no other row owns them, so pinsync cannot tell which one "
+          "it made: delete the duplicates in Pinned Events, then run pinsync resync --source " +
+          m_ctx.source.name + " --row " + row.source_id + " to adopt the one left";
+      updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
+      add(item, "held", std::nullopt, why);
+      ++m_report.held;
+      return;
+    }
+    case What::lookup_failed: {
+      // Counts as an attempt: a look-up that keeps failing must not keep the row from dying.
+      auto f = retry_failure(job, "could not check for an earlier create: " + r.message, true, std::nullopt);
+      const bool dead = f.state == RowState::dead;
+      add(item, dead ? "dead" : "failed", std::nullopt, f.reason);
+      ++(dead ? m_report.dead : m_report.failed);
+      outcomes.push_back({job.entry, WriteOutcome{}, std::move(f)});
+      return;
+    }
+    case What::in_step:
+      ++m_report.unchanged;
+      return;
+    case What::read_failed:
+      add(item, "failed", item.stored->event_id, r.message);
+      ++m_report.failed;
+      return;
+    case What::drifted: {
+      if (r.cannot_read && !m_warned_no_read) {
+        m_ctx.log.warn("the key may not read events (events:read); --force re-sends every approved row",
+                       {{"source", m_ctx.source.name}});
+        m_warned_no_read = true;
+      }
+      // The usual update key would be answered from Pinned Events' idempotency cache
+      // without applying anything, so a forced write gets a key of its own.
+      Job update;
+      update.item = &item;
+      update.entry = new_entry(item, WriteAction::update, item.stored->event_id,
+                               update_key(m_ctx.source.name, row.source_id + "-force-" + std::to_string(now()),
+                                          row.payload_hash));
+      follow_ups.push_back(std::move(update));
+      return;
+    }
+  }
+}
+
+Result<std::vector<std::int64_t>> Executor::unowned(const Job& job, const std::vector<std::int64_t>& candidates,
+                                                    const std::set<std::int64_t>& taken) {
+  std::vector<std::int64_t> out;
+  for (const auto id : candidates) {
+    if (taken.contains(id)) continue;
+    auto owners = m_ctx.store->rows_with_event(id);
+    if (!owners) return std::unexpected(owners.error());
+    const bool another_row = std::ranges::any_of(*owners, [&](const state::RowRecord& owner) {
+      return owner.source != job.entry.source || owner.source_id != job.entry.source_id;
+    });
+    if (!another_row) out.push_back(id);
+  }
+  return out;
+}
+
+bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
+  using What = JobResult::What;
+  std::vector<Job*> looking;
+  std::vector<std::string> bodies;
+  for (auto& job : queue) {
+    if (!job.look_first) continue;
+    looking.push_back(&job);
+    bodies.push_back(job.entry.body);
+  }
+  if (looking.empty()) return true;
+  // The key may have expired: resending could create a second event. One scan of the
+  // channel answers every create in doubt of the pass.
+  const auto found = m_senders[0]->find_created_events(bodies);
+  std::set<std::int64_t> taken;  // adopted by an earlier row of this scan
+  for (std::size_t i = 0; i < looking.size(); ++i) {
+    Job& job = *looking[i];
+    auto& r = job.result;
+    if (!found) {
+      const bool cannot_read = found.error().kind == ErrorKind::auth;
+      if (cannot_read && job.reviewed) {
+        job.look_first = false;  // the person looked in Pinned Events: the event is not there
+        continue;
+      }
+      r.what = cannot_read ? What::needs_review : What::lookup_failed;
+      r.message = found.error().message;
+      continue;
+    }
+    // Never another row's event: two rows alike in every field still have two events.
+    auto candidates = unowned(job, (*found)[i], taken);
+    if (!candidates) return store_failed(candidates.error());
+    if (candidates->empty()) {
+      job.look_first = false;  // not created: resent as stored
+    } else if (candidates->size() == 1) {
+      r.what = What::adopted;
+      r.event_id = candidates->front();
+      taken.insert(candidates->front());
+    } else {
+      r.what = What::ambiguous;
+      r.candidates = std::move(*candidates);
+    }
+  }
+  // What the scan settled is committed now, before any send: a pass killed later keeps it.
+  std::vector<state::Outcome> outcomes;
+  std::vector<state::RowStateUpdate> updates;
+  std::vector<Job> follow_ups;
+  for (auto* job : looking) settle(*job, outcomes, updates, follow_ups);
+  if (auto r = m_ctx.store->record_outcomes(outcomes); !r) return store_failed(r.error());
+  if (auto r = m_ctx.store->set_row_states(updates); !r) return store_failed(r.error());
+  std::erase_if(queue, [](const Job& job) { return job.result.what != What::skipped; });
+  for (auto& f : follow_ups) queue.push_back(std::move(f));
+  return true;
+}
+
+bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector<const PlanItem*>& forced) {
+  if (writes.empty() && forced.empty()) return true;
+  auto stored = m_ctx.store->outbox_entries(m_ctx.source.name);
+  if (!stored) return store_failed(stored.error());
+  for (auto& e : *stored) {
+    if (e.action == WriteAction::create) m_in_doubt.emplace(e.source_id, std::move(e));
+  }
+
+  std::vector<Job> queue;
+  queue.reserve(writes.size() + forced.size());
+  // The retry queue's rows go before new work, in-doubt creates first of all.
+  std::vector<const PlanItem*> ordered(writes);
+  std::stable_partition(ordered.begin(), ordered.end(), [&](const PlanItem* i) {
+    return i->retry || m_in_doubt.contains(i->row->source_id);
+  });
+  for (const auto* item : ordered) queue.push_back(job_for(*item));
+  for (const auto* item : forced) {
+    Job job;
+    job.item = item;
+    job.force_check = true;
+    queue.push_back(std::move(job));
+  }
+
+  if (!resolve_in_doubt(queue)) return false;
+
+  const std::size_t batch_size = std::max(k_min_batch, k_rows_per_client * m_senders.size());
+  std::size_t done = 0;
+  if (m_ctx.progress != nullptr) m_ctx.progress->start(queue.size());
+  while (done < queue.size() && m_continue) {
+    if (m_ctx.options.cancel != nullptr && m_ctx.options.cancel->load()) {
+      m_report.stopped = Error{ErrorKind::transient, m_ctx.source.name +
+                                                         ": the agent is stopping; the rest of this pass is left "
+                                                         "for the next one (the outbox keeps sent writes safe)"};
+      return false;
+    }
+    const std::size_t end = std::min(queue.size(), done + batch_size);
+    std::vector<Job> batch(std::make_move_iterator(queue.begin() + static_cast<std::ptrdiff_t>(done)),
+                           std::make_move_iterator(queue.begin() + static_cast<std::ptrdiff_t>(end)));
+    done = end;
+
+    std::vector<OutboxEntry> intents;
+    intents.reserve(batch.size());
+    for (const auto& job : batch) {
+      if (!job.force_check) intents.push_back(job.entry);
+    }
+    if (auto r = m_ctx.store->put_outboxes(intents); !r) return store_failed(r.error());
+
+    send_batch(batch);
+
+    std::vector<state::Outcome> outcomes;
+    std::vector<state::RowStateUpdate> updates;
+    std::vector<Job> follow_ups;
+    for (auto& job : batch) settle(job, outcomes, updates, follow_ups);
+    if (auto r = m_ctx.store->record_outcomes(outcomes); !r) return store_failed(r.error());
+    if (auto r = m_ctx.store->set_row_states(updates); !r) return store_failed(r.error());
+    if (m_ctx.progress != nullptr) m_ctx.progress->step(batch.size());
+    for (auto& f : follow_ups) queue.push_back(std::move(f));
+  }
+  if (m_ctx.progress != nullptr) m_ctx.progress->finish();
+  if (!m_continue) return false;
+  if (m_ctx.options.cancel != nullptr && m_ctx.options.cancel->load() && !m_report.stopped) {
+    m_report.stopped = Error{ErrorKind::transient, m_ctx.source.name +
+                                                       ": the agent is stopping; the rest of this pass is left "
+                                                       "for the next one (the outbox keeps sent writes safe)"};
+    return false;
+  }
+  return true;
+}
+
+bool Executor::store_failed(const Error& e) {
+  m_report.stopped = e;
+  m_continue = false;
+  return false;
+}
+
+void Executor::add(const PlanItem& item, std::string action, std::optional<std::int64_t> event_id, std::string detail) {
+  m_report.rows.push_back({item.row_ref, item.source_id, std::move(action), event_id, std::move(detail)});
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,72 @@
+// Sends a pass's writes. Rows go in batches: the batch's requests are committed to the
+// outbox in one transaction before any is sent, sent by up to `concurrency` clients at
+// once over their own keep-alive connections, and their outcomes committed in one
+// transaction after (group commit: two fsyncs per batch, not two per row). It applies the
+// retry queue's rules to failures and finishes creates in doubt before anything else.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/backoff.h"
+#include "agent/sync/pass.h"
+
+namespace pinsync::agent {
+
+class Executor {
+ public:
+  // `ctx.store` must not be null. `ctx.senders` (or ctx.client alone) send the requests.
+  // `reviewed_row` is a row a person re-armed from needs_review with resync --row: its
+  // create in doubt is still looked up, but when the key may not read events it is sent
+  // as stored (the person looked in Pinned Events instead).
+  Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row = "");
+
+  // Sends a create or update for each item (PlanAction create/update), and for items in
+  // `forced` (unchanged rows under resync --force) checks the event and re-sends it when
+  // it drifted. Retries are sent first. Returns false when the source had to stop (a
+  // refused key, the store failing, the agent stopping); report.stopped says why.
+  bool run(const std::vector<const PlanItem*>& writes, const std::vector<const PlanItem*>& forced);
+
+ private:
+  struct Job;
+  struct JobResult;
+
+  Job job_for(const PlanItem& item);
+  Job update_job(const PlanItem& item, std::int64_t event_id);
+  void work(Job& job, PinnedClient& client);
+  void send_batch(std::vector<Job>& batch);
+  // Looks up every create in doubt of `queue` past the idempotency window in one scan of
+  // Pinned Events, commits what it settles (adopted, held, failed look-up) and removes
+  // those jobs from the queue; the rest are resent as stored. Returns false when the
+  // store failed.
+  bool resolve_in_doubt(std::vector<Job>& queue);
+  // The candidate events no other row owns and no earlier row of this scan took, or the
+  // store's error.
+  Result<std::vector<std::int64_t>> unowned(const Job& job, const std::vector<std::int64_t>& candidates,
+                                            const std::set<std::int64_t>& taken);
+  void settle(Job& job, std::vector<state::Outcome>& outcomes, std::vector<state::RowStateUpdate>& updates,
+              std::vector<Job>& follow_ups);
+  void settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups);
+  state::Failure retry_failure(const Job& job, const std::string& reason, bool keep_outbox,
+                               std::optional<std::chrono::seconds> retry_after);
+  state::OutboxEntry new_entry(const PlanItem& item, state::WriteAction action, std::optional<std::int64_t> event_id,
+                               std::string key) const;
+  void add(const PlanItem& item, std::string action, std::optional<std::int64_t> event_id, std::string detail);
+  bool store_failed(const Error& e);
+  std::int64_t now() const;
+
+  const PassContext& m_ctx;
+  PassReport& m_report;
+  std::vector<PinnedClient*> m_senders;
+  Backoff m_backoff;
+  std::map<std::string, state::OutboxEntry, std::less<>> m_in_doubt;  // stored creates by source id
+  bool m_continue = true;
+  bool m_warned_no_read = false;
+  std::string m_reviewed_row;
+};
+
+}  // namespace pinsync::agent

@@ -1,0 +1,367 @@
+#include "agent/sync/pass.h"
+
+#include <algorithm>
+
+#include "agent/sync/executor.h"
+#include "core/datetime.h"
+#include "core/hash.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+using state::RowState;
+
+std::int64_t unix_seconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+std::string join_errors(const std::vector<RowError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    if (!e.field.empty()) out += e.field + ": ";
+    out += e.reason;
+  }
+  return out;
+}
+
+// Why a complete read looks like a broken source rather than rows really unapproved: it
+// has no approved row left, or it would remove more than the configured share of them.
+// Returns "" when the read looks sound.
+std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored) {
+  if (source.max_removed_share >= 1.0) return "";
+  const auto known = std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
+    return r.state != RowState::removed && !r.source_id.starts_with('@');
+  });
+  const int removing = plan.count(PlanAction::removed);
+  if (known == 0 || removing == 0) return "";
+  const auto approved_now = static_cast<long>(plan.items.size()) - removing;
+  const std::string fix = " — check the source (a wrong range, a renamed tab, a half-loaded export?); if the rows "
+                          "really are gone or unapproved, run pinsync resync --source " +
+                          source.name + " --accept-removals";
+  if (approved_now == 0) {
+    return "the source has no approved row now, but " + std::to_string(known) + " were approved before" + fix;
+  }
+  if (static_cast<double>(removing) > source.max_removed_share * static_cast<double>(known)) {
+    const int percent = static_cast<int>(100.0 * removing / static_cast<double>(known) + 0.5);
+    return std::to_string(removing) + " of " + std::to_string(known) + " approved rows (" + std::to_string(percent) +
+           "%) would be marked removed, more than max_removed_share (" +
+           std::to_string(static_cast<int>(source.max_removed_share * 100 + 0.5)) + "%)" + fix;
+  }
+  return "";
+}
+
+// Gives approved rows without an ID a new one, written into the source's ID column
+// before their events are created, so identity survives sorting and inserted rows.
+// Returns true when the table changed and must be mapped again.
+bool assign_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
+  std::optional<std::size_t> id_index;
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    if (table.columns[i] == ctx.source.id_column) id_index = i;
+  }
+  if (!id_index) return false;
+  std::vector<connectors::IdAssignment> wanted;
+  std::vector<std::size_t> positions;
+  const auto stamp = std::to_string(unix_seconds(ctx.clock));
+  for (std::size_t i = 0; i < mapped.size() && i < table.rows.size(); ++i) {
+    if (!mapped[i].approved || !mapped[i].source_id.empty()) continue;
+    const auto& row = table.rows[i];
+    std::string seed = ctx.source.name + '\x1f' + row.row_ref + '\x1f' + stamp;
+    for (const auto& cell : row.cells) seed += '\x1f' + cell;
+    wanted.push_back({row.row_ref, "PS-" + sha256_hex(seed).substr(0, 10), row.cells});
+    positions.push_back(i);
+  }
+  if (wanted.empty()) return false;
+  auto written = ctx.connector.assign_ids(wanted);
+  if (!written) {
+    ctx.log.warn("could not store new IDs in the source; those rows stay invalid until they have one",
+                 {{"source", ctx.source.name}, {"reason", written.error().message}});
+    return false;
+  }
+  for (const auto& done : *written) {
+    for (std::size_t k = 0; k < wanted.size(); ++k) {
+      if (wanted[k].row_ref != done.row_ref) continue;
+      table.rows[positions[k]].cells[*id_index] = done.new_id;
+      ctx.log.info("assigned an ID", {{"source", ctx.source.name}, {"row", done.row_ref}, {"id", done.new_id}});
+    }
+  }
+  return !written->empty();
+}
+
+// Writes every known row's outcome back into the source; a failure is reported, never
+// stops the sync.
+void write_back(const PassContext& ctx, PassReport& report) {
+  auto rows = ctx.store->rows(ctx.source.name);
+  if (!rows) {
+    report.write_back_error = rows.error().message;
+    return;
+  }
+  std::vector<connectors::RowResult> results;
+  results.reserve(rows->size());
+  for (const auto& r : *rows) {
+    if (r.source_id.starts_with('@')) continue;  // no identity to find the row by
+    results.push_back({r.source_id, r.row_ref, r.event_id ? std::to_string(*r.event_id) : "",
+                       std::string(state::to_string(r.state)), r.error_reason});
+  }
+  auto written = ctx.connector.write_back(results);
+  if (!written) {
+    report.write_back_error = written.error().message;
+    ctx.log.warn("write-back failed; the sync itself is done", {{"source", ctx.source.name},
+                                                                 {"reason", written.error().message}});
+    return;
+  }
+  report.write_back_cells = written->cells_written;
+}
+
+}  // namespace
+
+PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+  PassReport report;
+  report.source = ctx.source.name;
+  auto requests_sent = [&ctx] {
+    int n = ctx.senders.empty() ? ctx.client.requests_sent() : 0;
+    for (const auto* c : ctx.senders) n += c->requests_sent();
+    return n;
+  };
+  const int requests_before = requests_sent();
+  const bool dry = mode == PassMode::dry_run;
+
+  std::int64_t run_id = 0;
+  if (!dry) {
+    auto run = ctx.store->begin_run(ctx.source.name, trigger);
+    if (!run) {
+      report.stopped = run.error();
+      return report;
+    }
+    run_id = *run;
+  }
+
+  auto finish = [&](PassReport& r) -> PassReport& {
+    r.api_requests = requests_sent() - requests_before;
+    if (!dry) {
+      state::RunRecord rec;
+      rec.id = run_id;
+      rec.source = ctx.source.name;
+      rec.trigger = std::string(trigger);
+      rec.created = r.created;
+      rec.updated = r.updated;
+      rec.unchanged = r.unchanged;
+      rec.invalid = r.invalid;
+      rec.removed = r.removed;
+      rec.failed = r.failed + r.dead;
+      rec.api_requests = r.api_requests;
+      rec.result = r.stopped            ? "stopped: " + r.stopped->message
+                   : !r.suspect.empty() ? "suspect: " + r.suspect
+                   : r.clean()          ? "ok"
+                                        : "rows_failed";
+      if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
+    }
+    ctx.log.info("pass finished", {{"source", ctx.source.name},
+                                   {"created", std::to_string(r.created)},
+                                   {"updated", std::to_string(r.updated)},
+                                   {"unchanged", std::to_string(r.unchanged)},
+                                   {"invalid", std::to_string(r.invalid)},
+                                   {"removed", std::to_string(r.removed)},
+                                   {"failed", std::to_string(r.failed)},
+                                   {"dead", std::to_string(r.dead)},
+                                   {"requests", std::to_string(r.api_requests)}});
+    return r;
+  };
+
+  auto table = ctx.options.changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
+  if (!table) {
+    report.stopped = table.error().with_context(ctx.source.name);
+    return finish(report);
+  }
+  auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
+  if (!mapped) {
+    report.stopped = mapped.error();
+    return finish(report);
+  }
+  if (!dry && ctx.connector.assigns_ids() && assign_missing_ids(ctx, *table, *mapped)) {
+    mapped = map_table(ctx.source, *table, ctx.known_slugs);
+    if (!mapped) {
+      report.stopped = mapped.error();
+      return finish(report);
+    }
+  }
+  // The mapped rows hold what the rest of the pass needs: a large sheet's cells would
+  // otherwise stay alive through it, at the pass's peak of memory.
+  table->rows = std::vector<connectors::Row>();
+  std::vector<state::RowRecord> stored;
+  if (ctx.store != nullptr) {
+    auto rows = ctx.store->rows(ctx.source.name);
+    if (!rows) {
+      report.stopped = rows.error();
+      return finish(report);
+    }
+    stored = std::move(*rows);
+  }
+  const std::string& only_row = ctx.options.only_row;
+  std::string reviewed_row;
+  if (!dry && !only_row.empty()) {
+    // A resync of one row is the person's answer to "check it, then resync the row".
+    for (auto& rec : stored) {
+      if (rec.source_id != only_row || rec.state == RowState::synced || rec.state == RowState::removed ||
+          rec.state == RowState::pending) {
+        continue;
+      }
+      if (rec.state == RowState::needs_review) reviewed_row = rec.source_id;
+      if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) {
+        report.stopped = r.error();
+        return finish(report);
+      }
+      rec.state = RowState::failed;
+      rec.attempts = 0;
+      rec.attempted_hash.clear();
+      rec.next_attempt_at = 0;
+      rec.error_reason = "re-armed by resync";
+      ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
+    }
+  }
+  PlanOptions plan_options;
+  plan_options.read = table->complete ? SourceRead::complete : SourceRead::changes_only;
+  plan_options.now = unix_seconds(ctx.clock);
+  plan_options.retry_now = ctx.options.manual;
+  plan_options.recreate_deleted = ctx.source.recreate_deleted;
+  Plan plan = make_plan(*mapped, stored, plan_options);
+  if (plan_options.read == SourceRead::complete && !ctx.options.accept_removals) {
+    report.suspect = suspect_read(ctx.source, plan, stored);
+    if (!report.suspect.empty()) {
+      ctx.log.warn("suspect read: nothing is marked removed",
+                   {{"source", ctx.source.name}, {"reason", report.suspect}});
+    }
+  }
+
+  // Rows whose state changes without a request are written in one transaction at the end.
+  std::vector<state::RowStateUpdate> updates;
+  auto update = [&](std::string id, const std::string& row_ref, RowState st, std::string field,
+                    std::string value, std::string reason) {
+    updates.push_back({ctx.source.name, std::move(id), row_ref, st, std::move(field), std::move(value),
+                       std::move(reason)});
+  };
+  std::vector<const PlanItem*> writes;
+  std::vector<const PlanItem*> forced;
+  for (const auto& item : plan.items) {
+    if (!only_row.empty() && item.source_id != only_row) continue;
+    switch (item.action) {
+      case PlanAction::create:
+      case PlanAction::update:
+        if (dry) {
+          report.rows.push_back({item.row_ref, item.source_id,
+                                 "would " + std::string(to_string(item.action)),
+                                 item.stored ? item.stored->event_id : std::nullopt, ""});
+          item.action == PlanAction::create ? ++report.created : ++report.updated;
+        } else {
+          writes.push_back(&item);
+        }
+        break;
+      case PlanAction::unchanged:
+        if (!dry && ctx.options.force && item.stored->event_id) {
+          forced.push_back(&item);
+          break;
+        }
+        ++report.unchanged;
+        if (item.stored->state != RowState::synced || item.stored->row_ref != item.row_ref) {
+          update(item.source_id, item.row_ref, RowState::synced, "", "", "");
+        }
+        break;
+      case PlanAction::invalid: {
+        ++report.invalid;
+        const std::string reason = join_errors(item.errors);
+        report.rows.push_back({item.row_ref, item.source_id, "invalid",
+                               item.stored ? item.stored->event_id : std::nullopt, reason});
+        ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
+        const auto& first = item.errors.front();
+        update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);
+        break;
+      }
+      case PlanAction::removed:
+        if (!report.suspect.empty()) break;
+        ++report.removed;
+        report.rows.push_back({item.row_ref, item.source_id, dry ? "would remove" : "removed",
+                               item.stored->event_id, item.note});
+        update(item.source_id, item.row_ref, RowState::removed, "", "", item.note);
+        break;
+      case PlanAction::held:
+        ++report.held;
+        report.rows.push_back({item.row_ref, item.source_id, "held", item.stored->event_id, item.note});
+        break;
+      case PlanAction::waiting:
+        ++report.failed;
+        report.rows.push_back({item.row_ref, item.source_id, "waiting", item.stored->event_id, item.note});
+        break;
+      case PlanAction::dead:
+        ++report.dead;
+        report.rows.push_back({item.row_ref, item.source_id, "dead", item.stored->event_id, item.note});
+        break;
+    }
+  }
+  if (!dry && !updates.empty()) {
+    if (auto r = ctx.store->set_row_states(updates); !r) {
+      report.stopped = r.error();
+      return finish(report);
+    }
+  }
+  if (!dry) {
+    Executor executor(ctx, report, reviewed_row);
+    executor.run(writes, forced);
+  }
+  if (!dry && !report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
+  return finish(report);
+}
+
+PassOptions manual_pass(std::string only_row, bool force, bool accept_removals) {
+  PassOptions options;
+  options.only_row = std::move(only_row);
+  options.force = force;
+  options.manual = true;
+  options.accept_removals = accept_removals;
+  return options;
+}
+
+std::string pause_fingerprint(const PinnedConfig& pinned, const SourceConfig& source) {
+  return sha256_hex(pinned.api_key + '\x1f' + pinned.base_url + '\x1f' + std::to_string(source.channel_id));
+}
+
+std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& source, std::string_view fingerprint,
+                                      bool resume, Logger& log) {
+  PassReport report;
+  report.source = source.name;
+  auto pause = store.pause(source.name);
+  if (!pause) {
+    report.stopped = pause.error();
+    return report;
+  }
+  if (!*pause) return std::nullopt;
+  if (resume || (*pause)->fingerprint != fingerprint) {
+    if (auto r = store.clear_pause(source.name); !r) {
+      report.stopped = r.error();
+      return report;
+    }
+    log.info(resume ? "source resumed by a manual resync" : "source resumed: the API key or channel changed",
+             {{"source", source.name}});
+    return std::nullopt;
+  }
+  log.info("pass skipped: the source is paused", {{"source", source.name}, {"reason", (*pause)->reason}});
+  report.paused = true;
+  report.stopped = Error{ErrorKind::auth, source.name + ": paused since " + format_utc((*pause)->since) + ": " +
+                                              (*pause)->reason + " — after fixing the key, run pinsync resync --source " +
+                                              source.name + " (a changed key or channel resumes it by itself)"};
+  return report;
+}
+
+void pause_if_refused(state::Store& store, PassReport& report, std::string_view fingerprint, Logger& log) {
+  if (!report.key_refused || !report.stopped) return;
+  if (auto r = store.set_pause(report.source, report.stopped->message, fingerprint); !r) {
+    log.error("could not record the pause", {{"source", report.source}, {"reason", r.error().message}});
+    return;
+  }
+  report.paused = true;
+  log.warn("source paused: Pinned Events refused the key", {{"source", report.source},
+                                                             {"reason", report.stopped->message}});
+}
+
+}  // namespace pinsync::agent

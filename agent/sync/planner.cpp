@@ -1,0 +1,181 @@
+#include "agent/sync/planner.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/datetime.h"
+
+namespace pinsync::agent {
+
+std::string_view to_string(PlanAction a) {
+  switch (a) {
+    case PlanAction::create: return "create";
+    case PlanAction::update: return "update";
+    case PlanAction::unchanged: return "unchanged";
+    case PlanAction::invalid: return "invalid";
+    case PlanAction::removed: return "removed";
+    case PlanAction::held: return "held";
+    case PlanAction::waiting: return "waiting";
+    case PlanAction::dead: return "dead";
+  }
+  return "unchanged";
+}
+
+std::string store_id(const MappedRow& row) {
+  return row.source_id.empty() ? "@" + row.row_ref : row.source_id;
+}
+
+int Plan::count(PlanAction a) const {
+  int n = 0;
+  for (const auto& item : items) n += item.action == a ? 1 : 0;
+  return n;
+}
+
+namespace {
+
+// Decides a valid, approved row that has a stored record in a state the retry queue or
+// a person owns. Returns false when the ordinary create/update/unchanged rules apply.
+bool plan_stored_state(PlanItem& item, const MappedRow& row, const state::RowRecord& rec, const PlanOptions& options) {
+  using state::RowState;
+  const bool same_payload = !rec.attempted_hash.empty() && rec.attempted_hash == row.payload_hash;
+  switch (rec.state) {
+    case RowState::needs_review:
+      item.action = PlanAction::held;
+      item.note = rec.error_reason;
+      return true;
+    case RowState::gone:
+      if (options.recreate_deleted) {
+        item.action = PlanAction::create;
+        item.recreate = true;
+      } else {
+        item.action = PlanAction::held;
+        item.note = rec.error_reason;
+      }
+      return true;
+    case RowState::dead:
+      if (!same_payload) return false;  // edited: a fresh start
+      item.action = PlanAction::dead;
+      item.note = rec.error_reason;
+      return true;
+    case RowState::invalid:
+      if (!same_payload) return false;
+      // Pinned Events refused exactly this payload; sending it again would be refused again.
+      item.action = PlanAction::invalid;
+      item.refused_before = true;
+      item.errors.push_back({rec.error_field, "", rec.error_reason});
+      return true;
+    case RowState::failed:
+      if (same_payload && !options.retry_now && rec.next_attempt_at > options.now) {
+        item.action = PlanAction::waiting;
+        item.note = rec.error_reason + " — attempt " + std::to_string(rec.attempts + 1) + " at " +
+                    format_utc(rec.next_attempt_at);
+        return true;
+      }
+      item.retry = true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+// Everything the planner knows about one source id, found with one lookup.
+struct IdEntry {
+  const state::RowRecord* stored = nullptr;  // the stored record with this id
+  const MappedRow* first = nullptr;          // the first row carrying it
+  int rows = 0;                              // how many rows carry it (> 1: ambiguous)
+  bool approved = false;                     // an approved row carries it
+};
+
+}  // namespace
+
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
+               const PlanOptions& options) {
+  using state::RowState;
+  const SourceRead read = options.read;
+  // One map for stored records, occurrences and approval: at 100k rows, three maps of
+  // separately allocated nodes cost more than everything else the planner does.
+  std::unordered_map<std::string_view, IdEntry> ids;
+  ids.reserve(rows.size() + stored.size());
+  for (const auto& rec : stored) {
+    IdEntry& entry = ids[rec.source_id];
+    if (entry.stored == nullptr) entry.stored = &rec;
+  }
+  bool any_duplicate = false;
+  for (const auto& row : rows) {
+    if (row.source_id.empty()) continue;
+    IdEntry& entry = ids[row.source_id];
+    if (entry.first == nullptr) entry.first = &row;
+    any_duplicate |= ++entry.rows > 1;
+    entry.approved |= row.approved;
+  }
+  // Every row of an ambiguous id, in source order, for the message.
+  std::unordered_map<std::string_view, std::vector<const MappedRow*>> duplicates;
+  if (any_duplicate) {
+    for (const auto& row : rows) {
+      if (!row.source_id.empty() && ids.find(row.source_id)->second.rows > 1)
+        duplicates[row.source_id].push_back(&row);
+    }
+  }
+  // Store ids ("@" + row_ref) of approved rows without a source id; usually none.
+  std::unordered_set<std::string> placeholders_seen;
+
+  Plan plan;
+  plan.items.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (!row.approved) continue;
+    PlanItem item;
+    item.source_id = row.source_id;
+    item.row_ref = row.row_ref;
+    item.row = &row;
+    const IdEntry* entry = nullptr;
+    if (row.source_id.empty()) {
+      placeholders_seen.insert(store_id(row));
+    } else {
+      entry = &ids.find(row.source_id)->second;
+      item.stored = entry->stored;
+    }
+
+    if (entry != nullptr && entry->rows > 1) {
+      item.action = PlanAction::invalid;
+      std::string others;
+      for (const auto* other : duplicates[row.source_id]) {
+        if (other == &row) continue;
+        if (!others.empty()) others += ", ";
+        others += other->row_ref;
+      }
+      item.errors.push_back({"", row.source_id,
+                             "the ID \"" + row.source_id + "\" is used by more than one row (also " + others +
+                                 "): give each row its own ID"});
+    } else if (!row.errors.empty()) {
+      item.action = PlanAction::invalid;
+      item.errors = row.errors;
+    } else if (item.stored && plan_stored_state(item, row, *item.stored, options)) {
+      // decided by the retry queue or a person
+    } else if (!item.stored || !item.stored->event_id) {
+      item.action = PlanAction::create;
+    } else if (item.stored->payload_hash != row.payload_hash) {
+      item.action = PlanAction::update;
+    } else {
+      item.action = PlanAction::unchanged;
+    }
+    plan.items.push_back(std::move(item));
+  }
+
+  for (const auto& rec : stored) {
+    if (rec.state == RowState::removed) continue;
+    const IdEntry& entry = ids.find(rec.source_id)->second;
+    if (entry.approved || placeholders_seen.contains(rec.source_id)) continue;
+    const bool in_source = entry.first != nullptr;
+    if (read == SourceRead::changes_only && !in_source) continue;  // unchanged, not gone
+    PlanItem item;
+    item.action = PlanAction::removed;
+    item.source_id = rec.source_id;
+    item.row_ref = in_source ? entry.first->row_ref : rec.row_ref;
+    item.stored = &rec;
+    item.note = in_source ? "the row is no longer approved" : "the row is no longer in the source";
+    plan.items.push_back(std::move(item));
+  }
+  return plan;
+}
+
+}  // namespace pinsync::agent

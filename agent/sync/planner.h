@@ -1,0 +1,73 @@
+// Decides what one pass does with each row: compare the mapped rows of a source with
+// what the state store remembers. Pure: no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/mapping/mapper.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+enum class PlanAction {
+  create,     // approved, valid, no event yet
+  update,     // approved, valid, the event differs from the row
+  unchanged,  // approved, valid, the event equals the row
+  invalid,    // approved but cannot be sent (mapping errors, duplicate id)
+  removed,    // was known, now unapproved or gone from the source; the event is kept
+  held,       // approved, but the row waits for a person (gone, needs_review)
+  waiting,    // approved, unchanged since its last failed send; the retry queue's time has not come
+  dead,       // approved, unchanged since it failed too often; waits for an edit or resync --row
+};
+std::string_view to_string(PlanAction a);
+
+struct PlanItem {
+  PlanAction action = PlanAction::unchanged;
+  std::string source_id;
+  std::string row_ref;
+  const MappedRow* row = nullptr;                 // null for removed rows no longer in the source
+  const state::RowRecord* stored = nullptr;      // what the store remembers (in make_plan's `stored`), or null
+  std::vector<RowError> errors;                   // for invalid
+  std::string note;                               // why held / removed / waiting / dead
+  bool refused_before = false;  // invalid: Pinned Events refused this very payload; nothing to store again
+  bool retry = false;           // create/update of a row in the retry queue (sent before new work)
+  bool recreate = false;        // create for a row whose event was deleted (recreate_deleted)
+};
+
+struct Plan {
+  std::vector<PlanItem> items;  // in source order, then removed rows
+  int count(PlanAction a) const;
+};
+
+// The key a row is stored under: its source id, or "@" + row_ref for a row that has
+// no id (such a row can only be invalid).
+std::string store_id(const MappedRow& row);
+
+// Plans one source. `rows` and `stored` must outlive the plan (items point into both). Rows with the same source id are all
+// invalid (the identity is ambiguous); unapproved rows with no stored record are
+// ignored; stored rows missing from the approved set become removed unless already so.
+// How much of the source the rows are: all of it, or only what changed since the last
+// read (then a stored row missing from `rows` is not removed).
+enum class SourceRead { complete, changes_only };
+
+struct PlanOptions {
+  SourceRead read = SourceRead::complete;
+  std::int64_t now = 0;           // unix seconds, for the retry queue's next_attempt_at
+  bool retry_now = false;         // a manual resync: failed rows go now, whatever their backoff
+  bool recreate_deleted = false;  // gone rows get a new event instead of being held
+};
+
+// A failed, dead or refused (400) row counts as edited when its payload differs from the
+// one that failed; an edit re-arms it. Rows in the retry queue that are due are marked
+// retry; those not yet due are waiting, those past the attempt limit dead.
+Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
+               const PlanOptions& options = {});
+// Temporaries would leave the plan pointing at freed rows.
+Plan make_plan(const std::vector<MappedRow>& rows, std::vector<state::RowRecord>&& stored,
+               const PlanOptions& options = {}) = delete;
+Plan make_plan(std::vector<MappedRow>&& rows, const std::vector<state::RowRecord>& stored,
+               const PlanOptions& options = {}) = delete;
+
+}  // namespace pinsync::agent

@@ -1,0 +1,225 @@
+// The Alerter (agent/alerts.h): one alert per change of a source's health or of its bad
+// rows, never one per poll, remembered across restarts; and its webhook and command sinks.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "agent/alerts/alerts.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_transport.h"
+#include "tests/support/temp_dir.h"
+
+using namespace pinsync;
+using namespace pinsync::agent;
+using pinsync::testing::FakeClock;
+using pinsync::testing::FakeTransport;
+using pinsync::testing::TempDir;
+
+namespace {
+
+PassHealth healthy(const std::string& source, std::vector<BadRow> bad = {}) {
+  PassHealth h;
+  h.source = source;
+  h.bad_rows = std::move(bad);
+  return h;
+}
+
+PassHealth paused(const std::string& source) {
+  PassHealth h;
+  h.source = source;
+  h.health = SourceHealth::paused;
+  h.reason = source + ": Pinned Events POST /api/public/v1/events: answered 401 invalid_api_key";
+  return h;
+}
+
+BadRow invalid_row(int n, std::string reason = "date unreadable") {
+  return {"E-" + std::to_string(n), "row " + std::to_string(n), "invalid", std::move(reason)};
+}
+
+struct Fixture {
+  TempDir dir;
+  FakeClock clock;
+  std::ostringstream log_text;
+  Logger log{log_text, LogLevel::info, LogFormat::text, clock};
+  std::filesystem::path memory = dir / "state.db.alerts.json";
+
+  std::unique_ptr<Alerter> alerter() { return std::make_unique<Alerter>(std::vector<std::unique_ptr<AlertSink>>{}, memory, log); }
+};
+
+std::vector<std::string> kinds(const std::vector<Alert>& alerts) {
+  std::vector<std::string> out;
+  for (const auto& a : alerts) out.push_back(a.kind);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("alerts: a paused source alerts once, stays quiet while paused, and alerts once on recovery") {
+  Fixture f;
+  auto a = f.alerter();
+  CHECK(a->observe(healthy("acme")).empty());
+  const auto first = a->observe(paused("acme"));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].kind == "source_paused");
+  CHECK(first[0].text.starts_with("acme: paused — Pinned Events POST /api/public/v1/events: answered 401"));
+  for (int poll = 0; poll < 5; ++poll) CHECK(a->observe(paused("acme")).empty());
+  const auto back = a->observe(healthy("acme"));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].kind == "source_recovered");
+  CHECK(back[0].text == "acme: recovered — syncing again");
+  CHECK(a->observe(healthy("acme")).empty());
+}
+
+TEST_CASE("alerts: a transient stop alerts only after three stopped passes in a row") {
+  Fixture f;
+  auto a = f.alerter();
+  PassHealth down = healthy("acme");
+  down.health = SourceHealth::stopped;
+  down.transient = true;
+  down.reason = "acme: partner.csv could not be fetched (connection refused)";
+  CHECK(a->observe(down).empty());
+  CHECK(a->observe(healthy("acme")).empty());  // healed by itself: no alert, no recovery
+  CHECK(a->observe(down).empty());
+  CHECK(a->observe(down).empty());
+  const auto third = a->observe(down);
+  REQUIRE(third.size() == 1);
+  CHECK(third[0].kind == "source_stopped");
+  CHECK(third[0].text.find("(3 passes in a row)") != std::string::npos);
+  CHECK(a->observe(down).empty());
+  CHECK(kinds(a->observe(healthy("acme"))) == std::vector<std::string>{"source_recovered"});
+}
+
+TEST_CASE("alerts: a row newly invalid alerts once with its row and reason; a new bad row alerts again") {
+  Fixture f;
+  auto a = f.alerter();
+  const auto first = a->observe(healthy("acme", {invalid_row(14)}));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].kind == "rows_invalid");
+  CHECK(first[0].text.starts_with("acme, row 14 (E-14): newly invalid"));
+  CHECK(first[0].text.ends_with("— date unreadable"));
+  CHECK(a->observe(healthy("acme", {invalid_row(14)})).empty());
+  const auto second = a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")}));
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].text.find("row 15") != std::string::npos);
+  CHECK(second[0].text.find("row 14") == std::string::npos);
+  // Fixed, then broken again: a new alert.
+  CHECK(a->observe(healthy("acme", {invalid_row(15, "city unknown")})).empty());
+  CHECK(a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")})).size() == 1);
+}
+
+TEST_CASE("alerts: many new rows are named up to ten, the rest counted; held rows get their own message") {
+  Fixture f;
+  auto a = f.alerter();
+  std::vector<BadRow> rows;
+  for (int i = 1; i <= 13; ++i) rows.push_back(invalid_row(i));
+  rows.push_back({"E-99", "row 99", "needs_review", "create in doubt past the idempotency window"});
+  const auto alerts = a->observe(healthy("acme", rows));
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[0].kind == "rows_invalid");
+  CHECK(alerts[0].text.starts_with("acme: 13 rows newly invalid"));
+  CHECK(alerts[0].text.find("row 10 (E-10)") != std::string::npos);
+  CHECK(alerts[0].text.find("row 11 (E-11)") == std::string::npos);
+  CHECK(alerts[0].text.ends_with("… and 3 more"));
+  CHECK(alerts[1].kind == "rows_held");
+  CHECK(alerts[1].text.find("row 99") != std::string::npos);
+}
+
+TEST_CASE("alerts: a restart remembers what was alerted (memory file, mode 0600)") {
+  Fixture f;
+  {
+    auto a = f.alerter();
+    CHECK(a->observe(paused("acme")).size() == 1);
+    CHECK(a->observe(healthy("beta", {invalid_row(3)})).size() == 1);
+  }
+  struct stat st {};
+  REQUIRE(::stat(f.memory.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto again = f.alerter();
+  CHECK(again->observe(paused("acme")).empty());
+  CHECK(again->observe(healthy("beta", {invalid_row(3)})).empty());
+  CHECK(kinds(again->observe(healthy("acme"))) == std::vector<std::string>{"source_recovered"});
+}
+
+TEST_CASE("alerts: an unreadable memory file is logged and alerts start afresh") {
+  Fixture f;
+  f.dir.write("state.db.alerts.json", "{not json");
+  auto a = f.alerter();
+  CHECK(f.log_text.str().find("alert memory unreadable") != std::string::npos);
+  CHECK(a->observe(paused("acme")).size() == 1);
+}
+
+TEST_CASE("alerts: a suspect pass held alerts once and once when passes look normal again") {
+  Fixture f;
+  auto a = f.alerter();
+  PassHealth held = healthy("acme");
+  held.suspect_pass = "the sheet shrank from 300 to 3 rows";
+  CHECK(kinds(a->observe(held)) == std::vector<std::string>{"pass_held"});
+  CHECK(a->observe(held).empty());
+  CHECK(kinds(a->observe(healthy("acme"))) == std::vector<std::string>{"pass_recovered"});
+}
+
+TEST_CASE("pass_health: a paused source is a pause, a network stop is transient") {
+  PassReport r;
+  r.source = "acme";
+  r.stopped = Error{ErrorKind::auth, "acme: the sheet is not shared with the service account"};
+  CHECK(pass_health(r, nullptr).health == SourceHealth::stopped);  // a source refusal is no pause
+  r.stopped = Error{ErrorKind::auth, "acme: answered 401"};
+  r.paused = true;
+  CHECK(pass_health(r, nullptr).health == SourceHealth::paused);
+  r.paused = false;
+  r.stopped = Error{ErrorKind::transient, "acme: connection refused"};
+  const auto h = pass_health(r, nullptr);
+  CHECK(h.health == SourceHealth::stopped);
+  CHECK(h.transient);
+  r.stopped.reset();
+  CHECK(pass_health(r, nullptr).health == SourceHealth::ok);
+}
+
+TEST_CASE("webhook sink: posts {\"text\"} once, retries a 5xx once, and never names the URL") {
+  auto script = std::make_shared<FakeTransport>();
+  script->reply(503, "busy");
+  script->reply(200, "ok");
+  const std::string url = "https://hooks.example/services/T000/SECRET";
+  auto sink = make_webhook_sink(url, std::chrono::seconds(5), [script] {
+    struct Borrowed final : http::Transport {
+      explicit Borrowed(std::shared_ptr<FakeTransport> t) : m_t(std::move(t)) {}
+      std::expected<http::Response, http::TransportError> send(const http::Request& r) override { return m_t->send(r); }
+      std::shared_ptr<FakeTransport> m_t;
+    };
+    return std::unique_ptr<http::Transport>(new Borrowed(script));
+  });
+  CHECK(sink->deliver({"acme", "source_paused", "acme: paused — \"key\" refused"}).has_value());
+  REQUIRE(script->requests.size() == 2);
+  CHECK(script->requests[0].method == "POST");
+  CHECK(script->requests[0].url == url);
+  CHECK(script->requests[0].body == R"({"text":"acme: paused — \"key\" refused"})");
+
+  script->reply(404, "no_such_hook");
+  const auto refused = sink->deliver({"acme", "source_recovered", "x"});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(script->requests.size() == 3);  // a 404 is not retried
+  CHECK(refused.error().message.find("404") != std::string::npos);
+  CHECK(refused.error().message.find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("command sink: the text on stdin and in the environment; a failing command is an error") {
+  TempDir dir;
+  const auto out = dir / "got.txt";
+  auto sink = make_command_sink("cat > '" + out.string() + "'; printf '%s|%s|%s' \"$PINSYNC_ALERT_SOURCE\" "
+                                "\"$PINSYNC_ALERT_KIND\" \"$PINSYNC_ALERT_TEXT\" > '" + out.string() + ".env'",
+                                std::chrono::seconds(10));
+  REQUIRE(sink->deliver({"acme", "rows_invalid", "acme, row 14: date unreadable"}).has_value());
+  std::ifstream got(out), env(out.string() + ".env");
+  std::stringstream a, b;
+  a << got.rdbuf();
+  b << env.rdbuf();
+  CHECK(a.str() == "acme, row 14: date unreadable");
+  CHECK(b.str() == "acme|rows_invalid|acme, row 14: date unreadable");
+
+  auto failing = make_command_sink("exit 7", std::chrono::seconds(10));
+  const auto r = failing->deliver({"acme", "rows_invalid", "x"});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("exited with 7") != std::string::npos);
+}

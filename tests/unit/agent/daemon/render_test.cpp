@@ -1,0 +1,55 @@
+// The admin endpoint's texts and the --force drift check, without processes.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "agent/daemon/render.h"
+#include "agent/pinned/drift.h"
+
+using namespace pinsync::agent;
+
+TEST_CASE("admin render: HTML escapes every text; metrics count cumulative buckets") {
+  SourceStatus s;
+  s.name = "a<b>&\"c\"";
+  s.kind = "csv";
+  s.last_error = "<script>alert(1)</script>";
+  PassRecord p;
+  p.result = "ok";
+  p.seconds = 0.7;
+  s.recent.push_back(p);
+  s.duration_counts[1] = 1;  // one pass in (0.1, 0.5]
+  s.duration_counts[2] = 2;  // two in (0.5, 1]
+  pinsync::state::RowRecord r;
+  r.row_ref = "row 3";
+  r.source_id = "E-<1>";
+  r.state = pinsync::state::RowState::invalid;
+  r.error_reason = "date \"31/31\" & more";
+  s.problem_rows.push_back(r);
+  const std::string html = status_html({s});
+  CHECK(html.find("<script>") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;") != std::string::npos);
+  CHECK(html.find("a&lt;b&gt;&amp;&quot;c&quot;") != std::string::npos);
+  CHECK(html.find("E-&lt;1&gt;") != std::string::npos);
+  CHECK(html.find("date &quot;31/31&quot; &amp; more") != std::string::npos);
+
+  const std::string m = metrics_text({s});
+  CHECK(m.find("pinsync_pass_duration_seconds_bucket{source=\"a<b>&\\\"c\\\"\",le=\"0.1\"} 0\n") != std::string::npos);
+  CHECK(m.find("le=\"0.5\"} 1\n") != std::string::npos);
+  CHECK(m.find("le=\"1\"} 3\n") != std::string::npos);
+  CHECK(m.find("le=\"+Inf\"} 3\n") != std::string::npos);
+  CHECK(m.find("pinsync_pass_duration_seconds_count{source=\"a<b>&\\\"c\\\"\"} 3\n") != std::string::npos);
+}
+
+TEST_CASE("event_differs: only the payload's fields count, by value") {
+  const std::string payload = R"({"title":"Show","channelId":42,"tags":["a","b"],"place":{"id":"p"}})";
+  CHECK(event_differs(payload, R"({"doc":{"id":7,"title":"Show","channelId":42.0,"tags":["a","b"],"place":{"id":"p"}}})")
+            .value() == false);
+  CHECK(event_differs(payload, R"({"id":7,"title":"Show!","channelId":42,"tags":["a","b"],"place":{"id":"p"}})")
+            .value() == true);
+  CHECK(event_differs(payload, R"({"title":"Show","channelId":42,"tags":["b","a"],"place":{"id":"p"}})").value() ==
+        true);
+  CHECK(event_differs(payload, R"({"title":"Show","channelId":42,"tags":["a","b"]})").value() == true);
+  CHECK(event_differs(payload, R"({"title":"Show","channelId":"42","tags":["a","b"],"place":{"id":"p"}})").value() ==
+        true);
+  CHECK(!event_differs(payload, "not json").has_value());
+}

@@ -1,0 +1,251 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "agent/pinned/client.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_transport.h"
+
+using namespace pinsync;
+using namespace pinsync::agent;
+using pinsync::testing::FakeClock;
+using pinsync::testing::FakeTransport;
+
+namespace {
+
+struct Fixture {
+  Fixture() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
+    config.base_url = "http://127.0.0.1:9";
+    config.api_key = "secret-key-123";
+  }
+  PinnedClient client(RetryPolicy policy = {}) { return PinnedClient(config, transport, log, clock, policy); }
+
+  PinnedConfig config;
+  FakeTransport transport;
+  FakeClock clock;
+  std::ostringstream log_text;
+  Logger log;
+};
+
+const char* k_body = R"({"channelId":42,"title":"Rooftop Jazz"})";
+
+}  // namespace
+
+TEST_CASE("client: a create sends the key, the body and the bearer token, and reads the id") {
+  Fixture f;
+  f.transport.reply(201, R"({"doc":{"id":17,"title":"Rooftop Jazz"}})", {{"x-request-id", "req-1"}});
+  auto c = f.client();
+  const auto w = c.create_event(k_body, "pinsync-acme-E-1-create");
+  CHECK(w.status == WriteStatus::ok);
+  CHECK(w.event_id == 17);
+  CHECK(w.request_id == "req-1");
+  REQUIRE(f.transport.requests.size() == 1);
+  const auto& r = f.transport.requests[0];
+  CHECK(r.method == "POST");
+  CHECK(r.url == "http://127.0.0.1:9/api/public/v1/events");
+  CHECK(r.body == k_body);
+  bool has_key = false, has_auth = false;
+  for (const auto& [n, v] : r.headers) {
+    has_key = has_key || (n == "Idempotency-Key" && v == "pinsync-acme-E-1-create");
+    has_auth = has_auth || (n == "Authorization" && v == "Bearer secret-key-123");
+  }
+  CHECK(has_key);
+  CHECK(has_auth);
+  CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
+}
+
+TEST_CASE("client: 429 and 500 are retried with the same key and body, honouring Retry-After") {
+  Fixture f;
+  f.transport.reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})", {{"retry-after", "7"}});
+  f.transport.reply(500, R"({"error":{"code":"internal_error","message":"oops"}})");
+  f.transport.reply(201, R"({"doc":{"id":3}})");
+  auto c = f.client();
+  const auto w = c.create_event(k_body, "k-1");
+  CHECK(w.status == WriteStatus::ok);
+  CHECK(w.attempts == 3);
+  REQUIRE(f.transport.requests.size() == 3);
+  for (const auto& r : f.transport.requests) CHECK(r.body == k_body);
+  CHECK(f.clock.slept() >= std::chrono::seconds(7));
+  CHECK(c.requests_sent() == 3);
+}
+
+TEST_CASE("client: a timeout after sending leaves a create in doubt when attempts run out") {
+  Fixture f;
+  for (int i = 0; i < 2; ++i) f.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
+  auto c = f.client(RetryPolicy{2, std::chrono::milliseconds(10), std::chrono::milliseconds(20)});
+  const auto w = c.create_event(k_body, "k-1");
+  CHECK(w.status == WriteStatus::in_doubt);
+  CHECK(w.http_status == 0);
+}
+
+TEST_CASE("client: connection refused before sending is retryable, not in doubt") {
+  Fixture f;
+  f.transport.fail(ErrorKind::transient, http::SendStage::not_sent);
+  auto c = f.client(RetryPolicy{1, std::chrono::milliseconds(10), std::chrono::milliseconds(20)});
+  CHECK(c.create_event(k_body, "k").status == WriteStatus::retryable);
+}
+
+TEST_CASE("client: 400 is invalid with the API's field; 401/403 are auth; 404 not_found; 409 conflict") {
+  Fixture f;
+  f.transport.reply(400, R"({"error":{"code":"invalid_request","message":"timezone is not a valid IANA zone","requestId":"r9","details":{"field":"timezone","issue":"unknown zone"}}})");
+  f.transport.reply(401, R"({"error":{"code":"invalid_api_key","message":"revoked"}})");
+  f.transport.reply(403, R"({"error":{"code":"insufficient_scope","message":"needs events:update"}})");
+  f.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  f.transport.reply(409, R"({"error":{"code":"conflict","message":"key reused"}})");
+  auto c = f.client();
+  const auto bad = c.create_event(k_body, "k");
+  CHECK(bad.status == WriteStatus::invalid);
+  CHECK(bad.field == "timezone");
+  CHECK(bad.request_id == "r9");
+  CHECK(bad.message.find("timezone is not a valid IANA zone") != std::string::npos);
+  const auto unauth = c.create_event(k_body, "k");
+  CHECK(unauth.status == WriteStatus::auth);
+  CHECK(unauth.message.find("PINNED_EVENTS_API_KEY") != std::string::npos);
+  const auto scope = c.update_event(5, k_body, "k");
+  CHECK(scope.status == WriteStatus::auth);
+  CHECK(scope.message.find("events:update") != std::string::npos);
+  CHECK(f.transport.requests.back().method == "PATCH");
+  CHECK(f.transport.requests.back().url.ends_with("/api/public/v1/events/5"));
+  CHECK(c.update_event(5, k_body, "k").status == WriteStatus::not_found);
+  CHECK(c.create_event(k_body, "k").status == WriteStatus::conflict);
+  CHECK(f.transport.requests.size() == 5);  // none of these is retried
+}
+
+TEST_CASE("client: garbage answers are reported without crashing or echoing the body") {
+  Fixture f;
+  f.transport.reply(201, "");                                   // 201 with an empty body
+  f.transport.reply(201, R"({"doc":{"id":"seven"}})");          // wrong type
+  f.transport.reply(201, R"({"doc":{"title":"no id"}})");       // missing id
+  f.transport.reply(201, R"({"doc":{"id":)");                   // truncated
+  auto c = f.client(RetryPolicy{1, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
+  // Each says what was wrong with the answer, and that the event it made is unknown.
+  for (const char* what : {"answered 201 with an empty body", "answered 201 with a doc.id that is not a number",
+                           "answered 201 without doc.id", "answered 201 with truncated or malformed JSON"}) {
+    const auto w = c.create_event(k_body, "k");
+    CHECK(w.status == WriteStatus::in_doubt);
+    CHECK_MESSAGE(w.message == std::string("Pinned Events ") + what + ", so the event it made is unknown", w.message);
+  }
+  f.transport.reply(200, "");
+  const auto patched = c.update_event(5, k_body, "k");
+  CHECK(patched.status == WriteStatus::in_doubt);
+  CHECK(patched.message == "Pinned Events answered 200 with an empty body, so the event it changed is unknown");
+  f.transport.reply(502, "<html><body>Bad Gateway</body></html>", {{"content-type", "text/html"}});
+  const auto html = c.create_event(k_body, "k");
+  CHECK(html.status == WriteStatus::in_doubt);
+  CHECK(html.message == "Pinned Events answered 502 with an HTML page (1 attempt)");
+  CHECK(html.message.find("Bad Gateway") == std::string::npos);
+}
+
+TEST_CASE("client: listings with bad answers fail with what was wrong, never a partial list") {
+  Fixture f;
+  f.transport.reply(200, R"({"docs":[{"id":42,"name":"A"},{"id":"abc","name":"B"}],"hasNextPage":false})");
+  f.transport.reply(200, R"({"docs":[{"name":"B"}],"hasNextPage":false})");
+  f.transport.reply(200, R"({"docs":[{"id":4)");
+  f.transport.reply(200, R"({"docs":[{"slug":"music"},{"slug":42}]})");
+  f.transport.reply(200, "", {{"content-type", "application/json"}});
+  f.transport.reply(502, "<!DOCTYPE html><html>502</html>", {{"content-type", "text/html"}});
+  auto c = f.client(RetryPolicy{1, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
+  const auto wrong_type = c.channels();
+  REQUIRE(!wrong_type);
+  CHECK(wrong_type.error().message == "Pinned Events GET /api/public/v1/channels: docs[1].id is not a number");
+  const auto missing = c.channels();
+  REQUIRE(!missing);
+  CHECK(missing.error().message == "Pinned Events GET /api/public/v1/channels: docs[0] has no id");
+  const auto truncated = c.channels();
+  REQUIRE(!truncated);
+  CHECK(truncated.error().kind == ErrorKind::invalid);
+  CHECK(truncated.error().message.starts_with("Pinned Events GET /api/public/v1/channels?limit=100&page=1: answered "
+                                              "200 with truncated or malformed JSON"));
+  const auto slug = c.classifications();
+  REQUIRE(!slug);
+  CHECK(slug.error().message == "Pinned Events GET /api/public/v1/classifications: entry 1 has no slug string");
+  const auto empty = c.classifications();
+  REQUIRE(!empty);
+  CHECK(empty.error().message.find("answered 200 with an empty body") != std::string::npos);
+  const auto html = c.classifications();
+  REQUIRE(!html);
+  CHECK(html.error().kind == ErrorKind::transient);
+  CHECK(html.error().message == "Pinned Events GET /api/public/v1/classifications: answered 502 with an HTML page");
+  CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
+}
+
+// Regression (found by fuzz_pinned_api): an error message that echoes the API key went
+// into the row's reason, printed by sync and stored in the state file.
+TEST_CASE("client: an answer that echoes the API key never carries it into a message") {
+  Fixture f;
+  f.transport.reply(409, R"({"error":{"code":"conflict","message":"key secret-key-123 is busy"}})",
+                    {{"x-request-id", "req-secret-key-123"}});
+  f.transport.reply(400, R"({"error":{"code":"invalid_request","message":"bad","details":{"field":"title",)"
+                         R"("issue":"sent with Bearer secret-key-123"}}})");
+  f.transport.reply(403, R"({"error":{"code":"forbidden","message":"secret-key-123 may not"}})");
+  auto c = f.client();
+  const auto conflict = c.create_event(k_body, "k");
+  CHECK(conflict.message.find("secret-key-123") == std::string::npos);
+  CHECK(conflict.message.find("is busy") != std::string::npos);
+  CHECK(conflict.request_id.find("secret-key-123") == std::string::npos);
+  const auto invalid = c.create_event(k_body, "k");
+  CHECK(invalid.status == WriteStatus::invalid);
+  CHECK(invalid.message.find("secret-key-123") == std::string::npos);
+  const auto listing = c.channels();
+  REQUIRE(!listing);
+  CHECK(listing.error().message.find("secret-key-123") == std::string::npos);
+}
+
+TEST_CASE("client: classifications accept the docs envelope and plain lists") {
+  Fixture f;
+  f.transport.reply(200, R"({"docs":[{"slug":"music","name":"Music"},{"slug":"comedy"}],"totalDocs":2})");
+  f.transport.reply(200, R"(["film","arts"])");
+  f.transport.reply(403, R"({"error":{"code":"forbidden","message":"no"}})");
+  auto c = f.client();
+  auto a = c.classifications();
+  REQUIRE(a);
+  CHECK(*a == std::set<std::string>{"comedy", "music"});
+  auto b = c.classifications();
+  REQUIRE(b);
+  CHECK(b->contains("film"));
+  auto denied = c.classifications();
+  REQUIRE(!denied);
+  CHECK(denied.error().kind == ErrorKind::auth);
+}
+
+TEST_CASE("client: channels follow hasNextPage across pages") {
+  Fixture f;
+  f.transport.reply(200, R"({"docs":[{"id":42,"name":"Valencia Live Music"}],"page":1,"limit":100,"totalDocs":2,"totalPages":2,"hasNextPage":true,"hasPrevPage":false})");
+  f.transport.reply(200, R"({"docs":[{"id":43,"name":"Other"}],"page":2,"limit":100,"totalDocs":2,"totalPages":2,"hasNextPage":false,"hasPrevPage":true})");
+  auto c = f.client();
+  auto ch = c.channels();
+  REQUIRE(ch);
+  REQUIRE(ch->size() == 2);
+  CHECK((*ch)[0].id == 42);
+  CHECK((*ch)[0].name == "Valencia Live Music");
+  CHECK(f.transport.requests[1].url.find("page=2") != std::string::npos);
+}
+
+TEST_CASE("backoff: full jitter stays under the cap and never before Retry-After") {
+  Backoff b(RetryPolicy{5, std::chrono::milliseconds(100), std::chrono::milliseconds(1000)}, 42);
+  for (int retry = 1; retry <= 10; ++retry) {
+    const auto d = b.delay(retry, std::nullopt);
+    CHECK(d >= std::chrono::milliseconds(0));
+    CHECK(d <= std::chrono::milliseconds(std::min(1000, 100 << std::min(retry - 1, 20))));
+  }
+  CHECK(b.delay(1, std::chrono::seconds(3)) >= std::chrono::seconds(3));
+}
+
+TEST_CASE("client: an exhausted X-RateLimit quota holds the next request until about its reset") {
+  Fixture f;
+  auto limiter = std::make_shared<RateLimiter>(f.clock, 0, 1);
+  PinnedClient c(f.config, f.transport, f.log, f.clock, RetryPolicy{}, limiter);
+  f.transport.reply(201, R"({"doc":{"id":1}})", {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "4"}});
+  f.transport.reply(201, R"({"doc":{"id":2}})", {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "1"}});
+  f.transport.reply(201, R"({"doc":{"id":3}})", {{"x-ratelimit-remaining", "7"}, {"x-ratelimit-reset", "1"}});
+  f.transport.reply(201, R"({"doc":{"id":4}})");
+  REQUIRE(c.create_event(k_body, "k-1").status == WriteStatus::ok);
+  auto before = f.clock.monotonic();
+  REQUIRE(c.create_event(k_body, "k-2").status == WriteStatus::ok);
+  CHECK(f.clock.monotonic() - before >= std::chrono::seconds(3));  // 4 s rounded up: at least 3 are sure
+  // A reset within the second (rounded up to 1) and a quota not used up hold nothing.
+  before = f.clock.monotonic();
+  REQUIRE(c.create_event(k_body, "k-3").status == WriteStatus::ok);
+  REQUIRE(c.create_event(k_body, "k-4").status == WriteStatus::ok);
+  CHECK(f.clock.monotonic() - before < std::chrono::milliseconds(10));
+}

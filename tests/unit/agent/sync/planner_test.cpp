@@ -1,0 +1,207 @@
+#include <doctest/doctest.h>
+
+#include "agent/pinned/keys.h"
+#include "agent/sync/planner.h"
+
+using namespace pinsync;
+using namespace pinsync::agent;
+
+namespace {
+
+MappedRow valid(std::string id, std::string ref, std::string hash) {
+  MappedRow r;
+  r.source_id = std::move(id);
+  r.row_ref = std::move(ref);
+  r.approved = true;
+  r.payload = "{}";
+  r.payload_hash = std::move(hash);
+  return r;
+}
+
+state::RowRecord stored(std::string id, std::optional<std::int64_t> event, std::string hash,
+                        state::RowState st = state::RowState::synced) {
+  state::RowRecord r;
+  r.source = "acme";
+  r.source_id = std::move(id);
+  r.row_ref = "partner.csv:9";
+  r.event_id = event;
+  r.payload_hash = std::move(hash);
+  r.state = st;
+  return r;
+}
+
+const PlanItem& item_for(const Plan& plan, std::string_view id) {
+  for (const auto& i : plan.items) {
+    if (i.source_id == id) return i;
+  }
+  FAIL("no plan item for " << id);
+  throw 0;
+}
+
+}  // namespace
+
+TEST_CASE("planner: new rows are created, equal rows unchanged, changed rows updated") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1"), valid("E-2", "p.csv:3", "h2"),
+                                 valid("E-3", "p.csv:4", "h3-new")};
+  std::vector<state::RowRecord> known = {stored("E-2", 7, "h2"), stored("E-3", 8, "h3-old")};
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-1").action == PlanAction::create);
+  CHECK(item_for(plan, "E-2").action == PlanAction::unchanged);
+  CHECK(item_for(plan, "E-3").action == PlanAction::update);
+  CHECK(item_for(plan, "E-3").stored->event_id == 8);
+  CHECK(plan.count(PlanAction::create) == 1);
+  CHECK(plan.count(PlanAction::removed) == 0);
+}
+
+TEST_CASE("planner: row order and position never matter, only the id") {
+  std::vector<MappedRow> rows = {valid("E-2", "p.csv:2", "h2"), valid("E-1", "p.csv:3", "h1")};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1"), stored("E-2", 2, "h2")};
+  const Plan plan = make_plan(rows, known);
+  CHECK(plan.count(PlanAction::unchanged) == 2);
+  CHECK(plan.items.size() == 2);
+}
+
+TEST_CASE("planner: unapproved or vanished rows are removed once, never deleted") {
+  MappedRow unapproved = valid("E-1", "p.csv:2", "h1");
+  unapproved.approved = false;
+  std::vector<MappedRow> rows = {unapproved};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1"), stored("E-9", 9, "h9"),
+                                         stored("E-5", 5, "h5", state::RowState::removed)};
+  const Plan plan = make_plan(rows, known);
+  CHECK(plan.items.size() == 2);
+  CHECK(item_for(plan, "E-1").action == PlanAction::removed);
+  CHECK(item_for(plan, "E-1").note == "the row is no longer approved");
+  CHECK(item_for(plan, "E-1").row_ref == "p.csv:2");
+  CHECK(item_for(plan, "E-9").note == "the row is no longer in the source");
+}
+
+TEST_CASE("planner: a row that comes back approved with its event is updated or unchanged") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1")};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1", state::RowState::removed)};
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-1").action == PlanAction::unchanged);
+}
+
+TEST_CASE("planner: duplicate ids make every row with that id invalid, naming the others") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "a"), valid("E-1", "p.csv:7", "b"),
+                                 valid("E-2", "p.csv:8", "c")};
+  const std::vector<state::RowRecord> none;
+  const Plan plan = make_plan(rows, none);
+  REQUIRE(plan.items.size() == 3);
+  CHECK(plan.items[0].action == PlanAction::invalid);
+  CHECK(plan.items[1].action == PlanAction::invalid);
+  CHECK(plan.items[0].errors.front().reason.find("p.csv:7") != std::string::npos);
+  CHECK(plan.items[1].errors.front().reason.find("p.csv:2") != std::string::npos);
+  CHECK(plan.items[2].action == PlanAction::create);
+}
+
+TEST_CASE("planner: mapping errors make the row invalid; the stored event is kept") {
+  MappedRow bad = valid("E-1", "p.csv:2", "");
+  bad.errors.push_back({"Date", "June 32", "\"June 32\" is not a date"});
+  std::vector<MappedRow> rows = {bad};
+  const std::vector<state::RowRecord> known = {stored("E-1", 4, "old")};
+  const Plan plan = make_plan(rows, known);
+  CHECK(plan.items.size() == 1);
+  CHECK(plan.items[0].action == PlanAction::invalid);
+  CHECK(plan.items[0].stored->event_id == 4);
+}
+
+TEST_CASE("planner: a row without an id is invalid and keyed by its place until fixed") {
+  MappedRow no_id = valid("", "p.csv:5", "");
+  no_id.errors.push_back({"Event ID", "", "the row has no Event ID"});
+  std::vector<MappedRow> rows = {no_id};
+  const std::vector<state::RowRecord> known = {stored("@p.csv:5", std::nullopt, "", state::RowState::invalid)};
+  const Plan plan = make_plan(rows, known);
+  REQUIRE(plan.items.size() == 1);  // the stored placeholder is not reported removed
+  CHECK(plan.items[0].action == PlanAction::invalid);
+  CHECK(store_id(no_id) == "@p.csv:5");
+}
+
+TEST_CASE("planner: gone and needs_review rows are held, not re-sent") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "new"), valid("E-2", "p.csv:3", "x")};
+  const std::vector<state::RowRecord> known = {stored("E-1", 1, "old", state::RowState::gone),
+                                               stored("E-2", std::nullopt, "", state::RowState::needs_review)};
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-1").action == PlanAction::held);
+  CHECK(item_for(plan, "E-2").action == PlanAction::held);
+}
+
+TEST_CASE("keys: stable, sanitised and bounded; changed ids never collide") {
+  CHECK(create_key("acme", "E-1001") == "pinsync-acme-E-1001-create");
+  CHECK(update_key("acme", "E-1001", "0123456789abcdef0123") == "pinsync-acme-E-1001-update-0123456789abcdef");
+  const auto spaced = create_key("acme", "row 12/a");
+  CHECK(spaced.starts_with("pinsync-acme-row_12_a-"));
+  CHECK(spaced != create_key("acme", "row_12_a"));
+  CHECK(spaced == create_key("acme", "row 12/a"));
+  const auto long_key = create_key("acme", std::string(500, 'x'));
+  CHECK(long_key.size() < 120);
+  CHECK(long_key != create_key("acme", std::string(499, 'x')));
+}
+
+TEST_CASE("planner: after an incremental read, rows not in it are unchanged, not removed") {
+  MappedRow unapproved = valid("E-2", "rec2", "h2");
+  unapproved.approved = false;
+  std::vector<MappedRow> rows = {valid("E-1", "rec1", "h1-new"), unapproved};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1"), stored("E-2", 2, "h2"), stored("E-3", 3, "h3")};
+  const Plan partial = make_plan(rows, known, PlanOptions{SourceRead::changes_only});
+  CHECK(item_for(partial, "E-1").action == PlanAction::update);
+  CHECK(item_for(partial, "E-2").action == PlanAction::removed);  // present and unapproved
+  CHECK(partial.items.size() == 2);                                // E-3 simply did not change
+  const Plan full = make_plan(rows, known, PlanOptions{SourceRead::complete});
+  CHECK(item_for(full, "E-3").action == PlanAction::removed);
+}
+
+namespace {
+
+state::RowRecord in_queue(const std::string& id, state::RowState st, const std::string& attempted,
+                          int attempts, std::int64_t next_at, std::optional<std::int64_t> event = std::nullopt) {
+  auto rec = stored(id, event, event ? "old" : "", st);
+  rec.attempted_hash = attempted;
+  rec.attempts = attempts;
+  rec.next_attempt_at = next_at;
+  rec.error_reason = "Pinned Events answered 503";
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("planner: the retry queue — not yet due waits, due is retried, an edit goes at once") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1"), valid("E-2", "p.csv:3", "h2"),
+                                 valid("E-3", "p.csv:4", "h3-edited")};
+  std::vector<state::RowRecord> known = {in_queue("E-1", state::RowState::failed, "h1", 2, 1000),
+                                         in_queue("E-2", state::RowState::failed, "h2", 2, 500),
+                                         in_queue("E-3", state::RowState::failed, "h3", 2, 1000)};
+  const Plan plan = make_plan(rows, known, PlanOptions{SourceRead::complete, 900});
+  CHECK(item_for(plan, "E-1").action == PlanAction::waiting);
+  CHECK(item_for(plan, "E-1").note.find("attempt 3 at 1970-01-01 00:16:40Z") != std::string::npos);
+  CHECK(item_for(plan, "E-2").action == PlanAction::create);
+  CHECK(item_for(plan, "E-2").retry);
+  CHECK(item_for(plan, "E-3").action == PlanAction::create);
+
+  PlanOptions manual{SourceRead::complete, 900};
+  manual.retry_now = true;
+  CHECK(item_for(make_plan(rows, known, manual), "E-1").action == PlanAction::create);
+}
+
+TEST_CASE("planner: dead and refused rows stay put until edited; gone rows are recreated only when asked") {
+  std::vector<MappedRow> rows = {valid("E-1", "p.csv:2", "h1"), valid("E-2", "p.csv:3", "h2-edited"),
+                                 valid("E-3", "p.csv:4", "h3"), valid("E-4", "p.csv:5", "h4")};
+  std::vector<state::RowRecord> known = {in_queue("E-1", state::RowState::dead, "h1", 10, 0),
+                                         in_queue("E-2", state::RowState::dead, "h2", 10, 0, 7),
+                                         in_queue("E-3", state::RowState::invalid, "h3", 1, 0),
+                                         stored("E-4", 9, "h4", state::RowState::gone)};
+  known[2].error_field = "title";
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-1").action == PlanAction::dead);
+  CHECK(item_for(plan, "E-2").action == PlanAction::update);  // edited: re-armed
+  CHECK(item_for(plan, "E-3").action == PlanAction::invalid);
+  CHECK(item_for(plan, "E-3").refused_before);
+  CHECK(item_for(plan, "E-3").errors.front().field == "title");
+  CHECK(item_for(plan, "E-4").action == PlanAction::held);
+
+  PlanOptions recreate;
+  recreate.recreate_deleted = true;
+  const Plan again = make_plan(rows, known, recreate);
+  CHECK(item_for(again, "E-4").action == PlanAction::create);
+  CHECK(item_for(again, "E-4").recreate);
+}
