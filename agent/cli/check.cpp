@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "agent/cli/cli.h"
+#include "agent/config/load.h"
 #include "agent/mapping/mapper.h"
 #include "agent/mapping/source.h"
 #include "agent/sync/sources.h"

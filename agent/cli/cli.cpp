@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/cli/check.h"
+#include "agent/config/load.h"
 #include "agent/cli/commands.h"
 #include "agent/daemon/daemon.h"
 #include "agent/cli/resync.h"

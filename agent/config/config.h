@@ -1,5 +1,5 @@
 // The configuration of pinsync as loaded from YAML: plain structs, already validated.
-// load_config() is the only producer; everything else reads these.
+// load_config() (load.h) is the only producer; everything else reads these.
 #pragma once
 
 #include <chrono>
@@ -166,21 +166,7 @@ struct Config {
   const SourceConfig* find_source(std::string_view name) const;
 };
 
-// Loads and validates `file`, expanding ${VAR} from the environment through `getenv`.
-// Returns the config, or an Error of kind config whose message starts with
-// "file:line: key.path: " and says what is wrong and how to fix it.
-Result<Config> load_config(const std::filesystem::path& file);
-
-// Returns the names of every ${VAR} the YAML file refers to (comments excluded), in file
-// order without repeats, for `pinsync check`; Error{config} when the file cannot be read
-// or parsed.
-Result<std::vector<std::string>> env_references(const std::filesystem::path& file);
-
 // Looks up one environment variable: its value, or nullopt when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-// As above, with ${VAR} expanded through `env` instead of the process environment.
-// Error messages never contain a value that came from `env`.
-Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env);
 
 }  // namespace pinsync::agent

@@ -10,6 +10,8 @@
 #include <Poco/Util/Timer.h>
 #include <Poco/Util/TimerTaskAdapter.h>
 
+#include "agent/config/load.h"
+
 namespace pinsync::agent {
 
 namespace {

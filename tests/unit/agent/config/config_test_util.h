@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/config/config.h"
+#include "agent/config/load.h"
 #include "tests/support/temp_dir.h"
 
 namespace pinsync::agent::test {
