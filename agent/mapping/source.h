@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agent/config/config.h"
-#include "agent/mapping/mapper.h"
+#include "agent/mapping/mapped_row.h"
 #include "connectors/connector.h"
 #include "core/datetime.h"
 #include "core/error.h"

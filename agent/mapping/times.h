@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/mapping/mapper.h"
+#include "agent/mapping/mapped_row.h"
 #include "agent/mapping/source.h"
 
 namespace pinsync::agent {
