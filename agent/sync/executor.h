@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/sync/pass_types.h"
+#include "agent/sync/planner.h"
 #include "core/backoff.h"
-#include "agent/sync/pass.h"
 
 namespace pinsync::agent {
 

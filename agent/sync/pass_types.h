@@ -1,0 +1,80 @@
+// The vocabulary of a pass: how it was asked for (PassMode, PassOptions), the world it
+// runs in (PassContext) and what came of it (PassReport, one RowOutcome per row).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/config/config.h"
+#include "agent/mapping/mapped_row.h"
+#include "agent/pinned/client.h"
+#include "connectors/connector.h"
+#include "core/backoff.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+enum class PassMode { apply, dry_run };
+
+// What happened to one row in this pass, for the operator.
+struct RowOutcome {
+  std::string row_ref;
+  std::string source_id;
+  std::string action;  // created, updated, unchanged, invalid, removed, held, failed, would-create…
+  std::optional<std::int64_t> event_id;
+  std::string detail;  // the reason for invalid/failed/held/removed
+};
+
+struct PassReport {
+  std::string source;
+  std::optional<Error> stopped;  // set when the source could not be synced at all
+  std::vector<RowOutcome> rows;  // every approved or affected row, in source order
+  int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, held = 0, failed = 0;
+  int dead = 0;                     // rows that failed past the attempt limit
+  int api_requests = 0;
+  int write_back_cells = 0;         // cells written back into the source
+  std::string write_back_error;     // why write-back failed ("" when it did not)
+  std::string suspect;              // why the read looks wrong and removals were held ("" if not)
+  bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
+  bool paused = false;              // the source is paused (this pass paused it, or it did not run)
+
+  // True when nothing is left invalid, failed, dead, suspect or stopped.
+  bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }
+};
+
+// How a pass was asked for beyond its mode: by a resync, or stopped by the agent.
+struct PassOptions {
+  std::string only_row;  // resync --row: writes only this source id ("" = every row); re-arms it when held
+  bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
+  const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
+  bool changes_only = false;  // read only rows changed since the last read, where the source can
+  bool manual = false;        // a person asked (resync): queued rows go now, a paused source resumes
+  bool accept_removals = false;  // resync --accept-removals: a suspect read's removals are accepted
+};
+
+struct PassContext {
+  const SourceConfig& source;
+  connectors::Connector& connector;
+  PinnedClient& client;
+  state::Store* store;          // null in dry run without a state file
+  const KnownSlugs& known_slugs;
+  Logger& log;
+  Clock& clock;
+  std::chrono::seconds idempotency_window{900};
+  PassOptions options{};
+  // The clients that send writes side by side (pinned.concurrency); empty: `client` alone.
+  std::vector<PinnedClient*> senders{};
+  // The retry queue across passes: attempts before a row is dead, and its backoff.
+  RetryPolicy retry_queue{10, std::chrono::seconds(30), std::chrono::seconds(3600)};
+  ProgressLine* progress = nullptr;  // counts the writes of the pass on a terminal, when given
+};
+
+}  // namespace pinsync::agent
