@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "agent/cli/cli.h"
+#include "agent/cli/exit_codes.h"
 #include "agent/config/load.h"
 #include "agent/mapping/mapper.h"
 #include "agent/mapping/source.h"
@@ -261,6 +261,14 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
 int command_check_unloaded(const std::filesystem::path& file, std::ostream& out, std::ostream& /*err*/) {
   (void)check_config_file(file, out);
   return k_exit_config;
+}
+
+int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  auto session = open_session(config, err, StoreAccess::none);
+  if (!session) return k_exit_failure;
+  int code = k_exit_ok;
+  for (const auto& item : run_checks(config, options, *session, out)) code = worse(code, item.exit_code);
+  return code;
 }
 
 }  // namespace pinsync::agent

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/cli/commands.h"
+#include "agent/cli/command_context.h"
 #include "agent/config/config.h"
 #include "agent/sync/session.h"
 #include "core/error.h"
@@ -21,7 +21,7 @@ struct CheckItem {
   CheckResult result = CheckResult::ok;
   std::string what;  // "acme: channel 42 is accessible"
   std::string fix;   // for fail/warn: what to do, or what is lost ("" for ok)
-  int exit_code = 0; // for fail: the exit code it calls for (cli.h); 0 otherwise
+  int exit_code = 0; // for fail: the exit code it calls for (exit_codes.h); 0 otherwise
 };
 
 // Returns the line printed for `item`: "ok    what", "FAIL  what — fix", "warn  what — fix".
@@ -52,6 +52,9 @@ std::vector<CheckItem> check_config_file(const std::filesystem::path& file, std:
 // known. Returns the items.
 std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& options, Session& session,
                                   std::ostream& out);
+
+// `pinsync check`: runs every check. Returns the worst exit code the failed checks call for.
+int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
 
 // `pinsync check` when the config did not load: the env var lines and the config error.
 // Returns k_exit_config.

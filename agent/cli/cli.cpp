@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "agent/cli/check.h"
-#include "agent/config/load.h"
 #include "agent/cli/commands.h"
-#include "agent/daemon/daemon.h"
+#include "agent/cli/exit_codes.h"
 #include "agent/cli/resync.h"
+#include "agent/cli/run.h"
+#include "agent/config/load.h"
 
 namespace pinsync::agent {
 

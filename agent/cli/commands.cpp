@@ -10,8 +10,7 @@
 #include <memory>
 
 #include "agent/alerts/alerts.h"
-#include "agent/cli/check.h"
-#include "agent/cli/cli.h"
+#include "agent/cli/exit_codes.h"
 #include "agent/pinned/client.h"
 #include "agent/sync/session.h"
 #include "agent/sync/sources.h"
@@ -22,39 +21,6 @@
 namespace pinsync::agent {
 
 namespace {
-
-std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options) {
-  std::vector<const SourceConfig*> out;
-  for (const auto& s : config.sources) {
-    if (options.source.empty() || s.name == options.source) out.push_back(&s);
-  }
-  return out;
-}
-
-// Opens the session for a command, printing why it could not.
-std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access) {
-  auto session = Session::open(config, err, access);
-  if (!session) {
-    err << "pinsync: " << session.error().message << '\n';
-    return nullptr;
-  }
-  return std::move(*session);
-}
-
-int exit_code_for(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::config: return k_exit_config;
-    case ErrorKind::auth: return k_exit_auth;
-    default: return k_exit_failure;
-  }
-}
-
-// The most serious of two exit codes: config, then auth, then failure, then rows.
-int worse(int a, int b) {
-  static constexpr int k_rank[] = {0, 3, 0, 5, 4, 1};  // index = exit code
-  auto rank = [](int code) { return code >= 0 && code <= 5 ? k_rank[code] : 2; };
-  return rank(b) > rank(a) ? b : a;
-}
 
 std::string format_time(std::int64_t unix_seconds) {
   return unix_seconds <= 0 ? "-" : format_utc(unix_seconds);
@@ -139,8 +105,7 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   for (const auto* source : selected_sources(config, options)) {
     PassReport report = session->sync_source(*source, mode, "cli");
     if (alerter) alerter->report(pass_health(report, session->store()));
-    if (report.stopped) code = worse(code, exit_code_for(*report.stopped));
-    else if (!report.clean()) code = worse(code, k_exit_rows_failed);
+    code = worse(code, exit_code_for(report));
     reports.push_back(std::move(report));
   }
   if (options.json) {
@@ -305,14 +270,6 @@ int command_classifications(const Config& config, const CommandOptions& options,
       session->client().classifications(), options, out, err,
       [](json::Writer& w, const std::string& slug) { w.value(slug); },
       [](std::ostream& o, const std::string& slug) { o << slug << '\n'; }, "no classifications");
-}
-
-int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::none);
-  if (!session) return k_exit_failure;
-  int code = k_exit_ok;
-  for (const auto& item : run_checks(config, options, *session, out)) code = worse(code, item.exit_code);
-  return code;
 }
 
 }  // namespace pinsync::agent

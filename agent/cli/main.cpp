@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agent/cli/cli.h"
+#include "agent/cli/exit_codes.h"
 
 int main(int argc, char** argv) {
   try {

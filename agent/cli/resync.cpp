@@ -16,8 +16,7 @@
 #include <Poco/StreamCopier.h>
 
 #include "agent/daemon/render.h"
-#include "agent/cli/cli.h"
-#include "agent/cli/commands.h"
+#include "agent/cli/exit_codes.h"
 #include "agent/sync/session.h"
 #include "core/json_writer.h"
 

@@ -4,11 +4,10 @@
 
 #include <ostream>
 
+#include "agent/cli/command_context.h"
 #include "agent/config/config.h"
 
 namespace pinsync::agent {
-
-struct CommandOptions;
 
 // Prints what each pass did. Returns 0 when every pass was clean, 5 when rows are left
 // invalid or failed, 1 when a source was stopped, the agent answered with an error, or

@@ -8,9 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "agent/cli/run.h"
+
+#include "agent/cli/exit_codes.h"
 #include "agent/daemon/admin.h"
-#include "agent/cli/cli.h"
-#include "agent/cli/commands.h"
 #include "agent/daemon/daemon.h"
 
 namespace pinsync::agent {

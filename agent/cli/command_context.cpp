@@ -1,0 +1,22 @@
+#include "agent/cli/command_context.h"
+
+namespace pinsync::agent {
+
+std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options) {
+  std::vector<const SourceConfig*> out;
+  for (const auto& s : config.sources) {
+    if (options.source.empty() || s.name == options.source) out.push_back(&s);
+  }
+  return out;
+}
+
+std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access) {
+  auto session = Session::open(config, err, access);
+  if (!session) {
+    err << "pinsync: " << session.error().message << '\n';
+    return nullptr;
+  }
+  return std::move(*session);
+}
+
+}  // namespace pinsync::agent

@@ -1,0 +1,34 @@
+// What every command starts from: its options, the sources it selects and the session it
+// opens.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "agent/config/config.h"
+#include "agent/sync/session.h"
+
+namespace pinsync::agent {
+
+struct CommandOptions {
+  std::filesystem::path config_path;  // as given with --config (for reloads)
+  std::string source;  // empty: every source
+  std::string row;     // resync --row: one source id
+  bool force = false;  // resync --force
+  bool accept_removals = false;  // resync --accept-removals
+  bool json = false;
+};
+
+using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& out, std::ostream& err);
+
+// The sources a command works on: the one named by --source, else all, in config order.
+std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options);
+
+// Opens the session for a command. Returns nullptr after writing why to `err` when it
+// cannot (the state file is locked or unreadable, the config is unusable).
+std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access);
+
+}  // namespace pinsync::agent
