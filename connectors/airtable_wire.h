@@ -9,7 +9,7 @@
 
 #include <simdjson.h>
 
-#include "connectors/airtable.h"
+#include "connectors/airtable_settings.h"
 #include "core/error.h"
 
 namespace pinsync::connectors {

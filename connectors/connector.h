@@ -35,6 +35,14 @@ struct Table {
   bool complete = true;
 };
 
+// The columns a source writes pinsync's results back to; "" for a column not written.
+struct WriteBackColumns {
+  std::string event_id_column;
+  std::string status_column;
+  std::string error_column;
+  bool any() const { return !event_id_column.empty() || !status_column.empty() || !error_column.empty(); }
+};
+
 // The outcome of one row after a pass, to be written back into the source.
 struct RowResult {
   std::string source_id;  // the row's identity: its ID cell, or its native id

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/google_sheets.h"
+#include "connectors/google_sheets_settings.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/http.h"

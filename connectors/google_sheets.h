@@ -11,35 +11,9 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/google_sheets_settings.h"
 
 namespace pinsync::connectors {
-
-struct GoogleAuthSettings {
-  std::filesystem::path service_account_file;  // JSON key file; token_uri taken from it
-  std::string api_key;                          // public sheets only; never logged
-  std::string oauth_client_id;                  // refresh-token flow:
-  std::string oauth_client_secret;
-  std::string oauth_refresh_token;
-  std::string oauth_token_uri = "https://oauth2.googleapis.com/token";
-};
-
-struct WriteBackColumns {
-  std::string event_id_column;  // each may be ""
-  std::string status_column;
-  std::string error_column;
-  bool any() const { return !event_id_column.empty() || !status_column.empty() || !error_column.empty(); }
-};
-
-struct GoogleSheetsSettings {
-  std::string sheets_base_url = "https://sheets.googleapis.com";
-  std::string spreadsheet_id;
-  std::string sheet;   // a sheet title, or
-  std::string range;   // an A1 range like 'Partner Events'!A1:K
-  std::string id_column;  // where rows are located for write-back and assigned IDs ("" = none)
-  GoogleAuthSettings auth;
-  WriteBackColumns write_back;
-  std::string display_name;  // the source name, for messages
-};
 
 // Reads with one values:batchGet per fetch (plus one spreadsheets.get, cached for the
 // connector's lifetime, for the sheet titles and the spreadsheet's timeZone). Retries

@@ -12,7 +12,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/google_auth.h"
-#include "connectors/google_sheets.h"
+#include "connectors/google_sheets_settings.h"
 
 namespace pinsync::connectors {
 

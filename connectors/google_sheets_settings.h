@@ -1,0 +1,32 @@
+// What a Google Sheets source is: the spreadsheet, the sheet or range, how to authenticate
+// and which columns results are written back to.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "connectors/connector.h"
+
+namespace pinsync::connectors {
+
+struct GoogleAuthSettings {
+  std::filesystem::path service_account_file;  // JSON key file; token_uri taken from it
+  std::string api_key;                          // public sheets only; never logged
+  std::string oauth_client_id;                  // refresh-token flow:
+  std::string oauth_client_secret;
+  std::string oauth_refresh_token;
+  std::string oauth_token_uri = "https://oauth2.googleapis.com/token";
+};
+
+struct GoogleSheetsSettings {
+  std::string sheets_base_url = "https://sheets.googleapis.com";
+  std::string spreadsheet_id;
+  std::string sheet;   // a sheet title, or
+  std::string range;   // an A1 range like 'Partner Events'!A1:K
+  std::string id_column;  // where rows are located for write-back and assigned IDs ("" = none)
+  GoogleAuthSettings auth;
+  WriteBackColumns write_back;
+  std::string display_name;  // the source name, for messages
+};
+
+}  // namespace pinsync::connectors
