@@ -1,6 +1,7 @@
 #include "sandbox/control.h"
 
 #include "sandbox/http/control_util.h"
+#include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
 
 namespace pinsync_sandbox {

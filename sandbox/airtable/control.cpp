@@ -3,8 +3,8 @@
 #include <Poco/Exception.h>
 
 #include "sandbox/http/control_util.h"
+#include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
-#include "sandbox/pinned/api.h"
 
 namespace pinsync_sandbox {
 

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "sandbox/http/control_util.h"
+#include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
-#include "sandbox/pinned/api.h"
 
 namespace pinsync_sandbox {
 

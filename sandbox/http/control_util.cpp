@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
-#include "sandbox/pinned/api.h"
 
 namespace pinsync_sandbox {
 

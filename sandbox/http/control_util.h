@@ -1,5 +1,5 @@
 // Helpers shared by the /_sandbox/ control services: the 405 answer and reading a JSON
-// object body, both in the Pinned-style error envelope the control routes use.
+// object body, both answering with the error envelope of error_envelope.h.
 #pragma once
 
 #include <Poco/JSON/Object.h>

@@ -21,7 +21,7 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
-#include "sandbox/http/json_util.h"
+#include "sandbox/http/error_envelope.h"
 
 namespace pinsync_sandbox {
 
@@ -99,14 +99,6 @@ void lower_headers(const Poco::Net::HTTPServerRequest& request, Request& req) {
   }
 }
 
-Response not_found(const Request& req) {
-  JsonOut out;
-  out.begin_object().key("error").begin_object();
-  out.key("code").value("not_found").key("message").value("No such route: " + req.method + " " + req.path);
-  out.key("requestId").value(req.request_id).end_object().end_object();
-  return Response{404, {}, out.take()};
-}
-
 void drop_connection(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
   // Close without a status line: the client sees the connection end with no response at all,
   // exactly what a network cut after the server committed looks like.
@@ -141,15 +133,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         response.setKeepAlive(false);
       }
       Service* service = m_router.find(req.path);
-      res = service ? service->handle(req) : not_found(req);
+      res = service ? service->handle(req)
+                    : api_error(req, 404, "not_found", "No such route: " + req.method + " " + req.path);
     } catch (const std::exception& e) {
       // A malformed request line (bad percent-encoding) or a bug: answer, never crash.
-      res = Response{400, {}, {}};
-      JsonOut out;
-      out.begin_object().key("error").begin_object().key("code").value("invalid_request");
-      out.key("message").value(std::string("Malformed request: ") + e.what());
-      out.key("requestId").value(req.request_id).end_object().end_object();
-      res.body = out.take();
+      res = api_error(req, 400, "invalid_request", std::string("Malformed request: ") + e.what());
     }
     if (res.delivery == Delivery::drop_connection) {
       drop_connection(request, response);

@@ -70,9 +70,4 @@ class PinnedApi final : public Service {
   PinnedStore m_store;
 };
 
-// Returns the documented error envelope {"error":{"code","message","requestId","details"}};
-// details are present only when `field` is non-empty.
-Response api_error(const Request& req, int status, std::string_view code, std::string_view message,
-                   std::string_view field = {}, std::string_view issue = {});
-
 }  // namespace pinsync_sandbox

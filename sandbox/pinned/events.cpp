@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
 #include "sandbox/pinned/api.h"
 
