@@ -4,7 +4,7 @@
 #include <chrono>
 #include <thread>
 
-#include "tests/e2e/sandbox_airtable/helpers.h"
+#include "tests/sandbox/airtable/helpers.h"
 
 using namespace airtable_test;
 

@@ -4,7 +4,7 @@
 #include <future>
 #include <thread>
 
-#include "tests/e2e/sandbox/helpers.h"
+#include "tests/sandbox/pinned/helpers.h"
 
 using namespace sandbox_test;
 

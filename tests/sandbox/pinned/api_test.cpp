@@ -3,7 +3,7 @@
 #include <set>
 #include <string>
 
-#include "tests/e2e/sandbox/helpers.h"
+#include "tests/sandbox/pinned/helpers.h"
 
 using namespace sandbox_test;
 

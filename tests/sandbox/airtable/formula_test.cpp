@@ -1,6 +1,6 @@
 // Conformance of filterByFormula: each supported construct, Airtable's 422 for anything else,
 // and incremental polling by LAST_MODIFIED_TIME on the sandbox's Airtable clock.
-#include "tests/e2e/sandbox_airtable/helpers.h"
+#include "tests/sandbox/airtable/helpers.h"
 
 using namespace airtable_test;
 

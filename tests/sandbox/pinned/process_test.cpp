@@ -20,7 +20,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
-#include "tests/e2e/sandbox/helpers.h"
+#include "tests/sandbox/pinned/helpers.h"
 
 using namespace sandbox_test;
 using Clock = std::chrono::steady_clock;

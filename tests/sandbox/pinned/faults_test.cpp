@@ -2,7 +2,7 @@
 // latency, drop-after-commit, fault settings, stats and reset.
 #include <chrono>
 
-#include "tests/e2e/sandbox/helpers.h"
+#include "tests/sandbox/pinned/helpers.h"
 
 using namespace sandbox_test;
 

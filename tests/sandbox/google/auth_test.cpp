@@ -3,7 +3,7 @@
 // quota's 429, the startup flags and request statistics.
 #include <string>
 
-#include "tests/e2e/sandbox_google/helpers.h"
+#include "tests/sandbox/google/helpers.h"
 #include "tests/support/temp_dir.h"
 
 using namespace google_test;

@@ -1,6 +1,6 @@
 // Conformance of PATCH /v0/{baseId}/{table}: batches of at most 10, all-or-nothing, full
 // records in the answer, null clears, and last-modified times that move only on real change.
-#include "tests/e2e/sandbox_airtable/helpers.h"
+#include "tests/sandbox/airtable/helpers.h"
 
 using namespace airtable_test;
 

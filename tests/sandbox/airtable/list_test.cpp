@@ -2,7 +2,7 @@
 // maxRecords, fields[], returnFieldsByFieldId, empty values, field types, sort and views.
 #include <regex>
 
-#include "tests/e2e/sandbox_airtable/helpers.h"
+#include "tests/sandbox/airtable/helpers.h"
 
 using namespace airtable_test;
 

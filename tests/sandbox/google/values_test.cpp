@@ -3,7 +3,7 @@
 // batchGet, values.update / values:batchUpdate and spreadsheets.get.
 #include <string>
 
-#include "tests/e2e/sandbox_google/helpers.h"
+#include "tests/sandbox/google/helpers.h"
 
 using namespace google_test;
 
