@@ -1,8 +1,8 @@
-// The emulated Airtable Web API under /v0, faithful to /work/shared/reference/
-// sheets-airtable-facts.md §3: personal access tokens with scopes and base access, list records
-// with opaque expiring offsets, views, fields[], sort, filterByFormula, batch PATCH of at most
-// 10 records, 5 requests per second per base with a 30 s 429 penalty, Airtable's error bodies.
-// It also owns the state the control routes (airtable_control.h) read and write.
+// The emulated Airtable Web API under /v0, as docs/sandbox.md ("Airtable Web API") describes
+// it: personal access tokens with scopes and base access, list records with opaque expiring
+// offsets, views, fields[], sort, filterByFormula, batch PATCH of at most 10 records, 5
+// requests per second per base with a 30 s 429 penalty, Airtable's error bodies.
+// It also owns the state the control routes (control.h) read and write.
 #pragma once
 
 #include <chrono>

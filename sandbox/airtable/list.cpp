@@ -1,4 +1,4 @@
-// GET /v0/{baseId}/{table}: the list-records endpoint of AirtableApi (see airtable_api.h).
+// GET /v0/{baseId}/{table}: the list-records endpoint of AirtableApi (see api.h).
 #include <algorithm>
 #include <cctype>
 #include <charconv>

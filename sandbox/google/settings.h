@@ -1,5 +1,5 @@
 // Startup settings of the Google emulation (Sheets v4 + OAuth token endpoint), filled from the
-// --google-* and --sheets-* flags; checked when the emulation is built (google_sandbox.h).
+// --google-* and --sheets-* flags; checked when the emulation is built (emulation.h).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The sandbox's own view of one HTTP exchange, independent of Poco, and the interface every
 // emulated API implements. The router in server.cpp picks a Service by path prefix, so a new
-// emulated API (Sheets, OAuth, Airtable) is one new Service and one line in main.cpp.
+// emulated API is one new Service (in a folder of its own) and one line in sandbox/main.cpp.
 #pragma once
 
 #include <map>

@@ -1,7 +1,7 @@
-// The emulated Pinned Events Public API under /api/public/v1, faithful to
-// /work/shared/reference/pinned-events-api.md: bearer / x-api-key auth with scopes and
-// channel access, strict validation, the documented error envelope, Idempotency-Key with its
-// TTLs, pagination envelopes, per-key rate limits and injected faults.
+// The emulated Pinned Events Public API under /api/public/v1, as docs/sandbox.md ("The API")
+// describes it: bearer / x-api-key auth with scopes and channel access, strict validation, the
+// documented error envelope, Idempotency-Key with its TTLs, pagination envelopes, per-key
+// rate limits and injected faults.
 #pragma once
 
 #include <cstdint>

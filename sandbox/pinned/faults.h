@@ -1,5 +1,5 @@
-// Fault injection and runtime knobs of the emulated APIs: injected 500s and 429s, added
-// latency, drop-after-commit, bad answers, a per-key requests-per-second limit and the
+// Fault injection and runtime knobs of the emulated Pinned Events API: injected 500s and 429s,
+// added latency, drop-after-commit, bad answers, a per-key requests-per-second limit and the
 // idempotency TTLs. Set from command-line flags at start and changed at runtime through
 // POST /_sandbox/faults.
 #pragma once
