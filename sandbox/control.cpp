@@ -1,7 +1,8 @@
 #include "sandbox/control.h"
 
-#include "sandbox/control_util.h"
-#include "sandbox/json_util.h"
+#include "sandbox/http/control_util.h"
+#include "sandbox/http/error_envelope.h"
+#include "sandbox/http/json_util.h"
 
 namespace pinsync_sandbox {
 

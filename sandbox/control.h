@@ -4,10 +4,10 @@
 
 #include <string_view>
 
-#include "sandbox/faults.h"
-#include "sandbox/http_types.h"
-#include "sandbox/pinned_api.h"
-#include "sandbox/stats.h"
+#include "sandbox/http/stats.h"
+#include "sandbox/http/types.h"
+#include "sandbox/pinned/api.h"
+#include "sandbox/pinned/faults.h"
 
 namespace pinsync_sandbox {
 

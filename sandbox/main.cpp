@@ -9,13 +9,13 @@
 
 #include <pthread.h>
 
-#include "sandbox/airtable_api.h"
-#include "sandbox/airtable_control.h"
+#include "sandbox/airtable/api.h"
+#include "sandbox/airtable/control.h"
 #include "sandbox/control.h"
-#include "sandbox/google_sandbox.h"
+#include "sandbox/google/emulation.h"
+#include "sandbox/http/server.h"
 #include "sandbox/options.h"
-#include "sandbox/pinned_api.h"
-#include "sandbox/server.h"
+#include "sandbox/pinned/api.h"
 
 namespace {
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "sandbox/airtable_config.h"
-#include "sandbox/api_keys.h"
-#include "sandbox/faults.h"
-#include "sandbox/google_settings.h"
-#include "sandbox/server.h"
+#include "sandbox/airtable/config.h"
+#include "sandbox/google/settings.h"
+#include "sandbox/http/server.h"
+#include "sandbox/pinned/api_keys.h"
+#include "sandbox/pinned/faults.h"
 
 namespace pinsync_sandbox {
 

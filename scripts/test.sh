@@ -4,7 +4,7 @@
 # scans what the tests wrote for test secrets, and fuzzes each parser briefly. Exits
 # non-zero on any failure.
 #   ./scripts/test.sh            everything
-#   ./scripts/test.sh -L unit    only one ctest label (unit, e2e, chaos), both builds
+#   ./scripts/test.sh -L unit    only one ctest label (unit, sandbox, e2e, chaos), both builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -1,0 +1,110 @@
+#include "sandbox/google/control.h"
+
+#include <string>
+
+#include "sandbox/http/control_util.h"
+#include "sandbox/http/error_envelope.h"
+#include "sandbox/http/json_util.h"
+
+namespace pinsync_sandbox {
+
+Response SheetsControlApi::handle(const Request& req) {
+  constexpr std::string_view base = "/_sandbox/sheets";
+  if (req.path == base || req.path == std::string(base) + "/") {
+    if (req.method != "GET") return wrong_method(req, "GET");
+    return Response{200, {}, m_store.list()};
+  }
+  std::string id = req.path.substr(base.size() + 1);
+  if (id.empty() || id.find('/') != std::string::npos) {
+    return api_error(req, 404, "not_found", "No such control route; use /_sandbox/sheets/{spreadsheetId}");
+  }
+  if (req.method == "PUT") {
+    if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
+    auto put = m_store.put(id, req.body);
+    if (!put) return api_error(req, 400, "invalid_request", "Invalid spreadsheet " + id + ": " + put.error());
+    return Response{200, {}, *m_store.dump(id)};
+  }
+  if (req.method == "GET") {
+    auto dump = m_store.dump(id);
+    if (!dump) return api_error(req, 404, "not_found", "No spreadsheet " + id + "; create it with PUT");
+    return Response{200, {}, *dump};
+  }
+  if (req.method == "DELETE") {
+    if (!m_store.remove(id)) return api_error(req, 404, "not_found", "No spreadsheet " + id);
+    return Response{200, {}, R"({"deleted":true})"};
+  }
+  return wrong_method(req, "GET, PUT, DELETE");
+}
+
+Response GoogleControlApi::handle(const Request& req) {
+  const std::string& path = req.path;
+  if (path == "/_sandbox/google/quota") {
+    if (req.method == "GET") {
+      return Response{200, {}, "{\"read_requests_per_minute\":" + std::to_string(m_quota.limit()) + "}"};
+    }
+    if (req.method != "POST") return wrong_method(req, "GET, POST");
+    return set_quota(req);
+  }
+  if (req.method != "POST") return wrong_method(req, "POST");
+  if (path == "/_sandbox/google/service-accounts") {
+    if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
+    auto email = m_registry.add_service_account(req.body);
+    if (!email) return api_error(req, 400, "invalid_request", email.error());
+    JsonOut out;
+    out.begin_object().key("client_email").value(*email).key("registered").value(true).end_object();
+    return Response{200, {}, out.take()};
+  }
+  if (path == "/_sandbox/google/oauth-clients") return add_client(req);
+  if (path == "/_sandbox/google/api-keys") {
+    auto body = control_body(req);
+    if (!body) return body.error();
+    if (json_type((*body)->get("key")) != JsonType::string || (*body)->getValue<std::string>("key").empty()) {
+      return api_error(req, 400, "invalid_request", "Body must be {\"key\":\"…\"}", "key", "required string");
+    }
+    m_registry.add_api_key((*body)->getValue<std::string>("key"));
+    return Response{200, {}, R"({"registered":true})"};
+  }
+  if (path == "/_sandbox/google/expire-tokens") {
+    return Response{200, {}, "{\"expired\":" + std::to_string(m_registry.expire_all()) + "}"};
+  }
+  if (path == "/_sandbox/google/reset") {
+    m_store.reset();
+    m_registry.reset();
+    m_quota.reset();
+    return Response{200, {}, R"({"reset":true})"};
+  }
+  return api_error(req, 404, "not_found",
+                   "No such control route; known: /_sandbox/google/service-accounts, oauth-clients, api-keys, "
+                   "expire-tokens, quota, reset");
+}
+
+Response GoogleControlApi::add_client(const Request& req) {
+  auto body = control_body(req);
+  if (!body) return body.error();
+  OAuthClient c;
+  auto text = [&](const char* name, std::string& into) {
+    if (json_type((*body)->get(name)) == JsonType::string) into = (*body)->getValue<std::string>(name);
+  };
+  text("client_id", c.client_id);
+  text("client_secret", c.client_secret);
+  text("refresh_token", c.refresh_token);
+  text("email", c.email);
+  text("scope", c.scope);
+  auto added = m_registry.add_client(std::move(c));
+  if (!added) return api_error(req, 400, "invalid_request", added.error());
+  return Response{200, {}, R"({"registered":true})"};
+}
+
+Response GoogleControlApi::set_quota(const Request& req) {
+  auto body = control_body(req);
+  if (!body) return body.error();
+  auto n = as_integer((*body)->get("read_requests_per_minute"));
+  if (!n || *n < 0) {
+    return api_error(req, 400, "invalid_request", "read_requests_per_minute must be an integer >= 0 (0 = off)",
+                     "read_requests_per_minute", "must be an integer >= 0");
+  }
+  m_quota.set_limit(*n);
+  return Response{200, {}, "{\"read_requests_per_minute\":" + std::to_string(*n) + "}"};
+}
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,46 @@
+// Control routes of the Google emulation (no auth, JSON, errors in the sandbox's error
+// envelope, not counted in the stats): spreadsheet contents and sharing under
+// /_sandbox/sheets, accounts, clients, keys, tokens and the read quota under /_sandbox/google.
+#pragma once
+
+#include <string_view>
+
+#include "sandbox/google/oauth_registry.h"
+#include "sandbox/google/sheets.h"
+#include "sandbox/google/sheets_store.h"
+#include "sandbox/http/types.h"
+
+namespace pinsync_sandbox {
+
+// PUT|GET|DELETE /_sandbox/sheets/{id}, GET /_sandbox/sheets: spreadsheet contents and sharing.
+class SheetsControlApi final : public Service {
+ public:
+  explicit SheetsControlApi(SheetsStore& store) : m_store(store) {}
+  std::string_view prefix() const override { return "/_sandbox/sheets"; }
+  // Returns the control answer (errors in the sandbox's control envelope); never throws.
+  Response handle(const Request& request) override;
+
+ private:
+  SheetsStore& m_store;
+};
+
+// POST /_sandbox/google/{service-accounts, oauth-clients, api-keys, expire-tokens, reset},
+// GET|POST /_sandbox/google/quota.
+class GoogleControlApi final : public Service {
+ public:
+  GoogleControlApi(SheetsStore& store, GoogleAuthRegistry& registry, ReadQuota& quota)
+      : m_store(store), m_registry(registry), m_quota(quota) {}
+  std::string_view prefix() const override { return "/_sandbox/google"; }
+  // Returns the control answer; never throws.
+  Response handle(const Request& request) override;
+
+ private:
+  Response add_client(const Request& req);
+  Response set_quota(const Request& req);
+
+  SheetsStore& m_store;
+  GoogleAuthRegistry& m_registry;
+  ReadQuota& m_quota;
+};
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,289 @@
+#include "sandbox/google/sheets.h"
+
+#include <algorithm>
+
+#include "sandbox/google/json.h"
+#include "sandbox/http/json_util.h"
+
+namespace pinsync_sandbox {
+
+namespace {
+
+constexpr std::string_view k_no_permission = "The caller does not have permission";
+constexpr std::string_view k_not_found = "Requested entity was not found.";
+constexpr std::string_view k_bad_credentials =
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid "
+    "authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
+constexpr std::string_view k_missing_credentials =
+    "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other "
+    "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
+constexpr std::string_view k_missing_key = "The request is missing a valid API key.";
+constexpr std::string_view k_api_key_cannot_write =
+    "API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that "
+    "assert a principal. See https://cloud.google.com/docs/authentication";
+constexpr std::string_view k_insufficient_scopes = "Request had insufficient authentication scopes.";
+constexpr std::string_view k_project_number = "603366585132";
+
+const std::set<std::string>& read_scopes() {
+  static const std::set<std::string> scopes = {
+      "https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/spreadsheets.readonly",
+      "https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/drive.readonly"};
+  return scopes;
+}
+
+const std::set<std::string>& write_scopes() {
+  static const std::set<std::string> scopes = {"https://www.googleapis.com/auth/spreadsheets",
+                                               "https://www.googleapis.com/auth/drive"};
+  return scopes;
+}
+
+Response unauthenticated(const Request& req, std::string_view message) {
+  Response r = google_error(req, 401, "UNAUTHENTICATED", message);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"");
+  return r;
+}
+
+Response api_key_invalid(const Request& req) {
+  JsonOut details;
+  details.begin_array().begin_object().key("@type").value("type.googleapis.com/google.rpc.ErrorInfo");
+  details.key("reason").value("API_KEY_INVALID").key("domain").value("googleapis.com");
+  details.key("metadata").begin_object().key("service").value("sheets.googleapis.com").end_object();
+  details.end_object().end_array();
+  return google_error(req, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details.take());
+}
+
+Response quota_exceeded(const Request& req, std::int64_t limit) {
+  std::string message = "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per "
+                        "user' of service 'sheets.googleapis.com' for consumer 'project_number:" +
+                        std::string(k_project_number) + "'.";
+  JsonOut d;
+  d.begin_array().begin_object().key("@type").value("type.googleapis.com/google.rpc.ErrorInfo");
+  d.key("reason").value("RATE_LIMIT_EXCEEDED").key("domain").value("googleapis.com");
+  d.key("metadata").begin_object();
+  d.key("quota_limit_value").value(std::to_string(limit));  // a string on the wire, not a number
+  d.key("service").value("sheets.googleapis.com");
+  d.key("consumer").value("projects/" + std::string(k_project_number));
+  d.key("quota_unit").value("1/min/{project}/{user}").key("quota_location").value("global");
+  d.key("quota_metric").value("sheets.googleapis.com/read_requests");
+  d.key("quota_limit").value("ReadRequestsPerMinutePerUser").end_object().end_object();
+  d.begin_object().key("@type").value("type.googleapis.com/google.rpc.Help").key("links").begin_array();
+  d.begin_object().key("description").value("Request a higher quota limit.");
+  d.key("url").value("https://cloud.google.com/docs/quotas/help/request_increase").end_object();
+  d.end_array().end_object().end_array();
+  return google_error(req, 429, "RESOURCE_EXHAUSTED", message, d.take());
+}
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+std::expected<ReadOptions, Response> read_options(const Request& req) {
+  ReadOptions o;
+  if (auto it = req.query.find("majorDimension"); it != req.query.end()) {
+    if (it->second == "COLUMNS") {
+      o.major = Dimension::columns;
+    } else if (it->second != "ROWS" && it->second != "DIMENSION_UNSPECIFIED") {
+      return std::unexpected(google_invalid_value(req, "major_dimension", "type.googleapis.com/google.apps.sheets.v4.Dimension",
+                                                  quoted(it->second)));
+    }
+  }
+  if (auto it = req.query.find("valueRenderOption"); it != req.query.end()) {
+    if (it->second == "UNFORMATTED_VALUE") {
+      o.value_render = ValueRender::unformatted;
+    } else if (it->second == "FORMULA") {
+      o.value_render = ValueRender::formula;
+    } else if (it->second != "FORMATTED_VALUE") {
+      return std::unexpected(google_invalid_value(
+          req, "value_render_option", "type.googleapis.com/google.apps.sheets.v4.ValueRenderOption", quoted(it->second)));
+    }
+  }
+  if (auto it = req.query.find("dateTimeRenderOption"); it != req.query.end()) {
+    if (it->second == "FORMATTED_STRING") {
+      o.date_render = DateRender::formatted_string;
+    } else if (it->second != "SERIAL_NUMBER") {
+      return std::unexpected(google_invalid_value(req, "date_time_render_option",
+                                                  "type.googleapis.com/google.apps.sheets.v4.DateTimeRenderOption",
+                                                  quoted(it->second)));
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+bool ReadQuota::take(const std::string& principal) {
+  std::lock_guard lock(m_mutex);
+  if (m_limit <= 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  Window& w = m_windows[principal];
+  if (w.used == 0 || now - w.start >= std::chrono::minutes(1)) w = Window{now, 0};
+  return ++w.used <= m_limit;
+}
+
+void ReadQuota::set_limit(std::int64_t per_minute) {
+  std::lock_guard lock(m_mutex);
+  m_limit = per_minute;
+  m_windows.clear();
+}
+
+std::int64_t ReadQuota::limit() const {
+  std::lock_guard lock(m_mutex);
+  return m_limit;
+}
+
+void ReadQuota::reset() { set_limit(m_startup_limit); }
+
+GoogleSheetsApi::Route GoogleSheetsApi::match(std::string_view path) {
+  constexpr std::string_view base = "/v4/spreadsheets/";
+  Route r;
+  if (path.substr(0, base.size()) != base) return r;
+  std::string_view rest = path.substr(base.size());
+  auto end = rest.find_first_of("/:");
+  std::string_view id = rest.substr(0, end);
+  if (id.empty()) return r;
+  rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  r.id = std::string(id);
+  constexpr std::string_view values_slash = "/values/";
+  if (rest.empty()) {
+    r.kind = Route::Kind::metadata;
+    r.route_template = "/v4/spreadsheets/{id}";
+  } else if (rest == "/values:batchGet") {
+    r.kind = Route::Kind::batch_get;
+    r.route_template = "/v4/spreadsheets/{id}/values:batchGet";
+  } else if (rest == "/values:batchUpdate") {
+    r.kind = Route::Kind::batch_update;
+    r.route_template = "/v4/spreadsheets/{id}/values:batchUpdate";
+  } else if (rest.substr(0, values_slash.size()) == values_slash && rest.size() > values_slash.size()) {
+    r.kind = Route::Kind::values;
+    r.route_template = "/v4/spreadsheets/{id}/values/{range}";
+    r.range = std::string(rest.substr(values_slash.size()));
+  }
+  return r;
+}
+
+Response GoogleSheetsApi::handle(const Request& req) {
+  Route r = match(req.path);
+  Response res = route(req, r);
+  m_stats.record(req.method, r.route_template, res.status);
+  return res;
+}
+
+Response GoogleSheetsApi::route(const Request& req, const Route& r) {
+  using Kind = Route::Kind;
+  bool method_ok = (r.kind == Kind::metadata && req.method == "GET") ||
+                   (r.kind == Kind::values && (req.method == "GET" || req.method == "PUT")) ||
+                   (r.kind == Kind::batch_get && req.method == "GET") ||
+                   (r.kind == Kind::batch_update && req.method == "POST");
+  if (!method_ok) return google_error(req, 404, "NOT_FOUND", "Method not found.");
+  Op op = req.method == "GET" ? Op::read : Op::write;
+  auto caller = authenticate(req, op);
+  if (!caller) return caller.error();
+  if (auto allowed = authorize(req, *caller, r.id, op); !allowed) return allowed.error();
+  switch (r.kind) {
+    case Kind::metadata:
+      return get_metadata(req, r.id);
+    case Kind::values:
+      if (op == Op::write) return update_values(req, r.id, r.range);
+      return get_values(req, r.id, {r.range}, false);
+    case Kind::batch_get: {
+      std::vector<std::string> ranges;
+      for (const auto& [name, value] : req.query_list) {
+        if (name == "ranges") ranges.push_back(value);
+      }
+      return get_values(req, r.id, ranges, true);
+    }
+    case Kind::batch_update:
+      return batch_update(req, r.id);
+    case Kind::unknown:
+      break;
+  }
+  return google_error(req, 404, "NOT_FOUND", "Method not found.");
+}
+
+std::expected<GoogleSheetsApi::Caller, Response> GoogleSheetsApi::authenticate(const Request& req, Op op) const {
+  std::optional<std::string> key;
+  if (auto it = req.query.find("key"); it != req.query.end()) {
+    key = it->second;
+  } else if (auto header = req.header("x-goog-api-key")) {
+    key = *header;
+  }
+  if (key && !m_registry.api_key_valid(*key)) return std::unexpected(api_key_invalid(req));
+
+  std::optional<std::string> token;
+  if (auto auth = req.header("authorization")) {
+    if (auth->size() <= 7 || !std::equal(auth->begin(), auth->begin() + 7, "bearer ", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return std::unexpected(unauthenticated(req, k_bad_credentials));
+    }
+    token = auth->substr(7);
+  } else if (auto it = req.query.find("access_token"); it != req.query.end()) {
+    token = it->second;
+  } else if (auto legacy = req.query.find("oauth_token"); legacy != req.query.end()) {
+    token = legacy->second;
+  }
+
+  if (!token) {
+    if (!key) {
+      if (op == Op::write) return std::unexpected(unauthenticated(req, k_missing_credentials));
+      return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_missing_key));
+    }
+    if (op == Op::write) return std::unexpected(unauthenticated(req, k_api_key_cannot_write));
+    return Caller{std::nullopt, "key:" + *key};
+  }
+  TokenInfo info = m_registry.lookup(*token);
+  if (info.state != TokenState::valid) return std::unexpected(unauthenticated(req, k_bad_credentials));
+  const auto& needed = op == Op::write ? write_scopes() : read_scopes();
+  bool scoped = std::any_of(info.scopes.begin(), info.scopes.end(), [&](const std::string& s) { return needed.count(s) > 0; });
+  if (!scoped) return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_insufficient_scopes));
+  return Caller{info.principal, "user:" + info.principal};
+}
+
+std::expected<void, Response> GoogleSheetsApi::authorize(const Request& req, const Caller& caller, const std::string& id,
+                                                         Op op) {
+  if (op == Op::read && !m_quota.take(caller.quota_key)) return std::unexpected(quota_exceeded(req, m_quota.limit()));
+  auto access = m_store.access(id, caller.email);
+  if (!access) return std::unexpected(google_error(req, 404, "NOT_FOUND", k_not_found));
+  Access needed = op == Op::write ? Access::write : Access::read;
+  if (*access < needed) return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_no_permission));
+  return {};
+}
+
+Response GoogleSheetsApi::get_metadata(const Request& req, const std::string& id) {
+  std::vector<std::string> ranges;
+  for (const auto& [name, value] : req.query_list) {
+    if (name == "ranges") ranges.push_back(value);
+  }
+  // Ranges only filter grid data, which this emulator never includes, but bad ones still fail.
+  if (auto checked = m_store.read(id, ranges, ReadOptions{}); !checked) {
+    return google_error(req, 400, "INVALID_ARGUMENT", checked.error());
+  }
+  auto body = m_store.metadata(id);
+  if (!body) return google_error(req, 404, "NOT_FOUND", k_not_found);
+  return google_json(req, std::move(*body));
+}
+
+Response GoogleSheetsApi::get_values(const Request& req, const std::string& id, const std::vector<std::string>& ranges,
+                                     bool batch) {
+  auto options = read_options(req);
+  if (!options) return options.error();
+  auto value_ranges = m_store.read(id, ranges, *options);
+  if (!value_ranges) return google_error(req, 400, "INVALID_ARGUMENT", value_ranges.error());
+  if (!batch) {
+    if (value_ranges->empty()) return google_error(req, 404, "NOT_FOUND", k_not_found);
+    return google_json(req, std::move(value_ranges->front()));
+  }
+  JsonOut out;
+  out.begin_object().key("spreadsheetId").value(id);
+  if (!value_ranges->empty()) {
+    out.key("valueRanges").begin_array();
+    for (const std::string& vr : *value_ranges) out.raw(vr);
+    out.end_array();
+  }
+  out.end_object();
+  return google_json(req, out.take());
+}
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,88 @@
+// The emulated Google Sheets API v4 under /v4: spreadsheets.get, values.get, values.batchGet,
+// values.update and values.batchUpdate, with Google's auth rules (API key for public sheets,
+// bearer tokens from the token endpoint, scopes, sharing), error envelope and the optional
+// per-minute read quota that answers 429 RESOURCE_EXHAUSTED.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sandbox/google/oauth_registry.h"
+#include "sandbox/google/sheets_store.h"
+#include "sandbox/http/stats.h"
+#include "sandbox/http/types.h"
+
+namespace pinsync_sandbox {
+
+// Read requests per minute per principal (a service account, a user, or the API key's project).
+// A window opens at a principal's first read and lasts 60 s. Thread-safe.
+class ReadQuota {
+ public:
+  explicit ReadQuota(std::int64_t per_minute) : m_limit(per_minute), m_startup_limit(per_minute) {}
+  // Counts one read for `principal`. Returns true when it is within the quota (always, when off).
+  bool take(const std::string& principal);
+  // Sets the limit (0 = off) and forgets the counts.
+  void set_limit(std::int64_t per_minute);
+  std::int64_t limit() const;
+  // Restores the startup limit and forgets the counts.
+  void reset();
+
+ private:
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    std::int64_t used = 0;
+  };
+  mutable std::mutex m_mutex;
+  std::int64_t m_limit;
+  std::int64_t m_startup_limit;
+  std::map<std::string, Window> m_windows;
+};
+
+class GoogleSheetsApi final : public Service {
+ public:
+  // All four must outlive this object.
+  GoogleSheetsApi(SheetsStore& store, GoogleAuthRegistry& registry, ReadQuota& quota, RequestStats& stats)
+      : m_store(store), m_registry(registry), m_quota(quota), m_stats(stats) {}
+
+  std::string_view prefix() const override { return "/v4"; }
+  // Returns the API's answer; counts the request in the stats under its route template.
+  Response handle(const Request& request) override;
+
+ private:
+  enum class Op { read, write };
+  struct Caller {
+    std::optional<std::string> email;  // nullopt: an API key alone
+    std::string quota_key;
+  };
+  struct Route {
+    enum class Kind { metadata, values, batch_get, batch_update, unknown } kind = Kind::unknown;
+    std::string route_template = "/v4/(unmatched)";
+    std::string id;
+    std::string range;
+  };
+
+  static Route match(std::string_view path);
+  Response route(const Request& req, const Route& r);
+  // Returns the caller, or the 400/401/403 Google gives for its credentials.
+  std::expected<Caller, Response> authenticate(const Request& req, Op op) const;
+  // Returns nothing when the caller may do `op` on spreadsheet `id`, else the 404/403/429.
+  std::expected<void, Response> authorize(const Request& req, const Caller& caller, const std::string& id, Op op);
+
+  Response get_metadata(const Request& req, const std::string& id);
+  Response get_values(const Request& req, const std::string& id, const std::vector<std::string>& ranges, bool batch);
+  Response update_values(const Request& req, const std::string& id, const std::string& range);
+  Response batch_update(const Request& req, const std::string& id);
+
+  SheetsStore& m_store;
+  GoogleAuthRegistry& m_registry;
+  ReadQuota& m_quota;
+  RequestStats& m_stats;
+};
+
+}  // namespace pinsync_sandbox

@@ -1,0 +1,104 @@
+// The emulated spreadsheets: contents set through PUT /_sandbox/sheets/{id}, who may read or
+// write each one, and the Sheets v4 read/write semantics on them (ragged rows, omitted trailing
+// blanks, grid-clipped range echo, atomic batch writes). Thread-safe; one mutex.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/google/a1_range.h"
+#include "sandbox/google/cells.h"
+
+namespace pinsync_sandbox {
+
+enum class Dimension { rows, columns };
+enum class Access { none, read, write };
+
+struct ReadOptions {
+  Dimension major = Dimension::rows;
+  ValueRender value_render = ValueRender::formatted;
+  DateRender date_render = DateRender::serial_number;
+};
+
+// One data[] entry of values:batchUpdate (or the body of values.update), already converted to
+// cells; nullopt is JSON null ("leave this cell unchanged").
+struct CellWrite {
+  std::string range;  // as the client wrote it
+  Dimension major = Dimension::rows;
+  std::vector<std::vector<std::optional<Cell>>> values;
+};
+
+struct UpdatedArea {
+  std::string updated_range;  // "Sheet1!A1:D1"
+  int rows = 0, columns = 0, cells = 0;
+};
+
+struct BatchWriteResult {
+  std::vector<UpdatedArea> areas;
+  int total_rows = 0, total_columns = 0, total_cells = 0, total_sheets = 0;
+};
+
+class SheetsStore {
+ public:
+  // Creates or replaces spreadsheet `id` from the control-route body (see docs/sandbox.md).
+  // Returns nothing on success, or the issue ("sheets must be an object of row arrays", "unknown
+  // time zone Mars/Base") on a bad body.
+  std::expected<void, std::string> put(std::string_view id, std::string_view body);
+  // Returns the control-route view {"spreadsheetId","title","time_zone","public","shared_with",
+  // "sheets":{title:[[cell as typed/written…]]}}, or nullopt when `id` is unknown.
+  std::optional<std::string> dump(std::string_view id) const;
+  // Returns {"spreadsheets":[ids…]}.
+  std::string list() const;
+  // Forgets `id`; returns false when it did not exist.
+  bool remove(std::string_view id);
+  void reset();
+
+  // Returns what `email` (nullopt: an API key, i.e. anyone-with-the-link) may do with `id`, or
+  // nullopt when no spreadsheet has that id.
+  std::optional<Access> access(std::string_view id, const std::optional<std::string>& email) const;
+
+  // Returns the spreadsheets.get body (compact JSON), or nullopt when `id` is unknown.
+  std::optional<std::string> metadata(std::string_view id) const;
+  // Returns one compact ValueRange per range, in order, or Google's 400 message for the first
+  // bad range ("Unable to parse range: NOPE!A1", "Range ('Sheet1'!A1:ZZ1) exceeds grid limits…").
+  // An unknown `id` yields an empty vector.
+  std::expected<std::vector<std::string>, std::string> read(std::string_view id,
+                                                            const std::vector<std::string>& ranges,
+                                                            const ReadOptions& options) const;
+  // Applies every write or none. Returns the areas written, or Google's 400 message.
+  std::expected<BatchWriteResult, std::string> write(std::string_view id, const std::vector<CellWrite>& writes);
+
+ private:
+  struct Tab {
+    std::string title;
+    std::int64_t sheet_id = 0;
+    int row_count = 1000;
+    int column_count = 26;
+    std::vector<std::vector<Cell>> rows;  // ragged; missing cells are empty
+  };
+  struct Spreadsheet {
+    std::string title;
+    std::string time_zone = "America/New_York";
+    bool is_public = false;
+    std::map<std::string, Access> shares;  // lower-case email → read or write
+    std::vector<Tab> tabs;
+  };
+  struct Bound {
+    std::size_t tab = 0;
+    A1Range range;
+  };
+
+  static std::optional<Bound> resolve(const Spreadsheet& s, std::string_view text);
+  static std::string value_range(const Tab& tab, const GridBox& box, const ReadOptions& options);
+
+  mutable std::mutex m_mutex;
+  std::map<std::string, Spreadsheet, std::less<>> m_sheets;
+};
+
+}  // namespace pinsync_sandbox
