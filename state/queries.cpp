@@ -109,6 +109,9 @@ RunRecord read_run(const SQLite::Statement& q) {
   r.failed = q.getColumn(10).getInt();
   r.api_requests = q.getColumn(11).getInt();
   r.result = q.getColumn(12).getString();
+  r.held = q.getColumn(13).getInt();
+  r.dead = q.getColumn(14).getInt();
+  r.detail = q.getColumn(15).getString();
   return r;
 }
 

@@ -133,9 +133,17 @@ CREATE TABLE paused_sources (
 
 PRAGMA user_version = 2;
 )sql",
-    // 3: rows by event id, to tell whether an event already belongs to a row.
+    // 3: rows by event id, to tell whether an event already belongs to a row; the run log
+    // keeps held and dead rows and its result as one word with the reason beside it (an
+    // old "stopped: reason" is split).
     R"sql(
 CREATE INDEX source_rows_by_event ON source_rows (event_id) WHERE event_id IS NOT NULL;
+ALTER TABLE runs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+UPDATE runs SET detail = substr(result, instr(result, ': ') + 2),
+                result = substr(result, 1, instr(result, ': ') - 1)
+WHERE instr(result, ': ') > 0;
 PRAGMA user_version = 3;
 )sql",
 };

@@ -451,7 +451,10 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
     q.bind(7, run.failed);
     q.bind(8, run.api_requests);
     bind_text(q, 9, run.result);
-    q.bind(10, run.id);
+    q.bind(10, run.held);
+    q.bind(11, run.dead);
+    bind_text(q, 12, run.detail);
+    q.bind(13, run.id);
     if (q.exec() == 0) {
       return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
                                            std::to_string(run.id) + ": no run has that id");

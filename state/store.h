@@ -94,8 +94,10 @@ struct RunRecord {
   std::int64_t started_at = 0;
   std::int64_t finished_at = 0;  // 0 while running
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, failed = 0;
+  int held = 0, dead = 0;
   int api_requests = 0;
-  std::string result;  // "ok", "rows_failed", "stopped: <reason>"
+  std::string result;  // one word: "ok", "rows_failed", "suspect", "paused", "stopped"
+  std::string detail;  // the reason behind a stopped, paused or suspect result ("" otherwise)
 };
 
 struct AuditRecord {

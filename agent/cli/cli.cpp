@@ -34,7 +34,8 @@ constexpr std::string_view k_usage =
     "  run              the agent: poll every source on its schedule, serve the admin endpoint\n"
     "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
     "\n"
-    "Run 'pinsync COMMAND --help' for the options of one command.\n"
+    "Run 'pinsync COMMAND --help' (or 'pinsync help COMMAND') for the options of one command;\n"
+    "'pinsync --version' prints the version.\n"
     "exit codes: 0 ok, 1 unexpected failure, 2 bad command line, 3 configuration error,\n"
     "            4 access refused (API key or source), 5 rows left invalid or failed\n";
 
@@ -48,15 +49,16 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> table = {
-      {"sync", "usage: pinsync sync --config FILE [--source NAME]\n"
+      {"sync", "usage: pinsync sync --config FILE [--source NAME] [--json]\n"
                "One pass: reads each source, creates events for new approved rows, updates events\n"
-               "whose rows changed, reports invalid rows. Exit 5 when rows are left invalid or failed.\n",
-       true, false, command_sync},
+               "whose rows changed, reports invalid rows. Exit 5 when rows are left invalid or failed.\n"
+               "--json prints the pass reports as JSON (README, \"Pass reports\").\n",
+       true, true, command_sync},
       {"plan", "usage: pinsync plan --config FILE [--source NAME] [--json]\n"
                "Shows what sync would create, update, leave unchanged, report invalid or removed.\n"
                "Sends nothing to Pinned Events and changes nothing (it only reads).\n",
        true, true, command_plan},
-      {"status", "usage: pinsync status --config FILE [--json]\n"
+      {"status", "usage: pinsync status --config FILE [--source NAME] [--json]\n"
                  "Per source: rows by state, the last pass and its result.\n",
        true, true, command_status},
       {"errors", "usage: pinsync errors --config FILE [--source NAME] [--json]\n"
@@ -97,6 +99,16 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
   }
   const std::string_view name = args[0];
   if (name == "--help" || name == "-h" || name == "help") {
+    if (args.size() > 1) {
+      for (const auto& c : commands()) {
+        if (c.name == args[1]) {
+          out << c.help;
+          return k_exit_ok;
+        }
+      }
+      err << "pinsync help: unknown command '" << args[1] << "'\n\n" << k_usage;
+      return k_exit_usage;
+    }
     out << k_usage;
     return k_exit_ok;
   }

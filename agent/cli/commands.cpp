@@ -15,6 +15,7 @@
 #include "agent/sync/session.h"
 #include "agent/sync/sources.h"
 #include "agent/sync/pass.h"
+#include "agent/sync/report.h"
 #include "core/json_writer.h"
 #include "state/store.h"
 
@@ -24,60 +25,6 @@ namespace {
 
 std::string format_time(std::int64_t unix_seconds) {
   return unix_seconds <= 0 ? "-" : format_utc(unix_seconds);
-}
-
-std::string pad(std::string s, std::size_t width) {
-  if (s.size() < width) s.resize(width, ' ');
-  return s;
-}
-
-void write_report_json(json::Writer& w, const PassReport& r) {
-  w.begin_object().key("source").value(r.source);
-  if (r.stopped) w.key("stopped").value(r.stopped->message);
-  w.key("create").value(std::int64_t{r.created}).key("update").value(std::int64_t{r.updated});
-  w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
-  w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
-  w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
-  if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
-  w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
-  if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
-  w.key("rows").begin_array();
-  for (const auto& row : r.rows) {
-    w.begin_object().key("row_ref").value(row.row_ref).key("source_id").value(row.source_id);
-    w.key("action").value(row.action);
-    if (row.event_id) w.key("event_id").value(*row.event_id);
-    if (!row.detail.empty()) w.key("detail").value(row.detail);
-    w.end_object();
-  }
-  w.end_array().end_object();
-}
-
-void print_report(std::ostream& out, const PassReport& r, bool dry) {
-  out << r.source << ": ";
-  if (r.stopped) {
-    // Stop messages usually lead with the source name already.
-    std::string_view why = r.stopped->message;
-    if (why.starts_with(r.source + ": ")) why.remove_prefix(r.source.size() + 2);
-    out << "STOPPED — " << why << "\n  ";
-  }
-  const char* c = dry ? "to create" : "created";
-  const char* u = dry ? "to update" : "updated";
-  out << r.created << ' ' << c << ", " << r.updated << ' ' << u << ", " << r.unchanged << " unchanged, "
-      << r.invalid << " invalid, " << r.removed << " removed";
-  if (r.held > 0) out << ", " << r.held << " held for review";
-  if (r.failed > 0) out << ", " << r.failed << " failed";
-  if (r.dead > 0) out << ", " << r.dead << " dead";
-  if (!dry) out << " (" << r.api_requests << " API requests)";
-  out << '\n';
-  if (!r.suspect.empty()) out << "  SUSPECT READ, nothing marked removed — " << r.suspect << '\n';
-  if (r.write_back_cells > 0) out << "  wrote " << r.write_back_cells << " cells back into the source\n";
-  if (!r.write_back_error.empty()) out << "  write-back failed: " << r.write_back_error << '\n';
-  for (const auto& row : r.rows) {
-    out << "  " << pad(row.action, 13) << ' ' << pad(row.row_ref, 22) << ' ' << pad(row.source_id, 12);
-    if (row.event_id) out << " event " << *row.event_id;
-    if (!row.detail.empty()) out << "  " << row.detail;
-    out << '\n';
-  }
 }
 
 int run_passes(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err,
@@ -109,13 +56,9 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
     reports.push_back(std::move(report));
   }
   if (options.json) {
-    json::Writer w;
-    w.begin_object().key("sources").begin_array();
-    for (const auto& r : reports) write_report_json(w, r);
-    w.end_array().end_object();
-    out << w.str() << '\n';
+    out << reports_json(reports) << '\n';
   } else {
-    for (const auto& r : reports) print_report(out, r, dry);
+    for (const auto& r : reports) out << report_text(r, mode);
     if (dry) out << "(plan only: nothing was sent and nothing was changed)\n";
   }
   return code;
@@ -158,10 +101,8 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
       if (last) {
         w.key("last_pass").begin_object().key("trigger").value(last->trigger);
         w.key("started_at").value(format_time(last->started_at)).key("finished_at").value(format_time(last->finished_at));
-        w.key("result").value(last->result).key("created").value(std::int64_t{last->created});
-        w.key("updated").value(std::int64_t{last->updated}).key("unchanged").value(std::int64_t{last->unchanged});
-        w.key("invalid").value(std::int64_t{last->invalid}).key("removed").value(std::int64_t{last->removed});
-        w.key("failed").value(std::int64_t{last->failed}).key("api_requests").value(std::int64_t{last->api_requests});
+        w.key("report");
+        write_report_json(w, report_of(*last), ReportRows::omitted);
         w.end_object();
       }
       w.end_object();
@@ -178,10 +119,12 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
     if (!last) {
       out << "never\n";
     } else {
-      out << format_time(last->started_at) << " (" << last->trigger << "): " << last->result << " — "
-          << last->created << " created, " << last->updated << " updated, " << last->unchanged
-          << " unchanged, " << last->invalid << " invalid, " << last->removed << " removed, "
-          << last->failed << " failed, " << last->api_requests << " API requests\n";
+      out << format_time(last->started_at) << " (" << last->trigger << "): " << last->result;
+      if (!last->detail.empty()) out << " (" << last->detail << ")";
+      out << " — " << last->created << " created, " << last->updated << " updated, " << last->unchanged
+          << " unchanged, " << last->invalid << " invalid, " << last->removed << " removed, " << last->held
+          << " held, " << last->failed << " failed, " << last->dead << " dead, " << last->api_requests
+          << " API requests\n";
     }
   }
   w.end_array().end_object();

@@ -22,17 +22,22 @@ enum ExitCode : int {
 struct ExitCodeInfo {
   ExitCode code;
   int rank;                 // worse() keeps the higher rank
-  std::string_view meaning; // as README's table says it
+  std::string_view meaning; // README's exit-code table says exactly this
 };
 
 // Every exit code, in numeric order, with its rank and meaning.
 inline constexpr ExitCodeInfo k_exit_codes[] = {
-    {k_exit_ok, 0, "success: every source synced, nothing left to look at"},
-    {k_exit_failure, 3, "unexpected failure, or a source could not be synced (unreachable, stopped)"},
+    {k_exit_ok, 0, "all good"},
+    {k_exit_failure, 3,
+     "unexpected failure, a source or the API could not be reached, or another pinsync holds the state file"},
     {k_exit_usage, 2, "bad command line"},
-    {k_exit_config, 5, "configuration error (the message names file, line and key)"},
-    {k_exit_auth, 4, "access refused: Pinned Events refused the API key or its scopes, or a source refused access"},
-    {k_exit_rows_failed, 1, "the pass finished, but rows are left invalid, failed, dead or held, or the read looked suspect"},
+    {k_exit_config, 5, "configuration error (including a mapped column missing from a sheet)"},
+    {k_exit_auth, 4,
+     "access refused: the API key is invalid, lacks a scope or channel access (the source is paused), or a source "
+     "refused access"},
+    {k_exit_rows_failed, 1,
+     "the pass finished but rows are left invalid, failed or dead, or a suspect read held back its removals (see "
+     "`pinsync errors`)"},
 };
 
 // The exit code an Error calls for: config 3, auth 4, anything else 1.

@@ -3,20 +3,16 @@
 #include <charconv>
 #include <istream>
 #include <optional>
-#include <sstream>
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/StreamCopier.h>
 
-#include "agent/daemon/render.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/sync/report.h"
 #include "agent/sync/session.h"
 #include "core/json_writer.h"
 
@@ -67,41 +63,17 @@ Result<std::optional<AgentAnswer>> ask_agent(const std::string& listen, const st
   }
 }
 
-// Prints reports_json() text in plain words. Returns the exit code it calls for.
-int print_reports(const std::string& json, bool via_agent, std::ostream& out, std::ostream& err) {
+// Prints what each pass did (or the JSON of every report) and returns the exit code the
+// worst of them calls for.
+int print_reports(const std::vector<PassReport>& reports, const CommandOptions& options, bool via_agent,
+                  std::ostream& out) {
   int code = k_exit_ok;
-  try {
-    auto root = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    auto reports = root->getArray("reports");
-    for (unsigned i = 0; reports && i < reports->size(); ++i) {
-      auto r = reports->getObject(i);
-      const auto result = r->getValue<std::string>("result");
-      out << r->getValue<std::string>("source") << ": resync " << result << (via_agent ? " (by the running agent)" : "")
-          << " — " << r->getValue<int>("created") << " created, " << r->getValue<int>("updated") << " updated, "
-          << r->getValue<int>("unchanged") << " unchanged, " << r->getValue<int>("invalid") << " invalid, "
-          << r->getValue<int>("removed") << " removed, " << r->getValue<int>("held") << " held, "
-          << r->getValue<int>("failed") << " failed, " << r->optValue<int>("dead", 0) << " dead, "
-          << r->getValue<int>("api_requests") << " API requests\n";
-      if (r->has("error")) out << "  stopped: " << r->getValue<std::string>("error") << '\n';
-      if (r->has("suspect")) {
-        out << "  SUSPECT READ, nothing marked removed — " << r->getValue<std::string>("suspect") << '\n';
-      }
-      auto rows = r->getArray("rows");
-      for (unsigned k = 0; rows && k < rows->size(); ++k) {
-        auto row = rows->getObject(k);
-        out << "  " << row->getValue<std::string>("row") << " (" << row->getValue<std::string>("id")
-            << "): " << row->getValue<std::string>("action");
-        if (!row->isNull("event_id")) out << " event " << row->get("event_id").convert<std::string>();
-        const auto detail = row->getValue<std::string>("detail");
-        if (!detail.empty()) out << " — " << detail;
-        out << '\n';
-      }
-      if (result == "stopped") code = k_exit_failure;
-      else if (result != "ok" && code == k_exit_ok) code = k_exit_rows_failed;
-    }
-  } catch (const Poco::Exception& e) {
-    err << "pinsync resync: cannot read the agent's answer (" << e.displayText() << ")\n";
-    return k_exit_failure;
+  for (const auto& r : reports) code = worse(code, exit_code_for(r));
+  if (options.json) {
+    out << reports_json(reports) << '\n';
+  } else {
+    if (via_agent) out << "(by the running agent)\n";
+    for (const auto& r : reports) out << report_text(r, PassMode::apply);
   }
   return code;
 }
@@ -126,11 +98,12 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
         err << "pinsync resync: the agent answered " << a.status << ": " << a.body << '\n';
         return k_exit_failure;
       }
-      if (options.json) {
-        out << a.body << '\n';
-        return k_exit_ok;
+      auto reports = reports_from_json(a.body);
+      if (!reports) {
+        err << "pinsync resync: cannot read the agent's answer: " << reports.error().message << '\n';
+        return k_exit_failure;
       }
-      return print_reports(a.body, true, out, err);
+      return print_reports(*reports, options, true, out);
     }
   }
 
@@ -147,12 +120,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
         (*session)->sync_source(source, PassMode::apply, "resync",
                                 manual_pass(options.row, options.force, options.accept_removals)));
   }
-  const std::string json = reports_json(reports);
-  if (options.json) {
-    out << json << '\n';
-    return k_exit_ok;
-  }
-  return print_reports(json, false, out, err);
+  return print_reports(reports, options, false, out);
 }
 
 }  // namespace pinsync::agent

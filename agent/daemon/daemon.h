@@ -1,7 +1,8 @@
-// The long-running agent behind `pinsync run`: one worker thread per source, each with
-// its own Pinned client, polling at the source's poll_interval (±10 % jitter), plus
-// triggered passes (resync, SIGUSR1). A source never runs two passes at once; a trigger
-// during a pass queues one more. All sources share one store, one state lock, one log.
+// The long-running agent behind `pinsync run`: one SourceWorker per source (worker.h),
+// each with its own Pinned client, polling at the source's poll_interval (±10 % jitter),
+// plus triggered passes (resync, SIGUSR1). A source never runs two passes at once; a
+// trigger during a pass queues one more. All sources share one store, one state lock, one
+// log.
 #pragma once
 
 #include <atomic>
@@ -19,45 +20,11 @@
 
 #include "agent/alerts/alerts.h"
 #include "agent/config/config.h"
-#include "agent/sync/session.h"
+#include "agent/daemon/status.h"
 #include "agent/sync/pass.h"
+#include "agent/sync/session.h"
 
 namespace pinsync::agent {
-
-// One finished pass, as the admin endpoint shows it.
-struct PassRecord {
-  std::string trigger;           // schedule, resync, signal
-  std::int64_t started_at = 0;   // unix seconds
-  std::int64_t finished_at = 0;
-  double seconds = 0;
-  std::string result;            // ok, rows_failed, stopped
-  PassReport report;
-};
-
-// Upper bounds (seconds) of the pass duration histogram; +Inf is implied.
-inline constexpr double k_duration_buckets[] = {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
-inline constexpr std::size_t k_duration_bucket_count = sizeof(k_duration_buckets) / sizeof(double);
-
-// What the agent knows about one source, copied out for the admin endpoint.
-struct SourceStatus {
-  std::string name;
-  std::string kind;
-  std::chrono::seconds poll_interval{0};
-  bool running = false;
-  std::int64_t next_pass_at = 0;  // unix seconds; 0 when none is planned
-  std::deque<PassRecord> recent;  // newest first, at most 10
-  std::string last_error;         // why the last unclean pass was unclean ("" after a clean one)
-  std::map<std::string, std::int64_t> passes_by_result;
-  std::int64_t duration_counts[k_duration_bucket_count + 1] = {};  // per bucket, last is +Inf
-  double duration_sum = 0;
-  std::int64_t last_success_at = 0;  // unix seconds of the last clean pass; 0 if none
-  std::int64_t api_requests = 0;     // requests sent by this agent's passes so far
-  std::vector<http::RequestCount> requests;  // every HTTP request of this source, by api/route/status
-  std::string paused_reason;         // why the source is paused (key or access refused); "" when not
-  std::optional<std::int64_t> retry_queue_depth;  // writes waiting in the retry queue; nullopt: unknown
-  std::map<std::string, std::int64_t> rows_by_state;  // from the store
-  std::vector<state::RowRecord> problem_rows;          // invalid, failed, needs_review, gone
-};
 
 // What a resync asks for; every field optional.
 struct ResyncRequest {

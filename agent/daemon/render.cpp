@@ -33,28 +33,6 @@ std::string number(double d) {
   return buf;
 }
 
-void write_report(json::Writer& w, const PassReport& r) {
-  w.begin_object();
-  w.key("source").value(r.source);
-  w.key("result").value(r.stopped ? "stopped" : (r.clean() ? "ok" : "rows_failed"));
-  if (r.stopped) w.key("error").value(r.stopped->message);
-  w.key("created").value(std::int64_t{r.created}).key("updated").value(std::int64_t{r.updated});
-  w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
-  w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
-  w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
-  w.key("api_requests").value(std::int64_t{r.api_requests});
-  if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
-  w.key("rows").begin_array();
-  for (const auto& row : r.rows) {
-    w.begin_object().key("row").value(row.row_ref).key("id").value(row.source_id).key("action").value(row.action);
-    if (row.event_id) w.key("event_id").value(*row.event_id);
-    else w.key("event_id").null();
-    w.key("detail").value(row.detail).end_object();
-  }
-  w.end_array();
-  w.end_object();
-}
-
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -88,12 +66,8 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
       const auto& p = s.recent.front();
       w.begin_object().key("trigger").value(p.trigger).key("started_at").value(iso_time(p.started_at));
       w.key("finished_at").value(iso_time(p.finished_at)).key("seconds").value(p.seconds);
-      w.key("result").value(p.result);
-      w.key("created").value(std::int64_t{p.report.created}).key("updated").value(std::int64_t{p.report.updated});
-      w.key("unchanged").value(std::int64_t{p.report.unchanged}).key("invalid").value(std::int64_t{p.report.invalid});
-      w.key("removed").value(std::int64_t{p.report.removed}).key("held").value(std::int64_t{p.report.held});
-      w.key("failed").value(std::int64_t{p.report.failed});
-      w.key("api_requests").value(std::int64_t{p.report.api_requests});
+      w.key("report");
+      write_report_json(w, p.report, ReportRows::omitted);
       w.end_object();
     }
     w.key("last_success_at").value(iso_time(s.last_success_at));
@@ -106,19 +80,11 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
     for (const auto& [state, n] : s.rows_by_state) w.key(state).value(n);
     w.end_object();
     w.key("passes").begin_object();
-    for (const auto& [result, n] : s.passes_by_result) w.key(result).value(n);
+    for (const auto& [result, n] : s.passes_by_result) w.key(to_string(result)).value(n);
     w.end_object();
     w.key("api_requests").value(s.api_requests);
     w.end_object();
   }
-  w.end_array().end_object();
-  return w.take();
-}
-
-std::string reports_json(const std::vector<PassReport>& reports) {
-  json::Writer w;
-  w.begin_object().key("reports").begin_array();
-  for (const auto& r : reports) write_report(w, r);
   w.end_array().end_object();
   return w.take();
 }
@@ -135,9 +101,9 @@ std::string metrics_text(const std::vector<SourceStatus>& sources) {
   }
   out += "# HELP pinsync_passes_total Passes finished by source and result.\n# TYPE pinsync_passes_total counter\n";
   for (const auto& s : sources) {
-    for (const std::string_view result : {"ok", "rows_failed", "stopped"}) {
-      const auto it = s.passes_by_result.find(std::string(result));
-      out += "pinsync_passes_total{source=\"" + label(s.name) + "\",result=\"" + std::string(result) + "\"} " +
+    for (const auto result : k_pass_results) {
+      const auto it = s.passes_by_result.find(result);
+      out += "pinsync_passes_total{source=\"" + label(s.name) + "\",result=\"" + std::string(to_string(result)) + "\"} " +
              std::to_string(it == s.passes_by_result.end() ? 0 : it->second) + "\n";
     }
   }
@@ -196,10 +162,11 @@ std::string status_html(const std::vector<SourceStatus>& sources) {
       "td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;font-size:.9em}"
       ".ok{color:#070}.bad{color:#b00}h2{margin-top:1.5em}</style></head><body><h1>pinsync</h1>";
   for (const auto& s : sources) {
-    const std::string last = s.recent.empty() ? "no pass yet" : s.recent.front().result;
+    const bool last_ok = !s.recent.empty() && s.recent.front().result == PassResult::ok;
+    const std::string last = s.recent.empty() ? "no pass yet" : std::string(to_string(s.recent.front().result));
     h += "<h2>" + html_escape(s.name) + "</h2><p>" + html_escape(s.kind) + ", every " +
          std::to_string(s.poll_interval.count()) + "s — " + (s.running ? "running now" : "idle") +
-         "; last pass: <span class=\"" + (last == "ok" ? "ok" : "bad") + "\">" + html_escape(last) +
+         "; last pass: <span class=\"" + (last_ok ? "ok" : "bad") + "\">" + html_escape(last) +
          "</span>; next pass: " + html_escape(iso_time(s.next_pass_at)) + "</p>";
     if (!s.last_error.empty()) h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
     h += "<p>rows:";
@@ -208,7 +175,7 @@ std::string status_html(const std::vector<SourceStatus>& sources) {
          "<th>invalid</th><th>failed</th><th>seconds</th></tr>";
     for (const auto& p : s.recent) {
       h += "<tr><td>" + html_escape(iso_time(p.started_at)) + "</td><td>" + html_escape(p.trigger) + "</td><td>" +
-           html_escape(p.result) + "</td><td>" + std::to_string(p.report.created) + "</td><td>" +
+           html_escape(to_string(p.result)) + "</td><td>" + std::to_string(p.report.created) + "</td><td>" +
            std::to_string(p.report.updated) + "</td><td>" + std::to_string(p.report.invalid) + "</td><td>" +
            std::to_string(p.report.failed) + "</td><td>" + number(p.seconds) + "</td></tr>";
     }

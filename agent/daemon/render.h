@@ -5,19 +5,19 @@
 #include <string>
 #include <vector>
 
-#include "agent/daemon/daemon.h"
+#include "agent/daemon/status.h"
+#include "agent/sync/report.h"
 
 namespace pinsync::agent {
 
-// GET /status: {"sources":[{name, running, next_pass_at, last_pass:{…}|null, rows:{state:n},
+// GET /status: {"sources":[{name, running, next_pass_at, last_pass:{trigger, started_at,
+// finished_at, seconds, report:{a pass report without rows, report.h}}|null, rows:{state:n},
 // last_error, paused_reason, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
 std::string status_json(const std::vector<SourceStatus>& sources);
 // GET /metrics: Prometheus text exposition format 0.0.4.
 std::string metrics_text(const std::vector<SourceStatus>& sources);
 // GET /: one self-contained HTML page (no external assets); every text is escaped.
 std::string status_html(const std::vector<SourceStatus>& sources);
-// POST /resync: {"reports":[{source, result, created, updated, …, rows:[…]}]}.
-std::string reports_json(const std::vector<PassReport>& reports);
 // `text` with & < > " ' replaced by HTML entities.
 std::string html_escape(std::string_view text);
 

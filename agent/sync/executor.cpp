@@ -201,8 +201,8 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
                   {"result", std::string(to_string(result.status))},
                   {"request_id", result.request_id},
                   {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
-  auto failed = [&](state::Failure f, std::string action, int& counter) {
-    add(*job.item, std::move(action), entry.event_id, f.reason);
+  auto failed = [&](state::Failure f, RowAction action, int& counter) {
+    add(*job.item, action, entry.event_id, f.reason);
     ++counter;
     outcomes.push_back({entry, outcome, std::move(f)});
   };
@@ -216,15 +216,15 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
         return;
       }
       const bool created = entry.action == WriteAction::create;
-      add(*job.item, created ? "created" : "updated", id, job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : "");
+      add(*job.item, created ? RowAction::created : RowAction::updated, id, job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : "");
       ++(created ? m_report.created : m_report.updated);
       return;
     }
     case WriteStatus::invalid:
-      failed({RowState::invalid, result.field, result.message, false, 1, 0}, "invalid", m_report.invalid);
+      failed({RowState::invalid, result.field, result.message, false, 1, 0}, RowAction::invalid, m_report.invalid);
       return;
     case WriteStatus::auth:
-      failed({RowState::failed, "", result.message, false, 1, 0}, "failed", m_report.failed);
+      failed({RowState::failed, "", result.message, false, 1, 0}, RowAction::failed, m_report.failed);
       m_report.stopped = Error{ErrorKind::auth, m_ctx.source.name + ": " + result.message};
       m_report.key_refused = true;
       m_continue = false;
@@ -233,13 +233,13 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
                               " was deleted in Pinned Events; the row is not recreated (set recreate_deleted: "
                               "true on the source to give such rows a new event)";
-      failed({RowState::gone, "", why, false, 1, 0}, "held", m_report.held);
+      failed({RowState::gone, "", why, false, 1, 0}, RowAction::held, m_report.held);
       return;
     }
     case WriteStatus::conflict:
       if (entry.action == WriteAction::update) {
         const std::string why = result.message + " — check the event in Pinned Events, then resync the row";
-        failed({RowState::needs_review, "", why, false, 1, 0}, "held", m_report.held);
+        failed({RowState::needs_review, "", why, false, 1, 0}, RowAction::held, m_report.held);
         return;
       }
       // The key is in progress elsewhere or was used with another body: the stored create
@@ -251,7 +251,7 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       auto f = retry_failure(job, result.message + (keep ? " — will be resent with the same key" : ""), keep,
                              result.retry_after);
       const bool dead = f.state == RowState::dead;
-      failed(std::move(f), dead ? "dead" : "failed", dead ? m_report.dead : m_report.failed);
+      failed(std::move(f), dead ? RowAction::dead : RowAction::failed, dead ? m_report.dead : m_report.failed);
       return;
     }
   }
@@ -277,7 +277,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
         follow_ups.push_back(update_job(item, *r.event_id));
         return;
       }
-      add(item, "created", r.event_id, "adopted the event an earlier attempt created");
+      add(item, RowAction::created, r.event_id, "adopted the event an earlier attempt created");
       ++m_report.created;
       return;
     }
@@ -288,7 +288,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
           "if the event is not there, run pinsync resync --source " +
           m_ctx.source.name + " --row " + row.source_id + " to send it; if it is, give the key events:read and resync";
       updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
-      add(item, "held", std::nullopt, why);
+      add(item, RowAction::held, std::nullopt, why);
       ++m_report.held;
       return;
     }
@@ -301,7 +301,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
           "it made: delete the duplicates in Pinned Events, then run pinsync resync --source " +
           m_ctx.source.name + " --row " + row.source_id + " to adopt the one left";
       updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
-      add(item, "held", std::nullopt, why);
+      add(item, RowAction::held, std::nullopt, why);
       ++m_report.held;
       return;
     }
@@ -309,7 +309,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       // Counts as an attempt: a look-up that keeps failing must not keep the row from dying.
       auto f = retry_failure(job, "could not check for an earlier create: " + r.message, true, std::nullopt);
       const bool dead = f.state == RowState::dead;
-      add(item, dead ? "dead" : "failed", std::nullopt, f.reason);
+      add(item, dead ? RowAction::dead : RowAction::failed, std::nullopt, f.reason);
       ++(dead ? m_report.dead : m_report.failed);
       outcomes.push_back({job.entry, WriteOutcome{}, std::move(f)});
       return;
@@ -318,7 +318,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       ++m_report.unchanged;
       return;
     case What::read_failed:
-      add(item, "failed", item.stored->event_id, r.message);
+      add(item, RowAction::failed, item.stored->event_id, r.message);
       ++m_report.failed;
       return;
     case What::drifted: {
@@ -483,8 +483,8 @@ bool Executor::store_failed(const Error& e) {
   return false;
 }
 
-void Executor::add(const PlanItem& item, std::string action, std::optional<std::int64_t> event_id, std::string detail) {
-  m_report.rows.push_back({item.row_ref, item.source_id, std::move(action), event_id, std::move(detail)});
+void Executor::add(const PlanItem& item, RowAction action, std::optional<std::int64_t> event_id, std::string detail) {
+  m_report.rows.push_back({item.row_ref, item.source_id, action, event_id, std::move(detail)});
 }
 
 }  // namespace pinsync::agent

@@ -56,7 +56,7 @@ class Executor {
                                std::optional<std::chrono::seconds> retry_after);
   state::OutboxEntry new_entry(const PlanItem& item, state::WriteAction action, std::optional<std::int64_t> event_id,
                                std::string key) const;
-  void add(const PlanItem& item, std::string action, std::optional<std::int64_t> event_id, std::string detail);
+  void add(const PlanItem& item, RowAction action, std::optional<std::int64_t> event_id, std::string detail);
   bool store_failed(const Error& e);
   std::int64_t now() const;
 

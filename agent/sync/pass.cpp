@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/sync/executor.h"
+#include "agent/sync/report.h"
 #include "core/datetime.h"
 #include "core/hash.h"
 
@@ -114,152 +115,85 @@ void write_back(const PassContext& ctx, PassReport& report) {
   report.write_back_cells = written->cells_written;
 }
 
-}  // namespace
+// The mapped rows of one read, and whether the read saw the whole source.
+struct SourceRows {
+  std::vector<MappedRow> rows;
+  SourceRead read = SourceRead::complete;
+};
 
-PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
-  PassReport report;
-  report.source = ctx.source.name;
-  auto requests_sent = [&ctx] {
-    int n = ctx.senders.empty() ? ctx.client.requests_sent() : 0;
-    for (const auto* c : ctx.senders) n += c->requests_sent();
-    return n;
-  };
-  const int requests_before = requests_sent();
-  const bool dry = mode == PassMode::dry_run;
-
-  std::int64_t run_id = 0;
-  if (!dry) {
-    auto run = ctx.store->begin_run(ctx.source.name, trigger);
-    if (!run) {
-      report.stopped = run.error();
-      return report;
-    }
-    run_id = *run;
-  }
-
-  auto finish = [&](PassReport& r) -> PassReport& {
-    r.api_requests = requests_sent() - requests_before;
-    if (!dry) {
-      state::RunRecord rec;
-      rec.id = run_id;
-      rec.source = ctx.source.name;
-      rec.trigger = std::string(trigger);
-      rec.created = r.created;
-      rec.updated = r.updated;
-      rec.unchanged = r.unchanged;
-      rec.invalid = r.invalid;
-      rec.removed = r.removed;
-      rec.failed = r.failed + r.dead;
-      rec.api_requests = r.api_requests;
-      rec.result = r.stopped            ? "stopped: " + r.stopped->message
-                   : !r.suspect.empty() ? "suspect: " + r.suspect
-                   : r.clean()          ? "ok"
-                                        : "rows_failed";
-      if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
-    }
-    ctx.log.info("pass finished", {{"source", ctx.source.name},
-                                   {"created", std::to_string(r.created)},
-                                   {"updated", std::to_string(r.updated)},
-                                   {"unchanged", std::to_string(r.unchanged)},
-                                   {"invalid", std::to_string(r.invalid)},
-                                   {"removed", std::to_string(r.removed)},
-                                   {"failed", std::to_string(r.failed)},
-                                   {"dead", std::to_string(r.dead)},
-                                   {"requests", std::to_string(r.api_requests)}});
-    return r;
-  };
-
+// Reads and maps the source; gives approved rows without an ID one (written into the
+// source) and maps again. The sheet's cells are freed before returning: the mapped rows
+// hold what the rest of the pass needs, and the cells would otherwise stay alive through
+// it, at the pass's peak of memory.
+Result<SourceRows> read_source(const PassContext& ctx, PassMode mode) {
   auto table = ctx.options.changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
-  if (!table) {
-    report.stopped = table.error().with_context(ctx.source.name);
-    return finish(report);
-  }
+  if (!table) return std::unexpected(table.error().with_context(ctx.source.name));
   auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
-  if (!mapped) {
-    report.stopped = mapped.error();
-    return finish(report);
-  }
-  if (!dry && ctx.connector.assigns_ids() && assign_missing_ids(ctx, *table, *mapped)) {
+  if (!mapped) return std::unexpected(mapped.error());
+  if (mode == PassMode::apply && ctx.connector.assigns_ids() && assign_missing_ids(ctx, *table, *mapped)) {
     mapped = map_table(ctx.source, *table, ctx.known_slugs);
-    if (!mapped) {
-      report.stopped = mapped.error();
-      return finish(report);
-    }
+    if (!mapped) return std::unexpected(mapped.error());
   }
-  // The mapped rows hold what the rest of the pass needs: a large sheet's cells would
-  // otherwise stay alive through it, at the pass's peak of memory.
-  table->rows = std::vector<connectors::Row>();
-  std::vector<state::RowRecord> stored;
-  if (ctx.store != nullptr) {
-    auto rows = ctx.store->rows(ctx.source.name);
-    if (!rows) {
-      report.stopped = rows.error();
-      return finish(report);
-    }
-    stored = std::move(*rows);
-  }
-  const std::string& only_row = ctx.options.only_row;
-  std::string reviewed_row;
-  if (!dry && !only_row.empty()) {
-    // A resync of one row is the person's answer to "check it, then resync the row".
-    for (auto& rec : stored) {
-      if (rec.source_id != only_row || rec.state == RowState::synced || rec.state == RowState::removed ||
-          rec.state == RowState::pending) {
-        continue;
-      }
-      if (rec.state == RowState::needs_review) reviewed_row = rec.source_id;
-      if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) {
-        report.stopped = r.error();
-        return finish(report);
-      }
-      rec.state = RowState::failed;
-      rec.attempts = 0;
-      rec.attempted_hash.clear();
-      rec.next_attempt_at = 0;
-      rec.error_reason = "re-armed by resync";
-      ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
-    }
-  }
-  PlanOptions plan_options;
-  plan_options.read = table->complete ? SourceRead::complete : SourceRead::changes_only;
-  plan_options.now = unix_seconds(ctx.clock);
-  plan_options.retry_now = ctx.options.manual;
-  plan_options.recreate_deleted = ctx.source.recreate_deleted;
-  Plan plan = make_plan(*mapped, stored, plan_options);
-  if (plan_options.read == SourceRead::complete && !ctx.options.accept_removals) {
-    report.suspect = suspect_read(ctx.source, plan, stored);
-    if (!report.suspect.empty()) {
-      ctx.log.warn("suspect read: nothing is marked removed",
-                   {{"source", ctx.source.name}, {"reason", report.suspect}});
-    }
-  }
+  return SourceRows{std::move(*mapped), table->complete ? SourceRead::complete : SourceRead::changes_only};
+}
 
-  // Rows whose state changes without a request are written in one transaction at the end.
-  std::vector<state::RowStateUpdate> updates;
-  auto update = [&](std::string id, const std::string& row_ref, RowState st, std::string field,
-                    std::string value, std::string reason) {
-    updates.push_back({ctx.source.name, std::move(id), row_ref, st, std::move(field), std::move(value),
-                       std::move(reason)});
-  };
+// resync --row is the person's answer to "check it, then resync the row": a held, failed,
+// dead or refused row is re-armed so it is planned and sent again. Returns the row's id
+// when it was held for review (its create in doubt may be sent without a look-up), else "".
+Result<std::string> rearm_requested_row(const PassContext& ctx, std::vector<state::RowRecord>& stored) {
+  std::string reviewed;
+  for (auto& rec : stored) {
+    if (rec.source_id != ctx.options.only_row || rec.state == RowState::synced || rec.state == RowState::removed ||
+        rec.state == RowState::pending) {
+      continue;
+    }
+    if (rec.state == RowState::needs_review) reviewed = rec.source_id;
+    if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) return std::unexpected(r.error());
+    rec.state = RowState::failed;
+    rec.attempts = 0;
+    rec.attempted_hash.clear();
+    rec.next_attempt_at = 0;
+    rec.error_reason = "re-armed by resync";
+    ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
+  }
+  return reviewed;
+}
+
+// What the plan asks of the pass: requests to send, unchanged rows to check (--force), and
+// row states to store without a request (in one transaction).
+struct Work {
   std::vector<const PlanItem*> writes;
   std::vector<const PlanItem*> forced;
+  std::vector<state::RowStateUpdate> updates;
+};
+
+// Sorts the plan's items into `work` and reports every row that needs no request.
+Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassReport& report) {
+  const bool dry = mode == PassMode::dry_run;
+  Work work;
+  auto update = [&](const std::string& id, const std::string& row_ref, RowState st, std::string field,
+                    std::string value, std::string reason) {
+    work.updates.push_back({ctx.source.name, id, row_ref, st, std::move(field), std::move(value), std::move(reason)});
+  };
+  auto add = [&](const PlanItem& item, RowAction action, std::string detail = "") {
+    report.rows.push_back({item.row_ref, item.source_id, action, item.stored ? item.stored->event_id : std::nullopt,
+                           std::move(detail)});
+  };
   for (const auto& item : plan.items) {
-    if (!only_row.empty() && item.source_id != only_row) continue;
+    if (!ctx.options.only_row.empty() && item.source_id != ctx.options.only_row) continue;
     switch (item.action) {
       case PlanAction::create:
       case PlanAction::update:
-        if (dry) {
-          report.rows.push_back({item.row_ref, item.source_id,
-                                 "would " + std::string(to_string(item.action)),
-                                 item.stored ? item.stored->event_id : std::nullopt, ""});
-          item.action == PlanAction::create ? ++report.created : ++report.updated;
-        } else {
-          writes.push_back(&item);
+        if (!dry) {
+          work.writes.push_back(&item);
+          break;
         }
+        add(item, item.action == PlanAction::create ? RowAction::would_create : RowAction::would_update);
+        item.action == PlanAction::create ? ++report.created : ++report.updated;
         break;
       case PlanAction::unchanged:
         if (!dry && ctx.options.force && item.stored->event_id) {
-          forced.push_back(&item);
+          work.forced.push_back(&item);
           break;
         }
         ++report.unchanged;
@@ -270,8 +204,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       case PlanAction::invalid: {
         ++report.invalid;
         const std::string reason = join_errors(item.errors);
-        report.rows.push_back({item.row_ref, item.source_id, "invalid",
-                               item.stored ? item.stored->event_id : std::nullopt, reason});
+        add(item, RowAction::invalid, reason);
         ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
         if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
@@ -281,36 +214,107 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       case PlanAction::removed:
         if (!report.suspect.empty()) break;
         ++report.removed;
-        report.rows.push_back({item.row_ref, item.source_id, dry ? "would remove" : "removed",
-                               item.stored->event_id, item.note});
+        add(item, dry ? RowAction::would_remove : RowAction::removed, item.note);
         update(item.source_id, item.row_ref, RowState::removed, "", "", item.note);
         break;
       case PlanAction::held:
         ++report.held;
-        report.rows.push_back({item.row_ref, item.source_id, "held", item.stored->event_id, item.note});
+        add(item, RowAction::held, item.note);
         break;
       case PlanAction::waiting:
         ++report.failed;
-        report.rows.push_back({item.row_ref, item.source_id, "waiting", item.stored->event_id, item.note});
+        add(item, RowAction::waiting, item.note);
         break;
       case PlanAction::dead:
         ++report.dead;
-        report.rows.push_back({item.row_ref, item.source_id, "dead", item.stored->event_id, item.note});
+        add(item, RowAction::dead, item.note);
         break;
     }
   }
-  if (!dry && !updates.empty()) {
-    if (auto r = ctx.store->set_row_states(updates); !r) {
-      report.stopped = r.error();
-      return finish(report);
+  return work;
+}
+
+// The requests every client of the pass has sent so far.
+int requests_sent(const PassContext& ctx) {
+  int n = ctx.senders.empty() ? ctx.client.requests_sent() : 0;
+  for (const auto* c : ctx.senders) n += c->requests_sent();
+  return n;
+}
+
+// Ends a pass: counts its requests, closes its run log entry (not in a dry run) and logs
+// the summary.
+PassReport& finish(const PassContext& ctx, PassReport& r, std::optional<std::int64_t> run_id, int requests_before) {
+  r.api_requests = requests_sent(ctx) - requests_before;
+  if (run_id) {
+    auto rec = run_record_of(r);
+    rec.id = *run_id;
+    if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
+  }
+  ctx.log.info("pass finished", {{"source", ctx.source.name},
+                                 {"result", std::string(to_string(result_of(r)))},
+                                 {"created", std::to_string(r.created)},
+                                 {"updated", std::to_string(r.updated)},
+                                 {"unchanged", std::to_string(r.unchanged)},
+                                 {"invalid", std::to_string(r.invalid)},
+                                 {"removed", std::to_string(r.removed)},
+                                 {"failed", std::to_string(r.failed)},
+                                 {"dead", std::to_string(r.dead)},
+                                 {"requests", std::to_string(r.api_requests)}});
+  return r;
+}
+
+}  // namespace
+
+PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+  const bool dry = mode == PassMode::dry_run;
+  PassReport report;
+  report.source = ctx.source.name;
+  const int requests_before = requests_sent(ctx);
+  std::optional<std::int64_t> run_id;
+  if (!dry) {
+    auto run = ctx.store->begin_run(ctx.source.name, trigger);
+    if (!run) {
+      report.stopped = run.error();
+      return report;
+    }
+    run_id = *run;
+  }
+  auto stop = [&](Error e) -> PassReport {
+    report.stopped = std::move(e);
+    return finish(ctx, report, run_id, requests_before);
+  };
+
+  auto source = read_source(ctx, mode);
+  if (!source) return stop(source.error());
+  std::vector<state::RowRecord> stored;
+  if (ctx.store != nullptr) {
+    auto rows = ctx.store->rows(ctx.source.name);
+    if (!rows) return stop(rows.error());
+    stored = std::move(*rows);
+  }
+  std::string reviewed_row;
+  if (!dry && !ctx.options.only_row.empty()) {
+    auto reviewed = rearm_requested_row(ctx, stored);
+    if (!reviewed) return stop(reviewed.error());
+    reviewed_row = std::move(*reviewed);
+  }
+
+  const PlanOptions plan_options{source->read, unix_seconds(ctx.clock), ctx.options.manual,
+                                 ctx.source.recreate_deleted};
+  const Plan plan = make_plan(source->rows, stored, plan_options);
+  if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
+    report.suspect = suspect_read(ctx.source, plan, stored);
+    if (!report.suspect.empty()) {
+      ctx.log.warn("suspect read: nothing is marked removed", {{"source", ctx.source.name}, {"reason", report.suspect}});
     }
   }
-  if (!dry) {
-    Executor executor(ctx, report, reviewed_row);
-    executor.run(writes, forced);
-  }
-  if (!dry && !report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
-  return finish(report);
+  Work work = sort_plan(ctx, mode, plan, report);
+  if (dry) return finish(ctx, report, run_id, requests_before);
+
+  if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
+  Executor(ctx, report, reviewed_row).run(work.writes, work.forced);
+  if (!report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
+  return finish(ctx, report, run_id, requests_before);
 }
 
 PassOptions manual_pass(std::string only_row, bool force, bool accept_removals) {

@@ -24,11 +24,17 @@ namespace pinsync::agent {
 
 enum class PassMode { apply, dry_run };
 
+// What happened to one row in a pass (report.h gives each its word).
+enum class RowAction {
+  created, updated, unchanged, invalid, removed, held, waiting, failed, dead,
+  would_create, would_update, would_remove,  // a dry run (plan)
+};
+
 // What happened to one row in this pass, for the operator.
 struct RowOutcome {
   std::string row_ref;
   std::string source_id;
-  std::string action;  // created, updated, unchanged, invalid, removed, held, failed, would-create…
+  RowAction action = RowAction::unchanged;
   std::optional<std::int64_t> event_id;
   std::string detail;  // the reason for invalid/failed/held/removed
 };

@@ -273,7 +273,7 @@ TEST_CASE("resync --source reaches the running agent and passes at once; --row w
   w.dir.write("acme.csv", k_header + rows("A", 3, "Resynced show"));
   auto r = w.resync({"--source", "acme"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("acme: resync ok (by the running agent)") != std::string::npos);
+  CHECK(r.out.find("(by the running agent)\nacme: ok — ") != std::string::npos);
   CHECK(r.out.find("1 updated") != std::string::npos);
   CHECK(w.patches() == 1);  // long before the next scheduled poll (1 h)
   CHECK(w.event_titled("Resynced show") != nullptr);
@@ -340,7 +340,7 @@ TEST_CASE("resync with no agent listening runs the pass itself") {
   auto r = run_process(w.argv({"resync", "--source", "beta"}, cfg), w.env(), 60s);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("beta: resync ok — 2 created") != std::string::npos);
+  CHECK(r.out.find("beta: ok — 2 created") != std::string::npos);
   CHECK(r.out.find("by the running agent") == std::string::npos);
   CHECK(w.event_count() == 2);
 }
@@ -387,8 +387,10 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   auto acme = w.status_of("acme");
   CHECK(acme->getObject("rows")->getValue<int>("synced") == 3);
   CHECK(acme->getObject("rows")->getValue<int>("invalid") == 1);
-  CHECK(acme->getObject("last_pass")->getValue<int>("created") == 3);
-  CHECK(acme->getObject("last_pass")->getValue<std::string>("result") == "rows_failed");
+  auto last_report = acme->getObject("last_pass")->getObject("report");
+  CHECK(last_report->getValue<int>("created") == 3);
+  CHECK(last_report->getValue<std::string>("result") == "rows_failed");
+  CHECK_FALSE(last_report->has("rows"));
   CHECK(acme->getValue<std::string>("last_error").find("A-9") != std::string::npos);
   CHECK(!acme->getValue<bool>("running"));
   CHECK(!acme->getValue<std::string>("next_pass_at").empty());

@@ -182,8 +182,9 @@ TEST_CASE("plan: shows what would happen and changes nothing") {
   w.sheet(rows(3) + rows(1, 7) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM"));
   const auto json = w.pinsync({"plan", "--json"});
   auto doc = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
-  auto source = doc->getArray("sources")->getObject(0);
-  CHECK(source->getValue<int>("create") == 1);
+  auto source = doc->getArray("reports")->getObject(0);
+  CHECK(source->getValue<std::string>("result") == "rows_failed");
+  CHECK(source->getValue<int>("created") == 1);
   CHECK(source->getValue<int>("removed") == 1);
   CHECK(source->getValue<int>("unchanged") == 3);
   CHECK(w.posts() == 4);

@@ -123,7 +123,7 @@ TEST_CASE("a paused source stays paused across reopening until cleared; forget_s
   CHECK_FALSE(paused->has_value());
 }
 
-TEST_CASE("a version-1 state file is upgraded with its rows, outbox and audit intact") {
+TEST_CASE("a version-1 state file is upgraded with its rows, outbox, audit and run log intact") {
   testing::TempDir dir;
   const auto file = dir.path() / "old.db";
   {
@@ -140,6 +140,9 @@ VALUES ('acme', 'E-2', 'Sheet1!A3', 'create', 'k-2', '{"title":"B"}', 'h2', 11, 
 INSERT INTO audit (source, source_id, row_ref, action, idempotency_key, http_status,
                    request_id, event_id, at)
 VALUES ('acme', 'E-1', 'Sheet1!A2', 'create', 'k-1', 201, 'r-1', 501, 10);
+INSERT INTO runs (source, trigger_kind, started_at, finished_at, result)
+VALUES ('acme', 'cli', 10, 11, 'stopped: acme: partner.csv: cannot read: no such file'),
+       ('acme', 'cli', 12, 13, 'rows_failed');
 )sql");
     CHECK(db.execAndGet("PRAGMA user_version").getInt() == 1);
   }
@@ -163,6 +166,14 @@ VALUES ('acme', 'E-1', 'Sheet1!A2', 'create', 'k-1', 201, 'r-1', 501, 10);
   auto audit = store.audit("acme", "E-1");
   REQUIRE(audit);
   CHECK(audit->size() == 1);
+  // Schema 3 keeps a run's result as one word and its reason beside it.
+  auto runs = store.recent_runs("acme", 5);
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 2);
+  CHECK((*runs)[0].result == "rows_failed");
+  CHECK((*runs)[0].detail.empty());
+  CHECK((*runs)[1].result == "stopped");
+  CHECK((*runs)[1].detail == "acme: partner.csv: cannot read: no such file");
   // The references still hold after the rebuild, and cascade again.
   SQLite::Database raw(file.string(), SQLite::OPEN_READWRITE);
   CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");

@@ -29,8 +29,11 @@ TEST_CASE("begin_run and finish_run log a pass with its counts") {
   run.invalid = 4;
   run.removed = 1;
   run.failed = 5;
+  run.held = 6;
+  run.dead = 7;
   run.api_requests = 17;
-  run.result = "rows_failed";
+  run.result = "suspect";
+  run.detail = "no approved row now";
   REQUIRE(f.store->finish_run(run));
 
   auto runs = f.store->recent_runs("acme", 10);
@@ -48,8 +51,11 @@ TEST_CASE("begin_run and finish_run log a pass with its counts") {
   CHECK(r.invalid == 4);
   CHECK(r.removed == 1);
   CHECK(r.failed == 5);
+  CHECK(r.held == 6);
+  CHECK(r.dead == 7);
   CHECK(r.api_requests == 17);
-  CHECK(r.result == "rows_failed");
+  CHECK(r.result == "suspect");
+  CHECK(r.detail == "no approved row now");
 
   RunRecord unknown;
   unknown.id = 999;

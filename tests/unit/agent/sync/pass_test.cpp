@@ -26,7 +26,7 @@ TEST_CASE("pass: a create in doubt is resent next pass with the same key and the
   // The retry queue holds it until its backoff (at most retry_delay, 30 s, the first time) has passed.
   const auto early = p.run();
   CHECK(early.failed == 1);
-  CHECK(early.rows.at(0).action == "waiting");
+  CHECK(early.rows.at(0).action == RowAction::waiting);
   CHECK(p.transport.requests.size() == 2);
   p.clock.advance(std::chrono::seconds(31));
   p.transport.reply(201, R"({"doc":{"id":7}})");

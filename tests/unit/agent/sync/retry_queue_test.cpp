@@ -44,7 +44,7 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   const std::size_t sent = p.transport.requests.size();
   if (rec->next_attempt_at > p.clock.unix_seconds()) {  // full jitter may have drawn 0 s
     const auto waiting = p.run();
-    CHECK(waiting.rows.at(0).action == "waiting");
+    CHECK(waiting.rows.at(0).action == RowAction::waiting);
     CHECK(p.transport.requests.size() == sent);
   }
 
@@ -71,7 +71,7 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   const std::size_t before = p.transport.requests.size();
   const auto still = p.run();
   CHECK(still.dead == 1);
-  CHECK(still.rows.at(0).action == "dead");
+  CHECK(still.rows.at(0).action == RowAction::dead);
   CHECK(p.transport.requests.size() == before);
 
   // An edit re-arms it: the stored create is finished first, then the edit goes as an update.

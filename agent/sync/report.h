@@ -1,0 +1,69 @@
+// One truth about a pass: what it came to (PassResult), and the one JSON shape and the one
+// text every surface shows it in — plan, sync and resync (--json or not), POST /resync and
+// the passes of /status and status --json.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/sync/pass_types.h"
+#include "core/error.h"
+#include "core/json_writer.h"
+#include "state/store.h"
+
+namespace pinsync::agent {
+
+// What a pass came to, most serious first where several hold.
+enum class PassResult {
+  ok,           // every row settled
+  rows_failed,  // the pass ran; rows are left invalid, failed, dead or held
+  suspect,      // the read looked wrong: removals were held back (see PassReport::suspect)
+  paused,       // the source is paused: Pinned Events refused its key or access
+  stopped,      // the source could not be synced (unreadable, the store failed, the agent stopped)
+};
+// Every result, in the order metrics and pages list them.
+inline constexpr PassResult k_pass_results[] = {PassResult::ok, PassResult::rows_failed, PassResult::suspect,
+                                                PassResult::paused, PassResult::stopped};
+// "ok", "rows_failed", "suspect", "paused", "stopped".
+std::string_view to_string(PassResult r);
+// The result named `s`, or nullopt for any other text.
+std::optional<PassResult> pass_result_from_string(std::string_view s);
+// The report's result: paused, else stopped, else suspect, else rows_failed when it is not
+// clean, else ok.
+PassResult result_of(const PassReport& report);
+
+// "created", "would create", "dead"…: the word the operator reads.
+std::string_view to_string(RowAction a);
+// The action named `s`, or nullopt for any other text.
+std::optional<RowAction> row_action_from_string(std::string_view s);
+
+// Whether a JSON report lists its rows: a summary (the last pass on /status) leaves them out.
+enum class ReportRows { listed, omitted };
+
+// Writes `report` as one JSON object:
+//   {"source","result","error"?,"suspect"?,"created","updated","unchanged","invalid",
+//    "removed","held","failed","dead","api_requests","write_back_cells",
+//    "write_back_error"?,"rows"?:[{"row_ref","source_id","action","event_id"|null,"detail"}]}
+// ("error" when stopped or paused, "suspect" when the read looked wrong, "rows" unless
+// omitted). README documents it with a sample.
+void write_report_json(json::Writer& w, const PassReport& report, ReportRows rows = ReportRows::listed);
+// {"reports":[…]}: the answer of plan/sync/resync --json and POST /resync.
+std::string reports_json(const std::vector<PassReport>& reports);
+// Reads reports_json() text back (the CLI reading the agent's answer). Returns the reports
+// (the stop's kind is config, auth or transient as the result and error say), or
+// Error{invalid} naming what is missing.
+Result<std::vector<PassReport>> reports_from_json(std::string_view text);
+
+// The report in plain words for a terminal: a summary line with the counts, the stop,
+// suspect read and write-back lines when they apply, then one line per listed row. A dry
+// run says "to create" / "to update" and leaves out the request count.
+std::string report_text(const PassReport& report, PassMode mode);
+
+// The run log's record of a finished pass: counts, result word and its reason.
+state::RunRecord run_record_of(const PassReport& report);
+// A report with the counts and result of a logged run (no rows), for status.
+PassReport report_of(const state::RunRecord& run);
+
+}  // namespace pinsync::agent
