@@ -313,7 +313,8 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
       for (std::size_t i = 0; i < columns.size(); ++i) {
         if (!changes[c].changed[i]) continue;
         body.key(*columns[i]);
-        // null is what clears a field (facts §3.6); "" would be read back as absent anyway.
+        // null is what clears a field (docs/reference/airtable.md §6); "" would be read back
+        // as absent anyway.
         if (changes[c].values[i].empty()) body.null();
         else body.value(changes[c].values[i]);
         ++cells;

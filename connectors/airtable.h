@@ -14,12 +14,13 @@ namespace pinsync::connectors {
 
 // An incremental read: records modified at or after `since` (inclusive; Airtable
 // timestamps have second precision). Returns the rows and the cursor for next time.
-// Cursor choice: list responses carry only id, createdTime and fields (facts §3.4), so a
-// record's modification time is known only if the base happens to have a
-// lastModifiedTime field. The connector therefore does not read modification times: the
-// next cursor is the time the read started (ConnectorContext::clock, whole seconds)
-// minus AirtableSettings::cursor_margin. A record edited while the pages were read is
-// then read again next time; duplicates are harmless (rows are matched by record id).
+// Cursor choice: list responses carry only id, createdTime and fields
+// (docs/reference/airtable.md §4), so a record's modification time is known only if the
+// base happens to have a lastModifiedTime field. The connector therefore does not read
+// modification times: the next cursor is the time the read started
+// (ConnectorContext::clock, whole seconds) minus AirtableSettings::cursor_margin. A record
+// edited while the pages were read is then read again next time; duplicates are harmless
+// (rows are matched by record id).
 struct IncrementalResult {
   Table table;
   std::string next_cursor;  // ISO-8601 UTC of the newest modification seen

@@ -1,6 +1,7 @@
 // The one error type of pinsync: what went wrong, how to react, and where it came from.
 // Anything the outside world can cause is returned as std::expected<T, Error>; the kind
-// decides the reaction (DESIGN.md, reliability rules).
+// decides the reaction (the rule per kind is on each enumerator below; the retry queue and
+// the pausing of a refused source are described in ARCHITECTURE.md, "One pass").
 #pragma once
 
 #include <chrono>

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Measures pinsync against pinsync-sandbox on loopback and prints one table: each scenario's
 # measure as median, min and max over the runs, its target and whether it is met.
-#   ./scripts/bench.sh            the issue's sizes, 3 runs each (BENCH_RUNS=N for more)
+#   ./scripts/bench.sh            full sizes (a 100,000-row sheet, imports of 10,000 and 5,000
+#                                 rows, 20,000 Airtable records), 3 runs each (BENCH_RUNS=N: more)
 #   ./scripts/bench.sh --quick    small sizes, 1 run: a smoke check of the script itself
 #   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, import,
 #                                 limited, airtable (combines with --quick)
-# Installs what it misses (wrk, GNU time, jq), builds Release (build/), starts its own sandbox
-# on a free port and stops it at the end. The table is also written to build/bench/last.md
-# (build/bench/last-only.md after --only).
+# Installs what it misses (wrk, GNU time, jq), builds Release (build/), runs its own sandbox on a
+# free port; the table also goes to build/bench/last.md (build/bench/last-only.md after --only).
 # Not part of test.sh: timings depend on the machine, so nothing here is a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."

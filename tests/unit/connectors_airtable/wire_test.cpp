@@ -50,7 +50,7 @@ TEST_CASE("airtable wire: list URL encodes table, view, formula, fields and the 
         "http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Partner%20Events?pageSize=100&view=Approved%20only"
         "&filterByFormula=%7BStatus%7D%20%3D%20%27Approved%27&fields%5B%5D=Name&fields%5B%5D=Start%20%28UTC%29"
         "&offset=itrsyf33wQLm78zi4%2FrecBCnJaHgUe7VUlV");
-  // The facts doc's recorded encodings.
+  // The recorded encodings of docs/reference/airtable.md §9.
   CHECK(airtable_list_url(s, "OR({Name}=\"Brian\",{Name}=\"Evan\")", {}, "").ends_with(
       "filterByFormula=OR%28%7BName%7D%3D%22Brian%22%2C%7BName%7D%3D%22Evan%22%29"));
   s.view.clear();

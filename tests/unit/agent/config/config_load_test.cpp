@@ -1,10 +1,10 @@
-// Loading valid configs: the brief's example with every field, defaults, optional keys,
+// Loading valid configs: the reference example with every field, defaults, optional keys,
 // ${VAR} expansion, the process environment and the repo's config.example.yaml.
 #include "tests/unit/agent/config/config_test_util.h"
 
 namespace pinsync::agent::test {
 
-TEST_CASE("the brief's example config loads with every field as written") {
+TEST_CASE("the reference example config loads with every field as written") {
   const TempDir dir;
   const auto config = load_text(dir, k_brief_config);
   REQUIRE_MESSAGE(config.has_value(), config.error().message);

@@ -1,4 +1,4 @@
-// Helpers for the config loader tests: the brief's example config as text, an
+// Helpers for the config loader tests: the reference example config as text, an
 // environment guard, and loading YAML text through an injected environment.
 #pragma once
 
@@ -57,7 +57,8 @@ inline EnvLookup env_of(Env env) {
   };
 }
 
-// The config from the brief, line for line; tests derive broken variants with replaced().
+// The reference example config: the full sample config of pinsync's original design, kept
+// line for line (every section and key); tests derive broken variants with replaced().
 inline const std::string k_brief_config = R"(pinned:
   base_url: http://127.0.0.1:8787      # default https://pinned.events
   api_key: ${PINNED_EVENTS_API_KEY}
