@@ -69,8 +69,7 @@ SQLite::Statement& SqliteStore::prepared(const char* sql) {
 }
 
 std::int64_t SqliteStore::now() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch())
-      .count();
+  return unix_seconds(m_clock);
 }
 
 Error SqliteStore::corrupt(std::string_view what) const {
@@ -98,16 +97,6 @@ Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });
-}
-
-Result<std::vector<RowRecord>> SqliteStore::all_rows() {
-  return guarded("cannot read the rows", [&]() -> Result<std::vector<RowRecord>> {
-    auto& q = prepared(k_select_all_rows);
-    ResetOnExit reset(q);
-    auto out = read_all<RowRecord>(q, read_row);
-    if (!out) return std::unexpected(corrupt(out.error().message));
-    return out;
-  });
 }
 
 Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,
@@ -159,7 +148,7 @@ void SqliteStore::put_one_outbox(const OutboxEntry& entry, std::int64_t at) {
   q.bindNoCopy(7, static_cast<const void*>(entry.body.data()), static_cast<int>(entry.body.size()));
   bind_text(q, 8, entry.payload_hash);
   q.bind(9, at);
-  q.bind(10, entry.attempts);
+  q.bind(10, 0);  // outbox.attempts: unused; the row counts its failed sends
   q.exec();
 }
 
@@ -210,21 +199,6 @@ Result<std::vector<OutboxEntry>> SqliteStore::outbox_entries(std::string_view so
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });
-}
-
-Result<void> SqliteStore::count_attempt(std::string_view source, std::string_view source_id) {
-  const auto name = row_name(source, source_id);
-  return guarded("cannot count an attempt of " + name, [&]() -> Result<void> {
-    auto& q = prepared(k_count_attempt);
-    ResetOnExit reset(q);
-    bind_text(q, 1, source);
-    bind_text(q, 2, source_id);
-    if (q.exec() == 0) {
-      return fail(ErrorKind::internal,
-                  m_label + ": cannot count an attempt of " + name + ": it has no outbox entry");
-    }
-    return {};
-  });
 }
 
 void SqliteStore::delete_outbox_if_same(const OutboxEntry& entry) {
@@ -376,16 +350,6 @@ Result<void> SqliteStore::upsert_row_state(std::string_view source, std::string_
   q.bind(8, at);
   q.exec();
   return {};
-}
-
-Result<void> SqliteStore::set_row_state(std::string_view source, std::string_view source_id,
-                                        std::string_view row_ref, RowState state,
-                                        std::string_view field, std::string_view value,
-                                        std::string_view reason) {
-  return guarded("cannot set the state of " + row_name(source, source_id), [&]() -> Result<void> {
-    // One statement is its own transaction; no explicit one needed.
-    return upsert_row_state(source, source_id, row_ref, state, field, value, reason, now());
-  });
 }
 
 Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates) {

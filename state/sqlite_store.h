@@ -26,14 +26,12 @@ class SqliteStore final : public Store {
   int schema_version() const override { return m_schema_version; }
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
-  Result<std::vector<RowRecord>> all_rows() override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
   Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) override;
 
   Result<void> put_outboxes(std::span<const OutboxEntry> entries) override;
   Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;
   Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) override;
-  Result<void> count_attempt(std::string_view source, std::string_view source_id) override;
 
   Result<void> record_outcomes(std::span<const Outcome> outcomes) override;
   Result<void> rearm(std::string_view source, std::string_view source_id) override;
@@ -43,9 +41,6 @@ class SqliteStore final : public Store {
                          std::string_view fingerprint) override;
   Result<void> clear_pause(std::string_view source) override;
 
-  Result<void> set_row_state(std::string_view source, std::string_view source_id,
-                             std::string_view row_ref, RowState state, std::string_view field,
-                             std::string_view value, std::string_view reason) override;
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
 
   Result<void> forget_source(std::string_view source) override;

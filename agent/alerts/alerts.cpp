@@ -48,14 +48,14 @@ std::string rows_text(const std::string& source, const std::vector<const BadRow*
   std::string text;
   if (rows.size() == 1) {
     const BadRow& r = *rows.front();
-    text = source + ", " + r.row_ref + (r.source_id.empty() || r.source_id.starts_with('@') ? "" : " (" + r.source_id + ")") +
+    text = source + ", " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
            ": " + std::string(what) + " — " + r.reason;
     return text;
   }
   text = source + ": " + std::to_string(rows.size()) + " rows " + std::string(what) + ":";
   for (std::size_t i = 0; i < rows.size() && i < k_rows_per_alert; ++i) {
     const BadRow& r = *rows[i];
-    text += "\n• " + r.row_ref + (r.source_id.empty() || r.source_id.starts_with('@') ? "" : " (" + r.source_id + ")") +
+    text += "\n• " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
             ": " + r.reason;
   }
   if (rows.size() > k_rows_per_alert) text += "\n… and " + std::to_string(rows.size() - k_rows_per_alert) + " more";

@@ -150,7 +150,7 @@ int command_errors(const Config& config, const CommandOptions& options, std::ost
     for (const auto& r : *rows) {
       if (!state::needs_attention(r.state)) continue;
       ++count;
-      const std::string id = r.source_id.starts_with('@') ? "" : r.source_id;
+      const std::string id = state::is_placeholder_id(r.source_id) ? "" : r.source_id;
       if (options.json) {
         w.begin_object().key("source").value(r.source).key("row_ref").value(r.row_ref);
         w.key("source_id").value(id).key("state").value(state::to_string(r.state));

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "agent/config/reader.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -64,8 +65,8 @@ PinnedConfig read_pinned(const ConfigReader& r, const ConfigMap& top) {
 
 std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
-  const std::string value = trim(s.value);
-  if (to_lower(value) == "off") return "off";
+  const std::string value(text::trim(s.value));
+  if (text::ascii_lower(value) == "off") return "off";
   const std::size_t colon = value.rfind(':');
   const std::string format_fix = "write 127.0.0.1:PORT (e.g. 127.0.0.1:8765) or off";
   if (colon == std::string::npos) {
@@ -73,7 +74,7 @@ std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   }
   const std::string host = value.substr(0, colon);
   const std::string port_text = value.substr(colon + 1);
-  if (host != "127.0.0.1" && to_lower(host) != "localhost") {
+  if (host != "127.0.0.1" && text::ascii_lower(host) != "localhost") {
     r.fail(item,
            "the admin endpoint may only listen on the loopback address, not " + quote_value(host),
            format_fix);

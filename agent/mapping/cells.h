@@ -14,9 +14,6 @@ namespace pinsync::agent {
 // Returns `s` without surrounding ASCII whitespace and no-break spaces (U+00A0).
 std::string_view trim_cell(std::string_view s);
 
-// Returns `s` with ASCII letters lower-cased; other bytes unchanged.
-std::string ascii_lower(std::string_view s);
-
 // Returns true when `s` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 

@@ -7,8 +7,11 @@
 #include "agent/mapping/times.h"
 #include "core/hash.h"
 #include "core/json_writer.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
+
+using text::ascii_lower;
 
 namespace {
 

@@ -30,7 +30,7 @@ TEST_CASE("open creates the file with mode 0600, WAL journaling and the latest s
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 3);
   // The store's first write creates the WAL pair; both must be private too.
-  REQUIRE(f.store->set_row_state("acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
+  REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
   for (const char* suffix : {"-wal", "-shm"}) {
     auto side = f.file;
     side += suffix;
@@ -53,7 +53,7 @@ TEST_CASE("open narrows an existing file that others could read to 0600") {
 
 TEST_CASE("reopening keeps rows, outbox entries and runs") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   auto run = f.store->begin_run("acme", "cli");
   REQUIRE(run);
   f.store.reset();
