@@ -1,5 +1,7 @@
 #include "state/sqlite_store.h"
 
+#include <sys/stat.h>
+
 #include <SQLiteCpp/Transaction.h>
 
 #include <chrono>
@@ -58,9 +60,22 @@ Result<std::vector<T>> read_all(SQLite::Statement& q, Read read, std::size_t exp
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label,
-                         const Clock& clock, int schema_version)
-    : m_db(std::move(db)), m_label(std::move(label)), m_clock(clock),
+                         const Clock& clock, int schema_version, FileIdentity file)
+    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock),
       m_schema_version(schema_version) {}
+
+Result<void> SqliteStore::check_file() const {
+  const std::string fix = " — everything pinsync writes now is lost when it stops: stop pinsync, put the state "
+                          "file back (from pinsync backup) or move the new one away, then start it again";
+  struct stat info {};
+  if (::stat(m_file.path.c_str(), &info) != 0) {
+    return fail(ErrorKind::internal, m_label + " was deleted or moved away while pinsync was running" + fix);
+  }
+  if (info.st_dev != m_file.device || info.st_ino != m_file.inode) {
+    return fail(ErrorKind::internal, m_label + " was replaced by another file while pinsync was running" + fix);
+  }
+  return {};
+}
 
 SQLite::Statement& SqliteStore::prepared(const char* sql) {
   auto& slot = m_statements[sql];

@@ -12,6 +12,10 @@
 #include <string>
 #include <unordered_map>
 
+#include <sys/types.h>
+
+#include <filesystem>
+
 #include "state/sqlite_util.h"
 #include "state/store.h"
 
@@ -19,11 +23,19 @@ namespace pinsync::state {
 
 class SqliteStore final : public Store {
  public:
+  // The identity of the file the store opened, to notice it being deleted or replaced.
+  struct FileIdentity {
+    std::filesystem::path path;
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+
   // `label` is "state file /path", the start of every error message.
   SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label, const Clock& clock,
-              int schema_version);
+              int schema_version, FileIdentity file);
 
   int schema_version() const override { return m_schema_version; }
+  Result<void> check_file() const override;
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
@@ -79,6 +91,7 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   std::unique_ptr<SQLite::Database> m_db;
   std::string m_label;
+  FileIdentity m_file;
   const Clock& m_clock;
   int m_schema_version;
   // Declared after m_db so the statements are finalized before the connection closes.

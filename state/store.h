@@ -173,6 +173,11 @@ class Store {
   // Schema version after migrations (1 for the first schema).
   virtual int schema_version() const = 0;
 
+  // Checks that the file at the store's path is still the one it opened. Returns
+  // Error{internal} saying so when it was deleted, moved away or replaced (a restore over
+  // a running agent): everything written from then on would be lost with the process.
+  virtual Result<void> check_file() const = 0;
+
   // All rows of one source, ordered by source_id (bytewise); empty if none.
   virtual Result<std::vector<RowRecord>> rows(std::string_view source) = 0;
   // The row, or nullopt when the store has never seen it.

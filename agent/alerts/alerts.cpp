@@ -105,14 +105,15 @@ Alerter::Alerter(std::vector<std::unique_ptr<AlertSink>> sinks, std::filesystem:
   load();
 }
 
-std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log, TransportFactory transports) {
+std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log, TransportFactory transports,
+                                              Clock& clock) {
   if (!config.alerts.any()) return nullptr;
   std::vector<std::unique_ptr<AlertSink>> sinks;
   if (!config.alerts.webhook_url.empty()) {
     log.add_secret(config.alerts.webhook_url);
     sinks.push_back(make_webhook_sink(config.alerts.webhook_url, config.alerts.timeout, std::move(transports)));
   }
-  if (!config.alerts.command.empty()) sinks.push_back(make_command_sink(config.alerts.command, config.alerts.timeout));
+  if (!config.alerts.command.empty()) sinks.push_back(make_command_sink(config.alerts.command, config.alerts.timeout, clock));
   return std::make_unique<Alerter>(std::move(sinks), config.state_path.string() + ".alerts.json", log);
 }
 

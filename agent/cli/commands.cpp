@@ -34,7 +34,9 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   if (!session) return k_exit_failure;
   // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
   // job from repeating the same alert every run.
-  auto alerter = dry ? nullptr : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); });
+  auto alerter = dry ? nullptr
+                     : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); },
+                                            session->clock());
   if (auto slugs = session->known_slugs(); !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
     if (alerter) {

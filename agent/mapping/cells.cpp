@@ -32,6 +32,14 @@ std::string_view trim_cell(std::string_view s) {
 
 bool is_valid_utf8(std::string_view s) { return utf8::is_valid(s); }
 
+std::optional<std::size_t> control_character(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
+  }
+  return std::nullopt;
+}
+
 std::size_t utf8_length(std::string_view s) {
   std::size_t count = 0;
   for (char c : s)

@@ -268,6 +268,11 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const int requests_before = requests_sent(ctx);
   std::optional<std::int64_t> run_id;
   if (!dry) {
+    // A state file deleted under a running agent would take every write since with it.
+    if (auto here = ctx.store->check_file(); !here) {
+      report.stopped = here.error();
+      return report;
+    }
     auto run = ctx.store->begin_run(ctx.source.name, trigger);
     if (!run) {
       report.stopped = run.error();
