@@ -2,6 +2,10 @@
 
 namespace pinsync {
 
+std::int64_t unix_seconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
 std::chrono::system_clock::time_point SystemClock::now() const {
   return std::chrono::system_clock::now();
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
 namespace pinsync {
@@ -20,6 +21,10 @@ class Clock {
   // Ends current and future sleeps at once.
   virtual void stop() = 0;
 };
+
+// The clock's wall time in whole seconds since 1970-01-01T00:00:00Z: what the store and
+// the retry queue keep.
+std::int64_t unix_seconds(const Clock& clock);
 
 class SystemClock final : public Clock {
  public:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "core/text.h"
 
 namespace pinsync {
 
@@ -22,22 +23,12 @@ constexpr std::array<std::string_view, 7> k_weekday_names = {
 constexpr date::sys_days k_serial_epoch = date::sys_days{date::year{1899} / 12 / 30};
 constexpr long k_serial_max = 2958465;  // 9999-12-31
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using text::is_space;
+using text::trim;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = to_lower(c);
-  return out;
-}
+std::string lower(std::string_view s) { return text::ascii_lower(s); }
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;

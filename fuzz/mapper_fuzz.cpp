@@ -59,6 +59,32 @@ bool is_lower_hex(std::string_view s) {
   return true;
 }
 
+// No control character but tab and line breaks reaches an event, in any string of it.
+bool no_control_characters(simdjson::dom::element el) {
+  std::string_view text;
+  if (el.get_string().get(text) == simdjson::SUCCESS) {
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    }
+    return true;
+  }
+  simdjson::dom::array list;
+  if (el.get_array().get(list) == simdjson::SUCCESS) {
+    for (auto item : list) {
+      if (!no_control_characters(item)) return false;
+    }
+    return true;
+  }
+  simdjson::dom::object object;
+  if (el.get_object().get(object) == simdjson::SUCCESS) {
+    for (auto field : object) {
+      if (!no_control_characters(field.value)) return false;
+    }
+  }
+  return true;
+}
+
 void check_payload(const pinsync::agent::MappedRow& row) {
   PINSYNC_FUZZ_CHECK(!row.payload.empty());
   PINSYNC_FUZZ_CHECK(row.payload_hash == pinsync::sha256_hex(row.payload));
@@ -74,6 +100,7 @@ void check_payload(const pinsync::agent::MappedRow& row) {
   PINSYNC_FUZZ_CHECK(parsed.has_value() && parsed->utc_offset.has_value());
   std::string_view title;
   PINSYNC_FUZZ_CHECK(doc["title"].get_string().get(title) == simdjson::SUCCESS && !title.empty());
+  PINSYNC_FUZZ_CHECK(no_control_characters(doc));
 }
 
 }  // namespace

@@ -11,7 +11,12 @@
 namespace pinsync::state {
 
 Result<std::unique_ptr<StateLock>> StateLock::acquire(const std::filesystem::path& state_path) {
-  const std::string lock_path = state_path.string() + ".lock";
+  // The lock belongs to the file, not to the name it was reached by: two paths through a
+  // symlinked folder (or a symlink to the state file) must meet at one lock.
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(state_path, ec);
+  if (ec) canonical = std::filesystem::absolute(state_path, ec).lexically_normal();
+  const std::string lock_path = canonical.string() + ".lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return fail(ErrorKind::internal, "cannot create the lock file " + lock_path + ": " + std::strerror(errno));

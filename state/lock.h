@@ -1,6 +1,7 @@
-// One pinsync process per state file: an exclusive advisory lock on "<state>.lock",
-// held for the life of the StateLock, with the holder's pid written inside so a second
-// process can say who has it.
+// One pinsync process per state file: an exclusive advisory lock on "<state>.lock" next to
+// the state file's real path (symlinks resolved, so every path to the file meets at one
+// lock), held for the life of the StateLock, with the holder's pid written inside so a
+// second process can say who has it.
 #pragma once
 
 #include <filesystem>

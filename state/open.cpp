@@ -34,25 +34,37 @@ Result<void> create_private_file(const std::filesystem::path& path, const std::s
 }
 
 // The store holds event ids, request ids and cell values of partner sheets: readable by
-// the owner only. A file someone made wider (copy, restore from backup) is narrowed.
+// the owner only. A file someone made wider (copy, restore from backup) is narrowed —
+// through its own descriptor, opened without following a symlink, so a link planted at
+// the path can never make pinsync change the mode of another file.
 Result<void> make_private(const std::filesystem::path& path, const std::string& label,
                           bool must_exist) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT && !must_exist) return {};
+    if (error == ELOOP) {
+      return fail(ErrorKind::internal, label + ": " + path.filename().string() +
+                                           " is a symbolic link — point state.path at the file itself");
+    }
+    return fail(ErrorKind::internal, label + ": cannot open " + path.filename().string() + ": " +
+                                         errno_text(error));
+  }
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    if (errno == ENOENT && !must_exist) return {};
-    return fail(ErrorKind::internal, label + ": cannot read " + path.filename().string() +
-                                         "'s permissions: " + errno_text(errno));
+  Result<void> result;
+  if (::fstat(fd, &info) != 0) {
+    result = fail(ErrorKind::internal, label + ": cannot read " + path.filename().string() +
+                                           "'s permissions: " + errno_text(errno));
+  } else if (!S_ISREG(info.st_mode)) {
+    result = fail(ErrorKind::internal, label + ": " + path.filename().string() +
+                                           " is not a regular file — point state.path at a file");
+  } else if ((info.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0) {
+    result = fail(ErrorKind::internal, label + ": cannot restrict " + path.filename().string() +
+                                           " to mode 0600: " + errno_text(errno) +
+                                           " — run pinsync as the file's owner");
   }
-  if (!S_ISREG(info.st_mode)) {
-    return fail(ErrorKind::internal, label + ": " + path.filename().string() +
-                                         " is not a regular file — point state.path at a file");
-  }
-  if ((info.st_mode & 077) != 0 && ::chmod(path.c_str(), 0600) != 0) {
-    return fail(ErrorKind::internal, label + ": cannot restrict " + path.filename().string() +
-                                         " to mode 0600: " + errno_text(errno) +
-                                         " — run pinsync as the file's owner");
-  }
-  return {};
+  ::close(fd);
+  return result;
 }
 
 std::filesystem::path with_suffix(const std::filesystem::path& path, const char* suffix) {
@@ -107,7 +119,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
         return std::unexpected(narrowed.error());
       }
     }
-    return std::make_unique<SqliteStore>(std::move(db), label, clock, *version);
+    // The file as it is now, with SQLite holding it open: what check_file() compares with.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      return fail(ErrorKind::internal, label + ": disappeared while it was being opened");
+    }
+    return std::make_unique<SqliteStore>(std::move(db), label, clock, *version,
+                                         SqliteStore::FileIdentity{path, info.st_dev, info.st_ino});
   } catch (const std::exception& e) {
     return std::unexpected(sqlite_failure(label, "cannot open", e));
   }

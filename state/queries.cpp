@@ -70,7 +70,6 @@ Result<OutboxEntry> read_outbox(const SQLite::Statement& q) {
   e.body = q.getColumn(6).getString();  // BLOB: exact bytes, embedded NULs included
   e.payload_hash = q.getColumn(7).getString();
   e.created_at = q.getColumn(8).getInt64();
-  e.attempts = q.getColumn(9).getInt();
   return e;
 }
 

@@ -21,12 +21,6 @@ FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
 inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM source_rows WHERE source = ?1";
 
-inline constexpr const char* k_select_all_rows = R"sql(
-SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
-       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at
-FROM source_rows ORDER BY source, source_id)sql";
-
 inline constexpr const char* k_select_row = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
@@ -77,11 +71,6 @@ SELECT source, source_id, row_ref, action, event_id, idempotency_key, body, payl
        created_at, attempts
 FROM outbox WHERE source = ?1 ORDER BY created_at, source_id)sql";
 
-inline constexpr const char* k_count_attempt = R"sql(
-UPDATE outbox SET attempts = attempts + 1 WHERE source = ?1 AND source_id = ?2)sql";
-
-// Only the request whose outcome is being recorded leaves the outbox; a newer entry put
-// for the same row meanwhile must still be sent.
 inline constexpr const char* k_delete_outbox_if_same = R"sql(
 DELETE FROM outbox
 WHERE source = ?1 AND source_id = ?2 AND idempotency_key = ?3 AND payload_hash = ?4)sql";
@@ -190,7 +179,7 @@ FROM runs WHERE source = ?2 ORDER BY id DESC LIMIT ?1)sql";
 
 // Readers for the current result row of a SELECT above; an unknown state or action
 // name comes back as Error{internal} naming the row.
-Result<RowRecord> read_row(const SQLite::Statement& q);        // k_select_row*, k_select_all_rows
+Result<RowRecord> read_row(const SQLite::Statement& q);        // k_select_row*, k_select_rows_*
 Result<OutboxEntry> read_outbox(const SQLite::Statement& q);   // k_select_outbox*
 Result<AuditRecord> read_audit(const SQLite::Statement& q);    // k_select_audit
 RunRecord read_run(const SQLite::Statement& q);                // k_select_recent_runs*

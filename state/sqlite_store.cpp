@@ -1,5 +1,7 @@
 #include "state/sqlite_store.h"
 
+#include <sys/stat.h>
+
 #include <SQLiteCpp/Transaction.h>
 
 #include <chrono>
@@ -58,9 +60,22 @@ Result<std::vector<T>> read_all(SQLite::Statement& q, Read read, std::size_t exp
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label,
-                         const Clock& clock, int schema_version)
-    : m_db(std::move(db)), m_label(std::move(label)), m_clock(clock),
+                         const Clock& clock, int schema_version, FileIdentity file)
+    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock),
       m_schema_version(schema_version) {}
+
+Result<void> SqliteStore::check_file() const {
+  const std::string fix = " — everything pinsync writes now is lost when it stops: stop pinsync, put the state "
+                          "file back (from pinsync backup) or move the new one away, then start it again";
+  struct stat info {};
+  if (::stat(m_file.path.c_str(), &info) != 0) {
+    return fail(ErrorKind::internal, m_label + " was deleted or moved away while pinsync was running" + fix);
+  }
+  if (info.st_dev != m_file.device || info.st_ino != m_file.inode) {
+    return fail(ErrorKind::internal, m_label + " was replaced by another file while pinsync was running" + fix);
+  }
+  return {};
+}
 
 SQLite::Statement& SqliteStore::prepared(const char* sql) {
   auto& slot = m_statements[sql];
@@ -69,8 +84,7 @@ SQLite::Statement& SqliteStore::prepared(const char* sql) {
 }
 
 std::int64_t SqliteStore::now() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch())
-      .count();
+  return unix_seconds(m_clock);
 }
 
 Error SqliteStore::corrupt(std::string_view what) const {
@@ -98,16 +112,6 @@ Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });
-}
-
-Result<std::vector<RowRecord>> SqliteStore::all_rows() {
-  return guarded("cannot read the rows", [&]() -> Result<std::vector<RowRecord>> {
-    auto& q = prepared(k_select_all_rows);
-    ResetOnExit reset(q);
-    auto out = read_all<RowRecord>(q, read_row);
-    if (!out) return std::unexpected(corrupt(out.error().message));
-    return out;
-  });
 }
 
 Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,
@@ -159,7 +163,7 @@ void SqliteStore::put_one_outbox(const OutboxEntry& entry, std::int64_t at) {
   q.bindNoCopy(7, static_cast<const void*>(entry.body.data()), static_cast<int>(entry.body.size()));
   bind_text(q, 8, entry.payload_hash);
   q.bind(9, at);
-  q.bind(10, entry.attempts);
+  q.bind(10, 0);  // outbox.attempts: unused; the row counts its failed sends
   q.exec();
 }
 
@@ -210,21 +214,6 @@ Result<std::vector<OutboxEntry>> SqliteStore::outbox_entries(std::string_view so
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });
-}
-
-Result<void> SqliteStore::count_attempt(std::string_view source, std::string_view source_id) {
-  const auto name = row_name(source, source_id);
-  return guarded("cannot count an attempt of " + name, [&]() -> Result<void> {
-    auto& q = prepared(k_count_attempt);
-    ResetOnExit reset(q);
-    bind_text(q, 1, source);
-    bind_text(q, 2, source_id);
-    if (q.exec() == 0) {
-      return fail(ErrorKind::internal,
-                  m_label + ": cannot count an attempt of " + name + ": it has no outbox entry");
-    }
-    return {};
-  });
 }
 
 void SqliteStore::delete_outbox_if_same(const OutboxEntry& entry) {
@@ -376,16 +365,6 @@ Result<void> SqliteStore::upsert_row_state(std::string_view source, std::string_
   q.bind(8, at);
   q.exec();
   return {};
-}
-
-Result<void> SqliteStore::set_row_state(std::string_view source, std::string_view source_id,
-                                        std::string_view row_ref, RowState state,
-                                        std::string_view field, std::string_view value,
-                                        std::string_view reason) {
-  return guarded("cannot set the state of " + row_name(source, source_id), [&]() -> Result<void> {
-    // One statement is its own transaction; no explicit one needed.
-    return upsert_row_state(source, source_id, row_ref, state, field, value, reason, now());
-  });
 }
 
 Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates) {

@@ -12,6 +12,10 @@
 #include <string>
 #include <unordered_map>
 
+#include <sys/types.h>
+
+#include <filesystem>
+
 #include "state/sqlite_util.h"
 #include "state/store.h"
 
@@ -19,21 +23,27 @@ namespace pinsync::state {
 
 class SqliteStore final : public Store {
  public:
+  // The identity of the file the store opened, to notice it being deleted or replaced.
+  struct FileIdentity {
+    std::filesystem::path path;
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+
   // `label` is "state file /path", the start of every error message.
   SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label, const Clock& clock,
-              int schema_version);
+              int schema_version, FileIdentity file);
 
   int schema_version() const override { return m_schema_version; }
+  Result<void> check_file() const override;
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
-  Result<std::vector<RowRecord>> all_rows() override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
   Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) override;
 
   Result<void> put_outboxes(std::span<const OutboxEntry> entries) override;
   Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;
   Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) override;
-  Result<void> count_attempt(std::string_view source, std::string_view source_id) override;
 
   Result<void> record_outcomes(std::span<const Outcome> outcomes) override;
   Result<void> rearm(std::string_view source, std::string_view source_id) override;
@@ -43,9 +53,6 @@ class SqliteStore final : public Store {
                          std::string_view fingerprint) override;
   Result<void> clear_pause(std::string_view source) override;
 
-  Result<void> set_row_state(std::string_view source, std::string_view source_id,
-                             std::string_view row_ref, RowState state, std::string_view field,
-                             std::string_view value, std::string_view reason) override;
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
 
   Result<void> forget_source(std::string_view source) override;
@@ -84,6 +91,7 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   std::unique_ptr<SQLite::Database> m_db;
   std::string m_label;
+  FileIdentity m_file;
   const Clock& m_clock;
   int m_schema_version;
   // Declared after m_db so the statements are finalized before the connection closes.

@@ -1,7 +1,16 @@
 #include "state/store.h"
 
-
 namespace pinsync::state {
+
+namespace {
+
+constexpr char k_placeholder_mark = '@';
+
+}  // namespace
+
+std::string placeholder_id(std::string_view row_ref) { return k_placeholder_mark + std::string(row_ref); }
+
+bool is_placeholder_id(std::string_view source_id) { return source_id.starts_with(k_placeholder_mark); }
 
 std::string_view to_string(RowState s) {
   switch (s) {
@@ -28,14 +37,5 @@ std::string_view to_string(WriteAction a) {
   return a == WriteAction::create ? "create" : "update";
 }
 
-Result<void> Store::record_success(const OutboxEntry& entry, const WriteOutcome& outcome) {
-  const Outcome one{entry, outcome, std::nullopt};
-  return record_outcomes({&one, 1});
-}
-
-Result<void> Store::record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, const Failure& failure) {
-  const Outcome one{entry, outcome, failure};
-  return record_outcomes({&one, 1});
-}
 
 }  // namespace pinsync::state

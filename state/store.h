@@ -44,6 +44,13 @@ std::string_view to_string(RowState s);
 // The state named `s`, or nullopt for any other text.
 std::optional<RowState> row_state_from_string(std::string_view s);
 
+// A row with no identity yet (an approved row without an ID) is stored under a key made
+// from where it was seen, until it has one: placeholder_id("Sheet1!A7") is "@Sheet1!A7".
+// Such a key never names a row of the source (write-back cannot find it by that key).
+std::string placeholder_id(std::string_view row_ref);
+// True for a key placeholder_id() made.
+bool is_placeholder_id(std::string_view source_id);
+
 struct RowRecord {
   std::string source;
   std::string source_id;
@@ -77,7 +84,6 @@ struct OutboxEntry {
   std::string body;          // exact request body
   std::string payload_hash;  // hash of the payload in body
   std::int64_t created_at = 0;  // unix seconds of the first put of this request
-  int attempts = 0;             // sends counted with count_attempt
 };
 
 // The outcome of one sent request, recorded with the row and in the audit table.
@@ -110,7 +116,7 @@ struct AuditRecord {
   std::int64_t at = 0;
 };
 
-// How a sent request failed, for record_failure.
+// How a sent request failed, for record_outcomes.
 struct Failure {
   RowState state = RowState::failed;  // failed, dead, invalid, gone, needs_review…
   std::string field;                   // which field (400), else ""
@@ -135,7 +141,7 @@ struct SourcePause {
   std::int64_t since = 0;   // unix seconds
 };
 
-// One row's new state for set_row_states (see set_row_state for the meaning).
+// One row's new state for set_row_states.
 struct RowStateUpdate {
   std::string source;
   std::string source_id;
@@ -167,55 +173,50 @@ class Store {
   // Schema version after migrations (1 for the first schema).
   virtual int schema_version() const = 0;
 
+  // Checks that the file at the store's path is still the one it opened. Returns
+  // Error{internal} saying so when it was deleted, moved away or replaced (a restore over
+  // a running agent): everything written from then on would be lost with the process.
+  virtual Result<void> check_file() const = 0;
+
   // All rows of one source, ordered by source_id (bytewise); empty if none.
   virtual Result<std::vector<RowRecord>> rows(std::string_view source) = 0;
-  // All rows of every source, ordered by source then source_id.
-  virtual Result<std::vector<RowRecord>> all_rows() = 0;
   // The row, or nullopt when the store has never seen it.
   virtual Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) = 0;
   // Every row (of any source) whose event is `event_id`, ordered by source then source_id;
   // empty when no row owns it.
   virtual Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) = 0;
 
-  // Saves `entry` (replacing any earlier entry of the same row) and marks the row
+  // Saves each entry (replacing any earlier entry of the same row) and marks its row
   // pending with row_ref, creating the row if new; an existing row keeps its event_id,
-  // payload_hash and error fields. Committed before returning: call it before the
-  // request is sent. created_at is the clock's now, and entry.created_at is ignored,
-  // except that putting again the same request (same idempotency_key and payload_hash)
-  // keeps the first created_at and attempts, so the idempotency window is measured
-  // from the first send.
-  Result<void> put_outbox(const OutboxEntry& entry) { return put_outboxes({&entry, 1}); }
-  // put_outbox for many requests in one transaction (all or none): the group commit
-  // before a batch of requests is sent.
+  // payload_hash and error fields. All entries in one transaction (all or none),
+  // committed before returning: call it before the requests are sent (the group commit
+  // of a batch). created_at is the clock's now, and entry.created_at is ignored, except
+  // that putting again the same request (same idempotency_key and payload_hash) keeps
+  // the first created_at, so the idempotency window is measured from the first send.
   virtual Result<void> put_outboxes(std::span<const OutboxEntry> entries) = 0;
   // The row's outbox entry, or nullopt when it has none.
   virtual Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) = 0;
   // Every outbox entry of a source (writes whose outcome was never recorded), oldest
   // first (created_at, then source_id); empty if none.
   virtual Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) = 0;
-  // Counts one more attempt of the outbox entry. Returns Error{internal} when the row
-  // has no outbox entry.
-  virtual Result<void> count_attempt(std::string_view source, std::string_view source_id) = 0;
 
-  // The outbox entry succeeded: removes it, sets the row synced with the entry's
-  // payload_hash and the event id (outcome.event_id, else entry.event_id, else the
-  // row's), clears its error and retry fields (attempts = 0, attempted_hash = "",
-  // next_attempt_at = 0), last_request_id = outcome.request_id (kept when that is empty),
-  // appends an audit record. The outbox entry is removed only if it is still this
-  // request (same idempotency_key and payload_hash); if a newer one was put meanwhile it
-  // stays and the row stays pending. row_ref is kept (it is set where rows are seen); a
-  // row missing from the store is created.
-  Result<void> record_success(const OutboxEntry& entry, const WriteOutcome& outcome);
-  // The outbox entry failed (400, 404, 401/403, or 429/5xx/timeout after the call's own
-  // retries): removes the entry unless failure.keep_outbox (again only if it is still
-  // this request), sets the row to failure.state with its field and reason (error_value
-  // = ""), attempts, next_attempt_at, attempted_hash = entry.payload_hash and
-  // last_request_id = outcome.request_id (kept when empty), appends an audit record.
-  // The row keeps its event id and payload_hash (the event's content); outcome.event_id
-  // is taken only when the row has no event id yet.
-  Result<void> record_failure(const OutboxEntry& entry, const WriteOutcome& outcome, const Failure& failure);
-  // record_success/record_failure for many outcomes in one transaction (all or none), in
-  // order: the group commit after a batch of requests came back.
+  // Records how each sent request ended, in order, in one transaction (all or none): the
+  // group commit after a batch of requests came back.
+  // - An outcome without a failure succeeded: its outbox entry is removed, the row is
+  //   synced with the entry's payload_hash and the event id (outcome.event_id, else
+  //   entry.event_id, else the row's), its error and retry fields are cleared (attempts
+  //   = 0, attempted_hash = "", next_attempt_at = 0), last_request_id =
+  //   outcome.request_id (kept when that is empty). A row missing from the store is
+  //   created; row_ref is kept (it is set where rows are seen).
+  // - An outcome with a failure (400, 404, 401/403, or 429/5xx/timeout after the call's
+  //   own retries): the entry is removed unless failure.keep_outbox, the row takes
+  //   failure.state with its field and reason (error_value = ""), attempts,
+  //   next_attempt_at, attempted_hash = entry.payload_hash and last_request_id (kept
+  //   when empty). The row keeps its event id and payload_hash (the event's content);
+  //   outcome.event_id is taken only when the row has no event id yet.
+  // Either way an audit record is appended, and the outbox entry is touched only if it is
+  // still this request (same idempotency_key and payload_hash): when a newer one was put
+  // meanwhile it stays, and a success leaves the row pending.
   virtual Result<void> record_outcomes(std::span<const Outcome> outcomes) = 0;
 
   // Puts a failed, dead, invalid, gone or needs_review row back in the queue as failed
@@ -232,17 +233,12 @@ class Store {
   // Ends the source's pause; succeeds also when it was not paused.
   virtual Result<void> clear_pause(std::string_view source) = 0;
 
-  // Sets a row (created if new) to invalid/removed/needs_review… with the error fields,
-  // without touching event id, payload_hash or the outbox; the retry fields are reset
-  // (attempts = 0, attempted_hash = "", next_attempt_at = 0): a state set without a
+  // Sets each row (created if new) to invalid/removed/needs_review… with its error
+  // fields, without touching event id, payload_hash or the outbox; the retry fields are
+  // reset (attempts = 0, attempted_hash = "", next_attempt_at = 0): a state set without a
   // request ends the row's place in the retry queue. An empty row_ref keeps the row's
-  // current one; `value` is cut to 256 bytes (at a UTF-8 character boundary).
-  virtual Result<void> set_row_state(std::string_view source, std::string_view source_id,
-                                     std::string_view row_ref, RowState state,
-                                     std::string_view field, std::string_view value,
-                                     std::string_view reason) = 0;
-  // set_row_state for many rows in one transaction (all or none): one fsync instead of
-  // one per row, for a pass that marks thousands of rows invalid or removed.
+  // current one; `value` is cut to 256 bytes (at a UTF-8 character boundary). All rows in
+  // one transaction (all or none): one fsync for a pass that marks thousands of rows.
   virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
 
   // Deletes every row, outbox entry, audit record and pause of a source that no longer exists

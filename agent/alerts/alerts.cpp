@@ -48,14 +48,14 @@ std::string rows_text(const std::string& source, const std::vector<const BadRow*
   std::string text;
   if (rows.size() == 1) {
     const BadRow& r = *rows.front();
-    text = source + ", " + r.row_ref + (r.source_id.empty() || r.source_id.starts_with('@') ? "" : " (" + r.source_id + ")") +
+    text = source + ", " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
            ": " + std::string(what) + " — " + r.reason;
     return text;
   }
   text = source + ": " + std::to_string(rows.size()) + " rows " + std::string(what) + ":";
   for (std::size_t i = 0; i < rows.size() && i < k_rows_per_alert; ++i) {
     const BadRow& r = *rows[i];
-    text += "\n• " + r.row_ref + (r.source_id.empty() || r.source_id.starts_with('@') ? "" : " (" + r.source_id + ")") +
+    text += "\n• " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
             ": " + r.reason;
   }
   if (rows.size() > k_rows_per_alert) text += "\n… and " + std::to_string(rows.size() - k_rows_per_alert) + " more";
@@ -105,14 +105,15 @@ Alerter::Alerter(std::vector<std::unique_ptr<AlertSink>> sinks, std::filesystem:
   load();
 }
 
-std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log, TransportFactory transports) {
+std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log, TransportFactory transports,
+                                              Clock& clock) {
   if (!config.alerts.any()) return nullptr;
   std::vector<std::unique_ptr<AlertSink>> sinks;
   if (!config.alerts.webhook_url.empty()) {
     log.add_secret(config.alerts.webhook_url);
     sinks.push_back(make_webhook_sink(config.alerts.webhook_url, config.alerts.timeout, std::move(transports)));
   }
-  if (!config.alerts.command.empty()) sinks.push_back(make_command_sink(config.alerts.command, config.alerts.timeout));
+  if (!config.alerts.command.empty()) sinks.push_back(make_command_sink(config.alerts.command, config.alerts.timeout, clock));
   return std::make_unique<Alerter>(std::move(sinks), config.state_path.string() + ".alerts.json", log);
 }
 

@@ -70,9 +70,12 @@ using TransportFactory = std::function<std::unique_ptr<http::Transport>()>;
 // POSTs {"text": …} to a Slack-compatible webhook: `timeout` per attempt, one retry after
 // a failure or 5xx. The URL is a credential and never appears in a message.
 std::unique_ptr<AlertSink> make_webhook_sink(std::string url, std::chrono::seconds timeout, TransportFactory transports);
-// Runs `command` with /bin/sh -c, the text on stdin and PINSYNC_ALERT_TEXT,
-// PINSYNC_ALERT_SOURCE, PINSYNC_ALERT_KIND in its environment; killed after `timeout`.
-std::unique_ptr<AlertSink> make_command_sink(std::string command, std::chrono::seconds timeout);
+// Runs `command` with /bin/sh -c in a process group of its own, the text on stdin and in
+// PINSYNC_ALERT_TEXT, with PINSYNC_ALERT_SOURCE and PINSYNC_ALERT_KIND; of the agent's
+// environment it sees only PATH, HOME, LANG, LC_ALL and TZ. Its whole group is killed
+// after `timeout`, when `clock` stops (shutdown), and when the command exits (nothing it
+// started in the background outlives it).
+std::unique_ptr<AlertSink> make_command_sink(std::string command, std::chrono::seconds timeout, Clock& clock);
 
 // Stopping passes in a row before a transient stop (network, 5xx) is worth an alert.
 inline constexpr int k_transient_stops_before_alert = 3;
@@ -86,8 +89,10 @@ class Alerter {
   Alerter(std::vector<std::unique_ptr<AlertSink>> sinks, std::filesystem::path memory_file, Logger& log);
 
   // Builds the sinks `config` asks for (none when alerts is empty) with memory in
-  // "<state file>.alerts.json". Returns nullptr when no alert is configured.
-  static std::unique_ptr<Alerter> from_config(const Config& config, Logger& log, TransportFactory transports);
+  // "<state file>.alerts.json"; an alert command's waits end when `clock` stops. Returns
+  // nullptr when no alert is configured.
+  static std::unique_ptr<Alerter> from_config(const Config& config, Logger& log, TransportFactory transports,
+                                              Clock& clock);
 
   // Returns the alerts `health` calls for, given what was remembered, and remembers the
   // new state (writing the memory file). Thread-safe.

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
+#include <string_view>
 
 #include "agent/alerts/alerts.h"
 #include "core/json_writer.h"
@@ -52,9 +52,15 @@ class WebhookSink final : public AlertSink {
   TransportFactory m_transports;
 };
 
+// What an alert command may see of the agent's environment: enough to find programs and
+// speak the locale, never the agent's keys and tokens (which a command written for a chat
+// service has no use for; what it needs goes into the command or a file it reads).
+constexpr std::string_view k_passed_environment[] = {"PATH=", "HOME=", "LANG=", "LC_ALL=", "TZ="};
+
 class CommandSink final : public AlertSink {
  public:
-  CommandSink(std::string command, std::chrono::seconds timeout) : m_command(std::move(command)), m_timeout(timeout) {}
+  CommandSink(std::string command, std::chrono::seconds timeout, Clock& clock)
+      : m_command(std::move(command)), m_timeout(timeout), m_clock(clock) {}
 
   Result<void> deliver(const Alert& alert) override {
     // The text goes in through an anonymous in-memory file rather than a pipe: the command
@@ -69,8 +75,9 @@ class CommandSink final : public AlertSink {
     std::vector<std::string> env_text;
     for (char** e = environ; *e != nullptr; ++e) {
       const std::string_view entry(*e);
-      if (entry.starts_with("PINSYNC_ALERT_")) continue;
-      env_text.emplace_back(entry);
+      for (const auto passed : k_passed_environment) {
+        if (entry.starts_with(passed)) env_text.emplace_back(entry);
+      }
     }
     env_text.push_back("PINSYNC_ALERT_TEXT=" + alert.text);
     env_text.push_back("PINSYNC_ALERT_SOURCE=" + alert.source);
@@ -84,13 +91,16 @@ class CommandSink final : public AlertSink {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO);
-    // The agent blocks its signals in every thread; the command starts with none blocked.
+    // The agent blocks its signals in every thread; the command starts with none blocked,
+    // in a process group of its own, so a timeout or shutdown ends it with everything it
+    // started (a `sleep 60 &` would otherwise outlive the agent).
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none;
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
     pid_t pid = -1;
     const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -98,21 +108,26 @@ class CommandSink final : public AlertSink {
     ::close(input);
     if (rc != 0) return fail(ErrorKind::internal, "alert command: /bin/sh could not be started");
 
-    const auto deadline = std::chrono::steady_clock::now() + m_timeout;
+    const auto deadline = m_clock.monotonic() + m_timeout;
     int status = 0;
     while (true) {
       const pid_t done = ::waitpid(pid, &status, WNOHANG);
       if (done == pid) break;
       if (done < 0) return fail(ErrorKind::internal, "alert command: lost track of the command");
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
+      if (m_clock.monotonic() >= deadline) {
+        end_group(pid);
         return fail(ErrorKind::timeout, "alert command did not finish within " + std::to_string(m_timeout.count()) +
                                             "s and was killed — check alerts.command");
       }
-      // A child process cannot be waited on with a timeout; a short poll is simplest.
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // A child cannot be waited on with a timeout; a short sleep that ends at once when
+      // the agent stops is simplest.
+      if (!m_clock.sleep_for(std::chrono::milliseconds(20))) {
+        end_group(pid);
+        return fail(ErrorKind::transient, "alert command was stopped: the agent is shutting down");
+      }
     }
+    // The command is done; anything it left running in the background goes with it.
+    ::kill(-pid, SIGKILL);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
     const std::string how = WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
                                               : "was killed by signal " + std::to_string(WTERMSIG(status));
@@ -120,8 +135,16 @@ class CommandSink final : public AlertSink {
   }
 
  private:
+  // Kills the command's whole process group and reaps the command.
+  static void end_group(pid_t pid) {
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }
+
   std::string m_command;
   std::chrono::seconds m_timeout;
+  Clock& m_clock;
 };
 
 }  // namespace
@@ -130,8 +153,8 @@ std::unique_ptr<AlertSink> make_webhook_sink(std::string url, std::chrono::secon
   return std::make_unique<WebhookSink>(std::move(url), timeout, std::move(transports));
 }
 
-std::unique_ptr<AlertSink> make_command_sink(std::string command, std::chrono::seconds timeout) {
-  return std::make_unique<CommandSink>(std::move(command), timeout);
+std::unique_ptr<AlertSink> make_command_sink(std::string command, std::chrono::seconds timeout, Clock& clock) {
+  return std::make_unique<CommandSink>(std::move(command), timeout, clock);
 }
 
 }  // namespace pinsync::agent

@@ -10,6 +10,7 @@
 #include "agent/cli/check.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/forget.h"
 #include "agent/cli/resync.h"
 #include "agent/cli/run.h"
 #include "agent/config/load.h"
@@ -33,6 +34,7 @@ constexpr std::string_view k_usage =
     "  check            preflight: config, API key, channel access, classifications, sources\n"
     "  run              the agent: poll every source on its schedule, serve the admin endpoint\n"
     "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
+    "  forget           delete what the state file remembers of a source removed from the config\n"
     "\n"
     "Run 'pinsync COMMAND --help' (or 'pinsync help COMMAND') for the options of one command;\n"
     "'pinsync --version' prints the version.\n"
@@ -86,6 +88,12 @@ const std::vector<CommandSpec>& commands() {
                  "held for review); --force re-sends rows whose event was edited in Pinned Events (all rows\n"
                  "without events:read); --accept-removals confirms the removals of a suspect read.\n",
        true, true, command_resync},
+      {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
+                 "Deletes what the state file remembers of a source that is no longer in the config: its\n"
+                 "rows, queued writes, change log and pause (its pass history stays). Events in Pinned Events\n"
+                 "are not touched. Refuses a source still in the config. Asks for the source's name unless\n"
+                 "--yes is given. Needs the state lock: stop the agent first.\n",
+       true, false, command_forget},
   };
   return table;
 }
@@ -157,6 +165,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       options.force = true;
     } else if (a == "--accept-removals" && name == "resync") {
       options.accept_removals = true;
+    } else if (a == "--yes" && name == "forget") {
+      options.yes = true;
     } else if (a == "--json" && spec->takes_json) {
       options.json = true;
     } else {
@@ -176,7 +186,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
     err << "pinsync: config error: " << loaded.error().message << '\n';
     return k_exit_config;
   }
-  if (!options.source.empty() && loaded->find_source(options.source) == nullptr) {
+  // forget is for a source the config no longer has.
+  if (!options.source.empty() && spec->run != command_forget && loaded->find_source(options.source) == nullptr) {
     err << "pinsync " << name << ": no source named '" << options.source << "' in " << config->string()
         << "; sources:";
     for (const auto& s : loaded->sources) err << ' ' << s.name;

@@ -20,6 +20,7 @@ struct CommandOptions {
   bool force = false;  // resync --force
   bool accept_removals = false;  // resync --accept-removals
   bool json = false;
+  bool yes = false;    // forget --yes: no confirmation asked
 };
 
 using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& out, std::ostream& err);

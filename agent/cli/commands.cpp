@@ -34,7 +34,9 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   if (!session) return k_exit_failure;
   // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
   // job from repeating the same alert every run.
-  auto alerter = dry ? nullptr : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); });
+  auto alerter = dry ? nullptr
+                     : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); },
+                                            session->clock());
   if (auto slugs = session->known_slugs(); !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
     if (alerter) {
@@ -150,7 +152,7 @@ int command_errors(const Config& config, const CommandOptions& options, std::ost
     for (const auto& r : *rows) {
       if (!state::needs_attention(r.state)) continue;
       ++count;
-      const std::string id = r.source_id.starts_with('@') ? "" : r.source_id;
+      const std::string id = state::is_placeholder_id(r.source_id) ? "" : r.source_id;
       if (options.json) {
         w.begin_object().key("source").value(r.source).key("row_ref").value(r.row_ref);
         w.key("source_id").value(id).key("state").value(state::to_string(r.state));

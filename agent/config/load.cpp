@@ -9,9 +9,13 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <system_error>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "agent/config/reader.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -64,8 +68,8 @@ PinnedConfig read_pinned(const ConfigReader& r, const ConfigMap& top) {
 
 std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
-  const std::string value = trim(s.value);
-  if (to_lower(value) == "off") return "off";
+  const std::string value(text::trim(s.value));
+  if (text::ascii_lower(value) == "off") return "off";
   const std::size_t colon = value.rfind(':');
   const std::string format_fix = "write 127.0.0.1:PORT (e.g. 127.0.0.1:8765) or off";
   if (colon == std::string::npos) {
@@ -73,7 +77,7 @@ std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   }
   const std::string host = value.substr(0, colon);
   const std::string port_text = value.substr(colon + 1);
-  if (host != "127.0.0.1" && to_lower(host) != "localhost") {
+  if (host != "127.0.0.1" && text::ascii_lower(host) != "localhost") {
     r.fail(item,
            "the admin endpoint may only listen on the loopback address, not " + quote_value(host),
            format_fix);
@@ -201,7 +205,11 @@ Result<std::string> read_file_text(const std::filesystem::path& file) {
 }
 
 // Collects every ${NAME} in the scalars below `node` (keys and values), in file order.
-void collect_env_references(const YAML::Node& node, std::vector<std::string>& out) {
+// Each node is visited once, known by its place in the file: an alias names a node
+// already seen, and following every alias of a "billion laughs" file would visit more
+// nodes than there are atoms.
+void collect_env_references(const YAML::Node& node, std::vector<std::string>& out, std::set<int>& seen) {
+  if (!node.Mark().is_null() && !seen.insert(node.Mark().pos).second) return;
   if (node.IsScalar()) {
     const std::string& raw = node.Scalar();
     for (auto start = raw.find("${"); start != std::string::npos; start = raw.find("${", start + 2)) {
@@ -211,13 +219,21 @@ void collect_env_references(const YAML::Node& node, std::vector<std::string>& ou
       if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
     }
   } else if (node.IsSequence()) {
-    for (const auto& child : node) collect_env_references(child, out);
+    for (const auto& child : node) collect_env_references(child, out, seen);
   } else if (node.IsMap()) {
     for (const auto& kv : node) {
-      collect_env_references(kv.first, out);
-      collect_env_references(kv.second, out);
+      collect_env_references(kv.first, out, seen);
+      collect_env_references(kv.second, out, seen);
     }
   }
+}
+
+// yaml-cpp's message for a document nested past its depth limit is "bad file".
+std::string yaml_problem(const YAML::Exception& e) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) {
+    return "the YAML is nested more than 2000 levels deep — a pinsync config needs a handful; check the file";
+  }
+  return e.msg;
 }
 
 }  // namespace
@@ -227,10 +243,11 @@ Result<std::vector<std::string>> env_references(const std::filesystem::path& fil
   if (!text) return std::unexpected(text.error());
   try {
     std::vector<std::string> names;
-    collect_env_references(YAML::Load(*text), names);
+    std::set<int> seen;
+    collect_env_references(YAML::Load(*text), names, seen);
     return names;
   } catch (const YAML::Exception& e) {
-    return fail(ErrorKind::config, file.string() + ": not valid YAML (" + e.msg + ")");
+    return fail(ErrorKind::config, file.string() + ": not valid YAML (" + yaml_problem(e) + ")");
   }
 }
 
@@ -255,6 +272,7 @@ Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& e
     if (!e.mark.is_null()) {
       where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     }
+    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) return fail(ErrorKind::config, where + ": " + yaml_problem(e));
     return fail(ErrorKind::config,
                 where + ": YAML syntax error: " + e.msg +
                     " — check the indentation (spaces, not tabs), colons and quotes on this "

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/datetime.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -20,7 +21,7 @@ bool is_var_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) ||
 // True when `raw` is exactly one ${NAME} reference (surrounding blanks allowed): the only
 // form a secret may take in the file.
 std::optional<std::string> sole_reference(std::string_view raw) {
-  const std::string t = trim(raw);
+  const std::string t(text::trim(raw));
   if (t.size() < 4 || !t.starts_with("${") || t.back() != '}') return std::nullopt;
   const std::string name = t.substr(2, t.size() - 3);
   if (name.empty() || !is_var_start(name[0])) return std::nullopt;
@@ -32,7 +33,7 @@ bool is_secret_key(std::string_view key) {
   static constexpr std::string_view k_names[] = {
       "token",  "api_key",       "apikey",        "secret",      "password",
       "passwd", "access_token",  "refresh_token", "client_secret", "private_key"};
-  const std::string lower = to_lower(key);
+  const std::string lower = text::ascii_lower(key);
   return std::find(std::begin(k_names), std::end(k_names), lower) != std::end(k_names) ||
          lower.ends_with("_token") || lower.ends_with("_secret") || lower.ends_with("_password");
 }
@@ -91,26 +92,13 @@ std::string quote_value(std::string_view text) {
   return "\"" + std::string(text.substr(0, k_max)) + "…\"";
 }
 
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  const auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
 std::optional<std::string_view> did_you_mean(std::string_view word,
                                              std::span<const std::string_view> candidates) {
-  const std::string lower = to_lower(word);
+  const std::string lower = text::ascii_lower(word);
   std::optional<std::string_view> best;
   std::size_t best_distance = 3;
   for (const auto c : candidates) {
-    const std::size_t d = edit_distance(lower, to_lower(c));
+    const std::size_t d = edit_distance(lower, text::ascii_lower(c));
     if (d < best_distance) {
       best = c;
       best_distance = d;
@@ -121,7 +109,7 @@ std::optional<std::string_view> did_you_mean(std::string_view word,
   // that are too far apart by edit distance.
   if (lower.size() < 3) return std::nullopt;
   for (const auto c : candidates) {
-    const std::string candidate = to_lower(c);
+    const std::string candidate = text::ascii_lower(c);
     if (candidate.starts_with(lower) ||
         (candidate.size() >= 3 && lower.starts_with(candidate))) {
       return c;
@@ -262,7 +250,7 @@ ConfigScalar ConfigReader::scalar(const ConfigItem& item) const {
 }
 
 std::string ConfigReader::text(const ConfigItem& item) const {
-  std::string value = trim(scalar(item).value);
+  std::string value(text::trim(scalar(item).value));
   if (value.empty()) fail(item, "is empty", "give it a value or remove the key");
   return value;
 }
@@ -293,7 +281,7 @@ ConfigItem ConfigReader::required(const ConfigMap& map, std::string_view key,
 std::int64_t ConfigReader::integer(const ConfigItem& item, std::int64_t min, std::int64_t max,
                                    std::string_view unit) const {
   const ConfigScalar s = scalar(item);
-  const std::string value = trim(s.value);
+  const std::string value(text::trim(s.value));
   std::string range = max == std::numeric_limits<std::int64_t>::max()
                           ? "a whole number of at least " + std::to_string(min)
                           : "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
@@ -309,7 +297,7 @@ std::int64_t ConfigReader::integer(const ConfigItem& item, std::int64_t min, std
 
 double ConfigReader::number(const ConfigItem& item, double min, double max) const {
   const ConfigScalar s = scalar(item);
-  const std::string value = trim(s.value);
+  const std::string value(text::trim(s.value));
   double n = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
   char range[96];
@@ -325,9 +313,9 @@ double ConfigReader::number(const ConfigItem& item, double min, double max) cons
 std::size_t ConfigReader::choice(const ConfigItem& item,
                                  std::span<const std::string_view> choices) const {
   const ConfigScalar s = scalar(item);
-  const std::string value = to_lower(trim(s.value));
+  const std::string value = text::ascii_lower(text::trim(s.value));
   for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (to_lower(choices[i]) == value) return i;
+    if (text::ascii_lower(choices[i]) == value) return i;
   }
   std::string fix = "write one of: " + join(choices);
   if (const auto suggestion = did_you_mean(value, choices)) {
@@ -349,7 +337,7 @@ std::string ConfigReader::secret(const ConfigItem& item, std::string_view sugges
              std::string(suggested_var) + "}");
   }
   std::string value = scalar(item).value;
-  if (trim(value).empty()) {
+  if (text::trim(value).empty()) {
     fail(item, "environment variable " + *name + " is empty",
          "set it to the secret in the service's environment file");
   }
@@ -358,8 +346,8 @@ std::string ConfigReader::secret(const ConfigItem& item, std::string_view sugges
 
 std::string ConfigReader::url(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
-  std::string value = trim(s.value);
-  const std::string lower = to_lower(value);
+  std::string value(text::trim(s.value));
+  const std::string lower = text::ascii_lower(value);
   const std::size_t scheme = lower.starts_with("https://") ? 8 : lower.starts_with("http://") ? 7 : 0;
   if (scheme == 0) {
     fail(item, quote_value(s.raw) + " is not a web address", "it must start with http:// or https://");
@@ -377,7 +365,7 @@ std::string ConfigReader::url(const ConfigItem& item) const {
 
 std::filesystem::path ConfigReader::path(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
-  const std::string value = trim(s.value);
+  const std::string value(text::trim(s.value));
   if (value.empty()) fail(item, "is empty", "write a file path");
   if (value.starts_with("~")) {
     fail(item, quote_value(s.raw) + ": ~ is not expanded here",
@@ -390,7 +378,7 @@ std::filesystem::path ConfigReader::path(const ConfigItem& item) const {
 
 std::string ConfigReader::timezone(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
-  const std::string value = trim(s.value);
+  const std::string value(text::trim(s.value));
   if (!is_valid_zone(value)) {
     fail(item, quote_value(s.raw) + " is not a known IANA time zone",
          "write a name like America/New_York, Europe/Madrid or UTC (see `timedatectl "

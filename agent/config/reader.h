@@ -126,8 +126,6 @@ std::string child_path(std::string_view parent, std::string_view key);
 std::string index_path(std::string_view parent, std::size_t index);
 // Returns `text` in double quotes, shortened to 60 bytes, for quoting a value in a message.
 std::string quote_value(std::string_view text);
-std::string to_lower(std::string_view text);
-std::string trim(std::string_view text);
 // Returns the entry of `candidates` closest to `word` (edit distance ≤ 2 or a prefix
 // match, ignoring case), or nullopt.
 std::optional<std::string_view> did_you_mean(std::string_view word,

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "agent/config/reader.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -44,7 +45,7 @@ constexpr std::chrono::seconds k_max_poll_interval{7 * 24 * 3600};
 // Returns `name` turned into something the name rule accepts, for the suggestion.
 std::string slug_of(std::string_view name) {
   std::string out;
-  for (const char c : to_lower(name)) {
+  for (const char c : text::ascii_lower(name)) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
     if (ok) {
       out += c;
@@ -78,7 +79,7 @@ std::string read_name(const ConfigReader& r, const ConfigMap& m) {
 }
 
 std::string read_kind(const ConfigReader& r, const ConfigItem& item) {
-  const std::string kind = to_lower(r.text(item));
+  const std::string kind = text::ascii_lower(r.text(item));
   for (const auto known : k_kinds) {
     if (kind == known) return kind;
   }
@@ -155,11 +156,11 @@ WriteBackConfig read_write_back(const ConfigReader& r, const ConfigItem& item) {
 
 std::chrono::seconds read_poll_interval(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
-  const std::string value = to_lower(trim(s.value));
+  const std::string value = text::ascii_lower(text::trim(s.value));
   const std::string fix = "write e.g. 60s, 5m or 1h (a bare number means seconds)";
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  const std::string unit = trim(std::string_view(end, value.data() + value.size()));
+  const std::string unit(text::trim(std::string_view(end, value.data() + value.size())));
   std::int64_t factor = 0;
   if (unit.empty() || unit == "s") factor = 1;
   if (unit == "m") factor = 60;
@@ -193,7 +194,7 @@ ApprovalRule read_approved(const ConfigReader& r, const ConfigItem& item) {
   rule.column =
       r.required_text(m, "column", "name the column that marks approved rows, e.g. column: Approved");
   if (const auto values = m.find("values")) {
-    for (const auto& value : r.list(*values)) rule.values.push_back(to_lower(r.text(value)));
+    for (const auto& value : r.list(*values)) rule.values.push_back(text::ascii_lower(r.text(value)));
     if (rule.values.empty()) {
       r.fail(*values, "the list is empty", "list the cell values that mean approved, e.g. [yes, x]");
     }
@@ -216,13 +217,13 @@ ClassificationMapping read_classifications(const ConfigReader& r, const ConfigIt
     const ConfigMap map = r.map(*labels);
     std::map<std::string, std::string> seen;  // lower-cased label -> label as written
     for (const auto& [label, value] : map.entries()) {
-      if (trim(label).empty()) r.fail(value, "a label is empty", "write Label: slug");
-      const auto [it, inserted] = seen.emplace(to_lower(trim(label)), label);
+      if (text::trim(label).empty()) r.fail(value, "a label is empty", "write Label: slug");
+      const auto [it, inserted] = seen.emplace(text::ascii_lower(text::trim(label)), label);
       if (!inserted) {
         r.fail(value, quote_value(label) + " and " + quote_value(it->second) + " differ only in case",
                "labels are matched ignoring case: keep one of them");
       }
-      c.map[trim(label)] = r.text(value);
+      c.map[std::string(text::trim(label))] = r.text(value);
     }
   }
   return c;
@@ -255,7 +256,7 @@ CityMapping read_city(const ConfigReader& r, const ConfigItem& item) {
       for (auto& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       place.country_code = code;
     }
-    city.places[trim(name)] = std::move(place);
+    city.places[std::string(text::trim(name))] = std::move(place);
   }
   return city;
 }

@@ -1,5 +1,6 @@
 #include "agent/daemon/admin.h"
 
+#include <algorithm>
 #include <charconv>
 #include <istream>
 #include <sstream>
@@ -15,14 +16,17 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/StreamCopier.h>
 
 #include "agent/daemon/render.h"
 #include "core/json_writer.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
 namespace {
+
+// Refused bodies up to this size are read and dropped before the answer.
+constexpr std::int64_t k_admin_drain_limit = 1024 * 1024;
 
 using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
@@ -30,7 +34,7 @@ using Poco::Net::HTTPServerResponse;
 
 void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& type,
           const std::string& body) {
-  response.setStatus(status);
+  response.setStatusAndReason(status);
   response.setContentType(type);
   response.setContentLength(static_cast<std::streamsize>(body.size()));
   response.set("Cache-Control", "no-store");
@@ -44,23 +48,46 @@ void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
 }
 
 // POST /resync body: {"source":"acme","row":"E-1","force":false,"accept_removals":false},
-// each optional.
+// each optional. Messages name the key and what it should be, never a C++ type.
 Result<ResyncRequest> parse_resync(const std::string& body) {
   ResyncRequest request;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return request;
+  const std::string example = " — send a JSON object like {\"source\":\"acme\",\"row\":\"E-1\",\"force\":false}";
+  Poco::JSON::Object::Ptr object;
   try {
-    auto object = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-    if (object->has("source")) request.source = object->getValue<std::string>("source");
-    if (object->has("row")) request.row = object->getValue<std::string>("row");
-    if (object->has("force")) request.force = object->getValue<bool>("force");
-    if (object->has("accept_removals")) request.accept_removals = object->getValue<bool>("accept_removals");
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorKind::invalid, "POST /resync: the body must be a JSON object like "
-                                    "{\"source\":\"acme\",\"row\":\"E-1\",\"force\":false} (" + e.displayText() + ")");
-  } catch (const std::exception& e) {
-    return fail(ErrorKind::invalid, std::string("POST /resync: the body must be a JSON object (") + e.what() + ")");
+    const auto parsed = Poco::JSON::Parser().parse(body);
+    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return fail(ErrorKind::invalid, "POST /resync: the body is not a JSON object" + example);
+    object = parsed.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return fail(ErrorKind::invalid, "POST /resync: the body is not valid JSON" + example);
+  }
+  for (const auto& [name, value] : *object) {
+    if (name == "source" || name == "row") {
+      if (!value.isString()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be a string" + example);
+      (name == "source" ? request.source : request.row) = value.extract<std::string>();
+    } else if (name == "force" || name == "accept_removals") {
+      if (!value.isBoolean()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be true or false" + example);
+      (name == "force" ? request.force : request.accept_removals) = value.extract<bool>();
+    } else {
+      return fail(ErrorKind::invalid, "POST /resync: unknown key \"" + name +
+                                          "\" (the keys are source, row, force and accept_removals)");
+    }
   }
   return request;
+}
+
+// "127.0.0.1:8765" → "127.0.0.1"; "[::1]:8765" → "[::1]"; a name without a port as is.
+std::string_view host_of(std::string_view authority) {
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    return close == std::string_view::npos ? authority : authority.substr(0, close + 1);
+  }
+  const auto colon = authority.rfind(':');
+  return colon == std::string_view::npos ? authority : authority.substr(0, colon);
+}
+
+bool loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "[::1]" || text::iequals(host, "localhost");
 }
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
@@ -81,6 +108,22 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   void route(HTTPServerRequest& request, HTTPServerResponse& response) {
     const std::string path = request.getURI().substr(0, request.getURI().find('?'));
     const std::string& method = request.getMethod();
+    AdminRequest facts{method, path, std::nullopt, std::nullopt, request.getContentType(), std::nullopt};
+    if (request.has("Host")) facts.host = request.get("Host");
+    if (request.has("Origin")) facts.origin = request.get("Origin");
+    if (request.getContentLength64() != HTTPServerRequest::UNKNOWN_CONTENT_LENGTH) {
+      facts.content_length = request.getContentLength64();
+    }
+    if (auto refusal = admin_refusal(facts)) {
+      m_daemon.log().warn("admin request refused", {{"method", method}, {"path", path}, {"reason", refusal->message}});
+      // A body of moderate size is read and dropped, so the client gets its answer instead
+      // of a reset connection; a larger one is cut off unread.
+      if (facts.content_length && *facts.content_length <= k_admin_drain_limit) {
+        request.stream().ignore(static_cast<std::streamsize>(*facts.content_length));
+      }
+      response.setKeepAlive(false);
+      return send_error(response, static_cast<HTTPResponse::HTTPStatus>(refusal->status), refusal->message);
+    }
     const bool get = method == "GET" || method == "HEAD";
     if (path == "/healthz" && get) return send(response, HTTPResponse::HTTP_OK, "text/plain", "ok\n");
     if (path == "/status" && get) {
@@ -94,8 +137,15 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status()));
     }
     if (path == "/resync" && method == "POST") {
-      std::string body;
-      Poco::StreamCopier::copyToString(request.stream(), body);
+      // At most one byte past the limit is read: a chunked body that runs on is refused,
+      // never stored.
+      std::string body(static_cast<std::size_t>(k_admin_max_body) + 1, '\0');
+      request.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
+      body.resize(static_cast<std::size_t>(request.stream().gcount()));
+      if (static_cast<std::int64_t>(body.size()) > k_admin_max_body) {
+        return send_error(response, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE,
+                          "POST /resync: the body is larger than " + std::to_string(k_admin_max_body) + " bytes");
+      }
       auto parsed = parse_resync(body);
       if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
       m_daemon.log().info("resync requested", {{"source", parsed->source}, {"row", parsed->row},
@@ -109,6 +159,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       return send(response, HTTPResponse::HTTP_OK, "application/json", reports_json(*reports));
     }
     if (path == "/healthz" || path == "/status" || path == "/metrics" || path == "/" || path == "/resync") {
+      response.set("Allow", path == "/resync" ? "POST" : "GET, HEAD");
       return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, method + " is not allowed on " + path);
     }
     send_error(response, HTTPResponse::HTTP_NOT_FOUND,
@@ -130,6 +181,31 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 }  // namespace
+
+std::optional<AdminRefusal> admin_refusal(const AdminRequest& request) {
+  if (request.host && !loopback_host(host_of(*request.host))) {
+    return AdminRefusal{421, "the admin endpoint answers only to 127.0.0.1, localhost or [::1], not to Host " +
+                                 *request.host};
+  }
+  if (request.origin) {
+    const std::string_view origin = *request.origin;
+    if (!origin.starts_with("http://") || !loopback_host(host_of(origin.substr(7)))) {
+      return AdminRefusal{403, "requests from other sites are refused (Origin " + *request.origin + ")"};
+    }
+  }
+  if (request.method == "POST") {
+    const std::string_view type = text::trim(std::string_view(request.content_type).substr(
+        0, std::min(request.content_type.size(), request.content_type.find(';'))));
+    if (!text::iequals(type, "application/json")) {
+      return AdminRefusal{415, "POST " + request.path + " needs Content-Type: application/json"};
+    }
+    if (request.content_length && *request.content_length > k_admin_max_body) {
+      return AdminRefusal{413, "POST " + request.path + ": the body is larger than " +
+                                   std::to_string(k_admin_max_body) + " bytes"};
+    }
+  }
+  return std::nullopt;
+}
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(std::string_view listen, Daemon& daemon) {
   const auto colon = listen.rfind(':');

@@ -1,8 +1,14 @@
 // The admin endpoint of `pinsync run`: a small HTTP server on loopback only, with
 // /healthz, /status (JSON), /metrics (Prometheus text), POST /resync and an HTML page.
+// A web page open in the operator's browser must not be able to use it: requests naming a
+// host other than loopback (DNS rebinding) or carrying another site's Origin are refused,
+// and POST needs Content-Type: application/json, which no page can send cross-site without
+// a preflight the endpoint never grants.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +20,30 @@ class HTTPServer;
 }
 
 namespace pinsync::agent {
+
+// What admin_refusal() looks at of one request.
+struct AdminRequest {
+  std::string method;
+  std::string path;                        // without the query
+  std::optional<std::string> host;         // the Host header, when sent
+  std::optional<std::string> origin;       // the Origin header, when sent
+  std::string content_type;                // "" when none
+  std::optional<std::int64_t> content_length;  // nullopt for a chunked or unknown length
+};
+
+// Largest POST body the endpoint reads; a resync request is a few dozen bytes.
+inline constexpr std::int64_t k_admin_max_body = 64 * 1024;
+
+// Why `request` must not be served, as an HTTP status and a message; nullopt when it may
+// be. Refuses: a Host that is not 127.0.0.1, localhost or [::1] (with any port), 421; an
+// Origin that is not http://127.0.0.1, http://localhost or http://[::1] (any port), 403;
+// a POST whose Content-Type is not application/json, 415; a declared body over
+// k_admin_max_body, 413.
+struct AdminRefusal {
+  int status = 0;
+  std::string message;
+};
+std::optional<AdminRefusal> admin_refusal(const AdminRequest& request);
 
 class AdminServer {
  public:

@@ -13,7 +13,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->m_shared = std::move(*shared);
   daemon->m_shared->log->add_secret(config.pinned.api_key);
-  daemon->m_alerter = Alerter::from_config(config, *daemon->m_shared->log, [] { return http::make_curl_transport(); });
+  daemon->m_alerter = Alerter::from_config(config, *daemon->m_shared->log, [] { return http::make_curl_transport(); },
+                                             daemon->m_shared->clock);
   daemon->m_admin_listen = config.agent.admin_listen;
   daemon->m_state_path = config.state_path;
   daemon->start_workers(std::make_shared<const Config>(config), {});
@@ -101,7 +102,7 @@ Result<void> Daemon::reload(const std::filesystem::path& file) {
   }
   for (const auto& w : old) w->join();
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
-  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); });
+  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); }, m_shared->clock);
   log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};

@@ -3,22 +3,12 @@
 #include <array>
 #include <cstdint>
 
+#include "core/text.h"
 #include "core/utf8.h"
 
 namespace pinsync::agent {
 
 namespace {
-
-bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-char lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_nocase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower_char(a[i]) != lower_char(b[i])) return false;
-  return true;
-}
 
 constexpr std::array<std::string_view, 11> k_error_values = {
     "#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!", "#CALC!", "#N/A!"};
@@ -28,25 +18,27 @@ constexpr std::array<std::string_view, 11> k_error_values = {
 std::string_view trim_cell(std::string_view s) {
   constexpr std::string_view k_nbsp = "\xC2\xA0";
   while (true) {
-    if (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+    if (!s.empty() && text::is_space(s.front())) s.remove_prefix(1);
     else if (s.starts_with(k_nbsp)) s.remove_prefix(2);
     else break;
   }
   while (true) {
-    if (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+    if (!s.empty() && text::is_space(s.back())) s.remove_suffix(1);
     else if (s.ends_with(k_nbsp)) s.remove_suffix(2);
     else break;
   }
   return s;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower_char(c);
-  return out;
-}
-
 bool is_valid_utf8(std::string_view s) { return utf8::is_valid(s); }
+
+std::optional<std::size_t> control_character(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
+  }
+  return std::nullopt;
+}
 
 std::size_t utf8_length(std::string_view s) {
   std::size_t count = 0;
@@ -58,7 +50,7 @@ std::size_t utf8_length(std::string_view s) {
 std::optional<std::string_view> spreadsheet_error(std::string_view trimmed) {
   if (trimmed.empty() || trimmed.front() != '#' || trimmed.size() > 8) return std::nullopt;
   for (std::string_view value : k_error_values)
-    if (equal_nocase(trimmed, value)) return value;
+    if (text::iequals(trimmed, value)) return value;
   return std::nullopt;
 }
 
@@ -81,7 +73,7 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, s
   for (std::size_t i = 0; i < header.size(); ++i)
     if (trim_cell(header[i]) == wanted) return i;
   for (std::size_t i = 0; i < header.size(); ++i)
-    if (equal_nocase(trim_cell(header[i]), wanted)) return i;
+    if (text::iequals(trim_cell(header[i]), wanted)) return i;
   return std::nullopt;
 }
 

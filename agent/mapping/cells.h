@@ -14,11 +14,13 @@ namespace pinsync::agent {
 // Returns `s` without surrounding ASCII whitespace and no-break spaces (U+00A0).
 std::string_view trim_cell(std::string_view s);
 
-// Returns `s` with ASCII letters lower-cased; other bytes unchanged.
-std::string ascii_lower(std::string_view s);
-
 // Returns true when `s` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+
+// Returns the position of the first control character (U+0000–U+001F) other than tab,
+// line feed and carriage return in `s`, or nullopt when there is none. Such a character
+// (a NUL from a broken export, an escape sequence) must never reach an event's text.
+std::optional<std::size_t> control_character(std::string_view s);
 
 // Returns the number of code points in well-formed UTF-8 `s`.
 std::size_t utf8_length(std::string_view s);

@@ -1,14 +1,18 @@
 #include "agent/mapping/mapper.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "agent/mapping/cells.h"
 #include "agent/mapping/source.h"
 #include "agent/mapping/times.h"
 #include "core/hash.h"
 #include "core/json_writer.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
+
+using text::ascii_lower;
 
 namespace {
 
@@ -79,6 +83,12 @@ void check_cells(const SourcePlan& plan, RowCells& cells, std::vector<RowError>&
                 "the cell shows the spreadsheet error " + std::string(*shown) + ": fix the formula or value in the sheet");
     } else if (!is_valid_utf8(text)) {
       add_error(plan, errors, slot, text, "the cell is not valid UTF-8 text: save the sheet or file as UTF-8");
+    } else if (const auto at = control_character(text)) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(static_cast<unsigned char>(text[*at])));
+      add_error(plan, errors, slot, text,
+                std::string("the cell holds the control character ") + code + " at byte " + std::to_string(*at + 1) +
+                    ": remove it in the sheet (only tabs and line breaks may be in text)");
     } else if (text.size() > limit) {
       add_error(plan, errors, slot, text,
                 "the cell holds " + std::to_string(text.size()) + " bytes, more than the " + std::to_string(limit) +

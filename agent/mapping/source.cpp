@@ -1,8 +1,11 @@
 #include "agent/mapping/source.h"
 
 #include "agent/mapping/cells.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
+
+using text::ascii_lower;
 
 namespace {
 

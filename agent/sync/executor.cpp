@@ -66,7 +66,7 @@ Executor::Executor(const PassContext& ctx, PassReport& report, std::string revie
 }
 
 std::int64_t Executor::now() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(m_ctx.clock.now().time_since_epoch()).count();
+  return unix_seconds(m_ctx.clock);
 }
 
 OutboxEntry Executor::new_entry(const PlanItem& item, WriteAction action, std::optional<std::int64_t> event_id,

@@ -13,10 +13,6 @@ namespace {
 
 using state::RowState;
 
-std::int64_t unix_seconds(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-}
-
 std::string join_errors(const std::vector<RowError>& errors) {
   std::string out;
   for (const auto& e : errors) {
@@ -33,7 +29,7 @@ std::string join_errors(const std::vector<RowError>& errors) {
 std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored) {
   if (source.max_removed_share >= 1.0) return "";
   const auto known = std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
-    return r.state != RowState::removed && !r.source_id.starts_with('@');
+    return r.state != RowState::removed && !state::is_placeholder_id(r.source_id);
   });
   const int removing = plan.count(PlanAction::removed);
   if (known == 0 || removing == 0) return "";
@@ -101,7 +97,7 @@ void write_back(const PassContext& ctx, PassReport& report) {
   std::vector<connectors::RowResult> results;
   results.reserve(rows->size());
   for (const auto& r : *rows) {
-    if (r.source_id.starts_with('@')) continue;  // no identity to find the row by
+    if (state::is_placeholder_id(r.source_id)) continue;  // no identity to find the row by
     results.push_back({r.source_id, r.row_ref, r.event_id ? std::to_string(*r.event_id) : "",
                        std::string(state::to_string(r.state)), r.error_reason});
   }
@@ -272,6 +268,11 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const int requests_before = requests_sent(ctx);
   std::optional<std::int64_t> run_id;
   if (!dry) {
+    // A state file deleted under a running agent would take every write since with it.
+    if (auto here = ctx.store->check_file(); !here) {
+      report.stopped = here.error();
+      return report;
+    }
     auto run = ctx.store->begin_run(ctx.source.name, trigger);
     if (!run) {
       report.stopped = run.error();

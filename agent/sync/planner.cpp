@@ -22,7 +22,7 @@ std::string_view to_string(PlanAction a) {
 }
 
 std::string store_id(const MappedRow& row) {
-  return row.source_id.empty() ? "@" + row.row_ref : row.source_id;
+  return row.source_id.empty() ? state::placeholder_id(row.row_ref) : row.source_id;
 }
 
 int Plan::count(PlanAction a) const {
@@ -116,7 +116,7 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
         duplicates[row.source_id].push_back(&row);
     }
   }
-  // Store ids ("@" + row_ref) of approved rows without a source id; usually none.
+  // Store ids (placeholder_id(row_ref)) of approved rows without a source id; usually none.
   std::unordered_set<std::string> placeholders_seen;
 
   Plan plan;

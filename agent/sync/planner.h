@@ -41,7 +41,7 @@ struct Plan {
   int count(PlanAction a) const;
 };
 
-// The key a row is stored under: its source id, or "@" + row_ref for a row that has
+// The key a row is stored under: its source id, or state::placeholder_id(row_ref) for a row that has
 // no id (such a row can only be invalid).
 std::string store_id(const MappedRow& row);
 

@@ -455,3 +455,55 @@ TEST_CASE("run: a second pinsync run on the same state refuses to start, naming 
   CHECK(!w.agent->exit_code());
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
+
+// Regression: POST /resync took text/plain and form bodies from any Origin and ignored Host,
+// so any web page open on the ops machine could trigger passes or read /status; a 1.2 GB
+// body was read whole; a 405 said "OK"; a wrong type answered with C++ type names.
+TEST_CASE("admin: cross-site, rebinding and oversized requests are refused; answers say what was wrong") {
+  World w("1h", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.passes("acme") == 1 && w.passes("beta") == 1; }, 10s));
+  const auto form = http(w.admin, "POST", "/resync", "source=acme", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  CHECK(form.status == 415);
+  const auto plain = http(w.admin, "POST", "/resync", R"({"source":"acme"})", {{"Content-Type", "text/plain"}});
+  CHECK(plain.status == 415);
+  CHECK(plain.body.find("Content-Type: application/json") != std::string::npos);
+  const auto foreign = http(w.admin, "POST", "/resync", R"({"source":"acme"})", {{"Origin", "https://evil.example"}});
+  CHECK(foreign.status == 403);
+  const auto rebound = http(w.admin, "GET", "/status", "", {{"Host", "attacker.example:8765"}});
+  CHECK(rebound.status == 421);
+  CHECK(rebound.body.find("\"sources\"") == std::string::npos);
+  const auto huge = http(w.admin, "POST", "/resync", std::string(256 * 1024, ' '));
+  CHECK(huge.status == 413);
+  CHECK(w.passes("acme") == 1);  // none of them ran a pass
+
+  // The page's own requests still work: same origin, JSON.
+  const auto own = http(w.admin, "POST", "/resync", R"({"source":"acme"})",
+                        {{"Origin", w.admin}, {"Content-Type", "application/json; charset=utf-8"}});
+  CHECK(own.status == 200);
+
+  const auto typed = http(w.admin, "POST", "/resync", R"({"force":"yes"})");
+  CHECK(typed.status == 400);
+  CHECK(typed.body.find("\\\"force\\\" must be true or false") != std::string::npos);
+  CHECK(typed.body.find("Poco") == std::string::npos);
+  CHECK(typed.body.find("basic_string") == std::string::npos);
+  CHECK(http(w.admin, "POST", "/resync", R"({"sorce":"acme"})").body.find("unknown key") != std::string::npos);
+
+  const auto head = run_process({"curl", "-s", "-i", "-X", "DELETE", w.admin + "/status"});
+  CHECK(head.out.starts_with("HTTP/1.1 405 Method Not Allowed"));
+  CHECK(head.out.find("Allow: GET, HEAD") != std::string::npos);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+// Regression: a state file deleted while the agent ran went unnoticed; every write after
+// it went into the unlinked file and was lost at exit (a restart then duplicated events).
+TEST_CASE("run: a state file deleted under the running agent stops its passes with a clear error") {
+  World w("1s", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.passes("acme") >= 1; }, 10s));
+  std::filesystem::remove(w.dir / "state.db");
+  REQUIRE(eventually([&] { return w.passes("acme", "stopped") >= 1; }, 10s));
+  const auto error = w.status_of("acme")->getValue<std::string>("last_error");
+  CHECK(error.find("was deleted or moved away while pinsync was running") != std::string::npos);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}

@@ -6,6 +6,8 @@
 #include <Poco/JSON/Parser.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -266,4 +268,39 @@ TEST_CASE("sync: killed (-9) while a create is in flight; after the idempotency 
   CHECK(w.pinsync({"sync"}).out.find("3 unchanged") != std::string::npos);
   const auto integrity = run_process({"sqlite3", (w.dir / "state.db").string(), "PRAGMA integrity_check;"});
   CHECK(integrity.out == "ok\n");
+}
+
+TEST_CASE("forget: a source removed from the config is forgotten only when confirmed, never while configured") {
+  World w;
+  w.sheet(rows(3));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  const auto configured = w.pinsync({"forget", "--source", "acme", "--yes"});
+  CHECK(configured.exit_code == 2);
+  CHECK(configured.err.find("acme is still a source in the config") != std::string::npos);
+
+  // The partner leaves: acme's entry is renamed away from the config.
+  std::string text;
+  {
+    std::ifstream in(w.config);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  text.replace(text.find("- name: acme"), 12, "- name: beta");
+  w.dir.write("pinsync.yaml", text);
+
+  const auto unconfirmed = w.pinsync({"forget", "--source", "acme"});  // no terminal, no --yes
+  CHECK(unconfirmed.exit_code == 2);
+  CHECK(unconfirmed.out.find("acme: 3 rows (3 with an event) will be forgotten") != std::string::npos);
+  CHECK(unconfirmed.err.find("not confirmed") != std::string::npos);
+  const auto count = [&](const std::string& sql) {
+    return run_process({"sqlite3", (w.dir / "state.db").string(), sql}).out;
+  };
+  CHECK(count("SELECT count(*) FROM source_rows WHERE source = 'acme';") == "3\n");
+
+  const auto forgotten = w.pinsync({"forget", "--source", "acme", "--yes"});
+  CHECK(forgotten.exit_code == 0);
+  CHECK(forgotten.out.find("acme: forgotten") != std::string::npos);
+  CHECK(count("SELECT count(*) FROM source_rows WHERE source = 'acme';") == "0\n");
+  CHECK(count("SELECT count(*) FROM runs WHERE source = 'acme';") == "1\n");  // history stays
+  CHECK(w.events()->size() == 3);  // Pinned Events is not touched
+  CHECK(w.pinsync({"forget", "--source", "acme", "--yes"}).out.find("holds nothing") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "state/lock.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,4 +29,19 @@ TEST_CASE("state lock: an unwritable folder gives a clear error, not a crash") {
   auto lock = StateLock::acquire("/nonexistent-folder/state.db");
   REQUIRE_FALSE(lock);
   CHECK(lock.error().message.find("/nonexistent-folder/state.db.lock") != std::string::npos);
+}
+
+// Regression: the lock was taken on the path as written, so a sync through a symlinked
+// folder and one through the real folder both ran on one state file.
+TEST_CASE("state lock: every path to the state file meets at one lock, symlinked folders included") {
+  const TempDir dir;
+  std::filesystem::create_directory(dir / "real");
+  std::filesystem::create_directory_symlink(dir / "real", dir / "alias");
+  auto first = StateLock::acquire(dir / "real" / "state.db");
+  REQUIRE(first);
+  auto through_link = StateLock::acquire(dir / "alias" / "state.db");
+  REQUIRE_FALSE(through_link);
+  CHECK(through_link.error().message.find("in use by another pinsync") != std::string::npos);
+  auto dotted = StateLock::acquire(dir / "real" / ".." / "real" / "state.db");
+  CHECK_FALSE(dotted);
 }

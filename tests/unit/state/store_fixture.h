@@ -19,6 +19,25 @@ namespace pinsync::state::test {
 
 using testing::TempDir;
 
+// One request, outcome or row state at a time: the batch calls with a batch of one.
+inline Result<void> put_outbox(Store& store, const OutboxEntry& entry) { return store.put_outboxes({&entry, 1}); }
+inline Result<void> record_success(Store& store, const OutboxEntry& entry, const WriteOutcome& outcome) {
+  const Outcome one{entry, outcome, std::nullopt};
+  return store.record_outcomes({&one, 1});
+}
+inline Result<void> record_failure(Store& store, const OutboxEntry& entry, const WriteOutcome& outcome,
+                                   const Failure& failure) {
+  const Outcome one{entry, outcome, failure};
+  return store.record_outcomes({&one, 1});
+}
+inline Result<void> set_row_state(Store& store, std::string_view source, std::string_view source_id,
+                                  std::string_view row_ref, RowState state, std::string_view field,
+                                  std::string_view value, std::string_view reason) {
+  const RowStateUpdate one{std::string(source), std::string(source_id), std::string(row_ref), state,
+                           std::string(field),  std::string(value),     std::string(reason)};
+  return store.set_row_states({&one, 1});
+}
+
 struct StoreFixture {
   TempDir dir;
   testing::FakeClock clock;

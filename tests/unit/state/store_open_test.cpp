@@ -30,7 +30,7 @@ TEST_CASE("open creates the file with mode 0600, WAL journaling and the latest s
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 3);
   // The store's first write creates the WAL pair; both must be private too.
-  REQUIRE(f.store->set_row_state("acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
+  REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
   for (const char* suffix : {"-wal", "-shm"}) {
     auto side = f.file;
     side += suffix;
@@ -53,7 +53,7 @@ TEST_CASE("open narrows an existing file that others could read to 0600") {
 
 TEST_CASE("reopening keeps rows, outbox entries and runs") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   auto run = f.store->begin_run("acme", "cli");
   REQUIRE(run);
   f.store.reset();
@@ -151,4 +151,41 @@ TEST_CASE("a folder given as the state file is refused and left alone") {
   REQUIRE_FALSE(opened);
   CHECK(opened.error().message.find("is not a regular file") != std::string::npos);
   CHECK(mode_of(folder) == 0755);
+}
+
+// Regression: the target of a symlink at state.path was narrowed to 0600 before pinsync
+// found out the path was not its file.
+TEST_CASE("a symlink given as the state file is refused and its target left alone") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto target = dir.path() / "someone-elses.txt";
+  std::ofstream(target) << "not pinsync's\n";
+  REQUIRE(::chmod(target.c_str(), 0644) == 0);
+  const auto link = dir.path() / "state.db";
+  std::filesystem::create_symlink(target, link);
+  auto opened = Store::open(link, clock);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().message.find("is a symbolic link") != std::string::npos);
+  CHECK(mode_of(target) == 0644);
+  // A dangling link is refused the same way, and nothing is created behind it.
+  const auto dangling = dir.path() / "other.db";
+  std::filesystem::create_symlink(dir.path() / "nowhere.db", dangling);
+  auto second = Store::open(dangling, clock);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().message.find("is a symbolic link") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "nowhere.db"));
+}
+
+TEST_CASE("check_file notices the state file deleted or replaced under an open store") {
+  StoreFixture f;
+  CHECK(f.store->check_file().has_value());
+  std::filesystem::rename(f.file, f.dir.path() / "moved.db");
+  auto moved = f.store->check_file();
+  REQUIRE_FALSE(moved);
+  CHECK(moved.error().message.find("was deleted or moved away while pinsync was running") != std::string::npos);
+  std::ofstream(f.file) << "restored from last week";
+  auto replaced = f.store->check_file();
+  REQUIRE_FALSE(replaced);
+  CHECK(replaced.error().message.find("was replaced by another file") != std::string::npos);
+  CHECK(replaced.error().message.find("pinsync backup") != std::string::npos);
 }

@@ -23,7 +23,7 @@ TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
   auto entry = make_entry("E-1", body);
   entry.event_id = 77;
   entry.action = WriteAction::update;
-  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(put_outbox(*f.store, entry));
 
   auto got = f.store->outbox("acme", "E-1");
   REQUIRE(got);
@@ -55,12 +55,12 @@ TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
 
 TEST_CASE("outbox_entries lists one source's entries, oldest first") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("B")));
+  REQUIRE(put_outbox(*f.store, make_entry("B")));
   f.clock.advance(10s);
-  REQUIRE(f.store->put_outbox(make_entry("A")));
+  REQUIRE(put_outbox(*f.store, make_entry("A")));
   auto other = make_entry("C");
   other.source = "beta";
-  REQUIRE(f.store->put_outbox(other));
+  REQUIRE(put_outbox(*f.store, other));
 
   auto entries = f.store->outbox_entries("acme");
   REQUIRE(entries);
@@ -73,38 +73,35 @@ TEST_CASE("outbox_entries lists one source's entries, oldest first") {
   CHECK(none->empty());
 }
 
-TEST_CASE("putting the same request again keeps its first time and attempts; a new one resets") {
+TEST_CASE("putting the same request again keeps its first time; a new one resets it") {
   StoreFixture f;
   const auto first_time = f.clock.unix_seconds();
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
-  REQUIRE(f.store->count_attempt("acme", "E-1"));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   f.clock.advance(60s);
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   auto same = f.store->outbox("acme", "E-1");
   REQUIRE(same);
   CHECK((*same)->created_at == first_time);
-  CHECK((*same)->attempts == 1);
 
   auto changed = make_entry("E-1", R"({"title":"Gala 2"})");
   changed.payload_hash = "hash-2";
-  REQUIRE(f.store->put_outbox(changed));
+  REQUIRE(put_outbox(*f.store, changed));
   auto fresh = f.store->outbox("acme", "E-1");
   REQUIRE(fresh);
   CHECK((*fresh)->created_at == first_time + 60);
-  CHECK((*fresh)->attempts == 0);
   CHECK((*fresh)->body == R"({"title":"Gala 2"})");
 }
 
 TEST_CASE("put_outbox keeps the event id and payload hash of an existing row") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
-  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
+  REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
 
   auto update = make_entry("E-1", R"({"title":"New"})", WriteAction::update);
   update.payload_hash = "hash-2";
   update.row_ref = "Sheet1!A9";
   update.event_id = 501;
-  REQUIRE(f.store->put_outbox(update));
+  REQUIRE(put_outbox(*f.store, update));
   auto row = f.store->row("acme", "E-1");
   REQUIRE(row);
   CHECK((*row)->state == RowState::pending);
@@ -116,11 +113,11 @@ TEST_CASE("put_outbox keeps the event id and payload hash of an existing row") {
 TEST_CASE("record_success clears the outbox and sets synced, hash, event id and audit at once") {
   StoreFixture f;
   auto entry = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(entry));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-0", std::nullopt},
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_failure(*f.store, entry, WriteOutcome{503, "req-0", std::nullopt},
                                   {RowState::failed, "", "server busy", true, 1, 1000}));
   f.clock.advance(5s);
-  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-1", 501}));
+  REQUIRE(record_success(*f.store, entry, WriteOutcome{201, "req-1", 501}));
 
   // Seen from another connection, as a restarted process would see it.
   auto raw = f.raw();
@@ -152,13 +149,13 @@ TEST_CASE("record_success clears the outbox and sets synced, hash, event id and 
 
 TEST_CASE("record_success of an update keeps the row's event id when the answer has none") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
-  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
+  REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
   auto update = make_entry("E-1", "{}", WriteAction::update);
   update.idempotency_key = "pinsync-acme-E-1-update-hash-2";
   update.payload_hash = "hash-2";
-  REQUIRE(f.store->put_outbox(update));
-  REQUIRE(f.store->record_success(update, WriteOutcome{200, "", std::nullopt}));
+  REQUIRE(put_outbox(*f.store, update));
+  REQUIRE(record_success(*f.store, update, WriteOutcome{200, "", std::nullopt}));
   auto row = f.store->row("acme", "E-1");
   REQUIRE(row);
   CHECK((*row)->event_id == 501);
@@ -169,11 +166,11 @@ TEST_CASE("record_success of an update keeps the row's event id when the answer 
 TEST_CASE("record_success leaves a newer request of the same row in the outbox") {
   StoreFixture f;
   auto first = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(first));
+  REQUIRE(put_outbox(*f.store, first));
   auto newer = make_entry("E-1", R"({"title":"edited"})");
   newer.payload_hash = "hash-2";
-  REQUIRE(f.store->put_outbox(newer));
-  REQUIRE(f.store->record_success(first, WriteOutcome{201, "req-1", 501}));
+  REQUIRE(put_outbox(*f.store, newer));
+  REQUIRE(record_success(*f.store, first, WriteOutcome{201, "req-1", 501}));
 
   auto entry = f.store->outbox("acme", "E-1");
   REQUIRE(entry);
@@ -189,10 +186,10 @@ TEST_CASE("record_success leaves a newer request of the same row in the outbox")
 TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
   StoreFixture f;
   auto entry = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(entry));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "req-1", std::nullopt},
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_failure(*f.store, entry, WriteOutcome{503, "req-1", std::nullopt},
                                   {RowState::failed, "", "Pinned Events answered 503", true, 1, 1030}));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{0, "", std::nullopt},
+  REQUIRE(record_failure(*f.store, entry, WriteOutcome{0, "", std::nullopt},
                                   {RowState::failed, "", "timed out", true, 2, 1090}));
   auto kept = f.store->outbox("acme", "E-1");
   REQUIRE(kept);
@@ -214,13 +211,13 @@ TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
 
 TEST_CASE("record_failure without keep_outbox removes the entry and keeps the event's content") {
   StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
-  REQUIRE(f.store->record_success(make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
+  REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
   auto update = make_entry("E-1", R"({"start":"bad"})", WriteAction::update);
   update.payload_hash = "hash-2";
   update.event_id = 501;
-  REQUIRE(f.store->put_outbox(update));
-  REQUIRE(f.store->record_failure(update, WriteOutcome{400, "req-2", std::nullopt},
+  REQUIRE(put_outbox(*f.store, update));
+  REQUIRE(record_failure(*f.store, update, WriteOutcome{400, "req-2", std::nullopt},
                                   {RowState::invalid, "start", "must be a date-time", false, 1, 0}));
 
   auto gone = f.store->outbox("acme", "E-1");
@@ -237,31 +234,17 @@ TEST_CASE("record_failure without keep_outbox removes the entry and keeps the ev
   CHECK((*row)->attempts == 1);
 }
 
-TEST_CASE("count_attempt counts, and fails for a row without an outbox entry") {
-  StoreFixture f;
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
-  REQUIRE(f.store->count_attempt("acme", "E-1"));
-  REQUIRE(f.store->count_attempt("acme", "E-1"));
-  auto entry = f.store->outbox("acme", "E-1");
-  REQUIRE(entry);
-  CHECK((*entry)->attempts == 2);
-  auto missing = f.store->count_attempt("acme", "E-9");
-  REQUIRE_FALSE(missing);
-  CHECK(missing.error().message.find("acme/E-9") != std::string::npos);
-  CHECK(missing.error().message.find("no outbox entry") != std::string::npos);
-}
-
 TEST_CASE("a failure in the middle of record_success leaves no partial change") {
   StoreFixture f;
   auto entry = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(entry));
+  REQUIRE(put_outbox(*f.store, entry));
   // The audit insert is the method's last step: by then the outbox row is deleted and the
   // row updated, and all of that must roll back.
   f.raw().exec(
       "CREATE TRIGGER fail_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk "
       "trouble'); END");
 
-  auto done = f.store->record_success(entry, WriteOutcome{201, "req-1", 501});
+  auto done = record_success(*f.store, entry, WriteOutcome{201, "req-1", 501});
   REQUIRE_FALSE(done);
   CHECK(done.error().kind == ErrorKind::internal);
   CHECK(done.error().message == "state file " + f.file.string() +
@@ -277,7 +260,7 @@ TEST_CASE("a failure in the middle of record_success leaves no partial change") 
 
   // The store stays usable once the cause is gone.
   f.raw().exec("DROP TRIGGER fail_audit");
-  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-1", 501}));
+  REQUIRE(record_success(*f.store, entry, WriteOutcome{201, "req-1", 501}));
   auto synced = f.store->row("acme", "E-1");
   REQUIRE(synced);
   CHECK((*synced)->state == RowState::synced);
@@ -285,11 +268,11 @@ TEST_CASE("a failure in the middle of record_success leaves no partial change") 
 
 TEST_CASE("a failure in the middle of put_outbox leaves the row as it was") {
   StoreFixture f;
-  REQUIRE(f.store->set_row_state("acme", "E-1", "Sheet1!A2", RowState::invalid, "date", "June 32",
+  REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "date", "June 32",
                                  "not a date"));
   f.raw().exec(
       "CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'no'); END");
-  auto put = f.store->put_outbox(make_entry("E-1"));
+  auto put = put_outbox(*f.store, make_entry("E-1"));
   REQUIRE_FALSE(put);
   CHECK(put.error().message.find("cannot save the create request of acme/E-1") !=
         std::string::npos);
@@ -304,13 +287,13 @@ TEST_CASE("a write while another process holds the lock fails with a clear messa
   f.store = f.open_or_fail(StoreOptions{20ms});
   auto other = f.raw();
   other.exec("BEGIN IMMEDIATE");
-  auto put = f.store->put_outbox(make_entry("E-1"));
+  auto put = put_outbox(*f.store, make_entry("E-1"));
   other.exec("ROLLBACK");
   REQUIRE_FALSE(put);
   CHECK(put.error().message.find("state file " + f.file.string() +
                                  ": cannot save the create request of acme/E-1: database is "
                                  "locked — is another pinsync") == 0);
-  REQUIRE(f.store->put_outbox(make_entry("E-1")));
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
 }
 
 TEST_CASE("an outbox entry survives the process ending abruptly right after put_outbox") {
@@ -320,7 +303,7 @@ TEST_CASE("an outbox entry survives the process ending abruptly right after put_
   REQUIRE(child >= 0);
   if (child == 0) {
     auto store = Store::open(f.file, f.clock);
-    const bool ok = store && (*store)->put_outbox(make_entry("E-1", "exact body")).has_value();
+    const bool ok = store && put_outbox(**store, make_entry("E-1", "exact body")).has_value();
     ::_exit(ok ? 0 : 1);  // no destructors, no close: as close to kill -9 as a test gets
   }
   int status = 0;
@@ -342,8 +325,8 @@ TEST_CASE("calls from several threads are serialized") {
     threads.emplace_back([&f, t] {
       for (int i = 0; i < 25; ++i) {
         auto entry = make_entry("T" + std::to_string(t) + "-" + std::to_string(i));
-        if (!f.store->put_outbox(entry)) return;
-        if (!f.store->record_success(entry, WriteOutcome{201, "r", 1000 + i})) return;
+        if (!put_outbox(*f.store, entry)) return;
+        if (!record_success(*f.store, entry, WriteOutcome{201, "r", 1000 + i})) return;
       }
     });
   }

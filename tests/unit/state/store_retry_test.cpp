@@ -59,8 +59,8 @@ TEST_CASE("a batch with one bad entry writes nothing of the batch") {
 TEST_CASE("a dead row keeps its reason; a success clears the retry fields; rearm resets them") {
   StoreFixture f;
   auto entry = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(entry));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "", std::nullopt},
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_failure(*f.store, entry, WriteOutcome{503, "", std::nullopt},
                                   {RowState::dead, "", "gave up after 5 attempts", false, 5, 0}));
   auto row = f.store->row("acme", "E-1");
   REQUIRE(row);
@@ -77,11 +77,11 @@ TEST_CASE("a dead row keeps its reason; a success clears the retry fields; rearm
   CHECK((*row)->next_attempt_at == 0);
   CHECK((*row)->error_reason == "re-armed by resync");
 
-  REQUIRE(f.store->put_outbox(entry));
-  REQUIRE(f.store->record_failure(entry, WriteOutcome{503, "", std::nullopt},
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_failure(*f.store, entry, WriteOutcome{503, "", std::nullopt},
                                   {RowState::failed, "", "busy", false, 1, 99}));
-  REQUIRE(f.store->put_outbox(entry));
-  REQUIRE(f.store->record_success(entry, WriteOutcome{201, "req-9", 501}));
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_success(*f.store, entry, WriteOutcome{201, "req-9", 501}));
   row = f.store->row("acme", "E-1");
   REQUIRE(row);
   CHECK((*row)->state == RowState::synced);
@@ -178,7 +178,7 @@ VALUES ('acme', 'cli', 10, 11, 'stopped: acme: partner.csv: cannot read: no such
   SQLite::Database raw(file.string(), SQLite::OPEN_READWRITE);
   CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK_FALSE(SQLite::Statement(raw, "PRAGMA foreign_key_check").executeStep());
-  REQUIRE(store.set_row_state("acme", "E-2", "", RowState::dead, "", "", "x"));
+  REQUIRE(set_row_state(store, "acme", "E-2", "", RowState::dead, "", "", "x"));
   auto dead = store.row("acme", "E-2");
   REQUIRE(dead);
   CHECK((*dead)->state == RowState::dead);

@@ -96,19 +96,19 @@ TEST_CASE("recent_runs lists the most recent first, up to the limit, per source 
 TEST_CASE("audit lists every write of a row, oldest first") {
   StoreFixture f;
   auto create = make_entry("E-1");
-  REQUIRE(f.store->put_outbox(create));
-  REQUIRE(f.store->record_failure(create, WriteOutcome{429, "req-1", std::nullopt},
+  REQUIRE(put_outbox(*f.store, create));
+  REQUIRE(record_failure(*f.store, create, WriteOutcome{429, "req-1", std::nullopt},
                                   {RowState::failed, "", "rate limited", true, 1, 0}));
   f.clock.advance(1s);
-  REQUIRE(f.store->record_success(create, WriteOutcome{201, "req-2", 501}));
+  REQUIRE(record_success(*f.store, create, WriteOutcome{201, "req-2", 501}));
   f.clock.advance(1s);
   auto update = make_entry("E-1", "{}", WriteAction::update);
   update.idempotency_key = "pinsync-acme-E-1-update-abc";
   update.payload_hash = "hash-2";
   update.event_id = 501;
   update.row_ref = "Sheet1!A7";
-  REQUIRE(f.store->put_outbox(update));
-  REQUIRE(f.store->record_success(update, WriteOutcome{200, "req-3", std::nullopt}));
+  REQUIRE(put_outbox(*f.store, update));
+  REQUIRE(record_success(*f.store, update, WriteOutcome{200, "req-3", std::nullopt}));
 
   auto audit = f.store->audit("acme", "E-1");
   REQUIRE(audit);

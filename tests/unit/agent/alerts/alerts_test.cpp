@@ -2,9 +2,14 @@
 // rows, never one per poll, remembered across restarts; and its webhook and command sinks.
 #include <doctest/doctest.h>
 
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/alerts/alerts.h"
 #include "tests/support/fake_clock.h"
@@ -206,10 +211,11 @@ TEST_CASE("webhook sink: posts {\"text\"} once, retries a 5xx once, and never na
 
 TEST_CASE("command sink: the text on stdin and in the environment; a failing command is an error") {
   TempDir dir;
+  SystemClock clock;
   const auto out = dir / "got.txt";
   auto sink = make_command_sink("cat > '" + out.string() + "'; printf '%s|%s|%s' \"$PINSYNC_ALERT_SOURCE\" "
                                 "\"$PINSYNC_ALERT_KIND\" \"$PINSYNC_ALERT_TEXT\" > '" + out.string() + ".env'",
-                                std::chrono::seconds(10));
+                                std::chrono::seconds(10), clock);
   REQUIRE(sink->deliver({"acme", "rows_invalid", "acme, row 14: date unreadable"}).has_value());
   std::ifstream got(out), env(out.string() + ".env");
   std::stringstream a, b;
@@ -218,8 +224,80 @@ TEST_CASE("command sink: the text on stdin and in the environment; a failing com
   CHECK(a.str() == "acme, row 14: date unreadable");
   CHECK(b.str() == "acme|rows_invalid|acme, row 14: date unreadable");
 
-  auto failing = make_command_sink("exit 7", std::chrono::seconds(10));
+  auto failing = make_command_sink("exit 7", std::chrono::seconds(10), clock);
   const auto r = failing->deliver({"acme", "rows_invalid", "x"});
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().message.find("exited with 7") != std::string::npos);
+}
+
+// Regression: the command inherited every secret of the agent's environment.
+TEST_CASE("command sink: the agent's keys and tokens are not in the command's environment") {
+  TempDir dir;
+  SystemClock clock;
+  ::setenv("PINNED_EVENTS_API_KEY", "pk_live_not_for_alerts", 1);
+  const auto out = dir / "env.txt";
+  auto sink = make_command_sink("printf '%s|%s' \"${PINNED_EVENTS_API_KEY-unset}\" \"${PATH:+path}\" > '" +
+                                    out.string() + "'",
+                                std::chrono::seconds(10), clock);
+  REQUIRE(sink->deliver({"acme", "rows_invalid", "x"}).has_value());
+  ::unsetenv("PINNED_EVENTS_API_KEY");
+  std::ifstream got(out);
+  std::stringstream text;
+  text << got.rdbuf();
+  CHECK(text.str() == "unset|path");
+}
+
+namespace {
+
+// True when process `pid` is gone (or a zombie nobody reaped yet).
+bool gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("State:")) return line.find('Z') != std::string::npos;
+  }
+  return true;
+}
+
+pid_t read_pid(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+}  // namespace
+
+// Regression: `sleep 60 &` in an alert command survived the agent's SIGTERM.
+TEST_CASE("command sink: shutdown ends the command and everything it started; so does a timeout") {
+  TempDir dir;
+  const auto pid_file = dir / "child.pid";
+  const std::string command = "sleep 60 & echo $! > '" + pid_file.string() + ".tmp'; mv '" + pid_file.string() +
+                              ".tmp' '" + pid_file.string() + "'; wait";
+  {
+    SystemClock clock;
+    auto sink = make_command_sink(command, std::chrono::seconds(3600), clock);
+    Result<void> result;
+    std::thread delivering([&] { result = sink->deliver({"acme", "source_paused", "x"}); });
+    // Waits for the command's own process, not for time the test could inject.
+    while (!std::filesystem::exists(pid_file)) std::this_thread::yield();
+    const pid_t child = read_pid(pid_file);
+    REQUIRE(child > 0);
+    CHECK_FALSE(gone(child));
+    clock.stop();  // what Daemon::stop does on SIGTERM
+    delivering.join();
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().message.find("the agent is shutting down") != std::string::npos);
+    CHECK(gone(child));
+  }
+  std::filesystem::remove(pid_file);
+  {
+    testing::FakeClock clock;  // its sleeps advance time at once: the timeout comes at once
+    auto sink = make_command_sink("sleep 60", std::chrono::seconds(10), clock);
+    const auto r = sink->deliver({"acme", "source_paused", "x"});
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().kind == ErrorKind::timeout);
+    CHECK(r.error().message.find("did not finish within 10s and was killed") != std::string::npos);
+  }
 }

@@ -188,3 +188,35 @@ TEST_CASE("a value of the wrong type names the key and its line") {
 }
 
 }  // namespace pinsync::agent::test
+
+namespace pinsync::agent::test {
+
+// Regression: env_references followed every alias, so a "billion laughs" file of 9 levels
+// of ten aliases each (10^9 scalars) kept pinsync check busy for ever.
+TEST_CASE("env_references visits an aliased node once, however often it is referred to") {
+  const TempDir dir;
+  std::string yaml = "a0: &a0 [\"${BOMB_VAR}\", x]\n";
+  for (int level = 1; level <= 9; ++level) {
+    yaml += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) yaml += (i == 0 ? "*a" : ", *a") + std::to_string(level - 1);
+    yaml += "]\n";
+  }
+  yaml += "pinned:\n  api_key: ${PINNED_EVENTS_API_KEY}\n";
+  const auto names = env_references(dir.write("config.yaml", yaml));
+  REQUIRE(names);
+  CHECK(*names == std::vector<std::string>{"BOMB_VAR", "PINNED_EVENTS_API_KEY"});
+}
+
+// Regression: yaml-cpp reports a document nested past its depth limit as "bad file".
+TEST_CASE("a document nested thousands of levels deep is refused in plain words") {
+  const TempDir dir;
+  const std::string yaml = "pinned: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  const std::string message = error_of(load_text(dir, yaml));
+  CHECK(message.find("nested more than 2000 levels deep") != std::string::npos);
+  CHECK(message.find("bad file") == std::string::npos);
+  const auto names = env_references(dir.path() / "config.yaml");
+  REQUIRE_FALSE(names);
+  CHECK(names.error().message.find("nested more than 2000 levels deep") != std::string::npos);
+}
+
+}  // namespace pinsync::agent::test

@@ -159,6 +159,16 @@ TEST_CASE("mapper: each kind of bad cell gives a RowError with field, value and 
     CHECK(contains(e.reason, "UTF-8"));
     CHECK(e.value == "Caf\xEF\xBF\xBD");
   }
+  // Regression: a NUL or an escape sequence in a cell reached the event's title.
+  SUBCASE("control characters other than tab and line breaks, named with their cell") {
+    const RowError nul = only_error(map_one({{"Title", std::string("Jazz\0Night", 10)}}));
+    CHECK(nul.field == "Title");
+    CHECK(contains(nul.reason, "control character U+0000 at byte 5"));
+    const RowError esc = only_error(map_one({{"Venue", "The \x1b[31mRed\x1b[0m Room"}}));
+    CHECK(esc.field == "Venue");
+    CHECK(contains(esc.reason, "U+001B"));
+    CHECK(map_one({{"Notes", "line one\r\nline two\tand a tab"}}).errors.empty());
+  }
   SUBCASE("impossible date") {
     const RowError e = only_error(map_one({{"Date", "June 32"}}));
     CHECK(e.field == "Date");
