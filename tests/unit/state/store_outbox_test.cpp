@@ -39,7 +39,6 @@ TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
   CHECK(e.idempotency_key == "pinsync-acme-E-1-create");
   CHECK(e.payload_hash == "hash-1");
   CHECK(e.created_at == f.clock.unix_seconds());
-  CHECK(e.attempts == 0);
 
   auto row = f.store->row("acme", "E-1");
   REQUIRE(row);
