@@ -35,8 +35,6 @@ bool is_success(long status) { return status >= 200 && status < 300; }
 
 struct AirtableConnector::State {
   std::string cursor;  // where the next incremental read starts ("" = none yet)
-  SystemClock own_clock;
-  Clock* clock = nullptr;
   std::shared_ptr<RateLimiter> limiter;
   std::unique_ptr<http::Transport> transport;
   // Current write-back field values per record id, as last read or written: the base
@@ -46,14 +44,10 @@ struct AirtableConnector::State {
 
 AirtableConnector::AirtableConnector(AirtableSettings settings, ConnectorContext context)
     : m_settings(std::move(settings)), m_context(std::move(context)), m_state(std::make_unique<State>()) {
-  m_state->clock = m_context.clock != nullptr ? m_context.clock : &m_state->own_clock;
+  PINSYNC_ASSERT(m_context.make_transport);
   const double rate = m_settings.requests_per_second * k_rate_headroom;
-  if (m_context.limiters != nullptr) {
-    m_state->limiter = m_context.limiters->get("airtable:" + m_settings.base_id, rate, 1.0);
-  } else {
-    m_state->limiter = std::make_shared<RateLimiter>(*m_state->clock, rate, 1.0);
-  }
-  if (m_context.log != nullptr) m_context.log->add_secret(m_settings.token);
+  m_state->limiter = m_context.limiters.get("airtable:" + m_settings.base_id, rate, 1.0);
+  m_context.log.add_secret(m_settings.token);
 }
 
 AirtableConnector::~AirtableConnector() = default;
@@ -63,18 +57,16 @@ namespace {
 // Everything one connector call needs while it talks to Airtable.
 class Session {
  public:
-  Session(const AirtableSettings& settings, const ConnectorContext& context, Clock& clock, RateLimiter& limiter,
+  Session(const AirtableSettings& settings, const ConnectorContext& context, RateLimiter& limiter,
           std::unique_ptr<http::Transport>& transport)
-      : m_settings(settings), m_context(context), m_clock(clock), m_limiter(limiter), m_transport(transport) {}
+      : m_settings(settings), m_context(context), m_clock(context.clock), m_limiter(limiter), m_transport(transport) {}
 
   // Sends the request through the limiter, waiting out one 429 and retrying transport
   // failures and 5xx with backoff. Returns the last response (any status), or an Error
   // when no response came.
   Result<http::Response> send(http::Request request) {
-    if (!m_transport) {
-      if (!m_context.make_transport) return fail(ErrorKind::internal, name() + ": no HTTP transport configured");
-      m_transport = m_context.make_transport();
-    }
+    if (!m_transport) m_transport = m_context.make_transport();
+    PINSYNC_ASSERT(m_transport != nullptr);
     request.timeout = m_context.timeout;
     request.headers.emplace_back("Authorization", "Bearer " + m_settings.token);
     bool waited_for_429 = false;
@@ -90,9 +82,8 @@ class Session {
         // Airtable keeps refusing the base for 30 s and retrying sooner prolongs it:
         // block every source on the base, then try exactly once more.
         m_limiter.pause_for(m_settings.rate_limit_wait);
-        if (m_context.log != nullptr)
-          m_context.log->warn("airtable rate limit reached",
-                              {{"source", name()}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
+        m_context.log.warn("airtable rate limit reached", {{"source", m_context.source},
+                                                           {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
         if (waited_for_429) return std::move(*result);
         waited_for_429 = true;
         continue;
@@ -121,14 +112,14 @@ class Session {
  private:
   void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& result,
                 std::chrono::steady_clock::time_point started) {
-    if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
+    if (!m_context.log.enabled(LogLevel::debug)) return;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.monotonic() - started);
     if (result && result->elapsed > elapsed) elapsed = result->elapsed;
-    m_context.log->debug("airtable http", {{"source", name()},
-                                           {"method", request.method},
-                                           {"url", redact(request.url, secrets())},
-                                           {"status", result ? std::to_string(result->status) : "none"},
-                                           {"ms", std::to_string(elapsed.count())}});
+    m_context.log.debug("airtable http", {{"source", m_context.source},
+                                          {"method", request.method},
+                                          {"url", redact(request.url, secrets())},
+                                          {"status", result ? std::to_string(result->status) : "none"},
+                                          {"ms", std::to_string(elapsed.count())}});
   }
 
   const AirtableSettings& m_settings;
@@ -249,14 +240,14 @@ Result<Table> AirtableConnector::fetch_changes() {
 }
 
 Result<IncrementalResult> AirtableConnector::fetch_modified_since(const std::string& cursor) {
-  const auto started = std::chrono::floor<std::chrono::seconds>(m_state->clock->now());
+  const auto started = std::chrono::floor<std::chrono::seconds>(m_context.clock.now());
   std::string formula = m_settings.approved_formula;
   if (!cursor.empty()) {
     auto since = airtable_parse_timestamp(cursor);
     if (!since) return std::unexpected(since.error().with_context(airtable_source_name(m_settings) + ": cursor"));
     formula = airtable_and(m_settings.approved_formula, airtable_modified_since_formula(*since));
   }
-  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
   auto scan = scan_table(m_settings, session, formula);
   if (!scan) return std::unexpected(scan.error());
   if (cursor.empty()) {
@@ -302,7 +293,7 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
     if (any) changes.push_back(std::move(change));
   }
 
-  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
   for (std::size_t begin = 0; begin < changes.size(); begin += k_patch_batch) {
     const std::size_t end = std::min(changes.size(), begin + k_patch_batch);
     json::Writer body;

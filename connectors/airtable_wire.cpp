@@ -208,7 +208,6 @@ AirtableApiError airtable_parse_error(long status, std::string_view body) {
 }
 
 std::string airtable_source_name(const AirtableSettings& settings) {
-  if (!settings.display_name.empty()) return settings.display_name;
   return "airtable " + settings.base_id + "/" + settings.table;
 }
 

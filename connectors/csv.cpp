@@ -191,23 +191,18 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
 }
 
 CsvConnector::CsvConnector(CsvSettings settings, ConnectorContext context)
-    : m_settings(std::move(settings)), m_context(std::move(context)) {}
-
-Error CsvConnector::with_name(Error error) const {
-  if (m_settings.display_name.empty()) return error;
-  return error.with_context(m_settings.display_name);
+    : m_settings(std::move(settings)), m_context(std::move(context)) {
+  PINSYNC_ASSERT(m_context.make_transport);
 }
 
 Result<Table> CsvConnector::fetch() {
   const bool from_file = !m_settings.path.empty();
   if (!from_file && m_settings.url.empty())
-    return std::unexpected(with_name(Error{ErrorKind::config, "the CSV source has neither a path nor a url"}));
+    return fail(ErrorKind::config, "the CSV source has neither a path nor a url");
   auto text = from_file ? read_file() : fetch_url();
-  if (!text) return std::unexpected(with_name(text.error()));
+  if (!text) return std::unexpected(text.error());
   const std::string ref_name = from_file ? m_settings.path.filename().string() : std::string("csv-url");
-  auto table = parse_csv(*text, ref_name);
-  if (!table) return std::unexpected(with_name(table.error()));
-  return table;
+  return parse_csv(*text, ref_name);
 }
 
 Result<std::string> CsvConnector::read_file() const {
@@ -231,9 +226,8 @@ Result<std::string> CsvConnector::read_file() const {
 
 Result<std::string> CsvConnector::fetch_url() const {
   const std::string shown = redact_url(m_settings.url);
-  if (!m_context.make_transport) return fail(ErrorKind::internal, "no HTTP transport to fetch " + shown);
   auto transport = m_context.make_transport();
-  if (!transport) return fail(ErrorKind::internal, "no HTTP transport to fetch " + shown);
+  PINSYNC_ASSERT(transport != nullptr);
 
   http::Request request;
   request.method = "GET";

@@ -25,7 +25,6 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name);
 struct CsvSettings {
   std::filesystem::path path;  // a local file, or
   std::string url;             // an http(s) URL fetched with GET
-  std::string display_name;    // leads every error message when set (the source name)
 };
 
 class CsvConnector final : public Connector {
@@ -44,7 +43,6 @@ class CsvConnector final : public Connector {
  private:
   Result<std::string> read_file() const;
   Result<std::string> fetch_url() const;
-  Error with_name(Error error) const;
 
   CsvSettings m_settings;
   ConnectorContext m_context;

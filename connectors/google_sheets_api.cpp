@@ -80,12 +80,7 @@ std::string base_url(std::string url) {
 
 SheetsApi::SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context)
     : m_settings(settings), m_context(context), m_random(std::random_device{}()) {
-  if (m_context.clock != nullptr) {
-    m_clock = m_context.clock;
-  } else {
-    m_own_clock = std::make_unique<SystemClock>();
-    m_clock = m_own_clock.get();
-  }
+  PINSYNC_ASSERT(m_context.make_transport);
 }
 
 SheetsApi::~SheetsApi() = default;
@@ -96,12 +91,10 @@ Result<void> SheetsApi::ready() {
                                                                                            : GoogleScope::read_only;
   auto auth = GoogleAuth::create(m_settings.auth, scope);
   if (!auth) return std::unexpected(auth.error());
-  if (!m_transport) m_transport = m_context.make_transport ? m_context.make_transport() : http::make_curl_transport();
-  if (!m_transport) return fail(ErrorKind::internal, "no HTTP transport available");
-  if (m_context.limiters != nullptr) {
-    m_read_limiter = m_context.limiters->get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
-    m_write_limiter = m_context.limiters->get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
-  }
+  if (!m_transport) m_transport = m_context.make_transport();
+  PINSYNC_ASSERT(m_transport != nullptr);
+  m_read_limiter = m_context.limiters.get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
+  m_write_limiter = m_context.limiters.get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
   m_auth = std::move(*auth);
   return {};
 }
@@ -117,12 +110,12 @@ std::vector<std::string> SheetsApi::secrets() const {
 }
 
 void SheetsApi::log_call(const http::Request& request, long status, std::chrono::milliseconds elapsed) const {
-  if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
-  m_context.log->debug("google http", {{"source", m_settings.display_name},
-                                       {"method", request.method},
-                                       {"url", redact(request.url, secrets())},
-                                       {"status", std::to_string(status)},
-                                       {"ms", std::to_string(elapsed.count())}});
+  if (!m_context.log.enabled(LogLevel::debug)) return;
+  m_context.log.debug("google http", {{"source", m_context.source},
+                                      {"method", request.method},
+                                      {"url", redact(request.url, secrets())},
+                                      {"status", std::to_string(status)},
+                                      {"ms", std::to_string(elapsed.count())}});
 }
 
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {
@@ -141,12 +134,12 @@ Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsC
       if (last_response) {
         if (const auto after = retry_after(*last_response)) wait = std::max<std::chrono::milliseconds>(wait, *after);
       }
-      if (!m_clock->sleep_for(wait)) break;  // stopping: report what we have
+      if (!m_context.clock.sleep_for(wait)) break;  // stopping: report what we have
     }
     if (limiter != nullptr && !limiter->acquire()) break;
-    const auto started = m_clock->monotonic();
+    const auto started = m_context.clock.monotonic();
     auto response = m_transport->send(request);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->monotonic() - started);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_context.clock.monotonic() - started);
     if (!response) {
       log_call(request, 0, elapsed);
       last_response.reset();
@@ -258,7 +251,7 @@ Result<std::string> SheetsApi::call(const std::string& method, const std::string
     request.url = base_url(m_settings.sheets_base_url) + path_and_query;
     request.body = body;
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    if (auto ok = m_auth->authorize(request, *m_clock, send_token); !ok) return std::unexpected(ok.error());
+    if (auto ok = m_auth->authorize(request, m_context.clock, send_token); !ok) return std::unexpected(ok.error());
     auto response = send_with_retry(std::move(request), kind, /*token_call=*/false);
     if (!response) return std::unexpected(response.error());
     if (response->status >= 200 && response->status < 300) return std::move(response->body);

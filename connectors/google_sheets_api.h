@@ -44,8 +44,6 @@ class SheetsApi {
   void set_sheet_titles(std::vector<std::string> titles) { m_sheet_titles = std::move(titles); }
   // Every secret this connector holds, for redact().
   std::vector<std::string> secrets() const;
-  // The clock in use: the context's, or a SystemClock when it has none.
-  Clock& clock() { return *m_clock; }
 
  private:
   Result<http::Response> send_with_retry(http::Request request, SheetsCall kind, bool token_call);
@@ -55,8 +53,6 @@ class SheetsApi {
 
   const GoogleSheetsSettings& m_settings;
   const ConnectorContext& m_context;
-  std::unique_ptr<SystemClock> m_own_clock;
-  Clock* m_clock = nullptr;
   std::unique_ptr<http::Transport> m_transport;
   std::optional<GoogleAuth> m_auth;
   std::shared_ptr<RateLimiter> m_read_limiter;

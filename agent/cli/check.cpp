@@ -161,7 +161,7 @@ void check_source(Checklist& list, const Config& config, const SourceConfig& sou
   }
   if (known) check_slugs(list, source, *known);
 
-  auto connector = make_connector(config, source, session.connector_context());
+  auto connector = make_connector(config, source, session.connector_context(source.name));
   if (!connector) {
     list.fail(name + connector.error().message, "fix the source's settings", exit_code_of(connector.error()));
     return;

@@ -157,7 +157,7 @@ TEST_CASE("airtable write-back: a 403 says the token lacks data.records:write") 
   auto report = connector.write_back(results);
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
-  CHECK(report.error().message.starts_with("gamma: Airtable answered 403 INVALID_PERMISSIONS"));
+  CHECK(report.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 403 INVALID_PERMISSIONS"));
   CHECK(report.error().message.find("the token lacks data.records:write on base appA1b2C3d4E5f6G7") != std::string::npos);
   CHECK(report.error().message.find(k_token) == std::string::npos);
   // Nothing was recorded as written: the next attempt sends it again.

@@ -150,7 +150,7 @@ TEST_CASE("write-back: missing write-back columns are a config error naming them
   REQUIRE_FALSE(check.has_value());
   CHECK(check.error().kind == ErrorKind::config);
   CHECK(check.error().message ==
-        "beta: columns \"Sync status\", \"Sync error\" missing from the header of 'Events': add them to the header "
+        "columns \"Sync status\", \"Sync error\" missing from the header of 'Events': add them to the header "
         "row, or change write_back/id_column");
 
   const std::vector<RowResult> results = {{"E-1", "", "ev_1", "synced", ""}};
@@ -175,7 +175,7 @@ TEST_CASE("write-back: a read-only share (403 on write) is an auth error with a 
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
   CHECK(report.error().message ==
-        "beta: write-back failed: the service account can only read this sheet — share it with "
+        "write-back failed: the service account can only read this sheet — share it with "
         "beta-sa@beta-project.iam.gserviceaccount.com as Editor, or remove write_back");
 }
 
