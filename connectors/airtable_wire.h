@@ -70,7 +70,9 @@ enum class AirtableOperation { read, write };
 // INVALID_VALUE_FOR_COLUMN → config (write-back fields must be editable text);
 // LIST_RECORDS_ITERATOR_NOT_AVAILABLE (after the restarts) → transient;
 // 429 → rate_limited with retry_after = settings.rate_limit_wait; 5xx → transient;
-// anything else → config with the type and message. The token never appears in it.
+// anything else → the kind http::error_kind_for gives the status for a request built from
+// settings (config for a plain 4xx), with the type and message. The token never appears
+// in it.
 Error airtable_error(const AirtableSettings& settings, const AirtableApiError& api, AirtableOperation op,
                      std::string_view formula);
 

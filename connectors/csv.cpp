@@ -68,14 +68,6 @@ bool looks_like_html(const http::Response& response) {
   return starts_with_nocase(body, "<!doctype html") || starts_with_nocase(body, "<html");
 }
 
-ErrorKind kind_for_status(long status) {
-  if (status == 401 || status == 403) return ErrorKind::auth;
-  if (status == 404) return ErrorKind::not_found;
-  if (status == 429) return ErrorKind::rate_limited;
-  if (status >= 500) return ErrorKind::transient;
-  return ErrorKind::config;
-}
-
 }  // namespace
 
 Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
@@ -241,17 +233,11 @@ Result<std::string> CsvConnector::fetch_url() const {
     return std::unexpected(std::move(error));
   }
   if (response->status < 200 || response->status > 299) {
-    Error error{kind_for_status(response->status),
+    Error error{http::error_kind_for(response->status, http::Refusal::bad_settings),
                 "GET " + shown + " answered HTTP " + std::to_string(response->status)};
     if (response->status == 401 || response->status == 403 || response->status == 404)
       error.message += ": check the url and that the sheet is published to the web as CSV";
-    if (response->status == 429) {
-      if (auto after = response->header("retry-after")) {
-        long seconds = 0;
-        if (std::sscanf(std::string(*after).c_str(), "%ld", &seconds) == 1 && seconds >= 0)
-          error.retry_after = std::chrono::seconds{seconds};
-      }
-    }
+    if (response->status == 429) error.retry_after = response->retry_after(m_context.clock.now());
     return std::unexpected(std::move(error));
   }
   if (looks_like_html(*response)) {

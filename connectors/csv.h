@@ -34,9 +34,10 @@ class CsvConnector final : public Connector {
   // Reads the file or fetches the URL and parses it (row refs "name.csv:LINE" or
   // "csv-url:LINE"). Returns the table, or an Error: an unreadable file names the path
   // and the system's reason (kind not_found when missing, transient otherwise); a URL
-  // answering non-2xx names the URL without its query string and the status (auth for
-  // 401/403, not_found for 404, rate_limited for 429, transient for 5xx, config
-  // otherwise); an HTML page instead of CSV is Error{config} saying to publish the
+  // answering non-2xx names the URL without its query string and the status, with the
+  // kind http::error_kind_for gives a request built from settings (auth for 401/403,
+  // not_found for 404, rate_limited for 429 with its Retry-After, transient for 5xx,
+  // config for a plain 4xx); an HTML page instead of CSV is Error{config} saying to publish the
   // sheet as CSV; a transport failure keeps its kind; parse errors as parse_csv.
   Result<Table> fetch() override;
 

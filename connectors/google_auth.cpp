@@ -267,7 +267,10 @@ Error GoogleAuth::token_error(const http::Response& response) const {
   } else {
     fix = "check the Google credentials";
   }
-  const ErrorKind kind = (code.empty() && response.status >= 500) ? ErrorKind::transient : ErrorKind::auth;
+  // A refusal from the token endpoint is about the credentials, whatever its status; only
+  // a server failing without an OAuth error code may heal by itself.
+  const bool failing = code.empty() && http::error_kind_for(response.status) == ErrorKind::transient;
+  const ErrorKind kind = failing ? ErrorKind::transient : ErrorKind::auth;
   return Error{kind, said + " — " + fix};
 }
 

@@ -5,7 +5,6 @@
 #include "connectors/a1_range.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace pinsync::connectors {
 
@@ -59,16 +58,6 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + quote_sheet_title(item);
   return out;
-}
-
-std::optional<std::chrono::seconds> retry_after(const http::Response& response) {
-  const auto value = response.header("retry-after");
-  if (!value) return std::nullopt;
-  long long seconds = 0;
-  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-  // An HTTP-date form is rare for Google; exponential backoff covers it.
-  if (ec != std::errc{} || ptr == value->data() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds{std::min(seconds, 3600LL)};
 }
 
 std::string base_url(std::string url) {
@@ -132,7 +121,7 @@ Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsC
       std::uniform_int_distribution<long long> pick(0, ceiling.count());
       std::chrono::milliseconds wait{pick(m_random)};
       if (last_response) {
-        if (const auto after = retry_after(*last_response)) wait = std::max<std::chrono::milliseconds>(wait, *after);
+        if (const auto after = last_response->retry_after(m_context.clock.now())) wait = std::max<std::chrono::milliseconds>(wait, *after);
       }
       if (!m_context.clock.sleep_for(wait)) break;  // stopping: report what we have
     }
@@ -153,7 +142,7 @@ Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsC
     const long status = response->status;
     if (status != 429 && status < 500) return std::move(*response);
     if (limiter != nullptr && status == 429) {
-      if (const auto after = retry_after(*response)) limiter->pause_for(*after);
+      if (const auto after = response->retry_after(m_context.clock.now())) limiter->pause_for(*after);
     }
     last_error.reset();
     last_response = std::move(*response);
@@ -171,12 +160,12 @@ Error SheetsApi::exhausted_error(const http::Response& response, int attempts) c
                 answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
                     " — the Sheets quota is 60 requests per minute per user: poll less often or spread sources "
                     "over more service accounts"};
-    error.retry_after = retry_after(response).value_or(std::chrono::seconds{60});
+    error.retry_after = response.retry_after(m_context.clock.now()).value_or(std::chrono::seconds{60});
     return error;
   }
   Error error{ErrorKind::transient, answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
                                         " — Google's service is failing; pinsync will try again next pass"};
-  error.retry_after = retry_after(response);
+  error.retry_after = response.retry_after(m_context.clock.now());
   return error;
 }
 
@@ -190,6 +179,7 @@ Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) c
 
   switch (response.status) {
     case 400:
+      // Google answers a bad API key with 400, not 401.
       if (has_reason(e, "API_KEY_INVALID") || e.message.find("API key not valid") != std::string::npos)
         return Error{ErrorKind::auth, said + " — check auth.api_key"};
       if (e.message.starts_with("Unable to parse range")) {
@@ -234,7 +224,7 @@ Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) c
                                              answered(e) + ") — check spreadsheet_id (the part of the sheet's URL "
                                                            "after /d/)"};
     default:
-      return Error{ErrorKind::config, said};
+      return Error{http::error_kind_for(response.status, http::Refusal::bad_settings), said};
   }
 }
 

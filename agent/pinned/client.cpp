@@ -56,15 +56,6 @@ ApiProblem parse_problem(std::string_view body, const std::string& api_key) {
   return p;
 }
 
-std::optional<std::chrono::seconds> retry_after_of(const http::Response& r) {
-  const auto value = r.header("retry-after");
-  if (!value) return std::nullopt;
-  long long seconds = 0;
-  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-  if (ec != std::errc{} || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(std::min(seconds, 3600LL));
-}
-
 std::string request_id_of(const http::Response& r, const ApiProblem& p) {
   if (const auto h = r.header("x-request-id")) return std::string(*h);
   return p.request_id;
@@ -195,7 +186,7 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
                            {"status", std::to_string(status)},
                            {"duration_ms", std::to_string(ex.response->elapsed.count())},
                            {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
-      retry_after = retry_after_of(*ex.response);
+      retry_after = ex.response->retry_after(m_clock.now());
       if (m_limiter) pace(*m_limiter, *ex.response, m_clock);
       if (!retryable_status(status)) return ex;
       if (status >= 500) ex.maybe_acted = true;
@@ -233,20 +224,12 @@ Result<std::string> PinnedClient::get_json(std::string_view path) {
   }
   const auto p = parse_problem(r.body, m_config.api_key);
   std::string message = where + ": " + answered(r, p);
-  ErrorKind kind = ErrorKind::invalid;
   if (r.status == 401) {
-    kind = ErrorKind::auth;
     message += " — the API key is missing, revoked or expired: check PINNED_EVENTS_API_KEY";
   } else if (r.status == 403) {
-    kind = ErrorKind::auth;
     message += " — the key lacks a scope or channel access: add it in Pinned Events (developer settings)";
-  } else if (r.status == 429) {
-    kind = ErrorKind::rate_limited;
-  } else if (r.status >= 500) {
-    kind = ErrorKind::transient;
-  } else if (r.status == 404) {
-    kind = ErrorKind::not_found;
   }
+  const ErrorKind kind = http::error_kind_for(r.status);
   return fail(kind, message);
 }
 
@@ -387,7 +370,7 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
   auto ex = send(method, path, body, idempotency_key);
   WriteResult w;
   w.attempts = ex.attempts;
-  if (ex.response) w.retry_after = retry_after_of(*ex.response);
+  if (ex.response) w.retry_after = ex.response->retry_after(m_clock.now());
   if (!ex.response) {
     w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
     w.message = ex.failure->error.message;
@@ -417,38 +400,38 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
                 ", so the event it " + (method == "POST" ? "made" : "changed") + " is unknown";
     return w;
   }
-  switch (r.status) {
-    case 400:
+  switch (http::error_kind_for(r.status)) {
+    case ErrorKind::invalid:
+      if (r.status < 400) break;  // an unfollowed 3xx says nothing about the event: try it again later
       w.status = WriteStatus::invalid;
-      w.message = "Pinned Events refused the event: " + api_says;
-      if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      if (r.status == 400) {
+        w.message = "Pinned Events refused the event: " + api_says;
+        if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      } else {
+        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
+      }
       return w;
-    case 401:
+    case ErrorKind::auth:
       w.status = WriteStatus::auth;
-      w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
-                  " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      if (r.status == 401) {
+        w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
+                    " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      } else {
+        w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
+                    (p.code == "insufficient_scope"
+                         ? " — give the key the events:create and events:update scopes"
+                         : " — give the key's owner access to this channel, or fix channel_id");
+      }
       return w;
-    case 403:
-      w.status = WriteStatus::auth;
-      w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
-                  (p.code == "insufficient_scope"
-                       ? " — give the key the events:create and events:update scopes"
-                       : " — give the key's owner access to this channel, or fix channel_id");
-      return w;
-    case 404:
+    case ErrorKind::not_found:
       w.status = WriteStatus::not_found;
       w.message = "Pinned Events answered 404: " + api_says;
       return w;
-    case 409:
+    case ErrorKind::conflict:
       w.status = WriteStatus::conflict;
       w.message = "Pinned Events answered 409 conflict: " + api_says;
       return w;
-    default:
-      if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
-        w.status = WriteStatus::invalid;
-        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
-        return w;
-      }
+    default:  // 408, 429, 5xx: the server did not take the request; worth sending again
       break;
   }
   w.status = (ex.maybe_acted && r.status >= 500) ? WriteStatus::in_doubt : WriteStatus::retryable;

@@ -69,6 +69,17 @@ TEST_CASE("client: 429 and 500 are retried with the same key and body, honouring
   CHECK(c.requests_sent() == 3);
 }
 
+TEST_CASE("client: a Retry-After given as an HTTP date is waited for too") {
+  Fixture f;
+  // The fake clock starts at 2023-11-14 22:13:20 UTC.
+  f.transport.reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})",
+                    {{"retry-after", "Tue, 14 Nov 2023 22:13:32 GMT"}});
+  f.transport.reply(201, R"({"doc":{"id":3}})");
+  auto c = f.client();
+  CHECK(c.create_event(k_body, "k-1").status == WriteStatus::ok);
+  CHECK(f.clock.slept() >= std::chrono::seconds(12));
+}
+
 TEST_CASE("client: a timeout after sending leaves a create in doubt when attempts run out") {
   Fixture f;
   for (int i = 0; i < 2; ++i) f.transport.fail(ErrorKind::timeout, http::SendStage::maybe_sent);
