@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 
 #include "agent/pinned/drift.h"
@@ -98,30 +97,20 @@ std::string missing_event_id(const http::Response& r) {
   return "with doc.id " + std::to_string(id.get_int64().value_unsafe()) + ", which is not an event id";
 }
 
-bool retryable_status(long status) { return status == 429 || status >= 500; }
-
-// Tells the shared limiter how the server feels: a 429 slows every client of the key, an
-// exhausted X-RateLimit-Remaining holds them all until about X-RateLimit-Reset (seconds
-// from now, or a Unix time), and a success lets the rate climb back.
-void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
-  if (r.status == 429) limiter.throttled();
-  if (r.status >= 200 && r.status < 300) limiter.succeeded();
-  const auto remaining = r.header("x-ratelimit-remaining");
-  const auto reset = r.header("x-ratelimit-reset");
-  if (!remaining || !reset || *remaining != "0") return;
-  long long value = 0;
-  if (std::from_chars(reset->data(), reset->data() + reset->size(), value).ec != std::errc{} || value <= 0) return;
-  if (value > 1'000'000'000) {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock.now().time_since_epoch()).count();
-    value -= now;
-  }
-  // The reset is whole seconds, rounded up: the window may turn over up to a second
-  // sooner. Holding everyone for the rounded value would skip most of the next window
-  // (at a steady full rate, half the quota), so the pause is the part that is certain;
-  // a request that still meets a 429 waits for its own Retry-After.
-  if (value > 1) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL) - 1));
-}
+// A request each scope guards, which the API refuses after its scope check: an empty
+// create, an update of event 0, listings of one.
+struct ScopeProbe {
+  std::string_view scope;
+  std::string_view method;
+  std::string_view path;
+  std::string_view body;
+};
+constexpr ScopeProbe k_scope_probes[] = {
+    {"channels:read", "GET", "/channels?limit=1", ""},
+    {"events:create", "POST", "/events", "{}"},
+    {"events:update", "PATCH", "/events/0", "{}"},
+    {"events:read", "GET", "/events?limit=1", ""},
+};
 
 }  // namespace
 
@@ -138,13 +127,6 @@ std::string_view to_string(WriteStatus s) {
   return "retryable";
 }
 
-struct PinnedClient::Exchange {
-  std::optional<http::Response> response;   // the last answer, if the last attempt got one
-  std::optional<http::TransportError> failure;  // the last attempt's failure otherwise
-  bool maybe_acted = false;  // some attempt may have reached the server without a clean refusal
-  int attempts = 0;
-};
-
 PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log,
                            Clock& clock, RetryPolicy policy, std::shared_ptr<RateLimiter> limiter)
     : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy),
@@ -152,8 +134,8 @@ PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transpor
   m_log.add_secret(m_config.api_key);
 }
 
-PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_view path,
-                                          std::string_view body, std::string_view idempotency_key) {
+http::Exchange PinnedClient::send(std::string_view method, std::string_view path, std::string_view body,
+                                  std::string_view idempotency_key, Tries tries) {
   http::Request request;
   request.method = std::string(method);
   request.url = m_config.base_url + std::string(k_api_prefix) + std::string(path);
@@ -164,55 +146,39 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
   if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
   request.body = std::string(body);
 
-  Exchange ex;
-  const int max_attempts = m_backoff.policy().max_attempts;
-  for (int attempt = 1;; ++attempt) {
-    ex.attempts = attempt;
-    if (m_limiter && !m_limiter->enter()) return ex;  // stopping
-    if (m_limiter && !m_limiter->acquire()) {
-      m_limiter->leave();
-      return ex;
+  const std::string route = std::string(k_api_prefix) + std::string(path);
+  http::RetryHooks hooks;
+  hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                        std::chrono::milliseconds elapsed) {
+    if (!m_log.enabled(LogLevel::debug)) return;
+    if (!answer) {
+      m_log.debug("http", {{"method", request.method}, {"route", route}, {"error", answer.error().error.message}});
+      return;
     }
-    ++m_requests;
-    auto result = m_transport.send(request);
-    if (m_limiter) m_limiter->leave();
-    std::optional<std::chrono::seconds> retry_after;
-    if (result) {
-      ex.response = std::move(*result);
-      ex.failure.reset();
-      const long status = ex.response->status;
-      m_log.debug("http", {{"method", request.method},
-                           {"route", std::string(k_api_prefix) + std::string(path)},
-                           {"status", std::to_string(status)},
-                           {"duration_ms", std::to_string(ex.response->elapsed.count())},
-                           {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
-      retry_after = ex.response->retry_after(m_clock.now());
-      if (m_limiter) pace(*m_limiter, *ex.response, m_clock);
-      if (!retryable_status(status)) return ex;
-      if (status >= 500) ex.maybe_acted = true;
-    } else {
-      ex.failure = std::move(result.error());
-      ex.response.reset();
-      if (ex.failure->stage == http::SendStage::maybe_sent) ex.maybe_acted = true;
-      m_log.debug("http", {{"method", request.method},
-                           {"route", std::string(k_api_prefix) + std::string(path)},
-                           {"error", ex.failure->error.message}});
-    }
-    if (attempt >= max_attempts) return ex;
-    const auto wait = m_backoff.delay(attempt, retry_after);
-    m_log.info("retrying", {{"route", std::string(k_api_prefix) + std::string(path)},
-                            {"attempt", std::to_string(attempt + 1)},
-                            {"wait_ms", std::to_string(wait.count())}});
-    if (!m_clock.sleep_for(wait)) return ex;  // stopping
-  }
+    m_log.debug("http", {{"method", request.method},
+                         {"route", route},
+                         {"status", std::to_string(answer->status)},
+                         {"duration_ms", std::to_string(elapsed.count())},
+                         {"request_id", std::string(answer->header("x-request-id").value_or(""))}});
+  };
+  hooks.retrying = [&](int next_attempt, std::chrono::milliseconds wait) {
+    m_log.info("retrying",
+               {{"route", route}, {"attempt", std::to_string(next_attempt)}, {"wait_ms", std::to_string(wait.count())}});
+  };
+  // Every client of the key shares the limiter, which adapts to the server's answers.
+  const http::RetryRules rules{m_limiter.get(), http::Pacing::adaptive, std::nullopt};
+  Backoff once(RetryPolicy{.max_attempts = 1}, 0);
+  auto ex = http::send_with_retries(m_transport, request, tries == Tries::once ? once : m_backoff, m_clock, rules,
+                                    hooks);
+  m_requests += ex.attempts;
+  return ex;
 }
 
 Result<std::string> PinnedClient::get_json(std::string_view path) {
-  auto ex = send("GET", path, "", "");
+  auto ex = send("GET", path, "", "", Tries::per_policy);
   const std::string where = "Pinned Events GET " + std::string(k_api_prefix) + std::string(path);
-  if (!ex.response) {
-    return std::unexpected(ex.failure->error.with_context(where));
-  }
+  if (!ex.response && !ex.failure) return fail(ErrorKind::transient, where + ": stopped before it was sent");
+  if (!ex.response) return std::unexpected(ex.failure->error.with_context(where));
   const auto& r = *ex.response;
   if (r.status >= 200 && r.status < 300) {
     simdjson::dom::parser parser;
@@ -299,6 +265,14 @@ Result<std::set<std::string>> PinnedClient::classifications() {
   return slugs;
 }
 
+ProbeAnswer PinnedClient::probe_scope(std::string_view scope) {
+  const auto probe = std::ranges::find(k_scope_probes, scope, &ScopeProbe::scope);
+  if (probe == std::end(k_scope_probes)) return {};
+  const auto ex = send(probe->method, probe->path, probe->body, "", Tries::once);
+  if (!ex.response) return {};
+  return {ex.response->status, parse_problem(ex.response->body, m_config.api_key).code};
+}
+
 Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
   return get_json("/events/" + std::to_string(event_id));
 }
@@ -367,13 +341,13 @@ WriteResult PinnedClient::update_event(std::int64_t event_id, std::string_view b
 
 WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view body,
                                 std::string_view idempotency_key) {
-  auto ex = send(method, path, body, idempotency_key);
+  auto ex = send(method, path, body, idempotency_key, Tries::per_policy);
   WriteResult w;
   w.attempts = ex.attempts;
   if (ex.response) w.retry_after = ex.response->retry_after(m_clock.now());
   if (!ex.response) {
     w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
-    w.message = ex.failure->error.message;
+    w.message = ex.failure ? ex.failure->error.message : "stopped before the request was sent";
     return w;
   }
   const auto& r = *ex.response;

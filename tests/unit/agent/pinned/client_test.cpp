@@ -260,3 +260,45 @@ TEST_CASE("client: an exhausted X-RateLimit quota holds the next request until a
   REQUIRE(c.create_event(k_body, "k-4").status == WriteStatus::ok);
   CHECK(f.clock.monotonic() - before < std::chrono::milliseconds(10));
 }
+
+TEST_CASE("client: a scope probe is one request the scope guards, answered with its status and error code") {
+  Fixture f;
+  f.transport.reply(403, R"({"error":{"code":"insufficient_scope","message":"needs events:create"}})");
+  f.transport.reply(503, "");
+  auto c = f.client();
+  const auto missing = c.probe_scope("events:create");
+  CHECK(missing.status == 403);
+  CHECK(missing.code == "insufficient_scope");
+  REQUIRE(f.transport.requests.size() == 1);
+  const auto& create = f.transport.requests[0];
+  CHECK(create.method == "POST");
+  CHECK(create.url == "http://127.0.0.1:9/api/public/v1/events");
+  CHECK(create.body == "{}");
+  for (const auto& [name, value] : create.headers) CHECK(name != "Idempotency-Key");
+  // A probe says what the API answers now: no retry of a 503.
+  const auto down = c.probe_scope("channels:read");
+  CHECK(down.status == 503);
+  CHECK(down.code.empty());
+  REQUIRE(f.transport.requests.size() == 2);
+  CHECK(f.transport.requests[1].url.ends_with("/api/public/v1/channels?limit=1"));
+  CHECK(c.probe_scope("events:delete").status == 0);  // no request for a scope it does not know
+  CHECK(f.transport.requests.size() == 2);
+  CHECK(c.requests_sent() == 2);
+}
+
+// Regression: a client stopped before its first attempt read an absent transport failure.
+TEST_CASE("client: stopped before anything was sent, a read fails transient and a write stays retryable") {
+  Fixture f;
+  auto limiter = std::make_shared<RateLimiter>(f.clock, 1, 1);
+  REQUIRE(limiter->acquire());  // the only token: the next request waits, and the clock is stopped
+  f.clock.stop();
+  PinnedClient c(f.config, f.transport, f.log, f.clock, RetryPolicy{}, limiter);
+  const auto read = c.classifications();
+  REQUIRE_FALSE(read.has_value());
+  CHECK(read.error().kind == ErrorKind::transient);
+  CHECK(read.error().message == "Pinned Events GET /api/public/v1/classifications: stopped before it was sent");
+  const auto write = c.create_event(k_body, "k-1");
+  CHECK(write.status == WriteStatus::retryable);
+  CHECK(write.attempts == 0);
+  CHECK(f.transport.requests.empty());
+}
