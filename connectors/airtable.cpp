@@ -8,13 +8,16 @@
 #include <simdjson.h>
 
 #include "connectors/airtable_wire.h"
+#include "core/backoff.h"
+#include "core/http_retry.h"
 #include "core/json_writer.h"
 
 namespace pinsync::connectors {
 
 namespace {
 
-constexpr int k_transient_retries = 3;
+// Transport failures and 5xx: three retries, 1, 2 and 4 s apart.
+constexpr RetryPolicy k_retry{4, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{4'000}, Jitter::none};
 constexpr int k_iterator_restarts = 2;
 constexpr std::size_t k_patch_batch = 10;
 // The token bucket runs a little under the documented 5 per second with a burst of 1,
@@ -59,50 +62,38 @@ class Session {
  public:
   Session(const AirtableSettings& settings, const ConnectorContext& context, RateLimiter& limiter,
           std::unique_ptr<http::Transport>& transport)
-      : m_settings(settings), m_context(context), m_clock(context.clock), m_limiter(limiter), m_transport(transport) {}
+      : m_settings(settings), m_context(context), m_limiter(limiter), m_transport(transport), m_backoff(k_retry, 0) {}
 
-  // Sends the request through the limiter, waiting out one 429 and retrying transport
-  // failures and 5xx with backoff. Returns the last response (any status), or an Error
-  // when no response came.
+  // Sends the request through core's retry loop and the base's limiter, waiting out one
+  // 429 and retrying transport failures and 5xx with backoff. Returns the last response
+  // (any status), or an Error when no response came.
   Result<http::Response> send(http::Request request) {
     if (!m_transport) m_transport = m_context.make_transport();
     PINSYNC_ASSERT(m_transport != nullptr);
     request.timeout = m_context.timeout;
     request.headers.emplace_back("Authorization", "Bearer " + m_settings.token);
-    bool waited_for_429 = false;
-    int transient_retries = 0;
-    std::chrono::milliseconds backoff{1000};
-    for (;;) {
-      if (!m_limiter.acquire()) return fail(ErrorKind::transient, name() + ": stopped while waiting to call Airtable");
-      const auto started = m_clock.monotonic();
-      auto result = m_transport->send(request);
-      log_call(request, result, started);
-      const bool retryable = !result || result->status >= 500;
-      if (result && result->status == 429) {
-        // Airtable keeps refusing the base for 30 s and retrying sooner prolongs it:
-        // block every source on the base, then try exactly once more.
-        m_limiter.pause_for(m_settings.rate_limit_wait);
-        m_context.log.warn("airtable rate limit reached", {{"source", m_context.source},
-                                                           {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
-        if (waited_for_429) return std::move(*result);
-        waited_for_429 = true;
-        continue;
+    http::RetryHooks hooks;
+    hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                          std::chrono::milliseconds elapsed) {
+      log_call(request, answer, elapsed);
+      if (answer && answer->status == 429) {
+        m_context.log.warn("airtable rate limit reached",
+                           {{"source", m_context.source}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
       }
-      if (retryable && transient_retries < k_transient_retries) {
-        ++transient_retries;
-        if (!m_clock.sleep_for(backoff))
-          return fail(ErrorKind::transient, name() + ": stopped while waiting to retry Airtable");
-        backoff *= 2;
-        continue;
-      }
-      if (!result) {
-        Error e = result.error().error;
-        e.message = redact(name() + ": cannot reach Airtable at " + m_settings.base_url + ": " + e.message,
-                           secrets());
-        return std::unexpected(std::move(e));
-      }
-      return std::move(*result);
+    };
+    // Airtable keeps refusing the base for 30 s after a 429 and retrying sooner prolongs
+    // it: every source on the base waits that long, then the request goes exactly once more.
+    const http::RetryRules rules{&m_limiter, http::Pacing::tokens, m_settings.rate_limit_wait};
+    auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock, rules, hooks);
+    if (ex.stopped) {
+      return fail(ErrorKind::transient,
+                  name() + (ex.attempts == 0 ? ": stopped while waiting to call Airtable"
+                                             : ": stopped while waiting to retry Airtable"));
     }
+    if (ex.response) return std::move(*ex.response);
+    Error e = ex.failure->error;
+    e.message = redact(name() + ": cannot reach Airtable at " + m_settings.base_url + ": " + e.message, secrets());
+    return std::unexpected(std::move(e));
   }
 
   std::string name() const { return airtable_source_name(m_settings); }
@@ -110,23 +101,21 @@ class Session {
   std::vector<std::string> secrets() const { return {m_settings.token, http::url_encode(m_settings.token)}; }
 
  private:
-  void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& result,
-                std::chrono::steady_clock::time_point started) {
+  void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& answer,
+                std::chrono::milliseconds elapsed) {
     if (!m_context.log.enabled(LogLevel::debug)) return;
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.monotonic() - started);
-    if (result && result->elapsed > elapsed) elapsed = result->elapsed;
     m_context.log.debug("airtable http", {{"source", m_context.source},
                                           {"method", request.method},
                                           {"url", redact(request.url, secrets())},
-                                          {"status", result ? std::to_string(result->status) : "none"},
+                                          {"status", answer ? std::to_string(answer->status) : "none"},
                                           {"ms", std::to_string(elapsed.count())}});
   }
 
   const AirtableSettings& m_settings;
   const ConnectorContext& m_context;
-  Clock& m_clock;
   RateLimiter& m_limiter;
   std::unique_ptr<http::Transport>& m_transport;
+  Backoff m_backoff;
 };
 
 enum class KnownUpdate { replace, merge };

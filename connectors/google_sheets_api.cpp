@@ -10,9 +10,8 @@ namespace pinsync::connectors {
 
 namespace {
 
-constexpr int k_max_attempts = 5;
-constexpr std::chrono::milliseconds k_backoff_base{1'000};
-constexpr std::chrono::milliseconds k_backoff_cap{32'000};
+// Full jitter spreads many agents' retries: 1, 2, 4, 8 s ceilings.
+constexpr RetryPolicy k_retry{5, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{32'000}, Jitter::full};
 // Google's read and write quotas are 60 per minute per user; a burst of a minute's worth
 // is what the quota itself allows.
 constexpr double k_requests_per_second = 1.0;
@@ -68,7 +67,7 @@ std::string base_url(std::string url) {
 }  // namespace
 
 SheetsApi::SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context)
-    : m_settings(settings), m_context(context), m_random(std::random_device{}()) {
+    : m_settings(settings), m_context(context), m_backoff(k_retry) {
   PINSYNC_ASSERT(m_context.make_transport);
 }
 
@@ -109,46 +108,24 @@ void SheetsApi::log_call(const http::Request& request, long status, std::chrono:
 
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {
   request.timeout = m_context.timeout;
-  RateLimiter* limiter = nullptr;
-  if (!token_call) limiter = (kind == SheetsCall::write_back || kind == SheetsCall::assign_ids) ? m_write_limiter.get()
-                                                                                               : m_read_limiter.get();
-  std::optional<http::Response> last_response;
-  std::optional<Error> last_error;
-  for (int attempt = 0; attempt < k_max_attempts; ++attempt) {
-    if (attempt > 0) {
-      // Full jitter spreads many agents' retries; Retry-After is a floor, never shortened.
-      const std::chrono::milliseconds ceiling = std::min<std::chrono::milliseconds>(k_backoff_cap, k_backoff_base * (1LL << (attempt - 1)));
-      std::uniform_int_distribution<long long> pick(0, ceiling.count());
-      std::chrono::milliseconds wait{pick(m_random)};
-      if (last_response) {
-        if (const auto after = last_response->retry_after(m_context.clock.now())) wait = std::max<std::chrono::milliseconds>(wait, *after);
-      }
-      if (!m_context.clock.sleep_for(wait)) break;  // stopping: report what we have
-    }
-    if (limiter != nullptr && !limiter->acquire()) break;
-    const auto started = m_context.clock.monotonic();
-    auto response = m_transport->send(request);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_context.clock.monotonic() - started);
-    if (!response) {
-      log_call(request, 0, elapsed);
-      last_response.reset();
-      const Error& e = response.error().error;
-      last_error = Error{e.kind, request.method + " " + redact(request.url.substr(0, request.url.find('?')), secrets()) +
-                                     ": " + e.message};
-      if (e.kind != ErrorKind::transient && e.kind != ErrorKind::timeout) return std::unexpected(*last_error);
-      continue;
-    }
-    log_call(request, response->status, response->elapsed.count() > 0 ? response->elapsed : elapsed);
-    const long status = response->status;
-    if (status != 429 && status < 500) return std::move(*response);
-    if (limiter != nullptr && status == 429) {
-      if (const auto after = response->retry_after(m_context.clock.now())) limiter->pause_for(*after);
-    }
-    last_error.reset();
-    last_response = std::move(*response);
+  const bool writing = kind == SheetsCall::write_back || kind == SheetsCall::assign_ids;
+  RateLimiter* limiter = token_call ? nullptr : writing ? m_write_limiter.get() : m_read_limiter.get();
+  http::RetryHooks hooks;
+  hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                        std::chrono::milliseconds elapsed) { log_call(request, answer ? answer->status : 0, elapsed); };
+  // A 429 pauses the identity's whole quota for its Retry-After (Google rarely sends one).
+  const auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock,
+                                          {limiter, http::Pacing::tokens, std::nullopt}, hooks);
+  if (ex.response) {
+    if (ex.response->status != 429 && ex.response->status < 500) return *ex.response;
+    return std::unexpected(exhausted_error(*ex.response, ex.attempts));
   }
-  if (last_response) return std::unexpected(exhausted_error(*last_response, k_max_attempts));
-  if (last_error) return std::unexpected(*last_error);
+  if (ex.failure) {
+    const Error& e = ex.failure->error;
+    return std::unexpected(Error{e.kind, request.method + " " +
+                                             redact(request.url.substr(0, request.url.find('?')), secrets()) + ": " +
+                                             e.message});
+  }
   return fail(ErrorKind::transient, "stopped before " + request.method + " could be sent");
 }
 
