@@ -190,6 +190,8 @@ Result<ScanResult> scan_table(const AirtableSettings& settings, Session& session
     do {
       http::Request request;
       request.url = airtable_list_url(settings, formula, request_fields, offset);
+      request.api = "airtable";
+      request.route = "/v0/{base}/{table}";
       auto response = session.send(std::move(request));
       if (!response) return std::unexpected(response.error());
       if (!is_success(response->status)) {
@@ -305,6 +307,8 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
     http::Request request;
     request.method = "PATCH";
     request.url = airtable_table_url(m_settings);
+    request.api = "airtable";
+    request.route = "/v0/{base}/{table}";
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body.take();
     auto response = session.send(std::move(request));

@@ -224,6 +224,8 @@ Result<std::string> CsvConnector::fetch_url() const {
   http::Request request;
   request.method = "GET";
   request.url = m_settings.url;
+  request.api = "csv";
+  request.route = "(csv)";  // a published file has no API layout
   request.timeout = m_context.timeout;
   request.headers.emplace_back("Accept", "text/csv, text/plain;q=0.9, */*;q=0.1");
   auto response = transport->send(request);

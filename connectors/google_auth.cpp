@@ -190,6 +190,8 @@ Result<void> GoogleAuth::authorize(http::Request& request, Clock& clock, const S
 Result<GoogleAuth::Token> GoogleAuth::fetch_token(Clock& clock, const Send& send) const {
   http::Request request;
   request.method = "POST";
+  request.api = "google_oauth";
+  request.route = "/token";
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   if (m_mode == GoogleAuthMode::service_account) {
     const std::string_view scope = m_scope == GoogleScope::read_write ? k_scope_read_write : k_scope_read_only;

@@ -59,6 +59,17 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// The route template of each call, for the request counts.
+std::string_view route_of(SheetsCall kind) {
+  switch (kind) {
+    case SheetsCall::metadata: return "/v4/spreadsheets/{id}";
+    case SheetsCall::read: return "/v4/spreadsheets/{id}/values:batchGet";
+    case SheetsCall::write_back:
+    case SheetsCall::assign_ids: return "/v4/spreadsheets/{id}/values:batchUpdate";
+  }
+  return "/v4/spreadsheets/{id}";
+}
+
 std::string base_url(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -216,6 +227,8 @@ Result<std::string> SheetsApi::call(const std::string& method, const std::string
     http::Request request;
     request.method = method;
     request.url = base_url(m_settings.sheets_base_url) + path_and_query;
+    request.api = "sheets";
+    request.route = std::string(route_of(kind));
     request.body = body;
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
     if (auto ok = m_auth->authorize(request, m_context.clock, send_token); !ok) return std::unexpected(ok.error());

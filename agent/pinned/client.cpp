@@ -103,13 +103,14 @@ struct ScopeProbe {
   std::string_view scope;
   std::string_view method;
   std::string_view path;
+  std::string_view route;
   std::string_view body;
 };
 constexpr ScopeProbe k_scope_probes[] = {
-    {"channels:read", "GET", "/channels?limit=1", ""},
-    {"events:create", "POST", "/events", "{}"},
-    {"events:update", "PATCH", "/events/0", "{}"},
-    {"events:read", "GET", "/events?limit=1", ""},
+    {"channels:read", "GET", "/channels?limit=1", "/channels", ""},
+    {"events:create", "POST", "/events", "/events", "{}"},
+    {"events:update", "PATCH", "/events/0", "/events/{id}", "{}"},
+    {"events:read", "GET", "/events?limit=1", "/events", ""},
 };
 
 }  // namespace
@@ -134,11 +135,13 @@ PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transpor
   m_log.add_secret(m_config.api_key);
 }
 
-http::Exchange PinnedClient::send(std::string_view method, std::string_view path, std::string_view body,
-                                  std::string_view idempotency_key, Tries tries) {
+http::Exchange PinnedClient::send(std::string_view method, std::string_view path, std::string_view route,
+                                  std::string_view body, std::string_view idempotency_key, Tries tries) {
   http::Request request;
   request.method = std::string(method);
   request.url = m_config.base_url + std::string(k_api_prefix) + std::string(path);
+  request.api = "pinned";
+  request.route = std::string(route);
   request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
   request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
   request.headers.emplace_back("Accept", "application/json");
@@ -146,24 +149,24 @@ http::Exchange PinnedClient::send(std::string_view method, std::string_view path
   if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
   request.body = std::string(body);
 
-  const std::string route = std::string(k_api_prefix) + std::string(path);
+  const std::string logged = std::string(k_api_prefix) + std::string(path);
   http::RetryHooks hooks;
   hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
                         std::chrono::milliseconds elapsed) {
     if (!m_log.enabled(LogLevel::debug)) return;
     if (!answer) {
-      m_log.debug("http", {{"method", request.method}, {"route", route}, {"error", answer.error().error.message}});
+      m_log.debug("http", {{"method", request.method}, {"route", logged}, {"error", answer.error().error.message}});
       return;
     }
     m_log.debug("http", {{"method", request.method},
-                         {"route", route},
+                         {"route", logged},
                          {"status", std::to_string(answer->status)},
                          {"duration_ms", std::to_string(elapsed.count())},
                          {"request_id", std::string(answer->header("x-request-id").value_or(""))}});
   };
   hooks.retrying = [&](int next_attempt, std::chrono::milliseconds wait) {
     m_log.info("retrying",
-               {{"route", route}, {"attempt", std::to_string(next_attempt)}, {"wait_ms", std::to_string(wait.count())}});
+               {{"route", logged}, {"attempt", std::to_string(next_attempt)}, {"wait_ms", std::to_string(wait.count())}});
   };
   // Every client of the key shares the limiter, which adapts to the server's answers.
   const http::RetryRules rules{m_limiter.get(), http::Pacing::adaptive, std::nullopt};
@@ -174,8 +177,8 @@ http::Exchange PinnedClient::send(std::string_view method, std::string_view path
   return ex;
 }
 
-Result<std::string> PinnedClient::get_json(std::string_view path) {
-  auto ex = send("GET", path, "", "", Tries::per_policy);
+Result<std::string> PinnedClient::get_json(std::string_view path, std::string_view route) {
+  auto ex = send("GET", path, route, "", "", Tries::per_policy);
   const std::string where = "Pinned Events GET " + std::string(k_api_prefix) + std::string(path);
   if (!ex.response && !ex.failure) return fail(ErrorKind::transient, where + ": stopped before it was sent");
   if (!ex.response) return std::unexpected(ex.failure->error.with_context(where));
@@ -203,7 +206,7 @@ Result<std::vector<Channel>> PinnedClient::channels() {
   std::vector<Channel> out;
   simdjson::dom::parser parser;
   for (int page = 1; page <= 1000; ++page) {
-    auto body = get_json("/channels?limit=100&page=" + std::to_string(page));
+    auto body = get_json("/channels?limit=100&page=" + std::to_string(page), "/channels");
     if (!body) return std::unexpected(body.error());
     simdjson::dom::element root;
     simdjson::dom::array docs;
@@ -233,7 +236,7 @@ Result<std::vector<Channel>> PinnedClient::channels() {
 }
 
 Result<std::set<std::string>> PinnedClient::classifications() {
-  auto body = get_json("/classifications");
+  auto body = get_json("/classifications", "/classifications");
   if (!body) return std::unexpected(body.error());
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -268,13 +271,13 @@ Result<std::set<std::string>> PinnedClient::classifications() {
 ProbeAnswer PinnedClient::probe_scope(std::string_view scope) {
   const auto probe = std::ranges::find(k_scope_probes, scope, &ScopeProbe::scope);
   if (probe == std::end(k_scope_probes)) return {};
-  const auto ex = send(probe->method, probe->path, probe->body, "", Tries::once);
+  const auto ex = send(probe->method, probe->path, probe->route, probe->body, "", Tries::once);
   if (!ex.response) return {};
   return {ex.response->status, parse_problem(ex.response->body, m_config.api_key).code};
 }
 
 Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
-  return get_json("/events/" + std::to_string(event_id));
+  return get_json("/events/" + std::to_string(event_id), "/events/{id}");
 }
 
 Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
@@ -297,7 +300,8 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
   }
   for (const auto& [channel, by_title] : wanted) {
     for (int page = 1; page <= 10'000; ++page) {
-      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
+      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page),
+                           "/events");
       if (!text) return std::unexpected(text.error());
       simdjson::dom::element root;
       simdjson::dom::array docs;
@@ -331,17 +335,17 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
 }
 
 WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {
-  return write("POST", "/events", body, idempotency_key);
+  return write("POST", "/events", "/events", body, idempotency_key);
 }
 
 WriteResult PinnedClient::update_event(std::int64_t event_id, std::string_view body,
                                        std::string_view idempotency_key) {
-  return write("PATCH", "/events/" + std::to_string(event_id), body, idempotency_key);
+  return write("PATCH", "/events/" + std::to_string(event_id), "/events/{id}", body, idempotency_key);
 }
 
-WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view body,
-                                std::string_view idempotency_key) {
-  auto ex = send(method, path, body, idempotency_key, Tries::per_policy);
+WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view route,
+                                std::string_view body, std::string_view idempotency_key) {
+  auto ex = send(method, path, route, body, idempotency_key, Tries::per_policy);
   WriteResult w;
   w.attempts = ex.attempts;
   if (ex.response) w.retry_after = ex.response->retry_after(m_clock.now());

@@ -102,10 +102,12 @@ class PinnedClient {
 
  private:
   enum class Tries { per_policy, once };
-  http::Exchange send(std::string_view method, std::string_view path, std::string_view body,
-                      std::string_view idempotency_key, Tries tries);
-  Result<std::string> get_json(std::string_view path);
-  WriteResult write(std::string_view method, std::string_view path, std::string_view body,
+  // `path` is what follows /api/public/v1 (with its query); `route` its template for the
+  // request counts ("/events/{id}").
+  http::Exchange send(std::string_view method, std::string_view path, std::string_view route,
+                      std::string_view body, std::string_view idempotency_key, Tries tries);
+  Result<std::string> get_json(std::string_view path, std::string_view route);
+  WriteResult write(std::string_view method, std::string_view path, std::string_view route, std::string_view body,
                     std::string_view idempotency_key);
 
   const PinnedConfig& m_config;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "connectors/csv.h"
+#include "core/counting_transport.h"
 #include "tests/support/connector_world.h"
 #include "tests/support/temp_dir.h"
 
@@ -68,6 +69,8 @@ TEST_CASE("csv connector: fetches a URL with GET through the context's transport
   CHECK(fake.requests()[0].method == "GET");
   CHECK(fake.requests()[0].url == k_url);
   CHECK(fake.requests()[0].timeout == std::chrono::milliseconds{1234});
+  const auto label = pinsync::http::route_label(fake.requests()[0]);
+  CHECK(label.api + " " + label.route == "csv GET (csv)");
 }
 
 TEST_CASE("csv connector: a non-2xx answer names the URL without its query string") {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/counting_transport.h"
 #include "tests/unit/connectors_google/google_test_util.h"
 
 using namespace pinsync::testing::google;
@@ -90,6 +91,15 @@ TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by 
   CHECK(report->cells_written == 5);
 
   REQUIRE(h.requests().size() == 4);
+  // The labels pinsync_api_requests_total counts them under (README).
+  std::vector<std::string> labels;
+  for (const auto& r : h.requests()) {
+    const auto l = pinsync::http::route_label(r);
+    labels.push_back(l.api + " " + l.route);
+  }
+  CHECK(labels == std::vector<std::string>{"google_oauth POST /token", "sheets GET /v4/spreadsheets/{id}",
+                                           "sheets GET /v4/spreadsheets/{id}/values:batchGet",
+                                           "sheets POST /v4/spreadsheets/{id}/values:batchUpdate"});
   const auto& post = h.requests()[3];
   CHECK(post.method == "POST");
   CHECK(post.url == "http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchUpdate");

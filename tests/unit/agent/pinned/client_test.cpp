@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "agent/pinned/client.h"
+#include "core/counting_transport.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_transport.h"
 
@@ -301,4 +302,33 @@ TEST_CASE("client: stopped before anything was sent, a read fails transient and 
   CHECK(write.status == WriteStatus::retryable);
   CHECK(write.attempts == 0);
   CHECK(f.transport.requests.empty());
+}
+
+// The labels pinsync_api_requests_total documents (README): the client names its routes,
+// core/counting_transport.h no longer reads them from URLs.
+TEST_CASE("client: every request carries its api and route template for the request counts") {
+  Fixture f;
+  f.transport.reply(201, R"({"doc":{"id":1}})");
+  f.transport.reply(200, R"({"doc":{"id":5}})");
+  f.transport.reply(200, R"({"docs":[],"hasNextPage":false})");
+  f.transport.reply(200, R"(["music"])");
+  f.transport.reply(200, R"({"id":5})");
+  f.transport.reply(200, R"({"docs":[],"limit":100})");
+  f.transport.reply(403, "");
+  auto c = f.client();
+  (void)c.create_event(k_body, "k-1");
+  (void)c.update_event(5, k_body, "k-2");
+  (void)c.channels();
+  (void)c.classifications();
+  (void)c.get_event(5);
+  (void)c.find_created_events(std::vector<std::string>{k_body});
+  (void)c.probe_scope("events:update");
+  std::vector<std::string> labels;
+  for (const auto& r : f.transport.requests) {
+    const auto l = http::route_label(r);
+    labels.push_back(l.api + " " + l.route);
+  }
+  CHECK(labels == std::vector<std::string>{"pinned POST /events", "pinned PATCH /events/{id}", "pinned GET /channels",
+                                           "pinned GET /classifications", "pinned GET /events/{id}",
+                                           "pinned GET /events", "pinned PATCH /events/{id}"});
 }
