@@ -142,7 +142,7 @@ Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsC
 
 Error SheetsApi::exhausted_error(const http::Response& response, int attempts) const {
   const GoogleError e = parse_google_error(response);
-  const std::string tries = " after " + std::to_string(attempts) + " attempts";
+  const std::string tries = " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
   if (response.status == 429) {
     Error error{ErrorKind::rate_limited,
                 answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +

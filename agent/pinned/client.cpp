@@ -170,8 +170,7 @@ http::Exchange PinnedClient::send(std::string_view method, std::string_view path
   };
   // Every client of the key shares the limiter, which adapts to the server's answers.
   const http::RetryRules rules{m_limiter.get(), http::Pacing::adaptive, std::nullopt};
-  Backoff once(RetryPolicy{.max_attempts = 1}, 0);
-  auto ex = http::send_with_retries(m_transport, request, tries == Tries::once ? once : m_backoff, m_clock, rules,
+  auto ex = http::send_with_retries(m_transport, request, tries == Tries::once ? m_once : m_backoff, m_clock, rules,
                                     hooks);
   m_requests += ex.attempts;
   return ex;

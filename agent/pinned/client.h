@@ -115,6 +115,7 @@ class PinnedClient {
   Logger& m_log;
   Clock& m_clock;
   Backoff m_backoff;
+  Backoff m_once{RetryPolicy{.max_attempts = 1}, 0};  // for probes: one attempt, so it never draws
   std::shared_ptr<RateLimiter> m_limiter;
   int m_requests = 0;
 };

@@ -185,3 +185,18 @@ TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") 
   CHECK(r.error().message.find("check auth.api_key") != std::string::npos);
   CHECK(r.error().message.find(k_key) == std::string::npos);
 }
+
+TEST_CASE("errors: a stop during a backoff ends the read with the last answer and the attempts made") {
+  Harness h;
+  h.fake->reply(200, metadata({"Partner Events"}));
+  h.fake->reply(503, google_error(503, "UNAVAILABLE", "The service is currently unavailable."));
+  h.fake->on_send = [&](const pinsync::http::Request& r) {
+    if (r.url.find("values:batchGet") != std::string::npos) h.clock.stop();
+  };
+  GoogleSheetsConnector connector(key_settings(), h.context());
+  auto r = connector.fetch();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().kind == ErrorKind::transient);
+  CHECK(r.error().message.starts_with("Google answered 503 UNAVAILABLE after 1 attempt ("));
+  CHECK(h.requests().size() == 2);
+}
