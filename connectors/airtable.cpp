@@ -8,13 +8,16 @@
 #include <simdjson.h>
 
 #include "connectors/airtable_wire.h"
+#include "core/backoff.h"
+#include "core/http_retry.h"
 #include "core/json_writer.h"
 
 namespace pinsync::connectors {
 
 namespace {
 
-constexpr int k_transient_retries = 3;
+// Transport failures and 5xx: three retries, 1, 2 and 4 s apart.
+constexpr RetryPolicy k_retry{4, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{4'000}, Jitter::none};
 constexpr int k_iterator_restarts = 2;
 constexpr std::size_t k_patch_batch = 10;
 // The token bucket runs a little under the documented 5 per second with a burst of 1,
@@ -35,8 +38,6 @@ bool is_success(long status) { return status >= 200 && status < 300; }
 
 struct AirtableConnector::State {
   std::string cursor;  // where the next incremental read starts ("" = none yet)
-  SystemClock own_clock;
-  Clock* clock = nullptr;
   std::shared_ptr<RateLimiter> limiter;
   std::unique_ptr<http::Transport> transport;
   // Current write-back field values per record id, as last read or written: the base
@@ -46,14 +47,10 @@ struct AirtableConnector::State {
 
 AirtableConnector::AirtableConnector(AirtableSettings settings, ConnectorContext context)
     : m_settings(std::move(settings)), m_context(std::move(context)), m_state(std::make_unique<State>()) {
-  m_state->clock = m_context.clock != nullptr ? m_context.clock : &m_state->own_clock;
+  PINSYNC_ASSERT(m_context.make_transport);
   const double rate = m_settings.requests_per_second * k_rate_headroom;
-  if (m_context.limiters != nullptr) {
-    m_state->limiter = m_context.limiters->get("airtable:" + m_settings.base_id, rate, 1.0);
-  } else {
-    m_state->limiter = std::make_shared<RateLimiter>(*m_state->clock, rate, 1.0);
-  }
-  if (m_context.log != nullptr) m_context.log->add_secret(m_settings.token);
+  m_state->limiter = m_context.limiters.get("airtable:" + m_settings.base_id, rate, 1.0);
+  m_context.log.add_secret(m_settings.token);
 }
 
 AirtableConnector::~AirtableConnector() = default;
@@ -63,55 +60,40 @@ namespace {
 // Everything one connector call needs while it talks to Airtable.
 class Session {
  public:
-  Session(const AirtableSettings& settings, const ConnectorContext& context, Clock& clock, RateLimiter& limiter,
+  Session(const AirtableSettings& settings, const ConnectorContext& context, RateLimiter& limiter,
           std::unique_ptr<http::Transport>& transport)
-      : m_settings(settings), m_context(context), m_clock(clock), m_limiter(limiter), m_transport(transport) {}
+      : m_settings(settings), m_context(context), m_limiter(limiter), m_transport(transport), m_backoff(k_retry, 0) {}
 
-  // Sends the request through the limiter, waiting out one 429 and retrying transport
-  // failures and 5xx with backoff. Returns the last response (any status), or an Error
-  // when no response came.
+  // Sends the request through core's retry loop and the base's limiter, waiting out one
+  // 429 and retrying transport failures and 5xx with backoff. Returns the last response
+  // (any status), or an Error when no response came.
   Result<http::Response> send(http::Request request) {
-    if (!m_transport) {
-      if (!m_context.make_transport) return fail(ErrorKind::internal, name() + ": no HTTP transport configured");
-      m_transport = m_context.make_transport();
-    }
+    if (!m_transport) m_transport = m_context.make_transport();
+    PINSYNC_ASSERT(m_transport != nullptr);
     request.timeout = m_context.timeout;
     request.headers.emplace_back("Authorization", "Bearer " + m_settings.token);
-    bool waited_for_429 = false;
-    int transient_retries = 0;
-    std::chrono::milliseconds backoff{1000};
-    for (;;) {
-      if (!m_limiter.acquire()) return fail(ErrorKind::transient, name() + ": stopped while waiting to call Airtable");
-      const auto started = m_clock.monotonic();
-      auto result = m_transport->send(request);
-      log_call(request, result, started);
-      const bool retryable = !result || result->status >= 500;
-      if (result && result->status == 429) {
-        // Airtable keeps refusing the base for 30 s and retrying sooner prolongs it:
-        // block every source on the base, then try exactly once more.
-        m_limiter.pause_for(m_settings.rate_limit_wait);
-        if (m_context.log != nullptr)
-          m_context.log->warn("airtable rate limit reached",
-                              {{"source", name()}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
-        if (waited_for_429) return std::move(*result);
-        waited_for_429 = true;
-        continue;
+    http::RetryHooks hooks;
+    hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                          std::chrono::milliseconds elapsed) {
+      log_call(request, answer, elapsed);
+      if (answer && answer->status == 429) {
+        m_context.log.warn("airtable rate limit reached",
+                           {{"source", m_context.source}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
       }
-      if (retryable && transient_retries < k_transient_retries) {
-        ++transient_retries;
-        if (!m_clock.sleep_for(backoff))
-          return fail(ErrorKind::transient, name() + ": stopped while waiting to retry Airtable");
-        backoff *= 2;
-        continue;
-      }
-      if (!result) {
-        Error e = result.error().error;
-        e.message = redact(name() + ": cannot reach Airtable at " + m_settings.base_url + ": " + e.message,
-                           secrets());
-        return std::unexpected(std::move(e));
-      }
-      return std::move(*result);
+    };
+    // Airtable keeps refusing the base for 30 s after a 429 and retrying sooner prolongs
+    // it: every source on the base waits that long, then the request goes exactly once more.
+    const http::RetryRules rules{&m_limiter, http::Pacing::tokens, m_settings.rate_limit_wait};
+    auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock, rules, hooks);
+    if (ex.stopped) {
+      return fail(ErrorKind::transient,
+                  name() + (ex.attempts == 0 ? ": stopped while waiting to call Airtable"
+                                             : ": stopped while waiting to retry Airtable"));
     }
+    if (ex.response) return std::move(*ex.response);
+    Error e = ex.failure->error;
+    e.message = redact(name() + ": cannot reach Airtable at " + m_settings.base_url + ": " + e.message, secrets());
+    return std::unexpected(std::move(e));
   }
 
   std::string name() const { return airtable_source_name(m_settings); }
@@ -119,23 +101,21 @@ class Session {
   std::vector<std::string> secrets() const { return {m_settings.token, http::url_encode(m_settings.token)}; }
 
  private:
-  void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& result,
-                std::chrono::steady_clock::time_point started) {
-    if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.monotonic() - started);
-    if (result && result->elapsed > elapsed) elapsed = result->elapsed;
-    m_context.log->debug("airtable http", {{"source", name()},
-                                           {"method", request.method},
-                                           {"url", redact(request.url, secrets())},
-                                           {"status", result ? std::to_string(result->status) : "none"},
-                                           {"ms", std::to_string(elapsed.count())}});
+  void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& answer,
+                std::chrono::milliseconds elapsed) {
+    if (!m_context.log.enabled(LogLevel::debug)) return;
+    m_context.log.debug("airtable http", {{"source", m_context.source},
+                                          {"method", request.method},
+                                          {"url", redact(request.url, secrets())},
+                                          {"status", answer ? std::to_string(answer->status) : "none"},
+                                          {"ms", std::to_string(elapsed.count())}});
   }
 
   const AirtableSettings& m_settings;
   const ConnectorContext& m_context;
-  Clock& m_clock;
   RateLimiter& m_limiter;
   std::unique_ptr<http::Transport>& m_transport;
+  Backoff m_backoff;
 };
 
 enum class KnownUpdate { replace, merge };
@@ -210,6 +190,8 @@ Result<ScanResult> scan_table(const AirtableSettings& settings, Session& session
     do {
       http::Request request;
       request.url = airtable_list_url(settings, formula, request_fields, offset);
+      request.api = "airtable";
+      request.route = "/v0/{base}/{table}";
       auto response = session.send(std::move(request));
       if (!response) return std::unexpected(response.error());
       if (!is_success(response->status)) {
@@ -249,14 +231,14 @@ Result<Table> AirtableConnector::fetch_changes() {
 }
 
 Result<IncrementalResult> AirtableConnector::fetch_modified_since(const std::string& cursor) {
-  const auto started = std::chrono::floor<std::chrono::seconds>(m_state->clock->now());
+  const auto started = std::chrono::floor<std::chrono::seconds>(m_context.clock.now());
   std::string formula = m_settings.approved_formula;
   if (!cursor.empty()) {
     auto since = airtable_parse_timestamp(cursor);
     if (!since) return std::unexpected(since.error().with_context(airtable_source_name(m_settings) + ": cursor"));
     formula = airtable_and(m_settings.approved_formula, airtable_modified_since_formula(*since));
   }
-  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
   auto scan = scan_table(m_settings, session, formula);
   if (!scan) return std::unexpected(scan.error());
   if (cursor.empty()) {
@@ -302,7 +284,7 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
     if (any) changes.push_back(std::move(change));
   }
 
-  Session session(m_settings, m_context, *m_state->clock, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
   for (std::size_t begin = 0; begin < changes.size(); begin += k_patch_batch) {
     const std::size_t end = std::min(changes.size(), begin + k_patch_batch);
     json::Writer body;
@@ -326,6 +308,8 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
     http::Request request;
     request.method = "PATCH";
     request.url = airtable_table_url(m_settings);
+    request.api = "airtable";
+    request.route = "/v0/{base}/{table}";
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body.take();
     auto response = session.send(std::move(request));

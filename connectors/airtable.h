@@ -41,7 +41,7 @@ class AirtableConnector final : public Connector {
   // ConnectorContext::limiters under "airtable:BASE"); a 429 pauses that limiter for
   // rate_limit_wait and the request is sent once more; 5xx and transport failures are
   // retried 3 times with backoff 1, 2, 4 s. Returns the table, or an Error led by
-  // display_name naming the cause and the fix (airtable_error in airtable_wire.h): auth
+  // "airtable BASE/TABLE" naming the cause and the fix (airtable_error in airtable_wire.h): auth
   // for 401/403, not_found for an unknown table, config for a bad formula, view or
   // field, rate_limited for a second 429, transient/timeout when Airtable cannot be
   // reached or keeps failing.

@@ -31,7 +31,6 @@ struct AirtableSettings {
   // How far before the start of an incremental read its next cursor lies: covers the
   // skew between this machine's clock and Airtable's (see IncrementalResult).
   std::chrono::seconds cursor_margin{60};
-  std::string display_name;
 };
 
 }  // namespace pinsync::connectors

@@ -208,7 +208,6 @@ AirtableApiError airtable_parse_error(long status, std::string_view body) {
 }
 
 std::string airtable_source_name(const AirtableSettings& settings) {
-  if (!settings.display_name.empty()) return settings.display_name;
   return "airtable " + settings.base_id + "/" + settings.table;
 }
 
@@ -219,18 +218,17 @@ Error airtable_error(const AirtableSettings& settings, const AirtableApiError& a
   if (!api.message.empty()) answered += " (" + api.message + ")";
   const std::string& base = settings.base_id;
   const std::string table = in_quotes(settings.table);
-  Error e;
+  // The status gives the kind; some error types say more precisely what is wrong.
+  Error e{http::error_kind_for(api.status, http::Refusal::bad_settings), "", std::nullopt};
   std::string fix;
   if (api.status == 401 || api.type == "AUTHENTICATION_REQUIRED") {
     e.kind = ErrorKind::auth;
     fix = "the token is missing or invalid: check the source's token (e.g. AIRTABLE_TOKEN), a personal access "
           "token starting with pat";
   } else if (api.status == 403 && op == AirtableOperation::write) {
-    e.kind = ErrorKind::auth;
     fix = "the token lacks data.records:write on base " + base + " (or write access to table " + table +
           "): give it that scope and base, or turn write_back off";
   } else if (api.status == 403) {
-    e.kind = ErrorKind::auth;
     fix = "the token cannot see base " + base + " or table " + table +
           ": check base_id and table, and give the token data.records:read (and data.records:write for "
           "write-back) on that base";
@@ -255,15 +253,12 @@ Error airtable_error(const AirtableSettings& settings, const AirtableApiError& a
     e.kind = ErrorKind::not_found;
     fix = "there is no table " + table + " in base " + base + ": check table (name or tbl… id) and base_id";
   } else if (api.status == 429) {
-    e.kind = ErrorKind::rate_limited;
     e.retry_after = settings.rate_limit_wait;
     fix = "base " + base + " is over its limit of 5 requests per second; waiting " +
           std::to_string(settings.rate_limit_wait.count()) + " s before trying again";
   } else if (api.status >= 500) {
-    e.kind = ErrorKind::transient;
     fix = "Airtable is having trouble; the next pass tries again";
   } else {
-    e.kind = ErrorKind::config;
     fix = "the request was refused; check base_id, table, view and the field names";
   }
   e.message = redact(airtable_source_name(settings) + ": " + answered + ": " + fix, {settings.token});

@@ -61,8 +61,8 @@ AirtableApiError airtable_parse_error(long status, std::string_view body);
 
 enum class AirtableOperation { read, write };
 
-// Returns the Error for an error response, its message led by the source's display
-// name (or "airtable base/table"), then what Airtable answered, then the fix:
+// Returns the Error for an error response, its message led by "airtable BASE/TABLE",
+// then what Airtable answered, then the fix:
 // 401 → auth (check the token); 403 → auth (the token's base access and scopes; on a
 // write, data.records:write); 404 / TABLE_NOT_FOUND → not_found (check table and
 // base_id); INVALID_FILTER_BY_FORMULA → config quoting `formula`; VIEW_NAME_NOT_FOUND →
@@ -70,12 +70,14 @@ enum class AirtableOperation { read, write };
 // INVALID_VALUE_FOR_COLUMN → config (write-back fields must be editable text);
 // LIST_RECORDS_ITERATOR_NOT_AVAILABLE (after the restarts) → transient;
 // 429 → rate_limited with retry_after = settings.rate_limit_wait; 5xx → transient;
-// anything else → config with the type and message. The token never appears in it.
+// anything else → the kind http::error_kind_for gives the status for a request built from
+// settings (config for a plain 4xx), with the type and message. The token never appears
+// in it.
 Error airtable_error(const AirtableSettings& settings, const AirtableApiError& api, AirtableOperation op,
                      std::string_view formula);
 
-// Returns the display name, or "airtable BASE/TABLE" when it is empty: the lead of
-// every message of the connector.
+// Returns "airtable BASE/TABLE": the lead of every message of the connector (the source's
+// own name is put first by whoever reports the message).
 std::string airtable_source_name(const AirtableSettings& settings);
 
 }  // namespace pinsync::connectors

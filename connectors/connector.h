@@ -99,13 +99,20 @@ class Connector {
   }
 };
 
-// What a connector may use from the outside world.
+// What a connector may use from the outside world, handed in by whoever makes it (the
+// agent's Session; in tests, tests/support/connector_world.h). The clock, limiters and
+// logger are borrowed: they must outlive every connector made with this context.
 struct ConnectorContext {
+  Clock& clock;            // token expiry, backoff, rate limits and read cursors
+  RateLimiters& limiters;  // shared per API quota (one per Airtable base, per Google identity)
+  Logger& log;
+  // Makes a transport for the connector to send through. Must be set and must return a
+  // transport (connectors assert both).
   std::function<std::unique_ptr<http::Transport>()> make_transport;
-  std::chrono::milliseconds timeout{30'000};
-  Clock* clock = nullptr;           // for token expiry, backoff and rate limits
-  RateLimiters* limiters = nullptr; // shared per API quota (e.g. one per Airtable base)
-  Logger* log = nullptr;
+  std::chrono::milliseconds timeout{30'000};  // per request
+  // The source's name, for the `source` field of the connector's log lines. Error
+  // messages leave it out: whoever reports them (the pass, `pinsync check`) puts it first.
+  std::string source;
 };
 
 }  // namespace pinsync::connectors

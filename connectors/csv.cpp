@@ -68,14 +68,6 @@ bool looks_like_html(const http::Response& response) {
   return starts_with_nocase(body, "<!doctype html") || starts_with_nocase(body, "<html");
 }
 
-ErrorKind kind_for_status(long status) {
-  if (status == 401 || status == 403) return ErrorKind::auth;
-  if (status == 404) return ErrorKind::not_found;
-  if (status == 429) return ErrorKind::rate_limited;
-  if (status >= 500) return ErrorKind::transient;
-  return ErrorKind::config;
-}
-
 }  // namespace
 
 Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
@@ -191,23 +183,18 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
 }
 
 CsvConnector::CsvConnector(CsvSettings settings, ConnectorContext context)
-    : m_settings(std::move(settings)), m_context(std::move(context)) {}
-
-Error CsvConnector::with_name(Error error) const {
-  if (m_settings.display_name.empty()) return error;
-  return error.with_context(m_settings.display_name);
+    : m_settings(std::move(settings)), m_context(std::move(context)) {
+  PINSYNC_ASSERT(m_context.make_transport);
 }
 
 Result<Table> CsvConnector::fetch() {
   const bool from_file = !m_settings.path.empty();
   if (!from_file && m_settings.url.empty())
-    return std::unexpected(with_name(Error{ErrorKind::config, "the CSV source has neither a path nor a url"}));
+    return fail(ErrorKind::config, "the CSV source has neither a path nor a url");
   auto text = from_file ? read_file() : fetch_url();
-  if (!text) return std::unexpected(with_name(text.error()));
+  if (!text) return std::unexpected(text.error());
   const std::string ref_name = from_file ? m_settings.path.filename().string() : std::string("csv-url");
-  auto table = parse_csv(*text, ref_name);
-  if (!table) return std::unexpected(with_name(table.error()));
-  return table;
+  return parse_csv(*text, ref_name);
 }
 
 Result<std::string> CsvConnector::read_file() const {
@@ -231,13 +218,14 @@ Result<std::string> CsvConnector::read_file() const {
 
 Result<std::string> CsvConnector::fetch_url() const {
   const std::string shown = redact_url(m_settings.url);
-  if (!m_context.make_transport) return fail(ErrorKind::internal, "no HTTP transport to fetch " + shown);
   auto transport = m_context.make_transport();
-  if (!transport) return fail(ErrorKind::internal, "no HTTP transport to fetch " + shown);
+  PINSYNC_ASSERT(transport != nullptr);
 
   http::Request request;
   request.method = "GET";
   request.url = m_settings.url;
+  request.api = "csv";
+  request.route = "(csv)";  // a published file has no API layout
   request.timeout = m_context.timeout;
   request.headers.emplace_back("Accept", "text/csv, text/plain;q=0.9, */*;q=0.1");
   auto response = transport->send(request);
@@ -247,17 +235,11 @@ Result<std::string> CsvConnector::fetch_url() const {
     return std::unexpected(std::move(error));
   }
   if (response->status < 200 || response->status > 299) {
-    Error error{kind_for_status(response->status),
+    Error error{http::error_kind_for(response->status, http::Refusal::bad_settings),
                 "GET " + shown + " answered HTTP " + std::to_string(response->status)};
     if (response->status == 401 || response->status == 403 || response->status == 404)
       error.message += ": check the url and that the sheet is published to the web as CSV";
-    if (response->status == 429) {
-      if (auto after = response->header("retry-after")) {
-        long seconds = 0;
-        if (std::sscanf(std::string(*after).c_str(), "%ld", &seconds) == 1 && seconds >= 0)
-          error.retry_after = std::chrono::seconds{seconds};
-      }
-    }
+    if (response->status == 429) error.retry_after = response->retry_after(m_context.clock.now());
     return std::unexpected(std::move(error));
   }
   if (looks_like_html(*response)) {

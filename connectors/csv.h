@@ -25,7 +25,6 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name);
 struct CsvSettings {
   std::filesystem::path path;  // a local file, or
   std::string url;             // an http(s) URL fetched with GET
-  std::string display_name;    // leads every error message when set (the source name)
 };
 
 class CsvConnector final : public Connector {
@@ -35,16 +34,16 @@ class CsvConnector final : public Connector {
   // Reads the file or fetches the URL and parses it (row refs "name.csv:LINE" or
   // "csv-url:LINE"). Returns the table, or an Error: an unreadable file names the path
   // and the system's reason (kind not_found when missing, transient otherwise); a URL
-  // answering non-2xx names the URL without its query string and the status (auth for
-  // 401/403, not_found for 404, rate_limited for 429, transient for 5xx, config
-  // otherwise); an HTML page instead of CSV is Error{config} saying to publish the
+  // answering non-2xx names the URL without its query string and the status, with the
+  // kind http::error_kind_for gives a request built from settings (auth for 401/403,
+  // not_found for 404, rate_limited for 429 with its Retry-After, transient for 5xx,
+  // config for a plain 4xx); an HTML page instead of CSV is Error{config} saying to publish the
   // sheet as CSV; a transport failure keeps its kind; parse errors as parse_csv.
   Result<Table> fetch() override;
 
  private:
   Result<std::string> read_file() const;
   Result<std::string> fetch_url() const;
-  Error with_name(Error error) const;
 
   CsvSettings m_settings;
   ConnectorContext m_context;

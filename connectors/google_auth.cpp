@@ -190,6 +190,8 @@ Result<void> GoogleAuth::authorize(http::Request& request, Clock& clock, const S
 Result<GoogleAuth::Token> GoogleAuth::fetch_token(Clock& clock, const Send& send) const {
   http::Request request;
   request.method = "POST";
+  request.api = "google_oauth";
+  request.route = "/token";
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   if (m_mode == GoogleAuthMode::service_account) {
     const std::string_view scope = m_scope == GoogleScope::read_write ? k_scope_read_write : k_scope_read_only;
@@ -267,7 +269,10 @@ Error GoogleAuth::token_error(const http::Response& response) const {
   } else {
     fix = "check the Google credentials";
   }
-  const ErrorKind kind = (code.empty() && response.status >= 500) ? ErrorKind::transient : ErrorKind::auth;
+  // A refusal from the token endpoint is about the credentials, whatever its status; only
+  // a server failing without an OAuth error code may heal by itself.
+  const bool failing = code.empty() && http::error_kind_for(response.status) == ErrorKind::transient;
+  const ErrorKind kind = failing ? ErrorKind::transient : ErrorKind::auth;
   return Error{kind, said + " — " + fix};
 }
 

@@ -201,10 +201,10 @@ struct GoogleSheetsConnector::State {
   State(GoogleSheetsSettings s, ConnectorContext c)
       : settings(std::move(s)), context(std::move(c)), api(settings, context) {}
 
-  Error named(Error error) const {
+  // Every error leaves through here: a message may quote a URL that holds the API key.
+  Error redacted(Error error) const {
     error.message = redact(error.message, api.secrets());
-    if (settings.display_name.empty()) return error;
-    return error.with_context(settings.display_name);
+    return error;
   }
 
   std::string spreadsheet_path() const { return "/v4/spreadsheets/" + http::url_encode(settings.spreadsheet_id); }
@@ -377,7 +377,7 @@ GoogleSheetsConnector::~GoogleSheetsConnector() = default;
 
 Result<Table> GoogleSheetsConnector::fetch() {
   auto read = m_state->read_sheet();
-  if (!read) return std::unexpected(m_state->named(read.error()));
+  if (!read) return std::unexpected(m_state->redacted(read.error()));
   Table table = std::move(read->table);
   m_state->remember(std::move(*read), table);
   return table;
@@ -395,7 +395,7 @@ Result<void> GoogleSheetsConnector::check_write_back_columns(const Table& table)
   std::string list;
   for (const auto& name : missing) list += (list.empty() ? "\"" : ", \"") + name + "\"";
   const std::string sheet = m_state->last ? quote_sheet_title(m_state->last->sheet) : std::string("the sheet");
-  return std::unexpected(m_state->named(
+  return std::unexpected(m_state->redacted(
       Error{ErrorKind::config, "column" + std::string(missing.size() > 1 ? "s " : " ") + list +
                                    " missing from the header of " + sheet +
                                    ": add them to the header row, or change write_back/id_column"}));
@@ -404,10 +404,10 @@ Result<void> GoogleSheetsConnector::check_write_back_columns(const Table& table)
 Result<WriteBackReport> GoogleSheetsConnector::write_back(std::span<const RowResult> results) {
   State& s = *m_state;
   if (!s.settings.write_back.any() || results.empty()) return WriteBackReport{};
-  if (!s.last) return std::unexpected(s.named(Error{ErrorKind::internal, "write-back before any fetch"}));
-  if (auto ok = s.api.ready(); !ok) return std::unexpected(s.named(ok.error()));
+  if (!s.last) return std::unexpected(s.redacted(Error{ErrorKind::internal, "write-back before any fetch"}));
+  if (auto ok = s.api.ready(); !ok) return std::unexpected(s.redacted(ok.error()));
   if (!s.api.auth().can_write()) {
-    return std::unexpected(s.named(Error{
+    return std::unexpected(s.redacted(Error{
         ErrorKind::auth, "write-back failed: an API key can only read — use a service account, or remove write_back"}));
   }
   SheetRead& read = *s.last;
@@ -448,25 +448,25 @@ Result<WriteBackReport> GoogleSheetsConnector::write_back(std::span<const RowRes
   }
   if (changes.empty()) return WriteBackReport{};
   auto written = s.write_cells(read, std::move(changes), SheetsCall::write_back);
-  if (!written) return std::unexpected(s.named(written.error()));
+  if (!written) return std::unexpected(s.redacted(written.error()));
   return WriteBackReport{*written, 1};
 }
 
 Result<std::vector<IdAssignment>> GoogleSheetsConnector::assign_ids(std::span<const IdAssignment> assignments) {
   State& s = *m_state;
   if (!assigns_ids()) {
-    return std::unexpected(s.named(Error{ErrorKind::config, "cannot store IDs: that needs id_column and "
+    return std::unexpected(s.redacted(Error{ErrorKind::config, "cannot store IDs: that needs id_column and "
                                                             "credentials that can write (not an API key)"}));
   }
   std::vector<IdAssignment> done;
   if (assignments.empty()) return done;
   // Re-read right before writing: the sheet may have changed since fetch().
   auto fresh = s.read_sheet();
-  if (!fresh) return std::unexpected(s.named(fresh.error()));
+  if (!fresh) return std::unexpected(s.redacted(fresh.error()));
   SheetRead& read = *fresh;
   const auto id_column = find_column(read.table, s.settings.id_column);
   if (!id_column) {
-    return std::unexpected(s.named(Error{ErrorKind::config, "the ID column \"" + trim(s.settings.id_column) +
+    return std::unexpected(s.redacted(Error{ErrorKind::config, "the ID column \"" + trim(s.settings.id_column) +
                                                                 "\" is not in the header of " +
                                                                 quote_sheet_title(read.sheet) +
                                                                 ": add it to the header row"}));
@@ -512,7 +512,7 @@ Result<std::vector<IdAssignment>> GoogleSheetsConnector::assign_ids(std::span<co
     done.push_back(std::move(written));
   }
   auto written = s.write_cells(read, std::move(changes), SheetsCall::assign_ids);
-  if (!written) return std::unexpected(s.named(written.error()));
+  if (!written) return std::unexpected(s.redacted(written.error()));
   const Table table = std::move(read.table);
   s.remember(std::move(read), table);
   return done;

@@ -18,8 +18,8 @@ namespace pinsync::connectors {
 // Reads with one values:batchGet per fetch (plus one spreadsheets.get, cached for the
 // connector's lifetime, for the sheet titles and the spreadsheet's timeZone). Retries
 // 429 and 5xx with exponential backoff and full jitter (honouring Retry-After) through
-// ConnectorContext::clock; a 401 drops the cached token and retries once. Every error
-// message leads with settings.display_name and never holds a key or token. Not
+// ConnectorContext::clock; a 401 drops the cached token and retries once. No error
+// message holds a key or token; none names the source (its caller does). Not
 // thread-safe: one pass at a time.
 class GoogleSheetsConnector final : public Connector {
  public:

@@ -5,15 +5,13 @@
 #include "connectors/a1_range.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace pinsync::connectors {
 
 namespace {
 
-constexpr int k_max_attempts = 5;
-constexpr std::chrono::milliseconds k_backoff_base{1'000};
-constexpr std::chrono::milliseconds k_backoff_cap{32'000};
+// Full jitter spreads many agents' retries: 1, 2, 4, 8 s ceilings.
+constexpr RetryPolicy k_retry{5, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{32'000}, Jitter::full};
 // Google's read and write quotas are 60 per minute per user; a burst of a minute's worth
 // is what the quota itself allows.
 constexpr double k_requests_per_second = 1.0;
@@ -61,14 +59,15 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::optional<std::chrono::seconds> retry_after(const http::Response& response) {
-  const auto value = response.header("retry-after");
-  if (!value) return std::nullopt;
-  long long seconds = 0;
-  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-  // An HTTP-date form is rare for Google; exponential backoff covers it.
-  if (ec != std::errc{} || ptr == value->data() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds{std::min(seconds, 3600LL)};
+// The route template of each call, for the request counts.
+std::string_view route_of(SheetsCall kind) {
+  switch (kind) {
+    case SheetsCall::metadata: return "/v4/spreadsheets/{id}";
+    case SheetsCall::read: return "/v4/spreadsheets/{id}/values:batchGet";
+    case SheetsCall::write_back:
+    case SheetsCall::assign_ids: return "/v4/spreadsheets/{id}/values:batchUpdate";
+  }
+  return "/v4/spreadsheets/{id}";
 }
 
 std::string base_url(std::string url) {
@@ -79,13 +78,8 @@ std::string base_url(std::string url) {
 }  // namespace
 
 SheetsApi::SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context)
-    : m_settings(settings), m_context(context), m_random(std::random_device{}()) {
-  if (m_context.clock != nullptr) {
-    m_clock = m_context.clock;
-  } else {
-    m_own_clock = std::make_unique<SystemClock>();
-    m_clock = m_own_clock.get();
-  }
+    : m_settings(settings), m_context(context), m_backoff(k_retry) {
+  PINSYNC_ASSERT(m_context.make_transport);
 }
 
 SheetsApi::~SheetsApi() = default;
@@ -96,12 +90,10 @@ Result<void> SheetsApi::ready() {
                                                                                            : GoogleScope::read_only;
   auto auth = GoogleAuth::create(m_settings.auth, scope);
   if (!auth) return std::unexpected(auth.error());
-  if (!m_transport) m_transport = m_context.make_transport ? m_context.make_transport() : http::make_curl_transport();
-  if (!m_transport) return fail(ErrorKind::internal, "no HTTP transport available");
-  if (m_context.limiters != nullptr) {
-    m_read_limiter = m_context.limiters->get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
-    m_write_limiter = m_context.limiters->get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
-  }
+  if (!m_transport) m_transport = m_context.make_transport();
+  PINSYNC_ASSERT(m_transport != nullptr);
+  m_read_limiter = m_context.limiters.get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
+  m_write_limiter = m_context.limiters.get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
   m_auth = std::move(*auth);
   return {};
 }
@@ -117,73 +109,51 @@ std::vector<std::string> SheetsApi::secrets() const {
 }
 
 void SheetsApi::log_call(const http::Request& request, long status, std::chrono::milliseconds elapsed) const {
-  if (m_context.log == nullptr || !m_context.log->enabled(LogLevel::debug)) return;
-  m_context.log->debug("google http", {{"source", m_settings.display_name},
-                                       {"method", request.method},
-                                       {"url", redact(request.url, secrets())},
-                                       {"status", std::to_string(status)},
-                                       {"ms", std::to_string(elapsed.count())}});
+  if (!m_context.log.enabled(LogLevel::debug)) return;
+  m_context.log.debug("google http", {{"source", m_context.source},
+                                      {"method", request.method},
+                                      {"url", redact(request.url, secrets())},
+                                      {"status", std::to_string(status)},
+                                      {"ms", std::to_string(elapsed.count())}});
 }
 
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {
   request.timeout = m_context.timeout;
-  RateLimiter* limiter = nullptr;
-  if (!token_call) limiter = (kind == SheetsCall::write_back || kind == SheetsCall::assign_ids) ? m_write_limiter.get()
-                                                                                               : m_read_limiter.get();
-  std::optional<http::Response> last_response;
-  std::optional<Error> last_error;
-  for (int attempt = 0; attempt < k_max_attempts; ++attempt) {
-    if (attempt > 0) {
-      // Full jitter spreads many agents' retries; Retry-After is a floor, never shortened.
-      const std::chrono::milliseconds ceiling = std::min<std::chrono::milliseconds>(k_backoff_cap, k_backoff_base * (1LL << (attempt - 1)));
-      std::uniform_int_distribution<long long> pick(0, ceiling.count());
-      std::chrono::milliseconds wait{pick(m_random)};
-      if (last_response) {
-        if (const auto after = retry_after(*last_response)) wait = std::max<std::chrono::milliseconds>(wait, *after);
-      }
-      if (!m_clock->sleep_for(wait)) break;  // stopping: report what we have
-    }
-    if (limiter != nullptr && !limiter->acquire()) break;
-    const auto started = m_clock->monotonic();
-    auto response = m_transport->send(request);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->monotonic() - started);
-    if (!response) {
-      log_call(request, 0, elapsed);
-      last_response.reset();
-      const Error& e = response.error().error;
-      last_error = Error{e.kind, request.method + " " + redact(request.url.substr(0, request.url.find('?')), secrets()) +
-                                     ": " + e.message};
-      if (e.kind != ErrorKind::transient && e.kind != ErrorKind::timeout) return std::unexpected(*last_error);
-      continue;
-    }
-    log_call(request, response->status, response->elapsed.count() > 0 ? response->elapsed : elapsed);
-    const long status = response->status;
-    if (status != 429 && status < 500) return std::move(*response);
-    if (limiter != nullptr && status == 429) {
-      if (const auto after = retry_after(*response)) limiter->pause_for(*after);
-    }
-    last_error.reset();
-    last_response = std::move(*response);
+  const bool writing = kind == SheetsCall::write_back || kind == SheetsCall::assign_ids;
+  RateLimiter* limiter = token_call ? nullptr : writing ? m_write_limiter.get() : m_read_limiter.get();
+  http::RetryHooks hooks;
+  hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                        std::chrono::milliseconds elapsed) { log_call(request, answer ? answer->status : 0, elapsed); };
+  // A 429 pauses the identity's whole quota for its Retry-After (Google rarely sends one).
+  const auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock,
+                                          {limiter, http::Pacing::tokens, std::nullopt}, hooks);
+  if (ex.response) {
+    if (ex.response->status != 429 && ex.response->status < 500) return *ex.response;
+    return std::unexpected(exhausted_error(*ex.response, ex.attempts));
   }
-  if (last_response) return std::unexpected(exhausted_error(*last_response, k_max_attempts));
-  if (last_error) return std::unexpected(*last_error);
+  if (ex.failure) {
+    const Error& e = ex.failure->error;
+    return std::unexpected(Error{e.kind, request.method + " " +
+                                             redact(request.url.substr(0, request.url.find('?')), secrets()) + ": " +
+                                             e.message});
+  }
   return fail(ErrorKind::transient, "stopped before " + request.method + " could be sent");
 }
 
 Error SheetsApi::exhausted_error(const http::Response& response, int attempts) const {
   const GoogleError e = parse_google_error(response);
-  const std::string tries = " after " + std::to_string(attempts) + " attempts";
+  const std::string tries = " after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
   if (response.status == 429) {
     Error error{ErrorKind::rate_limited,
                 answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
                     " — the Sheets quota is 60 requests per minute per user: poll less often or spread sources "
                     "over more service accounts"};
-    error.retry_after = retry_after(response).value_or(std::chrono::seconds{60});
+    error.retry_after = response.retry_after(m_context.clock.now()).value_or(std::chrono::seconds{60});
     return error;
   }
   Error error{ErrorKind::transient, answered(e) + tries + (e.message.empty() ? "" : " (" + e.message + ")") +
                                         " — Google's service is failing; pinsync will try again next pass"};
-  error.retry_after = retry_after(response);
+  error.retry_after = response.retry_after(m_context.clock.now());
   return error;
 }
 
@@ -197,6 +167,7 @@ Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) c
 
   switch (response.status) {
     case 400:
+      // Google answers a bad API key with 400, not 401.
       if (has_reason(e, "API_KEY_INVALID") || e.message.find("API key not valid") != std::string::npos)
         return Error{ErrorKind::auth, said + " — check auth.api_key"};
       if (e.message.starts_with("Unable to parse range")) {
@@ -241,7 +212,7 @@ Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) c
                                              answered(e) + ") — check spreadsheet_id (the part of the sheet's URL "
                                                            "after /d/)"};
     default:
-      return Error{ErrorKind::config, said};
+      return Error{http::error_kind_for(response.status, http::Refusal::bad_settings), said};
   }
 }
 
@@ -256,9 +227,11 @@ Result<std::string> SheetsApi::call(const std::string& method, const std::string
     http::Request request;
     request.method = method;
     request.url = base_url(m_settings.sheets_base_url) + path_and_query;
+    request.api = "sheets";
+    request.route = std::string(route_of(kind));
     request.body = body;
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    if (auto ok = m_auth->authorize(request, *m_clock, send_token); !ok) return std::unexpected(ok.error());
+    if (auto ok = m_auth->authorize(request, m_context.clock, send_token); !ok) return std::unexpected(ok.error());
     auto response = send_with_retry(std::move(request), kind, /*token_call=*/false);
     if (!response) return std::unexpected(response.error());
     if (response->status >= 200 && response->status < 300) return std::move(response->body);

@@ -1,18 +1,19 @@
 // The HTTP side of the Google Sheets connector: adds credentials, sends through the
-// context's transport with rate limiting, retries 429/5xx with exponential backoff and
-// full jitter, logs one redacted line per call, and turns Google's error envelope into
-// an Error an operator can act on. Internal to connectors/.
+// context's transport and core's retry loop (rate limited, 429/5xx retried with
+// exponential backoff and full jitter), logs one redacted line per call, and turns
+// Google's error envelope into an Error an operator can act on. Internal to connectors/.
 #pragma once
 
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "connectors/connector.h"
 #include "connectors/google_auth.h"
 #include "connectors/google_sheets_settings.h"
+#include "core/backoff.h"
+#include "core/http_retry.h"
 
 namespace pinsync::connectors {
 
@@ -44,8 +45,6 @@ class SheetsApi {
   void set_sheet_titles(std::vector<std::string> titles) { m_sheet_titles = std::move(titles); }
   // Every secret this connector holds, for redact().
   std::vector<std::string> secrets() const;
-  // The clock in use: the context's, or a SystemClock when it has none.
-  Clock& clock() { return *m_clock; }
 
  private:
   Result<http::Response> send_with_retry(http::Request request, SheetsCall kind, bool token_call);
@@ -55,14 +54,12 @@ class SheetsApi {
 
   const GoogleSheetsSettings& m_settings;
   const ConnectorContext& m_context;
-  std::unique_ptr<SystemClock> m_own_clock;
-  Clock* m_clock = nullptr;
   std::unique_ptr<http::Transport> m_transport;
   std::optional<GoogleAuth> m_auth;
   std::shared_ptr<RateLimiter> m_read_limiter;
   std::shared_ptr<RateLimiter> m_write_limiter;
   std::vector<std::string> m_sheet_titles;
-  std::mt19937_64 m_random;
+  Backoff m_backoff;
 };
 
 }  // namespace pinsync::connectors

@@ -26,7 +26,6 @@ struct GoogleSheetsSettings {
   std::string id_column;  // where rows are located for write-back and assigned IDs ("" = none)
   GoogleAuthSettings auth;
   WriteBackColumns write_back;
-  std::string display_name;  // the source name, for messages
 };
 
 }  // namespace pinsync::connectors

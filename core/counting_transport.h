@@ -1,8 +1,8 @@
 // Counts every HTTP request pinsync makes, by API (pinned, sheets, airtable, google_oauth,
 // csv, other), route template ("POST /events", "PATCH /events/{id}") and status, for the
-// agent's /metrics. A CountingTransport wraps any Transport and adds to a RequestCounter;
-// route templates never carry ids, ranges or query strings, so label sets stay small and
-// free of secrets.
+// agent's /metrics. A CountingTransport wraps any Transport and adds to a RequestCounter.
+// The labels are the ones each sender puts on its request (Request::api and route), so
+// this file knows no API's URL layout and a new connector labels its own requests.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,9 @@ struct RouteLabel {
   std::string route;  // "METHOD /template"
 };
 
-// Returns the api and route template of `request` (its URL is never copied whole).
+// Returns the labels `request` is counted under: its api, and its method and route
+// template ("POST /events"); "other" and "METHOD (other)" for what its sender left
+// unlabelled. Never reads the URL, which may hold ids, ranges and secrets.
 RouteLabel route_label(const Request& request);
 
 struct RequestCount {

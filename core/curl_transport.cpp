@@ -113,28 +113,6 @@ class CurlTransport final : public Transport {
 
 }  // namespace
 
-std::optional<std::string_view> Response::header(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return value;
-  }
-  return std::nullopt;
-}
-
-std::string url_encode(std::string_view value) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(k_hex[c >> 4]);
-      out.push_back(k_hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::unique_ptr<Transport> make_curl_transport() {
   global_init_once();
   return std::make_unique<CurlTransport>();

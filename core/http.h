@@ -24,7 +24,18 @@ struct Request {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{30'000};
+  // What the request is, for the request counts (core/counting_transport.h), set by the
+  // sender because only the sender knows its API's layout: the API ("pinned", "sheets",
+  // "airtable", "google_oauth", "csv") and the route template without the method
+  // ("/events/{id}", "/v4/spreadsheets/{id}/values:batchGet", "(csv)"). Never an id, a
+  // range, a query string or anything secret: they become metric labels. "" = unlabelled.
+  std::string api;
+  std::string route;
 };
+
+// The longest wait a Retry-After is taken to ask for: a server asking for more (or
+// naming a date further off) is asked again after this long.
+inline constexpr std::chrono::seconds k_max_retry_after{3600};
 
 struct Response {
   long status = 0;
@@ -34,7 +45,30 @@ struct Response {
 
   // Returns the first header with this (lower-case) name, or nullopt.
   std::optional<std::string_view> header(std::string_view lower_name) const;
+
+  // Returns how long the Retry-After header asks to wait, capped at k_max_retry_after:
+  // delta-seconds ("120": digits only, spaces around allowed; more digits than fit are
+  // the cap), or an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as the whole seconds
+  // from `now` until then, rounded up (0 s for a date already past). Returns nullopt when
+  // there is no Retry-After or it is neither form: a negative or fractional number, text
+  // after the digits, or the obsolete RFC 850 and asctime date forms, which servers no
+  // longer send.
+  std::optional<std::chrono::seconds> retry_after(std::chrono::system_clock::time_point now) const;
 };
+
+// Whom a refusal blames when its status names no more precise cause (400, 405, 422, an
+// unfollowed 3xx, …): the data sent, or the settings the request was built from.
+enum class Refusal {
+  bad_request,   // ErrorKind::invalid: the payload is wrong (a row's event)
+  bad_settings,  // ErrorKind::config: the address, range, formula or fields configured
+};
+
+// The one rule from an HTTP status to an ErrorKind: 401 and 403 auth, 404 not_found,
+// 408 timeout, 409 conflict, 429 rate_limited, 5xx transient, any other non-2xx status
+// invalid or config as `refusal` says. Returns ErrorKind::internal for a 2xx, which is
+// no error. Each API adds its own words (and may read a more precise kind from its error
+// body); the kind for a status comes from here.
+ErrorKind error_kind_for(long status, Refusal refusal = Refusal::bad_request);
 
 // How far a failed request got: decides whether a write may have happened.
 enum class SendStage {

@@ -1,7 +1,7 @@
 // Fuzz target: the Airtable connector reading list-records pages (and error envelopes)
 // that hold anything at all. A fake clock (the 429 wait passes at once), no network.
 // Invariants: see check_fetch (connector_fuzz.h): a rectangular table with row references,
-// or an error that names the source and never the token.
+// or an error led by the base and table that never shows the token.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -31,10 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   settings.token = k_token;
   settings.fields = {"Name", "When", "Approved", "Tags"};
   settings.arrays = arrays_first ? pinsync::connectors::ArrayJoin::first : pinsync::connectors::ArrayJoin::join;
-  settings.display_name = "gamma";
   pinsync::connectors::AirtableConnector connector(settings, world.context());
   const auto table = connector.fetch();
-  pinsync::fuzz::check_fetch(table, "gamma", k_token, world.log_text.str());
+  pinsync::fuzz::check_fetch(table, "airtable appA1b2C3d4E5f6G7/Submissions", k_token, world.log_text.str());
   if (table) {
     for (const auto& row : table->rows) PINSYNC_FUZZ_CHECK(!row.native_id.empty());
   }

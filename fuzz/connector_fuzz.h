@@ -7,24 +7,17 @@
 #include <string>
 
 #include "connectors/connector.h"
-#include "core/log.h"
-#include "core/rate_limiter.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_transport.h"
-#include "tests/support/fake_clock.h"
+#include "tests/support/connector_world.h"
 
 namespace pinsync::fuzz {
 
+// The connector world of the tests (tests/support/connector_world.h) on a FuzzTransport.
 struct ConnectorWorld {
   explicit ConnectorWorld(std::vector<http::Response> answers)
-      : transport(std::make_shared<FuzzTransport>(std::move(answers))) {}
-
-  connectors::ConnectorContext context() {
-    connectors::ConnectorContext c;
-    c.clock = &clock;
-    c.limiters = &limiters;
-    c.log = &log;
-    c.make_transport = [target = transport]() -> std::unique_ptr<http::Transport> {
+      : transport(std::make_shared<FuzzTransport>(std::move(answers))) {
+    world.make_transport = [target = transport]() -> std::unique_ptr<http::Transport> {
       struct Forward final : http::Transport {
         std::shared_ptr<FuzzTransport> to;
         std::expected<http::Response, http::TransportError> send(const http::Request& r) override {
@@ -35,25 +28,24 @@ struct ConnectorWorld {
       f->to = target;
       return f;
     };
-    return c;
   }
 
+  connectors::ConnectorContext context() { return world.context("fuzz"); }
+
   std::shared_ptr<FuzzTransport> transport;
-  testing::FakeClock clock;
-  RateLimiters limiters{clock};
-  std::ostringstream log_text;
-  Logger log{log_text, LogLevel::debug, LogFormat::text, clock};
+  testing::ConnectorWorld world;
+  std::ostringstream& log_text = world.log_text;
 };
 
 // A fetch either gives a rectangular table with a findable reference per row, or an Error
-// that leads with the source's name and never shows `secret`.
-inline void check_fetch(const Result<connectors::Table>& table, const std::string& name, const std::string& secret,
+// with a message, led by `lead` when one is given, that never shows `secret`.
+inline void check_fetch(const Result<connectors::Table>& table, const std::string& lead, const std::string& secret,
                         const std::string& log_text) {
   PINSYNC_FUZZ_CHECK(log_text.find(secret) == std::string::npos);
   if (!table) {
     const std::string& m = table.error().message;
-    PINSYNC_FUZZ_CHECK(m.size() > name.size());
-    PINSYNC_FUZZ_CHECK(m.starts_with(name));
+    PINSYNC_FUZZ_CHECK(m.size() > lead.size());
+    PINSYNC_FUZZ_CHECK(m.starts_with(lead));
     PINSYNC_FUZZ_CHECK(m.find(secret) == std::string::npos);
     return;
   }

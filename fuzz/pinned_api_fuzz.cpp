@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pinsync::Logger log(log_text, pinsync::LogLevel::debug, pinsync::LogFormat::text, clock);
   // The same answer for up to three requests (pages), then 404.
   pinsync::fuzz::FuzzTransport transport({fuzzed, fuzzed, fuzzed});
-  pinsync::agent::RetryPolicy once;
+  pinsync::RetryPolicy once;
   once.max_attempts = 1;
   pinsync::agent::PinnedClient client(config, transport, log, clock, once);
 

@@ -8,7 +8,6 @@
 #include "agent/mapping/mapper.h"
 #include "agent/mapping/source.h"
 #include "agent/sync/sources.h"
-#include "core/http.h"
 
 namespace pinsync::agent {
 
@@ -42,55 +41,9 @@ int exit_code_of(const Error& e) {
   }
 }
 
-// One probe of the Pinned Events API: the status and the error code of the answer.
-struct ProbeAnswer {
-  long status = 0;     // 0: no answer
-  std::string code;    // error.code of the envelope ("insufficient_scope"), "" if none
-};
-
-class Prober {
- public:
-  explicit Prober(const PinnedConfig& config) : m_config(config), m_transport(http::make_curl_transport()) {}
-
-  ProbeAnswer send(std::string method, std::string_view path, std::string body) {
-    http::Request request;
-    request.method = std::move(method);
-    request.url = m_config.base_url + "/api/public/v1" + std::string(path);
-    request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
-    request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
-    request.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    request.body = std::move(body);
-    auto response = m_transport->send(request);
-    if (!response) return {};
-    ProbeAnswer answer{response->status, ""};
-    // The error code is all a probe needs; a full parse is the client's business.
-    const auto at = response->body.find("\"code\"");
-    if (at != std::string::npos) {
-      const auto open = response->body.find('"', response->body.find(':', at) + 1);
-      const auto close = open == std::string::npos ? open : response->body.find('"', open + 1);
-      if (close != std::string::npos) answer.code = response->body.substr(open + 1, close - open - 1);
-    }
-    return answer;
-  }
-
- private:
-  const PinnedConfig& m_config;
-  std::unique_ptr<http::Transport> m_transport;
-};
-
-// A request each scope guards, chosen so that the API refuses it after the scope check:
-// nothing is created, updated or read beyond one event.
-ProbeAnswer probe_scope(Prober& prober, std::string_view scope) {
-  if (scope == "channels:read") return prober.send("GET", "/channels?limit=1", "");
-  if (scope == "events:create") return prober.send("POST", "/events", "{}");
-  if (scope == "events:update") return prober.send("PATCH", "/events/0", "{}");
-  return prober.send("GET", "/events?limit=1", "");
-}
-
-void check_scopes(Checklist& list, Prober& prober, bool& channels_readable) {
+void check_scopes(Checklist& list, PinnedClient& client, bool& channels_readable) {
   for (const auto& need : k_scope_needs) {
-    const ProbeAnswer a = probe_scope(prober, need.scope);
+    const ProbeAnswer a = client.probe_scope(need.scope);
     const std::string what = "API key scope " + std::string(need.scope);
     if (a.status == 403 && a.code == "insufficient_scope") {
       if (need.required) {
@@ -161,7 +114,7 @@ void check_source(Checklist& list, const Config& config, const SourceConfig& sou
   }
   if (known) check_slugs(list, source, *known);
 
-  auto connector = make_connector(config, source, session.connector_context());
+  auto connector = make_connector(config, source, session.connector_context(source.name));
   if (!connector) {
     list.fail(name + connector.error().message, "fix the source's settings", exit_code_of(connector.error()));
     return;
@@ -241,9 +194,8 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
               " classifications)");
       known = *slugs;
     }
-    Prober prober(config.pinned);
     bool channels_readable = false;
-    check_scopes(list, prober, channels_readable);
+    check_scopes(list, session.client(), channels_readable);
     if (channels_readable) {
       if (auto listed = session.client().channels()) channels = std::move(*listed);
     }

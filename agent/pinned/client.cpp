@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 
 #include "agent/pinned/drift.h"
@@ -56,15 +55,6 @@ ApiProblem parse_problem(std::string_view body, const std::string& api_key) {
   return p;
 }
 
-std::optional<std::chrono::seconds> retry_after_of(const http::Response& r) {
-  const auto value = r.header("retry-after");
-  if (!value) return std::nullopt;
-  long long seconds = 0;
-  const auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-  if (ec != std::errc{} || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(std::min(seconds, 3600LL));
-}
-
 std::string request_id_of(const http::Response& r, const ApiProblem& p) {
   if (const auto h = r.header("x-request-id")) return std::string(*h);
   return p.request_id;
@@ -107,30 +97,21 @@ std::string missing_event_id(const http::Response& r) {
   return "with doc.id " + std::to_string(id.get_int64().value_unsafe()) + ", which is not an event id";
 }
 
-bool retryable_status(long status) { return status == 429 || status >= 500; }
-
-// Tells the shared limiter how the server feels: a 429 slows every client of the key, an
-// exhausted X-RateLimit-Remaining holds them all until about X-RateLimit-Reset (seconds
-// from now, or a Unix time), and a success lets the rate climb back.
-void pace(RateLimiter& limiter, const http::Response& r, const Clock& clock) {
-  if (r.status == 429) limiter.throttled();
-  if (r.status >= 200 && r.status < 300) limiter.succeeded();
-  const auto remaining = r.header("x-ratelimit-remaining");
-  const auto reset = r.header("x-ratelimit-reset");
-  if (!remaining || !reset || *remaining != "0") return;
-  long long value = 0;
-  if (std::from_chars(reset->data(), reset->data() + reset->size(), value).ec != std::errc{} || value <= 0) return;
-  if (value > 1'000'000'000) {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock.now().time_since_epoch()).count();
-    value -= now;
-  }
-  // The reset is whole seconds, rounded up: the window may turn over up to a second
-  // sooner. Holding everyone for the rounded value would skip most of the next window
-  // (at a steady full rate, half the quota), so the pause is the part that is certain;
-  // a request that still meets a 429 waits for its own Retry-After.
-  if (value > 1) limiter.pause_for(std::chrono::seconds(std::min(value, 3600LL) - 1));
-}
+// A request each scope guards, which the API refuses after its scope check: an empty
+// create, an update of event 0, listings of one.
+struct ScopeProbe {
+  std::string_view scope;
+  std::string_view method;
+  std::string_view path;
+  std::string_view route;
+  std::string_view body;
+};
+constexpr ScopeProbe k_scope_probes[] = {
+    {"channels:read", "GET", "/channels?limit=1", "/channels", ""},
+    {"events:create", "POST", "/events", "/events", "{}"},
+    {"events:update", "PATCH", "/events/0", "/events/{id}", "{}"},
+    {"events:read", "GET", "/events?limit=1", "/events", ""},
+};
 
 }  // namespace
 
@@ -147,13 +128,6 @@ std::string_view to_string(WriteStatus s) {
   return "retryable";
 }
 
-struct PinnedClient::Exchange {
-  std::optional<http::Response> response;   // the last answer, if the last attempt got one
-  std::optional<http::TransportError> failure;  // the last attempt's failure otherwise
-  bool maybe_acted = false;  // some attempt may have reached the server without a clean refusal
-  int attempts = 0;
-};
-
 PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transport, Logger& log,
                            Clock& clock, RetryPolicy policy, std::shared_ptr<RateLimiter> limiter)
     : m_config(config), m_transport(transport), m_log(log), m_clock(clock), m_backoff(policy),
@@ -161,11 +135,13 @@ PinnedClient::PinnedClient(const PinnedConfig& config, http::Transport& transpor
   m_log.add_secret(m_config.api_key);
 }
 
-PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_view path,
-                                          std::string_view body, std::string_view idempotency_key) {
+http::Exchange PinnedClient::send(std::string_view method, std::string_view path, std::string_view route,
+                                  std::string_view body, std::string_view idempotency_key, Tries tries) {
   http::Request request;
   request.method = std::string(method);
   request.url = m_config.base_url + std::string(k_api_prefix) + std::string(path);
+  request.api = "pinned";
+  request.route = std::string(route);
   request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_config.timeout);
   request.headers.emplace_back("Authorization", "Bearer " + m_config.api_key);
   request.headers.emplace_back("Accept", "application/json");
@@ -173,55 +149,38 @@ PinnedClient::Exchange PinnedClient::send(std::string_view method, std::string_v
   if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
   request.body = std::string(body);
 
-  Exchange ex;
-  const int max_attempts = m_backoff.policy().max_attempts;
-  for (int attempt = 1;; ++attempt) {
-    ex.attempts = attempt;
-    if (m_limiter && !m_limiter->enter()) return ex;  // stopping
-    if (m_limiter && !m_limiter->acquire()) {
-      m_limiter->leave();
-      return ex;
+  const std::string logged = std::string(k_api_prefix) + std::string(path);
+  http::RetryHooks hooks;
+  hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
+                        std::chrono::milliseconds elapsed) {
+    if (!m_log.enabled(LogLevel::debug)) return;
+    if (!answer) {
+      m_log.debug("http", {{"method", request.method}, {"route", logged}, {"error", answer.error().error.message}});
+      return;
     }
-    ++m_requests;
-    auto result = m_transport.send(request);
-    if (m_limiter) m_limiter->leave();
-    std::optional<std::chrono::seconds> retry_after;
-    if (result) {
-      ex.response = std::move(*result);
-      ex.failure.reset();
-      const long status = ex.response->status;
-      m_log.debug("http", {{"method", request.method},
-                           {"route", std::string(k_api_prefix) + std::string(path)},
-                           {"status", std::to_string(status)},
-                           {"duration_ms", std::to_string(ex.response->elapsed.count())},
-                           {"request_id", std::string(ex.response->header("x-request-id").value_or(""))}});
-      retry_after = retry_after_of(*ex.response);
-      if (m_limiter) pace(*m_limiter, *ex.response, m_clock);
-      if (!retryable_status(status)) return ex;
-      if (status >= 500) ex.maybe_acted = true;
-    } else {
-      ex.failure = std::move(result.error());
-      ex.response.reset();
-      if (ex.failure->stage == http::SendStage::maybe_sent) ex.maybe_acted = true;
-      m_log.debug("http", {{"method", request.method},
-                           {"route", std::string(k_api_prefix) + std::string(path)},
-                           {"error", ex.failure->error.message}});
-    }
-    if (attempt >= max_attempts) return ex;
-    const auto wait = m_backoff.delay(attempt, retry_after);
-    m_log.info("retrying", {{"route", std::string(k_api_prefix) + std::string(path)},
-                            {"attempt", std::to_string(attempt + 1)},
-                            {"wait_ms", std::to_string(wait.count())}});
-    if (!m_clock.sleep_for(wait)) return ex;  // stopping
-  }
+    m_log.debug("http", {{"method", request.method},
+                         {"route", logged},
+                         {"status", std::to_string(answer->status)},
+                         {"duration_ms", std::to_string(elapsed.count())},
+                         {"request_id", std::string(answer->header("x-request-id").value_or(""))}});
+  };
+  hooks.retrying = [&](int next_attempt, std::chrono::milliseconds wait) {
+    m_log.info("retrying",
+               {{"route", logged}, {"attempt", std::to_string(next_attempt)}, {"wait_ms", std::to_string(wait.count())}});
+  };
+  // Every client of the key shares the limiter, which adapts to the server's answers.
+  const http::RetryRules rules{m_limiter.get(), http::Pacing::adaptive, std::nullopt};
+  auto ex = http::send_with_retries(m_transport, request, tries == Tries::once ? m_once : m_backoff, m_clock, rules,
+                                    hooks);
+  m_requests += ex.attempts;
+  return ex;
 }
 
-Result<std::string> PinnedClient::get_json(std::string_view path) {
-  auto ex = send("GET", path, "", "");
+Result<std::string> PinnedClient::get_json(std::string_view path, std::string_view route) {
+  auto ex = send("GET", path, route, "", "", Tries::per_policy);
   const std::string where = "Pinned Events GET " + std::string(k_api_prefix) + std::string(path);
-  if (!ex.response) {
-    return std::unexpected(ex.failure->error.with_context(where));
-  }
+  if (!ex.response && !ex.failure) return fail(ErrorKind::transient, where + ": stopped before it was sent");
+  if (!ex.response) return std::unexpected(ex.failure->error.with_context(where));
   const auto& r = *ex.response;
   if (r.status >= 200 && r.status < 300) {
     simdjson::dom::parser parser;
@@ -233,20 +192,12 @@ Result<std::string> PinnedClient::get_json(std::string_view path) {
   }
   const auto p = parse_problem(r.body, m_config.api_key);
   std::string message = where + ": " + answered(r, p);
-  ErrorKind kind = ErrorKind::invalid;
   if (r.status == 401) {
-    kind = ErrorKind::auth;
     message += " — the API key is missing, revoked or expired: check PINNED_EVENTS_API_KEY";
   } else if (r.status == 403) {
-    kind = ErrorKind::auth;
     message += " — the key lacks a scope or channel access: add it in Pinned Events (developer settings)";
-  } else if (r.status == 429) {
-    kind = ErrorKind::rate_limited;
-  } else if (r.status >= 500) {
-    kind = ErrorKind::transient;
-  } else if (r.status == 404) {
-    kind = ErrorKind::not_found;
   }
+  const ErrorKind kind = http::error_kind_for(r.status);
   return fail(kind, message);
 }
 
@@ -254,7 +205,7 @@ Result<std::vector<Channel>> PinnedClient::channels() {
   std::vector<Channel> out;
   simdjson::dom::parser parser;
   for (int page = 1; page <= 1000; ++page) {
-    auto body = get_json("/channels?limit=100&page=" + std::to_string(page));
+    auto body = get_json("/channels?limit=100&page=" + std::to_string(page), "/channels");
     if (!body) return std::unexpected(body.error());
     simdjson::dom::element root;
     simdjson::dom::array docs;
@@ -284,7 +235,7 @@ Result<std::vector<Channel>> PinnedClient::channels() {
 }
 
 Result<std::set<std::string>> PinnedClient::classifications() {
-  auto body = get_json("/classifications");
+  auto body = get_json("/classifications", "/classifications");
   if (!body) return std::unexpected(body.error());
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -316,8 +267,16 @@ Result<std::set<std::string>> PinnedClient::classifications() {
   return slugs;
 }
 
+ProbeAnswer PinnedClient::probe_scope(std::string_view scope) {
+  const auto probe = std::ranges::find(k_scope_probes, scope, &ScopeProbe::scope);
+  if (probe == std::end(k_scope_probes)) return {};
+  const auto ex = send(probe->method, probe->path, probe->route, probe->body, "", Tries::once);
+  if (!ex.response) return {};
+  return {ex.response->status, parse_problem(ex.response->body, m_config.api_key).code};
+}
+
 Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
-  return get_json("/events/" + std::to_string(event_id));
+  return get_json("/events/" + std::to_string(event_id), "/events/{id}");
 }
 
 Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
@@ -340,7 +299,8 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
   }
   for (const auto& [channel, by_title] : wanted) {
     for (int page = 1; page <= 10'000; ++page) {
-      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page));
+      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page),
+                           "/events");
       if (!text) return std::unexpected(text.error());
       simdjson::dom::element root;
       simdjson::dom::array docs;
@@ -374,23 +334,23 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
 }
 
 WriteResult PinnedClient::create_event(std::string_view body, std::string_view idempotency_key) {
-  return write("POST", "/events", body, idempotency_key);
+  return write("POST", "/events", "/events", body, idempotency_key);
 }
 
 WriteResult PinnedClient::update_event(std::int64_t event_id, std::string_view body,
                                        std::string_view idempotency_key) {
-  return write("PATCH", "/events/" + std::to_string(event_id), body, idempotency_key);
+  return write("PATCH", "/events/" + std::to_string(event_id), "/events/{id}", body, idempotency_key);
 }
 
-WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view body,
-                                std::string_view idempotency_key) {
-  auto ex = send(method, path, body, idempotency_key);
+WriteResult PinnedClient::write(std::string_view method, std::string_view path, std::string_view route,
+                                std::string_view body, std::string_view idempotency_key) {
+  auto ex = send(method, path, route, body, idempotency_key, Tries::per_policy);
   WriteResult w;
   w.attempts = ex.attempts;
-  if (ex.response) w.retry_after = retry_after_of(*ex.response);
+  if (ex.response) w.retry_after = ex.response->retry_after(m_clock.now());
   if (!ex.response) {
     w.status = ex.maybe_acted ? WriteStatus::in_doubt : WriteStatus::retryable;
-    w.message = ex.failure->error.message;
+    w.message = ex.failure ? ex.failure->error.message : "stopped before the request was sent";
     return w;
   }
   const auto& r = *ex.response;
@@ -417,38 +377,38 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
                 ", so the event it " + (method == "POST" ? "made" : "changed") + " is unknown";
     return w;
   }
-  switch (r.status) {
-    case 400:
+  switch (http::error_kind_for(r.status)) {
+    case ErrorKind::invalid:
+      if (r.status < 400) break;  // an unfollowed 3xx says nothing about the event: try it again later
       w.status = WriteStatus::invalid;
-      w.message = "Pinned Events refused the event: " + api_says;
-      if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      if (r.status == 400) {
+        w.message = "Pinned Events refused the event: " + api_says;
+        if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+      } else {
+        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
+      }
       return w;
-    case 401:
+    case ErrorKind::auth:
       w.status = WriteStatus::auth;
-      w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
-                  " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      if (r.status == 401) {
+        w.message = "Pinned Events answered 401 " + p.code + ": " + api_says +
+                    " — check the API key in PINNED_EVENTS_API_KEY (missing, revoked or expired)";
+      } else {
+        w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
+                    (p.code == "insufficient_scope"
+                         ? " — give the key the events:create and events:update scopes"
+                         : " — give the key's owner access to this channel, or fix channel_id");
+      }
       return w;
-    case 403:
-      w.status = WriteStatus::auth;
-      w.message = "Pinned Events answered 403 " + p.code + ": " + api_says +
-                  (p.code == "insufficient_scope"
-                       ? " — give the key the events:create and events:update scopes"
-                       : " — give the key's owner access to this channel, or fix channel_id");
-      return w;
-    case 404:
+    case ErrorKind::not_found:
       w.status = WriteStatus::not_found;
       w.message = "Pinned Events answered 404: " + api_says;
       return w;
-    case 409:
+    case ErrorKind::conflict:
       w.status = WriteStatus::conflict;
       w.message = "Pinned Events answered 409 conflict: " + api_says;
       return w;
-    default:
-      if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
-        w.status = WriteStatus::invalid;
-        w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
-        return w;
-      }
+    default:  // 408, 429, 5xx: the server did not take the request; worth sending again
       break;
   }
   w.status = (ex.maybe_acted && r.status >= 500) ? WriteStatus::in_doubt : WriteStatus::retryable;

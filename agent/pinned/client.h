@@ -17,6 +17,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/http.h"
+#include "core/http_retry.h"
 #include "core/log.h"
 #include "core/rate_limiter.h"
 
@@ -48,6 +49,12 @@ struct WriteResult {
   std::string message;  // plain words for the operator
   int attempts = 0;
   std::optional<std::chrono::seconds> retry_after;  // the last answer's Retry-After
+};
+
+// What Pinned Events answered a probe.
+struct ProbeAnswer {
+  long status = 0;   // 0: no answer (the request failed, or the agent is stopping)
+  std::string code;  // the error envelope's error.code ("insufficient_scope"); "" when none
 };
 
 class PinnedClient {
@@ -82,15 +89,25 @@ class PinnedClient {
   // for channels().
   Result<std::string> get_event(std::int64_t event_id);
 
+  // Asks whether the key holds `scope` (channels:read, events:create, events:update or
+  // events:read) with one request that scope guards, chosen so that the API refuses it
+  // after its scope check: nothing is created or changed and at most one channel or event
+  // is read. Sent once, without retries, through the shared limiter like every request.
+  // Returns the status and error code of the answer; ProbeAnswer{} (status 0) when none
+  // came, or without a request for a scope this client does not know.
+  ProbeAnswer probe_scope(std::string_view scope);
+
   // Requests sent so far (every attempt counts).
   int requests_sent() const { return m_requests; }
 
  private:
-  struct Exchange;
-  Exchange send(std::string_view method, std::string_view path, std::string_view body,
-                std::string_view idempotency_key);
-  Result<std::string> get_json(std::string_view path);
-  WriteResult write(std::string_view method, std::string_view path, std::string_view body,
+  enum class Tries { per_policy, once };
+  // `path` is what follows /api/public/v1 (with its query); `route` its template for the
+  // request counts ("/events/{id}").
+  http::Exchange send(std::string_view method, std::string_view path, std::string_view route,
+                      std::string_view body, std::string_view idempotency_key, Tries tries);
+  Result<std::string> get_json(std::string_view path, std::string_view route);
+  WriteResult write(std::string_view method, std::string_view path, std::string_view route, std::string_view body,
                     std::string_view idempotency_key);
 
   const PinnedConfig& m_config;
@@ -98,6 +115,7 @@ class PinnedClient {
   Logger& m_log;
   Clock& m_clock;
   Backoff m_backoff;
+  Backoff m_once{RetryPolicy{.max_attempts = 1}, 0};  // for probes: one attempt, so it never draws
   std::shared_ptr<RateLimiter> m_limiter;
   int m_requests = 0;
 };

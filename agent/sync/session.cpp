@@ -76,8 +76,8 @@ Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostrea
   return session;
 }
 
-connectors::ConnectorContext Session::connector_context() {
-  return {[this] { return make_transport(); }, m_config.pinned.timeout, &m_clock, m_limiters, m_log};
+connectors::ConnectorContext Session::connector_context(const std::string& source) {
+  return {m_clock, *m_limiters, *m_log, [this] { return make_transport(); }, m_config.pinned.timeout, source};
 }
 
 Result<KnownSlugs> Session::known_slugs() {
@@ -118,7 +118,7 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
   // zone and titles, an access token) costs no request on later passes.
   auto& connector = m_connectors[source.name];
   if (!connector) {
-    auto made = make_connector(m_config, source, connector_context());
+    auto made = make_connector(m_config, source, connector_context(source.name));
     if (!made) {
       report.stopped = made.error();
       return report;

@@ -64,7 +64,9 @@ class Session {
   // Null without a state file (read) or for none.
   state::Store* store() { return m_shared ? m_shared->store.get() : m_store.get(); }
 
-  connectors::ConnectorContext connector_context();
+  // What a connector of `source` (its name) gets from the session: its clock, limiters,
+  // logger and counted transports.
+  connectors::ConnectorContext connector_context(const std::string& source);
   // The classification slugs, fetched once per session. Returns Error{auth} when the key
   // is refused; other failures give "not checked" (Pinned Events checks them anyway).
   Result<KnownSlugs> known_slugs();

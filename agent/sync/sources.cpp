@@ -20,8 +20,7 @@ connectors::WriteBackColumns write_back_of(const SourceConfig& source) {
 }
 
 ConnectorResult make_csv(const Config&, const SourceConfig& source, const connectors::ConnectorContext& ctx) {
-  // The pass adds the source name to errors, so the connector's own name stays empty.
-  connectors::CsvSettings settings{source.path, source.url, ""};
+  connectors::CsvSettings settings{source.path, source.url};
   return std::make_unique<connectors::CsvConnector>(std::move(settings), ctx);
 }
 

@@ -167,7 +167,7 @@ TEST_CASE("airtable e2e: wrong token, missing base access, missing write scope, 
     REQUIRE_FALSE(t.has_value());
     CHECK(t.error().kind == kind);
     CHECK_MESSAGE(t.error().message.find(fragment) != std::string::npos, t.error().message);
-    CHECK(t.error().message.starts_with("gamma: "));
+    CHECK(t.error().message.starts_with("airtable " + std::string(k_base) + "/"));
     CHECK(t.error().message.find("patE2e") == std::string::npos);
     CHECK(t.error().message.find("patWrong") == std::string::npos);
   };

@@ -14,8 +14,7 @@
 
 #include "connectors/airtable.h"
 #include "core/json_writer.h"
-#include "core/log.h"
-#include "core/rate_limiter.h"
+#include "tests/support/connector_world.h"
 #include "tests/support/process.h"
 
 namespace pinsync::e2e {
@@ -27,7 +26,9 @@ inline constexpr const char* k_base = "appE2eTest0000001";
 
 struct Site {
   explicit Site(std::vector<std::string> extra = {})
-      : sandbox(with_tokens(std::move(extra))) {}
+      : sandbox(with_tokens(std::move(extra))) {
+    world.timeout = std::chrono::seconds{10};
+  }
 
   static std::vector<std::string> with_tokens(std::vector<std::string> extra) {
     extra.insert(extra.end(), {"--airtable-token", std::string(k_token) + "=data.records:read,data.records:write",
@@ -37,15 +38,7 @@ struct Site {
     return extra;
   }
 
-  connectors::ConnectorContext context() {
-    connectors::ConnectorContext c;
-    c.make_transport = [] { return http::make_curl_transport(); };
-    c.timeout = std::chrono::seconds{10};
-    c.clock = &clock;
-    c.limiters = &limiters;
-    c.log = &logger;
-    return c;
-  }
+  connectors::ConnectorContext context() { return world.context("gamma"); }
 
   connectors::AirtableSettings settings(const std::string& token = k_token) const {
     connectors::AirtableSettings s;
@@ -53,7 +46,6 @@ struct Site {
     s.base_id = k_base;
     s.table = "Submissions";
     s.token = token;
-    s.display_name = "gamma";
     return s;
   }
 
@@ -99,9 +91,8 @@ struct Site {
 
   test::SandboxProcess sandbox;
   SystemClock clock;
-  RateLimiters limiters{clock};
-  std::ostringstream log_text;
-  Logger logger{log_text, LogLevel::debug, LogFormat::text, clock};
+  testing::ConnectorWorld world{testing::Wire::curl, clock};
+  std::ostringstream& log_text = world.log_text;
 };
 
 // Returns a control body with `n` records "recE2e" + 11 digits, Name "Event i", Approved for

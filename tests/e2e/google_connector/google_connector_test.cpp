@@ -61,22 +61,16 @@ GoogleSheetsSettings settings_for(const std::string& base) {
   s.spreadsheet_id = "1AbCdEf";
   s.sheet = "Partner Events";
   s.id_column = "Event ID";
-  s.display_name = "beta";
   return s;
 }
 
+// Real transports on the wall clock: the sandbox checks JWT times against its own.
 struct Context {
-  std::ostringstream log_text;
+  Context() { world.timeout = std::chrono::seconds{10}; }
+  ConnectorContext get() { return world.context("beta"); }
   pinsync::SystemClock clock;
-  pinsync::Logger log{log_text, pinsync::LogLevel::debug, pinsync::LogFormat::text, clock};
-  ConnectorContext get(pinsync::Clock* use_clock = nullptr) {
-    ConnectorContext c;
-    c.make_transport = [] { return pinsync::http::make_curl_transport(); };
-    c.timeout = std::chrono::seconds{10};
-    c.clock = use_clock;  // null: the connector's own system clock
-    c.log = &log;
-    return c;
-  }
+  pinsync::testing::ConnectorWorld world{pinsync::testing::Wire::curl, clock};
+  std::ostringstream& log_text = world.log_text;
 };
 
 std::string sandbox_sheet(const std::string& base) {
@@ -181,7 +175,7 @@ TEST_CASE("e2e google: a read-only share makes write-back fail with a clear mess
   auto report = connector.write_back(results);
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
-  CHECK(report.error().message.starts_with("beta: write-back failed: the service account can only read this sheet"));
+  CHECK(report.error().message.starts_with("write-back failed: the service account can only read this sheet"));
   CHECK(connector.fetch().has_value());
 }
 
@@ -243,7 +237,7 @@ TEST_CASE("e2e google: unknown spreadsheet, unknown sheet, and the read quota gi
   auto r = GoogleSheetsConnector(missing, ctx.get()).fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::not_found);
-  CHECK(r.error().message.starts_with("beta: spreadsheet id nope not found"));
+  CHECK(r.error().message.starts_with("spreadsheet id nope not found"));
 
   auto wrong_sheet = settings;
   wrong_sheet.sheet = "Events";
@@ -256,12 +250,13 @@ TEST_CASE("e2e google: unknown spreadsheet, unknown sheet, and the read quota gi
   REQUIRE(http(base, "POST", "/_sandbox/google/quota", R"({"read_requests_per_minute":2})").status == 200);
   // Wall time stays real: the sandbox checks the JWT iat against its own clock.
   pinsync::testing::FakeClock fake_clock(std::chrono::system_clock::now());
-  GoogleSheetsConnector limited(settings, ctx.get(&fake_clock));
+  pinsync::testing::ConnectorWorld fake_time(pinsync::testing::Wire::curl, fake_clock);
+  GoogleSheetsConnector limited(settings, fake_time.context("beta"));
   auto first = limited.fetch();
   REQUIRE_MESSAGE(first.has_value(), first.error().message);
   auto q = limited.fetch();
   REQUIRE_FALSE(q.has_value());
   CHECK(q.error().kind == ErrorKind::rate_limited);
-  CHECK(q.error().message.starts_with("beta: Google answered 429 RESOURCE_EXHAUSTED after 5 attempts"));
+  CHECK(q.error().message.starts_with("Google answered 429 RESOURCE_EXHAUSTED after 5 attempts"));
   CHECK(fake_clock.slept() > std::chrono::milliseconds{0});
 }

@@ -26,7 +26,7 @@ pinsync::Error fetch_error(Harness& h, const AirtableSettings& s, long status, c
 
 }  // namespace
 
-TEST_CASE("airtable errors: each status names the cause and the fix, led by the source name, without retrying") {
+TEST_CASE("airtable errors: each status names the cause and the fix, led by the base and table, without retrying") {
   auto s = settings();
   s.view = "Approved";
   s.approved_formula = "{Status} = 'Approved'";
@@ -55,19 +55,11 @@ TEST_CASE("airtable errors: each status names the cause and the fix, led by the 
     Harness h;
     const auto e = fetch_error(h, s, c.status, c.body);
     CHECK(e.kind == c.kind);
-    CHECK(e.message.starts_with("gamma: Airtable answered " + std::to_string(c.status)));
+    CHECK(e.message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered " + std::to_string(c.status)));
     for (const auto& fragment : c.says) CHECK_MESSAGE(e.message.find(fragment) != std::string::npos, e.message);
     CHECK(e.message.find(k_token) == std::string::npos);
     CHECK(h.requests().size() == 1);
   }
-}
-
-TEST_CASE("airtable errors: without a display name the base and table lead the message") {
-  Harness h;
-  auto s = settings();
-  s.display_name.clear();
-  const auto e = fetch_error(h, s, 401, R"({"error":{"type":"AUTHENTICATION_REQUIRED"}})");
-  CHECK(e.message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 401"));
 }
 
 TEST_CASE("airtable errors: the token never reaches a message or a log line, even when echoed back") {
@@ -77,46 +69,23 @@ TEST_CASE("airtable errors: the token never reaches a message or a log line, eve
   h.fake->reply(429, R"({"error":{"type":"RATE_LIMIT_REACHED"}})");
   h.fake->reply(200, page({{"recA", "{}"}}, "itrX/recA"));
   h.fake->reply(401, std::string(R"({"error":{"type":"AUTHENTICATION_REQUIRED","message":"bad token )") + k_token + "\"}}");
-  AirtableConnector connector(s, h.context());
+  AirtableConnector connector(s, h.context("gamma"));
   auto t = connector.fetch();
   REQUIRE_FALSE(t.has_value());
   CHECK(t.error().message.find(k_token) == std::string::npos);
   CHECK(t.error().message.find("patSECRET") == std::string::npos);
   const std::string log = h.log_text.str();
   CHECK(log.find("patSECRET") == std::string::npos);
-  // One debug line per HTTP call with method, URL, status and elapsed time.
+  // One debug line per HTTP call with the source, method, URL, status and elapsed time.
   std::size_t lines = 0;
-  for (auto pos = log.find("airtable http"); pos != std::string::npos; pos = log.find("airtable http", pos + 1)) ++lines;
+  for (auto pos = log.find("airtable http source=gamma "); pos != std::string::npos;
+       pos = log.find("airtable http source=gamma ", pos + 1)) {
+    ++lines;
+  }
   CHECK(lines == 3);
   CHECK(log.find("method=GET") != std::string::npos);
   CHECK(log.find("status=429") != std::string::npos);
   CHECK(log.find("status=401") != std::string::npos);
   CHECK(log.find("url=\"http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Submissions?pageSize=100") != std::string::npos);
   CHECK(log.find(" ms=") != std::string::npos);
-}
-
-TEST_CASE("airtable errors: a connector without clock, limiters or log still works") {
-  auto fake = std::make_shared<FakeTransport>();
-  fake->reply(200, page({{"recA", R"({"Name":"A"})"}}));
-  ConnectorContext c;
-  c.make_transport = [fake]() -> std::unique_ptr<pinsync::http::Transport> {
-    struct Forward final : pinsync::http::Transport {
-      std::shared_ptr<FakeTransport> target;
-      std::expected<pinsync::http::Response, pinsync::http::TransportError> send(const pinsync::http::Request& r) override {
-        return target->send(r);
-      }
-    };
-    auto f = std::make_unique<Forward>();
-    f->target = fake;
-    return f;
-  };
-  AirtableConnector connector(settings(), c);
-  auto t = connector.fetch();
-  REQUIRE_MESSAGE(t.has_value(), t.error().message);
-  CHECK(t->rows.size() == 1);
-
-  AirtableConnector no_transport(settings(), ConnectorContext{});
-  auto e = no_transport.fetch();
-  REQUIRE_FALSE(e.has_value());
-  CHECK(e.error().kind == ErrorKind::internal);
 }

@@ -210,7 +210,7 @@ TEST_CASE("airtable incremental: an empty cursor reads everything; a bad cursor 
   auto bad = connector.fetch_modified_since("yesterday");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().kind == ErrorKind::invalid);
-  CHECK(bad.error().message.starts_with("gamma: cursor: \"yesterday\" is not an Airtable timestamp"));
+  CHECK(bad.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: cursor: \"yesterday\" is not an Airtable timestamp"));
   CHECK(h.requests().size() == 1);
 }
 

@@ -1,6 +1,7 @@
-// Test harness for the Airtable connector: a scripted transport whose sends are stamped
-// with the FakeClock's time, a shared limiter registry, a debug logger into a string,
-// the real recorded samples, and small URL helpers to read back what was requested.
+// Test harness for the Airtable connector: the connector world of tests/support (a
+// scripted transport whose sends are stamped with the FakeClock's time, a shared limiter
+// registry, a debug logger into a string), the real recorded samples, and small URL
+// helpers to read back what was requested.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -13,10 +14,7 @@
 #include <vector>
 
 #include "connectors/airtable.h"
-#include "core/log.h"
-#include "core/rate_limiter.h"
-#include "tests/support/fake_clock.h"
-#include "tests/support/fake_transport.h"
+#include "tests/support/connector_world.h"
 
 namespace pinsync::testing {
 
@@ -77,42 +75,9 @@ inline std::string query_value(const std::string& url, const std::string& name) 
   return v.empty() ? std::string() : v.front();
 }
 
-struct Harness {
-  FakeClock clock;
-  std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
-  // The FakeClock's monotonic time of every send, in order.
-  std::shared_ptr<std::vector<std::chrono::steady_clock::time_point>> sent_at =
-      std::make_shared<std::vector<std::chrono::steady_clock::time_point>>();
-  RateLimiters limiters{clock};
-  std::ostringstream log_text;
-  Logger logger{log_text, LogLevel::debug, LogFormat::text, clock};
-
-  connectors::ConnectorContext context() {
-    connectors::ConnectorContext c;
-    c.clock = &clock;
-    c.limiters = &limiters;
-    c.log = &logger;
-    c.make_transport = [fake = fake, sent_at = sent_at, clock = &clock]() -> std::unique_ptr<http::Transport> {
-      struct Stamping final : http::Transport {
-        std::shared_ptr<FakeTransport> target;
-        std::shared_ptr<std::vector<std::chrono::steady_clock::time_point>> times;
-        FakeClock* fake_clock = nullptr;
-        std::expected<http::Response, http::TransportError> send(const http::Request& r) override {
-          times->push_back(fake_clock->monotonic());
-          return target->send(r);
-        }
-      };
-      auto t = std::make_unique<Stamping>();
-      t->target = fake;
-      t->times = sent_at;
-      t->fake_clock = clock;
-      return t;
-    };
-    return c;
-  }
-
-  const std::vector<http::Request>& requests() const { return fake->requests; }
-};
+// The connector's world: a FakeClock, one FakeTransport (sends stamped in sent_at), the
+// shared limiter registry and a debug log.
+using Harness = ConnectorWorld;
 
 inline connectors::AirtableSettings settings() {
   connectors::AirtableSettings s;
@@ -120,7 +85,6 @@ inline connectors::AirtableSettings settings() {
   s.base_id = k_base;
   s.table = "Submissions";
   s.token = k_token;
-  s.display_name = "gamma";
   return s;
 }
 

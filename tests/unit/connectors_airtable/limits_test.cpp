@@ -57,7 +57,7 @@ TEST_CASE("airtable limits: a second 429 is an error with retry_after, no third 
   CHECK(t.error().kind == ErrorKind::rate_limited);
   REQUIRE(t.error().retry_after.has_value());
   CHECK(*t.error().retry_after == seconds{30});
-  CHECK(t.error().message.starts_with("gamma: Airtable answered 429 RATE_LIMIT_REACHED"));
+  CHECK(t.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 429 RATE_LIMIT_REACHED"));
   CHECK(h.requests().size() == 2);
   CHECK(h.clock.slept() == seconds{30});
 }
@@ -129,7 +129,7 @@ TEST_CASE("airtable limits: 5xx is retried with backoff; persistent 5xx is a tra
   auto f = failing.fetch();
   REQUIRE_FALSE(f.has_value());
   CHECK(f.error().kind == ErrorKind::transient);
-  CHECK(f.error().message.starts_with("gamma: Airtable answered 500 SERVER_ERROR"));
+  CHECK(f.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 500 SERVER_ERROR"));
   CHECK(g.requests().size() == 4);
 }
 
@@ -140,6 +140,6 @@ TEST_CASE("airtable limits: transport failures are retried, then reported with t
   auto t = connector.fetch();
   REQUIRE_FALSE(t.has_value());
   CHECK(t.error().kind == ErrorKind::timeout);
-  CHECK(t.error().message == "gamma: cannot reach Airtable at http://127.0.0.1:8787: scripted failure");
+  CHECK(t.error().message == "airtable appA1b2C3d4E5f6G7/Submissions: cannot reach Airtable at http://127.0.0.1:8787: scripted failure");
   CHECK(h.requests().size() == 4);
 }

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "connectors/airtable.h"
+#include "core/counting_transport.h"
 #include "tests/unit/connectors_airtable/harness.h"
 
 using namespace pinsync::connectors;
@@ -93,6 +94,11 @@ TEST_CASE("airtable write-back: only changed records, in PATCH batches of 10, on
   REQUIRE_MESSAGE(report.has_value(), report.error().message);
   REQUIRE(h.requests().size() == 4);
   CHECK(report->requests == 3);
+  // The labels pinsync_api_requests_total counts them under.
+  const auto read = pinsync::http::route_label(h.requests()[0]);
+  CHECK(read.api + " " + read.route == "airtable GET /v0/{base}/{table}");
+  const auto patch = pinsync::http::route_label(h.requests()[1]);
+  CHECK(patch.api + " " + patch.route == "airtable PATCH /v0/{base}/{table}");
   std::vector<std::size_t> sizes;
   std::vector<PatchRecord> all;
   for (std::size_t r = 1; r < 4; ++r) {
@@ -157,7 +163,7 @@ TEST_CASE("airtable write-back: a 403 says the token lacks data.records:write") 
   auto report = connector.write_back(results);
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
-  CHECK(report.error().message.starts_with("gamma: Airtable answered 403 INVALID_PERMISSIONS"));
+  CHECK(report.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 403 INVALID_PERMISSIONS"));
   CHECK(report.error().message.find("the token lacks data.records:write on base appA1b2C3d4E5f6G7") != std::string::npos);
   CHECK(report.error().message.find(k_token) == std::string::npos);
   // Nothing was recorded as written: the next attempt sends it again.

@@ -228,7 +228,7 @@ TEST_CASE("auth: token endpoint errors (recorded bodies) are auth errors with a 
     auto r = connector.fetch();
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::auth);
-    CHECK(r.error().message.starts_with("beta: Google refused the"));
+    CHECK(r.error().message.starts_with("Google refused the"));
     CHECK(r.error().message.find(c.expected) != std::string::npos);
     CHECK(r.error().message.find("GOCSPX-client-secret") == std::string::npos);
     CHECK(r.error().message.find("1//refresh-token-secret") == std::string::npos);
@@ -259,7 +259,6 @@ TEST_CASE("auth: a missing, malformed or unusable key file is a config error nam
     auto r = connector.fetch();
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::config);
-    CHECK(r.error().message.starts_with("beta: "));
     CHECK(r.error().message.find(c.path.string()) != std::string::npos);
     CHECK(r.error().message.find(c.expected) != std::string::npos);
     CHECK(r.error().message.find("PRIVATE KEY") == std::string::npos);

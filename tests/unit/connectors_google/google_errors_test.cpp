@@ -30,7 +30,7 @@ TEST_CASE("errors: no credentials, or two kinds at once, is a config error befor
   auto r = a.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::config);
-  CHECK(r.error().message.starts_with("beta: no Google credentials configured"));
+  CHECK(r.error().message.starts_with("no Google credentials configured"));
 
   auto both = key_settings();
   both.auth.oauth_refresh_token = "1//refresh-secret";
@@ -55,7 +55,7 @@ TEST_CASE("errors: 403 with a service account names the account to share the she
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK(r.error().message ==
-        "beta: Google answered 403 PERMISSION_DENIED — share the sheet with "
+        "Google answered 403 PERMISSION_DENIED — share the sheet with "
         "beta-sa@beta-project.iam.gserviceaccount.com");
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("errors: 403 with an API key says the sheet is private, without the ke
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
-  CHECK(r.error().message.starts_with("beta: Google answered 403 PERMISSION_DENIED"));
+  CHECK(r.error().message.starts_with("Google answered 403 PERMISSION_DENIED"));
   CHECK(r.error().message.find("the sheet is private: publish it") != std::string::npos);
   CHECK(r.error().message.find("or use a service account") != std::string::npos);
   CHECK(r.error().message.find(k_key) == std::string::npos);
@@ -89,7 +89,7 @@ TEST_CASE("errors: 404 (recorded) says the spreadsheet id was not found") {
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::not_found);
-  CHECK(r.error().message.starts_with("beta: spreadsheet id 1AbCdEf not found"));
+  CHECK(r.error().message.starts_with("spreadsheet id 1AbCdEf not found"));
   CHECK(r.error().message.find("check spreadsheet_id") != std::string::npos);
 }
 
@@ -103,7 +103,7 @@ TEST_CASE("errors: a sheet title that is not in the spreadsheet lists the sheets
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::config);
   CHECK(r.error().message ==
-        "beta: spreadsheet 1AbCdEf has no sheet 'NOPE' — its sheets are: 'Sheet1', 'finances', 'gacha'; set sheet "
+        "spreadsheet 1AbCdEf has no sheet 'NOPE' — its sheets are: 'Sheet1', 'finances', 'gacha'; set sheet "
         "(or range) to one of them");
   CHECK(h.requests().size() == 1);
 }
@@ -119,7 +119,7 @@ TEST_CASE("errors: 400 Unable to parse range (recorded) says the range is wrong 
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::config);
-  CHECK(r.error().message.starts_with("beta: Google answered 400 INVALID_ARGUMENT (Unable to parse range"));
+  CHECK(r.error().message.starts_with("Google answered 400 INVALID_ARGUMENT (Unable to parse range"));
   CHECK(r.error().message.find("the sheet or range is wrong") != std::string::npos);
   CHECK(r.error().message.find("'Sheet1', 'finances', 'gacha'") != std::string::npos);
 
@@ -152,7 +152,7 @@ TEST_CASE("errors: 429 without Retry-After (as recorded) backs off exponentially
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::rate_limited);
   CHECK(r.error().retry_after.has_value());
-  CHECK(r.error().message.starts_with("beta: Google answered 429 RESOURCE_EXHAUSTED after 5 attempts"));
+  CHECK(r.error().message.starts_with("Google answered 429 RESOURCE_EXHAUSTED after 5 attempts"));
   CHECK(h.requests().size() == 6);
   // Full jitter: at most 1 + 2 + 4 + 8 seconds in total.
   CHECK(h.clock.slept() <= std::chrono::seconds{15});
@@ -170,7 +170,7 @@ TEST_CASE("errors: 503 is retried; transport failures end transient without the 
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::transient);
-  CHECK(r.error().message.starts_with("beta: GET http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchGet"));
+  CHECK(r.error().message.starts_with("GET http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchGet"));
   CHECK(r.error().message.find(k_key) == std::string::npos);
 }
 
@@ -184,4 +184,19 @@ TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") 
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK(r.error().message.find("check auth.api_key") != std::string::npos);
   CHECK(r.error().message.find(k_key) == std::string::npos);
+}
+
+TEST_CASE("errors: a stop during a backoff ends the read with the last answer and the attempts made") {
+  Harness h;
+  h.fake->reply(200, metadata({"Partner Events"}));
+  h.fake->reply(503, google_error(503, "UNAVAILABLE", "The service is currently unavailable."));
+  h.fake->on_send = [&](const pinsync::http::Request& r) {
+    if (r.url.find("values:batchGet") != std::string::npos) h.clock.stop();
+  };
+  GoogleSheetsConnector connector(key_settings(), h.context());
+  auto r = connector.fetch();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().kind == ErrorKind::transient);
+  CHECK(r.error().message.starts_with("Google answered 503 UNAVAILABLE after 1 attempt ("));
+  CHECK(h.requests().size() == 2);
 }

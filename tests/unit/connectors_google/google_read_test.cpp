@@ -124,7 +124,7 @@ TEST_CASE("read: an empty range (no values key, recorded) says the sheet has no 
   auto table = connector.fetch();
   REQUIRE_FALSE(table.has_value());
   CHECK(table.error().kind == ErrorKind::invalid);
-  CHECK(table.error().message.starts_with("beta: 'Sheet1' has no header row"));
+  CHECK(table.error().message.starts_with("'Sheet1' has no header row"));
 }
 
 TEST_CASE("read: leading empty rows are skipped; the header is the first row with data") {
@@ -148,7 +148,7 @@ TEST_CASE("read: duplicate header names are an error naming the name and both co
   REQUIRE_FALSE(table.has_value());
   CHECK(table.error().kind == ErrorKind::invalid);
   CHECK(table.error().message ==
-        "beta: 'Partner Events'!C1: column \"Title\" appears twice in the header (columns B and C): rename one of them");
+        "'Partner Events'!C1: column \"Title\" appears twice in the header (columns B and C): rename one of them");
 }
 
 TEST_CASE("read: data under a blank header name (recorded ragged sample) is an error naming the column") {
@@ -191,11 +191,12 @@ TEST_CASE("read: without sheet or range the first visible sheet is read") {
   CHECK(table->rows[0].row_ref == "'Visible'!A2");
 }
 
-TEST_CASE("read: one debug line per HTTP call, with the API key redacted") {
+// Regression: the lines said source="" (the source's name never reached the connector).
+TEST_CASE("read: one debug line per HTTP call, naming the source, with the API key redacted") {
   Harness h;
   h.fake->reply(200, metadata({"Partner Events"}));
   h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_events_values)));
-  GoogleSheetsConnector connector(key_settings(), h.context());
+  GoogleSheetsConnector connector(key_settings(), h.context("beta"));
   REQUIRE(connector.fetch().has_value());
   // The key goes to Google in the query string...
   CHECK(h.requests()[1].url.find("key=AIzaSyFAKE-KEY-0123456789") != std::string::npos);
@@ -207,22 +208,13 @@ TEST_CASE("read: one debug line per HTTP call, with the API key redacted") {
   std::size_t lines = 0;
   for (std::size_t p = log.find("google http"); p != std::string::npos; p = log.find("google http", p + 1)) ++lines;
   CHECK(lines == 2);
+  std::size_t named = 0;
+  for (std::size_t p = log.find("google http source=beta "); p != std::string::npos;
+       p = log.find("google http source=beta ", p + 1)) {
+    ++named;
+  }
+  CHECK(named == 2);
   CHECK(log.find("method=GET") != std::string::npos);
   CHECK(log.find("status=200") != std::string::npos);
   CHECK(log.find("ms=") != std::string::npos);
-}
-
-TEST_CASE("read: no clock, limiters or log in the context still works") {
-  auto fake = std::make_shared<pinsync::testing::FakeTransport>();
-  fake->reply(200, metadata({"Partner Events"}));
-  fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_events_values)));
-  Harness h;
-  h.fake = fake;
-  auto context = h.context();
-  context.clock = nullptr;
-  context.log = nullptr;
-  GoogleSheetsConnector connector(key_settings(), context);
-  auto table = connector.fetch();
-  REQUIRE_MESSAGE(table.has_value(), table.error().message);
-  CHECK(table->rows.size() == 3);
 }

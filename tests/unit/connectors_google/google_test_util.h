@@ -15,41 +15,14 @@
 
 #include "connectors/google_sheets.h"
 #include "core/json_writer.h"
-#include "core/log.h"
-#include "tests/support/fake_clock.h"
-#include "tests/support/fake_transport.h"
+#include "tests/support/connector_world.h"
 #include "tests/support/google_key.h"
 #include "tests/support/temp_dir.h"
 
 namespace pinsync::testing::google {
 
 // The transport, clock and log one connector under test uses.
-struct Harness {
-  std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
-  FakeClock clock;
-  std::ostringstream log_text;
-  Logger logger{log_text, LogLevel::debug, LogFormat::text, clock};
-
-  connectors::ConnectorContext context() {
-    connectors::ConnectorContext c;
-    auto target = fake;
-    c.make_transport = [target]() -> std::unique_ptr<http::Transport> {
-      struct Forward final : http::Transport {
-        std::shared_ptr<FakeTransport> to;
-        std::expected<http::Response, http::TransportError> send(const http::Request& r) override {
-          return to->send(r);
-        }
-      };
-      auto f = std::make_unique<Forward>();
-      f->to = target;
-      return f;
-    };
-    c.clock = &clock;
-    c.log = &logger;
-    return c;
-  }
-  const std::vector<http::Request>& requests() const { return fake->requests; }
-};
+using Harness = ConnectorWorld;
 
 // Returns the text of a recorded sample under PINSYNC_FIXTURES_DIR/reference/samples.
 inline std::string sample(const std::string& name) {
@@ -149,13 +122,12 @@ inline std::string header(const http::Request& r, const std::string& name) {
 constexpr const char* k_email = "beta-sa@beta-project.iam.gserviceaccount.com";
 constexpr const char* k_token_uri = "http://127.0.0.1:8787/token";
 
-// Settings for source "beta" on spreadsheet 1AbCdEf, sheet "Partner Events", no auth.
+// Settings for a source on spreadsheet 1AbCdEf, sheet "Partner Events", no auth.
 inline connectors::GoogleSheetsSettings base_settings() {
   connectors::GoogleSheetsSettings s;
   s.sheets_base_url = "http://127.0.0.1:8787";
   s.spreadsheet_id = "1AbCdEf";
   s.sheet = "Partner Events";
-  s.display_name = "beta";
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/counting_transport.h"
 #include "tests/unit/connectors_google/google_test_util.h"
 
 using namespace pinsync::testing::google;
@@ -90,6 +91,15 @@ TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by 
   CHECK(report->cells_written == 5);
 
   REQUIRE(h.requests().size() == 4);
+  // The labels pinsync_api_requests_total counts them under (README).
+  std::vector<std::string> labels;
+  for (const auto& r : h.requests()) {
+    const auto l = pinsync::http::route_label(r);
+    labels.push_back(l.api + " " + l.route);
+  }
+  CHECK(labels == std::vector<std::string>{"google_oauth POST /token", "sheets GET /v4/spreadsheets/{id}",
+                                           "sheets GET /v4/spreadsheets/{id}/values:batchGet",
+                                           "sheets POST /v4/spreadsheets/{id}/values:batchUpdate"});
   const auto& post = h.requests()[3];
   CHECK(post.method == "POST");
   CHECK(post.url == "http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchUpdate");
@@ -150,7 +160,7 @@ TEST_CASE("write-back: missing write-back columns are a config error naming them
   REQUIRE_FALSE(check.has_value());
   CHECK(check.error().kind == ErrorKind::config);
   CHECK(check.error().message ==
-        "beta: columns \"Sync status\", \"Sync error\" missing from the header of 'Events': add them to the header "
+        "columns \"Sync status\", \"Sync error\" missing from the header of 'Events': add them to the header "
         "row, or change write_back/id_column");
 
   const std::vector<RowResult> results = {{"E-1", "", "ev_1", "synced", ""}};
@@ -175,7 +185,7 @@ TEST_CASE("write-back: a read-only share (403 on write) is an auth error with a 
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
   CHECK(report.error().message ==
-        "beta: write-back failed: the service account can only read this sheet — share it with "
+        "write-back failed: the service account can only read this sheet — share it with "
         "beta-sa@beta-project.iam.gserviceaccount.com as Editor, or remove write_back");
 }
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "agent/pinned/client.h"
+#include "core/counting_transport.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_transport.h"
 
@@ -67,6 +68,17 @@ TEST_CASE("client: 429 and 500 are retried with the same key and body, honouring
   for (const auto& r : f.transport.requests) CHECK(r.body == k_body);
   CHECK(f.clock.slept() >= std::chrono::seconds(7));
   CHECK(c.requests_sent() == 3);
+}
+
+TEST_CASE("client: a Retry-After given as an HTTP date is waited for too") {
+  Fixture f;
+  // The fake clock starts at 2023-11-14 22:13:20 UTC.
+  f.transport.reply(429, R"({"error":{"code":"rate_limited","message":"slow down"}})",
+                    {{"retry-after", "Tue, 14 Nov 2023 22:13:32 GMT"}});
+  f.transport.reply(201, R"({"doc":{"id":3}})");
+  auto c = f.client();
+  CHECK(c.create_event(k_body, "k-1").status == WriteStatus::ok);
+  CHECK(f.clock.slept() >= std::chrono::seconds(12));
 }
 
 TEST_CASE("client: a timeout after sending leaves a create in doubt when attempts run out") {
@@ -248,4 +260,75 @@ TEST_CASE("client: an exhausted X-RateLimit quota holds the next request until a
   REQUIRE(c.create_event(k_body, "k-3").status == WriteStatus::ok);
   REQUIRE(c.create_event(k_body, "k-4").status == WriteStatus::ok);
   CHECK(f.clock.monotonic() - before < std::chrono::milliseconds(10));
+}
+
+TEST_CASE("client: a scope probe is one request the scope guards, answered with its status and error code") {
+  Fixture f;
+  f.transport.reply(403, R"({"error":{"code":"insufficient_scope","message":"needs events:create"}})");
+  f.transport.reply(503, "");
+  auto c = f.client();
+  const auto missing = c.probe_scope("events:create");
+  CHECK(missing.status == 403);
+  CHECK(missing.code == "insufficient_scope");
+  REQUIRE(f.transport.requests.size() == 1);
+  const auto& create = f.transport.requests[0];
+  CHECK(create.method == "POST");
+  CHECK(create.url == "http://127.0.0.1:9/api/public/v1/events");
+  CHECK(create.body == "{}");
+  for (const auto& [name, value] : create.headers) CHECK(name != "Idempotency-Key");
+  // A probe says what the API answers now: no retry of a 503.
+  const auto down = c.probe_scope("channels:read");
+  CHECK(down.status == 503);
+  CHECK(down.code.empty());
+  REQUIRE(f.transport.requests.size() == 2);
+  CHECK(f.transport.requests[1].url.ends_with("/api/public/v1/channels?limit=1"));
+  CHECK(c.probe_scope("events:delete").status == 0);  // no request for a scope it does not know
+  CHECK(f.transport.requests.size() == 2);
+  CHECK(c.requests_sent() == 2);
+}
+
+// Regression: a client stopped before its first attempt read an absent transport failure.
+TEST_CASE("client: stopped before anything was sent, a read fails transient and a write stays retryable") {
+  Fixture f;
+  auto limiter = std::make_shared<RateLimiter>(f.clock, 1, 1);
+  REQUIRE(limiter->acquire());  // the only token: the next request waits, and the clock is stopped
+  f.clock.stop();
+  PinnedClient c(f.config, f.transport, f.log, f.clock, RetryPolicy{}, limiter);
+  const auto read = c.classifications();
+  REQUIRE_FALSE(read.has_value());
+  CHECK(read.error().kind == ErrorKind::transient);
+  CHECK(read.error().message == "Pinned Events GET /api/public/v1/classifications: stopped before it was sent");
+  const auto write = c.create_event(k_body, "k-1");
+  CHECK(write.status == WriteStatus::retryable);
+  CHECK(write.attempts == 0);
+  CHECK(f.transport.requests.empty());
+}
+
+// The labels pinsync_api_requests_total documents (README): the client names its routes,
+// core/counting_transport.h no longer reads them from URLs.
+TEST_CASE("client: every request carries its api and route template for the request counts") {
+  Fixture f;
+  f.transport.reply(201, R"({"doc":{"id":1}})");
+  f.transport.reply(200, R"({"doc":{"id":5}})");
+  f.transport.reply(200, R"({"docs":[],"hasNextPage":false})");
+  f.transport.reply(200, R"(["music"])");
+  f.transport.reply(200, R"({"id":5})");
+  f.transport.reply(200, R"({"docs":[],"limit":100})");
+  f.transport.reply(403, "");
+  auto c = f.client();
+  (void)c.create_event(k_body, "k-1");
+  (void)c.update_event(5, k_body, "k-2");
+  (void)c.channels();
+  (void)c.classifications();
+  (void)c.get_event(5);
+  (void)c.find_created_events(std::vector<std::string>{k_body});
+  (void)c.probe_scope("events:update");
+  std::vector<std::string> labels;
+  for (const auto& r : f.transport.requests) {
+    const auto l = http::route_label(r);
+    labels.push_back(l.api + " " + l.route);
+  }
+  CHECK(labels == std::vector<std::string>{"pinned POST /events", "pinned PATCH /events/{id}", "pinned GET /channels",
+                                           "pinned GET /classifications", "pinned GET /events/{id}",
+                                           "pinned GET /events", "pinned PATCH /events/{id}"});
 }
