@@ -6,10 +6,10 @@ PINSYNC_PACKAGES=(
   libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
   libsqlitecpp-dev libsqlite3-dev libpoco-dev libssl-dev
   doctest-dev libhowardhinnant-date-dev tzdata sqlite3 curl
-  help2man lintian systemd
+  help2man lintian systemd strace
 )
-# help2man: the manual page pinsync(1) (build); lintian and systemd (systemd-analyze): the
-# packaging test (tests/e2e/packaging).
+# help2man: the manual page pinsync(1) (build); lintian, systemd (systemd-analyze) and
+# strace: the packaging and service tests (tests/e2e/packaging).
 
 # ensure_packages [PACKAGE…]: installs whichever of the named packages (default:
 # PINSYNC_PACKAGES) are missing (needs root, as on CI).
