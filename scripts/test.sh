@@ -17,14 +17,6 @@ build_release
 echo "==> sanitizer build (build-asan/)"
 build_sanitized
 
-# Tests save pinsync's output and state files here for the secrets scan (tests/support/artifacts.h).
-rm -rf build/test-artifacts build-asan/test-artifacts
-
-echo "==> tests, normal build"
-PINSYNC_TEST_ARTIFACTS="$PWD/build/test-artifacts" \
-  ctest --test-dir build --output-on-failure -j 2 "$@"
-scripts/secrets_scan.sh build
-
 full=0
 if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the fuzzing
 # background_builds: the fuzz build, then the build a user runs (build_default_flags); on a
@@ -43,11 +35,19 @@ background_builds() {
 }
 
 if [ "$full" -eq 1 ]; then
-  # Both compile while the sanitizer tests mostly wait on sockets and children.
+  # Both compile while the tests of both builds mostly wait on sockets and children.
   echo "==> fuzz build, then default-flags build (build-default/), in the background"
   background_builds >build/background-builds.log 2>&1 &
   background=$!
 fi
+
+# Tests save pinsync's output and state files here for the secrets scan (tests/support/artifacts.h).
+rm -rf build/test-artifacts build-asan/test-artifacts
+
+echo "==> tests, normal build"
+PINSYNC_TEST_ARTIFACTS="$PWD/build/test-artifacts" \
+  ctest --test-dir build --output-on-failure -j 2 "$@"
+scripts/secrets_scan.sh build
 
 echo "==> tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
 PINSYNC_TEST_ARTIFACTS="$PWD/build-asan/test-artifacts" \
