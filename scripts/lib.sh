@@ -6,7 +6,10 @@ PINSYNC_PACKAGES=(
   libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
   libsqlitecpp-dev libsqlite3-dev libpoco-dev libssl-dev
   doctest-dev libhowardhinnant-date-dev tzdata sqlite3 curl
+  help2man lintian systemd strace
 )
+# help2man: the manual page pinsync(1) (build); lintian, systemd (systemd-analyze) and
+# strace: the packaging and service tests (tests/e2e/packaging).
 
 # ensure_packages [PACKAGE…]: installs whichever of the named packages (default:
 # PINSYNC_PACKAGES) are missing (needs root, as on CI).
@@ -31,25 +34,34 @@ ensure_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The builds of scripts/ (tests, demo, bench, fuzzing) treat warnings as errors: they run
+# with Debian 12's g++, the compiler CI uses. A plain `cmake` build never does.
+
 # build_release: the normal build in build/ (optimised, no debug info: builds fastest).
 build_release() {
-  build build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
+  build build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DPINSYNC_WERROR=ON
 }
 
 # build_sanitized: build-asan/, unoptimised with line tables (enough for stack traces),
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 build_sanitized() {
-  build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON -DPINSYNC_WERROR=ON
 }
 
-# build DIR [extra cmake args…]: configures once, then builds everything, or only the
-# targets named in BUILD_TARGETS (space-separated) when it is set.
+# build_default_flags: build-default/, configured as a user or a packager would
+# (`cmake -DCMAKE_BUILD_TYPE=Release`: CMake's own -O3, no -Werror), building only the two
+# programs. It proves that the plain build a user runs succeeds.
+build_default_flags() {
+  BUILD_TARGETS="pinsync pinsync-sandbox" build build-default -DCMAKE_BUILD_TYPE=Release
+}
+
+# build DIR [extra cmake args…]: configures (again, so that a changed option reaches a build
+# folder made before), then builds everything, or only the targets named in BUILD_TARGETS
+# (space-separated) when it is set.
 build() {
   local dir="$1"
   shift
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
-  fi
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   # shellcheck disable=SC2086  # BUILD_TARGETS is a word list on purpose
   cmake --build "$dir" -j "$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
 }

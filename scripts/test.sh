@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs missing Debian packages, builds a normal and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build, runs the whole ctest suite in both,
-# scans what the tests wrote for test secrets, and fuzzes each parser briefly. Exits
-# non-zero on any failure.
+# AddressSanitizer + UndefinedBehaviorSanitizer build (warnings as errors), runs the whole
+# ctest suite in both, scans what the tests wrote for test secrets, proves that a user's
+# plain `cmake -DCMAKE_BUILD_TYPE=Release` build of the two programs succeeds (CMake's own
+# flags, no -Werror), and fuzzes each parser briefly. Exits non-zero on any failure.
 #   ./scripts/test.sh            everything
 #   ./scripts/test.sh -L unit    only one ctest label (unit, sandbox, e2e, chaos), both builds
 set -euo pipefail
@@ -16,6 +17,30 @@ build_release
 echo "==> sanitizer build (build-asan/)"
 build_sanitized
 
+full=0
+if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the fuzzing
+# background_builds: the fuzz build, then the build a user runs (build_default_flags); on a
+# failure, its log and what failed on stdout.
+background_builds() {
+  if ! scripts/fuzz.sh --build-only >build/fuzz-build.log 2>&1; then
+    cat build/fuzz-build.log
+    echo "test.sh: the fuzz build failed"
+    return 1
+  fi
+  if ! build_default_flags >build/default-build.log 2>&1; then
+    cat build/default-build.log
+    echo "test.sh: the default-flags build (cmake -DCMAKE_BUILD_TYPE=Release, no -Werror) failed"
+    return 1
+  fi
+}
+
+if [ "$full" -eq 1 ]; then
+  # Both compile while the tests of both builds mostly wait on sockets and children.
+  echo "==> fuzz build, then default-flags build (build-default/), in the background"
+  background_builds >build/background-builds.log 2>&1 &
+  background=$!
+fi
+
 # Tests save pinsync's output and state files here for the secrets scan (tests/support/artifacts.h).
 rm -rf build/test-artifacts build-asan/test-artifacts
 
@@ -23,15 +48,6 @@ echo "==> tests, normal build"
 PINSYNC_TEST_ARTIFACTS="$PWD/build/test-artifacts" \
   ctest --test-dir build --output-on-failure -j 2 "$@"
 scripts/secrets_scan.sh build
-
-full=0
-if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the fuzzing
-if [ "$full" -eq 1 ]; then
-  # The fuzz build compiles while the sanitizer tests mostly wait on sockets and children.
-  echo "==> fuzz build, in the background (log: build/fuzz-build.log)"
-  scripts/fuzz.sh --build-only >build/fuzz-build.log 2>&1 &
-  fuzz_build=$!
-fi
 
 echo "==> tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
 PINSYNC_TEST_ARTIFACTS="$PWD/build-asan/test-artifacts" \
@@ -41,9 +57,8 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 scripts/secrets_scan.sh build-asan
 
 if [ "$full" -eq 1 ]; then
-  if ! wait "$fuzz_build"; then
-    cat build/fuzz-build.log >&2
-    echo "test.sh: the fuzz build failed" >&2
+  if ! wait "$background"; then
+    cat build/background-builds.log >&2
     exit 1
   fi
   echo "==> fuzzing (short runs; scripts/fuzz.sh 300 for a longer look)"
