@@ -27,73 +27,81 @@ struct Incoming {
   Poco::JSON::Object::Ptr fields;
 };
 
-}  // namespace
+struct WriteRequest {
+  bool batch = false;  // {"records":[…]} rather than one {"fields":{…}}
+  bool typecast = false;
+  bool by_id = false;  // returnFieldsByFieldId
+  std::vector<Incoming> records;
+};
 
-Response AirtableApi::write_records(const Request& req, AirtableTable& table, const std::string& single_id, WriteMode mode) {
+using PlannedCells = std::vector<std::map<std::size_t, std::optional<CellValue>>>;
+
+// Reads a PATCH / PUT / POST body. Returns the request, or Airtable's 400/422 for the body.
+std::expected<WriteRequest, Response> read_request(const Request& req, const std::string& single_id, bool create) {
   auto body = parse_json_object(req.body);
-  if (!body) return airtable_error(400, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
+  if (!body) return std::unexpected(airtable_error(400, "INVALID_REQUEST_UNKNOWN", k_invalid_request));
   const Poco::JSON::Object& b = **body;
-  const bool create = mode == WriteMode::create;
+  WriteRequest out;
   // A create takes {"records":[…]} or one {"fields":{…}}; an update names its records.
-  const bool batch = create ? b.has("records") : single_id.empty();
+  out.batch = create ? b.has("records") : single_id.empty();
   for (const std::string& key : b.getNames()) {
-    bool known = key == "typecast" || key == "returnFieldsByFieldId" || (batch ? key == "records" : key == "fields");
-    if (key == "performUpsert" && !create && batch) {
-      return airtable_error(422, "INVALID_REQUEST_UNKNOWN", "performUpsert is not emulated by the sandbox");
+    bool known = key == "typecast" || key == "returnFieldsByFieldId" || (out.batch ? key == "records" : key == "fields");
+    if (key == "performUpsert" && !create && out.batch) {
+      return std::unexpected(airtable_error(422, "INVALID_REQUEST_UNKNOWN", "performUpsert is not emulated by the sandbox"));
     }
-    if (!known) return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
+    if (!known) return std::unexpected(airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request));
   }
-  auto flag = [&](const char* key) -> std::optional<bool> {
-    if (!b.has(key)) return false;
-    if (json_type(b.get(key)) != JsonType::boolean) return std::nullopt;
-    return b.get(key).extract<bool>();
-  };
-  auto typecast = flag("typecast");
-  auto by_id = flag("returnFieldsByFieldId");
-  if (!typecast || !by_id) return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
-
-  const std::string verb = create ? "created" : "updated";
-  std::vector<Incoming> incoming;
-  if (batch) {
-    auto records = b.getArray("records");
-    if (!records || records->size() == 0) {
-      return airtable_error(422, "INVALID_RECORDS", "Invalid records: expected a non-empty array of records");
-    }
-    if (records->size() > k_max_records) {
-      return airtable_error(422, "INVALID_RECORDS", "A maximum of 10 records can be " + verb +
-                                                         " per request but you have provided " +
-                                                         std::to_string(records->size()) + ".");
-    }
-    for (std::size_t i = 0; i < records->size(); ++i) {
-      auto rec = records->getObject(static_cast<unsigned>(i));
-      bool has_id = rec && rec->has("id");
-      bool id_ok = create ? !has_id : has_id && json_type(rec->get("id")) == JsonType::string;
-      if (!rec || !id_ok || !rec->getObject("fields")) {
-        return airtable_error(422, "INVALID_RECORDS",
-                              create ? "Invalid records: each record to create needs a \"fields\" object and no \"id\""
-                                     : "Invalid records: each record needs an \"id\" and a \"fields\" object");
-      }
-      incoming.push_back({create ? std::string() : rec->getValue<std::string>("id"), rec->getObject("fields")});
-    }
-  } else {
+  for (auto [key, into] : {std::pair{"typecast", &out.typecast}, std::pair{"returnFieldsByFieldId", &out.by_id}}) {
+    if (!b.has(key)) continue;
+    if (json_type(b.get(key)) != JsonType::boolean) return std::unexpected(airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request));
+    *into = b.get(key).extract<bool>();
+  }
+  if (!out.batch) {
     if (!b.getObject("fields")) {
-      return airtable_error(422, "INVALID_REQUEST_MISSING_FIELDS", "Could not find field \"fields\" in the request body");
+      return std::unexpected(airtable_error(422, "INVALID_REQUEST_MISSING_FIELDS", "Could not find field \"fields\" in the request body"));
     }
-    incoming.push_back({single_id, b.getObject("fields")});
+    out.records.push_back({single_id, b.getObject("fields")});
+    return out;
   }
+  auto records = b.getArray("records");
+  if (!records || records->size() == 0) {
+    return std::unexpected(airtable_error(422, "INVALID_RECORDS", "Invalid records: expected a non-empty array of records"));
+  }
+  if (records->size() > k_max_records) {
+    return std::unexpected(airtable_error(422, "INVALID_RECORDS", std::string("A maximum of 10 records can be ") +
+                                                                      (create ? "created" : "updated") +
+                                                                      " per request but you have provided " +
+                                                                      std::to_string(records->size()) + "."));
+  }
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    auto rec = records->getObject(static_cast<unsigned>(i));
+    bool has_id = rec && rec->has("id");
+    bool id_ok = create ? !has_id : has_id && json_type(rec->get("id")) == JsonType::string;
+    if (!rec || !id_ok || !rec->getObject("fields")) {
+      return std::unexpected(airtable_error(422, "INVALID_RECORDS",
+                                            create ? "Invalid records: each record to create needs a \"fields\" object and no \"id\""
+                                                   : "Invalid records: each record needs an \"id\" and a \"fields\" object"));
+    }
+    out.records.push_back({create ? std::string() : rec->getValue<std::string>("id"), rec->getObject("fields")});
+  }
+  return out;
+}
 
-  // All or nothing: check every record (and every new select option) before changing any.
+// Checks every record of `w` against `table` (ids, field names, computed fields, types, select
+// options) and returns the cells to set per record, or the error. New select options are added
+// to the table's fields only when every record passes.
+std::expected<PlannedCells, Response> plan_cells(AirtableTable& table, const WriteRequest& w, bool create, bool replace,
+                                                 bool may_create_options) {
   std::vector<std::vector<std::string>> choices_before;
   for (const AirtableField& f : table.fields) choices_before.push_back(f.choices);
   auto refuse = [&](int status, std::string_view type, const std::string& message) {
     for (std::size_t i = 0; i < choices_before.size(); ++i) table.fields[i].choices = choices_before[i];
-    return airtable_error(status, type, message);
+    return std::unexpected(airtable_error(status, type, message));
   };
-  const bool may_create_options = *typecast && m_settings.user_role == AirtableRole::creator;
-  std::vector<std::map<std::size_t, std::optional<CellValue>>> planned;
-  for (const Incoming& in : incoming) {
+  PlannedCells planned;
+  for (const Incoming& in : w.records) {
     if (!create && !table.find(in.id)) {
-      if (!batch) return refuse(404, "MODEL_ID_NOT_FOUND", "Record not found");
+      if (!w.batch) return refuse(404, "MODEL_ID_NOT_FOUND", "Record not found");
       return refuse(422, "ROW_DOES_NOT_EXIST", "Record ID " + in.id + " does not exist in this table");
     }
     auto& cells = planned.emplace_back();
@@ -104,26 +112,36 @@ Response AirtableApi::write_records(const Request& req, AirtableTable& table, co
       if (f.type.computed) {
         return refuse(422, "INVALID_VALUE_FOR_COLUMN", "Field \"" + f.name + "\" cannot accept a value because the field is computed");
       }
-      auto cell = normalize_cell(f.type, f.name, in.fields->get(name), *typecast ? Typecast::on : Typecast::off);
+      auto cell = normalize_cell(f.type, f.name, in.fields->get(name), w.typecast ? Typecast::on : Typecast::off);
       if (!cell) return refuse(422, "INVALID_VALUE_FOR_COLUMN", cell.error());
       if (*cell) {
-        if (auto ok = check_choices(f, **cell, may_create_options); !ok) {
-          return refuse(422, "INVALID_MULTIPLE_CHOICE_OPTIONS", ok.error());
-        }
+        if (auto ok = check_choices(f, **cell, may_create_options); !ok) return refuse(422, "INVALID_MULTIPLE_CHOICE_OPTIONS", ok.error());
       }
       cells[*index] = *cell;
     }
-    if (mode == WriteMode::replace) {
+    if (replace) {
       // PUT clears every editable field it does not name.
       for (std::size_t i = 0; i < table.fields.size(); ++i) {
         if (!table.fields[i].type.computed && !cells.count(i)) cells[i] = std::nullopt;
       }
     }
   }
+  return planned;
+}
 
+}  // namespace
+
+Response AirtableApi::write_records(const Request& req, AirtableTable& table, const std::string& single_id, WriteMode mode) {
+  const bool create = mode == WriteMode::create;
+  auto w = read_request(req, single_id, create);
+  if (!w) return w.error();
+  // All or nothing: every record (and every new select option) is checked before any change.
+  auto planned = plan_cells(table, *w, create, mode == WriteMode::replace,
+                            w->typecast && m_settings.user_role == AirtableRole::creator);
+  if (!planned) return planned.error();
   AirtableTime at = now();
   std::vector<std::string> ids;
-  for (std::size_t i = 0; i < incoming.size(); ++i) {
+  for (std::size_t i = 0; i < w->records.size(); ++i) {
     AirtableRecord* rec = nullptr;
     if (create) {
       AirtableRecord fresh;
@@ -134,14 +152,14 @@ Response AirtableApi::write_records(const Request& req, AirtableTable& table, co
       table.records.push_back(std::move(fresh));
       rec = &table.records.back();
     } else {
-      rec = table.find(incoming[i].id);
+      rec = table.find(w->records[i].id);
     }
-    for (const auto& [index, cell] : planned[i]) set_cell(*rec, index, cell, at);
+    for (const auto& [index, cell] : (*planned)[i]) set_cell(*rec, index, cell, at);
     ids.push_back(rec->id);
   }
-  FieldKeys keys = *by_id ? FieldKeys::ids : FieldKeys::names;
+  FieldKeys keys = w->by_id ? FieldKeys::ids : FieldKeys::names;
   JsonOut out;
-  if (!batch) {
+  if (!w->batch) {
     write_record(out, table, *table.find(ids.front()), keys, {});
     return json_ok(out.take());
   }

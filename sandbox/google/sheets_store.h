@@ -143,6 +143,14 @@ class SheetsStore {
   static std::int64_t cells_after(const Spreadsheet& s, const Tab& grown, bool rows, std::int64_t added);
   // Applies `changes` to `s` in order; on failure `s` is left part-way (callers work on a copy).
   static std::expected<void, std::string> apply_changes(Spreadsheet& s, const std::vector<StructuralChange>& changes);
+  // One insertDimension / deleteDimension / appendDimension, or one updateSheetProperties, on
+  // `tab` of `s`. Returns nothing or Google's message without the "Invalid requests[N].kind: ".
+  static std::expected<void, std::string> resize(Spreadsheet& s, Tab& tab, const StructuralChange& c);
+  static std::expected<void, std::string> update_properties(Spreadsheet& s, Tab& tab, const StructuralChange& c);
+  // Returns the "table" values.append finds in `box`: the first row holding data there, the
+  // rows after it that do too, from the leftmost to the rightmost filled column; nullopt when
+  // `box` holds no data.
+  static std::optional<GridBox> data_table(const Tab& tab, const GridBox& box);
   // Applies and clears the changes armed by before_next_write(); a change that no longer fits
   // the sheet is dropped with the rest.
   static void run_before_next_write(Spreadsheet& s);

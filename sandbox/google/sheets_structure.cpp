@@ -3,6 +3,7 @@
 // armed with before_next_write(), and values.append / values.clear, which need to know where a
 // sheet's data lies. Messages are Google's (docs/sandbox.md, "Structure of a sheet").
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "sandbox/google/sheets_store.h"
@@ -11,10 +12,11 @@ namespace pinsync_sandbox {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+// Sheet titles are unique regardless of case.
+bool same_title(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 // Google caps a spreadsheet at ten million cells, all sheets together.
@@ -51,92 +53,93 @@ std::int64_t SheetsStore::cells_after(const Spreadsheet& s, const Tab& grown, bo
 std::expected<void, std::string> SheetsStore::apply_changes(Spreadsheet& s, const std::vector<StructuralChange>& changes) {
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const StructuralChange& c = changes[i];
-    const std::string prefix = "Invalid requests[" + std::to_string(i) + "]." + std::string(c.name()) + ": ";
-    auto fail = [&](const std::string& message) { return std::unexpected(prefix + message); };
-    auto tab_it = std::find_if(s.tabs.begin(), s.tabs.end(), [&](const Tab& t) { return t.sheet_id == c.sheet_id; });
-    if (tab_it == s.tabs.end()) return fail("No grid with id: " + std::to_string(c.sheet_id));
-    Tab& tab = *tab_it;
-    const bool rows = c.dimension == Dimension::rows;
-    const std::int64_t size = rows ? tab.row_count : tab.column_count;
-    const std::string unit = rows ? "row" : "column";
-    switch (c.kind) {
-      case StructuralChange::Kind::insert_dimension:
-      case StructuralChange::Kind::delete_dimension: {
-        if (!c.start) return fail("range.startIndex must be set");
-        if (!c.end) return fail("range.endIndex must be set");
-        if (*c.start < 0 || *c.end < 0) return fail("DimensionRange indexes must be >= 0");
-        if (*c.end <= *c.start) return fail("range.endIndex must be greater than range.startIndex");
-        const auto start = static_cast<std::size_t>(*c.start);
-        const auto count = static_cast<std::size_t>(*c.end - *c.start);
-        if (c.kind == StructuralChange::Kind::insert_dimension) {
-          if (!c.inherit_from_before && *c.start >= size) {
-            return fail("range.startIndex must be less than the grid size (" + std::to_string(size) +
-                        ") if inheritFromBefore is false.");
-          }
-          if (c.inherit_from_before && *c.start == 0) {
-            return fail("range.startIndex must be greater than 0 if inheritFromBefore is true.");
-          }
-          if (*c.start > size) {
-            return fail("range.startIndex must be less than or equal to the grid size (" + std::to_string(size) + ")");
-          }
-          if (cells_after(s, tab, rows, static_cast<std::int64_t>(count)) > k_max_cells) {
-            return fail("above the limit of 10000000 cells.");
-          }
-          if (rows) {
-            if (start < tab.rows.size()) tab.rows.insert(tab.rows.begin() + static_cast<std::ptrdiff_t>(start), count, {});
-            tab.row_count += static_cast<int>(count);
-          } else {
-            for (auto& row : tab.rows) {
-              if (start < row.size()) row.insert(row.begin() + static_cast<std::ptrdiff_t>(start), count, Cell{});
-            }
-            tab.column_count += static_cast<int>(count);
-          }
-        } else {
-          if (*c.end > size) {
-            return fail("Cannot delete a " + unit + " that doesn't exist. Tried to delete " + unit + " index " +
-                        std::to_string(*c.end - 1) + " but there are only " + std::to_string(size) + " " + unit + "s.");
-          }
-          if (*c.start == 0 && *c.end == size) return fail("Sorry, it is not possible to delete all non-frozen " + unit + "s.");
-          if (rows) {
-            if (start < tab.rows.size()) {
-              auto last = std::min(tab.rows.size(), start + count);
-              tab.rows.erase(tab.rows.begin() + static_cast<std::ptrdiff_t>(start),
-                             tab.rows.begin() + static_cast<std::ptrdiff_t>(last));
-            }
-            tab.row_count -= static_cast<int>(count);
-          } else {
-            for (auto& row : tab.rows) {
-              if (start >= row.size()) continue;
-              auto last = std::min(row.size(), start + count);
-              row.erase(row.begin() + static_cast<std::ptrdiff_t>(start), row.begin() + static_cast<std::ptrdiff_t>(last));
-            }
-            tab.column_count -= static_cast<int>(count);
-          }
-        }
-        break;
+    auto tab = std::find_if(s.tabs.begin(), s.tabs.end(), [&](const Tab& t) { return t.sheet_id == c.sheet_id; });
+    std::expected<void, std::string> done;
+    if (tab == s.tabs.end()) {
+      done = std::unexpected("No grid with id: " + std::to_string(c.sheet_id));
+    } else if (c.kind == StructuralChange::Kind::update_sheet_properties) {
+      done = update_properties(s, *tab, c);
+    } else {
+      done = resize(s, *tab, c);
+    }
+    if (!done) return std::unexpected("Invalid requests[" + std::to_string(i) + "]." + std::string(c.name()) + ": " + done.error());
+  }
+  return {};
+}
+
+std::expected<void, std::string> SheetsStore::resize(Spreadsheet& s, Tab& tab, const StructuralChange& c) {
+  const bool rows = c.dimension == Dimension::rows;
+  const std::int64_t size = rows ? tab.row_count : tab.column_count;
+  const std::string unit = rows ? "row" : "column";
+  if (c.kind == StructuralChange::Kind::append_dimension) {
+    if (c.length <= 0) return std::unexpected(std::string("length must be greater than 0"));
+    if (cells_after(s, tab, rows, c.length) > k_max_cells) return std::unexpected(std::string("above the limit of 10000000 cells."));
+    (rows ? tab.row_count : tab.column_count) += static_cast<int>(c.length);
+    return {};
+  }
+  if (!c.start) return std::unexpected(std::string("range.startIndex must be set"));
+  if (!c.end) return std::unexpected(std::string("range.endIndex must be set"));
+  if (*c.start < 0 || *c.end < 0) return std::unexpected(std::string("DimensionRange indexes must be >= 0"));
+  if (*c.end <= *c.start) return std::unexpected(std::string("range.endIndex must be greater than range.startIndex"));
+  const auto start = static_cast<std::size_t>(*c.start);
+  const auto count = static_cast<std::size_t>(*c.end - *c.start);
+  if (c.kind == StructuralChange::Kind::insert_dimension) {
+    if (!c.inherit_from_before && *c.start >= size) {
+      return std::unexpected("range.startIndex must be less than the grid size (" + std::to_string(size) +
+                             ") if inheritFromBefore is false.");
+    }
+    if (c.inherit_from_before && *c.start == 0) {
+      return std::unexpected(std::string("range.startIndex must be greater than 0 if inheritFromBefore is true."));
+    }
+    if (*c.start > size) {
+      return std::unexpected("range.startIndex must be less than or equal to the grid size (" + std::to_string(size) + ")");
+    }
+    if (cells_after(s, tab, rows, static_cast<std::int64_t>(count)) > k_max_cells) {
+      return std::unexpected(std::string("above the limit of 10000000 cells."));
+    }
+    if (rows) {
+      if (start < tab.rows.size()) tab.rows.insert(tab.rows.begin() + static_cast<std::ptrdiff_t>(start), count, {});
+    } else {
+      for (auto& row : tab.rows) {
+        if (start < row.size()) row.insert(row.begin() + static_cast<std::ptrdiff_t>(start), count, Cell{});
       }
-      case StructuralChange::Kind::append_dimension:
-        if (c.length <= 0) return fail("length must be greater than 0");
-        if (cells_after(s, tab, rows, c.length) > k_max_cells) return fail("above the limit of 10000000 cells.");
-        (rows ? tab.row_count : tab.column_count) += static_cast<int>(c.length);
-        break;
-      case StructuralChange::Kind::update_sheet_properties:
-        if (c.title) {
-          if (c.title->empty()) return fail("Sheet title cannot be empty.");
-          for (const Tab& other : s.tabs) {
-            if (&other != &tab && lower(other.title) == lower(*c.title)) {
-              return fail("A sheet with the name \"" + *c.title + "\" already exists. Please enter another name.");
-            }
-          }
-          tab.title = *c.title;
-        }
-        if (c.hidden) {
-          tab.hidden = *c.hidden;
-          if (std::all_of(s.tabs.begin(), s.tabs.end(), [](const Tab& t) { return t.hidden; })) {
-            return fail("You can't hide all the sheets in a document.");
-          }
-        }
-        break;
+    }
+    (rows ? tab.row_count : tab.column_count) += static_cast<int>(count);
+    return {};
+  }
+  if (*c.end > size) {
+    return std::unexpected("Cannot delete a " + unit + " that doesn't exist. Tried to delete " + unit + " index " +
+                           std::to_string(*c.end - 1) + " but there are only " + std::to_string(size) + " " + unit + "s.");
+  }
+  if (*c.start == 0 && *c.end == size) return std::unexpected("Sorry, it is not possible to delete all non-frozen " + unit + "s.");
+  auto erase = [&](auto& list) {
+    if (start >= list.size()) return;
+    auto last = std::min(list.size(), start + count);
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(start), list.begin() + static_cast<std::ptrdiff_t>(last));
+  };
+  if (rows) {
+    erase(tab.rows);
+  } else {
+    for (auto& row : tab.rows) erase(row);
+  }
+  (rows ? tab.row_count : tab.column_count) -= static_cast<int>(count);
+  return {};
+}
+
+std::expected<void, std::string> SheetsStore::update_properties(Spreadsheet& s, Tab& tab, const StructuralChange& c) {
+  if (c.title) {
+    if (c.title->empty()) return std::unexpected(std::string("Sheet title cannot be empty."));
+    for (const Tab& other : s.tabs) {
+      if (&other != &tab && same_title(other.title, *c.title)) {
+        return std::unexpected("A sheet with the name \"" + *c.title + "\" already exists. Please enter another name.");
+      }
+    }
+    tab.title = *c.title;
+  }
+  if (c.hidden) {
+    tab.hidden = *c.hidden;
+    if (std::all_of(s.tabs.begin(), s.tabs.end(), [](const Tab& t) { return t.hidden; })) {
+      return std::unexpected(std::string("You can't hide all the sheets in a document."));
     }
   }
   return {};
@@ -174,6 +177,32 @@ void SheetsStore::run_before_next_write(Spreadsheet& s) {
   if (apply_changes(next, changes)) s = std::move(next);
 }
 
+std::optional<GridBox> SheetsStore::data_table(const Tab& tab, const GridBox& box) {
+  auto row_has_data = [&](int r) {
+    for (int c = box.col0; c <= box.col1; ++c) {
+      if (!empty_cell(tab.rows, r, c)) return true;
+    }
+    return false;
+  };
+  const int stored_rows = static_cast<int>(tab.rows.size());
+  int first = -1;
+  for (int r = box.row0; r <= std::min(box.row1, stored_rows - 1) && first < 0; ++r) {
+    if (row_has_data(r)) first = r;
+  }
+  if (first < 0) return std::nullopt;
+  int last = first;
+  while (last + 1 <= box.row1 && row_has_data(last + 1)) ++last;
+  int col_min = box.col1, col_max = box.col0;
+  for (int r = first; r <= last; ++r) {
+    for (int c = box.col0; c <= box.col1; ++c) {
+      if (empty_cell(tab.rows, r, c)) continue;
+      col_min = std::min(col_min, c);
+      col_max = std::max(col_max, c);
+    }
+  }
+  return GridBox{first, col_min, last, col_max};
+}
+
 std::expected<AppendResult, std::string> SheetsStore::append(std::string_view id, const CellWrite& w, bool insert_rows) {
   std::lock_guard lock(m_mutex);
   AppendResult result;
@@ -187,36 +216,11 @@ std::expected<AppendResult, std::string> SheetsStore::append(std::string_view id
   auto box = bind_range(bound->range, tab.row_count, tab.column_count, GridFit::within);
   if (!box) return std::unexpected("Unable to parse range: " + w.range);
 
-  // The table: the first row holding data inside the range and every row after it that does too.
-  auto row_has_data = [&](int r) {
-    for (int c = box->col0; c <= box->col1; ++c) {
-      if (!empty_cell(tab.rows, r, c)) return true;
-    }
-    return false;
-  };
-  const int stored_rows = static_cast<int>(tab.rows.size());
-  int first = -1;
-  for (int r = box->row0; r <= std::min(box->row1, stored_rows - 1); ++r) {
-    if (row_has_data(r)) {
-      first = r;
-      break;
-    }
-  }
   int at_row = box->row0, at_col = box->col0;
-  if (first >= 0) {
-    int last = first;
-    while (last + 1 <= box->row1 && row_has_data(last + 1)) ++last;
-    int col_min = box->col1, col_max = box->col0;
-    for (int r = first; r <= last; ++r) {
-      for (int c = box->col0; c <= box->col1; ++c) {
-        if (empty_cell(tab.rows, r, c)) continue;
-        col_min = std::min(col_min, c);
-        col_max = std::max(col_max, c);
-      }
-    }
-    result.table_range = format_range(tab.title, GridBox{first, col_min, last, col_max});
-    at_row = last + 1;
-    at_col = col_min;
+  if (auto table = data_table(tab, *box)) {
+    result.table_range = format_range(tab.title, *table);
+    at_row = table->row1 + 1;
+    at_col = table->col0;
   }
 
   // values[a][b]: a is the row (ROWS) or the column (COLUMNS).
