@@ -86,6 +86,9 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --airtable-rate-limit-wait S   how long a base answers 429 once over its limit (default 30)
   --airtable-requests-per-second N
                                  Airtable requests per second per base (default 5; 0 = unlimited)
+  --airtable-requests-per-second-per-token N
+                                 Airtable requests per second per token, all bases together
+                                 (default 50; 0 = unlimited)
   --google-api-key K             add a Google API key (repeatable; sandbox-google-key always works).
                                  Keys read public sheets only and can never write
   --google-service-account FILE  register a service-account JSON key file (repeatable); its
@@ -161,13 +164,17 @@ std::expected<Options, std::string> parse_options(const std::vector<std::string>
       if (!token) return std::unexpected(token.error());
       std::erase_if(opt.airtable_tokens, [&](const AirtableToken& t) { return t.secret == token->secret; });
       opt.airtable_tokens.push_back(*token);
-    } else if (flag == "--airtable-rate-limit-wait" || flag == "--airtable-requests-per-second") {
+    } else if (flag == "--airtable-rate-limit-wait" || flag == "--airtable-requests-per-second" ||
+               flag == "--airtable-requests-per-second-per-token") {
       char* end = nullptr;
       double number = std::strtod(v->c_str(), &end);
       if (v->empty() || end != v->c_str() + v->size() || !(number >= 0) || number > 3600) {
         return std::unexpected(flag + ": expected a number from 0 to 3600");
       }
-      (flag == "--airtable-rate-limit-wait" ? opt.airtable.rate_limit_wait_seconds : opt.airtable.requests_per_second) = number;
+      double& setting = flag == "--airtable-rate-limit-wait"     ? opt.airtable.rate_limit_wait_seconds
+                        : flag == "--airtable-requests-per-second" ? opt.airtable.requests_per_second
+                                                                   : opt.airtable.requests_per_second_per_token;
+      setting = number;
     } else if (flag == "--google-api-key") {
       if (v->empty()) return std::unexpected(flag + ": the key must not be empty");
       opt.google.api_keys.push_back(*v);

@@ -112,10 +112,12 @@ Response AirtableApi::handle(const Request& req) {
 
 Response AirtableApi::route(const Request& req, const Route& r) {
   if (!r.matched) return bare_not_found();
-  bool is_read = req.method == "GET";
-  bool is_write = req.method == "PATCH";
-  // POST (create, listRecords), PUT (destructive update) and DELETE are not emulated: a client
-  // relying on them must fail loudly here rather than pass against a friendlier fake.
+  const bool is_read = req.method == "GET";
+  const bool single = !r.record_id.empty();
+  // POST creates on the table route only (POST …/listRecords is not emulated and, like any
+  // undefined route, answers the bare 404).
+  const bool is_write = req.method == "PATCH" || req.method == "PUT" || req.method == "DELETE" ||
+                        (req.method == "POST" && !single);
   if (!is_read && !is_write) return bare_not_found();
 
   auto secret = bearer_token(req);
@@ -123,7 +125,7 @@ Response AirtableApi::route(const Request& req, const Route& r) {
   if (token_it == m_tokens.end()) return airtable_error(401, "AUTHENTICATION_REQUIRED", "Authentication required");
   const AirtableToken& token = token_it->second;
 
-  if (!take_rate_slot(r.base_id)) return rate_limited();
+  if (!take_rate_slot(r.base_id, token.secret)) return rate_limited();
 
   // Airtable hides whether a base exists: no access and no such base look the same.
   bool base_ok = m_store.has_base(r.base_id) && (token.every_base || token.bases.count(r.base_id) != 0);
@@ -140,23 +142,35 @@ Response AirtableApi::route(const Request& req, const Route& r) {
   }
   if (req.body_too_large) return airtable_error(413, "REQUEST_TOO_LARGE", "Request body is too large");
   if (is_read) return r.record_id.empty() ? list_records(req, *table) : get_record(req, *table, r.record_id);
-  return patch_records(req, *table, r.record_id);
+  if (req.method == "DELETE") return delete_records(req, *table, r.record_id);
+  WriteMode mode = req.method == "POST" ? WriteMode::create : req.method == "PUT" ? WriteMode::replace : WriteMode::update;
+  return write_records(req, *table, r.record_id, mode);
 }
 
-bool AirtableApi::take_rate_slot(const std::string& base_id) {
-  if (m_settings.requests_per_second <= 0) return true;
+bool AirtableApi::take_rate_slot(const std::string& base_id, const std::string& token) {
   auto now = Steady::now();
-  RateWindow& w = m_rate[base_id];
-  if (now < w.blocked_until) return false;  // answering 429 does not extend the penalty
-  while (!w.accepted.empty() && w.accepted.front() <= now - std::chrono::seconds(1)) w.accepted.pop_front();
-  if (static_cast<double>(w.accepted.size() + 1) > m_settings.requests_per_second) {
-    w.blocked_until = now + std::chrono::duration_cast<Steady::duration>(
-                                std::chrono::duration<double>(m_settings.rate_limit_wait_seconds));
-    // After the penalty the base starts afresh, as after Airtable's 30 s wait.
-    w.accepted.clear();
-    return false;
-  }
-  w.accepted.push_back(now);
+  const auto penalty =
+      std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(m_settings.rate_limit_wait_seconds));
+  // Returns false when `w` is over `limit` (0 = none) or still in its penalty.
+  auto has_room = [&](RateWindow& w, double limit) {
+    if (limit <= 0) return true;
+    if (now < w.blocked_until) return false;  // answering 429 does not extend the penalty
+    while (!w.accepted.empty() && w.accepted.front() <= now - std::chrono::seconds(1)) w.accepted.pop_front();
+    if (static_cast<double>(w.accepted.size() + 1) > limit) {
+      w.blocked_until = now + penalty;
+      // After the penalty the window starts afresh, as after Airtable's 30 s wait.
+      w.accepted.clear();
+      return false;
+    }
+    return true;
+  };
+  // The token's own limit (all bases together) and the base's (all tokens together).
+  RateWindow& by_token = m_token_rate[token];
+  RateWindow& by_base = m_rate[base_id];
+  if (!has_room(by_token, m_settings.requests_per_second_per_token)) return false;
+  if (!has_room(by_base, m_settings.requests_per_second)) return false;
+  if (m_settings.requests_per_second_per_token > 0) by_token.accepted.push_back(now);
+  if (m_settings.requests_per_second > 0) by_base.accepted.push_back(now);
   return true;
 }
 
@@ -178,86 +192,6 @@ Response AirtableApi::get_record(const Request&, AirtableTable& table, const std
   return with_type(Response{200, {}, out.take()});
 }
 
-Response AirtableApi::patch_records(const Request& req, AirtableTable& table, const std::string& single_id) {
-  auto body = parse_json_object(req.body);
-  if (!body) return airtable_error(400, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
-  const Poco::JSON::Object& b = **body;
-  for (const std::string& key : b.getNames()) {
-    bool known = key == "typecast" || key == "returnFieldsByFieldId" || (single_id.empty() ? key == "records" : key == "fields");
-    if (key == "performUpsert") return airtable_error(422, "INVALID_REQUEST_UNKNOWN", "performUpsert is not emulated by the sandbox");
-    if (!known) return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
-  }
-  auto flag = [&](const char* key) -> std::optional<bool> {
-    if (!b.has(key)) return false;
-    if (json_type(b.get(key)) != JsonType::boolean) return std::nullopt;
-    return b.get(key).extract<bool>();
-  };
-  auto typecast = flag("typecast");
-  auto by_id = flag("returnFieldsByFieldId");
-  if (!typecast || !by_id) return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
-
-  // Normalise the request into (id, fields) pairs so both forms share the checks below.
-  std::vector<std::pair<std::string, Poco::JSON::Object::Ptr>> updates;
-  if (single_id.empty()) {
-    auto records = b.getArray("records");
-    if (!records || records->size() == 0) {
-      return airtable_error(422, "INVALID_RECORDS", "Invalid records: expected a non-empty array of {\"id\",\"fields\"}");
-    }
-    if (records->size() > k_max_records_per_write) {
-      return airtable_error(422, "INVALID_RECORDS",
-                            "A maximum of 10 records can be updated per request but you have provided " +
-                                std::to_string(records->size()) + ".");
-    }
-    for (std::size_t i = 0; i < records->size(); ++i) {
-      auto rec = records->getObject(static_cast<unsigned>(i));
-      if (!rec || !rec->has("id") || json_type(rec->get("id")) != JsonType::string || !rec->getObject("fields")) {
-        return airtable_error(422, "INVALID_RECORDS", "Invalid records: each record needs an \"id\" and a \"fields\" object");
-      }
-      updates.emplace_back(rec->getValue<std::string>("id"), rec->getObject("fields"));
-    }
-  } else {
-    if (!b.getObject("fields")) return airtable_error(422, "INVALID_REQUEST_MISSING_FIELDS", "Could not find field \"fields\" in the request body");
-    updates.emplace_back(single_id, b.getObject("fields"));
-  }
-
-  // A batch is all-or-nothing: check every record before changing any.
-  std::vector<std::vector<std::pair<std::size_t, std::optional<CellValue>>>> planned;
-  for (const auto& [id, fields] : updates) {
-    if (!table.find(id)) {
-      if (!single_id.empty()) return airtable_error(404, "MODEL_ID_NOT_FOUND", "Record not found");
-      return airtable_error(422, "ROW_DOES_NOT_EXIST", "Record ID " + id + " does not exist in this table");
-    }
-    auto& cells = planned.emplace_back();
-    for (const std::string& name : fields->getNames()) {
-      auto index = table.field_index(name);
-      if (!index) return airtable_error(422, "UNKNOWN_FIELD_NAME", "Unknown field name: \"" + name + "\"");
-      const AirtableField& f = table.fields[*index];
-      if (f.type.computed) {
-        return airtable_error(422, "INVALID_VALUE_FOR_COLUMN",
-                              "Field \"" + f.name + "\" cannot accept a value because the field is computed");
-      }
-      auto cell = normalize_cell(f.type, f.name, fields->get(name), *typecast ? Typecast::on : Typecast::off);
-      if (!cell) return airtable_error(422, "INVALID_VALUE_FOR_COLUMN", cell.error());
-      cells.emplace_back(*index, *cell);
-    }
-  }
-  AirtableTime at = now();
-  for (std::size_t i = 0; i < updates.size(); ++i) {
-    AirtableRecord* rec = table.find(updates[i].first);
-    for (const auto& [index, cell] : planned[i]) set_cell(*rec, index, cell, at);
-  }
-  FieldKeys keys = *by_id ? FieldKeys::ids : FieldKeys::names;
-  JsonOut out;
-  if (!single_id.empty()) {
-    write_record(out, table, *table.find(single_id), keys, {});
-    return with_type(Response{200, {}, out.take()});
-  }
-  out.begin_object().key("records").begin_array();
-  for (const auto& [id, fields] : updates) write_record(out, table, *table.find(id), keys, {});
-  out.end_array().end_object();
-  return with_type(Response{200, {}, out.take()});
-}
-
 std::expected<std::string, std::string> AirtableApi::put_table(const std::string& base_id, const std::string& table,
                                                                const Poco::JSON::Object& body) {
   if (!is_airtable_base_id(base_id)) return std::unexpected("base id \"" + base_id + "\": expected app + 14 letters/digits");
@@ -272,6 +206,16 @@ std::expected<std::string, std::string> AirtableApi::put_table(const std::string
   return *table_json_locked(base_id, table);
 }
 
+std::expected<std::string, std::string> AirtableApi::change_table_choices(const std::string& base_id,
+                                                                          const std::string& table,
+                                                                          const Poco::JSON::Object& body) {
+  std::lock_guard lock(m_mutex);
+  AirtableTable* t = m_store.find_table(base_id, table);
+  if (!t) return std::unexpected("no table " + table + " in base " + base_id + "; PUT it first");
+  if (auto done = change_choices(*t, body); !done) return std::unexpected(done.error());
+  return *table_json_locked(base_id, table);
+}
+
 std::optional<std::string> AirtableApi::table_json(const std::string& base_id, const std::string& table) {
   std::lock_guard lock(m_mutex);
   return table_json_locked(base_id, table);
@@ -283,7 +227,13 @@ std::optional<std::string> AirtableApi::table_json_locked(const std::string& bas
   JsonOut out;
   out.begin_object().key("id").value(t->id).key("name").value(t->name).key("fields").begin_array();
   for (const AirtableField& f : t->fields) {
-    out.begin_object().key("id").value(f.id).key("name").value(f.name).key("type").value(f.type.name).end_object();
+    out.begin_object().key("id").value(f.id).key("name").value(f.name).key("type").value(f.type.name);
+    if (f.is_select()) {
+      out.key("choices").begin_array();
+      for (const std::string& c : f.choices) out.value(c);
+      out.end_array();
+    }
+    out.end_object();
   }
   out.end_array().key("views").begin_array();
   for (const AirtableView& v : t->views) out.begin_object().key("id").value(v.id).key("name").value(v.name).end_object();
@@ -299,8 +249,9 @@ std::expected<std::string, std::string> AirtableApi::apply_settings(const Poco::
     for (const std::string& key : patch.getNames()) {
       if (!is_airtable_setting(key) && key != "now" && key != "advance_seconds" && key != "expire_offsets" &&
           key != "reject_next_offsets") {
-        return std::unexpected("unknown setting \"" + key + "\"; known: requests_per_second, rate_limit_wait_seconds, "
-                               "offset_ttl_seconds, unknown_table_status, now, advance_seconds, expire_offsets, "
+        return std::unexpected("unknown setting \"" + key + "\"; known: requests_per_second, "
+                               "requests_per_second_per_token, rate_limit_wait_seconds, offset_ttl_seconds, "
+                               "unknown_table_status, user_role, now, advance_seconds, expire_offsets, "
                                "reject_next_offsets");
       }
     }
@@ -341,7 +292,11 @@ std::expected<std::string, std::string> AirtableApi::apply_settings(const Poco::
     if (advance) m_advance += std::chrono::milliseconds(static_cast<long long>(std::llround(*advance * 1000)));
     if (reject) m_reject_next_offsets = static_cast<int>(*reject);
     if (expire) m_iterators.clear();
-    if (patch.has("requests_per_second") || patch.has("rate_limit_wait_seconds")) m_rate.clear();
+    if (patch.has("requests_per_second") || patch.has("requests_per_second_per_token") ||
+        patch.has("rate_limit_wait_seconds")) {
+      m_rate.clear();
+      m_token_rate.clear();
+    }
   }
   return settings_json();
 }
@@ -351,6 +306,8 @@ std::string AirtableApi::settings_json() {
   JsonOut out;
   out.begin_object()
       .key("requests_per_second").value(m_settings.requests_per_second)
+      .key("requests_per_second_per_token").value(m_settings.requests_per_second_per_token)
+      .key("user_role").value(m_settings.user_role == AirtableRole::creator ? "creator" : "editor")
       .key("rate_limit_wait_seconds").value(m_settings.rate_limit_wait_seconds)
       .key("offset_ttl_seconds").value(m_settings.offset_ttl_seconds)
       .key("unknown_table_status").value(m_settings.unknown_table_status)
@@ -366,6 +323,7 @@ void AirtableApi::reset() {
   m_store.reset();
   m_iterators.clear();
   m_rate.clear();
+  m_token_rate.clear();
   m_settings = m_startup;
   m_reject_next_offsets = 0;
   m_frozen.reset();

@@ -1,7 +1,8 @@
 // The emulated Airtable Web API under /v0, as docs/sandbox.md ("Airtable Web API") describes
 // it: personal access tokens with scopes and base access, list records with opaque expiring
-// offsets, views, fields[], sort, filterByFormula, batch PATCH of at most 10 records, 5
-// requests per second per base with a 30 s 429 penalty, Airtable's error bodies.
+// offsets, views, fields[], sort, filterByFormula, cellFormat=string, record create / update /
+// replace / delete of at most 10 records, select choices and typecast, 5 requests per second
+// per base and 50 per token with a 30 s 429 penalty, Airtable's error bodies.
 // It also owns the state the control routes (control.h) read and write.
 #pragma once
 
@@ -38,7 +39,12 @@ class AirtableApi final : public Service {
   // table as table_json() does, or a message naming the bad part (nothing changed then).
   std::expected<std::string, std::string> put_table(const std::string& base_id, const std::string& table,
                                                     const Poco::JSON::Object& body);
-  // Returns {"id","name","fields":[{"id","name","type"}],"views":[{"id","name"}],"records":[…]}
+  // A partner renaming or deleting select options (see change_choices in store.h). Returns the
+  // table as table_json() does, "no table …" for an unknown base or table, or a message naming
+  // the bad part (nothing changed then).
+  std::expected<std::string, std::string> change_table_choices(const std::string& base_id, const std::string& table,
+                                                               const Poco::JSON::Object& body);
+  // Returns {"id","name","fields":[{"id","name","type","choices"?}],"views":[{"id","name"}],"records":[…]}
   // with each record's lastModifiedTime, or nullopt for an unknown base or table.
   std::optional<std::string> table_json(const std::string& base_id, const std::string& table);
   // Applies settings and one-shot actions ("now", "advance_seconds", "expire_offsets",
@@ -68,14 +74,23 @@ class AirtableApi final : public Service {
     bool matched = false;
   };
 
+  enum class WriteMode {
+    update,   // PATCH: the fields given change, the others stay
+    replace,  // PUT: the fields not given are cleared
+    create,   // POST
+  };
+
   static Route match(const std::string& path);
   Response route(const Request& req, const Route& r);
   Response list_records(const Request& req, AirtableTable& table);
   Response get_record(const Request& req, AirtableTable& table, const std::string& record_id);
-  Response patch_records(const Request& req, AirtableTable& table, const std::string& single_id);
-  // Returns true when the base may take one more request now; otherwise starts or continues
-  // its 429 penalty.
-  bool take_rate_slot(const std::string& base_id);
+  // PATCH, PUT and POST (write.cpp): at most 10 records, all or none.
+  Response write_records(const Request& req, AirtableTable& table, const std::string& single_id, WriteMode mode);
+  // DELETE …/{table}?records[]=… (at most 10, all or none) and DELETE …/{table}/{recordId}.
+  Response delete_records(const Request& req, AirtableTable& table, const std::string& single_id);
+  // Returns true when both the token (all its bases) and the base (all tokens) may take one
+  // more request now; otherwise starts or continues the 429 penalty of the one over its limit.
+  bool take_rate_slot(const std::string& base_id, const std::string& token);
   // The Airtable wall clock: real time, or frozen by the control route, plus any advance.
   std::chrono::sys_time<std::chrono::milliseconds> precise_now() const;
   AirtableTime now() const;  // precise_now() truncated to whole seconds, as Airtable stores times
@@ -89,6 +104,7 @@ class AirtableApi final : public Service {
   std::map<std::string, Iterator> m_iterators;  // by "itr…" id
   int m_reject_next_offsets = 0;
   std::map<std::string, RateWindow> m_rate;     // by base id
+  std::map<std::string, RateWindow> m_token_rate;  // by token secret
   std::optional<std::chrono::sys_time<std::chrono::milliseconds>> m_frozen;
   std::chrono::milliseconds m_advance{0};
   std::mt19937_64 m_rng;

@@ -35,6 +35,7 @@ struct Range {
 
 constexpr Range k_ranges[] = {
     {"requests_per_second", 0, 10000},
+    {"requests_per_second_per_token", 0, 10000},
     {"rate_limit_wait_seconds", 0, 3600},
     {"offset_ttl_seconds", 0, 86400},
     {"unknown_table_status", 403, 404},
@@ -88,6 +89,7 @@ std::expected<AirtableToken, std::string> parse_airtable_token_spec(std::string_
 }
 
 bool is_airtable_setting(std::string_view key) {
+  if (key == "user_role") return true;
   for (const Range& r : k_ranges) {
     if (key == r.key) return true;
   }
@@ -96,6 +98,11 @@ bool is_airtable_setting(std::string_view key) {
 
 std::expected<AirtableSettings, std::string> apply_airtable_settings(AirtableSettings current,
                                                                      const Poco::JSON::Object& patch) {
+  if (patch.has("user_role")) {
+    auto role = json_type(patch.get("user_role")) == JsonType::string ? patch.getValue<std::string>("user_role") : "";
+    if (role != "creator" && role != "editor") return std::unexpected(std::string("user_role: expected \"creator\" or \"editor\""));
+    current.user_role = role == "creator" ? AirtableRole::creator : AirtableRole::editor;
+  }
   for (const Range& r : k_ranges) {
     if (!patch.has(r.key)) continue;
     auto n = as_number(patch.get(r.key));
@@ -105,6 +112,7 @@ std::expected<AirtableSettings, std::string> apply_airtable_settings(AirtableSet
     }
     std::string_view key = r.key;
     if (key == "requests_per_second") current.requests_per_second = *n;
+    if (key == "requests_per_second_per_token") current.requests_per_second_per_token = *n;
     if (key == "rate_limit_wait_seconds") current.rate_limit_wait_seconds = *n;
     if (key == "offset_ttl_seconds") current.offset_ttl_seconds = *n;
     if (key == "unknown_table_status") {

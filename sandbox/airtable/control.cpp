@@ -40,7 +40,18 @@ Response AirtableControl::handle(const Request& req) {
       if (!json) return api_error(req, 404, "not_found", "No table " + table + " in base " + base_id + "; PUT it first");
       return Response{200, {}, *json};
     }
-    if (req.method != "PUT") return wrong_method(req, "GET, PUT");
+    if (req.method == "PATCH") {
+      auto body = control_body(req);
+      if (!body) return body.error();
+      auto done = m_api.change_table_choices(base_id, table, **body);
+      if (!done) {
+        int status = done.error().starts_with("no table") ? 404 : 400;
+        return api_error(req, status, status == 404 ? "not_found" : "invalid_request",
+                         "Invalid Airtable choices change: " + done.error());
+      }
+      return Response{200, {}, *done};
+    }
+    if (req.method != "PUT") return wrong_method(req, "GET, PUT, PATCH");
     auto body = control_body(req);
     if (!body) return body.error();
     auto done = m_api.put_table(base_id, table, **body);

@@ -16,7 +16,7 @@ class AirtableControl final : public Service {
   explicit AirtableControl(AirtableApi& api) : m_api(api) {}
 
   std::string_view prefix() const override { return "/_sandbox/airtable"; }
-  // PUT|GET /{baseId}/{table}, GET|POST /settings, POST /reset; 400/404/405 with
+  // PUT|GET|PATCH (select options) /{baseId}/{table}, GET|POST /settings, POST /reset; 400/404/405 with
   // {"error":{"code","message"}} otherwise.
   Response handle(const Request& request) override;
 

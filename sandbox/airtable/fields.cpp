@@ -63,6 +63,10 @@ bool has_key(const Poco::Dynamic::Var& v, const char* key) {
   return json_type(v) == JsonType::object && v.extract<Poco::JSON::Object::Ptr>()->has(key);
 }
 
+bool has_string(const Poco::Dynamic::Var& v, const char* key) {
+  return has_key(v, key) && json_type(v.extract<Poco::JSON::Object::Ptr>()->get(key)) == JsonType::string;
+}
+
 // How formulas and sorts see a JSON value (arrays keep their items; objects read as their JSON).
 FormulaValue formula_of(const Poco::Dynamic::Var& v) {
   switch (json_type(v)) {
@@ -215,14 +219,20 @@ std::expected<std::optional<CellValue>, std::string> normalize_cell(const FieldT
         return cell_of(v);
       }
       return std::unexpected(bad);
-    case FieldKind::object_array:
-      if (jt == JsonType::array && every_item(v, [](const Poco::Dynamic::Var& x) { return json_type(x) == JsonType::object; })) {
-        return cell_of(v);
-      }
+    case FieldKind::object_array: {
+      // Attachments are written as {"url", "filename"?}; collaborators as {"id"} or {"email"}.
+      const bool attachments = type.name == "multipleAttachments";
+      bool (*fits)(const Poco::Dynamic::Var&) =
+          attachments ? +[](const Poco::Dynamic::Var& x) { return has_string(x, "url"); }
+                      : +[](const Poco::Dynamic::Var& x) { return has_string(x, "id") || has_string(x, "email"); };
+      if (jt == JsonType::array && every_item(v, fits)) return cell_of(v);
       return std::unexpected(bad);
+    }
     case FieldKind::object:
-      if (jt == JsonType::object) return cell_of(v);
-      return std::unexpected(bad);
+      if (jt != JsonType::object) return std::unexpected(bad);
+      if (type.name == "singleCollaborator" && !has_string(v, "id") && !has_string(v, "email")) return std::unexpected(bad);
+      if (type.name == "barcode" && !has_string(v, "text")) return std::unexpected(bad);
+      return cell_of(v);
     case FieldKind::any: return cell_of(v);
   }
   return std::unexpected(bad);

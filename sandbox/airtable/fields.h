@@ -54,4 +54,20 @@ enum class Typecast { off, on };
 std::expected<std::optional<CellValue>, std::string> normalize_cell(const FieldType& type, std::string_view field_name,
                                                                     const Poco::Dynamic::Var& value, Typecast typecast);
 
+// How cellFormat=string renders cells: in the caller's time zone (an IANA name) and locale.
+struct StringFormat {
+  std::string time_zone;  // checked by the caller with is_known_time_zone()
+  std::string locale;     // lower-case, e.g. "en-us", "en-gb"
+};
+
+// Returns true when `name` is an IANA time zone the sandbox knows.
+bool is_known_time_zone(std::string_view name);
+
+// Returns `cell` (a value of a field of `type`) as the user-facing string cellFormat=string
+// gives: text as is, numbers plainly, a checkbox as "checked", dates as M/D/YYYY in en-us and
+// D/M/YYYY elsewhere, date-times in `format.time_zone` (en-us "6/12/2026 8:00pm", elsewhere
+// "12/6/2026 20:00"), lists joined with ", ", collaborators by name, attachments as
+// "filename (url)". Airtable says clients must not rely on these strings; neither should tests.
+std::string cell_as_string(const FieldType& type, const CellValue& cell, const StringFormat& format);
+
 }  // namespace pinsync_sandbox

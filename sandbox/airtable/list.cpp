@@ -67,6 +67,8 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
   std::vector<std::size_t> only;
   FieldKeys keys = FieldKeys::names;
   std::map<int, std::pair<std::string, std::string>> sorts;  // index → field, direction
+  bool as_strings = false;
+  StringFormat strings;
   std::string signature = table.id;
   for (const auto& [name, value] : req.query_list) {
     if (name != "offset" && name != "pageSize") signature += "\x1e" + name + "\x1f" + value;
@@ -90,10 +92,14 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
     } else if (auto sp = sort_param(name)) {
       (sp->second == "field" ? sorts[sp->first].first : sorts[sp->first].second) = value;
     } else if (name == "cellFormat") {
-      // cellFormat=string needs locale formatting the sandbox does not emulate.
-      if (value != "json") return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
-    } else if (name == "timeZone" || name == "userLocale") {
-      // Accepted; they only matter with cellFormat=string.
+      if (value != "json" && value != "string") return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
+      as_strings = value == "string";
+    } else if (name == "timeZone") {
+      strings.time_zone = value;
+    } else if (name == "userLocale") {
+      strings.locale = value;
+      std::transform(strings.locale.begin(), strings.locale.end(), strings.locale.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     } else if (name == "returnFieldsByFieldId") {
       if (value == "true" || value == "1") {
         keys = FieldKeys::ids;
@@ -103,6 +109,12 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
     } else {
       return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
     }
+  }
+  // cellFormat=string needs both the time zone and the locale, and a zone that exists.
+  if (as_strings && (strings.time_zone.empty() || strings.locale.empty() || !is_known_time_zone(strings.time_zone) ||
+                     !std::all_of(strings.locale.begin(), strings.locale.end(),
+                                  [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))) {
+    return airtable_error(422, "INVALID_REQUEST_UNKNOWN", k_invalid_request);
   }
   std::vector<SortSpec> sort_specs;
   for (const auto& [index, spec] : sorts) {
@@ -189,7 +201,7 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
   while (i < ids->size() && emitted < page_size) {
     const AirtableRecord* rec = table.find((*ids)[i++]);
     if (!rec) continue;  // deleted since the list started
-    write_record(out, table, *rec, keys, only);
+    write_record(out, table, *rec, keys, only, false, as_strings ? &strings : nullptr);
     ++emitted;
   }
   while (i < ids->size() && !table.find((*ids)[i])) ++i;

@@ -111,7 +111,7 @@ const AirtableView* AirtableTable::view(std::string_view name_or_id) const {
 }
 
 std::size_t AirtableTable::add_field(const std::string& field_name, FieldType type) {
-  fields.push_back({derived_id("fld", base_id + "/" + id + "/" + field_name), field_name, std::move(type)});
+  fields.push_back({derived_id("fld", base_id + "/" + id + "/" + field_name), field_name, std::move(type), {}});
   return fields.size() - 1;
 }
 
@@ -131,14 +131,19 @@ std::optional<AirtableTime> RecordFormulaView::last_modified(std::span<const std
 }
 
 void write_record(JsonOut& out, const AirtableTable& table, const AirtableRecord& record, FieldKeys keys,
-                  const std::vector<std::size_t>& only, bool with_modified) {
+                  const std::vector<std::size_t>& only, bool with_modified, const StringFormat* strings) {
   out.begin_object().key("id").value(record.id).key("createdTime").value(format_airtable_time(record.created));
   if (with_modified) out.key("lastModifiedTime").value(format_airtable_time(record.last_modified));
   out.key("fields").begin_object();
   for (const auto& [index, cell] : record.cells) {
     if (!only.empty() && std::find(only.begin(), only.end(), index) == only.end()) continue;
     const AirtableField& f = table.fields[index];
-    out.key(keys == FieldKeys::ids ? f.id : f.name).raw(cell.json);
+    out.key(keys == FieldKeys::ids ? f.id : f.name);
+    if (strings) {
+      out.value(cell_as_string(f.type, cell, *strings));
+    } else {
+      out.raw(cell.json);
+    }
   }
   out.end_object().end_object();
 }
@@ -199,15 +204,36 @@ std::expected<void, std::string> replace_table_content(AirtableTable& table, con
     auto declared = body.getObject("fields");
     if (!declared) return std::unexpected("fields: expected an object {\"Field name\":\"type\"}");
     for (const std::string& name : declared->getNames()) {
-      auto type = field_type_named(declared->has(name) && json_type(declared->get(name)) == JsonType::string
-                                       ? declared->getValue<std::string>(name)
-                                       : std::string());
+      // "Name": "type", or "Name": {"type": "singleSelect", "choices": ["A", "B"]}.
+      auto spec = declared->get(name);
+      Poco::JSON::Object::Ptr spec_obj = json_type(spec) == JsonType::object ? spec.extract<Poco::JSON::Object::Ptr>() : nullptr;
+      std::string type_name = json_type(spec) == JsonType::string ? spec.extract<std::string>()
+                              : spec_obj && json_type(spec_obj->get("type")) == JsonType::string
+                                  ? spec_obj->getValue<std::string>("type")
+                                  : std::string();
+      auto type = field_type_named(type_name);
       if (!type) return std::unexpected("fields." + name + ": unknown type; use an Airtable type name such as "
                                         "singleLineText, number, checkbox, date, dateTime, singleSelect, multipleSelects");
-      if (auto index = next.field_index(name)) {
-        next.fields[*index].type = *type;
+      std::size_t index = 0;
+      if (auto found = next.field_index(name)) {
+        index = *found;
+        next.fields[index].type = *type;
       } else {
-        next.add_field(name, *type);
+        index = next.add_field(name, *type);
+      }
+      if (spec_obj && spec_obj->has("choices")) {
+        auto choices = spec_obj->getArray("choices");
+        if (!choices || !next.fields[index].is_select()) {
+          return std::unexpected("fields." + name + ".choices: expected an array of option names on a singleSelect or "
+                                 "multipleSelects field");
+        }
+        next.fields[index].choices.clear();
+        for (unsigned i = 0; i < choices->size(); ++i) {
+          if (json_type(choices->get(i)) != JsonType::string) {
+            return std::unexpected("fields." + name + ".choices: every option must be a string");
+          }
+          next.fields[index].choices.push_back(choices->getElement<std::string>(i));
+        }
       }
     }
   }
@@ -268,6 +294,8 @@ std::expected<void, std::string> replace_table_content(AirtableTable& table, con
         std::size_t index = *next.field_index(name);
         auto cell = normalize_cell(next.fields[index].type, name, fields->get(name), Typecast::off);
         if (!cell) return std::unexpected(where + ".fields." + name + ": " + cell.error() + " (type " + next.fields[index].type.name + ")");
+        // Typing a new option in the grid creates it, as the partner's UI does.
+        if (*cell) (void)check_choices(next.fields[index], **cell, true);
         values[index] = *cell;
       }
     }

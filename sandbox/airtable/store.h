@@ -25,6 +25,10 @@ struct AirtableField {
   std::string id;  // fld…
   std::string name;
   FieldType type;
+  std::vector<std::string> choices;  // singleSelect / multipleSelects: the options, in order
+
+  // Returns true for singleSelect and multipleSelects.
+  bool is_select() const { return type.name == "singleSelect" || type.name == "multipleSelects"; }
 };
 
 struct AirtableRecord {
@@ -93,9 +97,10 @@ enum class FieldKeys { names, ids };
 
 // Writes {"id","createdTime","fields":{…}} as the list endpoint does: only non-empty fields, keyed
 // by name or fld… id, limited to `only` when it is non-empty. With `with_modified` (control
-// route only) adds "lastModifiedTime".
+// route only) adds "lastModifiedTime"; with `strings` (cellFormat=string) every value is a string.
 void write_record(JsonOut& out, const AirtableTable& table, const AirtableRecord& record, FieldKeys keys,
-                  const std::vector<std::size_t>& only, bool with_modified = false);
+                  const std::vector<std::size_t>& only, bool with_modified = false,
+                  const StringFormat* strings = nullptr);
 
 // Sets field `index` of `record` to `cell` (nullopt clears it) at `now`. Returns true when the
 // value really changed; only then do the field's and the record's modification times move.
@@ -119,6 +124,19 @@ class AirtableStore {
  private:
   std::map<std::string, std::vector<std::unique_ptr<AirtableTable>>> m_bases;
 };
+
+// Checks the select options of `cell` (a value normalised for `field`) against the field's
+// choices. A missing option is added to `field` when `may_create` (typecast by a base creator);
+// otherwise the result is Airtable's INVALID_MULTIPLE_CHOICE_OPTIONS message
+// ("Insufficient permissions to create new select option ""X"""). Other fields pass.
+std::expected<void, std::string> check_choices(AirtableField& field, const CellValue& cell, bool may_create);
+
+// A partner's change to a select field's options (PATCH /_sandbox/airtable/{base}/{table}):
+// `choices` becomes the option list; `renamed` (old → new) rewrites the cells that held an old
+// name; a cell option no longer listed is removed from the cell. Modification times do not
+// move: a cell holds the option itself, whose name alone changed. Returns nothing, or a message
+// naming the bad part (nothing is changed then).
+std::expected<void, std::string> change_choices(AirtableTable& table, const Poco::JSON::Object& body);
 
 // Replaces the content of `table` from a control body {"records":[{"id"?,"fields":{…}}],
 // "fields":{"Name":"type"}?, "views":[{"name","filterByFormula"?,"sort"?}]?}: records absent from

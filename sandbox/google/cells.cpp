@@ -153,9 +153,10 @@ struct ClockTime {
   int seconds = 0;  // since midnight
   TimeStyle style = TimeStyle::h24;
   bool has_seconds = false;
+  bool duration = false;  // 24 hours or more ("25:00"): a duration, not a time of day
 };
 
-// "20:00", "20:00:15", "8:00 PM", "8:00:15pm". Hours beyond the clock (durations) are not times.
+// "20:00", "20:00:15", "8:00 PM", "8:00:15pm"; "25:00" and up (two digits) is a duration.
 std::optional<ClockTime> parse_clock(std::string_view s) {
   ClockTime t;
   std::size_t i = 0;
@@ -184,7 +185,7 @@ std::optional<ClockTime> parse_clock(std::string_view s) {
   std::string_view rest = trim(s.substr(i));
   int hour = *h;
   if (rest.empty()) {
-    if (hour > 23) return std::nullopt;
+    if (hour > 23) t.duration = true;
   } else if (iequals(rest, "AM") || iequals(rest, "PM")) {
     if (hour < 1 || hour > 12) return std::nullopt;
     t.style = TimeStyle::h12;
@@ -220,6 +221,12 @@ std::optional<CalendarDate> parse_calendar(std::string_view s) {
       return std::nullopt;
     }
   }
+  if (index == 1 && sep == '/' && lengths[0] <= 2 && lengths[1] > 0 && lengths[1] <= 2) {
+    // "6/12": month and day of the current year.
+    auto today = date::year_month_day(date::floor<date::days>(std::chrono::system_clock::now()));
+    return CalendarDate{static_cast<int>(today.year()), static_cast<unsigned>(parts[0]), static_cast<unsigned>(parts[1]),
+                        DateStyle::us_month_day};
+  }
   if (index != 2 || lengths[2] == 0) return std::nullopt;
   if (sep == '-') {
     if (lengths[0] != 4 || lengths[1] > 2 || lengths[2] > 2) return std::nullopt;
@@ -252,8 +259,9 @@ std::string format_serial(const Cell& cell) {
     int y = static_cast<int>(ymd.year());
     auto m = static_cast<int>(static_cast<unsigned>(ymd.month()));
     auto d = static_cast<int>(static_cast<unsigned>(ymd.day()));
-    date_text = cell.date_style == DateStyle::iso ? std::to_string(y) + "-" + two(m) + "-" + two(d)
-                                                  : std::to_string(m) + "/" + std::to_string(d) + "/" + std::to_string(y);
+    date_text = cell.date_style == DateStyle::iso           ? std::to_string(y) + "-" + two(m) + "-" + two(d)
+                : cell.date_style == DateStyle::us_month_day ? std::to_string(m) + "/" + std::to_string(d)
+                                                              : std::to_string(m) + "/" + std::to_string(d) + "/" + std::to_string(y);
     if (cell.format == CellFormat::date) return date_text;
   }
   int h = static_cast<int>(secs / 3600), mi = static_cast<int>(secs / 60 % 60), s = static_cast<int>(secs % 60);
@@ -267,11 +275,13 @@ std::string format_serial(const Cell& cell) {
   return date_text.empty() ? time_text : date_text + " " + time_text;
 }
 
-std::string with_grouping(std::string digits) {
-  for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3; i > 0; i -= 3) {
-    digits.insert(static_cast<std::size_t>(i), ",");
+std::string with_grouping(std::string_view digits) {
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
   }
-  return digits;
+  return out;
 }
 
 std::string display_text(const Cell& cell) {
@@ -288,6 +298,20 @@ std::string display_text(const Cell& cell) {
       auto dot = text.find('.');
       text = with_grouping(text.substr(0, dot)) + text.substr(dot);
       return (cell.number < 0 ? "-$" : "$") + text;
+    }
+    case CellFormat::grouped: {
+      std::snprintf(buf, sizeof buf, "%.*f", cell.decimals, std::fabs(cell.number));
+      std::string text = buf;
+      auto dot = text.find('.');
+      std::string out = cell.number < 0 ? "-" : "";
+      out += with_grouping(text.substr(0, dot));
+      if (dot != std::string::npos) out += text.substr(dot);
+      return out;
+    }
+    case CellFormat::duration: {
+      auto secs = std::llround(cell.number * 86400.0);
+      std::snprintf(buf, sizeof buf, "%lld:%02d:%02d", secs / 3600, static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+      return buf;
     }
     case CellFormat::date:
     case CellFormat::time:
@@ -320,8 +344,38 @@ Cell formula_cell(std::string_view typed) {
   return c;
 }
 
+// "1,234", "-12,345.50": digits grouped by thousands, an optional fraction.
+std::optional<Cell> grouped_number_cell(std::string_view s) {
+  bool negative = !s.empty() && s[0] == '-';
+  std::string_view body = negative ? s.substr(1) : s;
+  auto dot = body.find('.');
+  std::string_view whole = body.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? std::string_view() : body.substr(dot + 1);
+  auto first_comma = whole.find(',');
+  if (first_comma == std::string_view::npos || first_comma == 0 || first_comma > 3) return std::nullopt;
+  std::string digits;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    bool comma_place = i >= first_comma && (i - first_comma) % 4 == 0;
+    if (comma_place != (whole[i] == ',')) return std::nullopt;
+    if (!comma_place) {
+      if (!is_digit(whole[i])) return std::nullopt;
+      digits += whole[i];
+    }
+  }
+  if ((whole.size() - first_comma) % 4 != 0) return std::nullopt;
+  if (dot != std::string_view::npos && (fraction.empty() || !std::all_of(fraction.begin(), fraction.end(), is_digit))) {
+    return std::nullopt;
+  }
+  double n = std::strtod((digits + (fraction.empty() ? "" : "." + std::string(fraction))).c_str(), nullptr);
+  Cell c = cell_from_number(negative ? -n : n);
+  c.format = CellFormat::grouped;
+  c.decimals = static_cast<int>(fraction.size());
+  return c;
+}
+
 std::optional<Cell> number_cell(std::string_view s) {
   if (auto n = parse_plain_number(s)) return cell_from_number(*n);
+  if (auto g = grouped_number_cell(s)) return g;
   if (s.size() > 1 && s.back() == '%') {
     std::string_view digits = s.substr(0, s.size() - 1);
     if (auto n = parse_plain_number(digits)) {
@@ -347,6 +401,10 @@ std::optional<Cell> number_cell(std::string_view s) {
 std::optional<Cell> date_time_cell(std::string_view s) {
   if (auto t = parse_clock(s)) {
     Cell c = cell_from_number(t->seconds / 86400.0);
+    if (t->duration) {
+      c.format = CellFormat::duration;
+      return c;
+    }
     c.format = CellFormat::time;
     c.time_style = t->style;
     c.time_seconds = t->has_seconds;
@@ -362,7 +420,7 @@ std::optional<Cell> date_time_cell(std::string_view s) {
   c.date_style = d->style;
   if (space != std::string_view::npos) {
     auto t = parse_clock(trim(s.substr(space + 1)));
-    if (!t) return std::nullopt;
+    if (!t || t->duration) return std::nullopt;
     c.number += t->seconds / 86400.0;
     c.format = CellFormat::date_time;
     c.time_style = t->style;
@@ -479,7 +537,7 @@ void render_cell(JsonOut& out, const Cell& cell, ValueRender value_render, DateR
       return;
     case CellKind::number: {
       bool is_date = cell.format == CellFormat::date || cell.format == CellFormat::time ||
-                     cell.format == CellFormat::date_time;
+                     cell.format == CellFormat::date_time || cell.format == CellFormat::duration;
       if (value_render == ValueRender::formatted || (is_date && date_render == DateRender::formatted_string)) {
         out.value(display_text(cell));
       } else {

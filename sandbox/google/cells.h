@@ -22,9 +22,12 @@ enum class CellFormat {
   date,       // serial, shown per date_style
   time,       // serial fraction, shown per time_style
   date_time,  // serial with fraction, shown as date then time
+  grouped,    // typed "1,234.5" → 1234.5, shown with thousands separators and the typed decimals
+  duration,   // typed "25:00" → 1.0416… (days), shown "25:00:00"
 };
 
-enum class DateStyle { iso, us };  // "2026-06-12" or "6/12/2026", kept as entered
+// "2026-06-12", "6/12/2026" or "6/12" (typed without a year: this year), kept as entered.
+enum class DateStyle { iso, us, us_month_day };
 enum class TimeStyle { h24, h12 };  // "20:00:00" or "8:00 PM"
 
 struct Cell {
@@ -50,8 +53,9 @@ enum class DateRender { serial_number, formatted_string };
 // "" → empty; "'123" → text "123" (a leading apostrophe forces text); "=…" → formula
 // (arithmetic on numbers is evaluated, anything else shows "#ERROR!"); "#REF!"-style literals
 // → error; TRUE/FALSE (any case) → boolean; "12.5", "-3", "1e3" → number; "50%" → percent;
-// "$12.50" → currency; "2026-06-12", "6/12/2026" (optionally followed by a time) →
-// date/date_time; "8:00 PM", "20:00", "20:00:15" → time; anything else → text.
+// "$12.50" → currency; "1,234.5" → grouped number; "2026-06-12", "6/12/2026", "6/12" (this
+// year, UTC) (optionally followed by a time) → date/date_time; "8:00 PM", "20:00", "20:00:15" →
+// time; "25:00", "36:15:00" → duration; anything else → text.
 Cell cell_from_user_entered(std::string_view typed);
 
 // Returns the cell RAW input makes of a string: "" → empty, anything else text, verbatim.

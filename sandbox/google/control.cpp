@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sandbox/google/sheets_batch.h"
 #include "sandbox/http/control_util.h"
 #include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
@@ -15,6 +16,12 @@ Response SheetsControlApi::handle(const Request& req) {
     return Response{200, {}, m_store.list()};
   }
   std::string id = req.path.substr(base.size() + 1);
+  constexpr std::string_view armed = "/before-next-write";
+  if (id.size() > armed.size() && id.ends_with(armed)) {
+    id.resize(id.size() - armed.size());
+    if (req.method != "POST") return wrong_method(req, "POST");
+    return before_next_write(req, id);
+  }
   if (id.empty() || id.find('/') != std::string::npos) {
     return api_error(req, 404, "not_found", "No such control route; use /_sandbox/sheets/{spreadsheetId}");
   }
@@ -34,6 +41,19 @@ Response SheetsControlApi::handle(const Request& req) {
     return Response{200, {}, R"({"deleted":true})"};
   }
   return wrong_method(req, "GET, PUT, DELETE");
+}
+
+Response SheetsControlApi::before_next_write(const Request& req, const std::string& id) {
+  auto body = control_body(req);
+  if (!body) return body.error();
+  auto changes = parse_structural_requests(**body);
+  if (!changes) return api_error(req, 400, "invalid_request", "Invalid partner edit for " + id + ": " + changes.error().message);
+  if (auto armed = m_store.before_next_write(id, std::move(*changes)); !armed) {
+    int status = armed.error().starts_with("no spreadsheet") ? 404 : 400;
+    return api_error(req, status, status == 404 ? "not_found" : "invalid_request",
+                     "Invalid partner edit for " + id + ": " + armed.error());
+  }
+  return Response{200, {}, R"({"armed":true})"};
 }
 
 Response GoogleControlApi::handle(const Request& req) {

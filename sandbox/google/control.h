@@ -3,6 +3,7 @@
 // /_sandbox/sheets, accounts, clients, keys, tokens and the read quota under /_sandbox/google.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "sandbox/google/oauth_registry.h"
@@ -13,6 +14,8 @@
 namespace pinsync_sandbox {
 
 // PUT|GET|DELETE /_sandbox/sheets/{id}, GET /_sandbox/sheets: spreadsheet contents and sharing.
+// POST /_sandbox/sheets/{id}/before-next-write: a spreadsheets.batchUpdate body applied just
+// before the next values write to the spreadsheet (a partner editing while a client works).
 class SheetsControlApi final : public Service {
  public:
   explicit SheetsControlApi(SheetsStore& store) : m_store(store) {}
@@ -21,6 +24,8 @@ class SheetsControlApi final : public Service {
   Response handle(const Request& request) override;
 
  private:
+  Response before_next_write(const Request& req, const std::string& id);
+
   SheetsStore& m_store;
 };
 

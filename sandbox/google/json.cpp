@@ -102,6 +102,18 @@ Response google_invalid_value(const Request& req, std::string_view field, std::s
   return google_error(req, 400, "INVALID_ARGUMENT", message, details.take());
 }
 
+Response google_field_mask_error(const Request& req, std::string_view mask, std::string_view path) {
+  JsonOut details;
+  details.begin_array().begin_object();
+  details.key("@type").value("type.googleapis.com/google.rpc.BadRequest");
+  details.key("fieldViolations").begin_array().begin_object();
+  details.key("field").value(mask);
+  details.key("description")
+      .value("Error expanding 'fields' parameter. Cannot find matching fields for path '" + std::string(path) + "'.");
+  details.end_object().end_array().end_object().end_array();
+  return google_error(req, 400, "INVALID_ARGUMENT", "Request contains an invalid argument.", details.take());
+}
+
 Response oauth_error(const Request& req, int status, std::string_view error, std::string_view description) {
   JsonOut out;
   out.begin_object().key("error").value(error).key("error_description").value(description).end_object();

@@ -30,6 +30,11 @@ Response google_error(const Request& req, int code, std::string_view status_name
 Response google_invalid_value(const Request& req, std::string_view field, std::string_view type,
                               std::string_view value_json);
 
+// Returns the 400 Google gives for a `fields` mask it cannot expand: the generic "Request contains
+// an invalid argument." with a BadRequest field violation naming the mask as sent (`mask`) and the
+// first path it cannot find (`path`).
+Response google_field_mask_error(const Request& req, std::string_view mask, std::string_view path);
+
 // Returns the token endpoint's flat error {"error": code, "error_description": text}.
 Response oauth_error(const Request& req, int status, std::string_view error, std::string_view description);
 

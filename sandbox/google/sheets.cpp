@@ -79,39 +79,47 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
-std::expected<ReadOptions, Response> read_options(const Request& req) {
+// The mask from `fields` or, failing that, the X-Goog-FieldMask header.
+std::optional<std::string> mask_text(const Request& req) {
+  if (auto it = req.query.find("fields"); it != req.query.end()) return it->second;
+  return req.header("x-goog-fieldmask");
+}
+
+}  // namespace
+
+std::expected<ReadOptions, Response> parse_read_options(const Request& req, const std::map<std::string, std::string>& values,
+                                                        std::string_view field_prefix) {
+  const std::string prefix(field_prefix);
   ReadOptions o;
-  if (auto it = req.query.find("majorDimension"); it != req.query.end()) {
+  if (auto it = values.find("majorDimension"); it != values.end()) {
     if (it->second == "COLUMNS") {
       o.major = Dimension::columns;
     } else if (it->second != "ROWS" && it->second != "DIMENSION_UNSPECIFIED") {
-      return std::unexpected(google_invalid_value(req, "major_dimension", "type.googleapis.com/google.apps.sheets.v4.Dimension",
+      return std::unexpected(google_invalid_value(req, prefix + "major_dimension", "type.googleapis.com/google.apps.sheets.v4.Dimension",
                                                   quoted(it->second)));
     }
   }
-  if (auto it = req.query.find("valueRenderOption"); it != req.query.end()) {
+  if (auto it = values.find("valueRenderOption"); it != values.end()) {
     if (it->second == "UNFORMATTED_VALUE") {
       o.value_render = ValueRender::unformatted;
     } else if (it->second == "FORMULA") {
       o.value_render = ValueRender::formula;
     } else if (it->second != "FORMATTED_VALUE") {
       return std::unexpected(google_invalid_value(
-          req, "value_render_option", "type.googleapis.com/google.apps.sheets.v4.ValueRenderOption", quoted(it->second)));
+          req, prefix + "value_render_option", "type.googleapis.com/google.apps.sheets.v4.ValueRenderOption", quoted(it->second)));
     }
   }
-  if (auto it = req.query.find("dateTimeRenderOption"); it != req.query.end()) {
+  if (auto it = values.find("dateTimeRenderOption"); it != values.end()) {
     if (it->second == "FORMATTED_STRING") {
       o.date_render = DateRender::formatted_string;
     } else if (it->second != "SERIAL_NUMBER") {
-      return std::unexpected(google_invalid_value(req, "date_time_render_option",
+      return std::unexpected(google_invalid_value(req, prefix + "date_time_render_option",
                                                   "type.googleapis.com/google.apps.sheets.v4.DateTimeRenderOption",
                                                   quoted(it->second)));
     }
   }
   return o;
 }
-
-}  // namespace
 
 bool ReadQuota::take(const std::string& principal) {
   std::lock_guard lock(m_mutex);
@@ -149,6 +157,9 @@ GoogleSheetsApi::Route GoogleSheetsApi::match(std::string_view path) {
   if (rest.empty()) {
     r.kind = Route::Kind::metadata;
     r.route_template = "/v4/spreadsheets/{id}";
+  } else if (rest == ":batchUpdate") {
+    r.kind = Route::Kind::structure;
+    r.route_template = "/v4/spreadsheets/{id}:batchUpdate";
   } else if (rest == "/values:batchGet") {
     r.kind = Route::Kind::batch_get;
     r.route_template = "/v4/spreadsheets/{id}/values:batchGet";
@@ -156,11 +167,38 @@ GoogleSheetsApi::Route GoogleSheetsApi::match(std::string_view path) {
     r.kind = Route::Kind::batch_update;
     r.route_template = "/v4/spreadsheets/{id}/values:batchUpdate";
   } else if (rest.substr(0, values_slash.size()) == values_slash && rest.size() > values_slash.size()) {
-    r.kind = Route::Kind::values;
-    r.route_template = "/v4/spreadsheets/{id}/values/{range}";
-    r.range = std::string(rest.substr(values_slash.size()));
+    std::string_view range = rest.substr(values_slash.size());
+    constexpr std::string_view append = ":append", clear = ":clear";
+    if (range.size() > append.size() && range.ends_with(append)) {
+      r.kind = Route::Kind::append;
+      r.route_template = "/v4/spreadsheets/{id}/values/{range}:append";
+      range.remove_suffix(append.size());
+    } else if (range.size() > clear.size() && range.ends_with(clear)) {
+      r.kind = Route::Kind::clear;
+      r.route_template = "/v4/spreadsheets/{id}/values/{range}:clear";
+      range.remove_suffix(clear.size());
+    } else {
+      r.kind = Route::Kind::values;
+      r.route_template = "/v4/spreadsheets/{id}/values/{range}";
+    }
+    r.range = std::string(range);
   }
   return r;
+}
+
+SheetsMessage GoogleSheetsApi::response_message(Route::Kind kind, Op op) {
+  using Kind = Route::Kind;
+  switch (kind) {
+    case Kind::metadata: return SheetsMessage::spreadsheet;
+    case Kind::values: return op == Op::read ? SheetsMessage::value_range : SheetsMessage::update_values;
+    case Kind::batch_get: return SheetsMessage::batch_get_values;
+    case Kind::batch_update: return SheetsMessage::batch_update_values;
+    case Kind::append: return SheetsMessage::append_values;
+    case Kind::clear: return SheetsMessage::clear_values;
+    case Kind::structure: return SheetsMessage::batch_update_spreadsheet;
+    case Kind::unknown: break;
+  }
+  return SheetsMessage::spreadsheet;
 }
 
 Response GoogleSheetsApi::handle(const Request& req) {
@@ -175,12 +213,28 @@ Response GoogleSheetsApi::route(const Request& req, const Route& r) {
   bool method_ok = (r.kind == Kind::metadata && req.method == "GET") ||
                    (r.kind == Kind::values && (req.method == "GET" || req.method == "PUT")) ||
                    (r.kind == Kind::batch_get && req.method == "GET") ||
-                   (r.kind == Kind::batch_update && req.method == "POST");
+                   ((r.kind == Kind::batch_update || r.kind == Kind::append || r.kind == Kind::clear ||
+                     r.kind == Kind::structure) &&
+                    req.method == "POST");
   if (!method_ok) return google_error(req, 404, "NOT_FOUND", "Method not found.");
   Op op = req.method == "GET" ? Op::read : Op::write;
   auto caller = authenticate(req, op);
   if (!caller) return caller.error();
+  // The mask is expanded before the spreadsheet is looked up: a bad one fails on any id.
+  std::optional<FieldMask> mask;
+  if (auto text = mask_text(req); text && !text->empty()) {
+    auto parsed = parse_field_mask(*text, response_message(r.kind, op));
+    if (!parsed) return google_field_mask_error(req, *text, parsed.error());
+    mask = std::move(*parsed);
+  }
   if (auto allowed = authorize(req, *caller, r.id, op); !allowed) return allowed.error();
+  Response res = dispatch(req, r, op);
+  if (mask && res.status == 200) res = google_json(req, apply_field_mask(res.body, *mask));
+  return res;
+}
+
+Response GoogleSheetsApi::dispatch(const Request& req, const Route& r, Op op) {
+  using Kind = Route::Kind;
   switch (r.kind) {
     case Kind::metadata:
       return get_metadata(req, r.id);
@@ -196,6 +250,12 @@ Response GoogleSheetsApi::route(const Request& req, const Route& r) {
     }
     case Kind::batch_update:
       return batch_update(req, r.id);
+    case Kind::append:
+      return append_values(req, r.id, r.range);
+    case Kind::clear:
+      return clear_values(req, r.id, r.range);
+    case Kind::structure:
+      return structure_update(req, r.id);
     case Kind::unknown:
       break;
   }
@@ -252,6 +312,13 @@ std::expected<void, Response> GoogleSheetsApi::authorize(const Request& req, con
 }
 
 Response GoogleSheetsApi::get_metadata(const Request& req, const std::string& id) {
+  // Grid data is not emulated: refuse it rather than answer without the cells asked for.
+  if (auto it = req.query.find("includeGridData"); it != req.query.end() && it->second != "false") {
+    if (it->second != "true") {
+      return google_invalid_value(req, "include_grid_data", "TYPE_BOOL", quoted(it->second));
+    }
+    return google_error(req, 400, "INVALID_ARGUMENT", "includeGridData=true is not emulated by pinsync-sandbox");
+  }
   std::vector<std::string> ranges;
   for (const auto& [name, value] : req.query_list) {
     if (name == "ranges") ranges.push_back(value);
@@ -267,7 +334,7 @@ Response GoogleSheetsApi::get_metadata(const Request& req, const std::string& id
 
 Response GoogleSheetsApi::get_values(const Request& req, const std::string& id, const std::vector<std::string>& ranges,
                                      bool batch) {
-  auto options = read_options(req);
+  auto options = parse_read_options(req, req.query);
   if (!options) return options.error();
   auto value_ranges = m_store.read(id, ranges, *options);
   if (!value_ranges) return google_error(req, 400, "INVALID_ARGUMENT", value_ranges.error());

@@ -1,5 +1,6 @@
-// The emulated Google Sheets API v4 under /v4: spreadsheets.get, values.get, values.batchGet,
-// values.update and values.batchUpdate, with Google's auth rules (API key for public sheets,
+// The emulated Google Sheets API v4 under /v4: spreadsheets.get and .batchUpdate (structure),
+// values.get, .batchGet, .update, .batchUpdate, .append and .clear, partial responses (`fields`),
+// with Google's auth rules (API key for public sheets,
 // bearer tokens from the token endpoint, scopes, sharing), error envelope and the optional
 // per-minute read quota that answers 429 RESOURCE_EXHAUSTED.
 #pragma once
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "sandbox/google/field_mask.h"
 #include "sandbox/google/oauth_registry.h"
 #include "sandbox/google/sheets_store.h"
 #include "sandbox/http/stats.h"
@@ -44,6 +46,12 @@ class ReadQuota {
   std::map<std::string, Window> m_windows;
 };
 
+// Reads majorDimension, valueRenderOption and dateTimeRenderOption from `values` (a request's
+// query, or the response*RenderOption values of a write renamed to those names). Returns the
+// options, or Google's 400 naming `field_prefix` + the field ("response_value_render_option").
+std::expected<ReadOptions, Response> parse_read_options(const Request& req, const std::map<std::string, std::string>& values,
+                                                        std::string_view field_prefix = {});
+
 class GoogleSheetsApi final : public Service {
  public:
   // All four must outlive this object.
@@ -61,14 +69,18 @@ class GoogleSheetsApi final : public Service {
     std::string quota_key;
   };
   struct Route {
-    enum class Kind { metadata, values, batch_get, batch_update, unknown } kind = Kind::unknown;
+    enum class Kind { metadata, values, batch_get, batch_update, append, clear, structure, unknown } kind = Kind::unknown;
     std::string route_template = "/v4/(unmatched)";
     std::string id;
     std::string range;
   };
 
   static Route match(std::string_view path);
+  // Returns the message a route answers with, for checking a `fields` mask.
+  static SheetsMessage response_message(Route::Kind kind, Op op);
   Response route(const Request& req, const Route& r);
+  // Calls the route's handler (auth, mask and access already checked).
+  Response dispatch(const Request& req, const Route& r, Op op);
   // Returns the caller, or the 400/401/403 Google gives for its credentials.
   std::expected<Caller, Response> authenticate(const Request& req, Op op) const;
   // Returns nothing when the caller may do `op` on spreadsheet `id`, else the 404/403/429.
@@ -78,6 +90,13 @@ class GoogleSheetsApi final : public Service {
   Response get_values(const Request& req, const std::string& id, const std::vector<std::string>& ranges, bool batch);
   Response update_values(const Request& req, const std::string& id, const std::string& range);
   Response batch_update(const Request& req, const std::string& id);
+  Response append_values(const Request& req, const std::string& id, const std::string& range);
+  Response clear_values(const Request& req, const std::string& id, const std::string& range);
+  Response structure_update(const Request& req, const std::string& id);
+  // Returns the ValueRange of `range` after a write, for includeValuesInResponse=true, rendered
+  // with the response*RenderOption values (`query`: the request's query, or the body's keys).
+  std::expected<std::string, Response> updated_data(const Request& req, const std::string& id, const std::string& range,
+                                                    const std::map<std::string, std::string>& options);
 
   SheetsStore& m_store;
   GoogleAuthRegistry& m_registry;

@@ -42,8 +42,27 @@ std::expected<Cell, std::string> typed_cell(const Poco::Dynamic::Var& v) {
     case JsonType::number:
       if (auto n = as_number(v)) return cell_from_number(*n);
       return std::unexpected(std::string("a number out of range"));
+    case JsonType::object: {
+      // {"formula":"=SUM(B2:B9)","value":42}: a formula the emulator cannot compute, with the
+      // value Sheets would show (typed as in the grid).
+      auto o = v.extract<Poco::JSON::Object::Ptr>();
+      auto formula = o->get("formula");
+      auto value = o->get("value");
+      if (o->size() != 2 || json_type(formula) != JsonType::string || !formula.extract<std::string>().starts_with("=") ||
+          json_type(value) == JsonType::object || json_type(value) == JsonType::array || json_type(value) == JsonType::null) {
+        return std::unexpected(std::string("a formula cell is {\"formula\":\"=…\",\"value\":string|number|boolean}"));
+      }
+      auto cell = typed_cell(value);
+      if (!cell) return cell;
+      if (!cell->formula.empty()) {
+        return std::unexpected(std::string("a formula cell's value is its result, not another formula"));
+      }
+      cell->formula = formula.extract<std::string>();
+      cell->entered_json = canonical_json(v);
+      return cell;
+    }
     default:
-      return std::unexpected(std::string("a cell must be a string, number, boolean or null"));
+      return std::unexpected(std::string("a cell must be a string, number, boolean, null or {\"formula\",\"value\"}"));
   }
 }
 
@@ -185,6 +204,25 @@ std::expected<void, std::string> SheetsStore::put(std::string_view id, std::stri
     s.tabs.push_back(std::move(tab));
   }
   if (s.tabs.empty()) return std::unexpected(std::string("sheets must name at least one sheet"));
+  if (root->has("hidden")) {
+    if (json_type(root->get("hidden")) != JsonType::array) {
+      return std::unexpected(std::string("hidden must be an array of sheet titles"));
+    }
+    auto hidden = root->getArray("hidden");
+    for (unsigned i = 0; i < hidden->size(); ++i) {
+      auto title = hidden->get(i);
+      auto tab = json_type(title) != JsonType::string
+                     ? s.tabs.end()
+                     : std::find_if(s.tabs.begin(), s.tabs.end(),
+                                    [&](const Tab& t) { return t.title == title.extract<std::string>(); });
+      if (tab == s.tabs.end()) return std::unexpected(std::string("hidden names a sheet that sheets does not have"));
+      tab->hidden = true;
+    }
+    // Sheets refuses to hide every sheet of a spreadsheet; so does the control route.
+    if (std::all_of(s.tabs.begin(), s.tabs.end(), [](const Tab& t) { return t.hidden; })) {
+      return std::unexpected(std::string("hidden names every sheet; at least one must stay visible"));
+    }
+  }
   std::lock_guard lock(m_mutex);
   m_sheets.insert_or_assign(std::string(id), std::move(s));
   return {};
@@ -202,7 +240,12 @@ std::optional<std::string> SheetsStore::dump(std::string_view id) const {
   for (const auto& [email, access] : s.shares) {
     out.begin_object().key("email").value(email).key("role").value(access == Access::write ? "writer" : "reader").end_object();
   }
-  out.end_array().key("sheets").begin_object();
+  out.end_array().key("hidden").begin_array();
+  for (const Tab& tab : s.tabs) {
+    if (tab.hidden) out.value(tab.title);
+  }
+  out.end_array().key("before_next_write").value(static_cast<std::int64_t>(s.before_next_write.size()));
+  out.key("sheets").begin_object();
   for (const Tab& tab : s.tabs) {
     out.key(tab.title).begin_array();
     int last_row = -1;
@@ -282,6 +325,8 @@ std::optional<std::string> SheetsStore::metadata(std::string_view id) const {
     out.key("sheetId").value(tab.sheet_id).key("title").value(tab.title).key("index").value(static_cast<int>(i));
     out.key("sheetType").value("GRID").key("gridProperties").begin_object();
     out.key("rowCount").value(tab.row_count).key("columnCount").value(tab.column_count).end_object();
+    // Present only when set, after gridProperties, as in the recorded metadata.
+    if (tab.hidden) out.key("hidden").value(true);
     out.end_object().end_object();
   }
   out.end_array();
@@ -299,6 +344,10 @@ std::optional<SheetsStore::Bound> SheetsStore::resolve(const Spreadsheet& s, std
     auto it = std::find_if(s.tabs.begin(), s.tabs.end(), [&](const Tab& t) { return t.title == *range->sheet; });
     if (it == s.tabs.end()) return std::nullopt;
     b.tab = static_cast<std::size_t>(it - s.tabs.begin());
+  } else {
+    // A range without a sheet name means the first *visible* sheet.
+    auto it = std::find_if(s.tabs.begin(), s.tabs.end(), [](const Tab& t) { return !t.hidden; });
+    b.tab = it == s.tabs.end() ? 0 : static_cast<std::size_t>(it - s.tabs.begin());
   }
   return b;
 }
@@ -377,6 +426,7 @@ std::expected<BatchWriteResult, std::string> SheetsStore::write(std::string_view
   auto it = m_sheets.find(id);
   if (it == m_sheets.end()) return result;
   Spreadsheet& s = it->second;
+  run_before_next_write(s);
   struct Placed {
     std::size_t tab;
     int row, col;

@@ -44,6 +44,30 @@ struct BatchWriteResult {
   int total_rows = 0, total_columns = 0, total_cells = 0, total_sheets = 0;
 };
 
+// What values.append did: the table it found (absent when the range held no data) and where the
+// values went.
+struct AppendResult {
+  std::optional<std::string> table_range;
+  UpdatedArea area;
+};
+
+// One request of spreadsheets.batchUpdate that the sandbox emulates, already read from JSON
+// (sheets_batch.cpp). Sheet ids and indexes are checked against the grid when it is applied.
+struct StructuralChange {
+  enum class Kind { insert_dimension, delete_dimension, append_dimension, update_sheet_properties };
+  Kind kind = Kind::insert_dimension;
+  std::int64_t sheet_id = 0;  // proto3: an absent sheetId is 0, the first sheet's id
+  Dimension dimension = Dimension::rows;
+  std::optional<std::int64_t> start, end;  // insert/delete: range.startIndex / range.endIndex
+  bool inherit_from_before = false;        // insert
+  std::int64_t length = 0;                 // append
+  std::optional<std::string> title;        // update_sheet_properties, when "fields" names it
+  std::optional<bool> hidden;              // update_sheet_properties, when "fields" names it
+
+  // Returns the request's JSON name, e.g. "insertDimension".
+  std::string_view name() const;
+};
+
 class SheetsStore {
  public:
   // Creates or replaces spreadsheet `id` from the control-route body (see docs/sandbox.md).
@@ -73,11 +97,29 @@ class SheetsStore {
                                                             const ReadOptions& options) const;
   // Applies every write or none. Returns the areas written, or Google's 400 message.
   std::expected<BatchWriteResult, std::string> write(std::string_view id, const std::vector<CellWrite>& writes);
+  // values.append: finds the table in `w.range` (the first run of rows holding data there) and
+  // writes `w.values` below it, from its first column; with `insert_rows` the rows below move
+  // down first. Returns what was written, or Google's 400 message. An unknown `id` yields an
+  // empty result.
+  std::expected<AppendResult, std::string> append(std::string_view id, const CellWrite& w, bool insert_rows);
+  // values.clear: empties every cell of `range` (the grid stays). Returns the cleared range as
+  // Google echoes it, or Google's 400 message; nullopt for an unknown `id`.
+  std::expected<std::optional<std::string>, std::string> clear(std::string_view id, std::string_view range);
+
+  // spreadsheets.batchUpdate: applies every change or none. Returns nothing, or Google's message
+  // for the first change that fails ("Invalid requests[1].insertDimension: No grid with id: 7").
+  // An unknown `id` changes nothing and succeeds (the API's authorize() has answered 404 before).
+  std::expected<void, std::string> restructure(std::string_view id, const std::vector<StructuralChange>& changes);
+  // Arms `changes` to be applied just before the next values write (update, batchUpdate, append,
+  // clear) to `id`: a partner editing the sheet while a client works. They are checked against
+  // the sheet now. Returns nothing, the issue, or "no spreadsheet" when `id` is unknown.
+  std::expected<void, std::string> before_next_write(std::string_view id, std::vector<StructuralChange> changes);
 
  private:
   struct Tab {
     std::string title;
     std::int64_t sheet_id = 0;
+    bool hidden = false;
     int row_count = 1000;
     int column_count = 26;
     std::vector<std::vector<Cell>> rows;  // ragged; missing cells are empty
@@ -88,6 +130,7 @@ class SheetsStore {
     bool is_public = false;
     std::map<std::string, Access> shares;  // lower-case email → read or write
     std::vector<Tab> tabs;
+    std::vector<StructuralChange> before_next_write;  // applied and cleared by the next values write
   };
   struct Bound {
     std::size_t tab = 0;
@@ -96,6 +139,21 @@ class SheetsStore {
 
   static std::optional<Bound> resolve(const Spreadsheet& s, std::string_view text);
   static std::string value_range(const Tab& tab, const GridBox& box, const ReadOptions& options);
+  // Returns the cells of every sheet of `s` once `added` rows (or columns) are added to `grown`.
+  static std::int64_t cells_after(const Spreadsheet& s, const Tab& grown, bool rows, std::int64_t added);
+  // Applies `changes` to `s` in order; on failure `s` is left part-way (callers work on a copy).
+  static std::expected<void, std::string> apply_changes(Spreadsheet& s, const std::vector<StructuralChange>& changes);
+  // One insertDimension / deleteDimension / appendDimension, or one updateSheetProperties, on
+  // `tab` of `s`. Returns nothing or Google's message without the "Invalid requests[N].kind: ".
+  static std::expected<void, std::string> resize(Spreadsheet& s, Tab& tab, const StructuralChange& c);
+  static std::expected<void, std::string> update_properties(Spreadsheet& s, Tab& tab, const StructuralChange& c);
+  // Returns the "table" values.append finds in `box`: the first row holding data there, the
+  // rows after it that do too, from the leftmost to the rightmost filled column; nullopt when
+  // `box` holds no data.
+  static std::optional<GridBox> data_table(const Tab& tab, const GridBox& box);
+  // Applies and clears the changes armed by before_next_write(); a change that no longer fits
+  // the sheet is dropped with the rest.
+  static void run_before_next_write(Spreadsheet& s);
 
   mutable std::mutex m_mutex;
   std::map<std::string, Spreadsheet, std::less<>> m_sheets;

@@ -1,6 +1,7 @@
-// The write half of the emulated Sheets API: values.update (PUT, valueInputOption in the query)
-// and values:batchUpdate (POST, valueInputOption in the body), RAW vs USER_ENTERED conversion,
-// Google's 400s for malformed bodies, and the Update(Batch)ValuesResponse shapes.
+// The write half of the emulated Sheets API: values.update (PUT, valueInputOption in the query),
+// values:batchUpdate (POST, valueInputOption in the body), values.append and values.clear, RAW vs
+// USER_ENTERED conversion, includeValuesInResponse, Google's 400s for malformed bodies, and the
+// Update/BatchUpdate/Append/ClearValuesResponse shapes.
 #include <Poco/JSON/Array.h>
 
 #include "sandbox/google/json.h"
@@ -94,13 +95,31 @@ std::expected<CellWrite, Response> to_write(const Request& req, const Poco::JSON
   return w;
 }
 
-void write_area(JsonOut& out, const std::string& id, const UpdatedArea& a) {
+// `updated_data`: the ValueRange to add as "updatedData" (includeValuesInResponse), or empty.
+void write_area(JsonOut& out, const std::string& id, const UpdatedArea& a, std::string_view updated_data = {}) {
   // proto3 JSON leaves zero counts out.
   out.begin_object().key("spreadsheetId").value(id).key("updatedRange").value(a.updated_range);
   if (a.rows) out.key("updatedRows").value(a.rows);
   if (a.columns) out.key("updatedColumns").value(a.columns);
   if (a.cells) out.key("updatedCells").value(a.cells);
+  if (!updated_data.empty()) out.key("updatedData").raw(updated_data);
   out.end_object();
+}
+
+// includeValuesInResponse from the query (update, append) or the body (batchUpdate).
+std::expected<bool, Response> include_values(const Request& req, const std::optional<std::string>& text,
+                                             std::string_view field) {
+  if (!text || *text == "false" || *text == "False") return false;
+  if (*text == "true" || *text == "True") return true;
+  std::string value;
+  append_json_string(value, *text);
+  return std::unexpected(google_invalid_value(req, field, "TYPE_BOOL", value));
+}
+
+std::optional<std::string> query_value(const Request& req, const char* name) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) return std::nullopt;
+  return it->second;
 }
 
 std::expected<Poco::JSON::Object::Ptr, Response> json_body(const Request& req) {
@@ -114,11 +133,27 @@ std::expected<Poco::JSON::Object::Ptr, Response> json_body(const Request& req) {
 
 }  // namespace
 
+std::expected<std::string, Response> GoogleSheetsApi::updated_data(const Request& req, const std::string& id,
+                                                                   const std::string& range,
+                                                                   const std::map<std::string, std::string>& options) {
+  // The response*RenderOption values mean what the read options of the same names mean.
+  std::map<std::string, std::string> as_read;
+  if (auto it = options.find("responseValueRenderOption"); it != options.end()) as_read["valueRenderOption"] = it->second;
+  if (auto it = options.find("responseDateTimeRenderOption"); it != options.end()) {
+    as_read["dateTimeRenderOption"] = it->second;
+  }
+  auto read = parse_read_options(req, as_read, "response_");
+  if (!read) return std::unexpected(read.error());
+  auto ranges = m_store.read(id, {range}, *read);
+  if (!ranges || ranges->empty()) return std::string();
+  return std::move(ranges->front());
+}
+
 Response GoogleSheetsApi::update_values(const Request& req, const std::string& id, const std::string& range) {
-  std::optional<std::string> option_text;
-  if (auto it = req.query.find("valueInputOption"); it != req.query.end()) option_text = it->second;
-  auto option = input_option(req, option_text);
+  auto option = input_option(req, query_value(req, "valueInputOption"));
   if (!option) return option.error();
+  auto include = include_values(req, query_value(req, "includeValuesInResponse"), "include_values_in_response");
+  if (!include) return include.error();
   auto body = json_body(req);
   if (!body) return body.error();
   auto w = to_write(req, *body, "data", *option, range);
@@ -126,8 +161,68 @@ Response GoogleSheetsApi::update_values(const Request& req, const std::string& i
   auto result = m_store.write(id, {std::move(*w)});
   if (!result) return google_error(req, 400, "INVALID_ARGUMENT", result.error());
   if (result->areas.empty()) return google_error(req, 404, "NOT_FOUND", "Requested entity was not found.");
+  std::string data;
+  if (*include) {
+    auto read = updated_data(req, id, result->areas.front().updated_range, req.query);
+    if (!read) return read.error();
+    data = std::move(*read);
+  }
   JsonOut out;
-  write_area(out, id, result->areas.front());
+  write_area(out, id, result->areas.front(), data);
+  return google_json(req, out.take());
+}
+
+Response GoogleSheetsApi::append_values(const Request& req, const std::string& id, const std::string& range) {
+  auto option = input_option(req, query_value(req, "valueInputOption"));
+  if (!option) return option.error();
+  auto include = include_values(req, query_value(req, "includeValuesInResponse"), "include_values_in_response");
+  if (!include) return include.error();
+  bool insert_rows = false;
+  if (auto mode = query_value(req, "insertDataOption")) {
+    if (*mode == "INSERT_ROWS") {
+      insert_rows = true;
+    } else if (*mode != "OVERWRITE") {
+      std::string value;
+      append_json_string(value, *mode);
+      return google_invalid_value(req, "insert_data_option",
+                                  "type.googleapis.com/google.apps.sheets.v4.AppendValuesRequest.InsertDataOption", value);
+    }
+  }
+  auto body = json_body(req);
+  if (!body) return body.error();
+  auto w = to_write(req, *body, "data", *option, range);
+  if (!w) return w.error();
+  auto result = m_store.append(id, *w, insert_rows);
+  if (!result) return google_error(req, 400, "INVALID_ARGUMENT", result.error());
+  if (result->area.updated_range.empty()) return google_error(req, 404, "NOT_FOUND", "Requested entity was not found.");
+  std::string data;
+  if (*include) {
+    auto read = updated_data(req, id, result->area.updated_range, req.query);
+    if (!read) return read.error();
+    data = std::move(*read);
+  }
+  JsonOut out;
+  out.begin_object().key("spreadsheetId").value(id);
+  if (result->table_range) out.key("tableRange").value(*result->table_range);
+  out.key("updates");
+  write_area(out, id, result->area, data);
+  out.end_object();
+  return google_json(req, out.take());
+}
+
+Response GoogleSheetsApi::clear_values(const Request& req, const std::string& id, const std::string& range) {
+  // The body is an empty ClearValuesRequest; anything in it is an unknown field.
+  auto body = json_body(req);
+  if (!body) return body.error();
+  for (const std::string& name : (*body)->getNames()) {
+    std::string message = "Invalid JSON payload received. Unknown name \"" + name + "\": Cannot find field.";
+    return google_error(req, 400, "INVALID_ARGUMENT", message);
+  }
+  auto cleared = m_store.clear(id, range);
+  if (!cleared) return google_error(req, 400, "INVALID_ARGUMENT", cleared.error());
+  if (!*cleared) return google_error(req, 404, "NOT_FOUND", "Requested entity was not found.");
+  JsonOut out;
+  out.begin_object().key("spreadsheetId").value(id).key("clearedRange").value(**cleared).end_object();
   return google_json(req, out.take());
 }
 
@@ -139,6 +234,16 @@ Response GoogleSheetsApi::batch_update(const Request& req, const std::string& id
   if (json_type(b->get("valueInputOption")) == JsonType::string) option_text = b->getValue<std::string>("valueInputOption");
   auto option = input_option(req, option_text);
   if (!option) return option.error();
+  // includeValuesInResponse and the response*RenderOption values are body fields here.
+  std::map<std::string, std::string> body_options;
+  for (const char* name : {"includeValuesInResponse", "responseValueRenderOption", "responseDateTimeRenderOption"}) {
+    if (!b->has(name)) continue;
+    body_options[name] = json_type(b->get(name)) == JsonType::string ? b->getValue<std::string>(name) : b->get(name).toString();
+  }
+  std::optional<std::string> include_text;
+  if (auto it = body_options.find("includeValuesInResponse"); it != body_options.end()) include_text = it->second;
+  auto include = include_values(req, include_text, "include_values_in_response");
+  if (!include) return include.error();
   std::vector<CellWrite> writes;
   auto data = b->get("data");
   if (json_type(data) != JsonType::null && json_type(data) != JsonType::array) {
@@ -169,7 +274,15 @@ Response GoogleSheetsApi::batch_update(const Request& req, const std::string& id
   if (result->total_sheets) out.key("totalUpdatedSheets").value(result->total_sheets);
   if (!result->areas.empty()) {
     out.key("responses").begin_array();
-    for (const UpdatedArea& a : result->areas) write_area(out, id, a);
+    for (const UpdatedArea& a : result->areas) {
+      std::string written;
+      if (*include) {
+        auto read = updated_data(req, id, a.updated_range, body_options);
+        if (!read) return read.error();
+        written = std::move(*read);
+      }
+      write_area(out, id, a, written);
+    }
     out.end_array();
   }
   out.end_object();

@@ -35,6 +35,7 @@ inline const std::string k_other_base_token = "patOtherBaseOnly";
 // Rate limiting is off for the shared sandbox; the rate-limit tests switch it on.
 inline const std::vector<std::string> k_args = {
     "--airtable-requests-per-second", "0",
+    "--airtable-requests-per-second-per-token", "0",
     "--airtable-token", k_read_only + "=data.records:read",
     "--airtable-token", k_other_base_token + "=data.records:read,data.records:write@" + k_other_base,
 };

@@ -247,11 +247,15 @@ TEST_CASE("sort[0] orders records, views filter and sort, an unknown view is 422
   check_error(list(base, "sort%5B0%5D%5Bfield%5D=Name&sort%5B0%5D%5Bdirection%5D=up"), 422, "INVALID_REQUEST_UNKNOWN");
 }
 
-TEST_CASE("cellFormat=json is the default; cellFormat=string and unknown parameters are refused") {
+TEST_CASE("cellFormat=json is the default; cellFormat=string needs timeZone and userLocale; unknown parameters are refused") {
   std::string base = fresh_sandbox();
   put_table(base, R"({"records":[{"fields":{"Name":"Jazz"}}]})");
   CHECK(list(base, "cellFormat=json").status == 200);
-  check_error(list(base, "cellFormat=string&timeZone=UTC&userLocale=en"), 422, "INVALID_REQUEST_UNKNOWN");
+  CHECK(list(base, "cellFormat=string&timeZone=UTC&userLocale=en").status == 200);
+  check_error(list(base, "cellFormat=string&userLocale=en"), 422, "INVALID_REQUEST_UNKNOWN");
+  check_error(list(base, "cellFormat=string&timeZone=UTC"), 422, "INVALID_REQUEST_UNKNOWN");
+  check_error(list(base, "cellFormat=string&timeZone=Mars%2FBase&userLocale=en"), 422, "INVALID_REQUEST_UNKNOWN");
+  check_error(list(base, "cellFormat=csv"), 422, "INVALID_REQUEST_UNKNOWN");
   check_error(list(base, "fields=Name"), 422, "INVALID_REQUEST_UNKNOWN");
   check_error(list(base, "returnFieldsByFieldId=maybe"), 422, "INVALID_REQUEST_UNKNOWN");
 }
@@ -268,7 +272,7 @@ TEST_CASE("one record by id; an unknown record is 404 MODEL_ID_NOT_FOUND; undefi
   HttpReply undefined = http(base, "GET", "/v0/" + k_base, "", bearer());
   CHECK(undefined.status == 404);
   CHECK(undefined.body == R"({"error":"NOT_FOUND"})");
-  // Creating and deleting are not emulated and must not pass silently.
-  CHECK(http(base, "POST", "/v0/" + k_base + "/Submissions", R"({"records":[]})", bearer()).status == 404);
-  CHECK(http(base, "DELETE", "/v0/" + k_base + "/Submissions?records%5B%5D=rec00000000000001", "", bearer()).status == 404);
+  // POST …/listRecords is not emulated and must not pass silently; nor may a POST to a record.
+  CHECK(http(base, "POST", "/v0/" + k_base + "/Submissions/listRecords", "{}", bearer()).body == R"({"error":"NOT_FOUND"})");
+  CHECK(http(base, "POST", "/v0/" + k_base + "/Submissions/rec00000000000001", "{}", bearer()).status == 404);
 }

@@ -1,7 +1,10 @@
-// Conformance of the emulated Sheets values routes against the recorded samples and the facts
-// doc: render options × typed cells, omitted blanks, range echo and quoting, bad ranges,
-// batchGet, values.update / values:batchUpdate and spreadsheets.get.
+// Conformance of the emulated Sheets values routes against the recorded samples and
+// docs/sandbox.md: render options × typed cells, omitted blanks, range echo and quoting, bad
+// ranges, batchGet, values.update / values:batchUpdate and spreadsheets.get.
+#include <chrono>
 #include <string>
+
+#include <date/date.h>
 
 #include "tests/sandbox/google/helpers.h"
 
@@ -63,7 +66,7 @@ TEST_CASE("render options: every recorded exchange of the gspread cassette is re
   }
 }
 
-TEST_CASE("typed cells render per valueRenderOption x dateTimeRenderOption as the facts doc states") {
+TEST_CASE("typed cells render per valueRenderOption x dateTimeRenderOption as docs/sandbox.md states") {
   std::string base = fresh_sandbox();
   put_sheet(base, "typed", R"({"public":true,"sheets":{"Events":[
     ["TRUE","false","6/12/2026","2026-06-12","8:00 PM","20:00","12.5","50%","$12.50","Rooftop Jazz","#REF!","=1/0","2026-06-12 20:00","53","'0042"]]}})");
@@ -256,4 +259,35 @@ TEST_CASE("spreadsheets.get: titles, sheet ids, grid size and the spreadsheet's 
         "America/New_York");
   CHECK(http(base, "PUT", "/_sandbox/sheets/badtz", R"({"time_zone":"Mars/Base","sheets":{"S":[]}})").status == 400);
   check_google_error(http(base, "GET", "/v4/spreadsheets/nope?" + k_key), 404, "NOT_FOUND", "Requested entity was not found.");
+}
+
+TEST_CASE("a formula the emulator cannot compute carries the value Sheets would show, set by the control route") {
+  std::string base = fresh_sandbox();
+  put_sheet(base, "formulas", R"json({"public":true,"sheets":{"Events":[
+    [{"formula":"=TODAY()","value":"6/12/2026"},{"formula":"=SUM(C1:C3)","value":42},{"formula":"=A1>0","value":true}]]}})json");
+  CHECK(values_json(get_values(base, "formulas", "Events", "&valueRenderOption=UNFORMATTED_VALUE")) ==
+        canon(parse_any(R"([[46185,42,true]])")));
+  CHECK(values_json(get_values(base, "formulas", "Events")) == canon(parse_any(R"([["6/12/2026","42","TRUE"]])")));
+  CHECK(values_json(get_values(base, "formulas", "Events", "&valueRenderOption=FORMULA")) ==
+        canon(parse_any(R"json([["=TODAY()","=SUM(C1:C3)","=A1>0"]])json")));
+  for (const char* bad : {R"json({"formula":"TODAY()","value":1})json", R"json({"formula":"=A1","value":"=B1"})json",
+                          R"json({"formula":"=A1"})json"}) {
+    CAPTURE(bad);
+    CHECK(http(base, "PUT", "/_sandbox/sheets/bad", std::string(R"({"sheets":{"S":[[)") + bad + "]]}}").status == 400);
+  }
+}
+
+TEST_CASE("typed thousands separators, dates without a year and durations become numbers, as in the Sheets UI") {
+  std::string base = fresh_sandbox();
+  put_sheet(base, "typed2", R"({"public":true,"sheets":{"Events":[["1,234","-12,345.50","6/12","25:00","1,23"]]}})");
+  Arr row = values_of(get_values(base, "typed2", "Events", "&valueRenderOption=UNFORMATTED_VALUE"))->getArray("values")->getArray(0);
+  CHECK(row->get(0).convert<double>() == 1234.0);
+  CHECK(row->get(1).convert<double>() == -12345.5);
+  auto year = static_cast<int>(date::year_month_day(date::floor<date::days>(std::chrono::system_clock::now())).year());
+  CHECK(row->get(2).convert<double>() ==
+        static_cast<double>((date::sys_days{date::year{year} / 6 / 12} - date::sys_days{date::year{1899} / 12 / 30}).count()));
+  CHECK(row->get(3).convert<double>() == doctest::Approx(25.0 / 24.0));
+  CHECK(row->get(4).convert<std::string>() == "1,23");  // not a grouping: stays text
+  CHECK(values_json(get_values(base, "typed2", "Events")) ==
+        canon(parse_any(R"([["1,234","-12,345.50","6/12","25:00:00","1,23"]])")));
 }

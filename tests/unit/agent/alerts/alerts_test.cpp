@@ -260,6 +260,17 @@ bool gone(pid_t pid) {
   return true;
 }
 
+// A killed process takes a moment to be gone: waits (for the kernel, not for time the
+// test could inject) until it is, at most 5 s. Returns whether it is.
+bool becomes_gone(pid_t pid) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!gone(pid)) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 pid_t read_pid(const std::filesystem::path& file) {
   std::ifstream in(file);
   pid_t pid = 0;
@@ -289,7 +300,7 @@ TEST_CASE("command sink: shutdown ends the command and everything it started; so
     delivering.join();
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().message.find("the agent is shutting down") != std::string::npos);
-    CHECK(gone(child));
+    CHECK(becomes_gone(child));
   }
   std::filesystem::remove(pid_file);
   {
