@@ -194,7 +194,19 @@ Result<Table> CsvConnector::fetch() {
   auto text = from_file ? read_file() : fetch_url();
   if (!text) return std::unexpected(text.error());
   const std::string ref_name = from_file ? m_settings.path.filename().string() : std::string("csv-url");
-  return parse_csv(*text, ref_name);
+  auto table = parse_csv(*text, ref_name);
+  if (table && m_settings.max_rows > 0 && table->rows.size() > m_settings.max_rows) {
+    return fail(ErrorKind::config, ref_name + " has " + std::to_string(table->rows.size()) + " rows, more than max_rows (" +
+                                       std::to_string(m_settings.max_rows) +
+                                       "): raise max_rows if the source is meant to be this large");
+  }
+  return table;
+}
+
+Error CsvConnector::too_large(const std::string& shown) const {
+  return Error{ErrorKind::config, shown + " is larger than max_bytes (" + std::to_string(m_settings.max_bytes) +
+                                      " bytes): raise max_bytes if the source is meant to be this large, or check "
+                                      "the path or url"};
 }
 
 Result<std::string> CsvConnector::read_file() const {
@@ -209,6 +221,7 @@ Result<std::string> CsvConnector::read_file() const {
   char buffer[1 << 16];
   while (true) {
     const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get());
+    if (out.size() + got > m_settings.max_bytes) return std::unexpected(too_large(path));
     out.append(buffer, got);
     if (got < sizeof buffer) break;
   }
@@ -228,9 +241,14 @@ Result<std::string> CsvConnector::fetch_url() const {
   request.route = "(csv)";  // a published file has no API layout
   request.timeout = m_context.timeout;
   request.headers.emplace_back("Accept", "text/csv, text/plain;q=0.9, */*;q=0.1");
+  // "Publish to the web" links answer with a redirect to another Google host. No
+  // credential rides on this GET, so following a few is safe; https stays https.
+  request.max_redirects = 5;
+  request.max_body = m_settings.max_bytes;
   auto response = transport->send(request);
   if (!response) {
     Error error = response.error().error;
+    if (error.kind == ErrorKind::invalid) return std::unexpected(too_large(shown));  // the transport's body limit
     error.message = "GET " + shown + " failed: " + error.message;
     return std::unexpected(std::move(error));
   }

@@ -3,6 +3,7 @@
 // Rows keep a reference "file.csv:LINE" to the physical line where the record starts.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -24,7 +25,12 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name);
 
 struct CsvSettings {
   std::filesystem::path path;  // a local file, or
-  std::string url;             // an http(s) URL fetched with GET
+  std::string url;             // an http(s) URL fetched with GET (following up to 5 redirects)
+  // The largest file or download read; past it the read fails naming the limit, so an
+  // endless or mistaken URL cannot take the agent's memory.
+  std::size_t max_bytes = 256u * 1024 * 1024;
+  // The most data rows taken (0: no limit); past it the read fails naming the limit.
+  std::size_t max_rows = 0;
 };
 
 class CsvConnector final : public Connector {
@@ -43,6 +49,7 @@ class CsvConnector final : public Connector {
 
  private:
   Result<std::string> read_file() const;
+  Error too_large(const std::string& shown) const;
   Result<std::string> fetch_url() const;
 
   CsvSettings m_settings;

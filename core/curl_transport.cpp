@@ -17,9 +17,26 @@ void global_init_once() {
   std::call_once(flag, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where the body goes and how much of it is allowed.
+struct BodySink {
+  std::string* body;
+  std::size_t limit;
+  bool overflowed = false;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const std::size_t n = size * count;
+  if (sink->body->size() + n > sink->limit) {
+    sink->overflowed = true;
+    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, n);
+  return n;
+}
+
+std::string size_text(std::size_t bytes) {
+  return bytes >= 1024 * 1024 ? std::to_string(bytes / (1024 * 1024)) + " MiB" : std::to_string(bytes) + " bytes";
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -60,8 +77,16 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(m_curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     curl_easy_setopt(m_curl, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min<long>(request.timeout.count(), 10'000)));
+    // Only http and https, whatever a URL or a redirect names (no file://, no smb://).
+    curl_easy_setopt(m_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (request.max_redirects > 0) {
+      curl_easy_setopt(m_curl, CURLOPT_FOLLOWLOCATION, 1L);
+      curl_easy_setopt(m_curl, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
+      curl_easy_setopt(m_curl, CURLOPT_REDIR_PROTOCOLS_STR, request.url.starts_with("https:") ? "https" : "http,https");
+    }
+    BodySink sink{&response.body, request.max_body};
     curl_easy_setopt(m_curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(m_curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(m_curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(m_curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(m_curl, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(m_curl, CURLOPT_ACCEPT_ENCODING, "");
@@ -85,6 +110,12 @@ class CurlTransport final : public Transport {
     double seconds = 0;
     curl_easy_getinfo(m_curl, CURLINFO_TOTAL_TIME, &seconds);
     response.elapsed = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    if (sink.overflowed) {
+      return std::unexpected(TransportError{
+          {ErrorKind::invalid, "the answer is larger than " + size_text(request.max_body) +
+                                   ", the most this request takes; pinsync stopped reading it"},
+          SendStage::maybe_sent});
+    }
     if (rc != CURLE_OK) {
       // The URL is not echoed: it may carry a key= parameter.
       std::string message = std::string("request failed: ") + curl_easy_strerror(rc);
@@ -94,6 +125,7 @@ class CurlTransport final : public Transport {
         case CURLE_COULDNT_CONNECT:
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
+        case CURLE_TOO_MANY_REDIRECTS:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
           return std::unexpected(TransportError{{ErrorKind::transient, message}, SendStage::not_sent});

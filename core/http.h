@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@
 namespace pinsync::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The answer size a request accepts unless it says otherwise: far above any API answer
+// pinsync reads (a 100,000-row sheet is about 20 MB).
+inline constexpr std::size_t k_default_max_body = 256u * 1024 * 1024;
 
 struct Request {
   std::string method = "GET";
@@ -31,6 +36,12 @@ struct Request {
   // range, a query string or anything secret: they become metric labels. "" = unlabelled.
   std::string api;
   std::string route;
+  // The largest answer body taken: a longer one ends the request with Error{invalid}
+  // saying so, never grows the process without bound. Generous for API answers.
+  std::size_t max_body = k_default_max_body;
+  // Redirects followed (0: a 3xx is the answer). Only a credential-free GET should follow;
+  // an https request is only ever redirected to https.
+  int max_redirects = 0;
 };
 
 // The longest wait a Retry-After is taken to ask for: a server asking for more (or

@@ -24,7 +24,7 @@ using pinsync::agent::SourceConfig;
 SourceConfig make_source() {
   SourceConfig s;
   s.name = "acme";
-  s.kind = "csv";
+  s.settings = pinsync::connectors::CsvSettings{};
   s.id_column = "Event ID";
   s.approved.column = "Approved";
   s.approved.values = {"yes", "y", "true", "x", "approved"};

@@ -13,6 +13,7 @@
 #include "sandbox/airtable/control.h"
 #include "sandbox/control.h"
 #include "sandbox/google/emulation.h"
+#include "sandbox/google/published.h"
 #include "sandbox/http/server.h"
 #include "sandbox/options.h"
 #include "sandbox/pinned/api.h"
@@ -53,7 +54,9 @@ int run(const std::vector<std::string>& args) {
   ControlApi control(pinned, faults, stats);
   AirtableApi airtable(options->airtable_tokens, options->airtable, stats);
   AirtableControl airtable_control(airtable);
-  std::vector<Service*> services = {&pinned, &airtable, &airtable_control};
+  PublishedCsv published;
+  PublishedCsvControl published_control(published);
+  std::vector<Service*> services = {&pinned, &airtable, &airtable_control, &published, &published_control};
   for (Service* s : (*google)->services()) services.push_back(s);  // /v4, /token, /_sandbox/sheets|google
   services.push_back(&control);
   Server server(services, options->server);

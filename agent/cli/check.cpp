@@ -7,7 +7,7 @@
 #include "agent/config/load.h"
 #include "agent/mapping/mapper.h"
 #include "agent/mapping/source.h"
-#include "agent/sync/sources.h"
+#include "agent/config/sources.h"
 
 namespace pinsync::agent {
 
@@ -65,11 +65,12 @@ void check_scopes(Checklist& list, PinnedClient& client, bool& channels_readable
 // The columns a source reads or writes that the mapping does not cover: id, approval,
 // status, fingerprint (the mapping's own are checked by prepare_source).
 void check_write_back(Checklist& list, const SourceConfig& source, const connectors::Table& table) {
+  const auto* write_back = source.write_back();
+  if (write_back == nullptr) return;
   const std::string name = source.name + ": ";
   std::string missing;
   int configured = 0;
-  for (const auto* column : {&source.write_back.event_id_column, &source.write_back.status_column,
-                             &source.write_back.error_column}) {
+  for (const auto* column : {&write_back->event_id_column, &write_back->status_column, &write_back->error_column}) {
     if (column->empty()) continue;
     ++configured;
     if (std::find(table.columns.begin(), table.columns.end(), *column) == table.columns.end()) {

@@ -13,7 +13,7 @@
 #include "agent/cli/exit_codes.h"
 #include "agent/pinned/client.h"
 #include "agent/sync/session.h"
-#include "agent/sync/sources.h"
+#include "agent/config/sources.h"
 #include "agent/sync/pass.h"
 #include "agent/sync/report.h"
 #include "core/json_writer.h"

@@ -1,6 +1,5 @@
 #include "agent/cli/resync.h"
 
-#include <charconv>
 #include <istream>
 #include <optional>
 
@@ -28,16 +27,11 @@ struct AgentAnswer {
   std::string body;
 };
 
-// POSTs the request to the agent. Returns nullopt when nothing listens at `listen`, the
-// answer otherwise, or an Error when the exchange broke halfway.
-Result<std::optional<AgentAnswer>> ask_agent(const std::string& listen, const std::string& body) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return std::optional<AgentAnswer>{};
-  int port = 0;
-  std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port);
-  std::string host = listen.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+// POSTs the request to the agent on 127.0.0.1:`port`. Returns nullopt when nothing
+// listens there, the answer otherwise, or an Error when the exchange broke halfway.
+Result<std::optional<AgentAnswer>> ask_agent(std::uint16_t port, const std::string& body) {
+  const std::string host = "127.0.0.1";
+  const std::string listen = host + ":" + std::to_string(port);
   try {
     Poco::Net::HTTPClientSession session(host, static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(k_resync_timeout_seconds, 0));
@@ -86,8 +80,8 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   body.key("force").value(options.force);
   body.key("accept_removals").value(options.accept_removals).end_object();
 
-  if (config.agent.admin_listen != "off") {
-    auto answer = ask_agent(config.agent.admin_listen, body.str());
+  if (config.agent.admin_port) {
+    auto answer = ask_agent(*config.agent.admin_port, body.str());
     if (!answer) {
       err << "pinsync " << answer.error().message << '\n';
       return k_exit_failure;

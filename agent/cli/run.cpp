@@ -37,11 +37,11 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
   }
   Daemon& agent = **daemon;
   std::unique_ptr<AdminServer> admin;
-  if (config.agent.admin_listen != "off") {
-    auto started = AdminServer::start(config.agent.admin_listen, agent);
+  if (config.agent.admin_port) {
+    auto started = AdminServer::start(*config.agent.admin_port, agent);
     if (!started) {
       agent.log().error("cannot start the admin endpoint",
-                        {{"listen", config.agent.admin_listen}, {"reason", started.error().message}});
+                        {{"port", std::to_string(*config.agent.admin_port)}, {"reason", started.error().message}});
       agent.stop(k_stop_grace);
       err << "pinsync run: " << started.error().message << '\n';
       return k_exit_config;

@@ -9,8 +9,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
+#include "connectors/airtable_settings.h"
+#include "connectors/csv.h"
+#include "connectors/google_sheets_settings.h"
 #include "core/datetime.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -33,7 +38,9 @@ struct PinnedConfig {
 };
 
 struct AgentConfig {
-  std::string admin_listen = "127.0.0.1:8765";  // or "off"
+  // The admin endpoint listens on 127.0.0.1 at this port (0: the system picks one);
+  // nullopt: `admin_listen: off`, no endpoint.
+  std::optional<std::uint16_t> admin_port = 8765;
   LogFormat log_format = LogFormat::automatic;  // text on a terminal, JSON lines otherwise
   LogLevel log_level = LogLevel::info;
 };
@@ -61,24 +68,6 @@ struct ApprovalRule {
   std::string column;               // empty: every row counts as approved
   std::vector<std::string> values;  // lower-cased, trimmed; default yes,y,true,x,approved,1
   std::string formula;              // airtable only: filterByFormula selecting approved records
-};
-
-// Google credentials of a google_sheets source: exactly one of the three ways.
-struct GoogleAuth {
-  std::filesystem::path service_account_file;
-  std::string api_key;  // from ${VAR}
-  std::string oauth_client_id;
-  std::string oauth_client_secret;  // from ${VAR}
-  std::string oauth_refresh_token;  // from ${VAR}
-  std::string oauth_token_uri = "https://oauth2.googleapis.com/token";
-};
-
-// Columns (or Airtable fields) that receive the sync result of each row.
-struct WriteBackConfig {
-  std::string event_id_column;
-  std::string status_column;
-  std::string error_column;
-  bool any() const { return !event_id_column.empty() || !status_column.empty() || !error_column.empty(); }
 };
 
 struct Place {
@@ -113,26 +102,18 @@ struct Mapping {
   std::string ticket_url;
 };
 
+// What a kind of source adds to the settings every source has: its connector's settings,
+// as config/sources/<kind>.cpp reads them (values that come from elsewhere in the config,
+// such as the API's base URL or the fields the mapping reads, are filled in when the
+// connector is made). The order is the kind table's (config/sources.cpp).
+using SourceSettings =
+    std::variant<connectors::CsvSettings, connectors::GoogleSheetsSettings, connectors::AirtableSettings>;
+
 struct SourceConfig {
   std::string name;
-  std::string kind;  // csv | google_sheets | airtable
-  // csv
-  std::filesystem::path path;  // absolute (resolved against the config file's folder)
-  std::string url;
-  // google_sheets
-  std::string spreadsheet_id;
-  std::string sheet;  // a sheet title, or
-  std::string range;  // an A1 range
-  GoogleAuth auth;
-  // airtable
-  std::string base_id;
-  std::string table;
-  std::string view;
-  std::string token;  // from ${VAR}
+  SourceSettings settings;
+  // Sources that can read only their changed rows (airtable) read everything this often.
   std::chrono::seconds full_scan_interval{3600};
-  bool arrays_first = false;  // lookup/linked/multiple-select arrays: first value, or all joined
-  // sheets and airtable
-  WriteBackConfig write_back;
   // identity
   std::string id_column;
   std::vector<std::string> fingerprint;  // columns identifying a row when there is no ID column
@@ -150,6 +131,11 @@ struct SourceConfig {
   bool recreate_deleted = false;  // a row whose event was deleted gets a new event
   Mapping mapping;
   int line = 0;  // line of this source in the config file, for messages
+
+  // The kind's name as written in the config: "csv", "google_sheets", "airtable".
+  std::string_view kind() const;
+  // The columns results are written back to; nullptr for a kind that cannot write back.
+  const connectors::WriteBackColumns* write_back() const;
 };
 
 struct Config {

@@ -66,10 +66,12 @@ PinnedConfig read_pinned(const ConfigReader& r, const ConfigMap& top) {
   return p;
 }
 
-std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
+// "127.0.0.1:PORT" (or localhost:PORT) → PORT; "off" → nullopt. The endpoint never
+// listens anywhere but loopback, so the port is all that varies.
+std::optional<std::uint16_t> read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
   const std::string value(text::trim(s.value));
-  if (text::ascii_lower(value) == "off") return "off";
+  if (text::ascii_lower(value) == "off") return std::nullopt;
   const std::size_t colon = value.rfind(':');
   const std::string format_fix = "write 127.0.0.1:PORT (e.g. 127.0.0.1:8765) or off";
   if (colon == std::string::npos) {
@@ -89,13 +91,13 @@ std::string read_admin_listen(const ConfigReader& r, const ConfigItem& item) {
     // Port 0 lets the system pick a free port; pinsync run logs the one it got.
     r.fail(item, quote_value(s.raw) + " has no valid port (0 to 65535)", format_fix);
   }
-  return "127.0.0.1:" + std::to_string(port);
+  return static_cast<std::uint16_t>(port);
 }
 
 AgentConfig read_agent(const ConfigReader& r, const ConfigItem& item) {
   const ConfigMap m = r.map(item, k_agent_keys);
   AgentConfig a;
-  if (const auto listen = m.find("admin_listen")) a.admin_listen = read_admin_listen(r, *listen);
+  if (const auto listen = m.find("admin_listen")) a.admin_port = read_admin_listen(r, *listen);
   if (const auto format = m.find("log_format")) {
     a.log_format = r.choice(*format, k_log_formats) == 0 ? LogFormat::text : LogFormat::json;
   }

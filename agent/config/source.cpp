@@ -5,29 +5,20 @@
 #include <limits>
 
 #include "agent/config/reader.h"
+#include "agent/config/sources/kind.h"
 #include "core/text.h"
 
 namespace pinsync::agent {
 
 namespace {
 
-// Keys every kind accepts, then the keys of each kind.
-constexpr std::string_view k_source_keys[] = {
-    "name",   "kind",          "path",     "url",        "id_column",     "approved", "channel_id",
-    "status", "status_column", "timezone", "date_order", "poll_interval", "mapping",
-    "fingerprint", "spreadsheet_id", "sheet", "range", "auth", "write_back",
-    "base_id", "table", "view", "token", "full_scan_interval", "arrays",
+// Keys every kind accepts; each kind adds its own (config/sources/<kind>.cpp).
+constexpr std::string_view k_common_keys[] = {
+    "name",        "kind",   "id_column",       "approved",          "channel_id",       "status",
+    "status_column", "timezone", "date_order",  "poll_interval",     "mapping",          "fingerprint",
     "max_removed_share", "recreate_deleted"};
 constexpr std::string_view k_booleans[] = {"false", "true", "no", "yes"};
-constexpr std::string_view k_csv_only[] = {"path", "url"};
-constexpr std::string_view k_sheets_only[] = {"spreadsheet_id", "sheet", "range", "auth"};
-constexpr std::string_view k_airtable_only[] = {"base_id", "table", "view", "token", "full_scan_interval", "arrays"};
-constexpr std::string_view k_array_modes[] = {"join", "first"};
-constexpr std::string_view k_kinds[] = {"csv", "google_sheets", "airtable"};
 constexpr std::string_view k_approved_keys[] = {"column", "values", "formula"};
-constexpr std::string_view k_auth_keys[] = {"service_account_file", "api_key", "oauth"};
-constexpr std::string_view k_oauth_keys[] = {"client_id", "client_secret", "refresh_token", "token_uri"};
-constexpr std::string_view k_write_back_keys[] = {"event_id_column", "status_column", "error_column"};
 constexpr std::string_view k_mapping_keys[] = {
     "title",    "start_date",      "start_time", "start",         "end_date",
     "end_time", "end",             "timezone",   "classifications", "city",
@@ -78,83 +69,46 @@ std::string read_name(const ConfigReader& r, const ConfigMap& m) {
   return name;
 }
 
-std::string read_kind(const ConfigReader& r, const ConfigItem& item) {
+const SourceKind& read_kind(const ConfigReader& r, const ConfigItem& item) {
   const std::string kind = text::ascii_lower(r.text(item));
-  for (const auto known : k_kinds) {
-    if (kind == known) return kind;
+  if (const auto* known = find_source_kind(kind)) return *known;
+  std::vector<std::string_view> names;
+  std::string list;
+  for (const auto* k : source_kinds()) {
+    names.push_back(k->name);
+    list += (list.empty() ? "" : ", ") + std::string(k->name);
   }
-  std::string fix = "write kind: csv, google_sheets or airtable";
-  if (const auto suggestion = did_you_mean(kind, k_kinds)) {
-    fix = "did you mean \"" + std::string(*suggestion) + "\"?";
-  }
+  std::string fix = "write kind: " + list;
+  if (const auto suggestion = did_you_mean(kind, names)) fix = "did you mean \"" + std::string(*suggestion) + "\"?";
   r.fail(item, "kind " + quote_value(r.scalar(item).raw) + " is not known", fix);
 }
 
-// Fails on a key that belongs to another kind of source.
-void check_kind_keys(const ConfigReader& r, const ConfigMap& m, const std::string& kind) {
-  const auto refuse = [&](std::span<const std::string_view> keys, std::string_view owner) {
-    if (kind == owner) return;
-    for (const auto key : keys) {
-      if (const auto item = m.find(key)) {
-        r.fail(*item, std::string(key) + " is a setting of " + std::string(owner) + " sources, not of " + kind,
-               "remove it, or set kind: " + std::string(owner));
+// The keys a source of `kind` takes: the common ones and its own.
+std::vector<std::string_view> keys_of(const SourceKind& kind) {
+  std::vector<std::string_view> keys(std::begin(k_common_keys), std::end(k_common_keys));
+  keys.insert(keys.end(), kind.keys.begin(), kind.keys.end());
+  return keys;
+}
+
+// Fails on a key that belongs to other kinds of source, naming them.
+void check_kind_keys(const ConfigReader& r, const ConfigMap& m, const SourceKind& kind) {
+  for (const auto& [key, item] : m.entries()) {
+    if (std::ranges::find(kind.keys, key) != kind.keys.end()) continue;
+    std::string owners;
+    for (const auto* other : source_kinds()) {
+      if (std::ranges::find(other->keys, key) != other->keys.end()) {
+        owners += (owners.empty() ? "" : " and ") + std::string(other->name);
       }
     }
-  };
-  refuse(k_csv_only, "csv");
-  refuse(k_sheets_only, "google_sheets");
-  refuse(k_airtable_only, "airtable");
-  if (kind == "csv") {
-    if (const auto item = m.find("write_back")) {
-      r.fail(*item, "a CSV file cannot take results back", "remove write_back, or use google_sheets");
-    }
+    if (owners.empty()) continue;  // a common key, or one check_keys reports
+    r.fail(item, key + " is a setting of " + owners + " sources, not of " + std::string(kind.name),
+           "remove it, or set kind: " + owners.substr(0, owners.find(' ')));
   }
 }
 
-GoogleAuth read_auth(const ConfigReader& r, const ConfigItem& item) {
-  const ConfigMap m = r.map(item, k_auth_keys);
-  GoogleAuth auth;
-  int ways = 0;
-  if (const auto file = m.find("service_account_file")) {
-    auth.service_account_file = r.path(*file);
-    ++ways;
-  }
-  if (const auto key = m.find("api_key")) {
-    auth.api_key = r.secret(*key, "GOOGLE_API_KEY");
-    ++ways;
-  }
-  if (const auto oauth = m.find("oauth")) {
-    const ConfigMap o = r.map(*oauth, k_oauth_keys);
-    auth.oauth_client_id = r.required_text(o, "client_id", "add client_id: the OAuth client id");
-    auth.oauth_client_secret =
-        r.secret(r.required(o, "client_secret", "add client_secret: ${GOOGLE_CLIENT_SECRET}"),
-                 "GOOGLE_CLIENT_SECRET");
-    auth.oauth_refresh_token =
-        r.secret(r.required(o, "refresh_token", "add refresh_token: ${GOOGLE_REFRESH_TOKEN}"),
-                 "GOOGLE_REFRESH_TOKEN");
-    if (const auto uri = o.find("token_uri")) auth.oauth_token_uri = r.url(*uri);
-    ++ways;
-  }
-  if (ways != 1) {
-    r.fail(item, ways == 0 ? "no credentials given" : "more than one way to sign in is given",
-           "give exactly one of service_account_file:, api_key: or oauth:");
-  }
-  return auth;
-}
+}  // namespace
 
-WriteBackConfig read_write_back(const ConfigReader& r, const ConfigItem& item) {
-  const ConfigMap m = r.map(item, k_write_back_keys);
-  WriteBackConfig wb;
-  wb.event_id_column = r.optional_text(m, "event_id_column").value_or("");
-  wb.status_column = r.optional_text(m, "status_column").value_or("");
-  wb.error_column = r.optional_text(m, "error_column").value_or("");
-  if (!wb.any()) {
-    r.fail(item, "names no column", "give event_id_column:, status_column: and/or error_column:");
-  }
-  return wb;
-}
-
-std::chrono::seconds read_poll_interval(const ConfigReader& r, const ConfigItem& item) {
+std::chrono::seconds read_interval(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
   const std::string value = text::ascii_lower(text::trim(s.value));
   const std::string fix = "write e.g. 60s, 5m or 1h (a bare number means seconds)";
@@ -180,6 +134,21 @@ std::chrono::seconds read_poll_interval(const ConfigReader& r, const ConfigItem&
   }
   return interval;
 }
+
+connectors::WriteBackColumns read_write_back(const ConfigReader& r, const ConfigItem& item) {
+  constexpr std::string_view k_write_back_keys[] = {"event_id_column", "status_column", "error_column"};
+  const ConfigMap m = r.map(item, k_write_back_keys);
+  connectors::WriteBackColumns wb;
+  wb.event_id_column = r.optional_text(m, "event_id_column").value_or("");
+  wb.status_column = r.optional_text(m, "status_column").value_or("");
+  wb.error_column = r.optional_text(m, "error_column").value_or("");
+  if (!wb.any()) {
+    r.fail(item, "names no column", "give event_id_column:, status_column: and/or error_column:");
+  }
+  return wb;
+}
+
+namespace {
 
 ApprovalRule read_approved(const ConfigReader& r, const ConfigItem& item) {
   const ConfigMap m = r.map(item, k_approved_keys);
@@ -310,53 +279,21 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
   constexpr std::string_view k_user_data[] = {"map", "places"};
   r.check_no_literal_secrets(item, k_user_data);
   const ConfigMap m = r.map(item);
-  if (const auto kind = m.find("kind")) source.kind = read_kind(r, *kind);
-  r.check_keys(m, k_source_keys);
-  source.name = read_name(r, m);
-  if (source.kind.empty()) r.missing(m, "kind", "add kind: csv");
-
-  check_kind_keys(r, m, source.kind);
-  if (source.kind == "csv") {
-    const auto path = m.find("path");
-    const auto url = m.find("url");
-    if (path && url) {
-      r.fail(*url, "path and url are both given",
-             "keep exactly one: path for a file on this machine, url for a published CSV link");
-    }
-    if (!path && !url) {
-      r.missing(m, "path",
-                "give path: partner.csv (a file, relative to this config file) or url: "
-                "https://… (a published CSV link)");
-    }
-    if (path) source.path = r.path(*path);
-    if (url) source.url = r.url(*url);
-  } else if (source.kind == "google_sheets") {
-    source.spreadsheet_id = r.required_text(
-        m, "spreadsheet_id", "add spreadsheet_id: the long id in the sheet's URL (…/d/ID/edit)");
-    const auto sheet = m.find("sheet");
-    const auto range = m.find("range");
-    if (sheet && range) r.fail(*range, "sheet and range are both given", "keep one of them");
-    if (sheet) source.sheet = r.text(*sheet);
-    if (range) source.range = r.text(*range);
-    if (!sheet && !range) r.missing(m, "sheet", "name the tab, e.g. sheet: Partner Events");
-    source.auth = read_auth(r, r.required(m, "auth", "add auth: {service_account_file: /etc/pinsync/sa.json}"));
-  } else {
-    source.base_id = r.required_text(m, "base_id", "add base_id: the app… id in the base's URL");
-    source.table = r.required_text(m, "table", "add table: the table's name or tbl… id");
-    source.view = r.optional_text(m, "view").value_or("");
-    source.token = r.secret(r.required(m, "token", "add token: ${AIRTABLE_TOKEN}"), "AIRTABLE_TOKEN");
-    if (const auto interval = m.find("full_scan_interval")) {
-      source.full_scan_interval = read_poll_interval(r, *interval);
-    }
-    if (const auto arrays = m.find("arrays")) source.arrays_first = r.choice(*arrays, k_array_modes) == 1;
+  const SourceKind* kind = nullptr;
+  if (const auto given = m.find("kind")) {
+    kind = &read_kind(r, *given);
+    check_kind_keys(r, m, *kind);
+    r.check_keys(m, keys_of(*kind));
   }
-  if (const auto wb = m.find("write_back")) source.write_back = read_write_back(r, *wb);
+  source.name = read_name(r, m);
+  if (kind == nullptr) r.missing(m, "kind", "add kind: csv");
+  kind->read(r, m, source);
   if (const auto fp = m.find("fingerprint")) {
     for (const auto& column : r.list(*fp)) source.fingerprint.push_back(r.text(column));
     if (source.fingerprint.empty()) r.fail(*fp, "the list is empty", "list the columns, e.g. [Title, Date, Venue]");
   }
 
-  if (source.kind == "airtable") {
+  if (kind->native_ids) {
     source.id_column = r.optional_text(m, "id_column").value_or("");
   } else if (source.fingerprint.empty()) {
     source.id_column = r.required_text(
@@ -368,7 +305,7 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
   }
   if (const auto approved = m.find("approved")) {
     source.approved = read_approved(r, *approved);
-    if (!source.approved.formula.empty() && source.kind != "airtable") {
+    if (!source.approved.formula.empty() && kind->name != "airtable") {
       r.fail(*approved, "formula only works for airtable sources", "use column: and values:");
     }
   } else {
@@ -402,7 +339,7 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
     source.date_order = k_orders[r.choice(*order, k_date_orders)];
   }
   if (const auto interval = m.find("poll_interval")) {
-    source.poll_interval = read_poll_interval(r, *interval);
+    source.poll_interval = read_interval(r, *interval);
   }
   if (const auto zone = m.find("timezone")) source.timezone = r.timezone(*zone);
   if (const auto share = m.find("max_removed_share")) source.max_removed_share = r.number(*share, 0, 1);
@@ -414,7 +351,7 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
       r, r.required(m, "mapping", "add mapping: with at least title, start_date, "
                                   "classifications and city (see config.example.yaml)"));
   // A Google sheet carries its own time zone, the default when none is configured.
-  if (source.kind != "google_sheets" && source.timezone.empty() && source.mapping.timezone.empty()) {
+  if (!kind->own_time_zone && source.timezone.empty() && source.mapping.timezone.empty()) {
     r.missing(m, "timezone",
               "give the zone of the events, e.g. timezone: America/New_York, or map a "
               "time-zone column with mapping.timezone");

@@ -1,7 +1,6 @@
 #include "agent/daemon/admin.h"
 
 #include <algorithm>
-#include <charconv>
 #include <istream>
 #include <sstream>
 
@@ -207,22 +206,10 @@ std::optional<AdminRefusal> admin_refusal(const AdminRequest& request) {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<AdminServer>> AdminServer::start(std::string_view listen, Daemon& daemon) {
-  const auto colon = listen.rfind(':');
-  const std::string_view host = colon == std::string_view::npos ? listen : listen.substr(0, colon);
-  int port = -1;
-  if (colon != std::string_view::npos) {
-    const auto digits = listen.substr(colon + 1);
-    std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  }
-  if ((host != "127.0.0.1" && host != "localhost" && host != "::1" && host != "[::1]") || port < 0 || port > 65535) {
-    return fail(ErrorKind::config, "agent.admin_listen \"" + std::string(listen) +
-                                       "\": use 127.0.0.1:PORT (loopback only), or off to disable the endpoint");
-  }
+Result<std::unique_ptr<AdminServer>> AdminServer::start(std::uint16_t port, Daemon& daemon) {
   std::unique_ptr<AdminServer> server(new AdminServer());
   try {
-    const std::string bind_host = host == "localhost" ? "127.0.0.1" : (host == "[::1]" ? "::1" : std::string(host));
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(bind_host, static_cast<Poco::UInt16>(port)), 16);
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), 16);
     server->m_port = socket.address().port();
     auto params = new Poco::Net::HTTPServerParams();
     params->setMaxThreads(8);
@@ -230,7 +217,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(std::string_view listen,
     server->m_server = std::make_unique<Poco::Net::HTTPServer>(new Factory(daemon), socket, params);
     server->m_server->start();
   } catch (const Poco::Exception& e) {
-    return fail(ErrorKind::config, "agent.admin_listen " + std::string(listen) + ": cannot listen (" +
+    return fail(ErrorKind::config, "agent.admin_listen 127.0.0.1:" + std::to_string(port) + ": cannot listen (" +
                                        e.displayText() + "); pick a free port or write off");
   }
   return server;

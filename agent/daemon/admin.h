@@ -47,10 +47,9 @@ std::optional<AdminRefusal> admin_refusal(const AdminRequest& request);
 
 class AdminServer {
  public:
-  // Listens on `listen` ("127.0.0.1:PORT"; PORT 0 picks a free port). Returns the running
-  // server, or Error{config} when the address is not loopback or cannot be bound.
-  // `daemon` must outlive the server.
-  static Result<std::unique_ptr<AdminServer>> start(std::string_view listen, Daemon& daemon);
+  // Listens on 127.0.0.1:`port` (0 picks a free port). Returns the running server, or
+  // Error{config} when the port cannot be bound. `daemon` must outlive the server.
+  static Result<std::unique_ptr<AdminServer>> start(std::uint16_t port, Daemon& daemon);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

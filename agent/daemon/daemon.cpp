@@ -15,7 +15,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
   daemon->m_shared->log->add_secret(config.pinned.api_key);
   daemon->m_alerter = Alerter::from_config(config, *daemon->m_shared->log, [] { return http::make_curl_transport(); },
                                              daemon->m_shared->clock);
-  daemon->m_admin_listen = config.agent.admin_listen;
+  daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
   daemon->start_workers(std::make_shared<const Config>(config), {});
   return daemon;
@@ -85,9 +85,9 @@ Result<void> Daemon::reload(const std::filesystem::path& file) {
     log().error("config reload refused", {{"file", file.string()}, {"reason", why}});
     return fail(ErrorKind::config, why);
   }
-  if (loaded->agent.admin_listen != m_admin_listen) {
+  if (loaded->agent.admin_port != m_admin_port) {
     log().warn("agent.admin_listen changed; it takes effect when pinsync run restarts",
-               {{"admin_listen", m_admin_listen}});
+               {{"admin_port", m_admin_port ? std::to_string(*m_admin_port) : "off"}});
   }
   std::vector<std::shared_ptr<SourceWorker>> old;
   {

@@ -49,8 +49,6 @@ class Daemon {
 
   Logger& log() { return *m_shared->log; }
   state::Store& store() { return *m_shared->store; }
-  // The admin_listen of the config the agent started with.
-  const std::string& admin_listen() const { return m_admin_listen; }
 
   // Runs one pass of the chosen sources now (after a pass already running) and waits for
   // them. Returns their reports in config order, Error{invalid} for an unknown source,
@@ -76,7 +74,7 @@ class Daemon {
 
   std::shared_ptr<SharedSessionState> m_shared;
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
-  std::string m_admin_listen;
+  std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
   std::filesystem::path m_state_path;
   std::mutex m_mutex;  // guards m_config and m_workers
   std::shared_ptr<const Config> m_config;

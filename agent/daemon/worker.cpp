@@ -50,7 +50,7 @@ SourceWorker::SourceWorker(std::shared_ptr<const Config> config, const SourceCon
   {
     std::lock_guard lock(m_stats->mutex);
     m_stats->status.name = source.name;
-    m_stats->status.kind = source.kind;
+    m_stats->status.kind = std::string(source.kind());
     m_stats->status.poll_interval = source.poll_interval;
     m_stats->status.next_pass_at = unix_now();
   }

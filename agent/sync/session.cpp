@@ -1,6 +1,6 @@
 #include "agent/sync/session.h"
 
-#include "agent/sync/sources.h"
+#include "agent/config/sources.h"
 
 namespace pinsync::agent {
 

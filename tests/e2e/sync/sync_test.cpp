@@ -304,3 +304,65 @@ TEST_CASE("forget: a source removed from the config is forgotten only when confi
   CHECK(w.events()->size() == 3);  // Pinned Events is not touched
   CHECK(w.pinsync({"forget", "--source", "acme", "--yes"}).out.find("holds nothing") != std::string::npos);
 }
+
+namespace {
+
+// The world's config with its CSV source read from `url` instead of partner.csv, plus
+// `extra` lines under the source.
+void use_url(World& w, const std::string& url, const std::string& extra = "") {
+  std::string text;
+  {
+    std::ifstream in(w.config);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  text.replace(text.find("path: partner.csv"), 17, "url: " + url + "\n" + extra);
+  w.dir.write("pinsync.yaml", text);
+}
+
+}  // namespace
+
+// Regression: "Publish to the web → CSV" links answer 307 to another Google host, and
+// pinsync stopped with "answered HTTP 307".
+TEST_CASE("published CSV links: the redirect is followed; a redirect loop and an oversized answer are named") {
+  World w;
+  const std::string base = w.sandbox.base_url();
+  REQUIRE(http(base, "PUT", "/_sandbox/published/2PACX-abc", pinsync::test::k_csv_header + rows(3),
+               {{"Content-Type", "text/csv"}})
+              .status == 200);
+  use_url(w, base + "/spreadsheets/d/e/2PACX-abc/pub?output=csv");
+  const auto synced = w.pinsync({"sync"});
+  CHECK(synced.exit_code == 0);
+  CHECK(synced.out.find("3 created") != std::string::npos);
+  CHECK(w.events()->size() == 3);
+
+  use_url(w, base + "/spreadsheets/d/e/loop/pub?output=csv");
+  const auto looping = w.pinsync({"sync"});
+  CHECK(looping.exit_code != 0);
+  CHECK(looping.out.find("redirect") != std::string::npos);
+
+  // Regression: an endless CSV URL took pinsync to 2.1 GB; the read stops at max_bytes.
+  REQUIRE(http(base, "PUT", "/_sandbox/published/big", pinsync::test::k_csv_header + rows(100),
+               {{"Content-Type", "text/csv"}})
+              .status == 200);
+  use_url(w, base + "/spreadsheets/d/e/big/pub?output=csv", "    max_bytes: 2048\n");
+  const auto big = w.pinsync({"sync"});
+  CHECK(big.exit_code == 3);
+  CHECK(big.out.find("is larger than max_bytes (2048 bytes)") != std::string::npos);
+  CHECK(w.events()->size() == 3);
+}
+
+TEST_CASE("max_rows: a source with more rows than it should have stops, naming the limit") {
+  World w;
+  w.sheet(rows(5));
+  std::string text;
+  {
+    std::ifstream in(w.config);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  text.replace(text.find("path: partner.csv"), 17, "path: partner.csv\n    max_rows: 4");
+  w.dir.write("pinsync.yaml", text);
+  const auto r = w.pinsync({"sync"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("partner.csv has 5 rows, more than max_rows (4)") != std::string::npos);
+  CHECK(w.posts() == 0);
+}

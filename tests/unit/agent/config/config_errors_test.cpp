@@ -129,10 +129,9 @@ TEST_CASE("an unknown key suggests the closest allowed key") {
     const std::string yaml = replaced(k_brief_config, "    date_order: MDY", "    colour: red");
     CHECK(error_of(load_text(dir, yaml)) ==
           at(dir, "18: sources[0].colour: unknown key — the keys allowed here are: name, kind, "
-                  "path, url, id_column, approved, channel_id, status, status_column, timezone, "
-                  "date_order, poll_interval, mapping, fingerprint, spreadsheet_id, sheet, range, auth, "
-                "write_back, base_id, table, view, token, full_scan_interval, arrays, max_removed_share, "
-                 "recreate_deleted"));
+                  "id_column, approved, channel_id, status, status_column, timezone, date_order, "
+                  "poll_interval, mapping, fingerprint, max_removed_share, recreate_deleted, path, url, "
+                  "max_bytes, max_rows"));
   }
 }
 

@@ -19,9 +19,11 @@ TEST_CASE("the reference example config loads with every field as written") {
   REQUIRE(config->sources.size() == 1);
   const SourceConfig& s = config->sources[0];
   CHECK(s.name == "acme");
-  CHECK(s.kind == "csv");
-  CHECK(s.path == dir.path() / "partner.csv");
-  CHECK(s.url.empty());
+  CHECK(s.kind() == "csv");
+  CHECK(csv_of(s).path == dir.path() / "partner.csv");
+  CHECK(csv_of(s).url.empty());
+  CHECK(csv_of(s).max_bytes == 256u * 1024 * 1024);
+  CHECK(s.write_back() == nullptr);
   CHECK(s.id_column == "Event ID");
   CHECK(s.approved.column == "Approved");
   CHECK(s.approved.values == std::vector<std::string>{"yes", "y", "true", "x", "approved"});
@@ -88,14 +90,14 @@ sources:
   CHECK(config->pinned.concurrency == 4);
   CHECK(config->pinned.idempotency_window == std::chrono::seconds(900));
   CHECK(config->state_path == "/var/lib/pinsync/state.db");
-  CHECK(config->agent.admin_listen == "127.0.0.1:8765");
+  CHECK(config->agent.admin_port == 8765);
   CHECK(config->agent.log_format == LogFormat::automatic);
   CHECK(config->agent.log_level == LogLevel::info);
   CHECK(config->google.sheets_base_url == "https://sheets.googleapis.com");
   CHECK(config->airtable.base_url == "https://api.airtable.com");
   const SourceConfig& s = config->sources.at(0);
-  CHECK(s.url == "https://example.test/pub?output=csv");
-  CHECK(s.path.empty());
+  CHECK(csv_of(s).url == "https://example.test/pub?output=csv");
+  CHECK(csv_of(s).path.empty());
   CHECK(s.approved.values == std::vector<std::string>{"yes", "y", "true", "x", "approved", "1"});
   CHECK(s.status == EventStatus::draft);
   CHECK(s.date_order == DateOrder::unspecified);
@@ -171,7 +173,7 @@ sources:
   CHECK(config->pinned.concurrency == 8);
   CHECK(config->pinned.idempotency_window == std::chrono::seconds(60));
   CHECK(config->state_path == dir.path() / "data" / "state.db");
-  CHECK(config->agent.admin_listen == "127.0.0.1:9001");
+  CHECK(config->agent.admin_port == 9001);
   CHECK(config->agent.log_format == LogFormat::json);
   CHECK(config->agent.log_level == LogLevel::debug);
   CHECK(config->google.sheets_base_url == "http://127.0.0.1:9000");
@@ -195,8 +197,8 @@ sources:
   CHECK(b.line == 19);
 
   const SourceConfig& g = config->sources[1];
-  CHECK(g.kind == "csv");
-  CHECK(g.path == "/srv/gamma.csv");
+  CHECK(g.kind() == "csv");
+  CHECK(csv_of(g).path == "/srv/gamma.csv");
   CHECK(g.status == EventStatus::published);
   CHECK(g.poll_interval == std::chrono::seconds(90));
   CHECK(g.mapping.end_date == "D2");
@@ -207,7 +209,7 @@ TEST_CASE("admin_listen: off turns the endpoint off") {
   const TempDir dir;
   const auto config = load_text(dir, k_brief_config + "agent:\n  admin_listen: off\n");
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
-  CHECK(config->agent.admin_listen == "off");
+  CHECK_FALSE(config->agent.admin_port.has_value());
 }
 
 TEST_CASE("${VAR} expands anywhere in a value, several times in one value") {
@@ -221,7 +223,7 @@ TEST_CASE("${VAR} expands anywhere in a value, several times in one value") {
                                  {"SHEET", "abc"},
                                  {"STATE_DIR", "/var/lib/pinsync"}});
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
-  CHECK(config->sources[0].url == "https://sheets.example/abc/pub?x=$1");
+  CHECK(csv_of(config->sources[0]).url == "https://sheets.example/abc/pub?x=$1");
   CHECK(config->state_path == "/var/lib/pinsync/state.db");
 }
 
@@ -253,11 +255,12 @@ TEST_CASE("config.example.yaml in the repository loads") {
   REQUIRE_FALSE(config->sources.empty());
   CHECK(config->state_path.is_absolute());
   REQUIRE(config->sources.size() == 3);
-  CHECK(config->sources[0].kind == "csv");
-  CHECK(config->sources[1].kind == "google_sheets");
-  CHECK(config->sources[1].write_back.any());
-  CHECK(config->sources[2].kind == "airtable");
-  CHECK(config->sources[2].token == "example-token");
+  CHECK(config->sources[0].kind() == "csv");
+  CHECK(config->sources[1].kind() == "google_sheets");
+  REQUIRE(config->sources[1].write_back() != nullptr);
+  CHECK(config->sources[1].write_back()->any());
+  CHECK(config->sources[2].kind() == "airtable");
+  CHECK(std::get<connectors::AirtableSettings>(config->sources[2].settings).token == "example-token");
   for (const auto& source : config->sources) CHECK(source.line > 0);
 }
 

@@ -111,6 +111,13 @@ inline Result<Config> load_text(const TempDir& dir, const std::string& yaml,
   return load_config(dir.write("config.yaml", yaml), env_of(std::move(env)));
 }
 
+// The CSV settings of a csv source; fails the test for another kind.
+inline const connectors::CsvSettings& csv_of(const SourceConfig& source) {
+  const auto* csv = std::get_if<connectors::CsvSettings>(&source.settings);
+  REQUIRE(csv != nullptr);
+  return *csv;
+}
+
 // Returns the error message of a failed load, or fails the test when it loaded.
 inline std::string error_of(const Result<Config>& result) {
   REQUIRE_FALSE(result.has_value());

@@ -123,12 +123,13 @@ TEST_CASE("google_sheets sources: sheet, auth, write-back, the sheet's own zone"
   const auto config = load_text(dir, sheets);
   REQUIRE(config);
   const auto& s = config->sources.at(0);
-  CHECK(s.kind == "google_sheets");
-  CHECK(s.spreadsheet_id == "1AbCdEf");
-  CHECK(s.sheet == "Partner Events");
-  CHECK(s.auth.service_account_file == dir.path() / "sa.json");
-  CHECK(s.write_back.event_id_column == "Pinned ID");
-  CHECK(s.write_back.status_column == "Sync status");
+  CHECK(s.kind() == "google_sheets");
+  const auto& g = std::get<connectors::GoogleSheetsSettings>(s.settings);
+  CHECK(g.spreadsheet_id == "1AbCdEf");
+  CHECK(g.sheet == "Partner Events");
+  CHECK(g.auth.service_account_file == dir.path() / "sa.json");
+  CHECK(s.write_back()->event_id_column == "Pinned ID");
+  CHECK(s.write_back()->status_column == "Sync status");
   CHECK(s.timezone.empty());
 
   const std::string literal_key = replaced(sheets, "service_account_file: sa.json", "api_key: AIzaSyLiteral");
@@ -154,18 +155,19 @@ TEST_CASE("airtable sources: base, table, token from the environment, approval f
   const auto config = load_text(dir, at_src, {{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"AIRTABLE_TOKEN", "pat-secret"}});
   REQUIRE(config);
   const auto& s = config->sources.at(0);
-  CHECK(s.base_id == "appA1b2C3d4E5f6G7");
-  CHECK(s.table == "Submissions");
-  CHECK(s.view == "Approved");
-  CHECK(s.token == "pat-secret");
+  const auto& a = std::get<connectors::AirtableSettings>(s.settings);
+  CHECK(a.base_id == "appA1b2C3d4E5f6G7");
+  CHECK(a.table == "Submissions");
+  CHECK(a.view == "Approved");
+  CHECK(a.token == "pat-secret");
   CHECK(s.approved.formula == "{Status} = 'Approved'");
   CHECK(s.id_column.empty());
   CHECK(s.full_scan_interval == std::chrono::hours(1));
-  CHECK_FALSE(s.arrays_first);
+  CHECK(a.arrays == connectors::ArrayJoin::join);
   const auto first = load_text(dir, replaced(at_src, "    view: Approved", "    view: Approved\n    arrays: first"),
                                {{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"AIRTABLE_TOKEN", "pat-secret"}});
   REQUIRE(first);
-  CHECK(first->sources.at(0).arrays_first);
+  CHECK(std::get<connectors::AirtableSettings>(first->sources.at(0).settings).arrays == connectors::ArrayJoin::first);
   const auto unset = error_of(load_text(dir, at_src));
   CHECK(unset.find("AIRTABLE_TOKEN is not set") != std::string::npos);
   CHECK(error_of(load_text(dir, replaced(k_brief_config, "kind: csv", "kind: cvs"))) ==

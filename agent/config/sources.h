@@ -1,4 +1,4 @@
-// Builds the connector for a configured source from a literal table kind -> factory.
+// The connector of a configured source, made by its kind (agent/config/sources/<kind>.cpp).
 #pragma once
 
 #include <memory>
@@ -8,7 +8,8 @@
 
 namespace pinsync::agent {
 
-// Returns the connector for `source`, or Error{config} when its kind has no connector.
+// Returns the connector for `source`, its settings completed from `config` (the APIs' base
+// URLs, the fields the mapping reads), or the kind's Error{config}.
 Result<std::unique_ptr<connectors::Connector>> make_connector(const Config& config, const SourceConfig& source,
                                                               const connectors::ConnectorContext& ctx);
 

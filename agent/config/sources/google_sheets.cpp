@@ -1,0 +1,70 @@
+// kind: google_sheets — one tab (or A1 range) of a spreadsheet, through the Sheets API.
+#include "agent/config/sources/kind.h"
+#include "connectors/google_sheets.h"
+
+namespace pinsync::agent {
+
+namespace {
+
+constexpr std::string_view k_keys[] = {"spreadsheet_id", "sheet", "range", "auth", "write_back"};
+constexpr std::string_view k_auth_keys[] = {"service_account_file", "api_key", "oauth"};
+constexpr std::string_view k_oauth_keys[] = {"client_id", "client_secret", "refresh_token", "token_uri"};
+
+connectors::GoogleAuthSettings read_auth(const ConfigReader& r, const ConfigItem& item) {
+  const ConfigMap m = r.map(item, k_auth_keys);
+  connectors::GoogleAuthSettings auth;
+  int ways = 0;
+  if (const auto file = m.find("service_account_file")) {
+    auth.service_account_file = r.path(*file);
+    ++ways;
+  }
+  if (const auto key = m.find("api_key")) {
+    auth.api_key = r.secret(*key, "GOOGLE_API_KEY");
+    ++ways;
+  }
+  if (const auto oauth = m.find("oauth")) {
+    const ConfigMap o = r.map(*oauth, k_oauth_keys);
+    auth.oauth_client_id = r.required_text(o, "client_id", "add client_id: the OAuth client id");
+    auth.oauth_client_secret =
+        r.secret(r.required(o, "client_secret", "add client_secret: ${GOOGLE_CLIENT_SECRET}"),
+                 "GOOGLE_CLIENT_SECRET");
+    auth.oauth_refresh_token =
+        r.secret(r.required(o, "refresh_token", "add refresh_token: ${GOOGLE_REFRESH_TOKEN}"),
+                 "GOOGLE_REFRESH_TOKEN");
+    if (const auto uri = o.find("token_uri")) auth.oauth_token_uri = r.url(*uri);
+    ++ways;
+  }
+  if (ways != 1) {
+    r.fail(item, ways == 0 ? "no credentials given" : "more than one way to sign in is given",
+           "give exactly one of service_account_file:, api_key: or oauth:");
+  }
+  return auth;
+}
+
+void read(const ConfigReader& r, const ConfigMap& m, SourceConfig& source) {
+  connectors::GoogleSheetsSettings sheets;
+  sheets.spreadsheet_id = r.required_text(
+      m, "spreadsheet_id", "add spreadsheet_id: the long id in the sheet's URL (…/d/ID/edit)");
+  const auto sheet = m.find("sheet");
+  const auto range = m.find("range");
+  if (sheet && range) r.fail(*range, "sheet and range are both given", "keep one of them");
+  if (sheet) sheets.sheet = r.text(*sheet);
+  if (range) sheets.range = r.text(*range);
+  if (!sheet && !range) r.missing(m, "sheet", "name the tab, e.g. sheet: Partner Events");
+  sheets.auth = read_auth(r, r.required(m, "auth", "add auth: {service_account_file: /etc/pinsync/sa.json}"));
+  if (const auto wb = m.find("write_back")) sheets.write_back = read_write_back(r, *wb);
+  source.settings = std::move(sheets);
+}
+
+ConnectorResult make(const Config& config, const SourceConfig& source, const connectors::ConnectorContext& ctx) {
+  auto settings = std::get<connectors::GoogleSheetsSettings>(source.settings);
+  settings.sheets_base_url = config.google.sheets_base_url;
+  settings.id_column = source.id_column;
+  return connectors::make_google_sheets_connector(std::move(settings), ctx);
+}
+
+}  // namespace
+
+const SourceKind k_google_sheets_kind{"google_sheets", k_keys, false, true, read, make};
+
+}  // namespace pinsync::agent
