@@ -8,13 +8,12 @@
 namespace pinsync::agent {
 
 Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out) {
-  auto shared = Session::open_shared(config, log_out);
-  if (!shared) return std::unexpected(shared.error());
+  auto world = SessionWorld::open(config, log_out, StoreAccess::write);
+  if (!world) return std::unexpected(world.error());
   std::unique_ptr<Daemon> daemon(new Daemon());
-  daemon->m_shared = std::move(*shared);
-  daemon->m_shared->log->add_secret(config.pinned.api_key);
-  daemon->m_alerter = Alerter::from_config(config, *daemon->m_shared->log, [] { return http::make_curl_transport(); },
-                                             daemon->m_shared->clock);
+  daemon->m_world = std::move(*world);
+  daemon->m_alerter = Alerter::from_config(config, daemon->m_world->log(), [] { return http::make_curl_transport(); },
+                                           daemon->m_world->clock());
   daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
   daemon->start_workers(std::make_shared<const Config>(config), {});
@@ -28,8 +27,8 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
   std::vector<std::shared_ptr<SourceWorker>> fresh;
   for (const auto& source : config->sources) {
     auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
-    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_shared, stats, m_alerter));
-    m_shared->log->info("source scheduled", {{"source", source.name},
+    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_world, stats, m_alerter));
+    m_world->log().info("source scheduled", {{"source", source.name},
                                             {"poll_interval", std::to_string(source.poll_interval.count()) + "s"}});
   }
   std::lock_guard lock(m_mutex);
@@ -102,7 +101,7 @@ Result<void> Daemon::reload(const std::filesystem::path& file) {
   }
   for (const auto& w : old) w->join();
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
-  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); }, m_shared->clock);
+  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); }, m_world->clock());
   log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};
@@ -116,7 +115,7 @@ bool Daemon::stop(std::chrono::milliseconds grace) {
     all = m_workers;
   }
   for (const auto& w : all) w->finish(true);
-  if (m_shared) m_shared->clock.stop();
+  if (m_world) m_world->clock().stop();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   bool all_done = true;
   for (const auto& w : all) all_done = w->wait_done(deadline) && all_done;

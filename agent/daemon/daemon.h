@@ -47,8 +47,8 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  Logger& log() { return *m_shared->log; }
-  state::Store& store() { return *m_shared->store; }
+  Logger& log() { return m_world->log(); }
+  state::Store& store() { return *m_world->store(); }
 
   // Runs one pass of the chosen sources now (after a pass already running) and waits for
   // them. Returns their reports in config order, Error{invalid} for an unknown source,
@@ -72,7 +72,7 @@ class Daemon {
   void start_workers(std::shared_ptr<const Config> config,
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
 
-  std::shared_ptr<SharedSessionState> m_shared;
+  std::shared_ptr<SessionWorld> m_world;
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
   std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
   std::filesystem::path m_state_path;

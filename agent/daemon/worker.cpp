@@ -40,11 +40,11 @@ std::string error_of(const PassReport& r) {
 }  // namespace
 
 SourceWorker::SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
-                           std::shared_ptr<SharedSessionState> shared, std::shared_ptr<SourceStats> stats,
+                           std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
                            std::shared_ptr<Alerter> alerter)
     : m_config(std::move(config)),
       m_source(source),
-      m_session(Session::attach(*m_config, std::move(shared), &stats->requests)),
+      m_session(std::make_unique<Session>(*m_config, std::move(world), &stats->requests)),
       m_stats(std::move(stats)),
       m_alerter(std::move(alerter)) {
   {

@@ -38,7 +38,7 @@ class SourceWorker {
   // Schedules the source's first pass at once. `config` owns `source`; the worker keeps it
   // alive. Every pass's report goes to `alerter` (when given) unless the pass was cancelled.
   SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
-               std::shared_ptr<SharedSessionState> shared, std::shared_ptr<SourceStats> stats,
+               std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
                std::shared_ptr<Alerter> alerter);
   // Stops taking work, lets a running pass finish and joins the timer.
   ~SourceWorker();

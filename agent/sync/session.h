@@ -3,6 +3,7 @@
 // and, for commands that write, the lock that keeps a second pinsync off the state file.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,42 +28,64 @@ enum class StoreAccess {
   write,      // take the state lock, then open or create the store (sync)
 };
 
-// What the per-source sessions of the agent share: one clock for the shared rate
-// limiters, the state lock (held for the whole run), the store (thread-safe) and one
-// logger (its lines never interleave). A PinnedClient/Transport is never shared.
-struct SharedSessionState {
-  SystemClock clock;
-  std::unique_ptr<Logger> log;
-  std::unique_ptr<RateLimiters> limiters;
-  std::unique_ptr<state::StateLock> lock;
-  std::unique_ptr<state::Store> store;
+// Makes the transport a client or connector sends through (libcurl in production, a
+// scripted one in tests).
+using TransportFactory = std::function<std::unique_ptr<http::Transport>()>;
+
+// What every session of one process works with, built once: the world outside (its clock,
+// how it reaches the network) and what sessions share — one logger (its lines never
+// interleave), the rate limiters of every quota, and the state lock and store (the store is
+// thread-safe). A command has one session on it; the agent one per source.
+class SessionWorld {
+ public:
+  // Opens the world for `access`: takes the state lock for write, opens the store (for
+  // read only when the file exists). `clock` (null: the world's own system clock) and
+  // `transports` (empty: libcurl) are the seams tests fill. Returns Error{config} naming
+  // the holder's pid when another pinsync holds the state file, or the store's error.
+  static Result<std::shared_ptr<SessionWorld>> open(const Config& config, std::ostream& log_out, StoreAccess access,
+                                                    Clock* clock = nullptr, TransportFactory transports = {});
+
+  Clock& clock() { return *m_clock; }
+  Logger& log() { return *m_log; }
+  RateLimiters& limiters() { return *m_limiters; }
+  // Null without a state file (read of a file not yet made) or for StoreAccess::none.
+  state::Store* store() { return m_store.get(); }
+  // A new transport from the world's factory.
+  std::unique_ptr<http::Transport> transport() { return m_transports(); }
+  // The stream a command's progress line may draw on (the log's).
+  std::ostream& log_out() { return *m_log_out; }
+
+ private:
+  SessionWorld() = default;
+  SystemClock m_system_clock;
+  Clock* m_clock = &m_system_clock;
+  TransportFactory m_transports;
+  std::ostream* m_log_out = nullptr;
+  std::unique_ptr<Logger> m_log;
+  std::unique_ptr<RateLimiters> m_limiters;
+  std::unique_ptr<state::StateLock> m_lock;
+  std::unique_ptr<state::Store> m_store;
 };
 
 class Session {
  public:
-  // Builds the session. Returns Error{config} when another pinsync holds the state file,
-  // or the store's error when it cannot be opened.
+  // A session on a world of its own: SessionWorld::open, then one session on it.
   static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access);
-
-  // Takes the state lock and opens the store once for several sessions. Returns
-  // Error{config} naming the holder's pid when another pinsync holds the state file, or
-  // the store's error.
-  static Result<std::shared_ptr<SharedSessionState>> open_shared(const Config& config, std::ostream& log_out);
-  // A session with its own clock, transport and Pinned client that uses `shared`'s
-  // lock, store, limiters and logger. Never fails. `config` must outlive the session;
-  // `requests` (when given) counts its HTTP requests instead of the session's own counter
-  // and must outlive it too.
-  static std::unique_ptr<Session> attach(const Config& config, std::shared_ptr<SharedSessionState> shared,
-                                         http::RequestCounter* requests = nullptr);
+  // A session on `world` with its own Pinned clients (their connections are never shared).
+  // `config` must outlive the session; `requests` (when given) counts its HTTP requests
+  // instead of the session's own counter and must outlive it too. `progress` draws a
+  // progress line on the world's log stream (commands on a terminal).
+  Session(const Config& config, std::shared_ptr<SessionWorld> world, http::RequestCounter* requests = nullptr,
+          bool progress = false);
 
   const Config& config() const { return m_config; }
-  Logger& log() { return *m_log; }
-  Clock& clock() { return m_clock; }
+  Logger& log() { return m_world->log(); }
+  Clock& clock() { return m_world->clock(); }
   PinnedClient& client() { return *m_client; }
   // Every HTTP request of this session (Pinned Events and the sources), by api/route/status.
   http::RequestCounter& requests() { return *m_requests; }
   // Null without a state file (read) or for none.
-  state::Store* store() { return m_shared ? m_shared->store.get() : m_store.get(); }
+  state::Store* store() { return m_world->store(); }
 
   // What a connector of `source` (its name) gets from the session: its clock, limiters,
   // logger and counted transports.
@@ -77,21 +100,14 @@ class Session {
                          const PassOptions& options);
 
  private:
-  Session(const Config& config, std::ostream& log_out);
-  Session(const Config& config, std::shared_ptr<SharedSessionState> shared, http::RequestCounter* requests);
-  // A curl transport that counts into m_requests.
+  // A transport from the world's factory that counts into m_requests.
   std::unique_ptr<http::Transport> make_transport();
   // The Pinned Events client and the pinned.concurrency senders (m_client first).
   void make_clients();
 
   const Config& m_config;
-  SystemClock m_clock;
-  std::shared_ptr<SharedSessionState> m_shared;  // set for attached sessions
-  std::unique_ptr<Logger> m_own_log;
-  std::ostream* m_progress_out = nullptr;  // a command's log stream, for the progress line
-  Logger* m_log;
-  std::unique_ptr<RateLimiters> m_own_limiters;
-  RateLimiters* m_limiters;
+  std::shared_ptr<SessionWorld> m_world;
+  bool m_progress = false;
   http::RequestCounter m_own_requests;
   http::RequestCounter* m_requests = &m_own_requests;
   std::unique_ptr<http::Transport> m_transport;
@@ -101,8 +117,6 @@ class Session {
   std::vector<std::unique_ptr<http::Transport>> m_sender_transports;
   std::vector<std::unique_ptr<PinnedClient>> m_sender_clients;
   std::vector<PinnedClient*> m_senders;
-  std::unique_ptr<state::StateLock> m_lock;
-  std::unique_ptr<state::Store> m_store;
   std::optional<KnownSlugs> m_slugs;
   std::map<std::string, std::unique_ptr<connectors::Connector>> m_connectors;  // by source name
 };

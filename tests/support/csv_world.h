@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -101,8 +103,8 @@ sources:
     argv.push_back(config.string());
     auto r = run_process(argv, {{"PINNED_EVENTS_API_KEY", key}});
     INFO("pinsync " << args.front() << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    CHECK(r.err.find(key == "" ? "\x01" : key) == std::string::npos);  // the key never shows
-    CHECK(r.out.find(key == "" ? "\x01" : key) == std::string::npos);
+    CHECK_NOT_CONTAINS(r.err, key == "" ? "\x01" : key);  // the key never shows
+    CHECK_NOT_CONTAINS(r.out, key == "" ? "\x01" : key);
     return r;
   }
 

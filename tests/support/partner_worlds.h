@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -37,8 +39,8 @@ inline ProcessResult run_pinsync(const std::string& command, const std::filesyst
   auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", command, "--config", config.string()}, env);
   INFO("pinsync " << command << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
   for (const auto& secret : secrets) {
-    CHECK(r.out.find(secret) == std::string::npos);
-    CHECK(r.err.find(secret) == std::string::npos);
+    CHECK_NOT_CONTAINS(r.out, secret);
+    CHECK_NOT_CONTAINS(r.err, secret);
   }
   return r;
 }

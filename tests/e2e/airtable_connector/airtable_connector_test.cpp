@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -20,8 +22,8 @@ std::size_t column(const Table& t, const std::string& name) {
 
 void check_no_token(Site& site) {
   const std::string log = site.log_text.str();
-  CHECK(log.find("patE2e") == std::string::npos);
-  CHECK(log.find("airtable http") != std::string::npos);
+  CHECK_NOT_CONTAINS(log, "patE2e");
+  CHECK_CONTAINS(log, "airtable http");
 }
 
 }  // namespace
@@ -115,7 +117,7 @@ TEST_CASE("airtable e2e: a 429 window is waited out once, then the scan complete
   CHECK(site.count("GET", 429) == 1);
   CHECK(site.count("GET", 200) == 10);
   CHECK(elapsed >= std::chrono::seconds{2});
-  CHECK(site.log_text.str().find("airtable rate limit reached") != std::string::npos);
+  CHECK_CONTAINS(site.log_text.str(), "airtable rate limit reached");
   check_no_token(site);
 }
 
@@ -144,8 +146,8 @@ TEST_CASE("airtable e2e: write-back fills the fields in batches of 10 and a seco
     CHECK(again->requests == 0);
   }
   const std::string table = site.table_json();
-  CHECK(table.find("\"Pinned ID\":\"ev24\"") != std::string::npos);
-  CHECK(table.find("is not a date") != std::string::npos);
+  CHECK_CONTAINS(table, "\"Pinned ID\":\"ev24\"");
+  CHECK_CONTAINS(table, "is not a date");
   {
     // A fresh connector (the next pass) reads the values back and finds nothing to write.
     AirtableConnector next_pass(s, site.context());
@@ -168,8 +170,8 @@ TEST_CASE("airtable e2e: wrong token, missing base access, missing write scope, 
     CHECK(t.error().kind == kind);
     CHECK_MESSAGE(t.error().message.find(fragment) != std::string::npos, t.error().message);
     CHECK(t.error().message.starts_with("airtable " + std::string(k_base) + "/"));
-    CHECK(t.error().message.find("patE2e") == std::string::npos);
-    CHECK(t.error().message.find("patWrong") == std::string::npos);
+    CHECK_NOT_CONTAINS(t.error().message, "patE2e");
+    CHECK_NOT_CONTAINS(t.error().message, "patWrong");
   };
   expect(site.settings("patWrongToken.000"), ErrorKind::auth, "token is missing or invalid");
   expect(site.settings(k_other_base_token), ErrorKind::auth, "cannot see base appE2eTest0000001");

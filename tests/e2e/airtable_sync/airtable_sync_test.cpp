@@ -2,6 +2,8 @@
 // Web API emulation and its Pinned Events API, on loopback.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -100,8 +102,8 @@ state:
     auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", command, "--config", config.string()},
                          {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", k_token}});
     INFO("pinsync " << command << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    CHECK(r.out.find(k_token) == std::string::npos);
-    CHECK(r.err.find(k_token) == std::string::npos);
+    CHECK_NOT_CONTAINS(r.out, k_token);
+    CHECK_NOT_CONTAINS(r.err, k_token);
     return r;
   }
 
@@ -127,7 +129,7 @@ TEST_CASE("airtable: 2,500 approved records become 2,500 events in exactly 25 pa
   const int reads_before = a.page_reads();
   const auto sync = a.pinsync("sync");
   CHECK(sync.exit_code == 0);
-  CHECK(sync.out.find("2500 created") != std::string::npos);
+  CHECK_CONTAINS(sync.out, "2500 created");
   CHECK(a.events() == 2'500);
   CHECK(a.page_reads() - reads_before == 25);
   CHECK(a.rate_limited() == 0);
@@ -138,8 +140,8 @@ TEST_CASE("airtable: dateTime in UTC lands in the event's zone; write-back fills
   a.put({record(1, true), record(2, true), record(3, false)});
   REQUIRE(a.pinsync("sync").exit_code == 0);
   const auto events = http(a.sandbox.base_url(), "GET", "/_sandbox/events");
-  CHECK(events.body.find(R"("startAt":"2026-06-12T20:00:00+02:00")") != std::string::npos);
-  CHECK(events.body.find(R"("classifications":["music","comedy"])") != std::string::npos);
+  CHECK_CONTAINS(events.body, R"("startAt":"2026-06-12T20:00:00+02:00")");
+  CHECK_CONTAINS(events.body, R"("classifications":["music","comedy"])");
 
   auto first = a.fields_of("rec00000000000001");
   CHECK(first->getValue<std::string>("Sync status") == "synced");
@@ -162,10 +164,10 @@ TEST_CASE("airtable: a full scan reports an unapproved and a deleted record as r
   a.put({record(1, true, " (moved)"), record(2, false)});
   const auto r = a.pinsync("sync");
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("1 updated") != std::string::npos);
-  CHECK(r.out.find("2 removed") != std::string::npos);
-  CHECK(r.out.find("no longer approved") != std::string::npos);
-  CHECK(r.out.find("no longer in the source") != std::string::npos);
+  CHECK_CONTAINS(r.out, "1 updated");
+  CHECK_CONTAINS(r.out, "2 removed");
+  CHECK_CONTAINS(r.out, "no longer approved");
+  CHECK_CONTAINS(r.out, "no longer in the source");
   CHECK(a.events() == 3);
 }
 
@@ -175,8 +177,8 @@ TEST_CASE("airtable: a token without access to the base stops the source with th
   const auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config", a.config.string()},
                              {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", "patUnknown.000000"}});
   CHECK(r.exit_code == 4);
-  CHECK((r.out + r.err).find("AIRTABLE_TOKEN") != std::string::npos);
-  CHECK((r.out + r.err).find("patUnknown.000000") == std::string::npos);
+  CHECK_CONTAINS((r.out + r.err), "AIRTABLE_TOKEN");
+  CHECK_NOT_CONTAINS((r.out + r.err), "patUnknown.000000");
   CHECK(a.events() == 0);
 }
 
@@ -197,7 +199,7 @@ TEST_CASE("airtable agent: polls read only changed records; the full scan notice
   const auto early = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "status", "--json", "--config",
                                   a.config.string()},
                                  {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"AIRTABLE_TOKEN", k_token}});
-  CHECK(early.out.find(R"("rows":{"synced":3})") != std::string::npos);
+  CHECK_CONTAINS(early.out, R"("rows":{"synced":3})");
   // ...until the next full scan.
   // The agent's stderr is a pipe here, so its log lines are JSON (the default off a terminal).
   CHECK_MESSAGE(eventually([&] { return agent.err().find(R"("removed":"1")") != std::string::npos; }, 10s),
@@ -205,7 +207,7 @@ TEST_CASE("airtable agent: polls read only changed records; the full scan notice
   CHECK(a.events() == 3);
   CHECK(a.requests("POST", "/api/public/v1/events") == 3);
   CHECK(agent.stop(SIGTERM, 10s) == 0);
-  CHECK(agent.err().find(k_token) == std::string::npos);
+  CHECK_NOT_CONTAINS(agent.err(), k_token);
 }
 
 TEST_CASE("airtable: check names a write-back field the table does not have") {
@@ -220,6 +222,6 @@ TEST_CASE("airtable: check names a write-back field the table does not have") {
   a.dir.write("pinsync.yaml", text);
   const auto missing = a.pinsync("check");
   CHECK(missing.exit_code == 3);
-  CHECK(missing.out.find("FAIL  gamma:") != std::string::npos);
-  CHECK(missing.out.find("Sync errors") != std::string::npos);
+  CHECK_CONTAINS(missing.out, "FAIL  gamma:");
+  CHECK_CONTAINS(missing.out, "Sync errors");
 }

@@ -3,6 +3,8 @@
 // command alert. One message per change, never one per poll.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -204,13 +206,13 @@ TEST_CASE("alerts: a revoked key sends one webhook message, none while it stays 
   REQUIRE_MESSAGE(eventually([&] { return hook.texts().size() == 1; }, 20s), agent.err());
   const std::string paused = hook.texts()[0];
   CHECK(paused.starts_with("acme: paused"));
-  CHECK(paused.find("invalid_api_key") != std::string::npos);
+  CHECK_CONTAINS(paused, "invalid_api_key");
 
   // While paused: /status says why, and further polls send nothing new.
   const auto status = http(admin, "GET", "/status");
-  CHECK(status.body.find("\"paused_reason\":\"acme: ") != std::string::npos);
+  CHECK_CONTAINS(status.body, "\"paused_reason\":\"acme: ");
   const auto metrics = http(admin, "GET", "/metrics").body;
-  CHECK(metrics.find("pinsync_source_paused{source=\"acme\"} 1\n") != std::string::npos);
+  CHECK_CONTAINS(metrics, "pinsync_source_paused{source=\"acme\"} 1\n");
   CHECK(std::regex_search(metrics, std::regex("pinsync_api_requests_total\\{source=\"acme\",api=\"pinned\","
                                               "route=\"POST /events\",status=\"401\"\\} [1-9]")));
   // Paused: later polls send Pinned Events nothing at all, and alert nothing new.
@@ -231,9 +233,9 @@ TEST_CASE("alerts: a revoked key sends one webhook message, none while it stays 
   CHECK(hook.texts().size() == 2);
 
   const std::string log = agent.err();
-  CHECK(log.find("hook-secret") == std::string::npos);  // the webhook URL is a credential
-  CHECK(log.find("sandbox-key") == std::string::npos);
-  CHECK(log.find("\"action\":\"source_paused\"") != std::string::npos);  // JSON lines off a terminal
+  CHECK_NOT_CONTAINS(log, "hook-secret");  // the webhook URL is a credential
+  CHECK_NOT_CONTAINS(log, "sandbox-key");
+  CHECK_CONTAINS(log, "\"action\":\"source_paused\"");  // JSON lines off a terminal
   CHECK(agent.stop(SIGTERM, 15s) == 0);
 }
 
@@ -262,8 +264,8 @@ TEST_CASE("alerts: a row becoming invalid alerts once (pinsync sync, command ale
   const std::string once = read_file(log);
   CHECK(count_of(once, "\n") == 1);
   CHECK(once.starts_with("rows_invalid|acme|acme, "));
-  CHECK(once.find("(E-2): newly invalid") != std::string::npos);
-  CHECK(once.find("June 32") != std::string::npos);  // the reason names the cell
+  CHECK_CONTAINS(once, "(E-2): newly invalid");
+  CHECK_CONTAINS(once, "June 32");  // the reason names the cell
 
   // A cron job running sync again: nothing new, nothing sent.
   CHECK(sync().exit_code == 5);

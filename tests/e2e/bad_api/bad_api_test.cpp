@@ -4,6 +4,8 @@
 // Idempotency-Key: one event per row, never a second create.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Object.h>
 
 #include <map>
@@ -78,13 +80,13 @@ TEST_CASE("bad answers to creates: the row is in doubt, named with what was wron
     const auto first = w.pinsync({"sync"});
     CHECK(first.exit_code == 5);
     CHECK(first.out.starts_with("acme: rows_failed — 2 created"));
-    CHECK(first.out.find("1 failed") != std::string::npos);
+    CHECK_CONTAINS(first.out, "1 failed");
     const std::string line = row_line(first.out, "E-2");
     CHECK_MESSAGE(line.find("failed") != std::string::npos, line);
     CHECK_MESSAGE(line.find("partner.csv:3") != std::string::npos, line);
     CHECK_MESSAGE(line.find(c.says) != std::string::npos, line);
     CHECK_MESSAGE(line.find("will be resent with the same key") != std::string::npos, line);
-    CHECK(first.err.find(R"("row_ref":"partner.csv:3")") != std::string::npos);
+    CHECK_CONTAINS(first.err, R"("row_ref":"partner.csv:3")");
     // The API made the event behind the bad answer: three events, one per row.
     std::map<std::string, int> ids;
     CHECK(count_by_title(w, &ids) == std::map<std::string, int>{{"Show 1", 1}, {"Show 2", 1}, {"Show 3", 1}});
@@ -102,7 +104,7 @@ TEST_CASE("bad answers to creates: the row is in doubt, named with what was wron
 
     const auto third = w.pinsync({"sync"});
     CHECK(third.exit_code == 0);
-    CHECK(third.out.find("3 unchanged") != std::string::npos);
+    CHECK_CONTAINS(third.out, "3 unchanged");
     CHECK(w.posts() == posts_before + 1);
   }
 }
@@ -125,7 +127,7 @@ TEST_CASE("bad answers to updates: the edit is reported with what was wrong and 
   clear_faults(w);
   const auto rerun = w.pinsync({"sync"});
   CHECK(rerun.exit_code == 0);
-  CHECK(row_line(rerun.out, "E-2").find("updated") != std::string::npos);
+  CHECK_CONTAINS(row_line(rerun.out, "E-2"), "updated");
   CHECK(w.events()->size() == 3);
   CHECK(w.event_titled("Show 2 moved")->getValue<int>("id") == id);
   CHECK(w.posts() == 3);
@@ -138,7 +140,7 @@ TEST_CASE("bad answers to listings: a spoiled classifications list is reported a
   set_faults(w, R"({"truncated_json_rate":1.0,"bad_answer_limit":1})");
   const auto r = w.pinsync({"sync"});
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("classifications unavailable") != std::string::npos);
+  CHECK_CONTAINS(r.err, "classifications unavailable");
   CHECK(r.err.find("Pinned Events GET /api/public/v1/classifications: answered 200 with truncated or malformed JSON") !=
         std::string::npos);
   CHECK(w.events()->size() == 2);
@@ -151,11 +153,11 @@ TEST_CASE("bad answers to listings: a spoiled classifications list is reported a
         std::string::npos);
   const auto again = w.pinsync({"channels"});
   CHECK(again.exit_code == 0);
-  CHECK(again.out.find("42") != std::string::npos);
+  CHECK_CONTAINS(again.out, "42");
 
   // An HTML 502 page is retried like any 5xx: one spoiled answer costs a retry, not the list.
   set_faults(w, R"({"wrong_types_rate":0,"html_502_rate":1.0,"bad_answer_limit":1})");
   const auto retried = w.pinsync({"classifications"});
   CHECK(retried.exit_code == 0);
-  CHECK(retried.out.find("music") != std::string::npos);
+  CHECK_CONTAINS(retried.out, "music");
 }

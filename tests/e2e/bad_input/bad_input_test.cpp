@@ -3,6 +3,8 @@
 // mistake (a renamed header stops the source; an empty read is suspect).
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -49,8 +51,8 @@ TEST_CASE("bad rows: each says which cell and why, is never sent, and the good r
 
   const auto r = w.pinsync({"sync"});
   CHECK(r.exit_code == 5);
-  CHECK(r.out.find("2 created") != std::string::npos);
-  CHECK(r.out.find("12 invalid") != std::string::npos);
+  CHECK_CONTAINS(r.out, "2 created");
+  CHECK_CONTAINS(r.out, "12 invalid");
   CHECK(w.posts() == 2);
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"partner.csv:4", "Title: the title is empty"},
@@ -74,15 +76,15 @@ TEST_CASE("bad rows: each says which cell and why, is never sent, and the good r
   }
   // `errors` lists the same rows for the operator, with the cell value cut short.
   const auto errors = w.pinsync({"errors"});
-  CHECK(errors.out.find("partner.csv:5") != std::string::npos);
-  CHECK(errors.out.find("2/30/2026") != std::string::npos);
+  CHECK_CONTAINS(errors.out, "partner.csv:5");
+  CHECK_CONTAINS(errors.out, "2/30/2026");
   CHECK(errors.out.size() < 20'000);  // the 100 kB cell is not repeated whole
 
   // Fixing one row sends exactly that row.
   w.sheet(row("G-1", "yes", "Good one", "6/10/2026", "8:00 PM") + row("G-2", "yes", "Good two", "6/11/2026", "8:00 PM") +
           row("B-2", "yes", "Bad date", "2/28/2026", "8:00 PM"));
   const auto fixed = w.pinsync({"sync"});
-  CHECK(fixed.out.find("1 created") != std::string::npos);
+  CHECK_CONTAINS(fixed.out, "1 created");
   CHECK(w.posts() == 3);
 }
 
@@ -96,10 +98,10 @@ TEST_CASE("a renamed header stops the source with one message; nothing is marked
   const auto r = w.pinsync({"sync"});
   CHECK(r.exit_code == 3);
   const std::string all = r.out + r.err;
-  CHECK(all.find("\"Date\"") != std::string::npos);
-  CHECK(r.out.find("  invalid ") == std::string::npos);  // one message for the source, not one per row
+  CHECK_CONTAINS(all, "\"Date\"");
+  CHECK_NOT_CONTAINS(r.out, "  invalid ");  // one message for the source, not one per row
   const auto status = w.pinsync({"status", "--json"});
-  CHECK(status.out.find(R"("synced":5)") != std::string::npos);
+  CHECK_CONTAINS(status.out, R"("synced":5)");
 }
 
 TEST_CASE("a source that suddenly reads empty or loses many rows is suspect until the operator accepts") {
@@ -110,20 +112,20 @@ TEST_CASE("a source that suddenly reads empty or loses many rows is suspect unti
   w.sheet("");  // a half-written export: the header and nothing else
   const auto empty = w.pinsync({"sync"});
   CHECK(empty.exit_code == 5);
-  CHECK(empty.out.find("0 removed") != std::string::npos);
-  CHECK(empty.out.find("SUSPECT READ, nothing marked removed") != std::string::npos);
-  CHECK(empty.out.find("no approved row now, but 10 were approved before") != std::string::npos);
-  CHECK(empty.out.find("pinsync resync --source acme --accept-removals") != std::string::npos);
+  CHECK_CONTAINS(empty.out, "0 removed");
+  CHECK_CONTAINS(empty.out, "SUSPECT READ, nothing marked removed");
+  CHECK_CONTAINS(empty.out, "no approved row now, but 10 were approved before");
+  CHECK_CONTAINS(empty.out, "pinsync resync --source acme --accept-removals");
 
   w.sheet(rows(7));  // three of ten gone: 30% > 20%
   const auto shrunk = w.pinsync({"sync"});
   CHECK(shrunk.exit_code == 5);
-  CHECK(shrunk.out.find("3 of 10 approved rows (30%) would be marked removed") != std::string::npos);
-  CHECK(w.pinsync({"status", "--json"}).out.find(R"("synced":10)") != std::string::npos);
+  CHECK_CONTAINS(shrunk.out, "3 of 10 approved rows (30%) would be marked removed");
+  CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("synced":10)");
 
   const auto accepted = w.pinsync({"resync", "--source", "acme", "--accept-removals"});
   CHECK(accepted.exit_code == 0);
-  CHECK(accepted.out.find("3 removed") != std::string::npos);
+  CHECK_CONTAINS(accepted.out, "3 removed");
   CHECK(w.events()->size() == 10);  // removed rows keep their events
 }
 
@@ -167,9 +169,9 @@ TEST_CASE("bad configs: each stops pinsync at start naming the file, line and ke
   std::filesystem::remove(w.dir / "pinsync.yaml");
   const auto missing = w.pinsync({"sync"});
   CHECK(missing.exit_code == 3);
-  CHECK(missing.err.find("pinsync.yaml") != std::string::npos);
+  CHECK_CONTAINS(missing.err, "pinsync.yaml");
   std::filesystem::create_directory(w.dir / "pinsync.yaml");  // unreadable as a file
   const auto folder = w.pinsync({"sync"});
   CHECK(folder.exit_code == 3);
-  CHECK(folder.err.find("pinsync.yaml") != std::string::npos);
+  CHECK_CONTAINS(folder.err, "pinsync.yaml");
 }

@@ -2,6 +2,8 @@
 // exit code for a good config and for each kind of broken one.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <string>
 #include <vector>
 
@@ -43,8 +45,8 @@ ProcessResult check(const SandboxProcess& sandbox, const Setup& s) {
   env.emplace_back("PINNED_EVENTS_API_KEY", s.key);
   auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "check", "--config", config.string()}, env, 60s);
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-  CHECK(r.out.find(s.key) == std::string::npos);
-  CHECK(r.err.find(s.key) == std::string::npos);
+  CHECK_NOT_CONTAINS(r.out, s.key);
+  CHECK_NOT_CONTAINS(r.err, s.key);
   CHECK(std::filesystem::exists(dir / "state.db") == false);  // check writes nothing
   return r;
 }
@@ -71,8 +73,8 @@ TEST_CASE("check: a good config passes every line and exits 0") {
   CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
   CHECK(has_line(r, "ok    acme: every mapped column is in the header\n"));
   CHECK(has_line(r, "ok    acme: read 2 rows, 2 approved, 0 invalid"));
-  CHECK(r.out.find("FAIL") == std::string::npos);
-  CHECK(r.out.find("warn") == std::string::npos);
+  CHECK_NOT_CONTAINS(r.out, "FAIL");
+  CHECK_NOT_CONTAINS(r.out, "warn");
 }
 
 TEST_CASE("check: a missing environment variable is named with the fix, exit 3") {
@@ -106,8 +108,8 @@ TEST_CASE("check: a mapped column missing from the header fails with the column'
   CHECK(r.exit_code == 3);
   CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
   CHECK(has_line(r, "FAIL  acme: "));
-  CHECK(r.out.find("\"Event name\"") != std::string::npos);
-  CHECK(r.out.find("— rename the column back in the source or change mapping") != std::string::npos);
+  CHECK_CONTAINS(r.out, "\"Event name\"");
+  CHECK_CONTAINS(r.out, "— rename the column back in the source or change mapping");
 }
 
 TEST_CASE("check: a key without a needed scope names the scope; a missing events:read only warns; exit 4") {
@@ -131,6 +133,6 @@ TEST_CASE("check: a refused key fails with the fix, the sources are still checke
   const auto r = check(sandbox, s);
   CHECK(r.exit_code == 4);
   CHECK(has_line(r, "FAIL  API key refused by " + sandbox.base_url()));
-  CHECK(r.out.find("create a new one") != std::string::npos);
+  CHECK_CONTAINS(r.out, "create a new one");
   CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
 }

@@ -2,6 +2,8 @@
 // on loopback, driven through signals, its admin endpoint and `pinsync resync`.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -109,8 +111,8 @@ struct World {
   }
   ~World() {
     if (agent) {
-      CHECK(agent->err().find(key) == std::string::npos);  // the key never shows
-      CHECK(agent->out().find(key) == std::string::npos);
+      CHECK_NOT_CONTAINS(agent->err(), key);  // the key never shows
+      CHECK_NOT_CONTAINS(agent->out(), key);
       CHECK_MESSAGE(agent->err().find("runtime error:") == std::string::npos, agent->err());  // UBSan
       CHECK_MESSAGE(agent->err().find("Sanitizer") == std::string::npos, agent->err());
       const int code = agent->stop(SIGKILL, 5s);
@@ -152,8 +154,8 @@ struct World {
     all.insert(all.end(), args.begin(), args.end());
     auto r = run_process(argv(all, cfg), env(), 60s);
     INFO("resync stdout:\n" << r.out << "\nstderr:\n" << r.err);
-    CHECK(r.out.find(key) == std::string::npos);
-    CHECK(r.err.find(key) == std::string::npos);
+    CHECK_NOT_CONTAINS(r.out, key);
+    CHECK_NOT_CONTAINS(r.err, key);
     return r;
   }
 
@@ -261,7 +263,7 @@ TEST_CASE("run: a source answering 500s does not delay the other") {
   CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
   CHECK(eventually([&] { return w.passes("broken", "stopped") >= 1; }, 20s));
   auto broken = w.status_of("broken");
-  CHECK(broken->getValue<std::string>("last_error").find("500") != std::string::npos);
+  CHECK_CONTAINS(broken->getValue<std::string>("last_error"), "500");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -273,12 +275,12 @@ TEST_CASE("resync --source reaches the running agent and passes at once; --row w
   w.dir.write("acme.csv", k_header + rows("A", 3, "Resynced show"));
   auto r = w.resync({"--source", "acme"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("(by the running agent)\nacme: ok — ") != std::string::npos);
-  CHECK(r.out.find("1 updated") != std::string::npos);
+  CHECK_CONTAINS(r.out, "(by the running agent)\nacme: ok — ");
+  CHECK_CONTAINS(r.out, "1 updated");
   CHECK(w.patches() == 1);  // long before the next scheduled poll (1 h)
   CHECK(w.event_titled("Resynced show") != nullptr);
   CHECK(w.passes("beta") == 1);  // only acme was asked for
-  CHECK(w.agent->err().find("resync requested") != std::string::npos);
+  CHECK_CONTAINS(w.agent->err(), "resync requested");
 
   // Two rows edited, one asked for: only that one is written.
   std::string two = k_header + rows("A", 3, "Resynced show");
@@ -317,7 +319,7 @@ TEST_CASE("resync --force after an event was edited in Pinned Events patches exa
   CHECK(w.patches() == 2);  // exactly the drifted event
   CHECK(w.event_titled("Edited by hand") == nullptr);
   CHECK(w.event_titled("A show 2") != nullptr);
-  CHECK(r.out.find("re-sent by resync --force") != std::string::npos);
+  CHECK_CONTAINS(r.out, "re-sent by resync --force");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -328,9 +330,9 @@ TEST_CASE("resync --force with a key that may not read events re-sends every app
   REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));
   auto r = w.resync({"--source", "acme", "--force"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("3 updated") != std::string::npos);
+  CHECK_CONTAINS(r.out, "3 updated");
   CHECK(w.patches() == 3);
-  CHECK(w.agent->err().find("events:read") != std::string::npos);  // it says why
+  CHECK_CONTAINS(w.agent->err(), "events:read");  // it says why
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -340,8 +342,8 @@ TEST_CASE("resync with no agent listening runs the pass itself") {
   auto r = run_process(w.argv({"resync", "--source", "beta"}, cfg), w.env(), 60s);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("beta: ok — 2 created") != std::string::npos);
-  CHECK(r.out.find("by the running agent") == std::string::npos);
+  CHECK_CONTAINS(r.out, "beta: ok — 2 created");
+  CHECK_NOT_CONTAINS(r.out, "by the running agent");
   CHECK(w.event_count() == 2);
 }
 
@@ -391,7 +393,7 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(last_report->getValue<int>("created") == 3);
   CHECK(last_report->getValue<std::string>("result") == "rows_failed");
   CHECK_FALSE(last_report->has("rows"));
-  CHECK(acme->getValue<std::string>("last_error").find("A-9") != std::string::npos);
+  CHECK_CONTAINS(acme->getValue<std::string>("last_error"), "A-9");
   CHECK(!acme->getValue<bool>("running"));
   CHECK(!acme->getValue<std::string>("next_pass_at").empty());
   auto beta = w.status_of("beta");
@@ -413,27 +415,27 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   }
   CHECK(samples > 20);
   const auto& body = metrics.body;
-  CHECK(body.find("pinsync_rows{source=\"acme\",state=\"synced\"} 3\n") != std::string::npos);
-  CHECK(body.find("pinsync_rows{source=\"acme\",state=\"invalid\"} 1\n") != std::string::npos);
-  CHECK(body.find("pinsync_passes_total{source=\"beta\",result=\"ok\"} 1\n") != std::string::npos);
-  CHECK(body.find("pinsync_passes_total{source=\"acme\",result=\"rows_failed\"} 1\n") != std::string::npos);
-  CHECK(body.find("# TYPE pinsync_pass_duration_seconds histogram") != std::string::npos);
-  CHECK(body.find("pinsync_pass_duration_seconds_bucket{source=\"acme\",le=\"+Inf\"} 1\n") != std::string::npos);
-  CHECK(body.find("pinsync_pass_duration_seconds_count{source=\"beta\"} 1\n") != std::string::npos);
-  CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"beta\"} 0\n") == std::string::npos);
-  CHECK(body.find("pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n") != std::string::npos);
+  CHECK_CONTAINS(body, "pinsync_rows{source=\"acme\",state=\"synced\"} 3\n");
+  CHECK_CONTAINS(body, "pinsync_rows{source=\"acme\",state=\"invalid\"} 1\n");
+  CHECK_CONTAINS(body, "pinsync_passes_total{source=\"beta\",result=\"ok\"} 1\n");
+  CHECK_CONTAINS(body, "pinsync_passes_total{source=\"acme\",result=\"rows_failed\"} 1\n");
+  CHECK_CONTAINS(body, "# TYPE pinsync_pass_duration_seconds histogram");
+  CHECK_CONTAINS(body, "pinsync_pass_duration_seconds_bucket{source=\"acme\",le=\"+Inf\"} 1\n");
+  CHECK_CONTAINS(body, "pinsync_pass_duration_seconds_count{source=\"beta\"} 1\n");
+  CHECK_NOT_CONTAINS(body, "pinsync_last_success_timestamp_seconds{source=\"beta\"} 0\n");
+  CHECK_CONTAINS(body, "pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n");
   CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\",api=\"pinned\","
                                            "route=\"POST /events\",status=\"201\"\\} [1-9]")));
-  CHECK(body.find("pinsync_source_paused{source=\"acme\"} 0\n") != std::string::npos);
+  CHECK_CONTAINS(body, "pinsync_source_paused{source=\"acme\"} 0\n");
 
   const auto page = http(w.admin, "GET", "/");
   CHECK(page.status == 200);
   CHECK(page.headers.at("content-type").find("text/html") == 0);
-  CHECK(page.body.find("<h2>acme</h2>") != std::string::npos);
-  CHECK(page.body.find("<h2>beta</h2>") != std::string::npos);
-  CHECK(page.body.find("A-9") != std::string::npos);  // the failing row, with its reason
-  CHECK(page.body.find("<b>bad") == std::string::npos);
-  CHECK(page.body.find("http://") == std::string::npos);  // no external assets
+  CHECK_CONTAINS(page.body, "<h2>acme</h2>");
+  CHECK_CONTAINS(page.body, "<h2>beta</h2>");
+  CHECK_CONTAINS(page.body, "A-9");  // the failing row, with its reason
+  CHECK_NOT_CONTAINS(page.body, "<b>bad");
+  CHECK_NOT_CONTAINS(page.body, "http://");  // no external assets
 
   CHECK(http(w.admin, "GET", "/nope").status == 404);
   CHECK(http(w.admin, "POST", "/resync", "{not json").status == 400);
@@ -441,8 +443,8 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(unknown.status == 404);
   const auto all = http(w.admin, "POST", "/resync", "{}");
   CHECK(all.status == 200);
-  CHECK(all.body.find("\"source\":\"acme\"") != std::string::npos);
-  CHECK(all.body.find("\"source\":\"beta\"") != std::string::npos);
+  CHECK_CONTAINS(all.body, "\"source\":\"acme\"");
+  CHECK_CONTAINS(all.body, "\"source\":\"beta\"");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -467,12 +469,12 @@ TEST_CASE("admin: cross-site, rebinding and oversized requests are refused; answ
   CHECK(form.status == 415);
   const auto plain = http(w.admin, "POST", "/resync", R"({"source":"acme"})", {{"Content-Type", "text/plain"}});
   CHECK(plain.status == 415);
-  CHECK(plain.body.find("Content-Type: application/json") != std::string::npos);
+  CHECK_CONTAINS(plain.body, "Content-Type: application/json");
   const auto foreign = http(w.admin, "POST", "/resync", R"({"source":"acme"})", {{"Origin", "https://evil.example"}});
   CHECK(foreign.status == 403);
   const auto rebound = http(w.admin, "GET", "/status", "", {{"Host", "attacker.example:8765"}});
   CHECK(rebound.status == 421);
-  CHECK(rebound.body.find("\"sources\"") == std::string::npos);
+  CHECK_NOT_CONTAINS(rebound.body, "\"sources\"");
   const auto huge = http(w.admin, "POST", "/resync", std::string(256 * 1024, ' '));
   CHECK(huge.status == 413);
   CHECK(w.passes("acme") == 1);  // none of them ran a pass
@@ -484,14 +486,14 @@ TEST_CASE("admin: cross-site, rebinding and oversized requests are refused; answ
 
   const auto typed = http(w.admin, "POST", "/resync", R"({"force":"yes"})");
   CHECK(typed.status == 400);
-  CHECK(typed.body.find("\\\"force\\\" must be true or false") != std::string::npos);
-  CHECK(typed.body.find("Poco") == std::string::npos);
-  CHECK(typed.body.find("basic_string") == std::string::npos);
-  CHECK(http(w.admin, "POST", "/resync", R"({"sorce":"acme"})").body.find("unknown key") != std::string::npos);
+  CHECK_CONTAINS(typed.body, "\\\"force\\\" must be true or false");
+  CHECK_NOT_CONTAINS(typed.body, "Poco");
+  CHECK_NOT_CONTAINS(typed.body, "basic_string");
+  CHECK_CONTAINS(http(w.admin, "POST", "/resync", R"({"sorce":"acme"})").body, "unknown key");
 
   const auto head = run_process({"curl", "-s", "-i", "-X", "DELETE", w.admin + "/status"});
   CHECK(head.out.starts_with("HTTP/1.1 405 Method Not Allowed"));
-  CHECK(head.out.find("Allow: GET, HEAD") != std::string::npos);
+  CHECK_CONTAINS(head.out, "Allow: GET, HEAD");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -504,6 +506,6 @@ TEST_CASE("run: a state file deleted under the running agent stops its passes wi
   std::filesystem::remove(w.dir / "state.db");
   REQUIRE(eventually([&] { return w.passes("acme", "stopped") >= 1; }, 10s));
   const auto error = w.status_of("acme")->getValue<std::string>("last_error");
-  CHECK(error.find("was deleted or moved away while pinsync was running") != std::string::npos);
+  CHECK_CONTAINS(error, "was deleted or moved away while pinsync was running");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }

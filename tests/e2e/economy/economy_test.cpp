@@ -5,6 +5,8 @@
 // more rows, a partial last page and edits, and count every route, not only one.)
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -176,7 +178,7 @@ TEST_CASE("economy: a sheet pass is one values read; k edited rows of N are exac
   // k = 3 titles edited: exactly 3 PATCHes, no POST, and no write-back (ids and statuses stay).
   w.edit_titles({7, 50, n});
   const auto edited = run_pinsync("sync", w.config);
-  CHECK(edited.out.find("3 updated") != std::string::npos);
+  CHECK_CONTAINS(edited.out, "3 updated");
   CHECK(w.count.patches() == 3);
   CHECK(w.count.posts() == n);
   CHECK(w.count.value_reads() == 3);

@@ -2,6 +2,8 @@
 // loopback, one sandbox for the binary with its Google state reset before each test.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 
 #include "connectors/google_sheets.h"
@@ -123,8 +125,8 @@ TEST_CASE("e2e google: write-back fills the three columns, a second pass writes 
   CHECK(report->requests == 1);
   CHECK(report->cells_written == 4);
   const std::string sheet = sandbox_sheet(base);
-  CHECK(sheet.find("\"ev_1\"") != std::string::npos);
-  CHECK(sheet.find("\"Start: not a time\"") != std::string::npos);
+  CHECK_CONTAINS(sheet, "\"ev_1\"");
+  CHECK_CONTAINS(sheet, "\"Start: not a time\"");
 
   REQUIRE(connector.fetch().has_value());
   auto again = connector.write_back(results);
@@ -140,7 +142,7 @@ TEST_CASE("e2e google: write-back fills the three columns, a second pass writes 
   auto written = connector.assign_ids(assignments);
   REQUIRE_MESSAGE(written.has_value(), written.error().message);
   CHECK(written->size() == 1);
-  CHECK(sandbox_sheet(base).find("\"P-42\"") != std::string::npos);
+  CHECK_CONTAINS(sandbox_sheet(base), "\"P-42\"");
 }
 
 TEST_CASE("e2e google: an expired token is renewed once, transparently") {
@@ -154,10 +156,10 @@ TEST_CASE("e2e google: an expired token is renewed once, transparently") {
   REQUIRE(connector.fetch().has_value());
   auto expired = http(base, "POST", "/_sandbox/google/expire-tokens");
   REQUIRE(expired.status == 200);
-  CHECK(expired.body.find("\"expired\":1") != std::string::npos);
+  CHECK_CONTAINS(expired.body, "\"expired\":1");
   auto table = connector.fetch();
   REQUIRE_MESSAGE(table.has_value(), table.error().message);
-  CHECK(ctx.log_text.str().find("status=401") != std::string::npos);
+  CHECK_CONTAINS(ctx.log_text.str(), "status=401");
 }
 
 TEST_CASE("e2e google: a read-only share makes write-back fail with a clear message; reading still works") {
@@ -195,10 +197,10 @@ TEST_CASE("e2e google: API key reads a public sheet; a private one fails with th
   auto r = private_sheet.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
-  CHECK(r.error().message.find("the sheet is private: publish it") != std::string::npos);
-  CHECK(r.error().message.find(k_api_key) == std::string::npos);
-  CHECK(ctx.log_text.str().find(k_api_key) == std::string::npos);
-  CHECK(ctx.log_text.str().find("key=***") != std::string::npos);
+  CHECK_CONTAINS(r.error().message, "the sheet is private: publish it");
+  CHECK_NOT_CONTAINS(r.error().message, k_api_key);
+  CHECK_NOT_CONTAINS(ctx.log_text.str(), k_api_key);
+  CHECK_CONTAINS(ctx.log_text.str(), "key=***");
 }
 
 TEST_CASE("e2e google: the refresh-token flow reads a sheet shared with the authorising user") {
@@ -221,7 +223,7 @@ TEST_CASE("e2e google: the refresh-token flow reads a sheet shared with the auth
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK_MESSAGE(r.error().message.find("the refresh token has expired or was revoked") != std::string::npos, r.error().message);
-  CHECK(ctx.log_text.str().find("secret-1") == std::string::npos);
+  CHECK_NOT_CONTAINS(ctx.log_text.str(), "secret-1");
 }
 
 TEST_CASE("e2e google: unknown spreadsheet, unknown sheet, and the read quota give actionable errors") {
@@ -244,7 +246,7 @@ TEST_CASE("e2e google: unknown spreadsheet, unknown sheet, and the read quota gi
   auto w = GoogleSheetsConnector(wrong_sheet, ctx.get()).fetch();
   REQUIRE_FALSE(w.has_value());
   CHECK(w.error().kind == ErrorKind::config);
-  CHECK(w.error().message.find("its sheets are: 'Partner Events'") != std::string::npos);
+  CHECK_CONTAINS(w.error().message, "its sheets are: 'Partner Events'");
 
   // Two reads a minute: metadata + one batchGet pass, then 429s; a fake clock skips the waits.
   REQUIRE(http(base, "POST", "/_sandbox/google/quota", R"({"read_requests_per_minute":2})").status == 200);

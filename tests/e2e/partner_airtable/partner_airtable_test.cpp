@@ -4,6 +4,8 @@
 // duplicate event and report every change in words an operator can act on.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <string>
 
 #include "tests/support/partner_worlds.h"
@@ -34,9 +36,9 @@ TEST_CASE("a deleted record is reported removed, its event kept; restored with i
   a.partner("DELETE", "?records%5B%5D=" + AirtableWorld::record_id(1));
   const auto removed = a.pinsync("sync");
   CHECK(removed.exit_code == 0);
-  CHECK(removed.out.find("1 removed") != std::string::npos);
-  CHECK(removed.out.find("no longer in the source") != std::string::npos);
-  CHECK(removed.out.find(AirtableWorld::record_id(1)) != std::string::npos);
+  CHECK_CONTAINS(removed.out, "1 removed");
+  CHECK_CONTAINS(removed.out, "no longer in the source");
+  CHECK_CONTAINS(removed.out, AirtableWorld::record_id(1));
   CHECK(a.events() == 2);
 
   // Airtable's trash gives the record back with its id (the control route puts it back).
@@ -63,7 +65,7 @@ TEST_CASE("a record restored with its id is reported as back, not silently count
   a.put(two_records());
   const auto restored = a.pinsync("sync");
   CHECK(a.creates() == 2);
-  CHECK(restored.out.find(AirtableWorld::record_id(1)) != std::string::npos);
+  CHECK_CONTAINS(restored.out, AirtableWorld::record_id(1));
 }
 
 // DEFECT (pinsync: the planner, agent/sync/planner.cpp make_plan, with identity by Airtable
@@ -93,8 +95,8 @@ TEST_CASE("a record deleted and re-added (new record id, same fields, Pinned ID 
   CHECK(r.exit_code == 0);
   CHECK(a.creates() == creates);
   CHECK(a.events() == 2);
-  CHECK(r.out.find(new_id) != std::string::npos);
-  CHECK(r.out.find(AirtableWorld::record_id(1)) != std::string::npos);
+  CHECK_CONTAINS(r.out, new_id);
+  CHECK_CONTAINS(r.out, AirtableWorld::record_id(1));
 }
 
 TEST_CASE("select options renamed and deleted between passes: a harmless rename changes nothing, the rest is an update or an invalid row in plain words") {
@@ -107,14 +109,14 @@ TEST_CASE("select options renamed and deleted between passes: a harmless rename 
   a.change_choices(R"({"fields":{"Genre":{"choices":["Jazz","Comedy"],"renamed":{"Stand-up":"Comedy"}}}})");
   const auto renamed = a.pinsync("sync");
   CHECK(renamed.exit_code == 0);
-  CHECK(renamed.out.find("0 created, 0 updated, 2 unchanged") != std::string::npos);
+  CHECK_CONTAINS(renamed.out, "0 created, 0 updated, 2 unchanged");
   CHECK(a.updates() == updates);
 
   // "Jazz" becomes "Jazz & Blues", which maps to no classification: both rows are invalid,
   // their events untouched, and the report says what to do.
   a.change_choices(R"({"fields":{"Genre":{"choices":["Jazz & Blues","Comedy"],"renamed":{"Jazz":"Jazz & Blues"}}}})");
   const auto unknown = a.pinsync("sync");
-  CHECK(unknown.out.find("2 invalid") != std::string::npos);
+  CHECK_CONTAINS(unknown.out, "2 invalid");
   CHECK(unknown.out.find("\"Jazz & Blues\" becomes the classification \"jazz & blues\", which Pinned Events does not know: "
                          "map it under mapping.classifications.map") != std::string::npos);
   CHECK(a.updates() == updates);
@@ -125,12 +127,12 @@ TEST_CASE("select options renamed and deleted between passes: a harmless rename 
   a.change_choices(R"({"fields":{"Genre":{"choices":["Comedy"]}}})");
   const auto deleted = a.pinsync("sync");
   CHECK(deleted.exit_code == 0);
-  CHECK(deleted.out.find("0 created, 2 updated") != std::string::npos);
+  CHECK_CONTAINS(deleted.out, "0 created, 2 updated");
   CHECK(a.updates() == updates + 2);
   CHECK(a.creates() == creates);
   CHECK(a.events() == 2);
   CHECK(a.fields_of(AirtableWorld::record_id(1))->getValue<std::string>("Sync status") == "synced");
-  CHECK(a.pinsync("sync").out.find("0 created, 0 updated, 2 unchanged") != std::string::npos);
+  CHECK_CONTAINS(a.pinsync("sync").out, "0 created, 0 updated, 2 unchanged");
 }
 
 TEST_CASE("the write-back status field is a single select: a creator's typecast adds options; an editor's write-back fails in plain words, events stay") {
@@ -144,13 +146,13 @@ TEST_CASE("the write-back status field is a single select: a creator's typecast 
   a.settings(R"({"user_role":"editor"})");
   const auto editor = a.pinsync("sync");
   CHECK(a.events() == 1);
-  CHECK(editor.out.find("write-back failed") != std::string::npos);
-  CHECK(editor.out.find("INVALID_MULTIPLE_CHOICE_OPTIONS") != std::string::npos);
-  CHECK(editor.out.find("write_back") != std::string::npos);
+  CHECK_CONTAINS(editor.out, "write-back failed");
+  CHECK_CONTAINS(editor.out, "INVALID_MULTIPLE_CHOICE_OPTIONS");
+  CHECK_CONTAINS(editor.out, "write_back");
 
   a.settings(R"({"user_role":"creator"})");
   const auto creator = a.pinsync("sync");
-  CHECK(creator.out.find("write-back failed") == std::string::npos);
+  CHECK_NOT_CONTAINS(creator.out, "write-back failed");
   CHECK(a.fields_of(AirtableWorld::record_id(3))->getValue<std::string>("Sync status") == "invalid");
   CHECK(a.events() == 1);
 }

@@ -3,6 +3,8 @@
 // create no duplicate event and say what changed.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <string>
 
 #include "tests/support/partner_worlds.h"
@@ -50,7 +52,7 @@ TEST_CASE("partner inserts rows above synced ones (insertDimension) and fills on
   const int creates = s.creates(), updates = s.updates();
   const auto r = s.pinsync("sync");
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("1 created, 0 updated, 2 unchanged, 0 invalid, 0 removed") != std::string::npos);
+  CHECK_CONTAINS(r.out, "1 created, 0 updated, 2 unchanged, 0 invalid, 0 removed");
   CHECK(s.creates() == creates + 1);
   CHECK(s.updates() == updates);
   CHECK(s.events()->size() == 3);
@@ -77,7 +79,7 @@ TEST_CASE("partner appends rows with values.append: each becomes one event, writ
   CHECK(pinsync::test::parse_object(appended.body)->getValue<std::string>("tableRange") == "'Partner Events'!A1:L3");
   const auto r = s.pinsync("sync");
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("1 created, 0 updated, 2 unchanged") != std::string::npos);
+  CHECK_CONTAINS(r.out, "1 created, 0 updated, 2 unchanged");
   CHECK(s.events()->size() == 3);
   CHECK(row_of(s, "E-3") == 3);
   CHECK(s.cell(3, 10) == "synced");
@@ -94,7 +96,7 @@ TEST_CASE("partner hides the synced tab: pinsync keeps reading it by name, remov
   const int creates = s.creates();
   const auto r = s.pinsync("sync");
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("1 created, 0 updated, 2 unchanged, 0 invalid, 0 removed") != std::string::npos);
+  CHECK_CONTAINS(r.out, "1 created, 0 updated, 2 unchanged, 0 invalid, 0 removed");
   CHECK(s.creates() == creates + 1);
   CHECK(s.events()->size() == 3);
 }
@@ -156,6 +158,6 @@ TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsyn
   const auto r = s.pinsync("sync");
   CHECK(s.creates() == creates);
   CHECK(s.events()->size() == 2);
-  CHECK(r.out.find("0 removed") != std::string::npos);
-  CHECK((r.out + r.err).find("Events") != std::string::npos);
+  CHECK_CONTAINS(r.out, "0 removed");
+  CHECK_CONTAINS((r.out + r.err), "Events");
 }

@@ -2,6 +2,8 @@
 // Sheets v4 + OAuth emulation and its Pinned Events API, on loopback.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -124,8 +126,8 @@ sources:
     auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", command, "--config", config.string()}, all);
     INFO("pinsync " << command << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
     for (const char* secret : {k_google_key, k_refresh, "cs-1", "sandbox-key"}) {
-      CHECK(r.out.find(secret) == std::string::npos);
-      CHECK(r.err.find(secret) == std::string::npos);
+      CHECK_NOT_CONTAINS(r.out, secret);
+      CHECK_NOT_CONTAINS(r.err, secret);
     }
     return r;
   }
@@ -222,8 +224,8 @@ TEST_CASE("sheets: an API key reads a public sheet; a private one fails with the
   s.put({sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12")}, R"("public":false)");
   const auto denied = s.pinsync("sync");
   CHECK(denied.exit_code == 4);
-  CHECK((denied.out + denied.err).find("403") != std::string::npos);
-  CHECK((denied.out + denied.err).find("publish") != std::string::npos);
+  CHECK_CONTAINS((denied.out + denied.err), "403");
+  CHECK_CONTAINS((denied.out + denied.err), "publish");
 }
 
 TEST_CASE("sheets: a sheet not shared with the service account says whom to share it with") {
@@ -231,7 +233,7 @@ TEST_CASE("sheets: a sheet not shared with the service account says whom to shar
   s.put({sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12")}, R"("shared_with":[])");
   const auto r = s.pinsync("sync");
   CHECK(r.exit_code == 4);
-  CHECK((r.out + r.err).find(std::string("share the sheet with ") + k_sa) != std::string::npos);
+  CHECK_CONTAINS((r.out + r.err), std::string("share the sheet with ") + k_sa);
   CHECK(s.pinned_writes() == 0);
 }
 
@@ -251,7 +253,7 @@ TEST_CASE("sheets: a read-only share keeps syncing and says why write-back faile
   const auto r = s.pinsync("sync");
   CHECK(r.exit_code == 0);
   CHECK(s.events()->size() == 1);
-  CHECK(r.out.find("write-back failed") != std::string::npos);
+  CHECK_CONTAINS(r.out, "write-back failed");
   CHECK(s.cell(1, 10).empty());
 }
 
@@ -261,7 +263,7 @@ TEST_CASE("sheets: the read quota's 429 stops the pass cleanly; the next pass co
   REQUIRE(http(s.sandbox.base_url(), "POST", "/_sandbox/google/quota", R"({"read_requests_per_minute":1})").status == 200);
   const auto limited = s.pinsync("sync");
   CHECK(limited.exit_code == 1);
-  CHECK((limited.out + limited.err).find("429") != std::string::npos);
+  CHECK_CONTAINS((limited.out + limited.err), "429");
   CHECK(s.pinned_writes() == 0);
   REQUIRE(http(s.sandbox.base_url(), "POST", "/_sandbox/google/quota", R"({"read_requests_per_minute":0})").status == 200);
   CHECK(s.pinsync("sync").exit_code == 0);
@@ -273,7 +275,7 @@ TEST_CASE("sheets: check reports a missing write-back column and what to do") {
   s.put({sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12")});
   const auto ok = s.pinsync("check");
   CHECK(ok.exit_code == 0);
-  CHECK(ok.out.find("beta: read 1 rows, 1 approved, 0 invalid") != std::string::npos);
+  CHECK_CONTAINS(ok.out, "beta: read 1 rows, 1 approved, 0 invalid");
 
   // The header loses its "Sync error" column.
   std::string body = std::string(R"({"time_zone":"America/New_York","shared_with":[")") + k_sa +
@@ -282,5 +284,5 @@ TEST_CASE("sheets: check reports a missing write-back column and what to do") {
   REQUIRE(http(s.sandbox.base_url(), "PUT", "/_sandbox/sheets/1AbCdEf", body).status == 200);
   const auto missing = s.pinsync("check");
   CHECK(missing.exit_code == 3);
-  CHECK(missing.out.find("FAIL  beta: write_back column \"Sync error\" is not in the header") != std::string::npos);
+  CHECK_CONTAINS(missing.out, "FAIL  beta: write_back column \"Sync error\" is not in the header");
 }

@@ -1,6 +1,8 @@
 // The sync pass end to end: the real pinsync binary against pinsync-sandbox on loopback.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -58,7 +60,7 @@ TEST_CASE("sync: N approved rows become exactly N events with the right fields; 
   CHECK(w.posts() == 7);
   CHECK(w.patches() == 0);
   CHECK(w.events()->size() == 7);
-  CHECK(second.out.find("7 unchanged") != std::string::npos);
+  CHECK_CONTAINS(second.out, "7 unchanged");
 }
 
 TEST_CASE("sync: k edited rows become exactly k PATCH requests and no POST; unused columns change nothing") {
@@ -85,7 +87,7 @@ TEST_CASE("sync: k edited rows become exactly k PATCH requests and no POST; unus
   auto moved = w.event_titled("Show 2 (moved indoors)");
   CHECK(moved->getValue<int>("id") == id_of_show2);
   CHECK(w.event_titled("Show 5")->getValue<std::string>("startAt") == "2026-06-05T21:30:00-04:00");
-  CHECK(r.out.find("2 updated") != std::string::npos);
+  CHECK_CONTAINS(r.out, "2 updated");
 
   // And once more: nothing left to do.
   CHECK(w.pinsync({"sync"}).exit_code == 0);
@@ -104,7 +106,7 @@ TEST_CASE("sync: shuffled rows or a row inserted at the top cause no writes") {
   CHECK(r.exit_code == 0);
   CHECK(w.posts() == 4);
   CHECK(w.patches() == 0);
-  CHECK(r.out.find("4 unchanged") != std::string::npos);
+  CHECK_CONTAINS(r.out, "4 unchanged");
 }
 
 TEST_CASE("sync: an unapproved row is reported removed, its event is kept, nothing is written") {
@@ -118,12 +120,12 @@ TEST_CASE("sync: an unapproved row is reported removed, its event is kept, nothi
   CHECK(w.posts() == 5);
   CHECK(w.patches() == 0);
   CHECK(w.events()->size() == 5);
-  CHECK(r.out.find("1 removed") != std::string::npos);
-  CHECK(r.out.find("no longer approved") != std::string::npos);
+  CHECK_CONTAINS(r.out, "1 removed");
+  CHECK_CONTAINS(r.out, "no longer approved");
   const auto status = w.pinsync({"status", "--json"});
-  CHECK(status.out.find(R"("removed":1)") != std::string::npos);
+  CHECK_CONTAINS(status.out, R"("removed":1)");
   // Removed is reported once, not on every pass.
-  CHECK(w.pinsync({"sync"}).out.find("0 removed") != std::string::npos);
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "0 removed");
 }
 
 TEST_CASE("sync: invalid rows are listed by errors with their row reference and never sent") {
@@ -154,7 +156,7 @@ TEST_CASE("sync: invalid rows are listed by errors with their row reference and 
   CHECK(by_id["B-3"]->getValue<std::string>("field") == "Category");
   CHECK(by_id["B-4"]->getValue<std::string>("field") == "Time zone");
   const auto text = w.pinsync({"errors"});
-  CHECK(text.out.find("partner.csv:4") != std::string::npos);
+  CHECK_CONTAINS(text.out, "partner.csv:4");
 }
 
 TEST_CASE("sync: with the state file deleted, a rerun within the idempotency window creates no duplicate") {
@@ -168,7 +170,7 @@ TEST_CASE("sync: with the state file deleted, a rerun within the idempotency win
   CHECK(r.exit_code == 0);
   CHECK(w.events()->size() == 4);
   CHECK(w.posts() == 8);  // replayed by the API, not created again
-  CHECK(w.pinsync({"sync"}).out.find("4 unchanged") != std::string::npos);
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "4 unchanged");
 }
 
 TEST_CASE("plan: shows what would happen and changes nothing") {
@@ -176,8 +178,8 @@ TEST_CASE("plan: shows what would happen and changes nothing") {
   w.sheet(rows(4) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM"));
   const auto plan = w.pinsync({"plan"});
   CHECK(plan.exit_code == 5);
-  CHECK(plan.out.find("4 to create") != std::string::npos);
-  CHECK(plan.out.find("1 invalid") != std::string::npos);
+  CHECK_CONTAINS(plan.out, "4 to create");
+  CHECK_CONTAINS(plan.out, "1 invalid");
   CHECK(!std::filesystem::exists(w.dir / "state.db"));
   CHECK(w.posts() == 0);
   REQUIRE(w.pinsync({"sync"}).exit_code == 5);
@@ -198,20 +200,20 @@ TEST_CASE("sync: exit codes and messages for a bad config, a refused key and a v
   w.sheet(rows(1));
   const auto refused = w.pinsync({"sync"}, "not-a-key");
   CHECK(refused.exit_code == 4);
-  CHECK(refused.err.find("401") != std::string::npos);
+  CHECK_CONTAINS(refused.err, "401");
   CHECK(w.posts() == 0);
 
   w.dir.write("partner.csv", "Event ID,Approved,Title,Day,Start,End,Time zone,Category,City,Venue,Description,Tickets\n"
           "E-1,yes,Show,6/1/2026,8:00 PM,,,Jazz,New York,V,D,\n");
   const auto renamed = w.pinsync({"sync"});
   CHECK(renamed.exit_code == 3);
-  CHECK((renamed.out + renamed.err).find("\"Date\"") != std::string::npos);
+  CHECK_CONTAINS((renamed.out + renamed.err), "\"Date\"");
   CHECK(w.posts() == 0);
 
   w.dir.write("pinsync.yaml", "pinned:\n  api_key: ${PINNED_EVENTS_API_KEY}\n  base_urll: x\n");
   const auto bad = w.pinsync({"sync"});
   CHECK(bad.exit_code == 3);
-  CHECK(bad.err.find("pinsync.yaml:3") != std::string::npos);
+  CHECK_CONTAINS(bad.err, "pinsync.yaml:3");
 }
 
 TEST_CASE("sync: a second pinsync on the same state file exits at once, naming the holder's pid") {
@@ -221,7 +223,7 @@ TEST_CASE("sync: a second pinsync on the same state file exits at once, naming t
   REQUIRE(held);
   const auto r = w.pinsync({"sync"});
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("in use by another pinsync (pid " + std::to_string(::getpid()) + ")") != std::string::npos);
+  CHECK_CONTAINS(r.err, "in use by another pinsync (pid " + std::to_string(::getpid()) + ")");
   CHECK(w.posts() == 0);
   // plan and status only read, so they still work while the agent runs.
   CHECK(w.pinsync({"status"}).exit_code == 0);
@@ -265,7 +267,7 @@ TEST_CASE("sync: killed (-9) while a create is in flight; after the idempotency 
   CHECK(w.events()->size() == 3);
   CHECK(w.posts() == 3);  // each create once: those in flight were found, the others sent
   CHECK(w.requests("GET", "/api/public/v1/events") >= 1);
-  CHECK(w.pinsync({"sync"}).out.find("3 unchanged") != std::string::npos);
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "3 unchanged");
   const auto integrity = run_process({"sqlite3", (w.dir / "state.db").string(), "PRAGMA integrity_check;"});
   CHECK(integrity.out == "ok\n");
 }
@@ -276,7 +278,7 @@ TEST_CASE("forget: a source removed from the config is forgotten only when confi
   REQUIRE(w.pinsync({"sync"}).exit_code == 0);
   const auto configured = w.pinsync({"forget", "--source", "acme", "--yes"});
   CHECK(configured.exit_code == 2);
-  CHECK(configured.err.find("acme is still a source in the config") != std::string::npos);
+  CHECK_CONTAINS(configured.err, "acme is still a source in the config");
 
   // The partner leaves: acme's entry is renamed away from the config.
   std::string text;
@@ -289,8 +291,8 @@ TEST_CASE("forget: a source removed from the config is forgotten only when confi
 
   const auto unconfirmed = w.pinsync({"forget", "--source", "acme"});  // no terminal, no --yes
   CHECK(unconfirmed.exit_code == 2);
-  CHECK(unconfirmed.out.find("acme: 3 rows (3 with an event) will be forgotten") != std::string::npos);
-  CHECK(unconfirmed.err.find("not confirmed") != std::string::npos);
+  CHECK_CONTAINS(unconfirmed.out, "acme: 3 rows (3 with an event) will be forgotten");
+  CHECK_CONTAINS(unconfirmed.err, "not confirmed");
   const auto count = [&](const std::string& sql) {
     return run_process({"sqlite3", (w.dir / "state.db").string(), sql}).out;
   };
@@ -298,11 +300,11 @@ TEST_CASE("forget: a source removed from the config is forgotten only when confi
 
   const auto forgotten = w.pinsync({"forget", "--source", "acme", "--yes"});
   CHECK(forgotten.exit_code == 0);
-  CHECK(forgotten.out.find("acme: forgotten") != std::string::npos);
+  CHECK_CONTAINS(forgotten.out, "acme: forgotten");
   CHECK(count("SELECT count(*) FROM source_rows WHERE source = 'acme';") == "0\n");
   CHECK(count("SELECT count(*) FROM runs WHERE source = 'acme';") == "1\n");  // history stays
   CHECK(w.events()->size() == 3);  // Pinned Events is not touched
-  CHECK(w.pinsync({"forget", "--source", "acme", "--yes"}).out.find("holds nothing") != std::string::npos);
+  CHECK_CONTAINS(w.pinsync({"forget", "--source", "acme", "--yes"}).out, "holds nothing");
 }
 
 namespace {
@@ -332,13 +334,13 @@ TEST_CASE("published CSV links: the redirect is followed; a redirect loop and an
   use_url(w, base + "/spreadsheets/d/e/2PACX-abc/pub?output=csv");
   const auto synced = w.pinsync({"sync"});
   CHECK(synced.exit_code == 0);
-  CHECK(synced.out.find("3 created") != std::string::npos);
+  CHECK_CONTAINS(synced.out, "3 created");
   CHECK(w.events()->size() == 3);
 
   use_url(w, base + "/spreadsheets/d/e/loop/pub?output=csv");
   const auto looping = w.pinsync({"sync"});
   CHECK(looping.exit_code != 0);
-  CHECK(looping.out.find("redirect") != std::string::npos);
+  CHECK_CONTAINS(looping.out, "redirect");
 
   // Regression: an endless CSV URL took pinsync to 2.1 GB; the read stops at max_bytes.
   REQUIRE(http(base, "PUT", "/_sandbox/published/big", pinsync::test::k_csv_header + rows(100),
@@ -347,7 +349,7 @@ TEST_CASE("published CSV links: the redirect is followed; a redirect loop and an
   use_url(w, base + "/spreadsheets/d/e/big/pub?output=csv", "    max_bytes: 2048\n");
   const auto big = w.pinsync({"sync"});
   CHECK(big.exit_code == 3);
-  CHECK(big.out.find("is larger than max_bytes (2048 bytes)") != std::string::npos);
+  CHECK_CONTAINS(big.out, "is larger than max_bytes (2048 bytes)");
   CHECK(w.events()->size() == 3);
 }
 
@@ -363,6 +365,6 @@ TEST_CASE("max_rows: a source with more rows than it should have stops, naming t
   w.dir.write("pinsync.yaml", text);
   const auto r = w.pinsync({"sync"});
   CHECK(r.exit_code == 3);
-  CHECK(r.out.find("partner.csv has 5 rows, more than max_rows (4)") != std::string::npos);
+  CHECK_CONTAINS(r.out, "partner.csv has 5 rows, more than max_rows (4)");
   CHECK(w.posts() == 0);
 }

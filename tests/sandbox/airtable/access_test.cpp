@@ -1,6 +1,7 @@
 // Conformance of access control and limits: personal access tokens (401/403 as Airtable sends
 // them, hiding whether a base or table exists), the per-base rate limit with its 429 penalty,
 // and the Airtable flags of pinsync-sandbox.
+#include "tests/support/checks.h"
 #include <chrono>
 #include <thread>
 
@@ -59,8 +60,8 @@ TEST_CASE("tokens: missing or unknown → 401, lacking a scope or the base → 4
   CHECK(error_message(recorded) == "Could not find table Unknown Table in application " + k_base);
 
   for (const HttpReply& r : {none, no_scope, unknown_base, unknown_table, recorded}) {
-    CHECK(r.body.find(k_token) == std::string::npos);
-    CHECK(r.body.find(k_read_only) == std::string::npos);
+    CHECK_NOT_CONTAINS(r.body, k_token);
+    CHECK_NOT_CONTAINS(r.body, k_read_only);
   }
 }
 
@@ -110,8 +111,8 @@ TEST_CASE("flags: defaults 5 requests per second and 30 s, --airtable-* override
   auto bad_scope = pinsync::test::run_process({bin, "--airtable-token", "patSecret123=data.records:eat"}, {},
                                               std::chrono::seconds(10));
   CHECK(bad_scope.exit_code == 2);
-  CHECK(bad_scope.err.find("data.records:eat") != std::string::npos);
-  CHECK(bad_scope.err.find("patSecret123") == std::string::npos);
+  CHECK_CONTAINS(bad_scope.err, "data.records:eat");
+  CHECK_NOT_CONTAINS(bad_scope.err, "patSecret123");
   auto bad_wait = pinsync::test::run_process({bin, "--airtable-rate-limit-wait", "soon"}, {}, std::chrono::seconds(10));
   CHECK(bad_wait.exit_code == 2);
 }

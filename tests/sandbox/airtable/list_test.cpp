@@ -1,5 +1,6 @@
 // Conformance of GET /v0/{baseId}/{table}: pagination with opaque expiring offsets, page size,
 // maxRecords, fields[], returnFieldsByFieldId, empty values, field types, sort and views.
+#include "tests/support/checks.h"
 #include <regex>
 
 #include "tests/sandbox/airtable/helpers.h"
@@ -156,7 +157,7 @@ TEST_CASE("empty values are left out: '', [], false and null; 0 is kept; an empt
 
   put_table(base, R"({"records":[{"id":"recAAAAAAAAAAAAA1","fields":{}}]})");
   std::string body = list(base).body;
-  CHECK(body.find(R"("fields":{})") != std::string::npos);
+  CHECK_CONTAINS(body, R"("fields":{})");
 }
 
 TEST_CASE("values come back typed as Airtable returns them") {
@@ -197,7 +198,7 @@ TEST_CASE("values come back typed as Airtable returns them") {
   CHECK(f->getValue<std::string>("UtcWhen") == "2026-06-12T18:00:00.000Z"); // second precision
   CHECK(f->getValue<int>("Seats") == 40);
   CHECK(f->getValue<double>("Price") == 12.5);
-  CHECK(r.body.find(R"("Seats":40,)") != std::string::npos);  // an integer stays an integer
+  CHECK_CONTAINS(r.body, R"("Seats":40,)");  // an integer stays an integer
   CHECK(f->getValue<bool>("Approved") == true);
   CHECK(f->getValue<std::string>("Status") == "Approved");
   CHECK(f->getArray("Tags")->getElement<std::string>(1) == "Jazz");
@@ -210,7 +211,7 @@ TEST_CASE("values come back typed as Airtable returns them") {
   HttpReply bad = http(base, "PUT", "/_sandbox/airtable/" + k_base + "/Submissions",
                        R"({"records":[{"fields":{"Seats":"forty"}}]})");
   CHECK(bad.status == 400);
-  CHECK(bad.body.find("Seats") != std::string::npos);
+  CHECK_CONTAINS(bad.body, "Seats");
   HttpReply bad_type = http(base, "PUT", "/_sandbox/airtable/" + k_base + "/Other", R"({"fields":{"X":"spreadsheet"},"records":[]})");
   CHECK(bad_type.status == 400);
   CHECK(http(base, "GET", "/_sandbox/airtable/" + k_base + "/Other").status == 404);  // nothing half-made

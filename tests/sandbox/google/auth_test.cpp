@@ -1,6 +1,7 @@
 // Conformance of the emulated Google auth: API keys, the token endpoint (JWT-bearer and
 // refresh_token grants and their flat errors), token expiry, scopes, sharing roles, the read
 // quota's 429, the startup flags and request statistics.
+#include "tests/support/checks.h"
 #include <string>
 
 #include "tests/sandbox/google/helpers.h"
@@ -51,7 +52,7 @@ TEST_CASE("API keys read public sheets only and can never write") {
   HttpReply bad = read_events(base, "public", {}, "?key=wrong-key");
   check_google_error(bad, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.");
   CHECK(error_of(bad)->getArray("details")->getObject(0)->getValue<std::string>("reason") == "API_KEY_INVALID");
-  CHECK(bad.body.find("wrong-key") == std::string::npos);
+  CHECK_NOT_CONTAINS(bad.body, "wrong-key");
   check_google_error(read_events(base, "public"), 403, "PERMISSION_DENIED", "The request is missing a valid API key.");
   check_google_error(write_cell(base, "public", {}, "?key=sandbox-google-key"), 401, "UNAUTHENTICATED",
                      "API keys are not supported by this API. Expected OAuth2 access token or other authentication "
@@ -251,9 +252,9 @@ TEST_CASE("startup flags: --google-service-account, --google-token-ttl, --sheets
 
   // The routes are counted by template in /_sandbox/stats.
   std::string stats = http(base, "GET", "/_sandbox/stats").body;
-  CHECK(stats.find(R"({"method":"GET","route":"/v4/spreadsheets/{id}/values/{range}","status":200,"count":1})") != std::string::npos);
-  CHECK(stats.find(R"({"method":"GET","route":"/v4/spreadsheets/{id}/values/{range}","status":429,"count":1})") != std::string::npos);
-  CHECK(stats.find(R"({"method":"POST","route":"/token","status":200,"count":1})") != std::string::npos);
+  CHECK_CONTAINS(stats, R"({"method":"GET","route":"/v4/spreadsheets/{id}/values/{range}","status":200,"count":1})");
+  CHECK_CONTAINS(stats, R"({"method":"GET","route":"/v4/spreadsheets/{id}/values/{range}","status":429,"count":1})");
+  CHECK_CONTAINS(stats, R"({"method":"POST","route":"/token","status":200,"count":1})");
 }
 
 TEST_CASE("bad Google flags exit 2 with a message that never echoes the secret") {
@@ -261,12 +262,12 @@ TEST_CASE("bad Google flags exit 2 with a message that never echoes the secret")
   std::string bin = std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox";
   auto client = pinsync::test::run_process({bin, "--google-oauth-client", "id-only:super-secret-value"}, {}, std::chrono::seconds(20));
   CHECK(client.exit_code == 2);
-  CHECK(client.err.find("--google-oauth-client") != std::string::npos);
-  CHECK(client.err.find("super-secret-value") == std::string::npos);
+  CHECK_CONTAINS(client.err, "--google-oauth-client");
+  CHECK_NOT_CONTAINS(client.err, "super-secret-value");
   std::string not_a_key = dir.write("bad.json", R"({"type":"service_account","client_email":"x@y","private_key":"nope"})").string();
   auto sa = pinsync::test::run_process({bin, "--google-service-account", not_a_key}, {}, std::chrono::seconds(20));
   CHECK(sa.exit_code == 2);
-  CHECK(sa.err.find("private_key") != std::string::npos);
+  CHECK_CONTAINS(sa.err, "private_key");
   auto ttl = pinsync::test::run_process({bin, "--google-token-ttl", "0"}, {}, std::chrono::seconds(20));
   CHECK(ttl.exit_code == 2);
 }

@@ -1,5 +1,6 @@
 // Partial responses: the `fields` mask on every Sheets method the sandbox serves, its grammar
 // (`.` and `/` paths, parentheses, `*`) and the recorded 400 for a path the schema lacks.
+#include "tests/support/checks.h"
 #include <string>
 
 #include "tests/sandbox/google/helpers.h"
@@ -123,7 +124,7 @@ TEST_CASE("fields: values.get, batchGet and the writes are masked by their own r
                                             "?valueInputOption=RAW&" + fields("updatedCellz"),
                            R"({"values":[["z"]]})", bearer(token));
   CHECK(refused.status == 400);
-  CHECK(http(base, "GET", "/_sandbox/sheets/writable").body.find("\"z\"") == std::string::npos);
+  CHECK_NOT_CONTAINS(http(base, "GET", "/_sandbox/sheets/writable").body, "\"z\"");
 }
 
 TEST_CASE("includeGridData=true is refused rather than answered without the grid") {

@@ -2,6 +2,7 @@
 // updateSheetProperties), spreadsheets.batchUpdate's insertDimension / deleteDimension /
 // appendDimension with Google's error texts, atomic batches, and an edit armed to land just
 // before a client's next write.
+#include "tests/support/checks.h"
 #include <string>
 
 #include "tests/sandbox/google/helpers.h"
@@ -52,7 +53,7 @@ TEST_CASE("hidden: the control route hides a tab; metadata says hidden:true afte
   Obj events = s.sheet_properties(0);
   CHECK(events->getValue<bool>("hidden"));
   const std::string raw = http(s.base, "GET", "/v4/spreadsheets/s1?prettyPrint=false", "", bearer(s.token)).body;
-  CHECK(raw.find(R"("columnCount":26},"hidden":true})") != std::string::npos);
+  CHECK_CONTAINS(raw, R"("columnCount":26},"hidden":true})");
   CHECK_FALSE(s.sheet_properties(1)->has("hidden"));
   // A hidden sheet can still be read by name; a range without a sheet means the first visible one.
   CHECK(s.values("Events!A1") == canon(parse_any(R"([["E"]])")));

@@ -1,6 +1,7 @@
 // Conformance of the emulated Sheets values routes against the recorded samples and
 // docs/sandbox.md: render options × typed cells, omitted blanks, range echo and quoting, bad
 // ranges, batchGet, values.update / values:batchUpdate and spreadsheets.get.
+#include "tests/support/checks.h"
 #include <chrono>
 #include <string>
 
@@ -127,7 +128,7 @@ TEST_CASE("blanks: interior kept as \"\" and [], trailing cells and rows dropped
 
   HttpReply empty = get_values(base, "blanks", "Sheet1!F1:G5");
   CHECK(canon(values_of(empty)) == canon(parse_any(R"({"range":"Sheet1!F1:G5","majorDimension":"ROWS"})")));
-  CHECK(empty.body.find("\"values\"") == std::string::npos);
+  CHECK_NOT_CONTAINS(empty.body, "\"values\"");
 
   CHECK(values_json(get_values(base, "blanks", "Sheet1!B3:B4")) == canon(parse_any(R"([[],["0.4"]])")));
   CHECK(values_json(get_values(base, "blanks", "Sheet1!A1:D4", "&majorDimension=COLUMNS")) ==

@@ -1,5 +1,6 @@
 // Conformance of the emulated Pinned Events routes: auth, scopes, channel access, validation,
 // envelopes, pagination, read and partial update.
+#include "tests/support/checks.h"
 #include <set>
 #include <string>
 
@@ -84,7 +85,7 @@ TEST_CASE("auth: exactly one credential header, known keys only") {
   SUBCASE("unknown key, and the secret is not echoed") {
     HttpReply r = http(base, "GET", path, "", bearer("sk-live-not-a-key-123"));
     check_envelope(r, 401, "invalid_api_key");
-    CHECK(r.body.find("sk-live-not-a-key-123") == std::string::npos);
+    CHECK_NOT_CONTAINS(r.body, "sk-live-not-a-key-123");
   }
   SUBCASE("non-bearer scheme") {
     check_envelope(http(base, "GET", path, "", {{"Authorization", "Basic c2FuZGJveC1rZXk="}}), 401, "invalid_api_key");

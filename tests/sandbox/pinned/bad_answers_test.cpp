@@ -2,6 +2,8 @@
 // the work done behind a spoiled answer, the request-body filter and the limit.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -68,7 +70,7 @@ TEST_CASE("bad answers: each kind spoils a create after it is stored; the same k
       CHECK(!spoiled.body.empty());
     } else if (check == "html") {
       CHECK(spoiled.headers.at("content-type").starts_with("text/html"));
-      CHECK(spoiled.body.find("502 Bad Gateway") != std::string::npos);
+      CHECK_CONTAINS(spoiled.body, "502 Bad Gateway");
     } else if (check.empty()) {
       CHECK(spoiled.body.empty());
     } else if (check == "no id") {
@@ -76,7 +78,7 @@ TEST_CASE("bad answers: each kind spoils a create after it is stored; the same k
       CHECK(!doc->has("id"));
       CHECK(doc->getValue<std::string>("title") == c.setting);
     } else {
-      CHECK(spoiled.body.find(check) != std::string::npos);
+      CHECK_CONTAINS(spoiled.body, check);
     }
     // The API did the work behind the bad answer …
     ++stored;
@@ -109,9 +111,9 @@ TEST_CASE("bad answers: only requests whose body matches, at most bad_answer_lim
   set_faults(base, R"({"empty_201_rate":0,"bad_answer_match":"","bad_answer_limit":0,"wrong_types_rate":1.0})");
   const auto channels = http(base, "GET", "/api/public/v1/channels", "", k_auth);
   CHECK(channels.status == 200);
-  CHECK(channels.body.find(R"("id":"abc")") != std::string::npos);
+  CHECK_CONTAINS(channels.body, R"("id":"abc")");
   const auto slugs = http(base, "GET", "/api/public/v1/classifications", "", k_auth);
-  CHECK(slugs.body.find(R"("slug":42)") != std::string::npos);
+  CHECK_CONTAINS(slugs.body, R"("slug":42)");
   // Errors are never spoiled: they are already not a success.
   const auto refused = http(base, "GET", "/api/public/v1/channels", "", {{"Authorization", "Bearer nope"}});
   CHECK(refused.status == 401);
@@ -119,7 +121,7 @@ TEST_CASE("bad answers: only requests whose body matches, at most bad_answer_lim
 
   set_faults(base, R"({"wrong_types_rate":0,"missing_id_rate":1.0})");
   const auto no_slug = http(base, "GET", "/api/public/v1/classifications", "", k_auth);
-  CHECK(no_slug.body.find("slug") == std::string::npos);
+  CHECK_NOT_CONTAINS(no_slug.body, "slug");
 
   CHECK(http(base, "POST", "/_sandbox/faults", R"({"bad_answer_match":3})").status == 400);
   CHECK(http(base, "POST", "/_sandbox/faults", R"({"bad_answer_limit":-1})").status == 400);

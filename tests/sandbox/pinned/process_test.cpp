@@ -1,5 +1,6 @@
 // The sandbox as a process: its first stdout line, clean exit on SIGTERM/SIGINT (even with
 // requests in flight), loopback-only listening, --help, concurrent and keep-alive clients.
+#include "tests/support/checks.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -127,12 +128,12 @@ TEST_CASE("only loopback addresses are accepted for --listen") {
   for (const char* addr : {"0.0.0.0:0", "192.168.1.5:8080", "[::]:0"}) {
     auto r = pinsync::test::run_process({k_sandbox, "--listen", addr}, {}, std::chrono::seconds(10));
     CHECK_MESSAGE(r.exit_code == 2, addr);
-    CHECK(r.err.find("loopback") != std::string::npos);
-    CHECK(r.out.find("listening") == std::string::npos);
+    CHECK_CONTAINS(r.err, "loopback");
+    CHECK_NOT_CONTAINS(r.out, "listening");
   }
   auto bad_flag = pinsync::test::run_process({k_sandbox, "--error-rate", "2"}, {}, std::chrono::seconds(10));
   CHECK(bad_flag.exit_code == 2);
-  CHECK(bad_flag.err.find("--error-rate") != std::string::npos);
+  CHECK_CONTAINS(bad_flag.err, "--error-rate");
 }
 
 TEST_CASE("--help documents the flags and control routes") {

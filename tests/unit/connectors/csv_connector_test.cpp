@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <memory>
 
 #include "connectors/csv.h"
@@ -47,7 +49,7 @@ TEST_CASE("csv connector: an unreadable file names the path and the system's rea
   CsvConnector folder(CsvSettings{dir.path(), ""}, world.context());
   auto f = folder.fetch();
   REQUIRE_FALSE(f.has_value());
-  CHECK(f.error().message.find("Is a directory") != std::string::npos);
+  CHECK_CONTAINS(f.error().message, "Is a directory");
 }
 
 TEST_CASE("csv connector: parse errors carry the file reference") {
@@ -81,8 +83,8 @@ TEST_CASE("csv connector: a non-2xx answer names the URL without its query strin
   CHECK(r.error().kind == ErrorKind::not_found);
   CHECK(r.error().message.starts_with(
       "GET https://docs.google.com/spreadsheets/d/e/abc/pub answered HTTP 404"));
-  CHECK(r.error().message.find("SECRET123") == std::string::npos);
-  CHECK(r.error().message.find("output=csv") == std::string::npos);
+  CHECK_NOT_CONTAINS(r.error().message, "SECRET123");
+  CHECK_NOT_CONTAINS(r.error().message, "output=csv");
 
   World busy;
   busy.fake->reply(429, "", {{"retry-after", "17"}});
@@ -103,7 +105,7 @@ TEST_CASE("csv connector: credentials in the URL never reach a message") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK(r.error().message.starts_with("GET https://example.com/x.csv answered HTTP 403"));
-  CHECK(r.error().message.find("hunter2") == std::string::npos);
+  CHECK_NOT_CONTAINS(r.error().message, "hunter2");
 }
 
 TEST_CASE("csv connector: an HTML page where CSV was expected is a clear error") {
@@ -120,7 +122,7 @@ TEST_CASE("csv connector: an HTML page where CSV was expected is a clear error")
   by_type.fake->reply(200, "ID,Title\n", {{"content-type", "text/html; charset=utf-8"}});
   auto t = CsvConnector(CsvSettings{{}, k_url}, by_type.context()).fetch();
   REQUIRE_FALSE(t.has_value());
-  CHECK(t.error().message.find("returned an HTML page, not CSV") != std::string::npos);
+  CHECK_CONTAINS(t.error().message, "returned an HTML page, not CSV");
 }
 
 TEST_CASE("csv connector: a transport failure keeps its kind and names the URL") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <chrono>
 
 #include "connectors/csv.h"
@@ -96,24 +98,24 @@ TEST_CASE("csv: a trailing comma is an empty last field") {
 TEST_CASE("csv: an unterminated quote names the line where the field started") {
   const std::string msg = parse_error("ID,Notes\n1,ok\n2,\"never\nclosed\n3,x\n");
   CHECK(msg.starts_with("partner.csv:3: "));
-  CHECK(msg.find("never closed") != std::string::npos);
+  CHECK_CONTAINS(msg, "never closed");
 }
 
 TEST_CASE("csv: header problems are errors naming the column") {
   const std::string dup = parse_error("ID,Title, Title \n1,a,b\n");
   CHECK(dup.starts_with("partner.csv:1: "));
-  CHECK(dup.find("\"Title\" appears twice") != std::string::npos);
-  CHECK(dup.find("columns 2 and 3") != std::string::npos);
+  CHECK_CONTAINS(dup, "\"Title\" appears twice");
+  CHECK_CONTAINS(dup, "columns 2 and 3");
 
   const std::string unnamed = parse_error("ID,,Title\n1,,a\n2,oops,b\n");
-  CHECK(unnamed.find("column 2 has no header name") != std::string::npos);
-  CHECK(unnamed.find("partner.csv:3") != std::string::npos);
+  CHECK_CONTAINS(unnamed, "column 2 has no header name");
+  CHECK_CONTAINS(unnamed, "partner.csv:3");
 
   const Table ok = parse_ok("ID,,Title,\n1,,a,\n");  // empty names over empty columns are fine
   CHECK(ok.columns.size() == 4);
 
-  CHECK(parse_error("").find("no header row") != std::string::npos);
-  CHECK(parse_error("\n \n").find("no header row") != std::string::npos);
+  CHECK_CONTAINS(parse_error(""), "no header row");
+  CHECK_CONTAINS(parse_error("\n \n"), "no header row");
 }
 
 TEST_CASE("csv: 100,000 rows parse in one pass (timing printed)") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "connectors/airtable.h"
 #include "tests/unit/connectors_airtable/harness.h"
 
@@ -57,7 +59,7 @@ TEST_CASE("airtable errors: each status names the cause and the fix, led by the 
     CHECK(e.kind == c.kind);
     CHECK(e.message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered " + std::to_string(c.status)));
     for (const auto& fragment : c.says) CHECK_MESSAGE(e.message.find(fragment) != std::string::npos, e.message);
-    CHECK(e.message.find(k_token) == std::string::npos);
+    CHECK_NOT_CONTAINS(e.message, k_token);
     CHECK(h.requests().size() == 1);
   }
 }
@@ -72,10 +74,10 @@ TEST_CASE("airtable errors: the token never reaches a message or a log line, eve
   AirtableConnector connector(s, h.context("gamma"));
   auto t = connector.fetch();
   REQUIRE_FALSE(t.has_value());
-  CHECK(t.error().message.find(k_token) == std::string::npos);
-  CHECK(t.error().message.find("patSECRET") == std::string::npos);
+  CHECK_NOT_CONTAINS(t.error().message, k_token);
+  CHECK_NOT_CONTAINS(t.error().message, "patSECRET");
   const std::string log = h.log_text.str();
-  CHECK(log.find("patSECRET") == std::string::npos);
+  CHECK_NOT_CONTAINS(log, "patSECRET");
   // One debug line per HTTP call with the source, method, URL, status and elapsed time.
   std::size_t lines = 0;
   for (auto pos = log.find("airtable http source=gamma "); pos != std::string::npos;
@@ -83,9 +85,9 @@ TEST_CASE("airtable errors: the token never reaches a message or a log line, eve
     ++lines;
   }
   CHECK(lines == 3);
-  CHECK(log.find("method=GET") != std::string::npos);
-  CHECK(log.find("status=429") != std::string::npos);
-  CHECK(log.find("status=401") != std::string::npos);
-  CHECK(log.find("url=\"http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Submissions?pageSize=100") != std::string::npos);
-  CHECK(log.find(" ms=") != std::string::npos);
+  CHECK_CONTAINS(log, "method=GET");
+  CHECK_CONTAINS(log, "status=429");
+  CHECK_CONTAINS(log, "status=401");
+  CHECK_CONTAINS(log, "url=\"http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Submissions?pageSize=100");
+  CHECK_CONTAINS(log, " ms=");
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <algorithm>
 
 #include "connectors/airtable.h"
@@ -51,7 +53,7 @@ TEST_CASE("airtable fetch: follows offset across 3 pages with exactly 3 requests
   REQUIRE_MESSAGE(table.has_value(), table.error().message);
   REQUIRE(h.requests().size() == 3);
   CHECK(query_value(h.requests()[0].url, "offset").empty());
-  CHECK(h.requests()[1].url.find("&offset=itrsyf33wQLm78zi4%2FrecBCnJaHgUe7VUlV") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[1].url, "&offset=itrsyf33wQLm78zi4%2FrecBCnJaHgUe7VUlV");
   CHECK(query_value(h.requests()[1].url, "offset") == k_offset1);
   CHECK(query_value(h.requests()[2].url, "offset") == k_offset2);
   for (const auto& r : h.requests()) {
@@ -166,7 +168,7 @@ TEST_CASE("airtable fetch: the approval formula and view go URL-encoded into eve
           std::string::npos);
     CHECK(query_value(r.url, "filterByFormula") == s.approved_formula);
     CHECK(query_value(r.url, "view") == "Grid view");
-    CHECK(r.url.find("/Partner%20Events?") != std::string::npos);
+    CHECK_CONTAINS(r.url, "/Partner%20Events?");
   }
 }
 
@@ -244,5 +246,5 @@ TEST_CASE("airtable fetch: offsets that keep expiring fail after two restarts") 
   auto t = connector.fetch();
   REQUIRE_FALSE(t.has_value());
   CHECK(h.requests().size() == 6);
-  CHECK(t.error().message.find("LIST_RECORDS_ITERATOR_NOT_AVAILABLE") != std::string::npos);
+  CHECK_CONTAINS(t.error().message, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE");
 }

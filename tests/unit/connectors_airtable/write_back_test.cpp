@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <simdjson.h>
 
 #include "connectors/airtable.h"
@@ -164,8 +166,8 @@ TEST_CASE("airtable write-back: a 403 says the token lacks data.records:write") 
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
   CHECK(report.error().message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered 403 INVALID_PERMISSIONS"));
-  CHECK(report.error().message.find("the token lacks data.records:write on base appA1b2C3d4E5f6G7") != std::string::npos);
-  CHECK(report.error().message.find(k_token) == std::string::npos);
+  CHECK_CONTAINS(report.error().message, "the token lacks data.records:write on base appA1b2C3d4E5f6G7");
+  CHECK_NOT_CONTAINS(report.error().message, k_token);
   // Nothing was recorded as written: the next attempt sends it again.
   h.fake->reply(200, R"({"records":[]})");
   auto retry = connector.write_back(results);

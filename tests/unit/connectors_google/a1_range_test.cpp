@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "connectors/a1_range.h"
 
 using namespace pinsync::connectors;
@@ -104,7 +106,7 @@ TEST_CASE("a1: malformed ranges are config errors naming the text") {
     auto r = parse_a1_range(text);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == pinsync::ErrorKind::config);
-    CHECK(r.error().message.find(std::string("\"") + text + "\"") != std::string::npos);
+    CHECK_CONTAINS(r.error().message, std::string("\"") + text + "\"");
   }
 }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
@@ -68,11 +70,11 @@ TEST_CASE("auth: the service account posts an RS256 JWT with iss, scope, aud, ia
 
   for (std::size_t i = 1; i < 3; ++i) {
     CHECK(pinsync::testing::google::header(h.requests()[i], "Authorization") == "Bearer ya29.FAKE-1");
-    CHECK(h.requests()[i].url.find("key=") == std::string::npos);
+    CHECK_NOT_CONTAINS(h.requests()[i].url, "key=");
   }
   // Neither the token nor the assertion reaches the log.
-  CHECK(h.log_text.str().find("ya29.FAKE-1") == std::string::npos);
-  CHECK(h.log_text.str().find(jwt.substr(0, 40)) == std::string::npos);
+  CHECK_NOT_CONTAINS(h.log_text.str(), "ya29.FAKE-1");
+  CHECK_NOT_CONTAINS(h.log_text.str(), jwt.substr(0, 40));
 }
 
 TEST_CASE("auth: a JWT signed with another key fails verification (the check above is real)") {
@@ -124,7 +126,7 @@ TEST_CASE("auth: the token is cached, then renewed shortly before it expires") {
   queue_read(h);
   REQUIRE(connector.fetch().has_value());
   REQUIRE(h.requests().size() == 4);
-  CHECK(h.requests()[3].url.find("values:batchGet") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[3].url, "values:batchGet");
   CHECK(pinsync::testing::google::header(h.requests()[3], "Authorization") == "Bearer ya29.FAKE-1");
 
   // Still 5 minutes and a second before expiry: cached.
@@ -193,9 +195,9 @@ TEST_CASE("auth: the refresh-token flow posts client id, secret and refresh toke
   CHECK(form_value(req.body, "refresh_token") == "1//refresh-token-secret");
   CHECK(pinsync::testing::google::header(h.requests()[1], "Authorization") == "Bearer FAKE-DOCS-EXAMPLE-ACCESS-TOKEN-2");
   const std::string log = h.log_text.str();
-  CHECK(log.find("GOCSPX-client-secret") == std::string::npos);
-  CHECK(log.find("1//refresh-token-secret") == std::string::npos);
-  CHECK(log.find("POST") != std::string::npos);
+  CHECK_NOT_CONTAINS(log, "GOCSPX-client-secret");
+  CHECK_NOT_CONTAINS(log, "1//refresh-token-secret");
+  CHECK_CONTAINS(log, "POST");
 }
 
 TEST_CASE("auth: token endpoint errors (recorded bodies) are auth errors with a plain fix") {
@@ -229,9 +231,9 @@ TEST_CASE("auth: token endpoint errors (recorded bodies) are auth errors with a 
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::auth);
     CHECK(r.error().message.starts_with("Google refused the"));
-    CHECK(r.error().message.find(c.expected) != std::string::npos);
-    CHECK(r.error().message.find("GOCSPX-client-secret") == std::string::npos);
-    CHECK(r.error().message.find("1//refresh-token-secret") == std::string::npos);
+    CHECK_CONTAINS(r.error().message, c.expected);
+    CHECK_NOT_CONTAINS(r.error().message, "GOCSPX-client-secret");
+    CHECK_NOT_CONTAINS(r.error().message, "1//refresh-token-secret");
     CHECK(h.requests().size() == 1);
   }
 }
@@ -259,9 +261,9 @@ TEST_CASE("auth: a missing, malformed or unusable key file is a config error nam
     auto r = connector.fetch();
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::config);
-    CHECK(r.error().message.find(c.path.string()) != std::string::npos);
-    CHECK(r.error().message.find(c.expected) != std::string::npos);
-    CHECK(r.error().message.find("PRIVATE KEY") == std::string::npos);
+    CHECK_CONTAINS(r.error().message, c.path.string());
+    CHECK_CONTAINS(r.error().message, c.expected);
+    CHECK_NOT_CONTAINS(r.error().message, "PRIVATE KEY");
     CHECK(h.requests().empty());
   }
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "tests/unit/connectors_google/google_test_util.h"
 
 using namespace pinsync::testing::google;
@@ -38,8 +40,8 @@ TEST_CASE("errors: no credentials, or two kinds at once, is a config error befor
   auto r2 = b.fetch();
   REQUIRE_FALSE(r2.has_value());
   CHECK(r2.error().kind == ErrorKind::config);
-  CHECK(r2.error().message.find("keep exactly one") != std::string::npos);
-  CHECK(r2.error().message.find("1//refresh-secret") == std::string::npos);
+  CHECK_CONTAINS(r2.error().message, "keep exactly one");
+  CHECK_NOT_CONTAINS(r2.error().message, "1//refresh-secret");
   CHECK(h.requests().empty());
 }
 
@@ -67,9 +69,9 @@ TEST_CASE("errors: 403 with an API key says the sheet is private, without the ke
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK(r.error().message.starts_with("Google answered 403 PERMISSION_DENIED"));
-  CHECK(r.error().message.find("the sheet is private: publish it") != std::string::npos);
-  CHECK(r.error().message.find("or use a service account") != std::string::npos);
-  CHECK(r.error().message.find(k_key) == std::string::npos);
+  CHECK_CONTAINS(r.error().message, "the sheet is private: publish it");
+  CHECK_CONTAINS(r.error().message, "or use a service account");
+  CHECK_NOT_CONTAINS(r.error().message, k_key);
 }
 
 TEST_CASE("errors: 403 SERVICE_DISABLED (recorded) says to enable the Sheets API") {
@@ -79,7 +81,7 @@ TEST_CASE("errors: 403 SERVICE_DISABLED (recorded) says to enable the Sheets API
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
-  CHECK(r.error().message.find("not enabled") != std::string::npos);
+  CHECK_CONTAINS(r.error().message, "not enabled");
 }
 
 TEST_CASE("errors: 404 (recorded) says the spreadsheet id was not found") {
@@ -90,7 +92,7 @@ TEST_CASE("errors: 404 (recorded) says the spreadsheet id was not found") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::not_found);
   CHECK(r.error().message.starts_with("spreadsheet id 1AbCdEf not found"));
-  CHECK(r.error().message.find("check spreadsheet_id") != std::string::npos);
+  CHECK_CONTAINS(r.error().message, "check spreadsheet_id");
 }
 
 TEST_CASE("errors: a sheet title that is not in the spreadsheet lists the sheets, without reading values") {
@@ -120,14 +122,14 @@ TEST_CASE("errors: 400 Unable to parse range (recorded) says the range is wrong 
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::config);
   CHECK(r.error().message.starts_with("Google answered 400 INVALID_ARGUMENT (Unable to parse range"));
-  CHECK(r.error().message.find("the sheet or range is wrong") != std::string::npos);
-  CHECK(r.error().message.find("'Sheet1', 'finances', 'gacha'") != std::string::npos);
+  CHECK_CONTAINS(r.error().message, "the sheet or range is wrong");
+  CHECK_CONTAINS(r.error().message, "'Sheet1', 'finances', 'gacha'");
 
   // The metadata is read again on the next pass: the sheet may have been renamed.
   h.fake->reply(200, sample("sheets_spreadsheets_get_metadata_trimmed.json"));
   h.fake->reply(200, batch_get(value_range("Sheet1!A5:F15", k_values)));
   REQUIRE(connector.fetch().has_value());
-  CHECK(h.requests()[2].url.find("?fields=") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[2].url, "?fields=");
 }
 
 TEST_CASE("errors: 429 then 200 succeeds after a backoff of at least Retry-After") {
@@ -171,7 +173,7 @@ TEST_CASE("errors: 503 is retried; transport failures end transient without the 
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::transient);
   CHECK(r.error().message.starts_with("GET http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchGet"));
-  CHECK(r.error().message.find(k_key) == std::string::npos);
+  CHECK_NOT_CONTAINS(r.error().message, k_key);
 }
 
 TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") {
@@ -182,8 +184,8 @@ TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") 
   auto r = connector.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
-  CHECK(r.error().message.find("check auth.api_key") != std::string::npos);
-  CHECK(r.error().message.find(k_key) == std::string::npos);
+  CHECK_CONTAINS(r.error().message, "check auth.api_key");
+  CHECK_NOT_CONTAINS(r.error().message, k_key);
 }
 
 TEST_CASE("errors: a stop during a backoff ends the read with the last answer and the attempts made") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "tests/unit/connectors_google/google_test_util.h"
 
 using namespace pinsync::testing::google;
@@ -61,10 +63,10 @@ TEST_CASE("read: one batchGet with UNFORMATTED_VALUE + SERIAL_NUMBER, metadata f
   CHECK(meta.url.starts_with("http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf?fields="));
   const auto& read = h.requests()[1];
   CHECK(read.url.starts_with("http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchGet?ranges=%27Partner%20Events%27&"));
-  CHECK(read.url.find("valueRenderOption=UNFORMATTED_VALUE") != std::string::npos);
-  CHECK(read.url.find("dateTimeRenderOption=SERIAL_NUMBER") != std::string::npos);
-  CHECK(read.url.find("majorDimension=ROWS") != std::string::npos);
-  CHECK(read.url.find("prettyPrint=false") != std::string::npos);  // half the bytes of a large read
+  CHECK_CONTAINS(read.url, "valueRenderOption=UNFORMATTED_VALUE");
+  CHECK_CONTAINS(read.url, "dateTimeRenderOption=SERIAL_NUMBER");
+  CHECK_CONTAINS(read.url, "majorDimension=ROWS");
+  CHECK_CONTAINS(read.url, "prettyPrint=false");  // half the bytes of a large read
   CHECK(h.requests()[2].url == read.url);
 }
 
@@ -79,7 +81,7 @@ TEST_CASE("read: a configured range is sent as given and row refs start where Go
   GoogleSheetsConnector connector(settings, h.context());
   auto table = connector.fetch();
   REQUIRE_MESSAGE(table.has_value(), table.error().message);
-  CHECK(h.requests()[1].url.find("ranges=%27Partner%20Events%27%21B5%3AD&") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[1].url, "ranges=%27Partner%20Events%27%21B5%3AD&");
   REQUIRE(table->rows.size() == 1);
   CHECK(table->rows[0].row_ref == "'Partner Events'!B6");
 }
@@ -162,8 +164,8 @@ TEST_CASE("read: data under a blank header name (recorded ragged sample) is an e
   auto table = connector.fetch();
   REQUIRE_FALSE(table.has_value());
   CHECK(table.error().kind == ErrorKind::invalid);
-  CHECK(table.error().message.find("column C (first at 'Sheet1'!C2)") != std::string::npos);
-  CHECK(table.error().message.find("no header name") != std::string::npos);
+  CHECK_CONTAINS(table.error().message, "column C (first at 'Sheet1'!C2)");
+  CHECK_CONTAINS(table.error().message, "no header name");
 }
 
 TEST_CASE("read: a blank header column without data is kept as an unnamed column") {
@@ -187,7 +189,7 @@ TEST_CASE("read: without sheet or range the first visible sheet is read") {
   GoogleSheetsConnector connector(settings, h.context());
   auto table = connector.fetch();
   REQUIRE_MESSAGE(table.has_value(), table.error().message);
-  CHECK(h.requests()[1].url.find("ranges=%27Visible%27&") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[1].url, "ranges=%27Visible%27&");
   CHECK(table->rows[0].row_ref == "'Visible'!A2");
 }
 
@@ -199,12 +201,12 @@ TEST_CASE("read: one debug line per HTTP call, naming the source, with the API k
   GoogleSheetsConnector connector(key_settings(), h.context("beta"));
   REQUIRE(connector.fetch().has_value());
   // The key goes to Google in the query string...
-  CHECK(h.requests()[1].url.find("key=AIzaSyFAKE-KEY-0123456789") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[1].url, "key=AIzaSyFAKE-KEY-0123456789");
   CHECK(pinsync::testing::google::header(h.requests()[1], "Authorization").empty());
   // ...and never into the log.
   const std::string log = h.log_text.str();
-  CHECK(log.find("AIzaSyFAKE-KEY-0123456789") == std::string::npos);
-  CHECK(log.find("key=***") != std::string::npos);
+  CHECK_NOT_CONTAINS(log, "AIzaSyFAKE-KEY-0123456789");
+  CHECK_CONTAINS(log, "key=***");
   std::size_t lines = 0;
   for (std::size_t p = log.find("google http"); p != std::string::npos; p = log.find("google http", p + 1)) ++lines;
   CHECK(lines == 2);
@@ -214,7 +216,7 @@ TEST_CASE("read: one debug line per HTTP call, naming the source, with the API k
     ++named;
   }
   CHECK(named == 2);
-  CHECK(log.find("method=GET") != std::string::npos);
-  CHECK(log.find("status=200") != std::string::npos);
-  CHECK(log.find("ms=") != std::string::npos);
+  CHECK_CONTAINS(log, "method=GET");
+  CHECK_CONTAINS(log, "status=200");
+  CHECK_CONTAINS(log, "ms=");
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "core/counting_transport.h"
 #include "tests/unit/connectors_google/google_test_util.h"
 
@@ -205,7 +207,7 @@ TEST_CASE("write-back: an API key cannot write; nothing is sent") {
   auto report = connector.write_back(results);
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().kind == ErrorKind::auth);
-  CHECK(report.error().message.find("an API key can only read") != std::string::npos);
+  CHECK_CONTAINS(report.error().message, "an API key can only read");
   CHECK(h.requests().size() == 2);
 }
 
@@ -251,7 +253,7 @@ TEST_CASE("assign_ids: re-reads, writes IDs only into rows that still match, fol
   CHECK((*written)[0].row_ref == "'Events'!A3");
 
   REQUIRE(h.requests().size() == 5);
-  CHECK(h.requests()[3].url.find("values:batchGet") != std::string::npos);
+  CHECK_CONTAINS(h.requests()[3].url, "values:batchGet");
   const auto data = batch_update_data(h.requests()[4].body);
   REQUIRE(data.size() == 1);
   CHECK(data[0].range == "'Events'!A3");

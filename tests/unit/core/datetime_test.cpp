@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "core/datetime.h"
 
 using pinsync::DateOrder;
@@ -56,13 +58,13 @@ TEST_CASE("parse_date: without an order, only unambiguous slash dates are read")
 }
 
 TEST_CASE("parse_date: two-digit years and impossible dates are errors with a reason") {
-  CHECK(date_error("6/12/26", DateOrder::MDY).find("two-digit year") != std::string::npos);
+  CHECK_CONTAINS(date_error("6/12/26", DateOrder::MDY), "two-digit year");
   CHECK(date_error("2026-02-30") == "\"2026-02-30\" is not a date (February 2026 has 28 days)");
-  CHECK(date_error("2026-13-01").find("there is no month 13") != std::string::npos);
+  CHECK_CONTAINS(date_error("2026-13-01"), "there is no month 13");
   CHECK(date_error("June 32") == "\"June 32\" is not a date");
-  CHECK(date_error("6/31/2026", DateOrder::MDY).find("June 2026 has 30 days") != std::string::npos);
+  CHECK_CONTAINS(date_error("6/31/2026", DateOrder::MDY), "June 2026 has 30 days");
   CHECK(date_error("next friday") == "\"next friday\" is not a date");
-  CHECK(date_error("June 12").find("has no year") != std::string::npos);
+  CHECK_CONTAINS(date_error("June 12"), "has no year");
   CHECK(parse_date("2028-02-29", DateOrder::unspecified).has_value());
 }
 
@@ -82,7 +84,7 @@ TEST_CASE("parse_date: written English forms, any case, weekday checked") {
   CHECK(parse_date("Fri, June 12, 2026", DateOrder::unspecified).value() == ymd(2026, 6, 12));
   CHECK(parse_date("fri, JUNE 12th, 2026", DateOrder::unspecified).value() == ymd(2026, 6, 12));
   CHECK(parse_date("12-Sep-2026", DateOrder::unspecified).value() == ymd(2026, 9, 12));
-  CHECK(date_error("Sat, June 12, 2026").find("is a Friday") != std::string::npos);
+  CHECK_CONTAINS(date_error("Sat, June 12, 2026"), "is a Friday");
 }
 
 TEST_CASE("parse_time: 24 h, 12 h and spreadsheet fractions") {
@@ -131,7 +133,7 @@ TEST_CASE("parse_date_time: one-column forms") {
 
   auto ambiguous = parse_date_time("6/12/2026 8:00 PM", DateOrder::unspecified);
   REQUIRE_FALSE(ambiguous.has_value());
-  CHECK(ambiguous.error().message.find("set date_order") != std::string::npos);
+  CHECK_CONTAINS(ambiguous.error().message, "set date_order");
   CHECK_FALSE(parse_date_time("2026-06-12T25:00", DateOrder::unspecified).has_value());
   CHECK_FALSE(parse_date_time("2026-06-12T20:00+99:00", DateOrder::unspecified).has_value());
 }
@@ -198,5 +200,5 @@ TEST_CASE("ZoneClock: the cached offset period gives the same answers as the dat
 
 TEST_CASE("parse_date: a year-last date under date_order YMD is read only when unambiguous") {
   CHECK(parse_date("13/6/2026", DateOrder::YMD).value() == ymd(2026, 6, 13));
-  CHECK(date_error("6/12/2026", DateOrder::YMD).find("does not follow date_order YMD") != std::string::npos);
+  CHECK_CONTAINS(date_error("6/12/2026", DateOrder::YMD), "does not follow date_order YMD");
 }

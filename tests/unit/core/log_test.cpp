@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 
 #include "core/clock.h"
@@ -25,9 +27,9 @@ TEST_CASE("logger: text lines carry fields and never the registered secret") {
   log.debug("hidden");
   log.info("sent", {{"source", "acme"}, {"detail", "with tok-123 inside"}});
   const auto text = out.str();
-  CHECK(text.find("hidden") == std::string::npos);
-  CHECK(text.find("sent source=acme detail=\"with *** inside\"") != std::string::npos);
-  CHECK(text.find("tok-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(text, "hidden");
+  CHECK_CONTAINS(text, "sent source=acme detail=\"with *** inside\"");
+  CHECK_NOT_CONTAINS(text, "tok-123");
 }
 
 TEST_CASE("logger: json lines are one object per line") {
@@ -37,6 +39,6 @@ TEST_CASE("logger: json lines are one object per line") {
   log.warn("slow", {{"ms", "1200"}});
   const auto text = out.str();
   CHECK(text.front() == '{');
-  CHECK(text.find(R"("level":"warn","msg":"slow","ms":"1200"})") != std::string::npos);
+  CHECK_CONTAINS(text, R"("level":"warn","msg":"slow","ms":"1200"})");
   CHECK(text.back() == '\n');
 }

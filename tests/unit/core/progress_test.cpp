@@ -2,6 +2,8 @@
 // off a terminal.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 
 #include "core/progress.h"
@@ -48,7 +50,7 @@ TEST_CASE("progress line: redraws at most five times a second and erases itself 
   CHECK(line.draws() == 6);  // the start plus one per 200 ms
   const std::string drawn = out.str();
   CHECK(drawn.starts_with("\racme: 0/1000 (0%)"));
-  CHECK(drawn.find("\n") == std::string::npos);  // redrawn in place, never a new line
+  CHECK_NOT_CONTAINS(drawn, "\n");  // redrawn in place, never a new line
   line.finish();
   const std::string after = out.str();
   CHECK(after.ends_with("\r"));

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,8 +21,8 @@ TEST_CASE("state lock: a second holder is refused with the first one's pid, and 
   auto second = StateLock::acquire(state);
   REQUIRE_FALSE(second);
   CHECK(second.error().kind == ErrorKind::config);
-  CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
-  CHECK(second.error().message.find("in use by another pinsync") != std::string::npos);
+  CHECK_CONTAINS(second.error().message, "pid " + std::to_string(::getpid()));
+  CHECK_CONTAINS(second.error().message, "in use by another pinsync");
   first->reset();
   CHECK(StateLock::acquire(state).has_value());
 }
@@ -28,7 +30,7 @@ TEST_CASE("state lock: a second holder is refused with the first one's pid, and 
 TEST_CASE("state lock: an unwritable folder gives a clear error, not a crash") {
   auto lock = StateLock::acquire("/nonexistent-folder/state.db");
   REQUIRE_FALSE(lock);
-  CHECK(lock.error().message.find("/nonexistent-folder/state.db.lock") != std::string::npos);
+  CHECK_CONTAINS(lock.error().message, "/nonexistent-folder/state.db.lock");
 }
 
 // Regression: the lock was taken on the path as written, so a sync through a symlinked
@@ -41,7 +43,7 @@ TEST_CASE("state lock: every path to the state file meets at one lock, symlinked
   REQUIRE(first);
   auto through_link = StateLock::acquire(dir / "alias" / "state.db");
   REQUIRE_FALSE(through_link);
-  CHECK(through_link.error().message.find("in use by another pinsync") != std::string::npos);
+  CHECK_CONTAINS(through_link.error().message, "in use by another pinsync");
   auto dotted = StateLock::acquire(dir / "real" / ".." / "real" / "state.db");
   CHECK_FALSE(dotted);
 }

@@ -2,6 +2,8 @@
 // the files it must refuse (not SQLite, not pinsync's, from a newer pinsync).
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sys/stat.h>
 
 #include <fstream>
@@ -82,8 +84,8 @@ TEST_CASE("a store written by a newer pinsync is refused and left untouched") {
   CHECK(opened.error().kind == ErrorKind::internal);
   const auto& message = opened.error().message;
   CHECK(message.find("state file " + f.file.string()) == 0);
-  CHECK(message.find("was written by a newer pinsync") != std::string::npos);
-  CHECK(message.find("99") != std::string::npos);
+  CHECK_CONTAINS(message, "was written by a newer pinsync");
+  CHECK_CONTAINS(message, "99");
   CHECK(f.raw().execAndGet("PRAGMA user_version").getInt() == 99);
 }
 
@@ -101,7 +103,7 @@ TEST_CASE("a file that is not SQLite is refused with a clear message") {
   REQUIRE_FALSE(opened);
   const auto& message = opened.error().message;
   CHECK(message.find("state file " + file.string() + ": is not a SQLite database") == 0);
-  CHECK(message.find("state.path") != std::string::npos);
+  CHECK_CONTAINS(message, "state.path");
   CHECK(std::filesystem::file_size(file) == size_before);
 }
 
@@ -115,7 +117,7 @@ TEST_CASE("a SQLite file of some other program is refused") {
   }
   auto opened = Store::open(file, clock);
   REQUIRE_FALSE(opened);
-  CHECK(opened.error().message.find("not a pinsync state file") != std::string::npos);
+  CHECK_CONTAINS(opened.error().message, "not a pinsync state file");
   SQLite::Database other(file.string(), SQLite::OPEN_READONLY);
   CHECK_FALSE(other.tableExists("source_rows"));
 }
@@ -127,7 +129,7 @@ TEST_CASE("a state file in a missing folder is an error naming the file") {
   auto opened = Store::open(file, clock);
   REQUIRE_FALSE(opened);
   CHECK(opened.error().message.find("state file " + file.string() + ": cannot create") == 0);
-  CHECK(opened.error().message.find("folder exists") != std::string::npos);
+  CHECK_CONTAINS(opened.error().message, "folder exists");
 }
 
 TEST_CASE("row states and write actions round-trip through their names") {
@@ -149,7 +151,7 @@ TEST_CASE("a folder given as the state file is refused and left alone") {
   REQUIRE(::chmod(folder.c_str(), 0755) == 0);
   auto opened = Store::open(folder, clock);
   REQUIRE_FALSE(opened);
-  CHECK(opened.error().message.find("is not a regular file") != std::string::npos);
+  CHECK_CONTAINS(opened.error().message, "is not a regular file");
   CHECK(mode_of(folder) == 0755);
 }
 
@@ -165,14 +167,14 @@ TEST_CASE("a symlink given as the state file is refused and its target left alon
   std::filesystem::create_symlink(target, link);
   auto opened = Store::open(link, clock);
   REQUIRE_FALSE(opened);
-  CHECK(opened.error().message.find("is a symbolic link") != std::string::npos);
+  CHECK_CONTAINS(opened.error().message, "is a symbolic link");
   CHECK(mode_of(target) == 0644);
   // A dangling link is refused the same way, and nothing is created behind it.
   const auto dangling = dir.path() / "other.db";
   std::filesystem::create_symlink(dir.path() / "nowhere.db", dangling);
   auto second = Store::open(dangling, clock);
   REQUIRE_FALSE(second);
-  CHECK(second.error().message.find("is a symbolic link") != std::string::npos);
+  CHECK_CONTAINS(second.error().message, "is a symbolic link");
   CHECK_FALSE(std::filesystem::exists(dir.path() / "nowhere.db"));
 }
 
@@ -182,10 +184,10 @@ TEST_CASE("check_file notices the state file deleted or replaced under an open s
   std::filesystem::rename(f.file, f.dir.path() / "moved.db");
   auto moved = f.store->check_file();
   REQUIRE_FALSE(moved);
-  CHECK(moved.error().message.find("was deleted or moved away while pinsync was running") != std::string::npos);
+  CHECK_CONTAINS(moved.error().message, "was deleted or moved away while pinsync was running");
   std::ofstream(f.file) << "restored from last week";
   auto replaced = f.store->check_file();
   REQUIRE_FALSE(replaced);
-  CHECK(replaced.error().message.find("was replaced by another file") != std::string::npos);
-  CHECK(replaced.error().message.find("pinsync backup") != std::string::npos);
+  CHECK_CONTAINS(replaced.error().message, "was replaced by another file");
+  CHECK_CONTAINS(replaced.error().message, "pinsync backup");
 }

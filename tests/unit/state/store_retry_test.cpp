@@ -3,6 +3,8 @@
 // the upgrade of a version-1 file that keeps every row and outbox entry.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <SQLiteCpp/Database.h>
 
 #include "state/schema.h"
@@ -50,7 +52,7 @@ TEST_CASE("a batch with one bad entry writes nothing of the batch") {
   std::vector<OutboxEntry> batch = {make_entry("E-1"), make_entry("")};
   auto put = f.store->put_outboxes(batch);
   REQUIRE_FALSE(put);
-  CHECK(put.error().message.find("must not be empty") != std::string::npos);
+  CHECK_CONTAINS(put.error().message, "must not be empty");
   auto pending = f.store->outbox_entries("acme");
   REQUIRE(pending);
   CHECK(pending->empty());
@@ -91,7 +93,7 @@ TEST_CASE("a dead row keeps its reason; a success clears the retry fields; rearm
 
   auto missing = f.store->rearm("acme", "nope");
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().message.find("acme/nope") != std::string::npos);
+  CHECK_CONTAINS(missing.error().message, "acme/nope");
 }
 
 TEST_CASE("a paused source stays paused across reopening until cleared; forget_source clears it") {

@@ -2,6 +2,8 @@
 // and loading a 100,000-row source.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -78,7 +80,7 @@ TEST_CASE("set_row_states applies all updates or none") {
   };
   auto bad = f.store->set_row_states(updates);
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message.find("must not be empty") != std::string::npos);
+  CHECK_CONTAINS(bad.error().message, "must not be empty");
   auto e3 = f.store->row("acme", "E-3");
   REQUIRE(e3);
   CHECK_FALSE(e3->has_value());

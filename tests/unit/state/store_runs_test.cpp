@@ -2,6 +2,8 @@
 // and a source filter, and audit records oldest first.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "store_fixture.h"
 
 using namespace pinsync;
@@ -61,7 +63,7 @@ TEST_CASE("begin_run and finish_run log a pass with its counts") {
   unknown.id = 999;
   auto bad = f.store->finish_run(unknown);
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message.find("run 999") != std::string::npos);
+  CHECK_CONTAINS(bad.error().message, "run 999");
 }
 
 TEST_CASE("recent_runs lists the most recent first, up to the limit, per source or all") {

@@ -2,6 +2,8 @@
 // rows, never one per poll, remembered across restarts; and its webhook and command sinks.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -91,7 +93,7 @@ TEST_CASE("alerts: a transient stop alerts only after three stopped passes in a 
   const auto third = a->observe(down);
   REQUIRE(third.size() == 1);
   CHECK(third[0].kind == "source_stopped");
-  CHECK(third[0].text.find("(3 passes in a row)") != std::string::npos);
+  CHECK_CONTAINS(third[0].text, "(3 passes in a row)");
   CHECK(a->observe(down).empty());
   CHECK(kinds(a->observe(healthy("acme"))) == std::vector<std::string>{"source_recovered"});
 }
@@ -107,8 +109,8 @@ TEST_CASE("alerts: a row newly invalid alerts once with its row and reason; a ne
   CHECK(a->observe(healthy("acme", {invalid_row(14)})).empty());
   const auto second = a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")}));
   REQUIRE(second.size() == 1);
-  CHECK(second[0].text.find("row 15") != std::string::npos);
-  CHECK(second[0].text.find("row 14") == std::string::npos);
+  CHECK_CONTAINS(second[0].text, "row 15");
+  CHECK_NOT_CONTAINS(second[0].text, "row 14");
   // Fixed, then broken again: a new alert.
   CHECK(a->observe(healthy("acme", {invalid_row(15, "city unknown")})).empty());
   CHECK(a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")})).size() == 1);
@@ -124,11 +126,11 @@ TEST_CASE("alerts: many new rows are named up to ten, the rest counted; held row
   REQUIRE(alerts.size() == 2);
   CHECK(alerts[0].kind == "rows_invalid");
   CHECK(alerts[0].text.starts_with("acme: 13 rows newly invalid"));
-  CHECK(alerts[0].text.find("row 10 (E-10)") != std::string::npos);
-  CHECK(alerts[0].text.find("row 11 (E-11)") == std::string::npos);
+  CHECK_CONTAINS(alerts[0].text, "row 10 (E-10)");
+  CHECK_NOT_CONTAINS(alerts[0].text, "row 11 (E-11)");
   CHECK(alerts[0].text.ends_with("… and 3 more"));
   CHECK(alerts[1].kind == "rows_held");
-  CHECK(alerts[1].text.find("row 99") != std::string::npos);
+  CHECK_CONTAINS(alerts[1].text, "row 99");
 }
 
 TEST_CASE("alerts: a restart remembers what was alerted (memory file, mode 0600)") {
@@ -151,7 +153,7 @@ TEST_CASE("alerts: an unreadable memory file is logged and alerts start afresh")
   Fixture f;
   f.dir.write("state.db.alerts.json", "{not json");
   auto a = f.alerter();
-  CHECK(f.log_text.str().find("alert memory unreadable") != std::string::npos);
+  CHECK_CONTAINS(f.log_text.str(), "alert memory unreadable");
   CHECK(a->observe(paused("acme")).size() == 1);
 }
 
@@ -205,8 +207,8 @@ TEST_CASE("webhook sink: posts {\"text\"} once, retries a 5xx once, and never na
   const auto refused = sink->deliver({"acme", "source_recovered", "x"});
   REQUIRE_FALSE(refused.has_value());
   CHECK(script->requests.size() == 3);  // a 404 is not retried
-  CHECK(refused.error().message.find("404") != std::string::npos);
-  CHECK(refused.error().message.find("SECRET") == std::string::npos);
+  CHECK_CONTAINS(refused.error().message, "404");
+  CHECK_NOT_CONTAINS(refused.error().message, "SECRET");
 }
 
 TEST_CASE("command sink: the text on stdin and in the environment; a failing command is an error") {
@@ -227,7 +229,7 @@ TEST_CASE("command sink: the text on stdin and in the environment; a failing com
   auto failing = make_command_sink("exit 7", std::chrono::seconds(10), clock);
   const auto r = failing->deliver({"acme", "rows_invalid", "x"});
   REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().message.find("exited with 7") != std::string::npos);
+  CHECK_CONTAINS(r.error().message, "exited with 7");
 }
 
 // Regression: the command inherited every secret of the agent's environment.
@@ -299,7 +301,7 @@ TEST_CASE("command sink: shutdown ends the command and everything it started; so
     clock.stop();  // what Daemon::stop does on SIGTERM
     delivering.join();
     REQUIRE_FALSE(result.has_value());
-    CHECK(result.error().message.find("the agent is shutting down") != std::string::npos);
+    CHECK_CONTAINS(result.error().message, "the agent is shutting down");
     CHECK(becomes_gone(child));
   }
   std::filesystem::remove(pid_file);
@@ -309,6 +311,6 @@ TEST_CASE("command sink: shutdown ends the command and everything it started; so
     const auto r = sink->deliver({"acme", "source_paused", "x"});
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::timeout);
-    CHECK(r.error().message.find("did not finish within 10s and was killed") != std::string::npos);
+    CHECK_CONTAINS(r.error().message, "did not finish within 10s and was killed");
   }
 }

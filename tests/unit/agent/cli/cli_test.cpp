@@ -1,6 +1,8 @@
 // The command line's own answers: help, version and usage errors, without a config.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -33,27 +35,27 @@ TEST_CASE("cli: help lists every command and --version; help COMMAND prints that
   CHECK(help.code == k_exit_ok);
   for (const char* command : {"sync", "plan", "status", "errors", "channels", "classifications", "check", "run",
                               "resync"}) {
-    CHECK(help.out.find(std::string("\n  ") + command + " ") != std::string::npos);
+    CHECK_CONTAINS(help.out, std::string("\n  ") + command + " ");
   }
-  CHECK(help.out.find("--version") != std::string::npos);
+  CHECK_CONTAINS(help.out, "--version");
 
   const auto sync = run({"help", "sync"});
   CHECK(sync.code == k_exit_ok);
   CHECK(sync.out.starts_with("usage: pinsync sync --config FILE [--source NAME] [--json]"));
   CHECK(run({"sync", "--help"}).out == sync.out);
 
-  CHECK(run({"status", "--help"}).out.find("--source NAME") != std::string::npos);
+  CHECK_CONTAINS(run({"status", "--help"}).out, "--source NAME");
   const auto unknown = run({"help", "nope"});
   CHECK(unknown.code == k_exit_usage);
-  CHECK(unknown.err.find("unknown command 'nope'") != std::string::npos);
+  CHECK_CONTAINS(unknown.err, "unknown command 'nope'");
   CHECK(run({"--version"}).out.starts_with("pinsync "));
 }
 
 TEST_CASE("cli: a missing --config or an unknown option is a usage error naming it") {
   const auto no_config = run({"sync"});
   CHECK(no_config.code == k_exit_usage);
-  CHECK(no_config.err.find("--config FILE is required") != std::string::npos);
+  CHECK_CONTAINS(no_config.err, "--config FILE is required");
   const auto bad = run({"plan", "--frobnicate"});
   CHECK(bad.code == k_exit_usage);
-  CHECK(bad.err.find("unknown option '--frobnicate'") != std::string::npos);
+  CHECK_CONTAINS(bad.err, "unknown option '--frobnicate'");
 }

@@ -6,7 +6,7 @@ namespace pinsync::agent::test {
 
 TEST_CASE("the reference example config loads with every field as written") {
   const TempDir dir;
-  const auto config = load_text(dir, k_brief_config);
+  const auto config = load_text(dir, k_example_config);
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
 
   CHECK(config->file == dir.path() / "config.yaml");
@@ -207,7 +207,7 @@ sources:
 
 TEST_CASE("admin_listen: off turns the endpoint off") {
   const TempDir dir;
-  const auto config = load_text(dir, k_brief_config + "agent:\n  admin_listen: off\n");
+  const auto config = load_text(dir, k_example_config + "agent:\n  admin_listen: off\n");
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
   CHECK_FALSE(config->agent.admin_port.has_value());
 }
@@ -215,7 +215,7 @@ TEST_CASE("admin_listen: off turns the endpoint off") {
 TEST_CASE("${VAR} expands anywhere in a value, several times in one value") {
   const TempDir dir;
   const std::string yaml =
-      replaced(replaced(k_brief_config, "path: partner.csv", "url: https://${HOST}/${SHEET}/pub?x=$1"),
+      replaced(replaced(k_example_config, "path: partner.csv", "url: https://${HOST}/${SHEET}/pub?x=$1"),
                "path: ./pinsync-state.db", "path: ${STATE_DIR}/state.db");
   const auto config = load_text(dir, yaml,
                                 {{"PINNED_EVENTS_API_KEY", k_test_api_key},
@@ -229,7 +229,7 @@ TEST_CASE("${VAR} expands anywhere in a value, several times in one value") {
 
 TEST_CASE("load_config(file) reads ${VAR} from the process environment") {
   const TempDir dir;
-  const auto file = dir.write("config.yaml", k_brief_config);
+  const auto file = dir.write("config.yaml", k_example_config);
   {
     const EnvGuard key("PINNED_EVENTS_API_KEY", "from-the-environment");
     const auto config = load_config(file);

@@ -59,7 +59,7 @@ inline EnvLookup env_of(Env env) {
 
 // The reference example config: the full sample config of pinsync's original design, kept
 // line for line (every section and key); tests derive broken variants with replaced().
-inline const std::string k_brief_config = R"(pinned:
+inline const std::string k_example_config = R"(pinned:
   base_url: http://127.0.0.1:8787      # default https://pinned.events
   api_key: ${PINNED_EVENTS_API_KEY}
   timeout_seconds: 30

@@ -1,6 +1,8 @@
 // The admin endpoint's texts, without processes.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <string>
 
 #include "agent/daemon/render.h"
@@ -25,20 +27,20 @@ TEST_CASE("admin render: HTML escapes every text; metrics count cumulative bucke
   r.error_reason = "date \"31/31\" & more";
   s.problem_rows.push_back(r);
   const std::string html = status_html({s});
-  CHECK(html.find("<script>") == std::string::npos);
-  CHECK(html.find("&lt;script&gt;") != std::string::npos);
-  CHECK(html.find("a&lt;b&gt;&amp;&quot;c&quot;") != std::string::npos);
-  CHECK(html.find("E-&lt;1&gt;") != std::string::npos);
-  CHECK(html.find("date &quot;31/31&quot; &amp; more") != std::string::npos);
+  CHECK_NOT_CONTAINS(html, "<script>");
+  CHECK_CONTAINS(html, "&lt;script&gt;");
+  CHECK_CONTAINS(html, "a&lt;b&gt;&amp;&quot;c&quot;");
+  CHECK_CONTAINS(html, "E-&lt;1&gt;");
+  CHECK_CONTAINS(html, "date &quot;31/31&quot; &amp; more");
 
   const std::string m = metrics_text({s});
-  CHECK(m.find("pinsync_pass_duration_seconds_bucket{source=\"a<b>&\\\"c\\\"\",le=\"0.1\"} 0\n") != std::string::npos);
-  CHECK(m.find("le=\"0.5\"} 1\n") != std::string::npos);
-  CHECK(m.find("le=\"1\"} 3\n") != std::string::npos);
-  CHECK(m.find("le=\"+Inf\"} 3\n") != std::string::npos);
-  CHECK(m.find("pinsync_pass_duration_seconds_count{source=\"a<b>&\\\"c\\\"\"} 3\n") != std::string::npos);
+  CHECK_CONTAINS(m, "pinsync_pass_duration_seconds_bucket{source=\"a<b>&\\\"c\\\"\",le=\"0.1\"} 0\n");
+  CHECK_CONTAINS(m, "le=\"0.5\"} 1\n");
+  CHECK_CONTAINS(m, "le=\"1\"} 3\n");
+  CHECK_CONTAINS(m, "le=\"+Inf\"} 3\n");
+  CHECK_CONTAINS(m, "pinsync_pass_duration_seconds_count{source=\"a<b>&\\\"c\\\"\"} 3\n");
   // Every result has its counter, zero or not.
   for (const auto result : k_pass_results) {
-    CHECK(m.find(std::string("result=\"") + std::string(to_string(result)) + "\"} 0\n") != std::string::npos);
+    CHECK_CONTAINS(m, std::string("result=\"") + std::string(to_string(result)) + "\"} 0\n");
   }
 }

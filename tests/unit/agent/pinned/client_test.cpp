@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 
 #include "agent/pinned/client.h"
@@ -52,7 +54,7 @@ TEST_CASE("client: a create sends the key, the body and the bearer token, and re
   }
   CHECK(has_key);
   CHECK(has_auth);
-  CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(f.log_text.str(), "secret-key-123");
 }
 
 TEST_CASE("client: 429 and 500 are retried with the same key and body, honouring Retry-After") {
@@ -109,13 +111,13 @@ TEST_CASE("client: 400 is invalid with the API's field; 401/403 are auth; 404 no
   CHECK(bad.status == WriteStatus::invalid);
   CHECK(bad.field == "timezone");
   CHECK(bad.request_id == "r9");
-  CHECK(bad.message.find("timezone is not a valid IANA zone") != std::string::npos);
+  CHECK_CONTAINS(bad.message, "timezone is not a valid IANA zone");
   const auto unauth = c.create_event(k_body, "k");
   CHECK(unauth.status == WriteStatus::auth);
-  CHECK(unauth.message.find("PINNED_EVENTS_API_KEY") != std::string::npos);
+  CHECK_CONTAINS(unauth.message, "PINNED_EVENTS_API_KEY");
   const auto scope = c.update_event(5, k_body, "k");
   CHECK(scope.status == WriteStatus::auth);
-  CHECK(scope.message.find("events:update") != std::string::npos);
+  CHECK_CONTAINS(scope.message, "events:update");
   CHECK(f.transport.requests.back().method == "PATCH");
   CHECK(f.transport.requests.back().url.ends_with("/api/public/v1/events/5"));
   CHECK(c.update_event(5, k_body, "k").status == WriteStatus::not_found);
@@ -145,7 +147,7 @@ TEST_CASE("client: garbage answers are reported without crashing or echoing the 
   const auto html = c.create_event(k_body, "k");
   CHECK(html.status == WriteStatus::in_doubt);
   CHECK(html.message == "Pinned Events answered 502 with an HTML page (1 attempt)");
-  CHECK(html.message.find("Bad Gateway") == std::string::npos);
+  CHECK_NOT_CONTAINS(html.message, "Bad Gateway");
 }
 
 TEST_CASE("client: listings with bad answers fail with what was wrong, never a partial list") {
@@ -173,12 +175,12 @@ TEST_CASE("client: listings with bad answers fail with what was wrong, never a p
   CHECK(slug.error().message == "Pinned Events GET /api/public/v1/classifications: entry 1 has no slug string");
   const auto empty = c.classifications();
   REQUIRE(!empty);
-  CHECK(empty.error().message.find("answered 200 with an empty body") != std::string::npos);
+  CHECK_CONTAINS(empty.error().message, "answered 200 with an empty body");
   const auto html = c.classifications();
   REQUIRE(!html);
   CHECK(html.error().kind == ErrorKind::transient);
   CHECK(html.error().message == "Pinned Events GET /api/public/v1/classifications: answered 502 with an HTML page");
-  CHECK(f.log_text.str().find("secret-key-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(f.log_text.str(), "secret-key-123");
 }
 
 // Regression (found by fuzz_pinned_api): an error message that echoes the API key went
@@ -192,15 +194,15 @@ TEST_CASE("client: an answer that echoes the API key never carries it into a mes
   f.transport.reply(403, R"({"error":{"code":"forbidden","message":"secret-key-123 may not"}})");
   auto c = f.client();
   const auto conflict = c.create_event(k_body, "k");
-  CHECK(conflict.message.find("secret-key-123") == std::string::npos);
-  CHECK(conflict.message.find("is busy") != std::string::npos);
-  CHECK(conflict.request_id.find("secret-key-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(conflict.message, "secret-key-123");
+  CHECK_CONTAINS(conflict.message, "is busy");
+  CHECK_NOT_CONTAINS(conflict.request_id, "secret-key-123");
   const auto invalid = c.create_event(k_body, "k");
   CHECK(invalid.status == WriteStatus::invalid);
-  CHECK(invalid.message.find("secret-key-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(invalid.message, "secret-key-123");
   const auto listing = c.channels();
   REQUIRE(!listing);
-  CHECK(listing.error().message.find("secret-key-123") == std::string::npos);
+  CHECK_NOT_CONTAINS(listing.error().message, "secret-key-123");
 }
 
 TEST_CASE("client: classifications accept the docs envelope and plain lists") {
@@ -230,7 +232,7 @@ TEST_CASE("client: channels follow hasNextPage across pages") {
   REQUIRE(ch->size() == 2);
   CHECK((*ch)[0].id == 42);
   CHECK((*ch)[0].name == "Valencia Live Music");
-  CHECK(f.transport.requests[1].url.find("page=2") != std::string::npos);
+  CHECK_CONTAINS(f.transport.requests[1].url, "page=2");
 }
 
 TEST_CASE("backoff: full jitter stays under the cap and never before Retry-After") {

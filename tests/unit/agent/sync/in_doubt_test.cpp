@@ -5,6 +5,8 @@
 // commits what it learned before it sends anything else.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -86,7 +88,7 @@ TEST_CASE("in doubt: past the window the create is looked up and adopted, never 
   CHECK(r.created == 1);
   REQUIRE(p.transport.requests.size() == 3);
   CHECK(p.transport.requests[2].method == "GET");
-  CHECK(p.transport.requests[2].url.find("/events?channelId=42") != std::string::npos);
+  CHECK_CONTAINS(p.transport.requests[2].url, "/events?channelId=42");
   auto rec = p.store->row("acme", "E-1");
   REQUIRE(rec);
   CHECK((*rec)->event_id == 9);
@@ -163,8 +165,8 @@ TEST_CASE("in doubt: two unowned events equal to the row hold it for a person, n
   REQUIRE(rec);
   CHECK((*rec)->state == state::RowState::needs_review);
   CHECK_FALSE((*rec)->event_id.has_value());
-  CHECK((*rec)->error_reason.find("events 4, 8") != std::string::npos);
-  CHECK((*rec)->error_reason.find("pinsync resync --source acme --row E-1") != std::string::npos);
+  CHECK_CONTAINS((*rec)->error_reason, "events 4, 8");
+  CHECK_CONTAINS((*rec)->error_reason, "pinsync resync --source acme --row E-1");
 
   // The person deleted the duplicate; resync --row looks again and adopts the one left.
   p.options = manual_pass("E-1");
@@ -211,7 +213,7 @@ TEST_CASE("in doubt: past the window without events:read, the row is held for re
   auto rec = p.store->row("acme", "E-1");
   REQUIRE(rec);
   CHECK((*rec)->state == state::RowState::needs_review);
-  CHECK((*rec)->error_reason.find("events:read") != std::string::npos);
+  CHECK_CONTAINS((*rec)->error_reason, "events:read");
   // The next pass holds it without any request.
   const auto again = p.run();
   CHECK(again.held == 1);

@@ -2,6 +2,8 @@
 // fake clock: outbox resumption, ID assignment, write-back, stopping on a refused key.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <sstream>
 
 #include "pass_fixture.h"
@@ -60,7 +62,7 @@ TEST_CASE("pass: a row edited while its create is in doubt gets the create finis
   CHECK(p.transport.requests[2].body == old_body);
   CHECK(p.transport.requests[3].method == "PATCH");
   CHECK(p.transport.requests[3].url.ends_with("/events/7"));
-  CHECK(p.transport.requests[3].body.find("Jazz (late show)") != std::string::npos);
+  CHECK_CONTAINS(p.transport.requests[3].body, "Jazz (late show)");
 }
 
 TEST_CASE("pass: a refused key stops the source after the first write; nothing else is sent") {
@@ -107,7 +109,7 @@ TEST_CASE("pass: results are written back; a write-back failure is reported and 
 
   p.connector.write_back_failure = "beta: write-back failed: the service account can only read this sheet";
   const auto again = p.run();
-  CHECK(again.write_back_error.find("can only read") != std::string::npos);
+  CHECK_CONTAINS(again.write_back_error, "can only read");
   CHECK_FALSE(again.stopped);
   CHECK(again.unchanged == 1);
 }

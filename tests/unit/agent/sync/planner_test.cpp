@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include "agent/pinned/keys.h"
 #include "agent/sync/planner.h"
 
@@ -90,8 +92,8 @@ TEST_CASE("planner: duplicate ids make every row with that id invalid, naming th
   REQUIRE(plan.items.size() == 3);
   CHECK(plan.items[0].action == PlanAction::invalid);
   CHECK(plan.items[1].action == PlanAction::invalid);
-  CHECK(plan.items[0].errors.front().reason.find("p.csv:7") != std::string::npos);
-  CHECK(plan.items[1].errors.front().reason.find("p.csv:2") != std::string::npos);
+  CHECK_CONTAINS(plan.items[0].errors.front().reason, "p.csv:7");
+  CHECK_CONTAINS(plan.items[1].errors.front().reason, "p.csv:2");
   CHECK(plan.items[2].action == PlanAction::create);
 }
 
@@ -173,7 +175,7 @@ TEST_CASE("planner: the retry queue — not yet due waits, due is retried, an ed
                                          in_queue("E-3", state::RowState::failed, "h3", 2, 1000)};
   const Plan plan = make_plan(rows, known, PlanOptions{SourceRead::complete, 900});
   CHECK(item_for(plan, "E-1").action == PlanAction::waiting);
-  CHECK(item_for(plan, "E-1").note.find("attempt 3 at 1970-01-01 00:16:40Z") != std::string::npos);
+  CHECK_CONTAINS(item_for(plan, "E-1").note, "attempt 3 at 1970-01-01 00:16:40Z");
   CHECK(item_for(plan, "E-2").action == PlanAction::create);
   CHECK(item_for(plan, "E-2").retry);
   CHECK(item_for(plan, "E-3").action == PlanAction::create);

@@ -2,6 +2,8 @@
 // and its one text, and the run log's record of it.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <string>
 
 #include "agent/sync/report.h"
@@ -62,8 +64,8 @@ TEST_CASE("report: the JSON shape, and reading it back gives the same report") {
   CHECK(json.starts_with(R"({"reports":[{"source":"acme","result":"rows_failed","created":2,"updated":1,)"));
   CHECK(json.find(R"("rows":[{"row_ref":"partner.csv:3","source_id":"E-2","action":"created","event_id":11,"detail":""})") !=
         std::string::npos);
-  CHECK(json.find(R"("event_id":null)") != std::string::npos);
-  CHECK(json.find("\"error\"") == std::string::npos);
+  CHECK_CONTAINS(json, R"("event_id":null)");
+  CHECK_NOT_CONTAINS(json, "\"error\"");
 
   auto back = reports_from_json(json);
   REQUIRE(back);
@@ -90,7 +92,7 @@ TEST_CASE("report: the JSON shape, and reading it back gives the same report") {
   // A summary leaves the rows out.
   json::Writer w;
   write_report_json(w, sample(), ReportRows::omitted);
-  CHECK(w.str().find("\"rows\"") == std::string::npos);
+  CHECK_NOT_CONTAINS(w.str(), "\"rows\"");
 
   CHECK_FALSE(reports_from_json("{\"sources\":[]}"));
   CHECK_FALSE(reports_from_json(R"({"reports":[{"source":"a","result":"fine"}]})"));
@@ -100,16 +102,16 @@ TEST_CASE("report: one text for sync, plan and resync") {
   const auto text = report_text(sample(), PassMode::apply);
   CHECK(text.starts_with("acme: rows_failed — 2 created, 1 updated, 20 unchanged, 1 invalid, 0 removed, "
                          "1 held for review, 1 dead (3 API requests)\n"));
-  CHECK(text.find("wrote 4 cells back into the source") != std::string::npos);
-  CHECK(text.find("  invalid       partner.csv:4") != std::string::npos);
-  CHECK(text.find("event 11") != std::string::npos);
+  CHECK_CONTAINS(text, "wrote 4 cells back into the source");
+  CHECK_CONTAINS(text, "  invalid       partner.csv:4");
+  CHECK_CONTAINS(text, "event 11");
 
   auto dry = sample();
   dry.rows = {{"partner.csv:3", "E-2", RowAction::would_create, std::nullopt, ""}};
   const auto plan = report_text(dry, PassMode::dry_run);
   CHECK(plan.starts_with("acme: 2 to create, 1 to update,"));
-  CHECK(plan.find("API requests") == std::string::npos);
-  CHECK(plan.find("would create") != std::string::npos);
+  CHECK_NOT_CONTAINS(plan, "API requests");
+  CHECK_CONTAINS(plan, "would create");
 
   auto stopped = sample();
   stopped.stopped = Error{ErrorKind::auth, "acme: paused since 2026-12-01: Pinned Events answered 401"};

@@ -3,6 +3,8 @@
 // sending, suspect reads that would remove too much, and paused sources.
 #include <doctest/doctest.h>
 
+#include "tests/support/checks.h"
+
 #include <set>
 
 #include "pass_fixture.h"
@@ -38,7 +40,7 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   CHECK(rec->state == state::RowState::failed);
   CHECK(rec->attempts == 1);
   CHECK(rec->next_attempt_at <= p.clock.unix_seconds() + 30);
-  CHECK(rec->error_reason.find("attempt 2 at") != std::string::npos);
+  CHECK_CONTAINS(rec->error_reason, "attempt 2 at");
 
   // Not due yet: no request at all.
   const std::size_t sent = p.transport.requests.size();
@@ -63,8 +65,8 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   CHECK_FALSE(third.clean());
   rec = stored_row(p, "E-1");
   CHECK(rec->state == state::RowState::dead);
-  CHECK(rec->error_reason.find("gave up after 3 attempts") != std::string::npos);
-  CHECK(rec->error_reason.find("pinsync resync --source acme --row E-1") != std::string::npos);
+  CHECK_CONTAINS(rec->error_reason, "gave up after 3 attempts");
+  CHECK_CONTAINS(rec->error_reason, "pinsync resync --source acme --row E-1");
 
   // Dead: however long it waits, nothing is sent until a person acts.
   p.clock.advance(48h);
@@ -85,9 +87,9 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   REQUIRE(p.transport.requests.size() == before + 3);
   CHECK(p.transport.requests[before].method == "GET");
   CHECK(p.transport.requests[before + 1].method == "POST");
-  CHECK(p.transport.requests[before + 1].body.find("\"Jazz\"") != std::string::npos);
+  CHECK_CONTAINS(p.transport.requests[before + 1].body, "\"Jazz\"");
   CHECK(p.transport.requests[before + 2].method == "PATCH");
-  CHECK(p.transport.requests[before + 2].body.find("Jazz night") != std::string::npos);
+  CHECK_CONTAINS(p.transport.requests[before + 2].body, "Jazz night");
   rec = stored_row(p, "E-1");
   CHECK(rec->state == state::RowState::synced);
   CHECK(rec->attempts == 0);
@@ -180,8 +182,8 @@ TEST_CASE("pass: a read that loses too many approved rows removes nothing until 
   p.connector.table.rows.resize(3);
   const auto suspect = p.run();
   CHECK(suspect.removed == 0);
-  CHECK(suspect.suspect.find("2 of 5 approved rows (40%)") != std::string::npos);
-  CHECK(suspect.suspect.find("--accept-removals") != std::string::npos);
+  CHECK_CONTAINS(suspect.suspect, "2 of 5 approved rows (40%)");
+  CHECK_CONTAINS(suspect.suspect, "--accept-removals");
   CHECK_FALSE(suspect.clean());
   CHECK(stored_row(p, "E-4")->state == state::RowState::synced);
 
@@ -189,7 +191,7 @@ TEST_CASE("pass: a read that loses too many approved rows removes nothing until 
   p.connector.table.rows.clear();
   const auto empty = p.run();
   CHECK(empty.removed == 0);
-  CHECK(empty.suspect.find("no approved row now, but 5 were approved before") != std::string::npos);
+  CHECK_CONTAINS(empty.suspect, "no approved row now, but 5 were approved before");
 
   p.connector.table.rows.resize(0);
   p.options.accept_removals = true;
@@ -212,9 +214,9 @@ TEST_CASE("pause: a refused key pauses the source until the key changes or a per
   REQUIRE(held);
   REQUIRE(held->stopped);
   CHECK(held->stopped->kind == ErrorKind::auth);
-  CHECK(held->stopped->message.find("paused since") != std::string::npos);
-  CHECK(held->stopped->message.find("API key revoked") != std::string::npos);
-  CHECK(held->stopped->message.find("pinsync resync --source acme") != std::string::npos);
+  CHECK_CONTAINS(held->stopped->message, "paused since");
+  CHECK_CONTAINS(held->stopped->message, "API key revoked");
+  CHECK_CONTAINS(held->stopped->message, "pinsync resync --source acme");
 
   CHECK_FALSE(check_pause(*p.store, p.config, "fp-2", false, p.log));  // a new key resumes
   CHECK_FALSE(check_pause(*p.store, p.config, "fp-1", false, p.log));  // and the pause is gone
