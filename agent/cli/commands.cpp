@@ -96,7 +96,7 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
       if (runs && !runs->empty()) last = runs->front();
     }
     if (options.json) {
-      w.begin_object().key("name").value(source->name).key("kind").value(source->kind);
+      w.begin_object().key("name").value(source->name).key("kind").value(source->kind());
       w.key("channel_id").value(source->channel_id).key("rows").begin_object();
       for (const auto& [state_name, n] : by_state) w.key(state_name).value(std::int64_t{n});
       w.end_object();
@@ -110,7 +110,7 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
       w.end_object();
       continue;
     }
-    out << source->name << " (" << source->kind << ", channel " << source->channel_id << ")\n  rows: ";
+    out << source->name << " (" << source->kind() << ", channel " << source->channel_id << ")\n  rows: ";
     if (by_state.empty()) out << "none yet";
     bool first = true;
     for (const auto& [state_name, n] : by_state) {

@@ -7,7 +7,7 @@ namespace pinsync::agent {
 Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, std::ostream& log_out,
                                                          StoreAccess access, Clock* clock, TransportFactory transports) {
   std::shared_ptr<SessionWorld> world(new SessionWorld());
-  if (clock != nullptr) world->clock() = clock;
+  if (clock != nullptr) world->m_clock = clock;
   world->m_transports = transports ? std::move(transports) : TransportFactory([] { return http::make_curl_transport(); });
   world->m_log_out = &log_out;
   world->m_log = std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, world->clock());

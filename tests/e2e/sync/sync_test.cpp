@@ -309,16 +309,16 @@ TEST_CASE("forget: a source removed from the config is forgotten only when confi
 
 namespace {
 
-// The world's config with its CSV source read from `url` instead of partner.csv, plus
-// `extra` lines under the source.
-void use_url(World& w, const std::string& url, const std::string& extra = "") {
-  std::string text;
-  {
-    std::ifstream in(w.config);
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  text.replace(text.find("path: partner.csv"), 17, "url: " + url + "\n" + extra);
-  w.dir.write("pinsync.yaml", text);
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Writes the world's config as `original` (its first text) with the CSV source read from
+// `url` instead of partner.csv, plus `extra` lines under the source.
+void use_url(World& w, std::string original, const std::string& url, const std::string& extra = "") {
+  original.replace(original.find("path: partner.csv"), 17, "url: " + url + "\n" + extra);
+  w.dir.write("pinsync.yaml", original);
 }
 
 }  // namespace
@@ -328,16 +328,17 @@ void use_url(World& w, const std::string& url, const std::string& extra = "") {
 TEST_CASE("published CSV links: the redirect is followed; a redirect loop and an oversized answer are named") {
   World w;
   const std::string base = w.sandbox.base_url();
+  const std::string original = read_text(w.config);
   REQUIRE(http(base, "PUT", "/_sandbox/published/2PACX-abc", pinsync::test::k_csv_header + rows(3),
                {{"Content-Type", "text/csv"}})
               .status == 200);
-  use_url(w, base + "/spreadsheets/d/e/2PACX-abc/pub?output=csv");
+  use_url(w, original, base + "/spreadsheets/d/e/2PACX-abc/pub?output=csv");
   const auto synced = w.pinsync({"sync"});
   CHECK(synced.exit_code == 0);
   CHECK_CONTAINS(synced.out, "3 created");
   CHECK(w.events()->size() == 3);
 
-  use_url(w, base + "/spreadsheets/d/e/loop/pub?output=csv");
+  use_url(w, original, base + "/spreadsheets/d/e/loop/pub?output=csv");
   const auto looping = w.pinsync({"sync"});
   CHECK(looping.exit_code != 0);
   CHECK_CONTAINS(looping.out, "redirect");
@@ -346,7 +347,7 @@ TEST_CASE("published CSV links: the redirect is followed; a redirect loop and an
   REQUIRE(http(base, "PUT", "/_sandbox/published/big", pinsync::test::k_csv_header + rows(100),
                {{"Content-Type", "text/csv"}})
               .status == 200);
-  use_url(w, base + "/spreadsheets/d/e/big/pub?output=csv", "    max_bytes: 2048\n");
+  use_url(w, original, base + "/spreadsheets/d/e/big/pub?output=csv", "    max_bytes: 2048\n");
   const auto big = w.pinsync({"sync"});
   CHECK(big.exit_code == 3);
   CHECK_CONTAINS(big.out, "is larger than max_bytes (2048 bytes)");

@@ -181,7 +181,7 @@ sources:
 
   REQUIRE(config->sources.size() == 2);
   const SourceConfig& b = config->sources[0];
-  CHECK(b.path == dir.path().parent_path() / "feeds" / "beta.csv");
+  CHECK(csv_of(b).path == dir.path().parent_path() / "feeds" / "beta.csv");
   CHECK(b.approved.values == std::vector<std::string>{"yes", "ok", "1"});
   CHECK(b.channel_id == 9007199254740993LL);
   CHECK(b.status_column == "Publish");
@@ -271,7 +271,7 @@ TEST_CASE("examples/demo.yaml, the demo's config, loads") {
                                                 {"PINSYNC_DEMO_STATE", "/tmp/demo-state.db"},
                                                 {"PINSYNC_DEMO_CSV", "/tmp/demo.csv"}}));
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
-  CHECK(config->sources.at(0).path == "/tmp/demo.csv");
+  CHECK(csv_of(config->sources.at(0)).path == "/tmp/demo.csv");
 }
 
 }  // namespace pinsync::agent::test

@@ -18,7 +18,7 @@ const std::vector<std::string> k_columns = {"Event ID", "Approved", "Title", "Da
 SourceConfig make_source() {
   SourceConfig s;
   s.name = "acme";
-  s.settings = connectors::CsvSettings{};
+  s.settings = pinsync::connectors::CsvSettings{};
   s.id_column = "Event ID";
   s.approved.column = "Approved";
   s.approved.values = {"yes", "y", "true", "x", "approved", "1"};

@@ -43,7 +43,7 @@ class FakeConnector final : public connectors::Connector {
 inline SourceConfig source_config() {
   SourceConfig s;
   s.name = "acme";
-  s.settings = connectors::CsvSettings{};
+  s.settings = pinsync::connectors::CsvSettings{};
   s.id_column = "ID";
   s.approved.column = "OK";
   s.approved.values = {"yes"};
