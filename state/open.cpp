@@ -88,6 +88,16 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
   if (auto narrowed = make_private(path, label, true); !narrowed) {
     return std::unexpected(narrowed.error());
   }
+  // SQLite gives a new -wal and -shm the main file's mode, but a copied-in pair may be
+  // wider. Narrowed before SQLite opens them, never after: closing any descriptor of a file
+  // drops every POSIX lock this process holds on it, and without its lock on -shm another
+  // process opening the store (the sqlite3 shell, a second pinsync) takes the shared memory
+  // for unused, truncates it under this process's mapping (SIGBUS) and rebuilds it.
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (auto narrowed = make_private(with_suffix(path, suffix), label, false); !narrowed) {
+      return std::unexpected(narrowed.error());
+    }
+  }
   try {
     // NOMUTEX: SqliteStore serializes every use of the connection with its own mutex, so
     // SQLite's per-call locking (one lock per column read) would be pure cost.
@@ -113,12 +123,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
     if (!version) return std::unexpected(version.error());
     db->exec("PRAGMA foreign_keys = ON");
 
-    // SQLite gives -wal and -shm the main file's mode, but a copied-in pair may be wider.
-    for (const char* suffix : {"-wal", "-shm"}) {
-      if (auto narrowed = make_private(with_suffix(path, suffix), label, false); !narrowed) {
-        return std::unexpected(narrowed.error());
-      }
-    }
     // The file as it is now, with SQLite holding it open: what check_file() compares with.
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {

@@ -4,7 +4,9 @@
 
 #include "tests/support/checks.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -51,6 +53,49 @@ TEST_CASE("open narrows an existing file that others could read to 0600") {
   REQUIRE(store);
   CHECK(mode_of(file) == 0600);
   CHECK((*store)->schema_version() == 3);
+}
+
+TEST_CASE("open narrows a copied-in -wal and -shm pair that others could read to 0600") {
+  TempDir dir;
+  testing::FakeClock clock;
+  const auto file = dir.path() / "state.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    auto path = file;
+    path += suffix;
+    std::ofstream(path).close();  // empty: a valid database, log and shared-memory file
+    REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  }
+  auto store = Store::open(file, clock);
+  REQUIRE(store);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    auto side = file;
+    side += suffix;
+    CHECK(mode_of(side) == 0600);
+  }
+}
+
+// Regression: the -wal/-shm pair was narrowed after SQLite had opened it, and closing that
+// descriptor dropped SQLite's POSIX locks on -shm. The next process to open the store
+// (the e2e tests poll it with the sqlite3 shell) then truncated the shared memory under
+// pinsync's mapping: pinsync died of SIGBUS mid-sync. While a store is open, the byte
+// SQLite uses to say "this shared memory is in use" (offset 128 of -shm) must stay locked.
+TEST_CASE("an open store keeps its lock on the shared-memory file") {
+  StoreFixture f;
+  REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
+  auto shm = f.file;
+  shm += "-shm";
+  const int fd = ::open(shm.c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  // An open-file-description lock conflicts with the classic POSIX locks SQLite takes,
+  // even in the same process: asking for a write lock shows whether SQLite still holds one.
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  probe.l_start = 128;
+  probe.l_len = 1;
+  REQUIRE(::fcntl(fd, F_OFD_GETLK, &probe) == 0);
+  ::close(fd);
+  CHECK(probe.l_type == F_RDLCK);
 }
 
 TEST_CASE("reopening keeps rows, outbox entries and runs") {
