@@ -1,10 +1,16 @@
 #include "agent/cli/cli.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "agent/cli/check.h"
@@ -13,7 +19,9 @@
 #include "agent/cli/forget.h"
 #include "agent/cli/resync.h"
 #include "agent/cli/run.h"
+#include "agent/config/env_file.h"
 #include "agent/config/load.h"
+#include "core/build_info.h"
 
 namespace pinsync::agent {
 
@@ -36,8 +44,12 @@ constexpr std::string_view k_usage =
     "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
     "  forget           delete what the state file remembers of a source removed from the config\n"
     "\n"
+    "Every command takes --env-file FILE: variables for ${VAR} in the config, read as systemd\n"
+    "reads a unit's EnvironmentFile= ('-' reads standard input); they override the environment.\n"
+    "\n"
     "Run 'pinsync COMMAND --help' (or 'pinsync help COMMAND') for the options of one command;\n"
     "'pinsync --version' prints the version.\n"
+    "\n"
     "exit codes: 0 ok, 1 unexpected failure, 2 bad command line, 3 configuration error,\n"
     "            4 access refused (API key or source), 5 rows left invalid or failed\n";
 
@@ -98,6 +110,42 @@ const std::vector<CommandSpec>& commands() {
   return table;
 }
 
+// Reads `path` ('-': standard input) as an environment file and sets its variables in this
+// process, so the config's ${VAR}, check's list and everything else see them. Prints what
+// it ignored; false (after a message) when the file cannot be read or parsed.
+bool apply_env_file(const std::string& path, std::ostream& err) {
+  constexpr std::size_t k_max_bytes = 1024 * 1024;
+  const std::string origin = path == "-" ? std::string("standard input") : path;
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::error_code ec(errno, std::generic_category());
+      err << "pinsync: cannot read the env file " << path << ": " << ec.message()
+          << (ec == std::errc::permission_denied ? " — it is usually root's: run with sudo, or pass it on "
+                                                   "standard input with --env-file -"
+                                                 : "")
+          << '\n';
+      return false;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (text.size() > k_max_bytes) {
+    err << "pinsync: the env file " << origin << " is larger than 1 MiB — is it the right file?\n";
+    return false;
+  }
+  const auto file = parse_env_file(text, origin);
+  if (!file) {
+    err << "pinsync: " << file.error().message << '\n';
+    return false;
+  }
+  for (const auto& line : file->ignored) err << "pinsync: " << line << '\n';
+  for (const auto& [name, value] : file->variables) ::setenv(name.c_str(), value.c_str(), 1);
+  return true;
+}
+
 }  // namespace
 
 int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
@@ -121,7 +169,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
     return k_exit_ok;
   }
   if (name == "--version") {
-    out << "pinsync 0.1.0\n";
+    // The first line is what help2man puts in the manual page; the revision follows it.
+    out << "pinsync " << build_info::version() << "\nrevision " << build_info::revision() << '\n';
     return k_exit_ok;
   }
   const CommandSpec* spec = nullptr;
@@ -135,6 +184,7 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
 
   CommandOptions options;
   std::optional<std::filesystem::path> config;
+  std::optional<std::string> env_file;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string_view a = args[i];
     auto value = [&](std::string_view flag) -> std::optional<std::string> {
@@ -153,6 +203,10 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       config = *v;
     } else if (a.starts_with("--config=")) {
       config = std::string(a.substr(9));
+    } else if (a == "--env-file") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      env_file = *v;
     } else if (a == "--source" && spec->takes_source) {
       auto v = value(a);
       if (!v) return k_exit_usage;
@@ -179,6 +233,7 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
     return k_exit_usage;
   }
   options.config_path = *config;
+  if (env_file && !apply_env_file(*env_file, err)) return k_exit_config;
   auto loaded = load_config(*config);
   // check turns an unloadable config into its checklist (which env vars are missing).
   if (!loaded && spec->run == command_check) return command_check_unloaded(*config, out, err);

@@ -17,7 +17,9 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "agent/daemon/render.h"
+#include "core/build_info.h"
 #include "core/json_writer.h"
+#include "core/process_stats.h"
 #include "core/text.h"
 
 namespace pinsync::agent {
@@ -130,7 +132,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     }
     if (path == "/metrics" && get) {
       return send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                  metrics_text(m_daemon.status()));
+                  metrics_text(m_daemon.status(), AgentFacts{std::string(build_info::version()),
+                                                             std::string(build_info::revision()),
+                                                             m_daemon.started_at(), read_process_stats()}));
     }
     if (path == "/" && get) {
       return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status()));

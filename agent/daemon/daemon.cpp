@@ -16,6 +16,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
                                            daemon->m_world->clock());
   daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
+  daemon->m_started_at = unix_seconds(daemon->m_world->clock());
   daemon->start_workers(std::make_shared<const Config>(config), {});
   return daemon;
 }

@@ -65,6 +65,8 @@ class Daemon {
 
   // A snapshot of every source, in config order.
   std::vector<SourceStatus> status();
+  // When the agent started (unix seconds, from its clock).
+  std::int64_t started_at() const { return m_started_at; }
 
  private:
   Daemon() = default;
@@ -76,6 +78,7 @@ class Daemon {
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
   std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
   std::filesystem::path m_state_path;
+  std::int64_t m_started_at = 0;
   std::mutex m_mutex;  // guards m_config and m_workers
   std::shared_ptr<const Config> m_config;
   std::vector<std::shared_ptr<SourceWorker>> m_workers;

@@ -89,8 +89,38 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
   return w.take();
 }
 
-std::string metrics_text(const std::vector<SourceStatus>& sources) {
-  std::string out;
+namespace {
+
+// The agent's own metrics: which build this is, and the process as Prometheus client
+// libraries describe it. A value the kernel did not give is left out, never 0.
+std::string agent_metrics(const AgentFacts& agent) {
+  std::string out =
+      "# HELP pinsync_build_info The pinsync version and source revision serving these metrics (always 1).\n"
+      "# TYPE pinsync_build_info gauge\n"
+      "pinsync_build_info{version=\"" + label(agent.version) + "\",revision=\"" + label(agent.revision) + "\"} 1\n";
+  const auto metric = [&out](const char* name, const char* type, const char* help, const std::string& value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + value + "\n";
+  };
+  const ProcessStats& p = agent.process;
+  if (p.cpu_seconds) metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+                            number(*p.cpu_seconds));
+  if (p.resident_bytes) metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                               std::to_string(*p.resident_bytes));
+  if (p.virtual_bytes) metric("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                              std::to_string(*p.virtual_bytes));
+  if (p.open_fds) metric("process_open_fds", "gauge", "Number of open file descriptors.", std::to_string(*p.open_fds));
+  if (p.max_fds) metric("process_max_fds", "gauge", "Maximum number of open file descriptors.",
+                        std::to_string(*p.max_fds));
+  if (agent.started_at > 0) metric("process_start_time_seconds", "gauge",
+                                   "Start time of the process since unix epoch in seconds.",
+                                   std::to_string(agent.started_at));
+  return out;
+}
+
+}  // namespace
+
+std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFacts& agent) {
+  std::string out = agent_metrics(agent);
   out += "# HELP pinsync_rows Rows in the state store by source and state.\n# TYPE pinsync_rows gauge\n";
   for (const auto& s : sources) {
     for (const auto st : state::k_row_states) {

@@ -7,6 +7,7 @@
 
 #include "agent/daemon/status.h"
 #include "agent/sync/report.h"
+#include "core/process_stats.h"
 
 namespace pinsync::agent {
 
@@ -14,8 +15,17 @@ namespace pinsync::agent {
 // finished_at, seconds, report:{a pass report without rows, report.h}}|null, rows:{state:n},
 // last_error, paused_reason, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
 std::string status_json(const std::vector<SourceStatus>& sources);
+// The agent itself, for /metrics: pinsync_build_info and the process_* metrics Prometheus
+// client libraries export by default.
+struct AgentFacts {
+  std::string version;
+  std::string revision;
+  std::int64_t started_at = 0;  // unix seconds; 0: unknown (no process_start_time_seconds)
+  ProcessStats process;
+};
+
 // GET /metrics: Prometheus text exposition format 0.0.4.
-std::string metrics_text(const std::vector<SourceStatus>& sources);
+std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFacts& agent);
 // GET /: one self-contained HTML page (no external assets); every text is escaped.
 std::string status_html(const std::vector<SourceStatus>& sources);
 // `text` with & < > " ' replaced by HTML entities.

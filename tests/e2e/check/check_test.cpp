@@ -4,6 +4,7 @@
 
 #include "tests/support/checks.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct Setup {
   std::string slug = "music";
   std::string key = "sandbox-key";
   std::vector<std::pair<std::string, std::string>> extra_env;
+  // When set: the key is not in the environment but in this env file, given with --env-file
+  // (or on standard input with --env-file - when env_on_stdin).
+  std::optional<std::string> env_file;
+  bool env_on_stdin = false;
 };
 
 ProcessResult check(const SandboxProcess& sandbox, const Setup& s) {
@@ -42,8 +47,17 @@ ProcessResult check(const SandboxProcess& sandbox, const Setup& s) {
       "      city:\n        column: City\n        places:\n"
       "          New York: {place_id: place-new-york, country_code: US}\n");
   auto env = s.extra_env;
-  env.emplace_back("PINNED_EVENTS_API_KEY", s.key);
-  auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "check", "--config", config.string()}, env, 60s);
+  std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "check", "--config", config.string()};
+  std::string stdin_text;
+  if (!s.env_file) {
+    env.emplace_back("PINNED_EVENTS_API_KEY", s.key);
+  } else if (s.env_on_stdin) {
+    stdin_text = *s.env_file;
+    argv.insert(argv.end(), {"--env-file", "-"});
+  } else {
+    argv.insert(argv.end(), {"--env-file", dir.write("pinsync.env", *s.env_file).string()});
+  }
+  auto r = run_process(argv, env, 60s, stdin_text);
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK_NOT_CONTAINS(r.out, s.key);
   CHECK_NOT_CONTAINS(r.err, s.key);
@@ -87,6 +101,42 @@ TEST_CASE("check: a missing environment variable is named with the fix, exit 3")
   CHECK(has_line(r, "FAIL  environment variable PARTNER_CSV_PATH is not set — export it, or put NAME=value in the "
                     "service's EnvironmentFile\n"));
   CHECK(has_line(r, "FAIL  config "));
+}
+
+// The service's EnvironmentFile, read by systemd's rules: comments, quotes, spaces.
+constexpr const char* k_env_file =
+    "# Pinned Events\n"
+    "PINNED_EVENTS_API_KEY = \"sandbox-key\"   \n"
+    "export PARTNER_NOTE=ignored by systemd\n";
+
+TEST_CASE("check --env-file reads the key from the file as systemd would, and says what it ignored") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.env_file = k_env_file;
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 0);
+  CHECK(has_line(r, "ok    environment variable PINNED_EVENTS_API_KEY is set\n"));
+  CHECK(has_line(r, "ok    API key accepted by " + sandbox.base_url()));
+  CHECK_CONTAINS(r.err, "pinsync.env:3: ignored: 'export PARTNER_NOTE' is not a variable name — remove 'export'");
+}
+
+TEST_CASE("check --env-file - reads the file from standard input (sudo cat FILE | pinsync …)") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.env_file = k_env_file;
+  s.env_on_stdin = true;
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 0);
+  CHECK(has_line(r, "ok    API key accepted by " + sandbox.base_url()));
+  CHECK_CONTAINS(r.err, "standard input:3: ignored");
+}
+
+TEST_CASE("check --env-file with a file that cannot be read stops with the path, exit 3") {
+  const auto r = run_process({std::string(PINSYNC_BIN_DIR) + "/pinsync", "check", "--config", "/nonexistent/pinsync.yaml",
+                              "--env-file", "/nonexistent/pinsync.env"},
+                             {}, 60s);
+  CHECK(r.exit_code == 3);
+  CHECK_CONTAINS(r.err, "pinsync: cannot read the env file /nonexistent/pinsync.env: No such file or directory");
 }
 
 TEST_CASE("check: a classification slug Pinned Events does not know fails, exit 3") {

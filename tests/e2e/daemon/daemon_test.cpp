@@ -427,6 +427,23 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\",api=\"pinned\","
                                            "route=\"POST /events\",status=\"201\"\\} [1-9]")));
   CHECK_CONTAINS(body, "pinsync_source_paused{source=\"acme\"} 0\n");
+  // The build and the process, as Prometheus client libraries export them.
+  CHECK(std::regex_search(body, std::regex("\npinsync_build_info\\{version=\"[0-9]+\\.[0-9]+\\.[0-9]+\","
+                                           "revision=\"[^\"]+\"\\} 1\n")));
+  for (const std::string name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                                 "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+                                 "process_start_time_seconds"}) {
+    CHECK_MESSAGE(std::regex_search(body, std::regex("\n" + name + " [0-9.e+]+\n")), name);
+  }
+  // promtool (Debian's prometheus package, installed by scripts/test.sh) is the reference
+  // linter of the exposition format.
+  if (run_process({"sh", "-c", "command -v promtool"}).exit_code == 0) {
+    const auto lint = run_process({"promtool", "check", "metrics"}, {}, 30s, body);
+    CHECK_MESSAGE(lint.exit_code == 0, (lint.out + lint.err));
+    CHECK_MESSAGE((lint.out + lint.err).empty(), (lint.out + lint.err));
+  } else {
+    MESSAGE("promtool is not installed: the exposition format is checked by the pattern above only");
+  }
 
   const auto page = http(w.admin, "GET", "/");
   CHECK(page.status == 200);

@@ -33,7 +33,7 @@ TEST_CASE("admin render: HTML escapes every text; metrics count cumulative bucke
   CHECK_CONTAINS(html, "E-&lt;1&gt;");
   CHECK_CONTAINS(html, "date &quot;31/31&quot; &amp; more");
 
-  const std::string m = metrics_text({s});
+  const std::string m = metrics_text({s}, AgentFacts{});
   CHECK_CONTAINS(m, "pinsync_pass_duration_seconds_bucket{source=\"a<b>&\\\"c\\\"\",le=\"0.1\"} 0\n");
   CHECK_CONTAINS(m, "le=\"0.5\"} 1\n");
   CHECK_CONTAINS(m, "le=\"1\"} 3\n");
@@ -43,4 +43,35 @@ TEST_CASE("admin render: HTML escapes every text; metrics count cumulative bucke
   for (const auto result : k_pass_results) {
     CHECK_CONTAINS(m, std::string("result=\"") + std::string(to_string(result)) + "\"} 0\n");
   }
+}
+
+TEST_CASE("admin render: build info and the process metrics, each only when known") {
+  AgentFacts agent{"0.1.0", "abc\"def", 1'780'000'000, {}};
+  agent.process.cpu_seconds = 1.25;
+  agent.process.resident_bytes = 12'345'678;
+  agent.process.open_fds = 9;
+  const std::string m = metrics_text({}, agent);
+  CHECK_CONTAINS(m, "# TYPE pinsync_build_info gauge\npinsync_build_info{version=\"0.1.0\",revision=\"abc\\\"def\"} 1\n");
+  CHECK_CONTAINS(m, "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.25\n");
+  CHECK_CONTAINS(m, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 12345678\n");
+  CHECK_CONTAINS(m, "process_open_fds 9\n");
+  CHECK_CONTAINS(m, "process_start_time_seconds 1780000000\n");
+  // Not read from the kernel: left out rather than reported as 0.
+  CHECK_NOT_CONTAINS(m, "process_virtual_memory_bytes");
+  CHECK_NOT_CONTAINS(m, "process_max_fds");
+  CHECK_NOT_CONTAINS(metrics_text({}, AgentFacts{}), "process_start_time_seconds");
+}
+
+TEST_CASE("process stats: this test process has resident memory, CPU time and open descriptors") {
+  const auto stats = pinsync::read_process_stats();
+  REQUIRE(stats.resident_bytes);
+  CHECK(*stats.resident_bytes > 1024 * 1024);
+  REQUIRE(stats.virtual_bytes);
+  CHECK(*stats.virtual_bytes >= *stats.resident_bytes);
+  REQUIRE(stats.cpu_seconds);
+  CHECK(*stats.cpu_seconds >= 0);
+  REQUIRE(stats.open_fds);
+  CHECK(*stats.open_fds >= 3);  // stdin, stdout, stderr
+  REQUIRE(stats.max_fds);
+  CHECK(*stats.max_fds >= *stats.open_fds);
 }
