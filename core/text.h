@@ -2,8 +2,11 @@
 // or a config key reads the same on every machine.
 #pragma once
 
+#include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinsync::text {
 
@@ -22,5 +25,13 @@ std::string ascii_lower(std::string_view s);
 
 // True when `a` and `b` are equal ignoring the case of A-Z.
 bool iequals(std::string_view a, std::string_view b);
+
+// The Levenshtein distance: single-byte insertions, deletions and substitutions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Up to `n` of `candidates` nearest to `word` (case-insensitive edit distance, then
+// order), leaving out those so far off that they would not help: more than a third of
+// the longer text changed. For "did you mean" lists of IDs and names.
+std::vector<std::string_view> closest(std::string_view word, const std::set<std::string>& candidates, std::size_t n);
 
 }  // namespace pinsync::text

@@ -102,7 +102,7 @@ struct RunRecord {
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, failed = 0;
   int held = 0, dead = 0;
   int api_requests = 0;
-  std::string result;  // one word: "ok", "rows_failed", "suspect", "paused", "stopped"
+  std::string result;  // one word: "ok", "rows_not_synced", "suspect", "paused", "stopped"
   std::string detail;  // the reason behind a stopped, paused or suspect result ("" otherwise)
 };
 

@@ -22,6 +22,7 @@
 #include "agent/config/env_file.h"
 #include "agent/config/load.h"
 #include "core/build_info.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -93,12 +94,17 @@ const std::vector<CommandSpec>& commands() {
               "endpoint (agent.admin_listen). SIGTERM/SIGINT stop it (exit 0), SIGHUP reloads the config,\n"
               "SIGUSR1 resyncs every source. Exit 1 when another pinsync holds the state file.\n",
        false, false, command_run},
-      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID] [--force] [--accept-removals] [--json]\n"
-                 "A pass now. Asks the running agent through its admin endpoint; with no agent listening it\n"
-                 "runs the pass itself. Rows waiting in the retry queue are sent now and a source paused by\n"
-                 "a refused key resumes. --row ID writes only that row (and re-arms it when dead, refused or\n"
-                 "held for review); --force re-sends rows whose event was edited in Pinned Events (all rows\n"
-                 "without events:read); --accept-removals confirms the removals of a suspect read.\n",
+      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID[,ID…]]… [--dead] [--force]\n"
+                 "                      [--accept-removals] [--local] [--json]\n"
+                 "A pass now, done by the running agent through its admin endpoint. When the config has an\n"
+                 "admin endpoint but no agent answers, resync refuses (is the agent down?) unless --local\n"
+                 "is given: then it runs the pass itself (safe: the state lock refuses while an agent runs).\n"
+                 "Rows waiting in the retry queue are sent now and a source paused by a refused key resumes.\n"
+                 "--row ID (repeat it, or ID,ID) writes only those rows and re-arms each that is dead,\n"
+                 "refused or held for review; an ID no row has is an error naming the closest IDs (exit 2).\n"
+                 "--dead re-arms every dead row of the source(s), each with its own key. --force re-sends\n"
+                 "rows whose event was edited in Pinned Events (all rows without events:read);\n"
+                 "--accept-removals confirms the removals of a suspect read.\n",
        true, true, command_resync},
       {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
                  "Deletes what the state file remembers of a source that is no longer in the config: its\n"
@@ -214,11 +220,25 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
     } else if (a == "--row" && name == "resync") {
       auto v = value(a);
       if (!v) return k_exit_usage;
-      options.row = *v;
+      // --row A --row B and --row A,B name the same two rows.
+      for (std::size_t start = 0; start <= v->size();) {
+        const auto comma = std::min(v->find(',', start), v->size());
+        const auto id = text::trim(std::string_view(*v).substr(start, comma - start));
+        if (!id.empty()) options.resync.rows.emplace_back(id);
+        start = comma + 1;
+      }
+      if (options.resync.rows.empty()) {
+        err << "pinsync resync: --row needs a row ID (the value of the source's ID column)\n";
+        return k_exit_usage;
+      }
+    } else if (a == "--dead" && name == "resync") {
+      options.resync.dead = true;
+    } else if (a == "--local" && name == "resync") {
+      options.local = true;
     } else if (a == "--force" && name == "resync") {
-      options.force = true;
+      options.resync.force = true;
     } else if (a == "--accept-removals" && name == "resync") {
-      options.accept_removals = true;
+      options.resync.accept_removals = true;
     } else if (a == "--yes" && name == "forget") {
       options.yes = true;
     } else if (a == "--json" && spec->takes_json) {
@@ -245,6 +265,12 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
   if (!options.source.empty() && spec->run != command_forget && loaded->find_source(options.source) == nullptr) {
     err << "pinsync " << name << ": no source named '" << options.source << "' in " << config->string()
         << "; sources:";
+    for (const auto& s : loaded->sources) err << ' ' << s.name;
+    err << '\n';
+    return k_exit_usage;
+  }
+  if (!options.resync.rows.empty() && options.source.empty() && loaded->sources.size() > 1) {
+    err << "pinsync resync: --row needs --source NAME: row IDs belong to one source; sources:";
     for (const auto& s : loaded->sources) err << ' ' << s.name;
     err << '\n';
     return k_exit_usage;

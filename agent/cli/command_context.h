@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/config/config.h"
+#include "agent/sync/pass.h"
 #include "agent/sync/session.h"
 
 namespace pinsync::agent {
@@ -16,9 +17,8 @@ namespace pinsync::agent {
 struct CommandOptions {
   std::filesystem::path config_path;  // as given with --config (for reloads)
   std::string source;  // empty: every source
-  std::string row;     // resync --row: one source id
-  bool force = false;  // resync --force
-  bool accept_removals = false;  // resync --accept-removals
+  ResyncAsk resync;    // resync --row (repeated or comma-separated), --dead, --force, --accept-removals
+  bool local = false;  // resync --local: run the pass here even though an agent is configured
   bool json = false;
   bool yes = false;    // forget --yes: no confirmation asked
 };

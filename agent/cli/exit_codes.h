@@ -30,7 +30,7 @@ inline constexpr ExitCodeInfo k_exit_codes[] = {
     {k_exit_ok, 0, "all good"},
     {k_exit_failure, 3,
      "unexpected failure, a source or the API could not be reached, or another pinsync holds the state file"},
-    {k_exit_usage, 2, "bad command line"},
+    {k_exit_usage, 2, "bad command line (including a `resync --row` ID that no row has)"},
     {k_exit_config, 5, "configuration error (including a mapped column missing from a sheet)"},
     {k_exit_auth, 4,
      "access refused: the API key is invalid, lacks a scope or channel access (the source is paused), or a source "
@@ -42,8 +42,9 @@ inline constexpr ExitCodeInfo k_exit_codes[] = {
 
 // The exit code an Error calls for: config 3, auth 4, anything else 1.
 int exit_code_for(const Error& e);
-// The exit code a pass's report calls for: its stop's Error when it stopped (a refused
-// key is auth even when it paused the source), 5 when it is not clean, else 0.
+// The exit code a pass's report calls for: auth for a refused key (even when it paused the
+// source), usage when a resync named unknown rows, its stop's Error when it stopped, 5
+// when it is not clean (rows invalid, failed or dead, a suspect read), else 0.
 int exit_code_for(const PassReport& report);
 // The more serious of two exit codes: config, then auth, then failure, then usage, then
 // rows; an unknown code counts as failure.

@@ -76,11 +76,12 @@ int print_reports(const std::vector<PassReport>& reports, const CommandOptions& 
 
 int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
   json::Writer body;
-  body.begin_object().key("source").value(options.source).key("row").value(options.row);
-  body.key("force").value(options.force);
-  body.key("accept_removals").value(options.accept_removals).end_object();
+  body.begin_object().key("source").value(options.source).key("rows").begin_array();
+  for (const auto& id : options.resync.rows) body.value(id);
+  body.end_array().key("dead").value(options.resync.dead).key("force").value(options.resync.force);
+  body.key("accept_removals").value(options.resync.accept_removals).end_object();
 
-  if (config.agent.admin_port) {
+  if (config.agent.admin_port && !options.local) {
     auto answer = ask_agent(*config.agent.admin_port, body.str());
     if (!answer) {
       err << "pinsync " << answer.error().message << '\n';
@@ -99,9 +100,16 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
       }
       return print_reports(*reports, options, true, out);
     }
+    // A configured agent that does not answer has crashed or was stopped: running the pass
+    // here quietly would hide that.
+    err << "pinsync resync: NO AGENT ANSWERS on 127.0.0.1:" << *config.agent.admin_port
+        << " (agent.admin_listen) — the agent is not running: check `systemctl status pinsync` and its log.\n"
+           "To run this pass here instead, add --local (safe: the state lock refuses if an agent still runs).\n";
+    return k_exit_failure;
   }
 
-  // Nothing listens: run the pass here, exactly like sync but with the resync options.
+  // No agent (admin endpoint off, or --local): run the pass here, like sync but with the
+  // resync options.
   auto session = Session::open(config, err, StoreAccess::write);
   if (!session) {
     err << "pinsync resync: " << session.error().message << '\n';
@@ -112,7 +120,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
     if (!options.source.empty() && source.name != options.source) continue;
     reports.push_back(
         (*session)->sync_source(source, PassMode::apply, "resync",
-                                manual_pass(options.row, options.force, options.accept_removals)));
+                                manual_pass(options.resync)));
   }
   return print_reports(reports, options, false, out);
 }

@@ -38,22 +38,6 @@ bool is_secret_key(std::string_view key) {
          lower.ends_with("_token") || lower.ends_with("_secret") || lower.ends_with("_password");
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string join(std::span<const std::string_view> words) {
   std::string out;
   for (const auto w : words) {
@@ -98,7 +82,7 @@ std::optional<std::string_view> did_you_mean(std::string_view word,
   std::optional<std::string_view> best;
   std::size_t best_distance = 3;
   for (const auto c : candidates) {
-    const std::size_t d = edit_distance(lower, text::ascii_lower(c));
+    const std::size_t d = text::edit_distance(lower, text::ascii_lower(c));
     if (d < best_distance) {
       best = c;
       best_distance = d;

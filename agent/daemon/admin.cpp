@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -48,12 +49,14 @@ void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
   send(response, status, "application/json", w.take());
 }
 
-// POST /resync body: {"source":"acme","row":"E-1","force":false,"accept_removals":false},
-// each optional. Messages name the key and what it should be, never a C++ type.
+// POST /resync body: {"source":"acme","rows":["E-1","E-2"],"dead":false,"force":false,
+// "accept_removals":false}, each optional ("row":"E-1" is one row). Messages name the key
+// and what it should be, never a C++ type.
 Result<ResyncRequest> parse_resync(const std::string& body) {
   ResyncRequest request;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return request;
-  const std::string example = " — send a JSON object like {\"source\":\"acme\",\"row\":\"E-1\",\"force\":false}";
+  const std::string example =
+      " — send a JSON object like {\"source\":\"acme\",\"rows\":[\"E-1\"],\"dead\":false,\"force\":false}";
   Poco::JSON::Object::Ptr object;
   try {
     const auto parsed = Poco::JSON::Parser().parse(body);
@@ -65,13 +68,23 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
   for (const auto& [name, value] : *object) {
     if (name == "source" || name == "row") {
       if (!value.isString()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be a string" + example);
-      (name == "source" ? request.source : request.row) = value.extract<std::string>();
-    } else if (name == "force" || name == "accept_removals") {
+      if (name == "source") request.source = value.extract<std::string>();
+      else request.ask.rows.push_back(value.extract<std::string>());
+    } else if (name == "rows") {
+      const auto list = object->getArray(name);
+      if (!list) return fail(ErrorKind::invalid, "POST /resync: \"rows\" must be a list of row IDs" + example);
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const auto id = list->get(static_cast<unsigned>(i));
+        if (!id.isString()) return fail(ErrorKind::invalid, "POST /resync: \"rows\" must hold only strings" + example);
+        request.ask.rows.push_back(id.extract<std::string>());
+      }
+    } else if (name == "force" || name == "accept_removals" || name == "dead") {
       if (!value.isBoolean()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be true or false" + example);
-      (name == "force" ? request.force : request.accept_removals) = value.extract<bool>();
+      (name == "force" ? request.ask.force : name == "dead" ? request.ask.dead : request.ask.accept_removals) =
+          value.extract<bool>();
     } else {
       return fail(ErrorKind::invalid, "POST /resync: unknown key \"" + name +
-                                          "\" (the keys are source, row, force and accept_removals)");
+                                          "\" (the keys are source, rows, row, dead, force and accept_removals)");
     }
   }
   return request;
@@ -151,8 +164,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       }
       auto parsed = parse_resync(body);
       if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
-      m_daemon.log().info("resync requested", {{"source", parsed->source}, {"row", parsed->row},
-                                              {"force", parsed->force ? "true" : "false"}});
+      std::string rows;
+      for (const auto& id : parsed->ask.rows) rows += (rows.empty() ? "" : ",") + id;
+      m_daemon.log().info("resync requested", {{"source", parsed->source}, {"rows", rows},
+                                              {"dead", parsed->ask.dead ? "true" : "false"},
+                                              {"force", parsed->ask.force ? "true" : "false"}});
       auto reports = m_daemon.resync(*parsed);
       if (!reports) {
         const auto status = reports.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND

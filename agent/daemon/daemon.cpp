@@ -44,10 +44,13 @@ std::vector<std::shared_ptr<SourceWorker>> Daemon::workers() {
 
 Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
   auto all = workers();
+  if (!request.ask.rows.empty() && request.source.empty() && all.size() > 1) {
+    return fail(ErrorKind::invalid, "resync: rows are named by their source's IDs: give the source too");
+  }
   std::vector<std::pair<std::shared_ptr<SourceWorker>, std::uint64_t>> tickets;
   for (const auto& w : all) {
     if (!request.source.empty() && w->source().name != request.source) continue;
-    auto ticket = w->request(manual_pass(request.row, request.force, request.accept_removals), "resync");
+    auto ticket = w->request(manual_pass(request.ask), "resync");
     if (!ticket) return fail(ErrorKind::transient, "the agent is stopping; resync not started");
     tickets.emplace_back(w, *ticket);
   }

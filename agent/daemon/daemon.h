@@ -29,9 +29,7 @@ namespace pinsync::agent {
 // What a resync asks for; every field optional.
 struct ResyncRequest {
   std::string source;  // "" = every source
-  std::string row;     // "" = every row
-  bool force = false;
-  bool accept_removals = false;  // a suspect read's removals are accepted
+  ResyncAsk ask;       // rows (which need a source when there are several), dead, force, accept_removals
 };
 
 class SourceWorker;
@@ -51,8 +49,9 @@ class Daemon {
   state::Store& store() { return *m_world->store(); }
 
   // Runs one pass of the chosen sources now (after a pass already running) and waits for
-  // them. Returns their reports in config order, Error{invalid} for an unknown source,
-  // or Error{transient} when the agent stopped or reloaded before a pass ran.
+  // them. Returns their reports in config order, Error{invalid} for an unknown source or
+  // rows named without a source while there are several, or Error{transient} when the
+  // agent stopped or reloaded before a pass ran.
   Result<std::vector<PassReport>> resync(const ResyncRequest& request);
   // Queues one pass of every source without waiting (SIGUSR1).
   void resync_all();

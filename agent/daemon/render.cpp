@@ -71,6 +71,9 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
       w.end_object();
     }
     w.key("last_success_at").value(iso_time(s.last_success_at));
+    w.key("last_pass_at").begin_object();
+    for (const auto& [result, at] : s.last_pass_at_by_result) w.key(to_string(result)).value(iso_time(at));
+    w.end_object();
     w.key("last_error").value(s.last_error);
     w.key("paused_reason").value(s.paused_reason);
     w.key("retry_queue_depth");
@@ -151,11 +154,29 @@ std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFa
     out += "pinsync_pass_duration_seconds_count{source=\"" + label(s.name) + "\"} " + std::to_string(cumulative) +
            "\n";
   }
-  out += "# HELP pinsync_last_success_timestamp_seconds When the last clean pass finished (0: never).\n"
+  out += "# HELP pinsync_last_success_timestamp_seconds When the last successful pass finished: the source "
+         "was read and every valid row synced (0: never).\n"
          "# TYPE pinsync_last_success_timestamp_seconds gauge\n";
   for (const auto& s : sources) {
     out += "pinsync_last_success_timestamp_seconds{source=\"" + label(s.name) + "\"} " +
            std::to_string(s.last_success_at) + "\n";
+  }
+  out += "# HELP pinsync_last_pass_timestamp_seconds When the last pass with each result finished (0: never).\n"
+         "# TYPE pinsync_last_pass_timestamp_seconds gauge\n";
+  for (const auto& s : sources) {
+    for (const auto result : k_pass_results) {
+      const auto it = s.last_pass_at_by_result.find(result);
+      out += "pinsync_last_pass_timestamp_seconds{source=\"" + label(s.name) + "\",result=\"" +
+             std::string(to_string(result)) + "\"} " +
+             std::to_string(it == s.last_pass_at_by_result.end() ? 0 : it->second) + "\n";
+    }
+  }
+  out += "# HELP pinsync_poll_interval_seconds How often the source is read now, so that a rule can tell stale "
+         "from slow.\n"
+         "# TYPE pinsync_poll_interval_seconds gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_poll_interval_seconds{source=\"" + label(s.name) + "\"} " +
+           std::to_string(s.poll_interval.count()) + "\n";
   }
   out += "# HELP pinsync_api_requests_total HTTP requests sent, by source, API, route template and status "
          "(status \"error\": no response).\n"

@@ -42,9 +42,10 @@ struct SourceStatus {
   std::deque<PassRecord> recent;  // newest first, at most 10
   std::string last_error;         // why the last unclean pass was unclean ("" after a clean one)
   std::map<PassResult, std::int64_t> passes_by_result;
+  std::map<PassResult, std::int64_t> last_pass_at_by_result;  // unix seconds each result was last seen
   std::int64_t duration_counts[k_duration_bucket_count + 1] = {};  // per bucket, last is +Inf
   double duration_sum = 0;
-  std::int64_t last_success_at = 0;  // unix seconds of the last clean pass; 0 if none
+  std::int64_t last_success_at = 0;  // unix seconds of the last successful pass (PassReport::succeeded); 0 if none
   std::int64_t api_requests = 0;     // requests sent by this agent's passes so far
   std::vector<http::RequestCount> requests;  // every HTTP request of this source, by api/route/status
   std::string paused_reason;         // why the source is paused (key or access refused); "" when not

@@ -68,7 +68,8 @@ std::optional<std::uint64_t> SourceWorker::request(PassOptions options, std::str
   std::lock_guard lock(m_mutex);
   if (m_stopping) return std::nullopt;
   for (const auto& q : m_queue) {
-    if (q.options.only_row == options.only_row && q.options.force == options.force &&
+    if (q.options.only_rows == options.only_rows && q.options.rearm_dead == options.rearm_dead &&
+        q.options.force == options.force &&
         q.options.manual == options.manual && q.options.accept_removals == options.accept_removals) {
       return q.ticket;
     }
@@ -173,17 +174,21 @@ void SourceWorker::record(const std::string& trigger, std::int64_t started, doub
   std::lock_guard lock(m_stats->mutex);
   auto& s = m_stats->status;
   s.running = false;
+  s.next_pass_at = unix_now() + std::chrono::duration_cast<std::chrono::seconds>(
+                                    next_due - std::chrono::steady_clock::now()).count();
+  // A resync of named rows is not a pass of the source: it says nothing of how the source
+  // syncs, so it moves none of its counters, times or its last pass.
+  if (report.row_scoped) return;
   PassRecord rec{trigger, started, unix_now(), seconds, result_of(report), report};
   ++s.passes_by_result[rec.result];
+  s.last_pass_at_by_result[rec.result] = rec.finished_at;
   std::size_t bucket = 0;
   while (bucket < k_duration_bucket_count && seconds > k_duration_buckets[bucket]) ++bucket;
   ++s.duration_counts[bucket];
   s.duration_sum += seconds;
   s.api_requests += report.api_requests;
-  if (report.clean()) s.last_success_at = rec.finished_at;
+  if (report.succeeded()) s.last_success_at = rec.finished_at;
   s.last_error = error_of(report);
-  s.next_pass_at = unix_now() + std::chrono::duration_cast<std::chrono::seconds>(
-                                    next_due - std::chrono::steady_clock::now()).count();
   s.recent.push_front(std::move(rec));
   if (s.recent.size() > k_recent_passes) s.recent.pop_back();
 }

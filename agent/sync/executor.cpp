@@ -59,9 +59,9 @@ struct Executor::Job {
   JobResult result;
 };
 
-Executor::Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row)
+Executor::Executor(const PassContext& ctx, PassReport& report, std::set<std::string> reviewed_rows)
     : m_ctx(ctx), m_report(report), m_senders(ctx.senders), m_backoff(ctx.retry_queue),
-      m_reviewed_row(std::move(reviewed_row)) {
+      m_reviewed_rows(std::move(reviewed_rows)) {
   if (m_senders.empty()) m_senders.push_back(&ctx.client);
 }
 
@@ -104,7 +104,7 @@ Executor::Job Executor::job_for(const PlanItem& item) {
     job.in_doubt = true;
     const auto age = std::chrono::seconds(now() - job.entry.created_at);
     job.look_first = age > m_ctx.idempotency_window - k_window_margin;
-    job.reviewed = !m_reviewed_row.empty() && m_reviewed_row == row.source_id;
+    job.reviewed = m_reviewed_rows.contains(row.source_id);
     return job;
   }
   if (item.action == PlanAction::create) {

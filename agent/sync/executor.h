@@ -21,10 +21,10 @@ namespace pinsync::agent {
 class Executor {
  public:
   // `ctx.store` must not be null. `ctx.senders` (or ctx.client alone) send the requests.
-  // `reviewed_row` is a row a person re-armed from needs_review with resync --row: its
+  // `reviewed_rows` are rows a person re-armed from needs_review with resync --row: their
   // create in doubt is still looked up, but when the key may not read events it is sent
   // as stored (the person looked in Pinned Events instead).
-  Executor(const PassContext& ctx, PassReport& report, std::string reviewed_row = "");
+  Executor(const PassContext& ctx, PassReport& report, std::set<std::string> reviewed_rows = {});
 
   // Sends a create or update for each item (PlanAction create/update), and for items in
   // `forced` (unchanged rows under resync --force) checks the event and re-sends it when
@@ -67,7 +67,7 @@ class Executor {
   std::map<std::string, state::OutboxEntry, std::less<>> m_in_doubt;  // stored creates by source id
   bool m_continue = true;
   bool m_warned_no_read = false;
-  std::string m_reviewed_row;
+  std::set<std::string> m_reviewed_rows;
 };
 
 }  // namespace pinsync::agent

@@ -1,11 +1,13 @@
 #include "agent/sync/pass.h"
 
 #include <algorithm>
+#include <set>
 
 #include "agent/sync/executor.h"
 #include "agent/sync/report.h"
 #include "core/datetime.h"
 #include "core/hash.h"
+#include "core/text.h"
 
 namespace pinsync::agent {
 
@@ -133,17 +135,48 @@ Result<SourceRows> read_source(const PassContext& ctx, PassMode mode) {
   return SourceRows{std::move(*mapped), table->complete ? SourceRead::complete : SourceRead::changes_only};
 }
 
-// resync --row is the person's answer to "check it, then resync the row": a held, failed,
-// dead or refused row is re-armed so it is planned and sent again. Returns the row's id
-// when it was held for review (its create in doubt may be sent without a look-up), else "".
-Result<std::string> rearm_requested_row(const PassContext& ctx, std::vector<state::RowRecord>& stored) {
-  std::string reviewed;
+bool is_requested(const PassOptions& options, const std::string& source_id) {
+  return std::ranges::find(options.only_rows, source_id) != options.only_rows.end();
+}
+
+// The IDs a resync --row named that are neither in the source nor in the store, and the
+// stop that names them with the closest known IDs (a typo is the usual cause).
+std::optional<Error> unknown_requested_rows(const PassContext& ctx, const std::vector<MappedRow>& rows,
+                                            const std::vector<state::RowRecord>& stored, PassReport& report) {
+  std::set<std::string> known;
+  for (const auto& row : rows) known.insert(row.source_id);
+  for (const auto& rec : stored) known.insert(rec.source_id);
+  std::string message;
+  for (const auto& id : ctx.options.only_rows) {
+    if (known.contains(id)) continue;
+    report.unknown_rows.push_back(id);
+    const auto closest = text::closest(id, known, 3);
+    message += std::string(message.empty() ? "" : "; ") + "no row with ID \"" + id + "\" in " + ctx.source.name;
+    if (!closest.empty()) {
+      message += " (closest:";
+      for (const auto& c : closest) message += " " + std::string(c);
+      message += ")";
+    }
+  }
+  if (report.unknown_rows.empty()) return std::nullopt;
+  return Error{ErrorKind::invalid, message + " — nothing was resynced; `pinsync errors --source " + ctx.source.name +
+                                       "` lists the rows that need it"};
+}
+
+// resync --row and --dead are the person's answer to "check it, then resync": a held,
+// failed, dead or refused row named by --row (and, with --dead, every dead row) is
+// re-armed so it is planned and sent again, with its own idempotency key. Returns the ids
+// of the rows that were held for review (their creates in doubt may be sent without a
+// look-up).
+Result<std::set<std::string>> rearm_requested_rows(const PassContext& ctx, std::vector<state::RowRecord>& stored) {
+  std::set<std::string> reviewed;
   for (auto& rec : stored) {
-    if (rec.source_id != ctx.options.only_row || rec.state == RowState::synced || rec.state == RowState::removed ||
-        rec.state == RowState::pending) {
+    const bool asked = is_requested(ctx.options, rec.source_id) ||
+                       (ctx.options.rearm_dead && rec.state == RowState::dead);
+    if (!asked || rec.state == RowState::synced || rec.state == RowState::removed || rec.state == RowState::pending) {
       continue;
     }
-    if (rec.state == RowState::needs_review) reviewed = rec.source_id;
+    if (rec.state == RowState::needs_review) reviewed.insert(rec.source_id);
     if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) return std::unexpected(r.error());
     rec.state = RowState::failed;
     rec.attempts = 0;
@@ -176,7 +209,7 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
                            std::move(detail)});
   };
   for (const auto& item : plan.items) {
-    if (!ctx.options.only_row.empty() && item.source_id != ctx.options.only_row) continue;
+    if (!ctx.options.only_rows.empty() && !is_requested(ctx.options, item.source_id)) continue;
     switch (item.action) {
       case PlanAction::create:
       case PlanAction::update:
@@ -293,11 +326,13 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     if (!rows) return stop(rows.error());
     stored = std::move(*rows);
   }
-  std::string reviewed_row;
-  if (!dry && !ctx.options.only_row.empty()) {
-    auto reviewed = rearm_requested_row(ctx, stored);
+  report.row_scoped = !ctx.options.only_rows.empty();
+  if (auto unknown = unknown_requested_rows(ctx, source->rows, stored, report)) return stop(*unknown);
+  std::set<std::string> reviewed_rows;
+  if (!dry && (report.row_scoped || ctx.options.rearm_dead)) {
+    auto reviewed = rearm_requested_rows(ctx, stored);
     if (!reviewed) return stop(reviewed.error());
-    reviewed_row = std::move(*reviewed);
+    reviewed_rows = std::move(*reviewed);
   }
 
   const PlanOptions plan_options{source->read, unix_seconds(ctx.clock), ctx.options.manual,
@@ -313,17 +348,18 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   if (dry) return finish(ctx, report, run_id, requests_before);
 
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
-  Executor(ctx, report, reviewed_row).run(work.writes, work.forced);
+  Executor(ctx, report, std::move(reviewed_rows)).run(work.writes, work.forced);
   if (!report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
   return finish(ctx, report, run_id, requests_before);
 }
 
-PassOptions manual_pass(std::string only_row, bool force, bool accept_removals) {
+PassOptions manual_pass(const ResyncAsk& ask) {
   PassOptions options;
-  options.only_row = std::move(only_row);
-  options.force = force;
+  options.only_rows = ask.rows;
+  options.rearm_dead = ask.dead;
+  options.force = ask.force;
   options.manual = true;
-  options.accept_removals = accept_removals;
+  options.accept_removals = ask.accept_removals;
   return options;
 }
 

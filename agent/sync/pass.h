@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/config/config.h"
 #include "agent/sync/pass_types.h"
@@ -13,13 +14,24 @@
 
 namespace pinsync::agent {
 
+// What a person asks of a resync besides the source; every field optional.
+struct ResyncAsk {
+  std::vector<std::string> rows;  // --row: only these source ids (empty: every row)
+  bool dead = false;              // --dead: re-arm every dead row
+  bool force = false;             // --force
+  bool accept_removals = false;   // --accept-removals
+};
+
 // The options of a pass a person asked for (resync, SIGUSR1): queued rows go now and a
 // paused source resumes.
-PassOptions manual_pass(std::string only_row = "", bool force = false, bool accept_removals = false);
+PassOptions manual_pass(const ResyncAsk& ask = {});
 
 // Runs one pass. In dry_run mode nothing is written to the store or the API. With
-// options.only_row the pass writes only that row (a needs_review, gone, dead, failed or
-// refused row is first re-armed so it is planned and sent again); with options.force each
+// options.only_rows the pass writes only those rows (a needs_review, gone, dead, failed or
+// refused row is first re-armed so it is planned and sent again) — and stops before
+// writing anything when one of them is neither in the source nor in the store
+// (report.unknown_rows, with the closest known IDs in the stop's message); with
+// options.rearm_dead every dead row is re-armed the same way; with options.force each
 // unchanged row is re-sent as an update when its event, read back, differs from the row's
 // payload (or always, when the key may not read events). A complete read that would
 // remove more than source.max_removed_share of the known approved rows (or reads none)

@@ -51,14 +51,22 @@ struct PassReport {
   std::string suspect;              // why the read looks wrong and removals were held ("" if not)
   bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
   bool paused = false;              // the source is paused (this pass paused it, or it did not run)
+  bool row_scoped = false;          // a resync of named rows: not a pass of the whole source
+  std::vector<std::string> unknown_rows;  // IDs a resync named that the source and the store lack
 
   // True when nothing is left invalid, failed, dead, suspect or stopped.
   bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }
+  // A success: the source was read and every valid row is in Pinned Events as it should
+  // be. Invalid and held rows do not count against it (they are counted and alerted on
+  // their own); failed or dead rows, a suspect read, a stop or a pause do.
+  bool succeeded() const { return !stopped && !paused && failed == 0 && dead == 0 && suspect.empty(); }
 };
 
 // How a pass was asked for beyond its mode: by a resync, or stopped by the agent.
 struct PassOptions {
-  std::string only_row;  // resync --row: writes only this source id ("" = every row); re-arms it when held
+  std::vector<std::string> only_rows;  // resync --row: writes only these source ids (empty: every row);
+                                       // re-arms them when held, failed or dead
+  bool rearm_dead = false;  // resync --dead: every dead row is re-armed (with its own key) and sent
   bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
   bool changes_only = false;  // read only rows changed since the last read, where the source can

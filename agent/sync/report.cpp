@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::array<std::pair<PassResult, std::string_view>, 5> k_result_names = {{
     {PassResult::ok, "ok"},
-    {PassResult::rows_failed, "rows_failed"},
+    {PassResult::rows_not_synced, "rows_not_synced"},
     {PassResult::suspect, "suspect"},
     {PassResult::paused, "paused"},
     {PassResult::stopped, "stopped"},
@@ -70,6 +70,7 @@ std::optional<PassResult> pass_result_from_string(std::string_view s) {
   for (const auto& [result, name] : k_result_names) {
     if (name == s) return result;
   }
+  if (s == "rows_failed") return PassResult::rows_not_synced;  // runs logged before the rename
   return std::nullopt;
 }
 
@@ -77,7 +78,7 @@ PassResult result_of(const PassReport& report) {
   if (report.paused) return PassResult::paused;
   if (report.stopped) return PassResult::stopped;
   if (!report.suspect.empty()) return PassResult::suspect;
-  return report.clean() ? PassResult::ok : PassResult::rows_failed;
+  return report.succeeded() ? PassResult::ok : PassResult::rows_not_synced;
 }
 
 std::string_view to_string(RowAction a) {
@@ -109,6 +110,12 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
   w.key("api_requests").value(std::int64_t{r.api_requests});
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
+  if (r.row_scoped) w.key("row_scoped").value(true);
+  if (!r.unknown_rows.empty()) {
+    w.key("unknown_rows").begin_array();
+    for (const auto& id : r.unknown_rows) w.value(id);
+    w.end_array();
+  }
   if (rows == ReportRows::listed) {
     w.key("rows").begin_array();
     for (const auto& row : r.rows) {
@@ -167,6 +174,15 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
     r.api_requests = count_at(el, "api_requests");
     r.write_back_cells = count_at(el, "write_back_cells");
     r.write_back_error = text_at(el, "write_back_error");
+    bool row_scoped = false;
+    r.row_scoped = el["row_scoped"].get_bool().get(row_scoped) == simdjson::SUCCESS && row_scoped;
+    simdjson::dom::array unknown;
+    if (el["unknown_rows"].get_array().get(unknown) == simdjson::SUCCESS) {
+      for (auto id : unknown) {
+        std::string_view v;
+        if (id.get_string().get(v) == simdjson::SUCCESS) r.unknown_rows.emplace_back(v);
+      }
+    }
     simdjson::dom::array rows;
     if (el["rows"].get_array().get(rows) == simdjson::SUCCESS) {
       for (auto row : rows) {
@@ -245,7 +261,7 @@ PassReport report_of(const state::RunRecord& run) {
   r.api_requests = run.api_requests;
   switch (pass_result_from_string(run.result).value_or(PassResult::stopped)) {
     case PassResult::ok:
-    case PassResult::rows_failed: break;
+    case PassResult::rows_not_synced: break;
     case PassResult::suspect: r.suspect = run.detail; break;
     case PassResult::paused:
       r.paused = true;

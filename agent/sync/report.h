@@ -15,23 +15,26 @@
 
 namespace pinsync::agent {
 
-// What a pass came to, most serious first where several hold.
+// What a pass came to, most serious first where several hold. A success (ok) is a pass
+// that read the source and put every valid row into Pinned Events; invalid rows and rows
+// held for a person are counted apart and do not make it fail (PassReport::succeeded).
 enum class PassResult {
-  ok,           // every row settled
-  rows_failed,  // the pass ran; rows are left invalid, failed, dead or held
+  ok,               // every valid row is in Pinned Events as it should be
+  rows_not_synced,  // the pass ran, but valid rows failed (they wait to be retried) or are dead
   suspect,      // the read looked wrong: removals were held back (see PassReport::suspect)
   paused,       // the source is paused: Pinned Events refused its key or access
   stopped,      // the source could not be synced (unreadable, the store failed, the agent stopped)
 };
 // Every result, in the order metrics and pages list them.
-inline constexpr PassResult k_pass_results[] = {PassResult::ok, PassResult::rows_failed, PassResult::suspect,
+inline constexpr PassResult k_pass_results[] = {PassResult::ok, PassResult::rows_not_synced, PassResult::suspect,
                                                 PassResult::paused, PassResult::stopped};
-// "ok", "rows_failed", "suspect", "paused", "stopped".
+// "ok", "rows_not_synced", "suspect", "paused", "stopped".
 std::string_view to_string(PassResult r);
-// The result named `s`, or nullopt for any other text.
+// The result named `s` (also "rows_failed", earlier versions' word in the run log), or nullopt
+// for any other text.
 std::optional<PassResult> pass_result_from_string(std::string_view s);
-// The report's result: paused, else stopped, else suspect, else rows_failed when it is not
-// clean, else ok.
+// The report's result: paused, else stopped, else suspect, else rows_not_synced when rows
+// failed or are dead, else ok.
 PassResult result_of(const PassReport& report);
 
 // "created", "would create", "dead"…: the word the operator reads.

@@ -79,7 +79,7 @@ TEST_CASE("bad answers to creates: the row is in doubt, named with what was wron
     set_faults(w, std::string(R"({")") + c.setting + R"(":1.0,"bad_answer_match":"Show 2"})");
     const auto first = w.pinsync({"sync"});
     CHECK(first.exit_code == 5);
-    CHECK(first.out.starts_with("acme: rows_failed — 2 created"));
+    CHECK(first.out.starts_with("acme: rows_not_synced — 2 created"));
     CHECK_CONTAINS(first.out, "1 failed");
     const std::string line = row_line(first.out, "E-2");
     CHECK_MESSAGE(line.find("failed") != std::string::npos, line);

@@ -123,7 +123,7 @@ TEST_CASE("a source that suddenly reads empty or loses many rows is suspect unti
   CHECK_CONTAINS(shrunk.out, "3 of 10 approved rows (30%) would be marked removed");
   CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("synced":10)");
 
-  const auto accepted = w.pinsync({"resync", "--source", "acme", "--accept-removals"});
+  const auto accepted = w.pinsync({"resync", "--source", "acme", "--accept-removals", "--local"});
   CHECK(accepted.exit_code == 0);
   CHECK_CONTAINS(accepted.out, "3 removed");
   CHECK(w.events()->size() == 10);  // removed rows keep their events

@@ -287,11 +287,24 @@ TEST_CASE("resync --source reaches the running agent and passes at once; --row w
   two.replace(two.find("A show 2"), 8, "Second edit");
   two.replace(two.find("A show 3"), 8, "Third edit!");
   w.dir.write("acme.csv", two);
+  const auto before = w.status_of("acme");
   r = w.resync({"--source", "acme", "--row", "A-3"});
   CHECK(r.exit_code == 0);
   CHECK(w.patches() == 2);
   CHECK(w.event_titled("Third edit!") != nullptr);
   CHECK(w.event_titled("Second edit") == nullptr);
+  // A resync of named rows is not a pass of the source: its counters and last pass stay.
+  const auto after = w.status_of("acme");
+  CHECK(after->getObject("passes")->getValue<int>("ok") == before->getObject("passes")->getValue<int>("ok"));
+  CHECK(after->getObject("last_pass")->getValue<std::string>("started_at") ==
+        before->getObject("last_pass")->getValue<std::string>("started_at"));
+  CHECK(after->getValue<std::string>("last_success_at") == before->getValue<std::string>("last_success_at"));
+
+  // An ID no row has is refused with the closest IDs, and nothing is sent.
+  const auto typo = w.resync({"--source", "acme", "--row", "A-33"});
+  CHECK(typo.exit_code == 2);
+  CHECK_CONTAINS(typo.out + typo.err, "no row with ID \"A-33\" in acme (closest: A-3)");
+  CHECK(w.patches() == 2);
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
@@ -336,15 +349,27 @@ TEST_CASE("resync --force with a key that may not read events re-sends every app
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
-TEST_CASE("resync with no agent listening runs the pass itself") {
+TEST_CASE("resync refuses loudly when the configured agent does not answer; --local runs the pass itself") {
   World w("1h", "1h");
   const auto cfg = w.dir.write("alone.yaml", w.config_text("127.0.0.1:1"));
-  auto r = run_process(w.argv({"resync", "--source", "beta"}, cfg), w.env(), 60s);
+  const auto refused = run_process(w.argv({"resync", "--source", "beta"}, cfg), w.env(), 60s);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 1);
+  CHECK_CONTAINS(refused.err, "NO AGENT ANSWERS on 127.0.0.1:1");
+  CHECK_CONTAINS(refused.err, "add --local");
+  CHECK(w.event_count() == 0);
+
+  auto r = run_process(w.argv({"resync", "--source", "beta", "--local"}, cfg), w.env(), 60s);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK_CONTAINS(r.out, "beta: ok — 2 created");
   CHECK_NOT_CONTAINS(r.out, "by the running agent");
   CHECK(w.event_count() == 2);
+
+  // Row IDs belong to one source.
+  const auto no_source = run_process(w.argv({"resync", "--row", "B-1", "--local"}, cfg), w.env(), 60s);
+  CHECK(no_source.exit_code == 2);
+  CHECK_CONTAINS(no_source.err, "--row needs --source NAME");
 }
 
 TEST_CASE("run: SIGHUP with a broken config keeps the old one; a good one is taken; SIGUSR1 resyncs all") {
@@ -380,7 +405,8 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   w.dir.write("acme.csv", k_header + rows("A", 3) + "A-9,yes,<b>bad & date</b>,31/31/2026,8:00 PM,Jazz,New York\n");
   w.start();
   REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
-  REQUIRE(eventually([&] { return w.passes("acme", "rows_failed") == 1 && w.passes("beta") == 1; }, 5s));
+  // A-9 is invalid: counted and listed, but the pass that synced every valid row is a success.
+  REQUIRE(eventually([&] { return w.passes("acme", "ok") == 1 && w.passes("beta") == 1; }, 5s));
 
   const auto health = http(w.admin, "GET", "/healthz");
   CHECK(health.status == 200);
@@ -391,7 +417,11 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(acme->getObject("rows")->getValue<int>("invalid") == 1);
   auto last_report = acme->getObject("last_pass")->getObject("report");
   CHECK(last_report->getValue<int>("created") == 3);
-  CHECK(last_report->getValue<std::string>("result") == "rows_failed");
+  CHECK(last_report->getValue<std::string>("result") == "ok");
+  CHECK(last_report->getValue<int>("invalid") == 1);
+  CHECK_FALSE(acme->getValue<std::string>("last_success_at").empty());
+  CHECK(acme->getObject("last_pass_at")->getValue<std::string>("ok") == acme->getValue<std::string>("last_success_at"));
+  CHECK(acme->getValue<int>("poll_interval_seconds") == 3600);
   CHECK_FALSE(last_report->has("rows"));
   CHECK_CONTAINS(acme->getValue<std::string>("last_error"), "A-9");
   CHECK(!acme->getValue<bool>("running"));
@@ -418,12 +448,17 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK_CONTAINS(body, "pinsync_rows{source=\"acme\",state=\"synced\"} 3\n");
   CHECK_CONTAINS(body, "pinsync_rows{source=\"acme\",state=\"invalid\"} 1\n");
   CHECK_CONTAINS(body, "pinsync_passes_total{source=\"beta\",result=\"ok\"} 1\n");
-  CHECK_CONTAINS(body, "pinsync_passes_total{source=\"acme\",result=\"rows_failed\"} 1\n");
+  CHECK_CONTAINS(body, "pinsync_passes_total{source=\"acme\",result=\"ok\"} 1\n");
+  CHECK_CONTAINS(body, "pinsync_passes_total{source=\"acme\",result=\"rows_not_synced\"} 0\n");
   CHECK_CONTAINS(body, "# TYPE pinsync_pass_duration_seconds histogram");
   CHECK_CONTAINS(body, "pinsync_pass_duration_seconds_bucket{source=\"acme\",le=\"+Inf\"} 1\n");
   CHECK_CONTAINS(body, "pinsync_pass_duration_seconds_count{source=\"beta\"} 1\n");
   CHECK_NOT_CONTAINS(body, "pinsync_last_success_timestamp_seconds{source=\"beta\"} 0\n");
-  CHECK_CONTAINS(body, "pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n");
+  CHECK_NOT_CONTAINS(body, "pinsync_last_success_timestamp_seconds{source=\"acme\"} 0\n");
+  CHECK(std::regex_search(body, std::regex("\npinsync_last_pass_timestamp_seconds\\{source=\"acme\",result=\"ok\"\\} "
+                                           "[1-9][0-9]{9}\n")));
+  CHECK_CONTAINS(body, "pinsync_last_pass_timestamp_seconds{source=\"acme\",result=\"stopped\"} 0\n");
+  CHECK_CONTAINS(body, "pinsync_poll_interval_seconds{source=\"acme\"} 3600\n");
   CHECK(std::regex_search(body, std::regex("pinsync_api_requests_total\\{source=\"acme\",api=\"pinned\","
                                            "route=\"POST /events\",status=\"201\"\\} [1-9]")));
   CHECK_CONTAINS(body, "pinsync_source_paused{source=\"acme\"} 0\n");

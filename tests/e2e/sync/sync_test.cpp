@@ -7,6 +7,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -187,7 +188,8 @@ TEST_CASE("plan: shows what would happen and changes nothing") {
   const auto json = w.pinsync({"plan", "--json"});
   auto doc = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
   auto source = doc->getArray("reports")->getObject(0);
-  CHECK(source->getValue<std::string>("result") == "rows_failed");
+  CHECK(source->getValue<std::string>("result") == "ok");  // an invalid row is counted, not a failure
+  CHECK(source->getValue<int>("invalid") == 1);
   CHECK(source->getValue<int>("created") == 1);
   CHECK(source->getValue<int>("removed") == 1);
   CHECK(source->getValue<int>("unchanged") == 3);
@@ -368,4 +370,69 @@ TEST_CASE("max_rows: a source with more rows than it should have stops, naming t
   CHECK(r.exit_code == 3);
   CHECK_CONTAINS(r.out, "partner.csv has 5 rows, more than max_rows (4)");
   CHECK(w.posts() == 0);
+}
+
+TEST_CASE("resync --row names several rows (repeated or comma-separated); an unknown ID is an error with the closest IDs") {
+  World w;
+  w.sheet(rows(3));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  std::string edited = rows(3);
+  for (const std::string n : {"1", "2", "3"}) {
+    edited.replace(edited.find(",Show " + n + ","), 7 + n.size(), ",Edited " + n + ",");
+  }
+  w.sheet(edited);
+
+  const auto two = w.pinsync({"resync", "--source", "acme", "--row", "E-1,E-2", "--local"});
+  CHECK(two.exit_code == 0);
+  CHECK_CONTAINS(two.out, "2 updated");
+  CHECK(w.patches() == 2);
+  CHECK(w.event_titled("Edited 1") != nullptr);
+  CHECK(w.event_titled("Edited 2") != nullptr);
+  CHECK(w.event_titled("Show 3") != nullptr);
+
+  const auto repeated = w.pinsync({"resync", "--source", "acme", "--row", "E-3", "--row", "E-1", "--local"});
+  CHECK(repeated.exit_code == 0);
+  CHECK_CONTAINS(repeated.out, "1 updated, 1 unchanged");
+  CHECK(w.patches() == 3);
+
+  const auto typo = w.pinsync({"resync", "--source", "acme", "--row", "E-1", "--row", "e-22", "--local"});
+  CHECK(typo.exit_code == 2);
+  CHECK_CONTAINS(typo.out, "no row with ID \"e-22\" in acme (closest: E-2)");
+  CHECK_CONTAINS(typo.out, "nothing was resynced");
+  const auto json = w.pinsync({"resync", "--source", "acme", "--row", "X-9", "--local", "--json"});
+  CHECK(json.exit_code == 2);
+  CHECK_CONTAINS(json.out, R"("unknown_rows":["X-9"])");
+  CHECK(w.patches() == 3);
+}
+
+TEST_CASE("resync --dead re-arms every dead row and sends it with its own key; a plain resync leaves them dead") {
+  World w("  max_attempts: 1\n  retry_delay_seconds: 0\n");
+  w.sheet(rows(3));
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"error_rate":1.0})").status == 200);
+  const auto failing = w.pinsync({"sync"});
+  CHECK(failing.exit_code == 5);
+  CHECK_CONTAINS(failing.out, "acme: rows_not_synced — ");
+  CHECK_CONTAINS(failing.out, "3 dead");
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"error_rate":0})").status == 200);
+
+  const auto plain = w.pinsync({"resync", "--source", "acme", "--local"});
+  CHECK(plain.exit_code == 5);
+  CHECK_CONTAINS(plain.out, "3 dead");
+  CHECK(w.events()->size() == 0);
+
+  // The keys the failed creates were sent with.
+  const auto keys = run_process({"sqlite3", (w.dir / "state.db").string(),
+                                 "SELECT idempotency_key FROM outbox ORDER BY idempotency_key;"});
+  REQUIRE(std::count(keys.out.begin(), keys.out.end(), '\n') == 3);
+  const auto revived = w.pinsync({"resync", "--source", "acme", "--dead", "--local"});
+  CHECK(revived.exit_code == 0);
+  CHECK_CONTAINS(revived.out, "acme: ok — 3 created");
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "3 unchanged");
+  // Each row was sent again under the key it was first sent with.
+  auto events = w.events();
+  REQUIRE(events->size() == 3);
+  std::vector<std::string> sent;
+  for (unsigned i = 0; i < events->size(); ++i) sent.push_back(events->getObject(i)->getValue<std::string>("idempotencyKey"));
+  std::sort(sent.begin(), sent.end());
+  CHECK(keys.out == sent[0] + "\n" + sent[1] + "\n" + sent[2] + "\n");
 }

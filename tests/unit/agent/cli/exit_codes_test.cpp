@@ -34,6 +34,11 @@ TEST_CASE("exit codes: a report's — clean 0, rows left 5, a suspect read 5, a 
   CHECK(exit_code_for(r) == k_exit_config);
   r.stopped = Error{ErrorKind::transient, "acme: cannot reach the sheet"};
   CHECK(exit_code_for(r) == k_exit_failure);
+  // resync --row with an ID no row has: the command line was wrong.
+  r.stopped = Error{ErrorKind::invalid, "no row with ID \"E-22\" in acme"};
+  r.unknown_rows = {"E-22"};
+  CHECK(exit_code_for(r) == k_exit_usage);
+  r.unknown_rows.clear();
   // A refused key stops the pass with a 401/403 and pauses the source: 4, from sync and
   // resync alike (resync used to answer 1).
   r.key_refused = true;

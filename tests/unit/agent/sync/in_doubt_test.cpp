@@ -169,7 +169,7 @@ TEST_CASE("in doubt: two unowned events equal to the row hold it for a person, n
   CHECK_CONTAINS((*rec)->error_reason, "pinsync resync --source acme --row E-1");
 
   // The person deleted the duplicate; resync --row looks again and adopts the one left.
-  p.options = manual_pass("E-1");
+  p.options = manual_pass({.rows = {"E-1"}});
   p.transport.reply(200, page({listed(8, bodies["E-1"])}));
   const auto reviewed = p.run();
   CHECK(reviewed.created == 1);
@@ -221,7 +221,7 @@ TEST_CASE("in doubt: past the window without events:read, the row is held for re
 
   // The person looked: the event is not there. resync --row tries the look-up once more
   // and, as the key still may not read events, sends the stored create as it is, with its key.
-  p.options = manual_pass("E-1");
+  p.options = manual_pass({.rows = {"E-1"}});
   p.transport.reply(403, R"({"error":{"code":"insufficient_scope","message":"needs events:read"}})");
   p.transport.reply(201, R"({"doc":{"id":12}})");
   const auto reviewed = p.run();

@@ -37,8 +37,12 @@ TEST_CASE("report: one result per pass, the most serious first") {
   CHECK(result_of(r) == PassResult::ok);
   r.held = 2;  // held rows wait for a person; the pass itself settled everything else
   CHECK(result_of(r) == PassResult::ok);
+  r.invalid = 5;  // invalid rows are counted and alerted on apart: still a success
+  CHECK(result_of(r) == PassResult::ok);
+  CHECK(r.succeeded());
+  CHECK_FALSE(r.clean());  // …but sync still exits 5 for them
   r.failed = 1;
-  CHECK(result_of(r) == PassResult::rows_failed);
+  CHECK(result_of(r) == PassResult::rows_not_synced);
   r.suspect = "no approved row now";
   CHECK(result_of(r) == PassResult::suspect);
   r.stopped = Error{ErrorKind::transient, "acme: cannot reach the sheet"};
@@ -47,6 +51,29 @@ TEST_CASE("report: one result per pass, the most serious first") {
   CHECK(result_of(r) == PassResult::paused);
   for (const auto result : k_pass_results) CHECK(pass_result_from_string(to_string(result)) == result);
   CHECK_FALSE(pass_result_from_string("stopped: x").has_value());
+  // The run log of earlier versions says rows_failed.
+  CHECK(pass_result_from_string("rows_failed") == PassResult::rows_not_synced);
+  r = PassReport{};
+  r.dead = 1;
+  CHECK(result_of(r) == PassResult::rows_not_synced);
+}
+
+TEST_CASE("report: a resync of named rows says so, and lists the IDs no row has, in JSON and back") {
+  PassReport r;
+  r.source = "acme";
+  r.row_scoped = true;
+  r.unknown_rows = {"E-22", "X-1"};
+  r.stopped = Error{ErrorKind::invalid, "no row with ID \"E-22\" in acme (closest: E-2)"};
+  const std::string json = reports_json({r});
+  CHECK_CONTAINS(json, R"("row_scoped":true,"unknown_rows":["E-22","X-1"])");
+  const auto back = reports_from_json(json);
+  REQUIRE(back);
+  CHECK(back->front().row_scoped);
+  CHECK(back->front().unknown_rows == std::vector<std::string>{"E-22", "X-1"});
+  CHECK(reports_json(*back) == json);
+  PassReport whole;
+  whole.source = "acme";
+  CHECK_NOT_CONTAINS(reports_json({whole}), "row_scoped");
 }
 
 TEST_CASE("report: every row action has one word, read back to the same action") {
@@ -61,7 +88,7 @@ TEST_CASE("report: every row action has one word, read back to the same action")
 TEST_CASE("report: the JSON shape, and reading it back gives the same report") {
   auto r = sample();
   const std::string json = reports_json({r});
-  CHECK(json.starts_with(R"({"reports":[{"source":"acme","result":"rows_failed","created":2,"updated":1,)"));
+  CHECK(json.starts_with(R"({"reports":[{"source":"acme","result":"rows_not_synced","created":2,"updated":1,)"));
   CHECK(json.find(R"("rows":[{"row_ref":"partner.csv:3","source_id":"E-2","action":"created","event_id":11,"detail":""})") !=
         std::string::npos);
   CHECK_CONTAINS(json, R"("event_id":null)");
@@ -72,7 +99,7 @@ TEST_CASE("report: the JSON shape, and reading it back gives the same report") {
   REQUIRE(back->size() == 1);
   const auto& b = back->front();
   CHECK(b.source == "acme");
-  CHECK(result_of(b) == PassResult::rows_failed);
+  CHECK(result_of(b) == PassResult::rows_not_synced);
   CHECK(b.created == 2);
   CHECK(b.dead == 1);
   CHECK(b.write_back_cells == 4);
@@ -100,7 +127,7 @@ TEST_CASE("report: the JSON shape, and reading it back gives the same report") {
 
 TEST_CASE("report: one text for sync, plan and resync") {
   const auto text = report_text(sample(), PassMode::apply);
-  CHECK(text.starts_with("acme: rows_failed — 2 created, 1 updated, 20 unchanged, 1 invalid, 0 removed, "
+  CHECK(text.starts_with("acme: rows_not_synced — 2 created, 1 updated, 20 unchanged, 1 invalid, 0 removed, "
                          "1 held for review, 1 dead (3 API requests)\n"));
   CHECK_CONTAINS(text, "wrote 4 cells back into the source");
   CHECK_CONTAINS(text, "  invalid       partner.csv:4");

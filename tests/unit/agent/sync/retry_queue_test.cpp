@@ -112,7 +112,7 @@ TEST_CASE("retry queue: Retry-After is the earliest next attempt; resync --row r
   CHECK(p.run().dead == 1);
 
   // Re-armed, the create in doubt (older than the idempotency window) is looked up first.
-  p.options = manual_pass("E-1");
+  p.options = manual_pass({.rows = {"E-1"}});
   p.transport.reply(200, R"({"docs":[],"hasNextPage":false})");
   p.transport.reply(201, R"({"doc":{"id":9}})");
   const auto rearmed = p.run();
