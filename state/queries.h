@@ -120,12 +120,13 @@ UPDATE source_rows SET state = 'failed', attempts = 0, attempted_hash = '', next
 WHERE source = ?1 AND source_id = ?2)sql";
 
 inline constexpr const char* k_select_pause = R"sql(
-SELECT reason, fingerprint, since FROM paused_sources WHERE source = ?1)sql";
+SELECT reason, fingerprint, since, paused_by FROM paused_sources WHERE source = ?1)sql";
 
 inline constexpr const char* k_upsert_pause = R"sql(
-INSERT INTO paused_sources (source, reason, fingerprint, since) VALUES (?1, ?2, ?3, ?4)
+INSERT INTO paused_sources (source, reason, fingerprint, since, paused_by) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (source) DO UPDATE SET
-  reason = excluded.reason, fingerprint = excluded.fingerprint, since = excluded.since)sql";
+  reason = excluded.reason, fingerprint = excluded.fingerprint, since = excluded.since,
+  paused_by = excluded.paused_by)sql";
 
 inline constexpr const char* k_delete_pause = "DELETE FROM paused_sources WHERE source = ?1";
 

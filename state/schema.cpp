@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 3> k_migrations = {
+constexpr std::array<const char*, 4> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -145,6 +145,16 @@ UPDATE runs SET detail = substr(result, instr(result, ': ') + 2),
                 result = substr(result, 1, instr(result, ': ') - 1)
 WHERE instr(result, ': ') > 0;
 PRAGMA user_version = 3;
+)sql",
+    // 4: a pause says who made it (an operator with `pinsync pause`, or pinsync itself on a
+    // refused key); the run log's "rows_failed" becomes "ok" when no row failed or died
+    // (invalid rows no longer make a pass fail) and "rows_not_synced" otherwise.
+    R"sql(
+ALTER TABLE paused_sources ADD COLUMN paused_by TEXT NOT NULL DEFAULT 'pinsync'
+  CHECK (paused_by IN ('pinsync', 'operator'));
+UPDATE runs SET result = CASE WHEN failed > 0 OR dead > 0 THEN 'rows_not_synced' ELSE 'ok' END
+WHERE result = 'rows_failed';
+PRAGMA user_version = 4;
 )sql",
 };
 

@@ -316,12 +316,14 @@ Result<std::optional<SourcePause>> SqliteStore::pause(std::string_view source) {
                    bind_text(q, 1, source);
                    if (!q.executeStep()) return std::nullopt;
                    return SourcePause{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                                      q.getColumn(2).getInt64()};
+                                      q.getColumn(2).getInt64(),
+                                      q.getColumn(3).getString() == "operator" ? PausedBy::operator_
+                                                                               : PausedBy::pinsync};
                  });
 }
 
 Result<void> SqliteStore::set_pause(std::string_view source, std::string_view reason,
-                                    std::string_view fingerprint) {
+                                    std::string_view fingerprint, PausedBy by) {
   return guarded("cannot pause " + std::string(source), [&]() -> Result<void> {
     auto& q = prepared(k_upsert_pause);
     ResetOnExit reset(q);
@@ -329,6 +331,7 @@ Result<void> SqliteStore::set_pause(std::string_view source, std::string_view re
     bind_text(q, 2, reason);
     bind_text(q, 3, fingerprint);
     q.bind(4, now());
+    bind_text(q, 5, to_string(by));
     q.exec();
     return {};
   });

@@ -49,8 +49,8 @@ class SqliteStore final : public Store {
   Result<void> rearm(std::string_view source, std::string_view source_id) override;
 
   Result<std::optional<SourcePause>> pause(std::string_view source) override;
-  Result<void> set_pause(std::string_view source, std::string_view reason,
-                         std::string_view fingerprint) override;
+  Result<void> set_pause(std::string_view source, std::string_view reason, std::string_view fingerprint,
+                         PausedBy by) override;
   Result<void> clear_pause(std::string_view source) override;
 
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;

@@ -12,6 +12,8 @@ std::string placeholder_id(std::string_view row_ref) { return k_placeholder_mark
 
 bool is_placeholder_id(std::string_view source_id) { return source_id.starts_with(k_placeholder_mark); }
 
+std::string_view to_string(PausedBy by) { return by == PausedBy::operator_ ? "operator" : "pinsync"; }
+
 std::string_view to_string(RowState s) {
   switch (s) {
     case RowState::synced: return "synced";

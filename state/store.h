@@ -133,12 +133,21 @@ struct Outcome {
   std::optional<Failure> failure;  // nullopt: it succeeded
 };
 
-// Why a source is paused (a refused key): set when Pinned Events answers 401/403, cleared
-// by a manual resync or when the fingerprint of the key and channel changes.
+// Who paused a source.
+enum class PausedBy {
+  pinsync,   // Pinned Events refused the key (401/403); a manual resync or a changed key ends it
+  operator_, // a person, with `pinsync pause`; only `pinsync resume` ends it
+};
+// "pinsync", "operator".
+std::string_view to_string(PausedBy by);
+
+// Why a source is paused: set by pinsync when Pinned Events answers 401/403 (cleared by a
+// manual resync or when the fingerprint of the key and channel changes), or by a person.
 struct SourcePause {
   std::string reason;
-  std::string fingerprint;  // a hash of what the refusal depended on (key, URL, channel)
+  std::string fingerprint;  // a hash of what the refusal depended on (key, URL, channel); "" for a person's
   std::int64_t since = 0;   // unix seconds
+  PausedBy by = PausedBy::pinsync;
 };
 
 // One row's new state for set_row_states.
@@ -228,8 +237,8 @@ class Store {
   // The source's pause, or nullopt when it is not paused.
   virtual Result<std::optional<SourcePause>> pause(std::string_view source) = 0;
   // Pauses the source (replacing an earlier pause); since = the clock's now.
-  virtual Result<void> set_pause(std::string_view source, std::string_view reason,
-                                 std::string_view fingerprint) = 0;
+  virtual Result<void> set_pause(std::string_view source, std::string_view reason, std::string_view fingerprint,
+                                 PausedBy by) = 0;
   // Ends the source's pause; succeeds also when it was not paused.
   virtual Result<void> clear_pause(std::string_view source) = 0;
 

@@ -17,6 +17,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/forget.h"
+#include "agent/cli/pause.h"
 #include "agent/cli/resync.h"
 #include "agent/cli/run.h"
 #include "agent/config/env_file.h"
@@ -43,6 +44,8 @@ constexpr std::string_view k_usage =
     "  check            preflight: config, API key, channel access, classifications, sources\n"
     "  run              the agent: poll every source on its schedule, serve the admin endpoint\n"
     "  resync           a pass now, through the running agent (or alone): --source, --row, --force\n"
+    "  pause            stop one source (--source NAME [--reason TEXT]) until resume; kept across restarts\n"
+    "  resume           start a paused source again (--source NAME)\n"
     "  forget           delete what the state file remembers of a source removed from the config\n"
     "\n"
     "Every command takes --env-file FILE: variables for ${VAR} in the config, read as systemd\n"
@@ -106,6 +109,17 @@ const std::vector<CommandSpec>& commands() {
                  "rows whose event was edited in Pinned Events (all rows without events:read);\n"
                  "--accept-removals confirms the removals of a suspect read.\n",
        true, true, command_resync},
+      {"pause", "usage: pinsync pause --config FILE --source NAME [--reason TEXT]\n"
+                "Pauses one source: its passes send nothing and read nothing until 'pinsync resume' (a\n"
+                "resync or a new key does not end it). /status, /metrics, the page, status and errors show\n"
+                "who paused it, when and why. Through the running agent, or in the state file when no agent\n"
+                "answers. The pause is kept across restarts.\n",
+       true, false, command_pause},
+      {"resume", "usage: pinsync resume --config FILE --source NAME\n"
+                 "Ends a source's pause, whoever made it (an operator, or pinsync after a refused key);\n"
+                 "its next pass runs at once under the agent. Through the running agent, or in the state\n"
+                 "file when no agent answers.\n",
+       true, false, command_resume},
       {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
                  "Deletes what the state file remembers of a source that is no longer in the config: its\n"
                  "rows, queued writes, change log and pause (its pass history stays). Events in Pinned Events\n"
@@ -239,6 +253,10 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       options.resync.force = true;
     } else if (a == "--accept-removals" && name == "resync") {
       options.resync.accept_removals = true;
+    } else if (a == "--reason" && name == "pause") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.reason = *v;
     } else if (a == "--yes" && name == "forget") {
       options.yes = true;
     } else if (a == "--json" && spec->takes_json) {

@@ -37,7 +37,15 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   auto alerter = dry ? nullptr
                      : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); },
                                             session->clock());
-  if (auto slugs = session->known_slugs(); !slugs) {
+  // The key is tried once up front (a refused key is one message, not one per source) —
+  // unless every source is paused: a paused source makes no request.
+  bool any_running = session->store() == nullptr;
+  for (const auto* source : selected_sources(config, options)) {
+    if (session->store() == nullptr) break;
+    auto pause = session->store()->pause(source->name);
+    any_running = any_running || !pause || !*pause;
+  }
+  if (auto slugs = any_running ? session->known_slugs() : Result<KnownSlugs>{KnownSlugs{}}; !slugs) {
     err << "pinsync: " << slugs.error().message << '\n';
     if (alerter) {
       for (const auto* source : selected_sources(config, options)) {
@@ -85,6 +93,7 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
   for (const auto* source : selected_sources(config, options)) {
     std::map<std::string, int> by_state;
     std::optional<state::RunRecord> last;
+    std::optional<state::SourcePause> pause;
     if (store != nullptr) {
       auto rows = store->rows(source->name);
       if (!rows) {
@@ -92,14 +101,34 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
         return k_exit_failure;
       }
       for (const auto& r : *rows) ++by_state[std::string(state::to_string(r.state))];
-      auto runs = store->recent_runs(source->name, 1);
-      if (runs && !runs->empty()) last = runs->front();
+      // The last pass of the whole source: a resync of named rows is not one.
+      auto runs = store->recent_runs(source->name, 50);
+      if (runs) {
+        for (const auto& run : *runs) {
+          if (run.trigger == k_row_resync_trigger) continue;
+          last = run;
+          break;
+        }
+      }
+      auto paused = store->pause(source->name);
+      if (!paused) {
+        err << "pinsync: " << paused.error().message << '\n';
+        return k_exit_failure;
+      }
+      pause = *paused;
     }
     if (options.json) {
       w.begin_object().key("name").value(source->name).key("kind").value(source->kind());
       w.key("channel_id").value(source->channel_id).key("rows").begin_object();
       for (const auto& [state_name, n] : by_state) w.key(state_name).value(std::int64_t{n});
       w.end_object();
+      w.key("paused");
+      if (pause) {
+        w.begin_object().key("by").value(state::to_string(pause->by)).key("since").value(format_time(pause->since));
+        w.key("reason").value(pause->reason).end_object();
+      } else {
+        w.null();
+      }
       if (last) {
         w.key("last_pass").begin_object().key("trigger").value(last->trigger);
         w.key("started_at").value(format_time(last->started_at)).key("finished_at").value(format_time(last->finished_at));
@@ -116,6 +145,10 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
     for (const auto& [state_name, n] : by_state) {
       out << (first ? "" : ", ") << n << ' ' << state_name;
       first = false;
+    }
+    if (pause) {
+      out << "\n  PAUSED by " << (pause->by == state::PausedBy::operator_ ? "an operator" : "pinsync") << " since "
+          << format_time(pause->since) << ": " << pause->reason << " — pinsync resume --source " << source->name;
     }
     out << "\n  last pass: ";
     if (!last) {

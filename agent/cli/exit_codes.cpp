@@ -23,6 +23,7 @@ int exit_code_for(const Error& e) {
 
 int exit_code_for(const PassReport& report) {
   if (report.key_refused) return k_exit_auth;
+  if (report.operator_pause) return k_exit_ok;  // paused on purpose: nothing went wrong
   if (!report.unknown_rows.empty()) return k_exit_usage;  // resync --row named a row no one knows
   if (report.stopped) return exit_code_for(*report.stopped);
   return report.clean() ? k_exit_ok : k_exit_rows_failed;

@@ -1,15 +1,9 @@
 #include "agent/cli/resync.h"
 
-#include <istream>
+#include <chrono>
 #include <optional>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/StreamCopier.h>
-
+#include "agent/cli/agent_client.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/sync/report.h"
 #include "agent/sync/session.h"
@@ -21,41 +15,6 @@ namespace {
 
 // A resync of a large source can take a while; the agent answers when it is done.
 constexpr int k_resync_timeout_seconds = 1800;
-
-struct AgentAnswer {
-  int status = 0;
-  std::string body;
-};
-
-// POSTs the request to the agent on 127.0.0.1:`port`. Returns nullopt when nothing
-// listens there, the answer otherwise, or an Error when the exchange broke halfway.
-Result<std::optional<AgentAnswer>> ask_agent(std::uint16_t port, const std::string& body) {
-  const std::string host = "127.0.0.1";
-  const std::string listen = host + ":" + std::to_string(port);
-  try {
-    Poco::Net::HTTPClientSession session(host, static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(k_resync_timeout_seconds, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/resync", Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-    try {
-      session.sendRequest(request) << body;
-    } catch (const Poco::Net::ConnectionRefusedException&) {
-      return std::optional<AgentAnswer>{};
-    }
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    AgentAnswer answer;
-    answer.status = static_cast<int>(response.getStatus());
-    Poco::StreamCopier::copyToString(in, answer.body);
-    return std::optional<AgentAnswer>{std::move(answer)};
-  } catch (const Poco::Net::ConnectionRefusedException&) {
-    return std::optional<AgentAnswer>{};
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorKind::transient, "resync: the agent at " + listen + " did not answer (" + e.displayText() +
-                                          "); see its log, or stop it and run pinsync resync again");
-  }
-}
 
 // Prints what each pass did (or the JSON of every report) and returns the exit code the
 // worst of them calls for.
@@ -82,15 +41,16 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   body.key("accept_removals").value(options.resync.accept_removals).end_object();
 
   if (config.agent.admin_port && !options.local) {
-    auto answer = ask_agent(*config.agent.admin_port, body.str());
+    auto answer = ask_agent(*config.agent.admin_port, "/resync", body.str(),
+                            std::chrono::seconds(k_resync_timeout_seconds));
     if (!answer) {
-      err << "pinsync " << answer.error().message << '\n';
+      err << "pinsync resync: " << answer.error().message << '\n';
       return k_exit_failure;
     }
     if (*answer) {
       const auto& a = **answer;
       if (a.status != 200) {
-        err << "pinsync resync: the agent answered " << a.status << ": " << a.body << '\n';
+        err << "pinsync resync: the agent answered " << a.status << ": " << agent_error_text(a) << '\n';
         return k_exit_failure;
       }
       auto reports = reports_from_json(a.body);

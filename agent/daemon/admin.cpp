@@ -90,6 +90,38 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
   return request;
 }
 
+// POST /pause body {"source":"acme","reason":"…"} (reason optional) and POST /resume body
+// {"source":"acme"}: the source and, for a pause, why.
+struct SourceChange {
+  std::string source;
+  std::string reason;
+};
+
+Result<SourceChange> parse_source_change(const std::string& path, const std::string& body) {
+  const bool pause = path == "/pause";
+  const std::string example = pause ? R"( — send a JSON object like {"source":"acme","reason":"partner asked to stop"})"
+                                    : R"( — send a JSON object like {"source":"acme"})";
+  Poco::JSON::Object::Ptr object;
+  try {
+    const auto parsed = Poco::JSON::Parser().parse(body);
+    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return fail(ErrorKind::invalid, "POST " + path + ": the body is not a JSON object" + example);
+    object = parsed.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return fail(ErrorKind::invalid, "POST " + path + ": the body is not valid JSON" + example);
+  }
+  SourceChange change;
+  for (const auto& [name, value] : *object) {
+    if (name != "source" && !(pause && name == "reason")) {
+      return fail(ErrorKind::invalid, "POST " + path + ": unknown key \"" + name + "\"" + example);
+    }
+    if (!value.isString()) return fail(ErrorKind::invalid, "POST " + path + ": \"" + name + "\" must be a string" + example);
+    (name == "source" ? change.source : change.reason) = value.extract<std::string>();
+  }
+  if (change.source.empty()) return fail(ErrorKind::invalid, "POST " + path + ": \"source\" is required" + example);
+  if (pause && change.reason.empty()) change.reason = "paused through the admin endpoint";
+  return change;
+}
+
 // "127.0.0.1:8765" → "127.0.0.1"; "[::1]:8765" → "[::1]"; a name without a port as is.
 std::string_view host_of(std::string_view authority) {
   if (authority.starts_with('[')) {
@@ -152,16 +184,47 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     if (path == "/" && get) {
       return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status()));
     }
-    if (path == "/resync" && method == "POST") {
+    const bool post_route = path == "/resync" || path == "/pause" || path == "/resume";
+    if (post_route && method != "POST") {
+      response.set("Allow", "POST");
+      return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, method + " is not allowed on " + path);
+    }
+    std::string body;
+    if (post_route) {
       // At most one byte past the limit is read: a chunked body that runs on is refused,
       // never stored.
-      std::string body(static_cast<std::size_t>(k_admin_max_body) + 1, '\0');
+      body.assign(static_cast<std::size_t>(k_admin_max_body) + 1, '\0');
       request.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
       body.resize(static_cast<std::size_t>(request.stream().gcount()));
       if (static_cast<std::int64_t>(body.size()) > k_admin_max_body) {
         return send_error(response, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE,
-                          "POST /resync: the body is larger than " + std::to_string(k_admin_max_body) + " bytes");
+                          "POST " + path + ": the body is larger than " + std::to_string(k_admin_max_body) + " bytes");
       }
+    }
+    if (path == "/pause" || path == "/resume") {
+      auto parsed = parse_source_change(path, body);
+      if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
+      bool paused = true;
+      if (path == "/pause") {
+        if (auto r = m_daemon.pause(parsed->source, parsed->reason); !r) {
+          return send_error(response, r.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND
+                                                                           : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                            r.error().message);
+        }
+      } else {
+        auto was = m_daemon.resume(parsed->source);
+        if (!was) {
+          return send_error(response, was.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND
+                                                                             : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                            was.error().message);
+        }
+        paused = false;
+      }
+      json::Writer w;
+      w.begin_object().key("source").value(parsed->source).key("paused").value(paused).end_object();
+      return send(response, HTTPResponse::HTTP_OK, "application/json", w.take());
+    }
+    if (path == "/resync") {
       auto parsed = parse_resync(body);
       if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
       std::string rows;
@@ -177,12 +240,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       }
       return send(response, HTTPResponse::HTTP_OK, "application/json", reports_json(*reports));
     }
-    if (path == "/healthz" || path == "/status" || path == "/metrics" || path == "/" || path == "/resync") {
-      response.set("Allow", path == "/resync" ? "POST" : "GET, HEAD");
+    if (path == "/healthz" || path == "/status" || path == "/metrics" || path == "/") {
+      response.set("Allow", "GET, HEAD");
       return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, method + " is not allowed on " + path);
     }
     send_error(response, HTTPResponse::HTTP_NOT_FOUND,
-               "no such page " + path + "; try /, /healthz, /status, /metrics or POST /resync");
+               "no such page " + path + "; try /, /healthz, /status, /metrics, or POST /resync, /pause, /resume");
   }
 
   Daemon& m_daemon;

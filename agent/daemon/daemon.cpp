@@ -71,6 +71,40 @@ Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
   return reports;
 }
 
+namespace {
+
+Result<std::shared_ptr<SourceWorker>> worker_named(const std::vector<std::shared_ptr<SourceWorker>>& all,
+                                                   const std::string& source) {
+  std::string names;
+  for (const auto& w : all) {
+    if (w->source().name == source) return w;
+    names += (names.empty() ? "" : ", ") + w->source().name;
+  }
+  return fail(ErrorKind::invalid, "no source named '" + source + "'; sources: " + names);
+}
+
+}  // namespace
+
+Result<void> Daemon::pause(const std::string& source, const std::string& reason) {
+  auto worker = worker_named(workers(), source);
+  if (!worker) return std::unexpected(worker.error());
+  if (auto r = store().set_pause(source, reason, "", state::PausedBy::operator_); !r) return r;
+  log().info("source paused by an operator", {{"source", source}, {"reason", reason}});
+  return {};
+}
+
+Result<bool> Daemon::resume(const std::string& source) {
+  auto worker = worker_named(workers(), source);
+  if (!worker) return std::unexpected(worker.error());
+  auto was = store().pause(source);
+  if (!was) return std::unexpected(was.error());
+  if (!*was) return false;
+  if (auto r = store().clear_pause(source); !r) return std::unexpected(r.error());
+  log().info("source resumed by an operator", {{"source", source}});
+  (*worker)->request(PassOptions{}, "resume");
+  return true;
+}
+
 void Daemon::resync_all() {
   for (const auto& w : workers()) w->request(manual_pass(), "signal");
 }
@@ -137,7 +171,11 @@ std::vector<SourceStatus> Daemon::status() {
       s = w->stats()->status;
     }
     s.requests = w->stats()->requests.snapshot();
-    if (auto pause = store().pause(s.name); pause && *pause) s.paused_reason = (*pause)->reason;
+    if (auto pause = store().pause(s.name); pause && *pause) {
+      s.paused_reason = (*pause)->reason;
+      s.paused_by = std::string(state::to_string((*pause)->by));
+      s.paused_since = (*pause)->since;
+    }
     if (auto rows = store().rows(s.name)) {
       s.retry_queue_depth = 0;
       for (const auto& r : *rows) {

@@ -55,6 +55,12 @@ class Daemon {
   Result<std::vector<PassReport>> resync(const ResyncRequest& request);
   // Queues one pass of every source without waiting (SIGUSR1).
   void resync_all();
+  // Pauses `source` for an operator (kept in the store: its passes make no request until
+  // resume). Error{invalid} for an unknown source, the store's error otherwise.
+  Result<void> pause(const std::string& source, const std::string& reason);
+  // Ends `source`'s pause, whoever made it, and queues a pass at once. Returns whether it
+  // was paused; Error{invalid} for an unknown source.
+  Result<bool> resume(const std::string& source);
   // Loads `file` again. A valid config replaces the workers (each finishes its pass
   // first; counters are kept); returns the error and keeps the old config otherwise.
   Result<void> reload(const std::filesystem::path& file);

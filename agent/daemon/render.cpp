@@ -76,6 +76,13 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
     w.end_object();
     w.key("last_error").value(s.last_error);
     w.key("paused_reason").value(s.paused_reason);
+    w.key("paused");
+    if (s.paused_reason.empty()) {
+      w.null();
+    } else {
+      w.begin_object().key("by").value(s.paused_by).key("since").value(iso_time(s.paused_since));
+      w.key("reason").value(s.paused_reason).end_object();
+    }
     w.key("retry_queue_depth");
     if (s.retry_queue_depth) w.value(*s.retry_queue_depth);
     else w.null();
@@ -187,10 +194,17 @@ std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFa
              label(r.route) + "\",status=\"" + label(r.status) + "\"} " + std::to_string(r.count) + "\n";
     }
   }
-  out += "# HELP pinsync_source_paused 1 while the source is paused because its key or access was refused.\n"
+  out += "# HELP pinsync_source_paused 1 while the source is paused: by pinsync (its key or access was refused) "
+         "or by an operator (pinsync pause).\n"
          "# TYPE pinsync_source_paused gauge\n";
   for (const auto& s : sources) {
     out += "pinsync_source_paused{source=\"" + label(s.name) + "\"} " + (s.paused_reason.empty() ? "0" : "1") + "\n";
+  }
+  out += "# HELP pinsync_source_paused_by_operator 1 while the source is paused with pinsync pause.\n"
+         "# TYPE pinsync_source_paused_by_operator gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_source_paused_by_operator{source=\"" + label(s.name) + "\"} " +
+           (s.paused_by == "operator" ? "1" : "0") + "\n";
   }
   bool depth_header = false;
   for (const auto& s : sources) {
@@ -219,6 +233,11 @@ std::string status_html(const std::vector<SourceStatus>& sources) {
          std::to_string(s.poll_interval.count()) + "s — " + (s.running ? "running now" : "idle") +
          "; last pass: <span class=\"" + (last_ok ? "ok" : "bad") + "\">" + html_escape(last) +
          "</span>; next pass: " + html_escape(iso_time(s.next_pass_at)) + "</p>";
+    if (!s.paused_reason.empty()) {
+      h += "<p class=\"bad\">PAUSED by " + std::string(s.paused_by == "operator" ? "an operator" : "pinsync") +
+           " since " + html_escape(iso_time(s.paused_since)) + ": " + html_escape(s.paused_reason) +
+           " — <code>pinsync resume --source " + html_escape(s.name) + "</code></p>";
+    }
     if (!s.last_error.empty()) h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
     h += "<p>rows:";
     for (const auto& [state, n] : s.rows_by_state) h += " " + html_escape(state) + " " + std::to_string(n) + ";";

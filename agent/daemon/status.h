@@ -48,7 +48,9 @@ struct SourceStatus {
   std::int64_t last_success_at = 0;  // unix seconds of the last successful pass (PassReport::succeeded); 0 if none
   std::int64_t api_requests = 0;     // requests sent by this agent's passes so far
   std::vector<http::RequestCount> requests;  // every HTTP request of this source, by api/route/status
-  std::string paused_reason;         // why the source is paused (key or access refused); "" when not
+  std::string paused_reason;         // why the source is paused; "" when not
+  std::string paused_by;             // "operator" (pinsync pause) or "pinsync" (key or access refused)
+  std::int64_t paused_since = 0;     // unix seconds
   std::optional<std::int64_t> retry_queue_depth;  // writes waiting in the retry queue; nullopt: unknown
   std::map<std::string, std::int64_t> rows_by_state;  // from the store
   std::vector<state::RowRecord> problem_rows;          // invalid, failed, needs_review, gone

@@ -306,7 +306,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
       report.stopped = here.error();
       return report;
     }
-    auto run = ctx.store->begin_run(ctx.source.name, trigger);
+    auto run = ctx.store->begin_run(ctx.source.name, ctx.options.only_rows.empty() ? trigger : k_row_resync_trigger);
     if (!run) {
       report.stopped = run.error();
       return report;
@@ -377,6 +377,16 @@ std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& s
     return report;
   }
   if (!*pause) return std::nullopt;
+  if ((*pause)->by == state::PausedBy::operator_) {
+    // A person's pause is ended by a person: neither a resync nor a new key ends it.
+    log.info("pass skipped: the source is paused by an operator", {{"source", source.name}, {"reason", (*pause)->reason}});
+    report.paused = true;
+    report.operator_pause = true;
+    report.stopped = Error{ErrorKind::config, source.name + ": paused by an operator since " +
+                                                  format_utc((*pause)->since) + ": " + (*pause)->reason +
+                                                  " — pinsync resume --source " + source.name + " ends the pause"};
+    return report;
+  }
   if (resume || (*pause)->fingerprint != fingerprint) {
     if (auto r = store.clear_pause(source.name); !r) {
       report.stopped = r.error();
@@ -396,7 +406,7 @@ std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& s
 
 void pause_if_refused(state::Store& store, PassReport& report, std::string_view fingerprint, Logger& log) {
   if (!report.key_refused || !report.stopped) return;
-  if (auto r = store.set_pause(report.source, report.stopped->message, fingerprint); !r) {
+  if (auto r = store.set_pause(report.source, report.stopped->message, fingerprint, state::PausedBy::pinsync); !r) {
     log.error("could not record the pause", {{"source", report.source}, {"reason", r.error().message}});
     return;
   }

@@ -14,6 +14,10 @@
 
 namespace pinsync::agent {
 
+// The run log's trigger of a resync of named rows: not a pass of the whole source, so
+// `status` and the counters of the agent skip it.
+inline constexpr std::string_view k_row_resync_trigger = "resync --row";
+
 // What a person asks of a resync besides the source; every field optional.
 struct ResyncAsk {
   std::vector<std::string> rows;  // --row: only these source ids (empty: every row)

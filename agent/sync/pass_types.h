@@ -51,6 +51,7 @@ struct PassReport {
   std::string suspect;              // why the read looks wrong and removals were held ("" if not)
   bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
   bool paused = false;              // the source is paused (this pass paused it, or it did not run)
+  bool operator_pause = false;      // …by a person (pinsync pause): an intended stop, not a failure
   bool row_scoped = false;          // a resync of named rows: not a pass of the whole source
   std::vector<std::string> unknown_rows;  // IDs a resync named that the source and the store lack
 

@@ -70,7 +70,6 @@ std::optional<PassResult> pass_result_from_string(std::string_view s) {
   for (const auto& [result, name] : k_result_names) {
     if (name == s) return result;
   }
-  if (s == "rows_failed") return PassResult::rows_not_synced;  // runs logged before the rename
   return std::nullopt;
 }
 
@@ -110,6 +109,7 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
   w.key("api_requests").value(std::int64_t{r.api_requests});
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
+  if (r.operator_pause) w.key("paused_by").value("operator");
   if (r.row_scoped) w.key("row_scoped").value(true);
   if (!r.unknown_rows.empty()) {
     w.key("unknown_rows").begin_array();
@@ -161,7 +161,8 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
       r.stopped = Error{kind, error};
     }
     r.paused = *result == PassResult::paused;
-    r.key_refused = r.paused;
+    r.operator_pause = r.paused && text_at(el, "paused_by") == "operator";
+    r.key_refused = r.paused && !r.operator_pause;
     r.suspect = text_at(el, "suspect");
     r.created = count_at(el, "created");
     r.updated = count_at(el, "updated");

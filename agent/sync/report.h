@@ -30,8 +30,7 @@ inline constexpr PassResult k_pass_results[] = {PassResult::ok, PassResult::rows
                                                 PassResult::paused, PassResult::stopped};
 // "ok", "rows_not_synced", "suspect", "paused", "stopped".
 std::string_view to_string(PassResult r);
-// The result named `s` (also "rows_failed", earlier versions' word in the run log), or nullopt
-// for any other text.
+// The result named `s`, or nullopt for any other text.
 std::optional<PassResult> pass_result_from_string(std::string_view s);
 // The report's result: paused, else stopped, else suspect, else rows_not_synced when rows
 // failed or are dead, else ok.

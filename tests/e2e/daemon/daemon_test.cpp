@@ -561,3 +561,49 @@ TEST_CASE("run: a state file deleted under the running agent stops its passes wi
   CHECK_CONTAINS(error, "was deleted or moved away while pinsync was running");
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
+
+TEST_CASE("pause and resume through the running agent: shown everywhere, kept across a restart, no request while paused") {
+  World w("1s", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  const auto cfg = w.dir.write("cli.yaml", w.config_text("127.0.0.1:" + w.admin_port));
+  const auto paused = run_process(w.argv({"pause", "--source", "acme", "--reason", "partner on holiday"}, cfg), w.env(), 60s);
+  INFO(paused.out << paused.err);
+  CHECK(paused.exit_code == 0);
+  CHECK_CONTAINS(paused.out, "acme: paused (by the running agent)");
+  CHECK_CONTAINS(w.agent->err(), "source paused by an operator");
+
+  auto acme = w.status_of("acme");
+  REQUIRE_FALSE(acme->isNull("paused"));
+  CHECK(acme->getObject("paused")->getValue<std::string>("by") == "operator");
+  CHECK(acme->getObject("paused")->getValue<std::string>("reason") == "partner on holiday");
+  const auto metrics = http(w.admin, "GET", "/metrics").body;
+  CHECK_CONTAINS(metrics, "pinsync_source_paused{source=\"acme\"} 1\n");
+  CHECK_CONTAINS(metrics, "pinsync_source_paused_by_operator{source=\"acme\"} 1\n");
+  CHECK_CONTAINS(metrics, "pinsync_source_paused_by_operator{source=\"beta\"} 0\n");
+  CHECK_CONTAINS(http(w.admin, "GET", "/").body, "PAUSED by an operator since ");
+
+  // acme polls every second; paused, its passes send nothing, even after an edit.
+  w.dir.write("acme.csv", k_header + rows("A", 4));
+  const int posts = w.requests("POST", "/api/public/v1/events");
+  REQUIRE(eventually([&] { return w.agent->err().find("pass skipped: the source is paused by an operator") !=
+                                  std::string::npos; }, 10s));
+  CHECK(w.requests("POST", "/api/public/v1/events") == posts);
+
+  // The pause is in the state file: a restarted agent keeps it.
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+  w.start();
+  CHECK(w.status_of("acme")->getObject("paused")->getValue<std::string>("by") == "operator");
+  const auto cfg2 = w.dir.write("cli.yaml", w.config_text("127.0.0.1:" + w.admin_port));
+  const auto resumed = run_process(w.argv({"resume", "--source", "acme"}, cfg2), w.env(), 60s);
+  CHECK(resumed.exit_code == 0);
+  CHECK_CONTAINS(resumed.out, "acme: resumed (by the running agent)");
+  CHECK(eventually([&] { return w.event_count() == 6; }, 10s));  // the new row, at once
+  CHECK(w.status_of("acme")->isNull("paused"));
+
+  // Unknown sources and bad bodies are refused with the reason.
+  CHECK(http(w.admin, "POST", "/pause", R"({"source":"zeta"})", {{"Content-Type", "application/json"}}).status == 404);
+  CHECK(http(w.admin, "POST", "/pause", R"({"reason":"x"})", {{"Content-Type", "application/json"}}).status == 400);
+  CHECK(http(w.admin, "GET", "/pause").status == 405);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}

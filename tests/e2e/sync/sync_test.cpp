@@ -436,3 +436,38 @@ TEST_CASE("resync --dead re-arms every dead row and sends it with its own key; a
   std::sort(sent.begin(), sent.end());
   CHECK(keys.out == sent[0] + "\n" + sent[1] + "\n" + sent[2] + "\n");
 }
+
+TEST_CASE("pause and resume without an agent: the state file keeps the pause, a paused source makes no request") {
+  World w;
+  w.sheet(rows(2));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  w.sheet(rows(3));
+
+  CHECK(w.pinsync({"pause"}).exit_code == 2);  // one source at a time
+  const auto paused = w.pinsync({"pause", "--source", "acme", "--reason", "partner asked to stop until March"});
+  CHECK(paused.exit_code == 0);
+  CHECK_CONTAINS(paused.out, "acme: paused (in the state file; no agent is running)");
+
+  const int requests_before = w.requests("GET", "/api/public/v1/classifications") + w.posts() + w.patches();
+  const auto sync = w.pinsync({"sync"});
+  CHECK(sync.exit_code == 0);  // paused on purpose: nothing went wrong
+  CHECK_CONTAINS(sync.out, "acme: PAUSED — paused by an operator since ");
+  CHECK_CONTAINS(sync.out, "partner asked to stop until March — pinsync resume --source acme ends the pause");
+  // A resync does not end a person's pause either.
+  CHECK_CONTAINS(w.pinsync({"resync", "--source", "acme", "--local"}).out, "PAUSED");
+  CHECK(w.requests("GET", "/api/public/v1/classifications") + w.posts() + w.patches() == requests_before);
+  CHECK(w.events()->size() == 2);
+
+  const auto status = w.pinsync({"status"});
+  CHECK_CONTAINS(status.out, "PAUSED by an operator since ");
+  CHECK_CONTAINS(status.out, "partner asked to stop until March — pinsync resume --source acme");
+  CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("paused":{"by":"operator","since":")");
+
+  const auto resumed = w.pinsync({"resume", "--source", "acme"});
+  CHECK(resumed.exit_code == 0);
+  CHECK_CONTAINS(resumed.out, "acme: resumed");
+  CHECK_CONTAINS(w.pinsync({"resume", "--source", "acme"}).out, "acme: was not paused");
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "acme: ok — 1 created");
+  CHECK(w.events()->size() == 3);
+  CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("paused":null)");
+}

@@ -101,7 +101,7 @@ TEST_CASE("a paused source stays paused across reopening until cleared; forget_s
   auto none = f.store->pause("acme");
   REQUIRE(none);
   CHECK_FALSE(none->has_value());
-  REQUIRE(f.store->set_pause("acme", "the API key was refused (401)", "fp-1"));
+  REQUIRE(f.store->set_pause("acme", "the API key was refused (401)", "fp-1", PausedBy::pinsync));
   f.store.reset();
   f.clock.advance(10s);
   f.store = f.open_or_fail();
@@ -111,6 +111,15 @@ TEST_CASE("a paused source stays paused across reopening until cleared; forget_s
   CHECK((*paused)->reason == "the API key was refused (401)");
   CHECK((*paused)->fingerprint == "fp-1");
   CHECK((*paused)->since == f.clock.unix_seconds() - 10);
+  CHECK((*paused)->by == PausedBy::pinsync);
+  // A person's pause replaces pinsync's and says who made it.
+  REQUIRE(f.store->set_pause("acme", "partner asked us to stop", "", PausedBy::operator_));
+  paused = f.store->pause("acme");
+  REQUIRE(paused);
+  REQUIRE(paused->has_value());
+  CHECK((*paused)->by == PausedBy::operator_);
+  CHECK((*paused)->reason == "partner asked us to stop");
+  CHECK((*paused)->fingerprint.empty());
 
   REQUIRE(f.store->clear_pause("acme"));
   REQUIRE(f.store->clear_pause("acme"));  // not paused: still fine
@@ -118,7 +127,7 @@ TEST_CASE("a paused source stays paused across reopening until cleared; forget_s
   REQUIRE(paused);
   CHECK_FALSE(paused->has_value());
 
-  REQUIRE(f.store->set_pause("beta", "refused", "fp"));
+  REQUIRE(f.store->set_pause("beta", "refused", "fp", PausedBy::pinsync));
   REQUIRE(f.store->forget_source("beta"));
   paused = f.store->pause("beta");
   REQUIRE(paused);
@@ -144,7 +153,9 @@ INSERT INTO audit (source, source_id, row_ref, action, idempotency_key, http_sta
 VALUES ('acme', 'E-1', 'Sheet1!A2', 'create', 'k-1', 201, 'r-1', 501, 10);
 INSERT INTO runs (source, trigger_kind, started_at, finished_at, result)
 VALUES ('acme', 'cli', 10, 11, 'stopped: acme: partner.csv: cannot read: no such file'),
-       ('acme', 'cli', 12, 13, 'rows_failed');
+       ('acme', 'cli', 12, 13, 'rows_failed'),
+       ('acme', 'cli', 14, 15, 'rows_failed');
+UPDATE runs SET failed = 1 WHERE started_at = 14;
 )sql");
     CHECK(db.execAndGet("PRAGMA user_version").getInt() == 1);
   }
@@ -152,7 +163,7 @@ VALUES ('acme', 'cli', 10, 11, 'stopped: acme: partner.csv: cannot read: no such
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 3);
+  CHECK(store.schema_version() == 4);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
@@ -171,11 +182,14 @@ VALUES ('acme', 'cli', 10, 11, 'stopped: acme: partner.csv: cannot read: no such
   // Schema 3 keeps a run's result as one word and its reason beside it.
   auto runs = store.recent_runs("acme", 5);
   REQUIRE(runs);
-  REQUIRE(runs->size() == 2);
-  CHECK((*runs)[0].result == "rows_failed");
-  CHECK((*runs)[0].detail.empty());
-  CHECK((*runs)[1].result == "stopped");
-  CHECK((*runs)[1].detail == "acme: partner.csv: cannot read: no such file");
+  REQUIRE(runs->size() == 3);
+  // Schema 4: "rows_failed" is "rows_not_synced" where rows failed, else "ok" (invalid rows
+  // no longer make a pass fail).
+  CHECK((*runs)[0].result == "rows_not_synced");
+  CHECK((*runs)[1].result == "ok");
+  CHECK((*runs)[1].detail.empty());
+  CHECK((*runs)[2].result == "stopped");
+  CHECK((*runs)[2].detail == "acme: partner.csv: cannot read: no such file");
   // The references still hold after the rebuild, and cascade again.
   SQLite::Database raw(file.string(), SQLite::OPEN_READWRITE);
   CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");

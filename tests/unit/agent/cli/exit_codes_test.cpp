@@ -39,6 +39,13 @@ TEST_CASE("exit codes: a report's — clean 0, rows left 5, a suspect read 5, a 
   r.unknown_rows = {"E-22"};
   CHECK(exit_code_for(r) == k_exit_usage);
   r.unknown_rows.clear();
+  // A source an operator paused did nothing on purpose: nothing went wrong.
+  r.stopped = Error{ErrorKind::config, "acme: paused by an operator since …"};
+  r.paused = true;
+  r.operator_pause = true;
+  CHECK(exit_code_for(r) == k_exit_ok);
+  r.paused = false;
+  r.operator_pause = false;
   // A refused key stops the pass with a 401/403 and pauses the source: 4, from sync and
   // resync alike (resync used to answer 1).
   r.key_refused = true;

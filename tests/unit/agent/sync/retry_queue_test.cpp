@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "agent/sync/report.h"
 #include "pass_fixture.h"
 
 using namespace pinsync;
@@ -227,6 +228,25 @@ TEST_CASE("pause: a refused key pauses the source until the key changes or a per
   CHECK(pause_fingerprint(p.pinned, p.config) == pause_fingerprint(other, p.config));
   other.api_key = "another";
   CHECK(pause_fingerprint(p.pinned, p.config) != pause_fingerprint(other, p.config));
+}
+
+TEST_CASE("pause: an operator's pause holds through resyncs and key changes; only its removal ends it") {
+  Pass p;
+  REQUIRE(p.store->set_pause("acme", "partner asked to stop until March", "", state::PausedBy::operator_));
+  for (const auto& [fingerprint, manual] : {std::pair{"fp-1", false}, {"fp-2", false}, {"fp-1", true}}) {
+    const auto held = check_pause(*p.store, p.config, fingerprint, manual, p.log);
+    REQUIRE(held);
+    CHECK(held->paused);
+    CHECK(held->operator_pause);
+    CHECK_FALSE(held->key_refused);
+    REQUIRE(held->stopped);
+    CHECK_CONTAINS(held->stopped->message, "acme: paused by an operator since ");
+    CHECK_CONTAINS(held->stopped->message, "partner asked to stop until March");
+    CHECK_CONTAINS(held->stopped->message, "pinsync resume --source acme");
+    CHECK(result_of(*held) == PassResult::paused);
+  }
+  REQUIRE(p.store->clear_pause("acme"));
+  CHECK_FALSE(check_pause(*p.store, p.config, "fp-1", false, p.log));
 }
 
 TEST_CASE("pass: a deleted event is held as gone, and recreated with a key of its own only when configured") {
