@@ -1,10 +1,14 @@
 #include "state/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/Transaction.h>
 
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 #include <utility>
 
 #include "state/queries.h"
@@ -384,6 +388,46 @@ Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates
                    transaction.commit();
                    return {};
                  });
+}
+
+Result<std::int64_t> SqliteStore::backup_to(const std::filesystem::path& file) {
+  const std::string shown = file.string();
+  // Private from its first byte: VACUUM INTO would create the file with the umask's mode.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == EEXIST) {
+      return fail(ErrorKind::invalid, shown + " already exists — a backup never overwrites a file: give a new name");
+    }
+    return fail(ErrorKind::internal, "cannot create " + shown + ": " + std::generic_category().message(error));
+  }
+  ::close(fd);
+  const auto discard = [&file] {
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+  };
+  auto copied = guarded("cannot back up to " + shown, [&]() -> Result<void> {
+    SQLite::Statement vacuum(*m_db, "VACUUM INTO ?1");
+    bind_text(vacuum, 1, shown);
+    vacuum.exec();
+    return {};
+  });
+  if (!copied) {
+    discard();
+    return std::unexpected(copied.error());
+  }
+  try {
+    SQLite::Database copy(shown, SQLite::OPEN_READONLY);
+    const auto check = copy.execAndGet("PRAGMA integrity_check").getString();
+    if (check != "ok") {
+      discard();
+      return fail(ErrorKind::internal, "the copy in " + shown + " does not check out (" + check + "); it was removed");
+    }
+    return copy.execAndGet("SELECT count(*) FROM source_rows").getInt64();
+  } catch (const std::exception& e) {
+    discard();
+    return std::unexpected(sqlite_failure(m_label, "cannot check the copy in " + shown, e));
+  }
 }
 
 Result<void> SqliteStore::forget_source(std::string_view source) {

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
 
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
 
+  Result<std::int64_t> backup_to(const std::filesystem::path& file) override;
   Result<void> forget_source(std::string_view source) override;
 
   Result<std::int64_t> begin_run(std::string_view source, std::string_view trigger) override;

@@ -250,6 +250,13 @@ class Store {
   // one transaction (all or none): one fsync for a pass that marks thousands of rows.
   virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
 
+  // Writes a consistent copy of the whole store to `file` (SQLite's VACUUM INTO: one read
+  // transaction, so a running agent's writes are either wholly in it or not at all), made
+  // private (0600) from its first byte, then checks the copy. `file` must not exist (a
+  // backup never overwrites). Returns the number of rows copied; Error{invalid} for an existing file,
+  // Error{internal} when the copy cannot be written or does not check out (it is removed).
+  virtual Result<std::int64_t> backup_to(const std::filesystem::path& file) = 0;
+
   // Deletes every row, outbox entry, audit record and pause of a source that no longer exists
   // (its run log is kept). Succeeds also when the source has nothing stored.
   virtual Result<void> forget_source(std::string_view source) = 0;

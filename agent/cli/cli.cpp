@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "agent/cli/backup.h"
 #include "agent/cli/check.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
@@ -47,6 +48,7 @@ constexpr std::string_view k_usage =
     "  pause            stop one source (--source NAME [--reason TEXT]) until resume; kept across restarts\n"
     "  resume           start a paused source again (--source NAME)\n"
     "  forget           delete what the state file remembers of a source removed from the config\n"
+    "  backup           a consistent copy of the state file (--to FILE), safe while the agent runs\n"
     "\n"
     "Every command takes --env-file FILE: variables for ${VAR} in the config, read as systemd\n"
     "reads a unit's EnvironmentFile= ('-' reads standard input); they override the environment.\n"
@@ -120,6 +122,11 @@ const std::vector<CommandSpec>& commands() {
                  "its next pass runs at once under the agent. Through the running agent, or in the state\n"
                  "file when no agent answers.\n",
        true, false, command_resume},
+      {"backup", "usage: pinsync backup --config FILE --to FILE\n"
+                 "Writes a consistent copy of the state file to a new FILE (mode 0600), also while the agent\n"
+                 "runs, and checks it. Never overwrites a file. Copying the live file with cp can give a torn\n"
+                 "copy; use this instead. To restore: stop pinsync, put the copy at state.path, start it.\n",
+       false, false, command_backup},
       {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
                  "Deletes what the state file remembers of a source that is no longer in the config: its\n"
                  "rows, queued writes, change log and pause (its pass history stays). Events in Pinned Events\n"
@@ -257,6 +264,10 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       auto v = value(a);
       if (!v) return k_exit_usage;
       options.reason = *v;
+    } else if (a == "--to" && name == "backup") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.backup_to = *v;
     } else if (a == "--yes" && name == "forget") {
       options.yes = true;
     } else if (a == "--json" && spec->takes_json) {

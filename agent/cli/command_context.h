@@ -20,6 +20,7 @@ struct CommandOptions {
   ResyncAsk resync;    // resync --row (repeated or comma-separated), --dead, --force, --accept-removals
   bool local = false;  // resync --local: run the pass here even though an agent is configured
   std::string reason;  // pause --reason: why, shown wherever the pause is
+  std::filesystem::path backup_to;  // backup --to FILE
   bool json = false;
   bool yes = false;    // forget --yes: no confirmation asked
 };

@@ -17,6 +17,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -606,4 +607,30 @@ TEST_CASE("pause and resume through the running agent: shown everywhere, kept ac
   CHECK(http(w.admin, "POST", "/pause", R"({"reason":"x"})", {{"Content-Type", "application/json"}}).status == 400);
   CHECK(http(w.admin, "GET", "/pause").status == 405);
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("backup while the agent runs: a consistent private copy that another pinsync reads as the state") {
+  World w("1s", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  const auto copy = w.dir / "backup.db";
+  const auto backup = run_process(w.argv({"backup", "--to", copy.string()}, w.config), w.env(), 60s);
+  INFO(backup.out << backup.err);
+  CHECK(backup.exit_code == 0);
+  CHECK_CONTAINS(backup.out, "backed up 5 rows to " + copy.string() + " (mode 0600, checked)");
+  struct stat info {};
+  REQUIRE(::stat(copy.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  const auto again = run_process(w.argv({"backup", "--to", copy.string()}, w.config), w.env(), 60s);
+  CHECK(again.exit_code == 2);
+  CHECK_CONTAINS(again.err, "already exists");
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+
+  // The copy, put in place of the state file, is the state: nothing to create again.
+  std::filesystem::remove(w.dir / "state.db-wal");  // gone already after a clean stop
+  std::filesystem::remove(w.dir / "state.db-shm");
+  std::filesystem::rename(copy, w.dir / "state.db");
+  const auto status = run_process(w.argv({"status", "--json"}, w.config), w.env(), 60s);
+  CHECK_CONTAINS(status.out, R"("synced":3)");
+  CHECK_CONTAINS(status.out, R"("synced":2)");
 }

@@ -236,3 +236,35 @@ TEST_CASE("check_file notices the state file deleted or replaced under an open s
   CHECK_CONTAINS(replaced.error().message, "was replaced by another file");
   CHECK_CONTAINS(replaced.error().message, "pinsync backup");
 }
+
+TEST_CASE("backup_to writes a private, checked copy that opens as the same store, and never overwrites a file") {
+  StoreFixture f;
+  REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
+  REQUIRE(set_row_state(*f.store, "acme", "E-2", "Sheet1!A3", RowState::invalid, "", "", ""));
+  REQUIRE(f.store->set_pause("acme", "partner on holiday", "", PausedBy::operator_));
+  const auto copy = f.file.parent_path() / "backup.db";
+  auto rows = f.store->backup_to(copy);
+  REQUIRE_MESSAGE(rows.has_value(), rows.error().message);
+  CHECK(*rows == 2);
+  CHECK(mode_of(copy) == 0600);
+
+  // The original goes on; the copy is a store of its own, as it was.
+  REQUIRE(set_row_state(*f.store, "acme", "E-3", "Sheet1!A4", RowState::invalid, "", "", ""));
+  testing::FakeClock clock;
+  auto restored = Store::open(copy, clock);
+  REQUIRE_MESSAGE(restored.has_value(), restored.error().message);
+  CHECK((*restored)->schema_version() == 4);
+  auto kept = (*restored)->rows("acme");
+  REQUIRE(kept);
+  CHECK(kept->size() == 2);
+  auto pause = (*restored)->pause("acme");
+  REQUIRE(pause);
+  REQUIRE(pause->has_value());
+  CHECK((*pause)->by == PausedBy::operator_);
+
+  const auto again = f.store->backup_to(copy);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().kind == ErrorKind::invalid);
+  CHECK_CONTAINS(again.error().message, "already exists — a backup never overwrites a file");
+  CHECK((*restored)->rows("acme")->size() == 2);  // untouched
+}
