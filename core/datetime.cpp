@@ -489,7 +489,7 @@ date::local_seconds ZoneClock::to_local(date::sys_seconds instant) {
 }
 
 std::string format_utc(std::int64_t unix_seconds) {
-  return date::format("%F %TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+  return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
 }
 
 }  // namespace pinsync

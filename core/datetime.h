@@ -73,7 +73,8 @@ Result<date::sys_seconds> to_instant(date::local_seconds local, const date::time
 // Always succeeds.
 std::string format_in_zone(date::sys_seconds instant, const date::time_zone& zone);
 
-// Returns a Unix time as "2026-11-27 08:03:15Z", how messages and reports show instants.
+// Returns a Unix time in ISO 8601 UTC, "2026-11-27T08:03:15Z": how messages, reports and
+// status show instants.
 std::string format_utc(std::int64_t unix_seconds);
 
 // Converts between wall times and instants in one zone, remembering the offset period it

@@ -234,7 +234,13 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         ++report.invalid;
         const std::string reason = join_errors(item.errors);
         add(item, RowAction::invalid, reason);
-        ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        // Warned once, when the row becomes invalid (or for another reason); later passes only
+        // count it (the pass's summary line), so a row left invalid does not fill the log.
+        if (item.stored && item.stored->state == RowState::invalid && item.stored->error_reason == reason) {
+          ctx.log.debug("row still invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        } else {
+          ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
+        }
         if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
         update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);

@@ -130,3 +130,26 @@ TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resend
   CHECK(p.header(1, "Idempotency-Key") == p.header(0, "Idempotency-Key"));
   CHECK(p.transport.requests[1].body == p.transport.requests[0].body);
 }
+
+TEST_CASE("pass: an invalid row is warned about once, when it becomes invalid; later passes only count it") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "")};
+  const auto count_warnings = [&p] {
+    const std::string text = p.log_text.str();
+    std::size_t n = 0;
+    for (auto at = text.find("row invalid"); at != std::string::npos; at = text.find("row invalid", at + 1)) ++n;
+    return n;
+  };
+  CHECK(p.run().invalid == 1);
+  CHECK(count_warnings() == 1);
+  CHECK(p.run().invalid == 1);
+  CHECK(p.run().invalid == 1);
+  CHECK(count_warnings() == 1);  // still invalid for the same reason: counted, not warned again
+  CHECK_CONTAINS(p.log_text.str(), "row still invalid");  // at debug level
+
+  // Invalid for another reason: a new warning.
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz", "yes")};
+  p.connector.table.rows[0].cells[5] = "Atlantis";  // a city the config does not place
+  CHECK(p.run().invalid == 1);
+  CHECK(count_warnings() == 2);
+}

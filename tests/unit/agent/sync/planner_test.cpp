@@ -175,7 +175,7 @@ TEST_CASE("planner: the retry queue — not yet due waits, due is retried, an ed
                                          in_queue("E-3", state::RowState::failed, "h3", 2, 1000)};
   const Plan plan = make_plan(rows, known, PlanOptions{SourceRead::complete, 900});
   CHECK(item_for(plan, "E-1").action == PlanAction::waiting);
-  CHECK_CONTAINS(item_for(plan, "E-1").note, "attempt 3 at 1970-01-01 00:16:40Z");
+  CHECK_CONTAINS(item_for(plan, "E-1").note, "attempt 3 at 1970-01-01T00:16:40Z");
   CHECK(item_for(plan, "E-2").action == PlanAction::create);
   CHECK(item_for(plan, "E-2").retry);
   CHECK(item_for(plan, "E-3").action == PlanAction::create);
