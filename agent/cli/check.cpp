@@ -33,14 +33,6 @@ class Checklist {
   std::vector<CheckItem> m_items;
 };
 
-int exit_code_of(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::config: return k_exit_config;
-    case ErrorKind::auth: return k_exit_auth;
-    default: return k_exit_failure;
-  }
-}
-
 void check_scopes(Checklist& list, PinnedClient& client, bool& channels_readable) {
   for (const auto& need : k_scope_needs) {
     const ProbeAnswer a = client.probe_scope(need.scope);
@@ -117,13 +109,13 @@ void check_source(Checklist& list, const Config& config, const SourceConfig& sou
 
   auto connector = make_connector(config, source, session.connector_context(source.name));
   if (!connector) {
-    list.fail(name + connector.error().message, "fix the source's settings", exit_code_of(connector.error()));
+    list.fail(name + connector.error().message, "fix the source's settings", exit_code_for(connector.error()));
     return;
   }
   auto table = (*connector)->fetch();
   if (!table) {
     list.fail(name + "cannot be read: " + table.error().message, "check the source's address and access",
-              exit_code_of(table.error()));
+              exit_code_for(table.error()));
     return;
   }
   list.ok(name + "source reachable (" + std::to_string(table->rows.size()) + " rows)");
@@ -189,7 +181,7 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
   } else {
     if (!slugs) {
       list.fail("classifications could not be read: " + slugs.error().message, "run pinsync check again",
-                exit_code_of(slugs.error()));
+                exit_code_for(slugs.error()));
     } else {
       list.ok("API key accepted by " + config.pinned.base_url + " (" + std::to_string(slugs->size()) +
               " classifications)");
