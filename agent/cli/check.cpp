@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "agent/cli/exit_codes.h"
 #include "agent/config/load.h"
@@ -129,12 +130,23 @@ void check_source(Checklist& list, const Config& config, const SourceConfig& sou
   auto mapped = map_table(source, *table, known);
   if (!mapped) return;  // prepare_source above already said why
   int approved = 0, invalid = 0;
+  std::map<std::string, int> by_column;  // invalid rows by the column of their first error
   for (const auto& row : *mapped) {
     approved += row.approved ? 1 : 0;
-    invalid += row.approved && !row.errors.empty() ? 1 : 0;
+    if (!row.approved || row.errors.empty()) continue;
+    ++invalid;
+    ++by_column[row.errors.front().field.empty() ? std::string("(row)") : row.errors.front().field];
   }
-  list.ok(name + "read " + std::to_string(table->rows.size()) + " rows, " + std::to_string(approved) +
-          " approved, " + std::to_string(invalid) + " invalid (see 'pinsync plan')");
+  const std::string read = name + "read " + std::to_string(table->rows.size()) + " rows, " +
+                           std::to_string(approved) + " approved, " + std::to_string(invalid) + " invalid";
+  if (invalid == 0) {
+    list.ok(read);
+    return;
+  }
+  std::string causes;
+  for (const auto& [column, n] : by_column) causes += (causes.empty() ? "" : ", ") + column + " " + std::to_string(n);
+  list.warn(read + " (by column: " + causes + ")",
+            "those rows are not sent until fixed; 'pinsync plan' lists each with its cell and reason");
 }
 
 }  // namespace

@@ -51,14 +51,32 @@ std::string suspect_read(const SourceConfig& source, const Plan& plan, const std
   return "";
 }
 
+std::optional<std::size_t> id_column_index(const PassContext& ctx, const connectors::Table& table) {
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    if (table.columns[i] == ctx.source.id_column) return i;
+  }
+  return std::nullopt;
+}
+
+// A dry run shows what a sync would do: an approved row without an ID gets one from the
+// sync before its event is created, so the plan gives it a stand-in ("(new ID 1)") in the
+// table it maps — never in the source. Returns true when the table changed.
+bool preview_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
+  const auto id_index = id_column_index(ctx, table);
+  if (!id_index) return false;
+  int n = 0;
+  for (std::size_t i = 0; i < mapped.size() && i < table.rows.size(); ++i) {
+    if (!mapped[i].approved || !mapped[i].source_id.empty()) continue;
+    table.rows[i].cells[*id_index] = "(new ID " + std::to_string(++n) + ")";
+  }
+  return n > 0;
+}
+
 // Gives approved rows without an ID a new one, written into the source's ID column
 // before their events are created, so identity survives sorting and inserted rows.
 // Returns true when the table changed and must be mapped again.
 bool assign_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
-  std::optional<std::size_t> id_index;
-  for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    if (table.columns[i] == ctx.source.id_column) id_index = i;
-  }
+  const auto id_index = id_column_index(ctx, table);
   if (!id_index) return false;
   std::vector<connectors::IdAssignment> wanted;
   std::vector<std::size_t> positions;
@@ -128,7 +146,10 @@ Result<SourceRows> read_source(const PassContext& ctx, PassMode mode) {
   if (!table) return std::unexpected(table.error().with_context(ctx.source.name));
   auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
   if (!mapped) return std::unexpected(mapped.error());
-  if (mode == PassMode::apply && ctx.connector.assigns_ids() && assign_missing_ids(ctx, *table, *mapped)) {
+  const bool changed = ctx.connector.assigns_ids() && (mode == PassMode::apply
+                                                            ? assign_missing_ids(ctx, *table, *mapped)
+                                                            : preview_missing_ids(ctx, *table, *mapped));
+  if (changed) {
     mapped = map_table(ctx.source, *table, ctx.known_slugs);
     if (!mapped) return std::unexpected(mapped.error());
   }

@@ -25,6 +25,7 @@ struct Setup {
   std::string slug = "music";
   std::string key = "sandbox-key";
   std::vector<std::pair<std::string, std::string>> extra_env;
+  std::string extra_rows;  // more lines of acme.csv
   // When set: the key is not in the environment but in this env file, given with --env-file
   // (or on standard input with --env-file - when env_on_stdin).
   std::optional<std::string> env_file;
@@ -35,7 +36,7 @@ ProcessResult check(const SandboxProcess& sandbox, const Setup& s) {
   TempDir dir;
   dir.write("acme.csv", "Event ID,Approved,Title,Date,Start,Category,City\n"
                         "E-1,yes,Show one,6/1/2026,8:00 PM,Jazz,New York\n"
-                        "E-2,yes,Show two,6/2/2026,8:00 PM,Jazz,New York\n");
+                        "E-2,yes,Show two,6/2/2026,8:00 PM,Jazz,New York\n" + s.extra_rows);
   const auto config = dir.write(
       "pinsync.yaml",
       "pinned:\n  base_url: " + sandbox.base_url() + "\n  api_key: ${PINNED_EVENTS_API_KEY}\n  timeout_seconds: 10\n"
@@ -89,6 +90,19 @@ TEST_CASE("check: a good config passes every line and exits 0") {
   CHECK(has_line(r, "ok    acme: read 2 rows, 2 approved, 0 invalid"));
   CHECK_NOT_CONTAINS(r.out, "FAIL");
   CHECK_NOT_CONTAINS(r.out, "warn");
+}
+
+TEST_CASE("check: invalid rows are a warning with their count by column, not an ok") {
+  SandboxProcess sandbox;
+  Setup s;
+  s.extra_rows = "E-3,yes,Bad date,2/30/2026,8:00 PM,Jazz,New York\n"
+                 "E-4,yes,Bad date too,13/1/2026,8:00 PM,Jazz,New York\n"
+                 "E-5,yes,Far away,6/5/2026,8:00 PM,Jazz,Atlantis\n";
+  const auto r = check(sandbox, s);
+  CHECK(r.exit_code == 0);
+  CHECK(has_line(r, "warn  acme: read 5 rows, 5 approved, 3 invalid (by column: City 1, Date 2)"));
+  CHECK_CONTAINS(r.out, "'pinsync plan' lists each with its cell and reason");
+  CHECK_NOT_CONTAINS(r.out, "ok    acme: read");
 }
 
 TEST_CASE("check: a missing environment variable is named with the fix, exit 3") {

@@ -286,3 +286,19 @@ TEST_CASE("sheets: check reports a missing write-back column and what to do") {
   CHECK(missing.exit_code == 3);
   CHECK_CONTAINS(missing.out, "FAIL  beta: write_back column \"Sync error\" is not in the header");
 }
+
+TEST_CASE("sheets: plan and sync agree on every row, rows that sync will give an ID included") {
+  Sheets s;
+  s.put({sheet_row("E-1", "TRUE", "Rooftop Jazz", "2026-06-12"), sheet_row("", "TRUE", "No ID yet", "6/13/2026"),
+         sheet_row("", "TRUE", "No ID either", "6/14/2026"), sheet_row("E-4", "TRUE", "Bad date", "2/30/2026"),
+         sheet_row("", "FALSE", "Not approved", "6/15/2026")});
+  const auto plan = s.pinsync("plan");
+  CHECK_CONTAINS(plan.out, "3 to create, 0 to update, 0 unchanged, 1 invalid, 0 removed");
+  CHECK_CONTAINS(plan.out, "(new ID 1)");
+  CHECK_NOT_CONTAINS(plan.out, "has no Event ID");
+  CHECK(s.pinned_writes() == 0);
+  CHECK(s.sheet_writes() == 0);  // a plan writes no ID into the sheet
+  const auto sync = s.pinsync("sync");
+  CHECK_CONTAINS(sync.out, "3 created, 0 updated, 0 unchanged, 1 invalid, 0 removed");
+  CHECK(s.events()->size() == 3);
+}
