@@ -167,7 +167,8 @@ void Executor::send_batch(std::vector<Job>& batch) {
 }
 
 state::Failure Executor::retry_failure(const Job& job, const std::string& reason, bool keep_outbox,
-                                       std::optional<std::chrono::seconds> retry_after) {
+                                       std::optional<std::chrono::seconds> retry_after,
+                                       const std::string& resend_note) {
   const auto* stored = job.item->stored ? &*job.item->stored : nullptr;
   const int before = stored && stored->attempted_hash == job.entry.payload_hash ? stored->attempts : 0;
   state::Failure f;
@@ -176,15 +177,42 @@ state::Failure Executor::retry_failure(const Job& job, const std::string& reason
   if (f.attempts >= m_ctx.retry_queue.max_attempts) {
     f.state = RowState::dead;
     f.reason = reason + " — gave up after " + std::to_string(f.attempts) +
-               " attempts: edit the row, or run pinsync resync --source " + m_ctx.source.name + " --row " +
-               job.entry.source_id + " once the cause is fixed";
+               " attempts, nothing more is sent by itself: once the cause is fixed, edit the row or run pinsync "
+               "resync --source " + m_ctx.source.name + " --row " + job.entry.source_id +
+               (keep_outbox ? " (it is sent with its first key, so it cannot make a second event)" : "");
     return f;
   }
   f.state = RowState::failed;
   const auto wait = m_backoff.delay(f.attempts, retry_after);
   f.next_attempt_at = now() + std::chrono::ceil<std::chrono::seconds>(wait).count();
-  f.reason = reason + " — attempt " + std::to_string(f.attempts + 1) + " at " + format_utc(f.next_attempt_at);
+  f.reason = reason + resend_note + " — attempt " + std::to_string(f.attempts + 1) + " at " +
+             format_utc(f.next_attempt_at);
   return f;
+}
+
+std::optional<std::string> Executor::doubt_not_found(std::int64_t event_id) {
+  if (m_not_found_doubt) return *m_not_found_doubt;
+  m_not_found_doubt.emplace();
+  auto rows = m_ctx.store->rows(m_ctx.source.name);
+  if (!rows) return std::nullopt;
+  constexpr int k_witnesses = 3;  // an event deleted by hand is one; three are not all deleted
+  std::vector<std::int64_t> asked;
+  for (const auto& r : *rows) {
+    if (static_cast<int>(asked.size()) == k_witnesses) break;
+    if (r.state != RowState::synced || !r.event_id || *r.event_id == event_id) continue;
+    auto answer = m_ctx.client.get_event(*r.event_id);
+    if (answer) return std::nullopt;  // the API knows this source's events: that one was deleted
+    if (answer.error().kind != ErrorKind::not_found) return std::nullopt;  // cannot tell (no events:read…)
+    asked.push_back(*r.event_id);
+  }
+  if (asked.empty()) return std::nullopt;
+  std::string others;
+  for (const auto id : asked) others += (others.empty() ? "" : ", ") + std::to_string(id);
+  *m_not_found_doubt = "Pinned Events answered 404 for event " + std::to_string(event_id) + " and also for event" +
+                       (asked.size() > 1 ? "s " : " ") + others +
+                       ", which this source synced: pinned.base_url is probably wrong (or a proxy in front of it "
+                       "answers for a different service) — nothing was marked deleted; fix base_url and sync again";
+  return *m_not_found_doubt;
 }
 
 void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups) {
@@ -230,6 +258,12 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       m_continue = false;
       return;
     case WriteStatus::not_found: {
+      if (const auto doubt = doubt_not_found(entry.event_id.value_or(0))) {
+        failed({RowState::failed, "", *doubt, false, 1, 0}, RowAction::failed, m_report.failed);
+        m_report.stopped = Error{ErrorKind::config, m_ctx.source.name + ": " + *doubt};
+        m_continue = false;
+        return;
+      }
       const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
                               " was deleted in Pinned Events; the row is not recreated (set recreate_deleted: "
                               "true on the source to give such rows a new event)";
@@ -248,8 +282,8 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
     case WriteStatus::retryable:
     case WriteStatus::in_doubt: {
       const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
-      auto f = retry_failure(job, result.message + (keep ? " — will be resent with the same key" : ""), keep,
-                             result.retry_after);
+      auto f = retry_failure(job, result.message, keep, result.retry_after,
+                             keep ? " — will be resent with the same key" : "");
       const bool dead = f.state == RowState::dead;
       failed(std::move(f), dead ? RowAction::dead : RowAction::failed, dead ? m_report.dead : m_report.failed);
       return;

@@ -52,8 +52,14 @@ class Executor {
   void settle(Job& job, std::vector<state::Outcome>& outcomes, std::vector<state::RowStateUpdate>& updates,
               std::vector<Job>& follow_ups);
   void settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups);
+  // The row's next place in the retry queue, or dead past max_attempts. `resend_note` is
+  // added to the reason only while the row will be sent again by itself.
   state::Failure retry_failure(const Job& job, const std::string& reason, bool keep_outbox,
-                               std::optional<std::chrono::seconds> retry_after);
+                               std::optional<std::chrono::seconds> retry_after, const std::string& resend_note = "");
+  // Why a 404 for `event_id` is not believed (a wrong base_url or a proxy answers 404 for
+  // every event), or nullopt when it is: when another event this source synced still
+  // answers, or when that cannot be checked. Asked once per pass.
+  std::optional<std::string> doubt_not_found(std::int64_t event_id);
   state::OutboxEntry new_entry(const PlanItem& item, state::WriteAction action, std::optional<std::int64_t> event_id,
                                std::string key) const;
   void add(const PlanItem& item, RowAction action, std::optional<std::int64_t> event_id, std::string detail);
@@ -67,6 +73,7 @@ class Executor {
   std::map<std::string, state::OutboxEntry, std::less<>> m_in_doubt;  // stored creates by source id
   bool m_continue = true;
   bool m_warned_no_read = false;
+  std::optional<std::optional<std::string>> m_not_found_doubt;  // doubt_not_found's answer, once asked
   std::set<std::string> m_reviewed_rows;
 };
 

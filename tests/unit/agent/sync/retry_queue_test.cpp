@@ -66,8 +66,9 @@ TEST_CASE("retry queue: a failing row backs off between passes, dies after max_a
   CHECK_FALSE(third.clean());
   rec = stored_row(p, "E-1");
   CHECK(rec->state == state::RowState::dead);
-  CHECK_CONTAINS(rec->error_reason, "gave up after 3 attempts");
+  CHECK_CONTAINS(rec->error_reason, "gave up after 3 attempts, nothing more is sent by itself");
   CHECK_CONTAINS(rec->error_reason, "pinsync resync --source acme --row E-1");
+  CHECK_NOT_CONTAINS(rec->error_reason, "will be resent");  // a dead row is not, until a person acts
 
   // Dead: however long it waits, nothing is sent until a person acts.
   p.clock.advance(48h);
@@ -247,6 +248,31 @@ TEST_CASE("pause: an operator's pause holds through resyncs and key changes; onl
   }
   REQUIRE(p.store->clear_pause("acme"));
   CHECK_FALSE(check_pause(*p.store, p.config, "fp-1", false, p.log));
+}
+
+TEST_CASE("pass: a 404 is not believed when the source's other events answer 404 too (a wrong base_url)") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz"), row("s:3", "E-2", "Blues")};
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  p.transport.reply(201, R"({"doc":{"id":8}})");
+  REQUIRE(p.run().created == 2);
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz night"), row("s:3", "E-2", "Blues")};
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");  // PATCH
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");  // GET the other
+  const auto doubted = p.run();
+  REQUIRE(doubted.stopped);
+  CHECK(doubted.stopped->kind == ErrorKind::config);
+  CHECK_CONTAINS(doubted.stopped->message, "pinned.base_url is probably wrong");
+  CHECK(doubted.held == 0);
+  CHECK(stored_row(p, "E-1")->state == state::RowState::failed);  // not gone: never recreated for this
+  CHECK(p.transport.requests.back().method == "GET");
+
+  // The other event answers: the 404 was a real deletion.
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  p.transport.reply(200, R"({"id":8,"title":"Blues"})");
+  p.options = manual_pass();
+  CHECK(p.run().held == 1);
+  CHECK(stored_row(p, "E-1")->state == state::RowState::gone);
 }
 
 TEST_CASE("pass: a deleted event is held as gone, and recreated with a key of its own only when configured") {
