@@ -37,7 +37,8 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   json::Writer body;
   body.begin_object().key("source").value(options.source).key("rows").begin_array();
   for (const auto& id : options.resync.rows) body.value(id);
-  body.end_array().key("dead").value(options.resync.dead).key("force").value(options.resync.force);
+  body.end_array().key("dead").value(options.resync.dead).key("recreate").value(options.resync.recreate);
+  body.key("force").value(options.resync.force);
   body.key("accept_removals").value(options.resync.accept_removals).end_object();
 
   if (config.agent.admin_port && !options.local) {

@@ -78,13 +78,15 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
         if (!id.isString()) return fail(ErrorKind::invalid, "POST /resync: \"rows\" must hold only strings" + example);
         request.ask.rows.push_back(id.extract<std::string>());
       }
-    } else if (name == "force" || name == "accept_removals" || name == "dead") {
+    } else if (name == "force" || name == "accept_removals" || name == "dead" || name == "recreate") {
       if (!value.isBoolean()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be true or false" + example);
-      (name == "force" ? request.ask.force : name == "dead" ? request.ask.dead : request.ask.accept_removals) =
-          value.extract<bool>();
+      (name == "force"      ? request.ask.force
+       : name == "dead"     ? request.ask.dead
+       : name == "recreate" ? request.ask.recreate
+                            : request.ask.accept_removals) = value.extract<bool>();
     } else {
       return fail(ErrorKind::invalid, "POST /resync: unknown key \"" + name +
-                                          "\" (the keys are source, rows, row, dead, force and accept_removals)");
+                                          "\" (the keys are source, rows, row, dead, recreate, force and accept_removals)");
     }
   }
   return request;

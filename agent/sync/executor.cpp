@@ -1,5 +1,7 @@
 #include "agent/sync/executor.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -258,15 +260,26 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       m_continue = false;
       return;
     case WriteStatus::not_found: {
+      // What was lost, in the operator's words: the show as the row describes it.
+      std::string show;
+      simdjson::dom::parser parser;
+      simdjson::dom::element body;
+      std::string_view title, start;
+      if (parser.parse(row.payload).get(body) == simdjson::SUCCESS &&
+          body["title"].get_string().get(title) == simdjson::SUCCESS &&
+          body["startAt"].get_string().get(start) == simdjson::SUCCESS) {
+        show = " (\"" + std::string(title) + "\", " + std::string(start) + ")";
+      }
       if (const auto doubt = doubt_not_found(entry.event_id.value_or(0))) {
         failed({RowState::failed, "", *doubt, false, 1, 0}, RowAction::failed, m_report.failed);
         m_report.stopped = Error{ErrorKind::config, m_ctx.source.name + ": " + *doubt};
         m_continue = false;
         return;
       }
-      const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) +
-                              " was deleted in Pinned Events; the row is not recreated (set recreate_deleted: "
-                              "true on the source to give such rows a new event)";
+      const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) + show +
+                              " was deleted in Pinned Events; the row is not recreated: pinsync resync --source " +
+                              m_ctx.source.name + " --row " + entry.source_id +
+                              " --recreate gives it a new event (recreate_deleted: true does so for every such row)";
       failed({RowState::gone, "", why, false, 1, 0}, RowAction::held, m_report.held);
       return;
     }

@@ -197,6 +197,7 @@ Result<std::set<std::string>> rearm_requested_rows(const PassContext& ctx, std::
     if (!asked || rec.state == RowState::synced || rec.state == RowState::removed || rec.state == RowState::pending) {
       continue;
     }
+    if (rec.state == RowState::gone && ctx.options.recreate_rows) continue;  // the plan recreates it
     if (rec.state == RowState::needs_review) reviewed.insert(rec.source_id);
     if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) return std::unexpected(r.error());
     rec.state = RowState::failed;
@@ -362,8 +363,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     reviewed_rows = std::move(*reviewed);
   }
 
+  // --recreate applies to the named rows only: the others are not part of this pass.
   const PlanOptions plan_options{source->read, unix_seconds(ctx.clock), ctx.options.manual,
-                                 ctx.source.recreate_deleted};
+                                 ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows)};
   const Plan plan = make_plan(source->rows, stored, plan_options);
   if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
     report.suspect = suspect_read(ctx.source, plan, stored);
@@ -384,6 +386,7 @@ PassOptions manual_pass(const ResyncAsk& ask) {
   PassOptions options;
   options.only_rows = ask.rows;
   options.rearm_dead = ask.dead;
+  options.recreate_rows = ask.recreate;
   options.force = ask.force;
   options.manual = true;
   options.accept_removals = ask.accept_removals;

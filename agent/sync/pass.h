@@ -22,6 +22,7 @@ inline constexpr std::string_view k_row_resync_trigger = "resync --row";
 struct ResyncAsk {
   std::vector<std::string> rows;  // --row: only these source ids (empty: every row)
   bool dead = false;              // --dead: re-arm every dead row
+  bool recreate = false;          // --recreate: the named rows whose event was deleted get a new one
   bool force = false;             // --force
   bool accept_removals = false;   // --accept-removals
 };

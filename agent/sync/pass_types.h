@@ -68,6 +68,7 @@ struct PassOptions {
   std::vector<std::string> only_rows;  // resync --row: writes only these source ids (empty: every row);
                                        // re-arms them when held, failed or dead
   bool rearm_dead = false;  // resync --dead: every dead row is re-armed (with its own key) and sent
+  bool recreate_rows = false;  // resync --row … --recreate: those whose event was deleted get a new one
   bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
   bool changes_only = false;  // read only rows changed since the last read, where the source can

@@ -275,6 +275,33 @@ TEST_CASE("pass: a 404 is not believed when the source's other events answer 404
   CHECK(stored_row(p, "E-1")->state == state::RowState::gone);
 }
 
+TEST_CASE("pass: resync --row ID --recreate gives that gone row a new event; the others stay held") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz"), row("s:3", "E-2", "Blues")};
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  p.transport.reply(201, R"({"doc":{"id":8}})");
+  REQUIRE(p.run().created == 2);
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz night"), row("s:3", "E-2", "Blues night")};
+  // Both updates answer 404; no other event of the source is synced to ask, so it is believed.
+  for (int i = 0; i < 2; ++i) p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  const auto lost = p.run();
+  CHECK(lost.held == 2);
+  const auto gone = stored_row(p, "E-1");
+  REQUIRE(gone->state == state::RowState::gone);
+  CHECK_CONTAINS(gone->error_reason, "event 7 (\"Jazz night\", 2026-06-12T20:00:00-04:00) was deleted");
+  CHECK_CONTAINS(gone->error_reason, "pinsync resync --source acme --row E-1 --recreate");
+
+  const std::size_t before = p.transport.requests.size();
+  p.options = manual_pass({.rows = {"E-1"}, .recreate = true});
+  p.transport.reply(201, R"({"doc":{"id":9}})");
+  const auto recreated = p.run();
+  CHECK(recreated.created == 1);
+  CHECK(p.header(before, "Idempotency-Key") == "pinsync-acme-E-1-recreate-7-create");
+  CHECK(stored_row(p, "E-1")->event_id == 9);
+  CHECK(stored_row(p, "E-1")->state == state::RowState::synced);
+  CHECK(stored_row(p, "E-2")->state == state::RowState::gone);  // not named: still held
+}
+
 TEST_CASE("pass: a deleted event is held as gone, and recreated with a key of its own only when configured") {
   Pass p;
   p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
