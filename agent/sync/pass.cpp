@@ -111,6 +111,10 @@ void write_back(const PassContext& ctx, PassReport& report) {
     return;
   }
   report.write_back_cells = written->cells_written;
+  report.write_back_skipped = std::move(written->skipped);
+  for (const auto& why : report.write_back_skipped) {
+    ctx.log.warn("not written back", {{"source", ctx.source.name}, {"reason", why}});
+  }
 }
 
 // The mapped rows of one read, and whether the read saw the whole source.

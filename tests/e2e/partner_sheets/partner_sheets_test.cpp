@@ -101,17 +101,11 @@ TEST_CASE("partner hides the synced tab: pinsync keeps reading it by name, remov
   CHECK(s.events()->size() == 3);
 }
 
-// DEFECT (pinsync, connectors/google_sheets.cpp, GoogleSheetsConnector::write_back): the
-// write-back cells go to the sheet rows remembered from the read (SheetRead::sheet_rows), with
-// no check that those rows still hold the same IDs. Input: E-1 and E-2 in rows 2 and 3, not yet
-// synced; a partner inserts one row under the header after pinsync's read and before its
-// write-back. pinsync: "2 created … wrote 4 cells back", written at rows 2 and 3 — event 1 and
-// "synced" into the partner's new empty row 2, event 2 into E-1's row (E-1 now shows E-2's
-// event), nothing into E-2's row. The next pass repairs E-1 and E-2 but never clears row 2.
-// Expected: every written cell lands in the row holding its ID (or nothing is written and the
-// pass says the rows moved), and the partner's row stays empty.
-TEST_CASE("partner inserts a row between pinsync's read and its write-back: the results still land on their own rows" *
-          doctest::skip()) {
+// Regression test for write-back into rows that moved: the sandbox inserts a row under the
+// header just before pinsync's write-back lands, so the write goes to the positions of the
+// read. pinsync reads the ID column after writing, writes each row's cells again where its
+// ID is now and clears what landed in the partner's new row.
+TEST_CASE("partner inserts a row between pinsync's read and its write-back: the results still land on their own rows") {
   SheetsWorld s;
   s.put(k_two_rows);
   // Armed now, applied by the sandbox just before pinsync's next write to the sheet.
@@ -135,17 +129,10 @@ TEST_CASE("partner inserts a row between pinsync's read and its write-back: the 
   CHECK(s.cell(1, 10).empty());
 }
 
-// DEFECT (pinsync, connectors/google_sheets.cpp, State::resolve_range with a range that names no
-// sheet): the tab read is "the first visible tab" of each pass's metadata. Input: `range: A1:L`,
-// tabs "Events" (E-1, E-2, synced as events 1 and 2) and "Archive" (A-1..A-3, approved, last
-// year's shows); the partner hides "Events". pinsync's next pass reads "Archive": "3 created …
-// 0 removed", SUSPECT READ (2 of 2 rows would be removed, so removals are held) — yet it
-// creates events 3–5 from the archive and writes 6 cells back into the Archive tab, exit code 0,
-// and nothing names "Events". Expected: no event created and nothing written; the pass stops
-// and says that the first visible tab changed from "Events" to "Archive" and that `sheet:`
-// (or a sheet name in `range:`) picks the tab.
-TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsync does not switch to another tab" *
-          doctest::skip()) {
+// Regression test for a range that names no sheet: pinsync remembers which tab it read
+// (by sheetId, in the state file) and, when the first visible tab is another one, stops
+// the pass — no event created, nothing written — naming both tabs and the fix.
+TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsync does not switch to another tab") {
   SheetsWorld s("    range: A1:L\n");
   s.put(R"({"Events":[)" + SheetsWorld::k_header + "," + SheetsWorld::row("E-1", "Rooftop Jazz", "6/12/2026") + "," +
         SheetsWorld::row("E-2", "Late Jazz", "6/13/2026") + R"(],"Archive":[)" + SheetsWorld::k_header + "," +

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "agent/sync/report.h"
 #include "pass_fixture.h"
 
 using namespace pinsync;
@@ -112,6 +113,15 @@ TEST_CASE("pass: results are written back; a write-back failure is reported and 
   CHECK_CONTAINS(again.write_back_error, "can only read");
   CHECK_FALSE(again.stopped);
   CHECK(again.unchanged == 1);
+
+  // Rows the source could not tell apart any more are named in the report, in its words.
+  p.connector.write_back_failure.clear();
+  p.connector.write_back_skipped = {"ID \"E-1\" ('Events'!A2 when read): no row of 'Events' holds this ID any more"};
+  const auto skipped = p.run();
+  CHECK(skipped.write_back_skipped == p.connector.write_back_skipped);
+  CHECK_CONTAINS(report_text(skipped, PassMode::apply),
+                 "  not written back: ID \"E-1\" ('Events'!A2 when read): no row of 'Events' holds this ID any more\n");
+  CHECK(skipped.clean() == again.clean());  // a note, not a failure of the pass
 }
 
 TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resends it with the same key") {
