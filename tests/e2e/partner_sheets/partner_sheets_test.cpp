@@ -6,6 +6,7 @@
 #include "tests/support/checks.h"
 
 #include <string>
+#include <vector>
 
 #include "tests/support/partner_worlds.h"
 
@@ -31,6 +32,17 @@ int row_of(SheetsWorld& s, const std::string& id) {
     if (cells && cells->size() > 0 && cells->get(0).toString() == id) return static_cast<int>(r);
   }
   return -1;
+}
+
+// Runs pinsync with `args` (a command and its options) on the world's config.
+pinsync::test::ProcessResult run_pinsync_args(SheetsWorld& s, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", s.config.string()});
+  auto r = pinsync::test::run_process(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}});
+  INFO("pinsync stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK_NOT_CONTAINS(r.out + r.err, "sandbox-key");
+  return r;
 }
 
 }  // namespace
@@ -147,4 +159,37 @@ TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsyn
   CHECK(s.events()->size() == 2);
   CHECK_CONTAINS(r.out, "0 removed");
   CHECK_CONTAINS((r.out + r.err), "Events");
+}
+
+TEST_CASE("partner gives a synced row a new ID but keeps its Pinned ID: the row takes over its event, no second one") {
+  SheetsWorld s;
+  s.put(k_two_rows);
+  REQUIRE(s.pinsync("sync").exit_code == 0);
+  const std::string e1_event = s.cell(1, 9);
+  REQUIRE_FALSE(e1_event.empty());
+  // The partner retypes E-1's ID as E-9 (the rest of the row, Pinned ID included, stays).
+  REQUIRE(http(s.sandbox.base_url(), "PUT",
+               "/v4/spreadsheets/1AbCdEf/values/%27Partner%20Events%27%21A2?valueInputOption=USER_ENTERED",
+               R"({"values":[["E-9"]]})", {{"Authorization", "Bearer " + s.partner_token()}})
+              .status == 200);
+  const int creates = s.creates(), updates = s.updates();
+  // One of two rows gone is more than max_removed_share (20 %): the read is suspect, E-1 is
+  // not marked removed, so its event is not free yet and E-9 waits, held.
+  const auto held = s.pinsync("sync");
+  CHECK_CONTAINS(held.out, "SUSPECT READ");
+  CHECK_CONTAINS(held.out, "re-added with event " + e1_event + " of E-1, whose removal waits with this suspect read");
+  CHECK(s.creates() == creates);
+  CHECK(s.updates() == updates);
+  // The operator accepts the removal: E-9 takes the event over, no second event.
+  const auto r = run_pinsync_args(s, {"resync", "--source", "beta", "--accept-removals", "--local"});
+  CHECK(r.exit_code == 0);
+  CHECK(s.creates() == creates);
+  CHECK(s.updates() == updates + 1);
+  CHECK(s.events()->size() == 2);
+  CHECK_CONTAINS(r.out, "0 created, 1 updated, 1 unchanged, 0 invalid, 1 removed");
+  CHECK_CONTAINS(r.out, "re-added: takes over event " + e1_event + " from E-1, which is no longer in the source");
+  CHECK(row_of(s, "E-9") == 1);
+  CHECK(s.cell(1, 9) == e1_event);
+  CHECK(s.cell(1, 10) == "synced");
+  CHECK_CONTAINS(s.pinsync("sync").out, "0 created, 0 updated, 2 unchanged");
 }
