@@ -9,6 +9,7 @@
 
 #include "connectors/airtable_wire.h"
 #include "core/backoff.h"
+#include "core/hash.h"
 #include "core/http_retry.h"
 #include "core/json_writer.h"
 
@@ -34,11 +35,16 @@ std::array<const std::string*, 3> write_back_columns(const WriteBackColumns& c) 
 
 bool is_success(long status) { return status >= 200 && status < 300; }
 
+// The limiter key of a token's own quota: a hash, so the token itself is never a key that
+// a debugger, a dump or a future metric could show.
+std::string token_quota_key(const std::string& token) { return "airtable-token:" + sha256_hex(token).substr(0, 16); }
+
 }  // namespace
 
 struct AirtableConnector::State {
   std::string cursor;  // where the next incremental read starts ("" = none yet)
-  std::shared_ptr<RateLimiter> limiter;
+  std::shared_ptr<RateLimiter> limiter;        // the base's quota
+  std::shared_ptr<RateLimiter> token_limiter;  // the token's quota, across bases
   std::unique_ptr<http::Transport> transport;
   // Current write-back field values per record id, as last read or written: the base
   // for "only changed values" and for skipping records that were not read.
@@ -50,6 +56,8 @@ AirtableConnector::AirtableConnector(AirtableSettings settings, ConnectorContext
   PINSYNC_ASSERT(m_context.make_transport);
   const double rate = m_settings.requests_per_second * k_rate_headroom;
   m_state->limiter = m_context.limiters.get("airtable:" + m_settings.base_id, rate, 1.0);
+  m_state->token_limiter = m_context.limiters.get(token_quota_key(m_settings.token),
+                                                  m_settings.requests_per_second_per_token * k_rate_headroom, 1.0);
   m_context.log.add_secret(m_settings.token);
 }
 
@@ -61,12 +69,13 @@ namespace {
 class Session {
  public:
   Session(const AirtableSettings& settings, const ConnectorContext& context, RateLimiter& limiter,
-          std::unique_ptr<http::Transport>& transport)
-      : m_settings(settings), m_context(context), m_limiter(limiter), m_transport(transport), m_backoff(k_retry, 0) {}
+          RateLimiter& token_limiter, std::unique_ptr<http::Transport>& transport)
+      : m_settings(settings), m_context(context), m_limiter(limiter), m_token_limiter(token_limiter),
+        m_transport(transport), m_backoff(k_retry, 0) {}
 
-  // Sends the request through core's retry loop and the base's limiter, waiting out one
-  // 429 and retrying transport failures and 5xx with backoff. Returns the last response
-  // (any status), or an Error when no response came.
+  // Sends the request through core's retry loop, each attempt when both the base's and the
+  // token's limiter allow it, waiting out one 429 and retrying transport failures and 5xx
+  // with backoff. Returns the last response (any status), or an Error when no response came.
   Result<http::Response> send(http::Request request) {
     if (!m_transport) m_transport = m_context.make_transport();
     PINSYNC_ASSERT(m_transport != nullptr);
@@ -83,7 +92,9 @@ class Session {
     };
     // Airtable keeps refusing the base for 30 s after a 429 and retrying sooner prolongs
     // it: every source on the base waits that long, then the request goes exactly once more.
-    const http::RetryRules rules{&m_limiter, http::Pacing::tokens, m_settings.rate_limit_wait};
+    // A 429 does not say which limit it was; the base's is the one other tools share, and
+    // pausing the token's would stop every base of it for 30 s.
+    const http::RetryRules rules{&m_limiter, http::Pacing::tokens, m_settings.rate_limit_wait, &m_token_limiter};
     auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock, rules, hooks);
     if (ex.stopped) {
       return fail(ErrorKind::transient,
@@ -114,6 +125,7 @@ class Session {
   const AirtableSettings& m_settings;
   const ConnectorContext& m_context;
   RateLimiter& m_limiter;
+  RateLimiter& m_token_limiter;
   std::unique_ptr<http::Transport>& m_transport;
   Backoff m_backoff;
 };
@@ -238,7 +250,7 @@ Result<IncrementalResult> AirtableConnector::fetch_modified_since(const std::str
     if (!since) return std::unexpected(since.error().with_context(airtable_source_name(m_settings) + ": cursor"));
     formula = airtable_and(m_settings.approved_formula, airtable_modified_since_formula(*since));
   }
-  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, *m_state->token_limiter, m_state->transport);
   auto scan = scan_table(m_settings, session, formula);
   if (!scan) return std::unexpected(scan.error());
   if (cursor.empty()) {
@@ -284,7 +296,7 @@ Result<WriteBackReport> AirtableConnector::write_back(std::span<const RowResult>
     if (any) changes.push_back(std::move(change));
   }
 
-  Session session(m_settings, m_context, *m_state->limiter, m_state->transport);
+  Session session(m_settings, m_context, *m_state->limiter, *m_state->token_limiter, m_state->transport);
   for (std::size_t begin = 0; begin < changes.size(); begin += k_patch_batch) {
     const std::size_t end = std::min(changes.size(), begin + k_patch_batch);
     json::Writer body;

@@ -1,6 +1,7 @@
 // The Airtable connector: pages through one table with the Web API (100 records per
-// page), never more than 5 requests per second per base across all sources sharing it,
-// waits out a 429 once, and optionally writes results back in PATCH batches of 10.
+// page), never more than 5 requests per second per base nor 50 per token across all
+// sources sharing them, waits out a 429 once, and optionally writes results back in PATCH
+// batches of 10.
 #pragma once
 
 #include <optional>
@@ -37,9 +38,10 @@ class AirtableConnector final : public Connector {
   // Row::row_ref.
   // Pages of 100 follow `offset` until it is absent (ceil(N/100) reads); an expired
   // offset (422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE) restarts the scan, at most twice.
-  // Every request first takes a token from the base's limiter (shared through
-  // ConnectorContext::limiters under "airtable:BASE"); a 429 pauses that limiter for
-  // rate_limit_wait and the request is sent once more; 5xx and transport failures are
+  // Every request first takes a token from the base's limiter and one from the token's
+  // (shared through ConnectorContext::limiters under "airtable:BASE" and under
+  // "airtable-token:" + a hash of the token), both at the same moment; a 429 pauses the
+  // base's limiter for rate_limit_wait and the request is sent once more; 5xx and transport failures are
   // retried 3 times with backoff 1, 2, 4 s. Returns the table, or an Error led by
   // "airtable BASE/TABLE" naming the cause and the fix (airtable_error in airtable_wire.h): auth
   // for 401/403, not_found for an unknown table, config for a bad formula, view or

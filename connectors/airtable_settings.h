@@ -27,6 +27,10 @@ struct AirtableSettings {
   std::string array_separator = ", ";
   double requests_per_second = 5.0;    // per base, shared through ConnectorContext::limiters
                                        // (run at 90 % with burst 1: ~222 ms apart, never 6 in 1 s)
+  // Per token, all bases together (Airtable counts a user's tokens together; pinsync can
+  // only see one token at a time): shared through ConnectorContext::limiters under a
+  // hash of the token, run at 90 % with burst 1 like the base's.
+  double requests_per_second_per_token = 50.0;
   std::chrono::seconds rate_limit_wait{30};  // how long a 429 blocks the base
   // How far before the start of an incremental read its next cursor lies: covers the
   // skew between this machine's clock and Airtable's (see IncrementalResult).

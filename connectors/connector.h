@@ -8,8 +8,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -55,6 +57,10 @@ struct RowResult {
 struct WriteBackReport {
   int cells_written = 0;
   int requests = 0;
+  // One sentence per result whose cells were not written because its row could not be
+  // told apart any more (its ID gone from the source, or now in two rows), naming the row
+  // and what to do; empty when every result found its row.
+  std::vector<std::string> skipped;
 };
 
 // An ID that pinsync generated for an approved row that had none.
@@ -99,9 +105,24 @@ class Connector {
   }
 };
 
+// Small facts a connector keeps about its source from one pass (and one process) to the
+// next, such as which tab of a spreadsheet a range without a sheet name resolved to. The
+// agent keeps them in its state store, per source; a connector names its own keys.
+class SourceMemory {
+ public:
+  virtual ~SourceMemory() = default;
+  // Returns the value last remembered under `key` for this source, nullopt when there is
+  // none, or the store's error.
+  virtual Result<std::optional<std::string>> recall(std::string_view key) = 0;
+  // Remembers `value` under `key` (replacing an earlier value). Returns nothing, or the
+  // store's error. A memory that may not write (a dry run, a read-only command) keeps
+  // nothing and succeeds: what it recalls stays as it was.
+  virtual Result<void> remember(std::string_view key, std::string_view value) = 0;
+};
+
 // What a connector may use from the outside world, handed in by whoever makes it (the
-// agent's Session; in tests, tests/support/connector_world.h). The clock, limiters and
-// logger are borrowed: they must outlive every connector made with this context.
+// agent's Session; in tests, tests/support/connector_world.h). The clock, limiters,
+// logger and memory are borrowed: they must outlive every connector made with this context.
 struct ConnectorContext {
   Clock& clock;            // token expiry, backoff, rate limits and read cursors
   RateLimiters& limiters;  // shared per API quota (one per Airtable base, per Google identity)
@@ -113,6 +134,10 @@ struct ConnectorContext {
   // The source's name, for the `source` field of the connector's log lines. Error
   // messages leave it out: whoever reports them (the pass, `pinsync check`) puts it first.
   std::string source;
+  // What the connector remembers about this source across passes; null: nothing is kept
+  // (`pinsync check`, a command without a state file), and checks that need an earlier
+  // pass's fact are skipped.
+  SourceMemory* memory = nullptr;
 };
 
 }  // namespace pinsync::connectors

@@ -64,6 +64,7 @@ std::string_view route_of(SheetsCall kind) {
   switch (kind) {
     case SheetsCall::metadata: return "/v4/spreadsheets/{id}";
     case SheetsCall::read: return "/v4/spreadsheets/{id}/values:batchGet";
+    case SheetsCall::check_ids: return "/v4/spreadsheets/{id}/values/{range}";
     case SheetsCall::write_back:
     case SheetsCall::assign_ids: return "/v4/spreadsheets/{id}/values:batchUpdate";
   }

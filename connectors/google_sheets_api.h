@@ -17,8 +17,9 @@
 
 namespace pinsync::connectors {
 
-// What a call is for: decides the limiter and the wording of 403 messages.
-enum class SheetsCall { metadata, read, write_back, assign_ids };
+// What a call is for: decides the limiter and the wording of 403 messages. check_ids is
+// the read of the ID column after a write-back (values.get), to find rows that moved.
+enum class SheetsCall { metadata, read, write_back, assign_ids, check_ids };
 
 class SheetsApi {
  public:

@@ -10,9 +10,12 @@ namespace {
 // Returns false when the clock was stopped; an adaptive caller then holds no place in the
 // window.
 bool wait_for_quota(const RetryRules& rules) {
-  if (rules.limiter == nullptr) return true;
+  if (rules.limiter == nullptr) {
+    return rules.also == nullptr || rules.also->acquire();
+  }
   if (rules.pacing == Pacing::adaptive && !rules.limiter->enter()) return false;
-  if (rules.limiter->acquire()) return true;
+  RateLimiter* const both[] = {rules.limiter, rules.also};
+  if (rules.also == nullptr ? rules.limiter->acquire() : RateLimiter::acquire_all(both)) return true;
   if (rules.pacing == Pacing::adaptive) rules.limiter->leave();
   return false;
 }

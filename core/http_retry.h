@@ -38,6 +38,10 @@ struct RetryRules {
   // policy's max_attempts, and a second 429 ends the call. nullopt: a 429 is retried like
   // a 5xx.
   std::optional<std::chrono::seconds> rate_limit_penalty;
+  // A second quota every attempt also counts against (Airtable: all bases of one token),
+  // or null. Each attempt waits until both limiters have a token at once
+  // (RateLimiter::acquire_all); 429s and the adaptive window concern `limiter` alone.
+  RateLimiter* also = nullptr;
 };
 
 // What the caller hears from the loop, for its own log lines. Either may be empty.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace pinsync {
 
@@ -20,27 +21,58 @@ RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
       m_last(clock.monotonic()),
       m_window(k_max_window) {}
 
+std::chrono::milliseconds RateLimiter::wait_locked(std::chrono::steady_clock::time_point now) {
+  if (now < m_paused_until) return std::chrono::ceil<std::chrono::milliseconds>(m_paused_until - now);
+  if (m_rate <= 0) return std::chrono::milliseconds{0};
+  const std::chrono::duration<double> elapsed = now - m_last;
+  m_tokens = std::min(m_burst, m_tokens + elapsed.count() * m_rate);
+  m_last = now;
+  if (m_tokens >= 1.0) return std::chrono::milliseconds{0};
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - m_tokens) / m_rate * 1000.0)));
+}
+
 bool RateLimiter::acquire() {
   for (;;) {
     std::chrono::milliseconds wait{0};
     {
       std::lock_guard lock(m_mutex);
-      const auto now = m_clock.monotonic();
-      if (now < m_paused_until) {
-        wait = std::chrono::ceil<std::chrono::milliseconds>(m_paused_until - now);
-      } else {
-        if (m_rate <= 0) return true;
-        const std::chrono::duration<double> elapsed = now - m_last;
-        m_tokens = std::min(m_burst, m_tokens + elapsed.count() * m_rate);
-        m_last = now;
-        if (m_tokens >= 1.0) {
-          m_tokens -= 1.0;
-          return true;
-        }
-        wait = std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - m_tokens) / m_rate * 1000.0)));
+      wait = wait_locked(m_clock.monotonic());
+      if (wait.count() == 0) {
+        if (m_rate > 0) m_tokens -= 1.0;
+        return true;
       }
     }
     if (!m_clock.sleep_for(std::max(wait, std::chrono::milliseconds(1)))) return false;
+  }
+}
+
+bool RateLimiter::acquire_all(std::span<RateLimiter* const> limiters) {
+  // Locked in address order, so two callers with the same limiters never deadlock.
+  std::vector<RateLimiter*> order;
+  for (RateLimiter* l : limiters) {
+    if (l != nullptr) order.push_back(l);
+  }
+  if (order.empty()) return true;
+  std::ranges::sort(order);
+  const auto [repeats, end] = std::ranges::unique(order);
+  order.erase(repeats, end);
+  Clock& clock = order.front()->m_clock;
+  for (;;) {
+    std::chrono::milliseconds wait{0};
+    {
+      std::vector<std::unique_lock<std::mutex>> locks;
+      locks.reserve(order.size());
+      for (RateLimiter* l : order) locks.emplace_back(l->m_mutex);
+      const auto now = clock.monotonic();
+      for (RateLimiter* l : order) wait = std::max(wait, l->wait_locked(now));
+      if (wait.count() == 0) {
+        for (RateLimiter* l : order) {
+          if (l->m_rate > 0) l->m_tokens -= 1.0;
+        }
+        return true;
+      }
+    }
+    if (!clock.sleep_for(std::max(wait, std::chrono::milliseconds(1)))) return false;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/clock.h"
@@ -24,6 +25,14 @@ class RateLimiter {
 
   // Waits until one request may be sent. Returns false if the clock was stopped.
   bool acquire();
+  // Waits until every limiter of `limiters` has a token at the same moment, then takes one
+  // from each: a request that counts against several quotas (an Airtable base and the
+  // token used on it) is sent when all of them allow it, and each records it at that
+  // moment. Taking one token, then waiting for the other, would let the first quota see
+  // the request later than it counted it. Null entries and repeats are ignored; the
+  // limiters must share one clock. Returns false if the
+  // clock was stopped (then no token was taken).
+  static bool acquire_all(std::span<RateLimiter* const> limiters);
   // Blocks every request until `d` from now (a quota used up: X-RateLimit-Remaining 0).
   void pause_for(std::chrono::milliseconds d);
 
@@ -47,6 +56,10 @@ class RateLimiter {
   double window() const;
 
  private:
+  // Refills the bucket to `now` and returns how long until a token is there (zero: one
+  // is); the caller holds m_mutex. Unlimited and not paused: always zero.
+  std::chrono::milliseconds wait_locked(std::chrono::steady_clock::time_point now);
+
   Clock& m_clock;
   const double m_limit;  // configured; 0 = unlimited
   const double m_burst;

@@ -130,6 +130,14 @@ ON CONFLICT (source) DO UPDATE SET
 
 inline constexpr const char* k_delete_pause = "DELETE FROM paused_sources WHERE source = ?1";
 
+inline constexpr const char* k_select_fact = "SELECT value FROM source_facts WHERE source = ?1 AND key = ?2";
+
+inline constexpr const char* k_upsert_fact = R"sql(
+INSERT INTO source_facts (source, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at)sql";
+
+inline constexpr const char* k_delete_facts_of_source = "DELETE FROM source_facts WHERE source = ?1";
+
 inline constexpr const char* k_upsert_row_state = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, state, error_field, error_value,
                          error_reason, created_at, updated_at)

@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 4> k_migrations = {
+constexpr std::array<const char*, 5> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -155,6 +155,18 @@ ALTER TABLE paused_sources ADD COLUMN paused_by TEXT NOT NULL DEFAULT 'pinsync'
 UPDATE runs SET result = CASE WHEN failed > 0 OR dead > 0 THEN 'rows_not_synced' ELSE 'ok' END
 WHERE result = 'rows_failed';
 PRAGMA user_version = 4;
+)sql",
+    // 5: small facts a connector keeps about its source from pass to pass (which tab of a
+    // spreadsheet a range without a sheet name read), by source and key.
+    R"sql(
+CREATE TABLE source_facts (
+  source     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (source, key)
+) WITHOUT ROWID;
+PRAGMA user_version = 5;
 )sql",
 };
 

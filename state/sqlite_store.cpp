@@ -351,6 +351,31 @@ Result<void> SqliteStore::clear_pause(std::string_view source) {
   });
 }
 
+Result<std::optional<std::string>> SqliteStore::fact(std::string_view source, std::string_view key) {
+  return guarded("cannot read what " + std::string(source) + " keeps as " + std::string(key),
+                 [&]() -> Result<std::optional<std::string>> {
+                   auto& q = prepared(k_select_fact);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, key);
+                   if (!q.executeStep()) return std::nullopt;
+                   return q.getColumn(0).getString();
+                 });
+}
+
+Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key, std::string_view value) {
+  return guarded("cannot keep " + std::string(key) + " of " + std::string(source), [&]() -> Result<void> {
+    auto& q = prepared(k_upsert_fact);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    bind_text(q, 2, key);
+    bind_text(q, 3, value);
+    q.bind(4, now());
+    q.exec();
+    return {};
+  });
+}
+
 Result<void> SqliteStore::upsert_row_state(std::string_view source, std::string_view source_id,
                                            std::string_view row_ref, RowState state,
                                            std::string_view field, std::string_view value,
@@ -435,7 +460,7 @@ Result<void> SqliteStore::forget_source(std::string_view source) {
     SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
     // Children first, so this holds even on a connection without foreign_keys.
     for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source,
-                            k_delete_rows_of_source, k_delete_pause}) {
+                            k_delete_rows_of_source, k_delete_pause, k_delete_facts_of_source}) {
       auto& q = prepared(sql);
       ResetOnExit reset(q);
       bind_text(q, 1, source);

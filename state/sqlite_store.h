@@ -53,6 +53,9 @@ class SqliteStore final : public Store {
                          PausedBy by) override;
   Result<void> clear_pause(std::string_view source) override;
 
+  Result<std::optional<std::string>> fact(std::string_view source, std::string_view key) override;
+  Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value) override;
+
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
 
   Result<std::int64_t> backup_to(const std::filesystem::path& file) override;

@@ -242,6 +242,12 @@ class Store {
   // Ends the source's pause; succeeds also when it was not paused.
   virtual Result<void> clear_pause(std::string_view source) = 0;
 
+  // A fact a connector keeps about its source between passes (connectors::SourceMemory),
+  // by key: its value, or nullopt when none was set.
+  virtual Result<std::optional<std::string>> fact(std::string_view source, std::string_view key) = 0;
+  // Sets the fact `key` of `source` to `value` (replacing an earlier value).
+  virtual Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value) = 0;
+
   // Sets each row (created if new) to invalid/removed/needs_review… with its error
   // fields, without touching event id, payload_hash or the outbox; the retry fields are
   // reset (attempts = 0, attempted_hash = "", next_attempt_at = 0): a state set without a
@@ -257,8 +263,8 @@ class Store {
   // Error{internal} when the copy cannot be written or does not check out (it is removed).
   virtual Result<std::int64_t> backup_to(const std::filesystem::path& file) = 0;
 
-  // Deletes every row, outbox entry, audit record and pause of a source that no longer exists
-  // (its run log is kept). Succeeds also when the source has nothing stored.
+  // Deletes every row, outbox entry, audit record, pause and fact of a source that no longer
+  // exists (its run log is kept). Succeeds also when the source has nothing stored.
   virtual Result<void> forget_source(std::string_view source) = 0;
 
   // Starts a run log entry (started_at = now, finished_at = 0) and returns its id.

@@ -24,6 +24,10 @@ struct MappedRow {
   std::string payload;
   std::string payload_hash;
   std::vector<RowError> errors;  // non-empty: the row is invalid and is never sent
+  // For approved rows: the source's write-back event-ID cell as read (trimmed; "" when
+  // empty or the source writes no event IDs back). A re-added row may carry the event of
+  // the row it replaces there (agent/sync/planner.h).
+  std::string written_event_id;
 };
 
 // The classification slugs Pinned Events knows; nullopt means "not checked".

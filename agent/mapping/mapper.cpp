@@ -223,6 +223,9 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::strin
     out.approved = true;
   }
   if (!out.approved) return out;
+  if (const auto& wb = plan.written_event_id; wb && *wb < row.cells.size()) {
+    out.written_event_id = std::string(trim_cell(row.cells[*wb]));
+  }
 
   std::vector<RowError>& errors = out.errors;
   check_cells(plan, cells, errors);

@@ -132,6 +132,10 @@ Result<SourcePlan> prepare_source(const SourceConfig& source, const connectors::
     if (!plan.columns[i].index)
       missing.push_back('"' + plan.columns[i].name + "\" (" + std::string(config_key(slot)) + ")");
   }
+  // Not a mapped column: a source without it still maps (write-back reports it missing).
+  if (const auto* wb = source.write_back(); wb != nullptr && !trim_cell(wb->event_id_column).empty()) {
+    plan.written_event_id = find_column(table.columns, wb->event_id_column);
+  }
   for (const auto& name : source.fingerprint) {
     if (const auto index = find_column(table.columns, name)) {
       plan.fingerprint.push_back(*index);

@@ -48,6 +48,7 @@ struct SourcePlan {
   std::string separator;
   std::string default_zone;                   // the source's timezone, else the table's own
   std::vector<std::size_t> fingerprint;       // header positions identifying a row without an ID column
+  std::optional<std::size_t> written_event_id;  // the write-back event-ID column, when in the header
   const KnownSlugs* known_slugs = nullptr;
   // Zone lookups are slow enough to matter at 100k rows; rows mostly share one zone.
   mutable std::map<std::string, Result<ZoneClock>, std::less<>> zones;

@@ -120,7 +120,8 @@ Executor::Job Executor::job_for(const PlanItem& item) {
     job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, id));
     return job;
   }
-  return update_job(item, *item.stored->event_id);
+  // A re-added row updates the event it takes over; it has no record of its own yet.
+  return update_job(item, item.taken_from != nullptr ? *item.taken_from->event_id : *item.stored->event_id);
 }
 
 void Executor::work(Job& job, PinnedClient& client) {
@@ -246,7 +247,8 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
         return;
       }
       const bool created = entry.action == WriteAction::create;
-      add(*job.item, created ? RowAction::created : RowAction::updated, id, job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : "");
+      add(*job.item, created ? RowAction::created : RowAction::updated, id,
+          job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : job.item->note);
       ++(created ? m_report.created : m_report.updated);
       return;
     }

@@ -129,6 +129,10 @@ void write_back(const PassContext& ctx, PassReport& report) {
     return;
   }
   report.write_back_cells = written->cells_written;
+  report.write_back_skipped = std::move(written->skipped);
+  for (const auto& why : report.write_back_skipped) {
+    ctx.log.warn("not written back", {{"source", ctx.source.name}, {"reason", why}});
+  }
 }
 
 // The mapped rows of one read, and whether the read saw the whole source.
@@ -235,11 +239,20 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
     switch (item.action) {
       case PlanAction::create:
       case PlanAction::update:
+        if (item.taken_from != nullptr && item.taken_from->state != RowState::removed && !report.suspect.empty()) {
+          // Its event's row is not marked removed while the read is suspect: not yet free.
+          ++report.held;
+          add(item, RowAction::held,
+              "re-added with event " + std::to_string(*item.taken_from->event_id) + " of " +
+                  item.taken_from->source_id + ", whose removal waits with this suspect read: it takes the event "
+                                               "over once that removal is accepted");
+          break;
+        }
         if (!dry) {
           work.writes.push_back(&item);
           break;
         }
-        add(item, item.action == PlanAction::create ? RowAction::would_create : RowAction::would_update);
+        add(item, item.action == PlanAction::create ? RowAction::would_create : RowAction::would_update, item.note);
         item.action == PlanAction::create ? ++report.created : ++report.updated;
         break;
       case PlanAction::unchanged:
@@ -248,6 +261,11 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
           break;
         }
         ++report.unchanged;
+        if (item.back) {
+          const std::string event = std::to_string(*item.stored->event_id);
+          add(item, RowAction::unchanged,
+              item.note + (dry ? "; its event " + event + " already matches it" : "; synced to its event " + event + " again"));
+        }
         if (item.stored->state != RowState::synced || item.stored->row_ref != item.row_ref) {
           update(item.source_id, item.row_ref, RowState::synced, "", "", "");
         }

@@ -48,6 +48,9 @@ struct PassReport {
   int api_requests = 0;
   int write_back_cells = 0;         // cells written back into the source
   std::string write_back_error;     // why write-back failed ("" when it did not)
+  // Rows whose results were not written back because the source no longer tells them
+  // apart (connectors::WriteBackReport::skipped), one sentence each.
+  std::vector<std::string> write_back_skipped;
   std::string suspect;              // why the read looks wrong and removals were held ("" if not)
   bool key_refused = false;         // Pinned Events answered 401/403: the source is to be paused
   bool paused = false;              // the source is paused (this pass paused it, or it did not run)

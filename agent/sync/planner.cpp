@@ -1,5 +1,7 @@
 #include "agent/sync/planner.h"
 
+#include <charconv>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -86,6 +88,96 @@ struct IdEntry {
   bool approved = false;                     // an approved row carries it
 };
 
+using IdMap = std::unordered_map<std::string_view, IdEntry>;
+
+// The event id a written-back cell names, or nullopt for anything but a positive integer.
+std::optional<std::int64_t> event_in_cell(std::string_view cell) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), id);
+  if (cell.empty() || ec != std::errc{} || end != cell.data() + cell.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+// Who owns which event among the stored rows, and which of them are still in the source:
+// what re-added and returning rows are decided by. Built on first use: most passes have
+// neither kind of row.
+class Owners {
+ public:
+  Owners(const std::vector<state::RowRecord>& stored, const IdMap& ids, SourceRead read)
+      : m_stored(stored), m_ids(ids), m_read(read) {}
+
+  // The stored rows whose event is `event`.
+  const std::vector<const state::RowRecord*>& of(std::int64_t event) {
+    if (!m_by_event) {
+      m_by_event.emplace();
+      for (const auto& rec : m_stored) {
+        if (rec.event_id) (*m_by_event)[*rec.event_id].push_back(&rec);
+      }
+    }
+    static const std::vector<const state::RowRecord*> none;
+    const auto it = m_by_event->find(event);
+    return it == m_by_event->end() ? none : it->second;
+  }
+
+  // True when `rec` is still in the source after this pass: approved in this read, or left
+  // out of an incremental read (unchanged) without having been removed.
+  bool present(const state::RowRecord& rec) const {
+    const IdEntry& entry = m_ids.find(rec.source_id)->second;
+    if (entry.approved) return true;
+    if (rec.state == state::RowState::removed) return false;
+    return m_read == SourceRead::changes_only && entry.first == nullptr;
+  }
+
+  // Why `rec` is not present, in the words of a removed row's note.
+  std::string gone_reason(const state::RowRecord& rec) const {
+    return m_ids.find(rec.source_id)->second.first != nullptr ? "no longer approved" : "no longer in the source";
+  }
+
+  // The first present row other than `self` whose event is `event`, or null.
+  const state::RowRecord* present_owner(std::int64_t event, const state::RowRecord* self = nullptr) {
+    for (const auto* rec : of(event)) {
+      if (rec != self && present(*rec)) return rec;
+    }
+    return nullptr;
+  }
+
+ private:
+  const std::vector<state::RowRecord>& m_stored;
+  const IdMap& m_ids;
+  SourceRead m_read;
+  std::optional<std::unordered_map<std::int64_t, std::vector<const state::RowRecord*>>> m_by_event;
+};
+
+// A new row carrying an event id in its write-back cell: takes the event over when its
+// owner left the source (update, taken_from), else stays a create with a note saying why.
+// `claimed` holds the events taken over by earlier rows of this read (event -> row id).
+void plan_new_row(PlanItem& item, const MappedRow& row, Owners& owners,
+                  std::unordered_map<std::int64_t, std::string_view>& claimed) {
+  item.action = PlanAction::create;
+  const auto event = event_in_cell(row.written_event_id);
+  if (!event) return;
+  const std::string said = "it carries event " + std::to_string(*event);
+  if (const auto* owner = owners.present_owner(*event)) {
+    item.note = said + ", which belongs to " + owner->source_id + ", still in the source: a new event is created for it";
+    return;
+  }
+  if (const auto it = claimed.find(*event); it != claimed.end()) {
+    item.note = said + ", which " + std::string(it->second) + " took over in this pass: a new event is created for it";
+    return;
+  }
+  const state::RowRecord* from = nullptr;
+  for (const auto* rec : owners.of(*event)) {
+    if (rec->state == state::RowState::gone) continue;  // its event was deleted
+    if (from == nullptr || rec->updated_at > from->updated_at) from = rec;
+  }
+  if (from == nullptr) return;  // no row of this source ever had it: nothing to take over
+  item.action = PlanAction::update;
+  item.taken_from = from;
+  item.note = "re-added: takes over event " + std::to_string(*event) + " from " + from->source_id + ", which is " +
+              owners.gone_reason(*from);
+  claimed.emplace(*event, row.source_id);
+}
+
 }  // namespace
 
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
@@ -94,7 +186,7 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
   const SourceRead read = options.read;
   // One map for stored records, occurrences and approval: at 100k rows, three maps of
   // separately allocated nodes cost more than everything else the planner does.
-  std::unordered_map<std::string_view, IdEntry> ids;
+  IdMap ids;
   ids.reserve(rows.size() + stored.size());
   for (const auto& rec : stored) {
     IdEntry& entry = ids[rec.source_id];
@@ -118,6 +210,8 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
   }
   // Store ids (placeholder_id(row_ref)) of approved rows without a source id; usually none.
   std::unordered_set<std::string> placeholders_seen;
+  Owners owners(stored, ids, read);
+  std::unordered_map<std::int64_t, std::string_view> claimed;  // events taken over in this read
 
   Plan plan;
   plan.items.reserve(rows.size());
@@ -151,12 +245,28 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
       item.errors = row.errors;
     } else if (item.stored && plan_stored_state(item, row, *item.stored, options)) {
       // decided by the retry queue or a person
-    } else if (!item.stored || !item.stored->event_id) {
+    } else if (!item.stored) {
+      plan_new_row(item, row, owners, claimed);
+    } else if (!item.stored->event_id) {
       item.action = PlanAction::create;
+    } else if (const auto* owner = item.stored->state == RowState::removed
+                                       ? owners.present_owner(*item.stored->event_id, item.stored)
+                                       : nullptr) {
+      // Back, but another row took its event over meanwhile: two rows, two events. (No row
+      // of this read can take it over: this row is present.)
+      item.action = PlanAction::create;
+      item.recreate = true;
+      item.note = "back in the source, but its event " + std::to_string(*item.stored->event_id) + " belongs to " +
+                  owner->source_id + " now: a new event is created for it";
     } else if (item.stored->payload_hash != row.payload_hash) {
       item.action = PlanAction::update;
     } else {
       item.action = PlanAction::unchanged;
+    }
+    if (item.stored && item.stored->state == RowState::removed &&
+        (item.action == PlanAction::update || item.action == PlanAction::unchanged)) {
+      item.back = true;
+      item.note = "back in the source after it was reported removed";
     }
     plan.items.push_back(std::move(item));
   }

@@ -30,10 +30,19 @@ struct PlanItem {
   const MappedRow* row = nullptr;                 // null for removed rows no longer in the source
   const state::RowRecord* stored = nullptr;      // what the store remembers (in make_plan's `stored`), or null
   std::vector<RowError> errors;                   // for invalid
-  std::string note;                               // why held / removed / waiting / dead
+  // Why held / removed / waiting / dead; for rows that are sent or unchanged, what the
+  // operator should know besides (back in the source, re-added, a new event instead of
+  // another row's), or "".
+  std::string note;
   bool refused_before = false;  // invalid: Pinned Events refused this very payload; nothing to store again
   bool retry = false;           // create/update of a row in the retry queue (sent before new work)
-  bool recreate = false;        // create for a row whose event was deleted (recreate_deleted)
+  // create for a row whose event was deleted (recreate_deleted), or that came back after
+  // another row took its event over: a key of its own, never the first create's
+  bool recreate = false;
+  bool back = false;  // a row reported removed before is approved in the source again, with its event
+  // update: a new row (no stored record) that takes over the event of this stored row,
+  // which left the source (see make_plan); its event_id is the event updated
+  const state::RowRecord* taken_from = nullptr;
 };
 
 struct Plan {
@@ -62,6 +71,17 @@ struct PlanOptions {
 // A failed, dead or refused (400) row counts as edited when its payload differs from the
 // one that failed; an edit re-arms it. Rows in the retry queue that are due are marked
 // retry; those not yet due are waiting, those past the attempt limit dead.
+//
+// Re-added rows: a new approved row (no stored record) whose write-back event-ID cell
+// (MappedRow::written_event_id) names an event of a stored row of this source that is not
+// present — removed before, or gone from this complete read or unapproved in it — takes
+// that event over: an update with `taken_from` set, not a create (a record deleted and
+// added again, a row cut and pasted back with a new ID). It never takes an event a present
+// row owns (approved in this read, or not in an incremental read and not removed): that
+// row is a create, with a note saying whose event it carries; nor an event already taken
+// by an earlier row of this read, nor one of a row whose event was deleted (gone). A
+// stored removed row approved again is `back` (its note says so) unless a present row owns
+// its event by now: then it gets a new event (create, recreate).
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
                const PlanOptions& options = {});
 // Temporaries would leave the plan pointing at freed rows.

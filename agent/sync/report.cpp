@@ -109,6 +109,11 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
   w.key("api_requests").value(std::int64_t{r.api_requests});
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
+  if (!r.write_back_skipped.empty()) {
+    w.key("write_back_skipped").begin_array();
+    for (const auto& why : r.write_back_skipped) w.value(why);
+    w.end_array();
+  }
   if (r.operator_pause) w.key("paused_by").value("operator");
   if (r.row_scoped) w.key("row_scoped").value(true);
   if (!r.unknown_rows.empty()) {
@@ -175,6 +180,13 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
     r.api_requests = count_at(el, "api_requests");
     r.write_back_cells = count_at(el, "write_back_cells");
     r.write_back_error = text_at(el, "write_back_error");
+    simdjson::dom::array skipped;
+    if (el["write_back_skipped"].get_array().get(skipped) == simdjson::SUCCESS) {
+      for (auto why : skipped) {
+        std::string_view sentence;
+        if (why.get_string().get(sentence) == simdjson::SUCCESS) r.write_back_skipped.emplace_back(sentence);
+      }
+    }
     bool row_scoped = false;
     r.row_scoped = el["row_scoped"].get_bool().get(row_scoped) == simdjson::SUCCESS && row_scoped;
     simdjson::dom::array unknown;
@@ -222,6 +234,7 @@ std::string report_text(const PassReport& r, PassMode mode) {
   if (!r.suspect.empty()) out += "  SUSPECT READ, nothing marked removed — " + r.suspect + '\n';
   if (r.write_back_cells > 0) out += "  wrote " + std::to_string(r.write_back_cells) + " cells back into the source\n";
   if (!r.write_back_error.empty()) out += "  write-back failed: " + r.write_back_error + '\n';
+  for (const auto& why : r.write_back_skipped) out += "  not written back: " + why + '\n';
   for (const auto& row : r.rows) {
     out += "  " + pad(std::string(to_string(row.action)), 13) + ' ' + pad(row.row_ref, 22) + ' ' + pad(row.source_id, 12);
     if (row.event_id) out += " event " + std::to_string(*row.event_id);

@@ -47,9 +47,11 @@ enum class ReportRows { listed, omitted };
 // Writes `report` as one JSON object:
 //   {"source","result","error"?,"suspect"?,"created","updated","unchanged","invalid",
 //    "removed","held","failed","dead","api_requests","write_back_cells",
-//    "write_back_error"?,"rows"?:[{"row_ref","source_id","action","event_id"|null,"detail"}]}
-// ("error" when stopped or paused, "suspect" when the read looked wrong, "rows" unless
-// omitted). README documents it with a sample.
+//    "write_back_error"?,"write_back_skipped"?:[text…],
+//    "rows"?:[{"row_ref","source_id","action","event_id"|null,"detail"}]}
+// ("error" when stopped or paused, "suspect" when the read looked wrong,
+// "write_back_skipped" when rows could not be written back, "rows" unless omitted).
+// README documents it with a sample.
 void write_report_json(json::Writer& w, const PassReport& report, ReportRows rows = ReportRows::listed);
 // {"reports":[…]}: the answer of plan/sync/resync --json and POST /resync.
 std::string reports_json(const std::vector<PassReport>& reports);
@@ -59,7 +61,8 @@ std::string reports_json(const std::vector<PassReport>& reports);
 Result<std::vector<PassReport>> reports_from_json(std::string_view text);
 
 // The report in plain words for a terminal: a summary line with the counts, the stop,
-// suspect read and write-back lines when they apply, then one line per listed row. A dry
+// suspect read and write-back lines (a "not written back:" line per skipped row) when
+// they apply, then one line per listed row. A dry
 // run says "to create" / "to update" and leaves out the request count.
 std::string report_text(const PassReport& report, PassMode mode);
 

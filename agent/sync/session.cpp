@@ -4,6 +4,28 @@
 
 namespace pinsync::agent {
 
+namespace {
+
+// A source's memory kept as facts of the state store; without the state lock it only reads.
+class StoreMemory final : public connectors::SourceMemory {
+ public:
+  StoreMemory(state::Store& store, std::string source, bool writable)
+      : m_store(store), m_source(std::move(source)), m_writable(writable) {}
+
+  Result<std::optional<std::string>> recall(std::string_view key) override { return m_store.fact(m_source, key); }
+  Result<void> remember(std::string_view key, std::string_view value) override {
+    if (!m_writable) return {};
+    return m_store.set_fact(m_source, key, value);
+  }
+
+ private:
+  state::Store& m_store;
+  std::string m_source;
+  bool m_writable;
+};
+
+}  // namespace
+
 Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, std::ostream& log_out,
                                                          StoreAccess access, Clock* clock, TransportFactory transports) {
   std::shared_ptr<SessionWorld> world(new SessionWorld());
@@ -62,7 +84,14 @@ std::unique_ptr<http::Transport> Session::make_transport() {
 }
 
 connectors::ConnectorContext Session::connector_context(const std::string& source) {
-  return {clock(), m_world->limiters(), log(), [this] { return make_transport(); }, m_config.pinned.timeout, source};
+  connectors::SourceMemory* memory = nullptr;
+  if (store() != nullptr) {
+    auto& slot = m_memories[source];
+    if (!slot) slot = std::make_unique<StoreMemory>(*store(), source, m_world->store_writable());
+    memory = slot.get();
+  }
+  return {clock(), m_world->limiters(), log(), [this] { return make_transport(); }, m_config.pinned.timeout, source,
+          memory};
 }
 
 Result<KnownSlugs> Session::known_slugs() {

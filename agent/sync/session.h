@@ -50,6 +50,9 @@ class SessionWorld {
   RateLimiters& limiters() { return *m_limiters; }
   // Null without a state file (read of a file not yet made) or for StoreAccess::none.
   state::Store* store() { return m_store.get(); }
+  // True when the world holds the state lock (StoreAccess::write): only then may a pass
+  // change the store beyond its own rows (a connector's facts).
+  bool store_writable() const { return m_lock != nullptr && m_store != nullptr; }
   // A new transport from the world's factory.
   std::unique_ptr<http::Transport> transport() { return m_transports(); }
   // The stream a command's progress line may draw on (the log's).
@@ -88,7 +91,8 @@ class Session {
   state::Store* store() { return m_world->store(); }
 
   // What a connector of `source` (its name) gets from the session: its clock, limiters,
-  // logger and counted transports.
+  // logger, counted transports and its memory in the state store (none without a store;
+  // read-only unless the session may write the store).
   connectors::ConnectorContext connector_context(const std::string& source);
   // The classification slugs, fetched once per session. Returns Error{auth} when the key
   // is refused; other failures give "not checked" (Pinned Events checks them anyway).
@@ -118,6 +122,8 @@ class Session {
   std::vector<std::unique_ptr<PinnedClient>> m_sender_clients;
   std::vector<PinnedClient*> m_senders;
   std::optional<KnownSlugs> m_slugs;
+  // Each source's memory, by source name; declared before the connectors that borrow them.
+  std::map<std::string, std::unique_ptr<connectors::SourceMemory>> m_memories;
   std::map<std::string, std::unique_ptr<connectors::Connector>> m_connectors;  // by source name
 };
 

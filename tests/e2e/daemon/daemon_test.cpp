@@ -572,7 +572,7 @@ TEST_CASE("pause and resume through the running agent: shown everywhere, kept ac
   INFO(paused.out << paused.err);
   CHECK(paused.exit_code == 0);
   CHECK_CONTAINS(paused.out, "acme: paused (by the running agent)");
-  CHECK_CONTAINS(w.agent->err(), "source paused by an operator");
+  CHECK(eventually([&] { return w.agent->err().find("source paused by an operator") != std::string::npos; }, 5s));
 
   auto acme = w.status_of("acme");
   REQUIRE_FALSE(acme->isNull("paused"));

@@ -1,6 +1,7 @@
 // Request economy end to end, counted by the sandbox (/_sandbox/stats): one Sheets values
-// read per pass, one Pinned write per changed row and none for unchanged rows, no write-back
-// request when no cell changes, ceil(N/100) Airtable page reads for a full scan.
+// read per pass (and, after a write-back, one read of the ID column checking that no row
+// moved meanwhile), one Pinned write per changed row and none for unchanged rows, no
+// write-back request when no cell changes, ceil(N/100) Airtable page reads for a full scan.
 // (sheets_sync and airtable_sync cover a two-row no-change pass and N = 2,500; these use
 // more rows, a partial last page and edits, and count every route, not only one.)
 #include <doctest/doctest.h>
@@ -55,6 +56,7 @@ struct Counter {
   int value_reads() const { return (*this)("GET", "/v4/spreadsheets/{id}/values:batchGet"); }
   int metadata_reads() const { return (*this)("GET", "/v4/spreadsheets/{id}"); }
   int sheet_writes() const { return (*this)("POST", "/v4/spreadsheets/{id}/values:batchUpdate"); }
+  int id_column_reads() const { return (*this)("GET", "/v4/spreadsheets/{id}/values/{range}"); }
   int page_reads() const { return (*this)("GET", "/v0/{baseId}/{table}"); }
   int airtable_writes() const { return (*this)("PATCH", "/v0/{baseId}/{table}"); }
   const SandboxProcess& sandbox;
@@ -166,6 +168,7 @@ TEST_CASE("economy: a sheet pass is one values read; k edited rows of N are exac
   CHECK(w.count.value_reads() == 1);
   CHECK(w.count.metadata_reads() == 1);  // a new process learns the sheet's titles and zone once
   CHECK(w.count.sheet_writes() == 1);    // every row's write-back in one batchUpdate
+  CHECK(w.count.id_column_reads() == 1); // and one read of the ID column after it, for all rows
 
   // Nothing changed: one read, no write of any kind.
   run_pinsync("sync", w.config);
@@ -174,6 +177,7 @@ TEST_CASE("economy: a sheet pass is one values read; k edited rows of N are exac
   CHECK(w.count.posts() == n);
   CHECK(w.count.patches() == 0);
   CHECK(w.count.sheet_writes() == 1);
+  CHECK(w.count.id_column_reads() == 1);
 
   // k = 3 titles edited: exactly 3 PATCHes, no POST, and no write-back (ids and statuses stay).
   w.edit_titles({7, 50, n});
@@ -183,6 +187,7 @@ TEST_CASE("economy: a sheet pass is one values read; k edited rows of N are exac
   CHECK(w.count.posts() == n);
   CHECK(w.count.value_reads() == 3);
   CHECK(w.count.sheet_writes() == 1);
+  CHECK(w.count.id_column_reads() == 1);
   CHECK(w.count("PATCH", "/api/public/v1/events/{id}", 200) == 3);
 }
 

@@ -122,8 +122,9 @@ TEST_CASE("e2e google: write-back fills the three columns, a second pass writes 
                                           {"E-2", "", "", "invalid", "Start: not a time"}};
   auto report = connector.write_back(results);
   REQUIRE_MESSAGE(report.has_value(), report.error().message);
-  CHECK(report->requests == 1);
+  CHECK(report->requests == 2);  // the batchUpdate, and the read of the ID column checking it
   CHECK(report->cells_written == 4);
+  CHECK(report->skipped.empty());
   const std::string sheet = sandbox_sheet(base);
   CHECK_CONTAINS(sheet, "\"ev_1\"");
   CHECK_CONTAINS(sheet, "\"Start: not a time\"");

@@ -50,41 +50,31 @@ TEST_CASE("a deleted record is reported removed, its event kept; restored with i
   CHECK(a.events() == 2);
 }
 
-// DEFECT (pinsync: the pass report, agent/sync/pass.cpp, for a stored row in state "removed"
-// whose record is read again with the same payload): the pass counts it "1 unchanged" and
-// prints no line for it, so the operator, told one pass earlier that rec…1 was "removed … no
-// longer in the source", never learns that it came back (its write-back cells are rewritten
-// silently: "wrote 4 cells back"). Expected: a row line naming rec…1 that says it is back in
-// the source (and synced to event 1 again).
-TEST_CASE("a record restored with its id is reported as back, not silently counted unchanged" * doctest::skip()) {
+// Regression test for a record back from the trash with its id: the pass gives it a row
+// line naming it and saying it is back and synced to its event again, not a silent count.
+TEST_CASE("a record restored with its id is reported as back, not silently counted unchanged") {
   AirtableWorld a;
   a.put(two_records());
   REQUIRE(a.pinsync("sync").exit_code == 0);
+  const std::string event = a.fields_of(AirtableWorld::record_id(1))->getValue<std::string>("Pinned ID");
   a.partner("DELETE", "/" + AirtableWorld::record_id(1));
   REQUIRE(a.pinsync("sync").out.find("1 removed") != std::string::npos);
   a.put(two_records());
   const auto restored = a.pinsync("sync");
   CHECK(a.creates() == 2);
   CHECK_CONTAINS(restored.out, AirtableWorld::record_id(1));
+  CHECK_CONTAINS(restored.out, "back in the source after it was reported removed; synced to its event " + event + " again");
 }
 
-// DEFECT (pinsync: the planner, agent/sync/planner.cpp make_plan, with identity by Airtable
-// record id): a record deleted and added again gets a new record id, so pinsync creates a
-// second event for it — even when the re-added record carries the first event's id in the
-// write-back field "Pinned ID" (the partner pasted the whole row back) and the old record is
-// reported removed in the same pass. Input: records rec…1 and rec…2 synced (events 1 and 2);
-// the partner deletes rec…1 and POSTs its fields again, "Pinned ID" 1 included. pinsync: "1
-// created, 0 updated, 1 unchanged, 0 invalid, 1 removed", event 3 created for the new record
-// (the same show as event 1) and the pasted "Pinned ID" overwritten with 3 ("wrote 1 cells
-// back"). Expected: no new event; the new record takes over event 1 (its "Pinned ID" names an
-// event whose row was just removed and that no other row owns), and the report says the record
-// was re-added, naming both ids.
-TEST_CASE("a record deleted and re-added (new record id, same fields, Pinned ID pasted back) creates no duplicate" *
-          doctest::skip()) {
+// Regression test for a record deleted and added again with its "Pinned ID" pasted back:
+// the new record takes over the event of the removed one (an update, no second event),
+// and the report names both record ids.
+TEST_CASE("a record deleted and re-added (new record id, same fields, Pinned ID pasted back) creates no duplicate") {
   AirtableWorld a;
   a.put(two_records());
   REQUIRE(a.pinsync("sync").exit_code == 0);
   REQUIRE(a.events() == 2);
+  const std::string event = a.fields_of(AirtableWorld::record_id(1))->getValue<std::string>("Pinned ID");
   const std::string body = R"({"records":[{"fields":)" + pasted_back(a) + "}]}";
   a.partner("DELETE", "?records%5B%5D=" + AirtableWorld::record_id(1));
   const auto added = a.partner("POST", "", body);
@@ -97,6 +87,34 @@ TEST_CASE("a record deleted and re-added (new record id, same fields, Pinned ID 
   CHECK(a.events() == 2);
   CHECK_CONTAINS(r.out, new_id);
   CHECK_CONTAINS(r.out, AirtableWorld::record_id(1));
+  CHECK_CONTAINS(r.out, "re-added: takes over event " + event + " from " + AirtableWorld::record_id(1));
+  CHECK(a.fields_of(new_id)->getValue<std::string>("Pinned ID") == event);
+  // The next pass has nothing to do: the new record owns the event now.
+  const auto next = a.pinsync("sync");
+  CHECK_CONTAINS(next.out, "0 created, 0 updated, 2 unchanged");
+  CHECK(a.creates() == creates);
+}
+
+TEST_CASE("a record copied with the Pinned ID of a record still in the base gets its own event; the report says whose it carried") {
+  AirtableWorld a;
+  a.put(two_records());
+  REQUIRE(a.pinsync("sync").exit_code == 0);
+  const std::string pinned_2 = a.fields_of(AirtableWorld::record_id(2))->getValue<std::string>("Pinned ID");
+  // The partner duplicates record 2, "Pinned ID" included, and keeps record 2.
+  const auto added = a.partner("POST", "", R"({"records":[{"fields":)" +
+                                              AirtableWorld::fields(2, R"(["Jazz"])", R"(,"Pinned ID":")" + pinned_2 + "\"") +
+                                              "}]}");
+  const std::string copy_id =
+      pinsync::test::parse_object(added.body)->getArray("records")->getObject(0)->getValue<std::string>("id");
+  const int creates = a.creates();
+  const auto r = a.pinsync("sync");
+  CHECK(r.exit_code == 0);
+  CHECK(a.creates() == creates + 1);
+  CHECK(a.events() == 3);
+  CHECK_CONTAINS(r.out, "it carries event " + pinned_2 + ", which belongs to " + AirtableWorld::record_id(2) +
+                            ", still in the source: a new event is created for it");
+  CHECK(a.fields_of(AirtableWorld::record_id(2))->getValue<std::string>("Pinned ID") == pinned_2);
+  CHECK(a.fields_of(copy_id)->getValue<std::string>("Pinned ID") != pinned_2);
 }
 
 TEST_CASE("select options renamed and deleted between passes: a harmless rename changes nothing, the rest is an update or an invalid row in plain words") {

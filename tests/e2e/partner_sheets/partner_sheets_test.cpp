@@ -6,6 +6,7 @@
 #include "tests/support/checks.h"
 
 #include <string>
+#include <vector>
 
 #include "tests/support/partner_worlds.h"
 
@@ -31,6 +32,17 @@ int row_of(SheetsWorld& s, const std::string& id) {
     if (cells && cells->size() > 0 && cells->get(0).toString() == id) return static_cast<int>(r);
   }
   return -1;
+}
+
+// Runs pinsync with `args` (a command and its options) on the world's config.
+pinsync::test::ProcessResult run_pinsync_args(SheetsWorld& s, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", s.config.string()});
+  auto r = pinsync::test::run_process(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}});
+  INFO("pinsync stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK_NOT_CONTAINS(r.out + r.err, "sandbox-key");
+  return r;
 }
 
 }  // namespace
@@ -101,17 +113,11 @@ TEST_CASE("partner hides the synced tab: pinsync keeps reading it by name, remov
   CHECK(s.events()->size() == 3);
 }
 
-// DEFECT (pinsync, connectors/google_sheets.cpp, GoogleSheetsConnector::write_back): the
-// write-back cells go to the sheet rows remembered from the read (SheetRead::sheet_rows), with
-// no check that those rows still hold the same IDs. Input: E-1 and E-2 in rows 2 and 3, not yet
-// synced; a partner inserts one row under the header after pinsync's read and before its
-// write-back. pinsync: "2 created … wrote 4 cells back", written at rows 2 and 3 — event 1 and
-// "synced" into the partner's new empty row 2, event 2 into E-1's row (E-1 now shows E-2's
-// event), nothing into E-2's row. The next pass repairs E-1 and E-2 but never clears row 2.
-// Expected: every written cell lands in the row holding its ID (or nothing is written and the
-// pass says the rows moved), and the partner's row stays empty.
-TEST_CASE("partner inserts a row between pinsync's read and its write-back: the results still land on their own rows" *
-          doctest::skip()) {
+// Regression test for write-back into rows that moved: the sandbox inserts a row under the
+// header just before pinsync's write-back lands, so the write goes to the positions of the
+// read. pinsync reads the ID column after writing, writes each row's cells again where its
+// ID is now and clears what landed in the partner's new row.
+TEST_CASE("partner inserts a row between pinsync's read and its write-back: the results still land on their own rows") {
   SheetsWorld s;
   s.put(k_two_rows);
   // Armed now, applied by the sandbox just before pinsync's next write to the sheet.
@@ -135,17 +141,10 @@ TEST_CASE("partner inserts a row between pinsync's read and its write-back: the 
   CHECK(s.cell(1, 10).empty());
 }
 
-// DEFECT (pinsync, connectors/google_sheets.cpp, State::resolve_range with a range that names no
-// sheet): the tab read is "the first visible tab" of each pass's metadata. Input: `range: A1:L`,
-// tabs "Events" (E-1, E-2, synced as events 1 and 2) and "Archive" (A-1..A-3, approved, last
-// year's shows); the partner hides "Events". pinsync's next pass reads "Archive": "3 created …
-// 0 removed", SUSPECT READ (2 of 2 rows would be removed, so removals are held) — yet it
-// creates events 3–5 from the archive and writes 6 cells back into the Archive tab, exit code 0,
-// and nothing names "Events". Expected: no event created and nothing written; the pass stops
-// and says that the first visible tab changed from "Events" to "Archive" and that `sheet:`
-// (or a sheet name in `range:`) picks the tab.
-TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsync does not switch to another tab" *
-          doctest::skip()) {
+// Regression test for a range that names no sheet: pinsync remembers which tab it read
+// (by sheetId, in the state file) and, when the first visible tab is another one, stops
+// the pass — no event created, nothing written — naming both tabs and the fix.
+TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsync does not switch to another tab") {
   SheetsWorld s("    range: A1:L\n");
   s.put(R"({"Events":[)" + SheetsWorld::k_header + "," + SheetsWorld::row("E-1", "Rooftop Jazz", "6/12/2026") + "," +
         SheetsWorld::row("E-2", "Late Jazz", "6/13/2026") + R"(],"Archive":[)" + SheetsWorld::k_header + "," +
@@ -160,4 +159,37 @@ TEST_CASE("a range without a sheet name: when the partner hides that tab, pinsyn
   CHECK(s.events()->size() == 2);
   CHECK_CONTAINS(r.out, "0 removed");
   CHECK_CONTAINS((r.out + r.err), "Events");
+}
+
+TEST_CASE("partner gives a synced row a new ID but keeps its Pinned ID: the row takes over its event, no second one") {
+  SheetsWorld s;
+  s.put(k_two_rows);
+  REQUIRE(s.pinsync("sync").exit_code == 0);
+  const std::string e1_event = s.cell(1, 9);
+  REQUIRE_FALSE(e1_event.empty());
+  // The partner retypes E-1's ID as E-9 (the rest of the row, Pinned ID included, stays).
+  REQUIRE(http(s.sandbox.base_url(), "PUT",
+               "/v4/spreadsheets/1AbCdEf/values/%27Partner%20Events%27%21A2?valueInputOption=USER_ENTERED",
+               R"({"values":[["E-9"]]})", {{"Authorization", "Bearer " + s.partner_token()}})
+              .status == 200);
+  const int creates = s.creates(), updates = s.updates();
+  // One of two rows gone is more than max_removed_share (20 %): the read is suspect, E-1 is
+  // not marked removed, so its event is not free yet and E-9 waits, held.
+  const auto held = s.pinsync("sync");
+  CHECK_CONTAINS(held.out, "SUSPECT READ");
+  CHECK_CONTAINS(held.out, "re-added with event " + e1_event + " of E-1, whose removal waits with this suspect read");
+  CHECK(s.creates() == creates);
+  CHECK(s.updates() == updates);
+  // The operator accepts the removal: E-9 takes the event over, no second event.
+  const auto r = run_pinsync_args(s, {"resync", "--source", "beta", "--accept-removals", "--local"});
+  CHECK(r.exit_code == 0);
+  CHECK(s.creates() == creates);
+  CHECK(s.updates() == updates + 1);
+  CHECK(s.events()->size() == 2);
+  CHECK_CONTAINS(r.out, "0 created, 1 updated, 1 unchanged, 0 invalid, 1 removed");
+  CHECK_CONTAINS(r.out, "re-added: takes over event " + e1_event + " from E-1, which is no longer in the source");
+  CHECK(row_of(s, "E-9") == 1);
+  CHECK(s.cell(1, 9) == e1_event);
+  CHECK(s.cell(1, 10) == "synced");
+  CHECK_CONTAINS(s.pinsync("sync").out, "0 created, 0 updated, 2 unchanged");
 }

@@ -109,7 +109,8 @@ TEST_CASE("airtable limits: two sources on one base share the limit; another bas
   AirtableConnector d(s2, other.context());
   REQUIRE(c.fetch().has_value());
   REQUIRE(d.fetch().has_value());
-  CHECK((*other.sent_at)[1] == (*other.sent_at)[0]);  // different quota: no wait
+  // Different base: not its 222 ms, only the pace of the token they share (about 22 ms).
+  CHECK((*other.sent_at)[1] - (*other.sent_at)[0] < milliseconds{30});
 }
 
 TEST_CASE("airtable limits: 5xx is retried with backoff; persistent 5xx is a transient error") {
@@ -142,4 +143,43 @@ TEST_CASE("airtable limits: transport failures are retried, then reported with t
   CHECK(t.error().kind == ErrorKind::timeout);
   CHECK(t.error().message == "airtable appA1b2C3d4E5f6G7/Submissions: cannot reach Airtable at http://127.0.0.1:8787: scripted failure");
   CHECK(h.requests().size() == 4);
+}
+
+TEST_CASE("airtable limits: bases of one token share the token's limit too; another token has its own") {
+  // 60 bases read one page each, one after the other: no base ever waits for itself, so
+  // only the token's limit (50 per second, run at 45) spaces them.
+  Harness h;
+  constexpr int bases = 60;
+  for (int i = 0; i < bases; ++i) h.fake->reply(200, page({{"rec" + std::to_string(i), R"({"Name":"x"})"}}));
+  std::vector<std::unique_ptr<AirtableConnector>> connectors;
+  for (int i = 0; i < bases; ++i) {
+    auto s = settings();
+    s.base_id = "appTOKEN" + std::string(9 - std::to_string(i).size(), '0') + std::to_string(i);
+    connectors.push_back(std::make_unique<AirtableConnector>(s, h.context()));
+  }
+  for (auto& c : connectors) REQUIRE(c->fetch().has_value());
+  REQUIRE(h.sent_at->size() == bases);
+  CHECK(within_limit(*h.sent_at, 50));
+  // ...and near it, not far below: 59 gaps of about 22 ms.
+  CHECK(h.sent_at->back() - h.sent_at->front() < milliseconds{1400});
+  // And the base's own limit still applies on top: 12 pages of one base, as before.
+  Harness one;
+  script_pages(*one.fake, 12);
+  AirtableConnector base(settings(), one.context());
+  REQUIRE(base.fetch().has_value());
+  CHECK(within_limit(*one.sent_at, 5));
+
+  // A second token on other bases is not held back by the first token's pace.
+  Harness two;
+  two.fake->reply(200, page({{"recA", "{}"}}));
+  two.fake->reply(200, page({{"recB", "{}"}}));
+  auto first = settings();
+  auto second = settings();
+  second.base_id = "appZZZZZZZZZZZZZZ";
+  second.token = "patOTHERtok3n.0123456789abcdef";
+  AirtableConnector c(first, two.context());
+  AirtableConnector d(second, two.context());
+  REQUIRE(c.fetch().has_value());
+  REQUIRE(d.fetch().has_value());
+  CHECK((*two.sent_at)[1] == (*two.sent_at)[0]);
 }

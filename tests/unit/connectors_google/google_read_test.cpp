@@ -2,6 +2,10 @@
 
 #include "tests/support/checks.h"
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "tests/unit/connectors_google/google_test_util.h"
 
 using namespace pinsync::testing::google;
@@ -15,6 +19,29 @@ pinsync::connectors::GoogleSheetsSettings key_settings() {
   auto s = base_settings();
   s.auth.api_key = "AIzaSyFAKE-KEY-0123456789";
   return s;
+}
+
+// A source's memory in a map, as the agent's state store keeps it; `writable` false is a
+// dry run's.
+struct MapMemory final : pinsync::connectors::SourceMemory {
+  pinsync::Result<std::optional<std::string>> recall(std::string_view key) override {
+    const auto it = values.find(std::string(key));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  }
+  pinsync::Result<void> remember(std::string_view key, std::string_view value) override {
+    if (writable) values[std::string(key)] = std::string(value);
+    return {};
+  }
+  std::map<std::string, std::string> values;
+  bool writable = true;
+};
+
+// spreadsheets.get with tabs Events (sheetId 0) and Archive (sheetId 7), `events_hidden` or not.
+std::string two_tabs(bool events_hidden, const std::string& events_title = "Events") {
+  return R"({"properties":{"timeZone":"Etc/GMT"},"sheets":[{"properties":{"sheetId":0,"title":")" + events_title +
+         R"(","index":0)" + (events_hidden ? R"(,"hidden":true)" : "") +
+         R"(}},{"properties":{"sheetId":7,"title":"Archive","index":1}}]})";
 }
 
 const char* k_events_values = R"([
@@ -219,4 +246,120 @@ TEST_CASE("read: one debug line per HTTP call, naming the source, with the API k
   CHECK_CONTAINS(log, "method=GET");
   CHECK_CONTAINS(log, "status=200");
   CHECK_CONTAINS(log, "ms=");
+}
+
+TEST_CASE("read: a range without a sheet name keeps to the tab it read; another first visible tab stops the read") {
+  MapMemory memory;
+  auto settings = key_settings();
+  settings.sheet.clear();
+  settings.range = "A1:L";
+  {
+    Harness h;
+    auto context = h.context();
+    context.memory = &memory;
+    h.fake->reply(200, two_tabs(false));
+    h.fake->reply(200, batch_get(value_range("Events!A1:L1000", R"([["ID"],["E-1"]])")));
+    GoogleSheetsConnector connector(settings, context);
+    REQUIRE(connector.fetch().has_value());
+    CHECK_CONTAINS(h.requests()[0].url, "sheetId");
+    CHECK(memory.values["google_sheets.tab"] == "1AbCdEf\t0\tEvents");
+  }
+  {
+    // Another process, after a partner hid Events: the first visible tab is Archive now.
+    Harness h;
+    auto context = h.context();
+    context.memory = &memory;
+    h.fake->reply(200, two_tabs(true));
+    GoogleSheetsConnector connector(settings, context);
+    auto table = connector.fetch();
+    REQUIRE_FALSE(table.has_value());
+    CHECK(table.error().kind == ErrorKind::config);
+    CHECK(table.error().message ==
+          "range A1:L names no sheet, so it is read from the first visible tab of the spreadsheet, which is now "
+          "'Archive' — but this source has read 'Events' until now, and 'Events' is hidden now. Nothing was read "
+          "or written. To go on with 'Events', set sheet: Events (or range: 'Events'!A1:L); to read 'Archive' "
+          "from now on, set sheet: Archive");
+    CHECK(h.requests().size() == 1);  // the metadata only: no values read
+    CHECK(memory.values["google_sheets.tab"] == "1AbCdEf\t0\tEvents");
+    // The metadata is read again next time: an unhidden tab is seen.
+    h.fake->reply(200, two_tabs(false));
+    h.fake->reply(200, batch_get(value_range("Events!A1:L1000", R"([["ID"],["E-1"]])")));
+    REQUIRE(connector.fetch().has_value());
+  }
+  {
+    // Renamed, still first: the same tab (its sheetId), read under its new name.
+    Harness h;
+    auto context = h.context();
+    context.memory = &memory;
+    h.fake->reply(200, two_tabs(false, "Events 2026"));
+    h.fake->reply(200, batch_get(value_range("'Events 2026'!A1:L1000", R"([["ID"],["E-1"]])")));
+    GoogleSheetsConnector connector(settings, context);
+    REQUIRE(connector.fetch().has_value());
+    CHECK(memory.values["google_sheets.tab"] == "1AbCdEf\t0\tEvents 2026");
+  }
+  {
+    // The operator names the tab: whatever it is, it is read, and remembered.
+    Harness h;
+    auto context = h.context();
+    context.memory = &memory;
+    auto named = settings;
+    named.sheet = "Archive";
+    named.range.clear();
+    h.fake->reply(200, two_tabs(true, "Events 2026"));
+    h.fake->reply(200, batch_get(value_range("Archive!A1:Z1000", R"([["ID"],["A-1"]])")));
+    GoogleSheetsConnector connector(named, context);
+    REQUIRE(connector.fetch().has_value());
+    CHECK(memory.values["google_sheets.tab"] == "1AbCdEf\t7\tArchive");
+  }
+}
+
+TEST_CASE("read: a tab deleted or moved behind another is named as such; without memory nothing is checked") {
+  MapMemory memory;
+  auto settings = key_settings();
+  settings.sheet.clear();
+  // Reads `memory` as it is now, in a new connector (a new process).
+  const auto fetch_with = [&](const std::string& remembered, const std::vector<std::string>& replies) {
+    memory.values["google_sheets.tab"] = remembered;
+    Harness h;
+    auto context = h.context();
+    context.memory = &memory;
+    for (const auto& body : replies) h.fake->reply(200, body);
+    GoogleSheetsConnector connector(settings, context);
+    return connector.fetch();
+  };
+  auto deleted = fetch_with("1AbCdEf\t3\tOld Events", {two_tabs(false)});
+  REQUIRE_FALSE(deleted.has_value());
+  CHECK_CONTAINS(deleted.error().message, "neither sheet nor range names a tab, so it is read from the first visible "
+                                          "tab of the spreadsheet, which is now 'Events'");
+  CHECK_CONTAINS(deleted.error().message, "'Old Events' is no longer in the spreadsheet");
+  CHECK_CONTAINS(deleted.error().message, "set sheet: Old Events (or range: 'Old Events')");
+
+  // A tab still there but no longer first: Archive was read, Events was moved before it.
+  auto moved = fetch_with("1AbCdEf\t7\tArchive", {two_tabs(false)});
+  REQUIRE_FALSE(moved.has_value());
+  CHECK_CONTAINS(moved.error().message, "'Archive' is no longer the first visible tab");
+
+  // What was kept for another spreadsheet does not count: this one's tab is kept instead.
+  const std::string events = batch_get(value_range("Events!A1:Z1000", R"([["ID"],["E-1"]])"));
+  CHECK(fetch_with("1OtherSheet\t7\tArchive", {two_tabs(false), events}).has_value());
+  CHECK(memory.values["google_sheets.tab"] == "1AbCdEf\t0\tEvents");
+
+  // A memory that may not write (a dry run) checks but keeps nothing new.
+  memory.writable = false;
+  memory.values.clear();
+  Harness dry;
+  auto context = dry.context();
+  context.memory = &memory;
+  dry.fake->reply(200, two_tabs(false));
+  dry.fake->reply(200, events);
+  GoogleSheetsConnector planning(settings, context);
+  CHECK(planning.fetch().has_value());
+  CHECK(memory.values.empty());
+
+  // Without a memory (pinsync check) there is nothing to compare with.
+  Harness bare;
+  bare.fake->reply(200, two_tabs(true));
+  bare.fake->reply(200, batch_get(value_range("Archive!A1:Z1000", R"([["ID"],["A-1"]])")));
+  GoogleSheetsConnector unchecked(settings, bare.context());
+  CHECK(unchecked.fetch().has_value());
 }

@@ -60,6 +60,9 @@ std::vector<Range> batch_update_data(const std::string& body) {
 
 const char* k_update_ok = R"({"spreadsheetId":"1AbCdEf","totalUpdatedCells":1})";
 
+// The values.get answer of the ID column (A) of 'Events' after a write-back: `ids` from row 2 on.
+std::string id_column(const std::string& ids) { return value_range("Events!A2:A1000", ids); }
+
 }  // namespace
 
 TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by ID after they moved") {
@@ -87,12 +90,14 @@ TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by 
       {"E-7", "'Events'!A9", "ev_7", "synced", ""},  // no longer in the sheet
   };
   h.fake->reply(200, k_update_ok);
+  h.fake->reply(200, id_column(R"([["E-2"],["E-9"],["E-1"],["E-3"]])"));  // nothing moved meanwhile
   auto report = connector.write_back(results);
   REQUIRE_MESSAGE(report.has_value(), report.error().message);
-  CHECK(report->requests == 1);
+  CHECK(report->requests == 2);  // the write, and the read of the ID column that checks it
   CHECK(report->cells_written == 5);
+  CHECK(report->skipped.empty());
 
-  REQUIRE(h.requests().size() == 4);
+  REQUIRE(h.requests().size() == 5);
   // The labels pinsync_api_requests_total counts them under (README).
   std::vector<std::string> labels;
   for (const auto& r : h.requests()) {
@@ -101,7 +106,8 @@ TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by 
   }
   CHECK(labels == std::vector<std::string>{"google_oauth POST /token", "sheets GET /v4/spreadsheets/{id}",
                                            "sheets GET /v4/spreadsheets/{id}/values:batchGet",
-                                           "sheets POST /v4/spreadsheets/{id}/values:batchUpdate"});
+                                           "sheets POST /v4/spreadsheets/{id}/values:batchUpdate",
+                                           "sheets GET /v4/spreadsheets/{id}/values/{range}"});
   const auto& post = h.requests()[3];
   CHECK(post.method == "POST");
   CHECK(post.url == "http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchUpdate");
@@ -112,13 +118,17 @@ TEST_CASE("write-back: one batchUpdate with only changed cells, rows located by 
   CHECK(data[0].values == std::vector<std::string>{"ev_2", "synced"});
   CHECK(data[1].range == "'Events'!C4:E4");
   CHECK(data[1].values == std::vector<std::string>{"ev_1", "invalid", "Date: \"June 32\" is not a date"});
+  // The check reads the ID column alone, from under the header down, as the fetch reads values.
+  CHECK(h.requests()[4].url ==
+        "http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values/%27Events%27%21A2%3AA?valueRenderOption="
+        "UNFORMATTED_VALUE&dateTimeRenderOption=SERIAL_NUMBER&majorDimension=ROWS&prettyPrint=false");
 
-  // A second pass with the same results writes nothing.
+  // A second pass with the same results writes nothing, and checks nothing.
   auto again = connector.write_back(results);
   REQUIRE(again.has_value());
   CHECK(again->requests == 0);
   CHECK(again->cells_written == 0);
-  CHECK(h.requests().size() == 4);
+  CHECK(h.requests().size() == 5);
 }
 
 TEST_CASE("write-back: separate cells in a row are separate small ranges; an ID seen twice is left alone") {
@@ -137,10 +147,12 @@ TEST_CASE("write-back: separate cells in a row are separate small ranges; an ID 
   GoogleSheetsConnector connector(settings, h.context());
   REQUIRE(connector.fetch().has_value());
   h.fake->reply(200, k_update_ok);
+  h.fake->reply(200, id_column(R"([["E-1"],["E-2"],["E-2"]])"));
   const std::vector<RowResult> results = {{"E-1", "", "ev_1", "failed", "timeout"}, {"E-2", "", "ev_2", "synced", ""}};
   auto report = connector.write_back(results);
   REQUIRE_MESSAGE(report.has_value(), report.error().message);
-  const auto data = batch_update_data(h.requests().back().body);
+  REQUIRE(h.requests().size() == 5);
+  const auto data = batch_update_data(h.requests()[3].body);
   REQUIRE(data.size() == 2);
   CHECK(data[0].range == "'Events'!B2");
   CHECK(data[0].values == std::vector<std::string>{"ev_1"});
@@ -261,6 +273,7 @@ TEST_CASE("assign_ids: re-reads, writes IDs only into rows that still match, fol
 
   // Write-back after assignment finds the row by its new ID, in the re-read sheet.
   h.fake->reply(200, k_update_ok);
+  h.fake->reply(200, id_column(R"([[""],["P-1"],[""],["X-1"],["E-9"]])"));
   const std::vector<RowResult> results = {{"P-1", "'Events'!A2", "ev_1", "synced", ""}};
   auto report = connector.write_back(results);
   REQUIRE_MESSAGE(report.has_value(), report.error().message);
@@ -291,4 +304,106 @@ TEST_CASE("assign_ids: identical rows are told apart by position, and ambiguity 
   REQUIRE(data.size() == 2);
   CHECK(data[0].range == "'Events'!A2");
   CHECK(data[1].range == "'Events'!A3");
+}
+
+TEST_CASE("write-back: a row inserted before the write lands: each row's cells are written again where its ID is now") {
+  Harness h;
+  TempDir dir;
+  h.fake->reply(200, token_body("ya29.FAKE-1"));
+  h.fake->reply(200, metadata({"Events"}));
+  h.fake->reply(200, batch_get(value_range("Events!A1:Z1000", R"([
+    ["Event ID","Pinned ID","Sync status","Sync error"],
+    ["E-1"],
+    ["E-2","ev_2","failed","timeout"]
+  ])")));
+  GoogleSheetsConnector connector(write_settings(dir), h.context("beta"));
+  REQUIRE(connector.fetch().has_value());
+  const std::vector<RowResult> results = {{"E-1", "", "ev_1", "synced", ""}, {"E-2", "", "ev_2", "synced", ""}};
+  h.fake->reply(200, k_update_ok);
+  // Between pinsync's read and its write a partner inserted a row under the header: the
+  // write went to rows 2 and 3, which now hold the new row and E-1.
+  h.fake->reply(200, id_column(R"([[""],["E-1"],["E-2"]])"));
+  h.fake->reply(200, k_update_ok);
+  auto report = connector.write_back(results);
+  REQUIRE_MESSAGE(report.has_value(), report.error().message);
+  CHECK(report->requests == 3);
+  CHECK(report->skipped.empty());
+  REQUIRE(h.requests().size() == 6);
+  const auto first = batch_update_data(h.requests()[3].body);
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].range == "'Events'!B2:C2");
+  CHECK(first[1].range == "'Events'!C3:D3");
+  const auto again = batch_update_data(h.requests()[5].body);
+  REQUIRE(again.size() == 3);
+  // The new row gets back the empty cells it had; E-1 its own values, and the error cell
+  // E-2's values overwrote; E-2, one row down, what it changed.
+  CHECK(again[0].range == "'Events'!B2:C2");
+  CHECK(again[0].values == std::vector<std::string>{"", ""});
+  CHECK(again[1].range == "'Events'!B3:D3");
+  CHECK(again[1].values == std::vector<std::string>{"ev_1", "synced", ""});
+  CHECK(again[2].range == "'Events'!C4:D4");
+  CHECK(again[2].values == std::vector<std::string>{"synced", ""});
+  CHECK(report->cells_written == 4 + 7);
+  CHECK_CONTAINS(h.log_text.str(), "rows moved while pinsync wrote back");
+
+  // The next write-back finds them where they are now: nothing to write, nothing to check.
+  auto next = connector.write_back(results);
+  REQUIRE(next.has_value());
+  CHECK(next->requests == 0);
+  CHECK(h.requests().size() == 6);
+}
+
+TEST_CASE("write-back: an ID gone or in two rows after the write gets nothing written, and the report says why") {
+  Harness h;
+  TempDir dir;
+  h.fake->reply(200, token_body("ya29.FAKE-1"));
+  h.fake->reply(200, metadata({"Events"}));
+  h.fake->reply(200, batch_get(value_range("Events!A1:Z1000", R"([
+    ["Event ID","Pinned ID","Sync status","Sync error"],
+    ["E-1"],
+    ["E-2"],
+    ["E-3"]
+  ])")));
+  GoogleSheetsConnector connector(write_settings(dir), h.context());
+  REQUIRE(connector.fetch().has_value());
+  const std::vector<RowResult> results = {
+      {"E-1", "", "ev_1", "synced", ""}, {"E-2", "", "ev_2", "synced", ""}, {"E-3", "", "ev_3", "synced", ""}};
+  h.fake->reply(200, k_update_ok);
+  // Meanwhile E-1's row was deleted (all rows moved up) and E-2's row copied to the end.
+  h.fake->reply(200, id_column(R"([["E-2"],["E-3"],["E-2"]])"));
+  h.fake->reply(200, k_update_ok);
+  auto report = connector.write_back(results);
+  REQUIRE_MESSAGE(report.has_value(), report.error().message);
+  REQUIRE(report->skipped.size() == 2);
+  CHECK(report->skipped[0] ==
+        "ID \"E-1\" ('Events'!A2 when read): no row of 'Events' holds this ID any more — the row was deleted or "
+        "its ID changed while pinsync wrote back; its results were not written");
+  CHECK(report->skipped[1] ==
+        "ID \"E-2\" ('Events'!A3 when read): the ID is now in rows 2 and 4 of 'Events', so its results were not "
+        "written: give each row its own ID");
+  const auto again = batch_update_data(h.requests().back().body);
+  REQUIRE(again.size() == 3);
+  // Rows 2 and 4 (E-2 twice) get back empty cells; E-3 its own values in row 3.
+  CHECK(again[0].range == "'Events'!B2:C2");
+  CHECK(again[0].values == std::vector<std::string>{"", ""});
+  CHECK(again[1].range == "'Events'!B3:C3");
+  CHECK(again[1].values == std::vector<std::string>{"ev_3", "synced"});
+  CHECK(again[2].range == "'Events'!B4:C4");
+  CHECK(again[2].values == std::vector<std::string>{"", ""});
+}
+
+TEST_CASE("write-back: when the check after the write fails, the write stands and the error says the next pass checks") {
+  Harness h;
+  TempDir dir;
+  h.fake->reply(200, token_body("ya29.FAKE-1"));
+  h.fake->reply(200, metadata({"Events"}));
+  h.fake->reply(200, batch_get(value_range("Events!A1:Z1000", R"([["Event ID","Pinned ID","Sync status","Sync error"],["E-1"]])")));
+  GoogleSheetsConnector connector(write_settings(dir), h.context());
+  REQUIRE(connector.fetch().has_value());
+  h.fake->reply(200, k_update_ok);
+  h.fake->reply(404, google_error(404, "NOT_FOUND", "Requested entity was not found."));
+  const std::vector<RowResult> results = {{"E-1", "", "ev_1", "synced", ""}};
+  auto report = connector.write_back(results);
+  REQUIRE_FALSE(report.has_value());
+  CHECK_CONTAINS(report.error().message, "wrote 2 cells back, but could not check that their rows had not moved");
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "tests/support/fake_clock.h"
 
@@ -104,4 +105,36 @@ TEST_CASE("rate limiter: pause_for holds every caller, limited or not") {
   RateLimiter limiter(clock, 0, 1);
   limiter.pause_for(2s);
   CHECK(time_for(clock, limiter, 1) >= 2000ms);
+}
+
+TEST_CASE("rate limiter: acquire_all waits for every limiter and counts the request in each at the same moment") {
+  FakeClock clock;
+  RateLimiter slow(clock, 2, 1);   // one every 500 ms
+  RateLimiter fast(clock, 10, 1);  // one every 100 ms
+  RateLimiter* const both[] = {&slow, &fast};
+  std::vector<std::chrono::steady_clock::time_point> at;
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(RateLimiter::acquire_all(both));
+    at.push_back(clock.monotonic());
+  }
+  // The slower quota sets the pace...
+  for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] == 500ms);
+  // ...and the faster one was charged when the request went, not when its token was free:
+  // its next token is 100 ms after the send. (Taking its token first and then waiting
+  // 500 ms for the slow one would have let it refill meanwhile, and another user of it
+  // could have sent right next to this request.)
+  CHECK(time_for(clock, fast, 1) == 100ms);
+  CHECK(time_for(clock, slow, 1) == 400ms);
+
+  // A pause of either holds the request.
+  fast.pause_for(3s);
+  const auto before = clock.monotonic();
+  REQUIRE(RateLimiter::acquire_all(both));
+  CHECK(clock.monotonic() - before >= 3s);
+
+  // Null entries and repeats are ignored; a stopped clock gives false.
+  RateLimiter* const repeated[] = {&slow, nullptr, &slow};
+  REQUIRE(RateLimiter::acquire_all(repeated));
+  clock.stop();
+  CHECK_FALSE(RateLimiter::acquire_all(both));
 }

@@ -1,5 +1,5 @@
-// Row states outside the outbox: set_row_state(s), listing order, forgetting a source,
-// and loading a 100,000-row source.
+// Row states outside the outbox: set_row_state(s), listing order, a source's facts,
+// forgetting a source, and loading a 100,000-row source.
 #include <doctest/doctest.h>
 
 #include "tests/support/checks.h"
@@ -137,7 +137,20 @@ TEST_CASE("rows_with_event names every row, of any source, that owns an event") 
   CHECK(owners->empty());
 }
 
-TEST_CASE("forget_source deletes rows, outbox and audit of that source only") {
+TEST_CASE("facts: a source's facts are kept by key, replaced, and separate from other sources") {
+  StoreFixture f;
+  auto none = f.store->fact("acme", "google_sheets.tab");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  REQUIRE(f.store->set_fact("acme", "google_sheets.tab", "1AbC\t0\tEvents"));
+  REQUIRE(f.store->set_fact("acme", "google_sheets.tab", "1AbC\t0\tEvents 2026"));
+  REQUIRE(f.store->set_fact("acme", "other", "x"));
+  CHECK(f.store->fact("acme", "google_sheets.tab")->value_or("") == "1AbC\t0\tEvents 2026");
+  CHECK(f.store->fact("acme", "other")->value_or("") == "x");
+  CHECK_FALSE(f.store->fact("beta", "google_sheets.tab")->has_value());
+}
+
+TEST_CASE("forget_source deletes rows, outbox, audit and facts of that source only") {
   StoreFixture f;
   REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
@@ -148,9 +161,13 @@ TEST_CASE("forget_source deletes rows, outbox and audit of that source only") {
   REQUIRE(record_success(*f.store, beta, WriteOutcome{201, "req-b", 601}));
   auto run = f.store->begin_run("acme", "cli");
   REQUIRE(run);
+  REQUIRE(f.store->set_fact("acme", "google_sheets.tab", "1AbC\t0\tEvents"));
+  REQUIRE(f.store->set_fact("beta", "google_sheets.tab", "1XyZ\t7\tShows"));
 
   REQUIRE(f.store->forget_source("acme"));
   auto raw = f.raw();
+  CHECK(raw.execAndGet("SELECT count(*) FROM source_facts WHERE source = 'acme'").getInt() == 0);
+  CHECK(f.store->fact("beta", "google_sheets.tab")->value_or("") == "1XyZ\t7\tShows");
   CHECK(raw.execAndGet("SELECT count(*) FROM source_rows WHERE source = 'acme'").getInt() == 0);
   CHECK(raw.execAndGet("SELECT count(*) FROM outbox WHERE source = 'acme'").getInt() == 0);
   CHECK(raw.execAndGet("SELECT count(*) FROM audit WHERE source = 'acme'").getInt() == 0);

@@ -25,7 +25,7 @@ class FakeConnector final : public connectors::Connector {
   Result<connectors::WriteBackReport> write_back(std::span<const connectors::RowResult> results) override {
     written.assign(results.begin(), results.end());
     if (!write_back_failure.empty()) return fail(ErrorKind::auth, write_back_failure);
-    return connectors::WriteBackReport{static_cast<int>(results.size()), 1};
+    return connectors::WriteBackReport{static_cast<int>(results.size()), 1, write_back_skipped};
   }
   bool assigns_ids() const override { return true; }
   Result<std::vector<connectors::IdAssignment>> assign_ids(std::span<const connectors::IdAssignment> a) override {
@@ -36,6 +36,7 @@ class FakeConnector final : public connectors::Connector {
   connectors::Table table;
   bool write_back_enabled = false;
   std::string write_back_failure;
+  std::vector<std::string> write_back_skipped;  // what write_back() says it could not write
   std::vector<connectors::RowResult> written;
   std::vector<connectors::IdAssignment> assigned;
 };

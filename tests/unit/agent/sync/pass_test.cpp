@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "agent/sync/report.h"
 #include "pass_fixture.h"
 
 using namespace pinsync;
@@ -112,6 +113,95 @@ TEST_CASE("pass: results are written back; a write-back failure is reported and 
   CHECK_CONTAINS(again.write_back_error, "can only read");
   CHECK_FALSE(again.stopped);
   CHECK(again.unchanged == 1);
+
+  // Rows the source could not tell apart any more are named in the report, in its words.
+  p.connector.write_back_failure.clear();
+  p.connector.write_back_skipped = {"ID \"E-1\" ('Events'!A2 when read): no row of 'Events' holds this ID any more"};
+  const auto skipped = p.run();
+  CHECK(skipped.write_back_skipped == p.connector.write_back_skipped);
+  CHECK_CONTAINS(report_text(skipped, PassMode::apply),
+                 "  not written back: ID \"E-1\" ('Events'!A2 when read): no row of 'Events' holds this ID any more\n");
+  CHECK(skipped.clean() == again.clean());  // a note, not a failure of the pass
+}
+
+namespace {
+
+// The fixture's source as one that writes event ids back to a column "Pinned" (an Airtable
+// table), and a row of it carrying `pinned` there.
+void write_back_event_ids(Pass& p) {
+  connectors::AirtableSettings airtable;
+  airtable.write_back.event_id_column = "Pinned";
+  p.config.settings = airtable;
+  p.connector.table.columns.push_back("Pinned");
+}
+connectors::Row carrying(std::string ref, std::string id, std::string title, std::string pinned) {
+  auto r = row(std::move(ref), std::move(id), std::move(title));
+  r.cells.push_back(std::move(pinned));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("pass: a row back in the source gets a line saying so; a re-added row takes over its event, never twice") {
+  Pass p;
+  write_back_event_ids(p);
+  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "")};
+  p.transport.reply(201, R"({"doc":{"id":7}})");
+  REQUIRE(p.run().created == 1);
+
+  // E-1 deleted, then restored with its id: back, and said so, without a request.
+  p.options.accept_removals = true;
+  p.connector.table.rows.clear();
+  REQUIRE(p.run().removed == 1);
+  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "7")};
+  const auto back = p.run();
+  CHECK(back.unchanged == 1);
+  REQUIRE(back.rows.size() == 1);
+  CHECK(back.rows[0].source_id == "E-1");
+  CHECK(back.rows[0].event_id == 7);
+  CHECK(back.rows[0].detail == "back in the source after it was reported removed; synced to its event 7 again");
+  CHECK(p.transport.requests.size() == 1);
+
+  // E-1 deleted and added again as E-9 with its Pinned ID: a suspect read holds it...
+  p.options.accept_removals = false;
+  p.connector.table.rows = {carrying("rec9", "E-9", "Jazz", "7")};
+  const auto held = p.run();
+  CHECK_FALSE(held.suspect.empty());
+  CHECK(held.held == 1);
+  CHECK_CONTAINS(held.rows.at(0).detail, "re-added with event 7 of E-1, whose removal waits with this suspect read");
+  CHECK(p.transport.requests.size() == 1);
+  // ...until the removal is accepted: then one update of event 7 under E-9's own key.
+  p.options.accept_removals = true;
+  p.transport.reply(200, R"({"doc":{"id":7}})");
+  const auto readded = p.run();
+  CHECK(readded.created == 0);
+  CHECK(readded.updated == 1);
+  CHECK(readded.removed == 1);
+  REQUIRE(p.transport.requests.size() == 2);
+  CHECK(p.transport.requests[1].method == "PATCH");
+  CHECK(p.transport.requests[1].url.ends_with("/events/7"));
+  CHECK(p.header(1, "Idempotency-Key").starts_with("pinsync-acme-E-9-update-"));
+  bool said = false;
+  for (const auto& r : readded.rows) {
+    if (r.source_id == "E-9") said = r.detail == "re-added: takes over event 7 from E-1, which is no longer in the source";
+  }
+  CHECK(said);
+  auto e9 = p.store->row("acme", "E-9");
+  REQUIRE(e9);
+  REQUIRE(e9->has_value());
+  CHECK((*e9)->event_id == 7);
+  CHECK((*e9)->state == state::RowState::synced);
+
+  // E-1 comes back from the trash too: event 7 is E-9's now, so E-1 gets its own, under a
+  // key that was never used for event 7.
+  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "7"), carrying("rec9", "E-9", "Jazz", "7")};
+  p.transport.reply(201, R"({"doc":{"id":8}})");
+  const auto both = p.run();
+  CHECK(both.created == 1);
+  CHECK(both.unchanged == 1);
+  REQUIRE(p.transport.requests.size() == 3);
+  CHECK(p.transport.requests[2].method == "POST");
+  CHECK(p.header(2, "Idempotency-Key") == "pinsync-acme-E-1-recreate-7-create");
 }
 
 TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resends it with the same key") {

@@ -207,3 +207,98 @@ TEST_CASE("planner: dead and refused rows stay put until edited; gone rows are r
   CHECK(item_for(again, "E-4").action == PlanAction::create);
   CHECK(item_for(again, "E-4").recreate);
 }
+
+namespace {
+
+// A new row carrying `event` in its write-back event-ID cell (a pasted or kept "Pinned ID").
+MappedRow carrying(std::string id, std::string ref, std::string hash, std::string event) {
+  MappedRow r = valid(std::move(id), std::move(ref), std::move(hash));
+  r.written_event_id = std::move(event);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("planner: a re-added row takes over the event of the row it replaces, when that row left the source") {
+  // recOLD was deleted in this read; recNEW carries its event 1 (the partner pasted the row
+  // back). E-5 was removed an earlier pass; E-9 carries its event 5 (a row cut and pasted
+  // with a new ID).
+  std::vector<MappedRow> rows = {carrying("recNEW", "recNEW", "h1", "1"), carrying("E-9", "p.csv:4", "h5", "5")};
+  std::vector<state::RowRecord> known = {stored("recOLD", 1, "h1"), stored("E-5", 5, "h5", state::RowState::removed)};
+  const Plan plan = make_plan(rows, known);
+  const auto& readded = item_for(plan, "recNEW");
+  CHECK(readded.action == PlanAction::update);
+  REQUIRE(readded.taken_from != nullptr);
+  CHECK(readded.taken_from->source_id == "recOLD");
+  CHECK(readded.note == "re-added: takes over event 1 from recOLD, which is no longer in the source");
+  CHECK(item_for(plan, "recOLD").action == PlanAction::removed);  // reported removed, in the same pass
+  CHECK(item_for(plan, "E-9").action == PlanAction::update);
+  REQUIRE(item_for(plan, "E-9").taken_from != nullptr);
+  CHECK(*item_for(plan, "E-9").taken_from->event_id == 5);
+  CHECK(plan.count(PlanAction::create) == 0);
+
+  // An owner that is unapproved in this read has left too.
+  MappedRow unapproved = valid("recOLD", "recOLD", "h1");
+  unapproved.approved = false;
+  std::vector<MappedRow> with_old = {unapproved, carrying("recNEW", "recNEW", "h1", "1")};
+  const Plan again = make_plan(with_old, known);
+  CHECK(item_for(again, "recNEW").action == PlanAction::update);
+  CHECK_CONTAINS(item_for(again, "recNEW").note, "which is no longer approved");
+}
+
+TEST_CASE("planner: a row never takes over an event a present row owns: it is a create, and says whose event it carried") {
+  // E-7 is a copy of E-2 (its Pinned ID 2 included), and E-2 is still there.
+  std::vector<MappedRow> rows = {valid("E-2", "p.csv:2", "h2"), carrying("E-7", "p.csv:3", "h2", "2")};
+  std::vector<state::RowRecord> known = {stored("E-2", 2, "h2")};
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "E-2").action == PlanAction::unchanged);
+  const auto& copy = item_for(plan, "E-7");
+  CHECK(copy.action == PlanAction::create);
+  CHECK(copy.taken_from == nullptr);
+  CHECK(copy.note == "it carries event 2, which belongs to E-2, still in the source: a new event is created for it");
+
+  // After an incremental read a row left out is unchanged, so still present: no takeover.
+  std::vector<MappedRow> only_new = {carrying("E-7", "rec7", "h2", "2")};
+  const Plan partial = make_plan(only_new, known, PlanOptions{SourceRead::changes_only});
+  CHECK(item_for(partial, "E-7").action == PlanAction::create);
+
+  // Two new rows with the same event: the first in source order takes it, the other is new.
+  std::vector<MappedRow> twins = {carrying("E-8", "p.csv:2", "h2", "2"), carrying("E-9", "p.csv:3", "h2", "2")};
+  const Plan both = make_plan(twins, known);
+  CHECK(item_for(both, "E-8").action == PlanAction::update);
+  CHECK(item_for(both, "E-9").action == PlanAction::create);
+  CHECK(item_for(both, "E-9").note == "it carries event 2, which E-8 took over in this pass: a new event is created for it");
+
+  // An event no row of this source ever had, one whose event was deleted, or a cell that is
+  // not an event id: an ordinary create.
+  std::vector<state::RowRecord> deleted = {stored("E-2", 2, "h2", state::RowState::gone)};
+  std::vector<MappedRow> odd = {carrying("E-3", "p.csv:2", "h3", "99"), carrying("E-4", "p.csv:3", "h4", "abc"),
+                                carrying("E-5", "p.csv:4", "h5", "2")};
+  const Plan ordinary = make_plan(odd, deleted);
+  for (const char* id : {"E-3", "E-4", "E-5"}) {
+    CHECK(item_for(ordinary, id).action == PlanAction::create);
+    CHECK(item_for(ordinary, id).taken_from == nullptr);
+    CHECK(item_for(ordinary, id).note.empty());
+  }
+}
+
+TEST_CASE("planner: a removed row back in the source is marked back; if its event went to another row, it gets a new one") {
+  std::vector<MappedRow> rows = {valid("recOLD", "recOLD", "h1")};
+  std::vector<state::RowRecord> known = {stored("recOLD", 1, "h1", state::RowState::removed)};
+  const Plan plan = make_plan(rows, known);
+  CHECK(item_for(plan, "recOLD").action == PlanAction::unchanged);
+  CHECK(item_for(plan, "recOLD").back);
+  CHECK(item_for(plan, "recOLD").note == "back in the source after it was reported removed");
+
+  // recNEW took event 1 over in an earlier pass and is still there: recOLD is a second row
+  // with its own event now, created under a key of its own.
+  std::vector<MappedRow> both = {valid("recOLD", "recOLD", "h1"), valid("recNEW", "recNEW", "h1")};
+  std::vector<state::RowRecord> taken = {stored("recOLD", 1, "h1", state::RowState::removed), stored("recNEW", 1, "h1")};
+  const Plan again = make_plan(both, taken);
+  CHECK(item_for(again, "recNEW").action == PlanAction::unchanged);
+  const auto& old = item_for(again, "recOLD");
+  CHECK(old.action == PlanAction::create);
+  CHECK(old.recreate);
+  CHECK_FALSE(old.back);
+  CHECK(old.note == "back in the source, but its event 1 belongs to recNEW now: a new event is created for it");
+}
