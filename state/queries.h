@@ -176,6 +176,18 @@ UPDATE runs SET finished_at = ?1, created = ?2, updated = ?3, unchanged = ?4, in
                 detail = ?12
 WHERE id = ?13)sql";
 
+// History is bounded per source: runs older than ?2 (unix seconds) or beyond the newest
+// ?3, and change-log entries older than ?2, go when a run of that source ends.
+inline constexpr const char* k_prune_runs = R"sql(
+DELETE FROM runs
+WHERE source = (SELECT source FROM runs WHERE id = ?1)
+  AND (finished_at BETWEEN 1 AND ?2
+       OR id <= (SELECT id FROM runs WHERE source = (SELECT source FROM runs WHERE id = ?1)
+                 ORDER BY id DESC LIMIT 1 OFFSET ?3)))sql";
+
+inline constexpr const char* k_prune_audit = R"sql(
+DELETE FROM audit WHERE source = (SELECT source FROM runs WHERE id = ?1) AND at < ?2)sql";
+
 inline constexpr const char* k_select_recent_runs = R"sql(
 SELECT id, source, trigger_kind, started_at, finished_at, created, updated, unchanged,
        invalid, removed, failed, api_requests, result, held, dead, detail

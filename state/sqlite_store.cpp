@@ -491,6 +491,7 @@ Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string
 
 Result<void> SqliteStore::finish_run(const RunRecord& run) {
   return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
+    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
     auto& q = prepared(k_finish_run);
     ResetOnExit reset(q);
     q.bind(1, now());
@@ -510,6 +511,19 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
       return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
                                            std::to_string(run.id) + ": no run has that id");
     }
+    const std::int64_t oldest_kept = now() - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
+    auto& runs = prepared(k_prune_runs);
+    ResetOnExit reset_runs(runs);
+    runs.bind(1, run.id);
+    runs.bind(2, oldest_kept);
+    runs.bind(3, k_history_runs);
+    runs.exec();
+    auto& audit = prepared(k_prune_audit);
+    ResetOnExit reset_audit(audit);
+    audit.bind(1, run.id);
+    audit.bind(2, oldest_kept);
+    audit.exec();
+    transaction.commit();
     return {};
   });
 }

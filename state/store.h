@@ -133,6 +133,10 @@ struct Outcome {
   std::optional<Failure> failure;  // nullopt: it succeeded
 };
 
+// How much history the store keeps per source (see finish_run).
+inline constexpr std::chrono::days k_history_age{90};
+inline constexpr int k_history_runs = 10'000;
+
 // Who paused a source.
 enum class PausedBy {
   pinsync,   // Pinned Events refused the key (401/403); a manual resync or a changed key ends it
@@ -270,8 +274,10 @@ class Store {
   // Starts a run log entry (started_at = now, finished_at = 0) and returns its id.
   virtual Result<std::int64_t> begin_run(std::string_view source, std::string_view trigger) = 0;
   // Stores run.id's counts, api_requests and result with finished_at = now (the clock's;
-  // run.finished_at, source, trigger and started_at are ignored). Returns
-  // Error{internal} when no run has that id.
+  // run.finished_at, source, trigger and started_at are ignored), and in the same
+  // transaction keeps the source's history bounded: runs older than k_history_age or
+  // beyond the newest k_history_runs, and change-log (audit) entries older than
+  // k_history_age, are deleted. Returns Error{internal} when no run has that id.
   virtual Result<void> finish_run(const RunRecord& run) = 0;
   // Most recent runs first, at most `limit` (nothing when limit <= 0); all sources when
   // `source` is empty.

@@ -1,6 +1,7 @@
 #include "agent/cli/cli.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/forget.h"
+#include "agent/cli/history.h"
 #include "agent/cli/pause.h"
 #include "agent/cli/resync.h"
 #include "agent/cli/run.h"
@@ -40,6 +42,7 @@ constexpr std::string_view k_usage =
     "  plan             what sync would do, without sending or changing anything\n"
     "  status           per source: rows by state and the last pass\n"
     "  errors           rows that are invalid, failed or held, with the cell and the reason\n"
+    "  history          past passes of each source (--limit N), or every write of a row (--row ID)\n"
     "  channels         the Pinned Events channels the API key can use\n"
     "  classifications  the classification slugs Pinned Events accepts\n"
     "  check            preflight: config, API key, channel access, classifications, sources\n"
@@ -84,6 +87,12 @@ const std::vector<CommandSpec>& commands() {
       {"errors", "usage: pinsync errors --config FILE [--source NAME] [--json]\n"
                  "Rows that are invalid, failed or held for review: source, row, ID, column, value, reason.\n",
        true, true, command_errors},
+      {"history", "usage: pinsync history --config FILE [--source NAME] [--row ID] [--limit N] [--json]\n"
+                  "What pinsync did and when, from the state file (kept 90 days, at most 10,000 passes per\n"
+                  "source): each source's last N passes (default 20), newest first; or with --row ID every\n"
+                  "write of that row, oldest first: time, create/update, HTTP status, event, request id.\n"
+                  "Reads only; works while the agent runs.\n",
+       true, true, command_history},
       {"channels", "usage: pinsync channels --config FILE [--json]\n"
                    "The Pinned Events channels the configured API key can use (channel_id values).\n",
        false, true, command_channels},
@@ -267,6 +276,20 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       auto v = value(a);
       if (!v) return k_exit_usage;
       options.reason = *v;
+    } else if (a == "--row" && name == "history") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      options.history_row = *v;
+    } else if (a == "--limit" && name == "history") {
+      auto v = value(a);
+      if (!v) return k_exit_usage;
+      int n = 0;
+      const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc{} || end != v->data() + v->size() || n < 1 || n > state::k_history_runs) {
+        err << "pinsync history: --limit needs a number from 1 to " << state::k_history_runs << '\n';
+        return k_exit_usage;
+      }
+      options.limit = n;
     } else if (a == "--to" && name == "backup") {
       auto v = value(a);
       if (!v) return k_exit_usage;

@@ -21,6 +21,8 @@ struct CommandOptions {
   bool local = false;  // resync --local: run the pass here even though an agent is configured
   std::string reason;  // pause --reason: why, shown wherever the pause is
   std::filesystem::path backup_to;  // backup --to FILE
+  std::string history_row;  // history --row ID
+  int limit = 20;           // history --limit N
   bool json = false;
   bool yes = false;    // forget --yes: no confirmation asked
 };

@@ -471,3 +471,32 @@ TEST_CASE("pause and resume without an agent: the state file keeps the pause, a 
   CHECK(w.events()->size() == 3);
   CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("paused":null)");
 }
+
+TEST_CASE("history: the passes of a source, newest first, and every write of one row, from the state file") {
+  World w;
+  w.sheet(rows(2));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  std::string edited = rows(2);
+  edited.replace(edited.find(",Show 1,"), 8, ",Edited,");
+  w.sheet(edited);
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+
+  const auto passes = w.pinsync({"history", "--source", "acme"});
+  CHECK(passes.exit_code == 0);
+  CHECK_CONTAINS(passes.out, "acme — the last 2 passes, newest first:");
+  CHECK(passes.out.find("0 created, 1 updated") < passes.out.find("2 created, 0 updated"));
+  CHECK_CONTAINS(w.pinsync({"history", "--limit", "1"}).out, "acme — the last 1 passes");
+  CHECK(w.pinsync({"history", "--limit", "0"}).exit_code == 2);
+
+  const auto row = w.pinsync({"history", "--row", "E-1"});
+  CHECK(row.exit_code == 0);
+  CHECK_CONTAINS(row.out, "acme row E-1 — every write, oldest first:");
+  const auto create = row.out.find("create  201  event 1");
+  const auto update = row.out.find("update  200  event 1");
+  CHECK(create != std::string::npos);
+  CHECK(update != std::string::npos);
+  CHECK(create < update);
+  const auto json = w.pinsync({"history", "--row", "E-1", "--json"});
+  CHECK_CONTAINS(json.out, R"("row":"E-1","writes":[{"at":")");
+  CHECK_CONTAINS(json.out, R"("action":"create","http_status":201,"event_id":1)");
+}

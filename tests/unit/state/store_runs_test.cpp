@@ -4,6 +4,8 @@
 
 #include "tests/support/checks.h"
 
+#include <SQLiteCpp/Transaction.h>
+
 #include "store_fixture.h"
 
 using namespace pinsync;
@@ -128,4 +130,48 @@ TEST_CASE("audit lists every write of a row, oldest first") {
   auto none = f.store->audit("acme", "E-2");
   REQUIRE(none);
   CHECK(none->empty());
+}
+
+TEST_CASE("finish_run keeps each source's history bounded: 90 days of runs and change log, at most 10,000 runs") {
+  StoreFixture f;
+  auto create = make_entry("E-1");
+  REQUIRE(put_outbox(*f.store, create));
+  REQUIRE(record_success(*f.store, create, WriteOutcome{201, "req-1", 501}));
+  RunRecord run;
+  run.result = "ok";
+  for (const char* source : {"acme", "beta"}) {
+    auto id = f.store->begin_run(source, "schedule");
+    REQUIRE(id);
+    run.id = *id;
+    REQUIRE(f.store->finish_run(run));
+  }
+  f.clock.advance(std::chrono::days(91));
+  auto id = f.store->begin_run("acme", "schedule");
+  REQUIRE(id);
+  run.id = *id;
+  REQUIRE(f.store->finish_run(run));
+  auto acme = f.store->recent_runs("acme", 10);
+  REQUIRE(acme);
+  CHECK(acme->size() == 1);  // the old one is gone, this one stays
+  CHECK(f.store->recent_runs("beta", 10)->size() == 1);  // another source is pruned by its own runs
+  CHECK(f.store->audit("acme", "E-1")->empty());
+
+  // 10,005 more runs of acme: after the next one ends, the newest 10,000 are left.
+  {
+    auto raw = f.raw();
+    SQLite::Transaction insert(raw);
+    raw.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10005) "
+             "INSERT INTO runs (source, trigger_kind, started_at, finished_at, result) "
+             "SELECT 'acme', 'schedule', " + std::to_string(f.clock.unix_seconds()) + ", " +
+             std::to_string(f.clock.unix_seconds()) + ", 'ok' FROM n");
+    insert.commit();
+  }
+  id = f.store->begin_run("acme", "schedule");
+  REQUIRE(id);
+  run.id = *id;
+  REQUIRE(f.store->finish_run(run));
+  auto kept = f.store->recent_runs("acme", 20'000);
+  REQUIRE(kept);
+  CHECK(kept->size() == 10'000);
+  CHECK(kept->front().id == *id);
 }
