@@ -59,6 +59,7 @@ int run(const std::vector<std::string>& args) {
   std::vector<Service*> services = {&pinned, &airtable, &airtable_control, &published, &published_control};
   for (Service* s : (*google)->services()) services.push_back(s);  // /v4, /token, /_sandbox/sheets|google
   services.push_back(&control);
+  options->server.on_accept = [&stats] { stats.connection_opened(); };
   Server server(services, options->server);
   auto port = server.start();
   if (!port) {

@@ -100,7 +100,7 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --sheets-read-quota-per-minute N
                                  Sheets read requests per minute per principal, then 429
                                  RESOURCE_EXHAUSTED (default 0 = off)
-  --threads N                    connection threads (default 32; each keep-alive connection holds one)
+  --threads N                    threads serving requests (default 32; idle connections hold none)
   --seed N                       seed for the fault dice (default: random)
   --verbose                      log one line per request to stderr
   --help                         this text

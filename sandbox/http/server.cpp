@@ -1,5 +1,7 @@
 #include "sandbox/http/server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -9,19 +11,20 @@
 #include <random>
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
+#include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
 #include "sandbox/http/error_envelope.h"
+#include "sandbox/http/reactor.h"
 
 namespace pinsync_sandbox {
 
@@ -110,11 +113,12 @@ void drop_connection(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServe
   }
 }
 
-class Handler final : public Poco::Net::HTTPRequestHandler {
+// Turns one parsed request into the owning Service's response. Shared by every connection.
+class Handler {
  public:
   explicit Handler(Router& router) : m_router(router) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
     auto started = std::chrono::steady_clock::now();
     Request req;
     req.request_id = m_router.next_request_id();
@@ -167,18 +171,92 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   Router& m_router;
 };
 
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+// One client connection: Poco's HTTP session (its buffer carries a request the client sent
+// right behind the last one) and the request loop of Poco's HTTPServerConnection, run only
+// while requests are waiting; between them the reactor watches the connection, not a thread.
+class HttpConnection final : public ConnectionHandler {
  public:
-  HandlerFactory(std::vector<Service*> services, bool verbose) : m_router(std::move(services), verbose) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(m_router);
+  HttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params, Handler& handler)
+      : m_session(socket, params), m_params(std::move(params)), m_handler(handler) {}
+
+  bool serve() override {
+    try {
+      do {
+        if (!m_session.hasMoreRequests()) return false;  // ready at once: the reactor saw bytes or the close
+        if (!serve_one()) return false;
+      } while (m_session.buffered() > 0);
+      return true;
+    } catch (const std::exception&) {
+      return false;  // the client went away or timed out mid-request
+    }
+  }
+
+  void abort() override {
+    try {
+      m_session.socket().shutdown();
+    } catch (const Poco::Exception&) {
+      // Already closed.
+    }
   }
 
  private:
-  Router m_router;
+  // HTTPSession keeps buffered() to itself; the reactor must know whether a pipelined
+  // request already sits in the buffer, where epoll cannot see it.
+  class Session final : public Poco::Net::HTTPServerSession {
+   public:
+    using HTTPServerSession::HTTPServerSession;
+    using Poco::Net::HTTPSession::buffered;
+  };
+
+  // Returns true when the connection stays open for another request.
+  bool serve_one() {
+    try {
+      Poco::Net::HTTPServerResponseImpl response(m_session);
+      Poco::Net::HTTPServerRequestImpl request(response, m_session, m_params);
+      response.setDate(Poco::Timestamp());
+      response.setVersion(request.getVersion());
+      response.setKeepAlive(m_params->getKeepAlive() && request.getKeepAlive() && m_session.canKeepAlive());
+      if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) {
+        response.sendContinue();
+      }
+      m_handler.handle(request, response);
+      m_session.setKeepAlive(m_params->getKeepAlive() && response.getKeepAlive() && m_session.canKeepAlive());
+      return m_session.getKeepAlive();
+    } catch (const Poco::Net::NoMessageException&) {
+      return false;  // the client closed between requests
+    } catch (const Poco::Net::MessageException&) {
+      send_bad_request();  // not HTTP: answer once, then close
+      return false;
+    }
+  }
+
+  void send_bad_request() {
+    try {
+      Poco::Net::HTTPServerResponseImpl response(m_session);
+      response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+      response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+      response.setKeepAlive(false);
+      response.send();
+    } catch (const Poco::Exception&) {
+      // The client is gone.
+    }
+  }
+
+  Session m_session;
+  Poco::Net::HTTPServerParams::Ptr m_params;
+  Handler& m_handler;
 };
 
 }  // namespace
+
+// Everything the connections share: the router, the request handler and Poco's parameters.
+struct Server::Shared {
+  Shared(std::vector<Service*> services, bool verbose) : router(std::move(services), verbose), handler(router) {}
+  Router router;
+  Handler handler;
+  Poco::Net::HTTPServerParams::Ptr params;
+  Poco::Net::ServerSocket socket;
+};
 
 Server::Server(std::vector<Service*> services, ServerOptions options)
     : m_services(std::move(services)), m_options(std::move(options)) {}
@@ -186,41 +264,50 @@ Server::Server(std::vector<Service*> services, ServerOptions options)
 Server::~Server() { stop(); }
 
 std::expected<std::uint16_t, std::string> Server::start() {
+  const std::string where = m_options.host + ":" + std::to_string(m_options.port);
   try {
-    Poco::Net::ServerSocket socket;
+    m_shared = std::make_unique<Shared>(m_services, m_options.verbose);
+    auto& socket = m_shared->socket;
     socket.bind(Poco::Net::SocketAddress(m_options.host, m_options.port), true);
     socket.listen(1024);
-    auto port = socket.address().port();
+    const auto port = socket.address().port();
 
-    auto* params = new Poco::Net::HTTPServerParams;  // reference-counted by HTTPServer
-    params->setMaxThreads(m_options.threads);
-    params->setMaxQueued(1024);
-    params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(0);  // unlimited
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    params->setTimeout(Poco::Timespan(30, 0));
-    params->setServerName("pinsync-sandbox");
+    m_shared->params = new Poco::Net::HTTPServerParams;
+    m_shared->params->setKeepAlive(true);
+    m_shared->params->setMaxKeepAliveRequests(0);  // unlimited
+    m_shared->params->setTimeout(Poco::Timespan(k_io_timeout.count(), 0));
+    m_shared->params->setKeepAliveTimeout(Poco::Timespan(k_idle_timeout.count(), 0));
 
-    m_pool = std::make_unique<Poco::ThreadPool>(2, m_options.threads + 2, 60);
-    m_server = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(m_services, m_options.verbose), *m_pool,
-                                                       socket, params);
-    m_server->start();
+    ReactorOptions reactor;
+    reactor.workers = m_options.threads;
+    // As many connections as descriptors allow, less a margin for everything else.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+      reactor.max_connections = std::max<std::size_t>(64, static_cast<std::size_t>(files.rlim_cur) - 64);
+    }
+    reactor.idle_timeout = k_idle_timeout;
+    reactor.io_timeout = k_io_timeout;
+    Shared* shared = m_shared.get();
+    m_reactor = std::make_unique<Reactor>(reactor, [shared, on_accept = m_options.on_accept](const Poco::Net::StreamSocket& s) {
+      if (on_accept) on_accept();
+      return std::make_unique<HttpConnection>(s, shared->params, shared->handler);
+    });
+    if (auto started = m_reactor->start(socket.impl()->sockfd()); !started) {
+      m_reactor.reset();
+      return std::unexpected("cannot serve on " + where + ": " + started.error());
+    }
     return port;
   } catch (const Poco::Exception& e) {
-    return std::unexpected("cannot listen on " + m_options.host + ":" + std::to_string(m_options.port) + ": " +
-                           e.displayText());
+    return std::unexpected("cannot listen on " + where + ": " + e.displayText());
   }
 }
 
 void Server::stop() {
-  if (m_server) {
-    m_server->stopAll(true);
-    m_server.reset();
+  if (m_reactor) {
+    m_reactor->stop();
+    m_reactor.reset();
   }
-  if (m_pool) {
-    m_pool->joinAll();
-    m_pool.reset();
-  }
+  m_shared.reset();
 }
 
 }  // namespace pinsync_sandbox

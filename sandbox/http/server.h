@@ -1,29 +1,33 @@
-// The sandbox's HTTP server: one loopback port, a Poco HTTPServer with its own thread pool and
-// keep-alive, and a router that hands each request to the Service owning its path prefix.
+// The sandbox's HTTP server: one loopback port, Poco's HTTP parsing over an event-driven
+// connection reactor (reactor.h: idle keep-alive connections hold no thread), and a router
+// that hands each request to the Service owning its path prefix.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sandbox/http/types.h"
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-}
-}  // namespace Poco
-
 namespace pinsync_sandbox {
+
+class Reactor;
+
+// An idle keep-alive connection is closed after this (nginx's default is 75 s); a request
+// that has begun must go on arriving within k_io_timeout.
+inline constexpr std::chrono::seconds k_idle_timeout{60};
+inline constexpr std::chrono::seconds k_io_timeout{30};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback only; options.cpp refuses anything else
   std::uint16_t port = 0;          // 0: the kernel picks a free port
-  int threads = 32;                // connection threads (each keep-alive connection holds one)
+  int threads = 32;                // threads serving requests; idle connections hold none
   bool verbose = false;            // one stderr line per request
+  std::function<void()> on_accept;  // called for each connection a client opens (stats)
 };
 
 class Server {
@@ -41,10 +45,12 @@ class Server {
   void stop();
 
  private:
+  struct Shared;
+
   std::vector<Service*> m_services;
   ServerOptions m_options;
-  std::unique_ptr<Poco::ThreadPool> m_pool;
-  std::unique_ptr<Poco::Net::HTTPServer> m_server;
+  std::unique_ptr<Shared> m_shared;    // the router, handler and listening socket
+  std::unique_ptr<Reactor> m_reactor;  // stopped before m_shared goes
 };
 
 }  // namespace pinsync_sandbox

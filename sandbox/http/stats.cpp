@@ -9,11 +9,18 @@ void RequestStats::record(std::string_view method, std::string_view route_templa
   ++m_counts[{std::string(route_template), std::string(method), status}];
 }
 
+void RequestStats::connection_opened() {
+  std::lock_guard lock(m_mutex);
+  ++m_connections;
+}
+
 std::string RequestStats::to_json() const {
   JsonOut out;
   out.begin_object().key("requests").begin_array();
+  std::int64_t connections = 0;
   {
     std::lock_guard lock(m_mutex);
+    connections = m_connections;
     for (const auto& [k, count] : m_counts) {
       out.begin_object()
           .key("method").value(std::get<1>(k))
@@ -23,13 +30,14 @@ std::string RequestStats::to_json() const {
           .end_object();
     }
   }
-  out.end_array().end_object();
+  out.end_array().key("connections").value(connections).end_object();
   return out.take();
 }
 
 void RequestStats::reset() {
   std::lock_guard lock(m_mutex);
   m_counts.clear();
+  m_connections = 0;
 }
 
 }  // namespace pinsync_sandbox

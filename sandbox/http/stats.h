@@ -1,5 +1,6 @@
 // Request statistics for /_sandbox/stats: how many API requests each (method, route template,
-// status) got. Dropped responses count with status 0. Thread-safe.
+// status) got, and how many connections clients opened. Dropped responses count with status
+// 0. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,13 +16,17 @@ class RequestStats {
  public:
   // Counts one request.
   void record(std::string_view method, std::string_view route_template, int status);
-  // Returns {"requests":[{"method","route","status","count"},…]} sorted by route, method, status.
+  // Counts one accepted connection.
+  void connection_opened();
+  // Returns {"requests":[{"method","route","status","count"},…],"connections":N}, requests
+  // sorted by route, method, status.
   std::string to_json() const;
   // Forgets all counts.
   void reset();
 
  private:
   mutable std::mutex m_mutex;
+  std::int64_t m_connections = 0;
   std::map<std::tuple<std::string, std::string, int>, std::int64_t> m_counts;  // route, method, status
 };
 
