@@ -6,20 +6,15 @@
 
 namespace pinsync {
 
-namespace {
-
-constexpr double k_max_window = 64;  // more than any configured concurrency
-
-}  // namespace
-
-RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
+RateLimiter::RateLimiter(Clock& clock, double per_second, double burst, int max_in_flight)
     : m_clock(clock),
       m_limit(std::max(0.0, per_second)),
       m_burst(std::max(1.0, burst)),
       m_rate(m_limit),
       m_tokens(std::max(1.0, burst)),
       m_last(clock.monotonic()),
-      m_window(k_max_window) {}
+      m_max_window(std::max(1, max_in_flight)),
+      m_window(m_max_window) {}
 
 std::chrono::milliseconds RateLimiter::wait_locked(std::chrono::steady_clock::time_point now) {
   if (now < m_paused_until) return std::chrono::ceil<std::chrono::milliseconds>(m_paused_until - now);
@@ -32,17 +27,18 @@ std::chrono::milliseconds RateLimiter::wait_locked(std::chrono::steady_clock::ti
 }
 
 bool RateLimiter::acquire() {
+  std::unique_lock lock(m_mutex);
   for (;;) {
-    std::chrono::milliseconds wait{0};
-    {
-      std::lock_guard lock(m_mutex);
-      wait = wait_locked(m_clock.monotonic());
-      if (wait.count() == 0) {
-        if (m_rate > 0) m_tokens -= 1.0;
-        return true;
-      }
+    const auto now = m_clock.monotonic();
+    const auto wait = wait_locked(now);
+    if (wait.count() == 0) {
+      if (m_rate > 0) m_tokens -= 1.0;
+      return true;
     }
-    if (!m_clock.sleep_for(std::max(wait, std::chrono::milliseconds(1)))) return false;
+    // The moment the next token is whole (or the pause ends); the loop looks again then (a
+    // pause or a lowered rate may have moved it meanwhile).
+    const auto until = now + std::max(wait, std::chrono::milliseconds(1));
+    if (m_clock.wait_until(lock, m_token_wait, until, [] { return false; }) == Wake::stopped) return false;
   }
 }
 
@@ -83,23 +79,28 @@ void RateLimiter::pause_for(std::chrono::milliseconds d) {
 }
 
 bool RateLimiter::enter() {
-  for (;;) {
-    {
-      std::lock_guard lock(m_mutex);
-      if (m_in_flight < std::max(1, static_cast<int>(m_window))) {
-        ++m_in_flight;
-        return true;
-      }
-    }
-    // Answers come back within milliseconds to seconds; a short poll through the Clock
-    // keeps tests free of real waits.
-    if (!m_clock.sleep_for(std::chrono::milliseconds(2))) return false;
-  }
+  std::unique_lock lock(m_mutex);
+  const auto free = [this] { return m_in_flight < std::max(1, static_cast<int>(m_window)); };
+  if (m_clock.wait_until(lock, m_slot_freed, Clock::k_never, free) != Wake::ready) return false;
+  ++m_in_flight;
+  return true;
 }
 
 void RateLimiter::leave() {
-  std::lock_guard lock(m_mutex);
-  if (m_in_flight > 0) --m_in_flight;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_in_flight > 0) --m_in_flight;
+  }
+  m_slot_freed.notify_one();
+}
+
+void RateLimiter::set_max_in_flight(int max_in_flight) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_max_window = std::max(1, max_in_flight);
+    m_window = m_max_window;
+  }
+  m_slot_freed.notify_all();
 }
 
 void RateLimiter::throttled() {
@@ -114,13 +115,19 @@ void RateLimiter::throttled() {
 }
 
 void RateLimiter::succeeded() {
-  std::lock_guard lock(m_mutex);
-  m_window = std::min(k_max_window, m_window + 1.0 / m_window);
-  if (m_limit > 0 && m_rate < m_limit) {
-    // About 20% of the limit per second at the current pace of successes: the configured
-    // rate is the user's word for the quota, so a 429 at its edge costs little.
-    m_rate = std::min(m_limit, m_rate + 0.2 * m_limit / m_rate);
+  bool grew = false;
+  {
+    std::lock_guard lock(m_mutex);
+    const double before = m_window;
+    m_window = std::min(m_max_window, m_window + 1.0 / m_window);
+    grew = static_cast<int>(m_window) > static_cast<int>(before);
+    if (m_limit > 0 && m_rate < m_limit) {
+      // About 20% of the limit per second at the current pace of successes: the configured
+      // rate is the user's word for the quota, so a 429 at its edge costs little.
+      m_rate = std::min(m_limit, m_rate + 0.2 * m_limit / m_rate);
+    }
   }
+  if (grew) m_slot_freed.notify_one();  // one more place in the window
 }
 
 double RateLimiter::current_rate() const {
@@ -133,10 +140,25 @@ double RateLimiter::window() const {
   return m_window;
 }
 
-std::shared_ptr<RateLimiter> RateLimiters::get(const std::string& key, double per_second, double burst) {
+int RateLimiter::in_flight() const {
+  std::lock_guard lock(m_mutex);
+  return m_in_flight;
+}
+
+int RateLimiter::max_in_flight() const {
+  std::lock_guard lock(m_mutex);
+  return static_cast<int>(m_max_window);
+}
+
+std::shared_ptr<RateLimiter> RateLimiters::get(const std::string& key, double per_second, double burst,
+                                               int max_in_flight) {
   std::lock_guard lock(m_mutex);
   auto& slot = m_limiters[key];
-  if (!slot) slot = std::make_shared<RateLimiter>(m_clock, per_second, burst);
+  if (!slot) {
+    slot = std::make_shared<RateLimiter>(m_clock, per_second, burst, max_in_flight);
+  } else if (slot->max_in_flight() != std::max(1, max_in_flight)) {
+    slot->set_max_in_flight(max_in_flight);
+  }
   return slot;
 }
 

@@ -1,11 +1,14 @@
 // A token bucket shared by everything that talks to one API quota (a Pinned Events key,
 // an Airtable base, a Google project): acquire() waits through the injected Clock until
 // a request may go, so tests advance time instead of sleeping. Callers that adapt to the
-// server also keep a window of requests in flight: a 429 halves it and the rate
-// (multiplicative decrease), successes win them back (additive increase).
+// server also keep a window of requests in flight, at most max_in_flight for the whole
+// process: a 429 halves it and the rate (multiplicative decrease), successes win them back
+// (additive increase). Every wait is a condition-variable wait through the Clock, woken by
+// the release it waits for (or the stop), never a polling loop.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,9 +22,14 @@ namespace pinsync {
 
 class RateLimiter {
  public:
+  // The most requests in flight when a caller does not say (more than any configured
+  // concurrency).
+  static constexpr int k_default_max_in_flight = 64;
+
   // `per_second` requests per second on average, bursts up to `burst`; per_second <= 0
-  // means unlimited.
-  RateLimiter(Clock& clock, double per_second, double burst);
+  // means unlimited. At most `max_in_flight` (at least 1) requests between enter() and
+  // leave() at once.
+  RateLimiter(Clock& clock, double per_second, double burst, int max_in_flight = k_default_max_in_flight);
 
   // Waits until one request may be sent. Returns false if the clock was stopped.
   bool acquire();
@@ -37,23 +45,30 @@ class RateLimiter {
   void pause_for(std::chrono::milliseconds d);
 
   // The window of requests in flight, for callers that adapt to 429s (enter before a
-  // request, leave after its answer): enter() waits for a free place; returns false if
-  // the clock was stopped (then leave() must not be called).
+  // request, leave after its answer): enter() waits for a free place, woken by a leave()
+  // or a grown window; returns false if the clock was stopped (then leave() must not be
+  // called).
   bool enter();
   void leave();
+  // Changes max_in_flight (a reloaded config); the window starts again from it.
+  void set_max_in_flight(int max_in_flight);
 
   // The server answered 429 (multiplicative decrease, at most once a second): halves the
   // window of requests in flight (not below 1) and, when a rate is configured, lowers the
   // rate by 30% (not below a quarter of it). Retry-After delays only that request's retry.
   void throttled();
   // A request succeeded (additive increase): the window grows by one per window's worth of
-  // successes, up to its start; a lowered rate climbs by about 20% of the configured rate
+  // successes, up to max_in_flight; a lowered rate climbs by about 20% of the configured rate
   // per second of successes, up to it.
   void succeeded();
   // Requests per second now allowed; 0 = unlimited.
   double current_rate() const;
-  // Requests that may be in flight now (64 until the first 429).
+  // Requests that may be in flight now (max_in_flight until the first 429).
   double window() const;
+  // Requests between enter() and leave() now.
+  int in_flight() const;
+  // The most requests in flight the window may grow to.
+  int max_in_flight() const;
 
  private:
   // Refills the bucket to `now` and returns how long until a token is there (zero: one
@@ -69,8 +84,11 @@ class RateLimiter {
   std::chrono::steady_clock::time_point m_last;
   std::chrono::steady_clock::time_point m_paused_until{};
   std::optional<std::chrono::steady_clock::time_point> m_last_decrease;
+  double m_max_window;
   double m_window;
   int m_in_flight = 0;
+  std::condition_variable_any m_slot_freed;  // a leave(), or a window that grew
+  std::condition_variable_any m_token_wait;  // a token comes with time: only stop() ends this wait early
 };
 
 // One limiter per quota key ("airtable:appXXXX"), created on first use and shared by
@@ -78,8 +96,10 @@ class RateLimiter {
 class RateLimiters {
  public:
   explicit RateLimiters(Clock& clock) : m_clock(clock) {}
-  // Returns the limiter for `key`, creating it with `per_second`/`burst` the first time.
-  std::shared_ptr<RateLimiter> get(const std::string& key, double per_second, double burst);
+  // Returns the limiter for `key`, creating it with `per_second`/`burst` the first time;
+  // `max_in_flight` is applied every time it differs (a reloaded config).
+  std::shared_ptr<RateLimiter> get(const std::string& key, double per_second, double burst,
+                                   int max_in_flight = RateLimiter::k_default_max_in_flight);
 
  private:
   Clock& m_clock;

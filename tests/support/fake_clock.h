@@ -1,11 +1,15 @@
 // A Clock for tests: wall and monotonic time move only when the test says so, and
-// sleep_for advances both at once instead of waiting, so no test sleeps on the wall clock.
-// Header-only; safe to share between threads.
+// sleep_for (and a wait_until with a deadline) advances both at once instead of waiting, so
+// no test sleeps on the wall clock. Header-only; safe to share between threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <stop_token>
 
 #include "core/clock.h"
 
@@ -40,10 +44,41 @@ class FakeClock final : public Clock {
     m_slept += d;
     return true;
   }
-  void stop() override {
-    std::lock_guard lock(m_mutex);
-    m_stopped = true;
+  // Returns ready at once when ready() holds and stopped once stop() was called. With a
+  // deadline, jumps both clocks to it (as sleep_for does) and returns whether ready() holds
+  // then; without one (k_never), really waits for another thread to notify `cv` (a release)
+  // or for stop().
+  Wake wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv,
+                  std::chrono::steady_clock::time_point deadline, const std::function<bool()>& ready) override {
+    if (ready()) return Wake::ready;
+    if (deadline != k_never) {
+      {
+        std::lock_guard own(m_mutex);
+        if (m_stopped) return Wake::stopped;
+        if (deadline > m_monotonic) {
+          const auto d = deadline - m_monotonic;
+          m_now += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+          m_monotonic = deadline;
+          m_slept += std::chrono::duration_cast<std::chrono::milliseconds>(d);
+        }
+      }
+      return ready() ? Wake::ready : Wake::deadline;
+    }
+    m_blocked.fetch_add(1);
+    const bool done = cv.wait(lock, m_stop.get_token(), ready);
+    m_blocked.fetch_sub(1);
+    return done ? Wake::ready : Wake::stopped;
   }
+  void stop() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopped = true;
+    }
+    m_stop.request_stop();
+  }
+  // Threads blocked now in a wait_until without a deadline: a test waits for its waiter to
+  // block before it releases what the waiter waits for.
+  int blocked() const { return m_blocked.load(); }
 
   // Sets the wall time only (the monotonic clock never goes back).
   void set_now(std::chrono::system_clock::time_point t) {
@@ -76,6 +111,8 @@ class FakeClock final : public Clock {
   std::chrono::steady_clock::time_point m_monotonic{};
   std::chrono::milliseconds m_slept{0};
   bool m_stopped = false;
+  std::stop_source m_stop;
+  std::atomic<int> m_blocked{0};
 };
 
 }  // namespace pinsync::testing

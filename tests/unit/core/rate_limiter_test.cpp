@@ -80,7 +80,7 @@ TEST_CASE("rate limiter: the window of requests in flight halves on a 429 and gr
   CHECK(limiter.current_rate() == 0);  // no rate configured: only the window adapts
 }
 
-TEST_CASE("rate limiter: enter waits for a free place in the window") {
+TEST_CASE("rate limiter: enter waits for a free place in the window, woken by leave() without polling") {
   FakeClock clock;
   RateLimiter limiter(clock, 0, 1);
   REQUIRE(limiter.enter());
@@ -88,16 +88,60 @@ TEST_CASE("rate limiter: enter waits for a free place in the window") {
   std::atomic<bool> left{false};
   std::atomic<bool> entered_before_leave{false};
   std::thread waiter([&] {
-    REQUIRE(limiter.enter());  // polls through the fake clock until the place is free
+    REQUIRE(limiter.enter());  // blocks on the limiter's condition variable
     entered_before_leave = !left.load();
     limiter.leave();
   });
-  const auto start = clock.monotonic();
-  while (clock.monotonic() - start < 200ms) std::this_thread::yield();  // the waiter is polling
+  while (clock.blocked() == 0) std::this_thread::yield();  // the waiter is blocked, not polling
   left = true;
   limiter.leave();
   waiter.join();
   CHECK_FALSE(entered_before_leave.load());
+  CHECK(clock.slept() == 0ms);  // a polling wait would have slept through the clock
+}
+
+TEST_CASE("rate limiter: max_in_flight bounds the window for every caller; successes never grow it past") {
+  FakeClock clock;
+  RateLimiter limiter(clock, 0, 1, 3);
+  CHECK(limiter.window() == 3);
+  for (int i = 0; i < 3; ++i) REQUIRE(limiter.enter());
+  for (int i = 0; i < 100; ++i) limiter.succeeded();
+  CHECK(limiter.window() == 3);
+  std::atomic<int> entered{0};
+  std::thread fourth([&] {
+    if (limiter.enter()) ++entered;
+  });
+  while (clock.blocked() == 0) std::this_thread::yield();
+  CHECK(entered.load() == 0);
+  CHECK(limiter.in_flight() == 3);
+  limiter.leave();
+  fourth.join();
+  CHECK(entered.load() == 1);
+  CHECK(limiter.in_flight() == 3);
+  // The same limiter asked for again with another bound (a reloaded config) takes it.
+  RateLimiters limiters(clock);
+  auto a = limiters.get("pinned x", 0, 1, 2);
+  CHECK(a->max_in_flight() == 2);
+  auto b = limiters.get("pinned x", 0, 1, 8);
+  CHECK(a == b);
+  CHECK(a->max_in_flight() == 8);
+  CHECK(a->window() == 8);
+}
+
+TEST_CASE("rate limiter: stopping the clock ends a blocked enter() with false") {
+  FakeClock clock;
+  RateLimiter limiter(clock, 0, 1, 1);
+  REQUIRE(limiter.enter());
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = limiter.enter() ? 1 : 0; });
+  while (clock.blocked() == 0) std::this_thread::yield();
+  clock.stop();
+  waiter.join();
+  CHECK(result.load() == 0);
+  CHECK(limiter.in_flight() == 1);  // the stopped waiter holds no place
+  RateLimiter paced(clock, 1, 1);
+  CHECK(paced.acquire());        // the burst
+  CHECK_FALSE(paced.acquire());  // would wait a second for the next token: stopped instead
 }
 
 TEST_CASE("rate limiter: pause_for holds every caller, limited or not") {
