@@ -43,6 +43,9 @@ struct AgentConfig {
   std::optional<std::uint16_t> admin_port = 8765;
   LogFormat log_format = LogFormat::automatic;  // text on a terminal, JSON lines otherwise
   LogLevel log_level = LogLevel::info;
+  // `pinsync run`: how many sources pass at once (the threads of its scheduler); the
+  // others wait their turn, resyncs first.
+  int workers = 4;
 };
 
 struct GoogleConfig {

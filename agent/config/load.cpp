@@ -28,7 +28,7 @@ constexpr std::string_view k_pinned_keys[] = {"base_url",         "api_key",
                                               "max_attempts",     "retry_delay_seconds",
                                               "max_retry_delay_seconds"};
 constexpr std::string_view k_state_keys[] = {"path"};
-constexpr std::string_view k_agent_keys[] = {"admin_listen", "log_format", "log_level"};
+constexpr std::string_view k_agent_keys[] = {"admin_listen", "log_format", "log_level", "workers"};
 constexpr std::string_view k_google_keys[] = {"sheets_base_url"};
 constexpr std::string_view k_airtable_keys[] = {"base_url"};
 constexpr std::string_view k_log_formats[] = {"text", "json"};
@@ -105,6 +105,7 @@ AgentConfig read_agent(const ConfigReader& r, const ConfigItem& item) {
     constexpr LogLevel k_levels[] = {LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error};
     a.log_level = k_levels[r.choice(*level, k_log_levels)];
   }
+  if (const auto workers = m.find("workers")) a.workers = static_cast<int>(r.integer(*workers, 1, 64, "passes at once"));
   return a;
 }
 

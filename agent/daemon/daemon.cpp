@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "agent/config/load.h"
+#include "agent/daemon/scheduler.h"
 #include "agent/daemon/worker.h"
 
 namespace pinsync::agent {
@@ -17,20 +18,31 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
   daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
   daemon->m_started_at = unix_seconds(daemon->m_world->clock());
+  daemon->m_scheduler = std::make_shared<Scheduler>(daemon->m_world->clock(), config.agent.workers,
+                                                    make_timer_alarm(daemon->m_world->clock()));
   daemon->start_workers(std::make_shared<const Config>(config), {});
   return daemon;
 }
 
-Daemon::~Daemon() { stop(std::chrono::seconds(30)); }
+Daemon::~Daemon() {
+  stop(std::chrono::seconds(30));
+  if (m_scheduler) m_scheduler->stop();
+}
 
 void Daemon::start_workers(std::shared_ptr<const Config> config,
                            std::map<std::string, std::shared_ptr<SourceStats>> keep) {
+  std::chrono::seconds shortest = std::chrono::hours(24);
+  for (const auto& source : config->sources) shortest = std::min(shortest, source.poll_interval);
+  const auto offsets = first_pass_offsets(config->sources.size(), shortest, m_scheduler->counts().workers);
+  const auto now = m_world->clock().monotonic();
   std::vector<std::shared_ptr<SourceWorker>> fresh;
-  for (const auto& source : config->sources) {
+  for (std::size_t i = 0; i < config->sources.size(); ++i) {
+    const auto& source = config->sources[i];
     auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
-    fresh.push_back(std::make_shared<SourceWorker>(config, source, m_world, stats, m_alerter));
+    fresh.push_back(SourceWorker::start(m_scheduler, config, source, m_world, stats, m_alerter, now + offsets[i]));
     m_world->log().info("source scheduled", {{"source", source.name},
-                                            {"poll_interval", std::to_string(source.poll_interval.count()) + "s"}});
+                                            {"poll_interval", std::to_string(source.poll_interval.count()) + "s"},
+                                            {"first_pass_in", std::to_string(offsets[i].count()) + "ms"}});
   }
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
@@ -138,6 +150,9 @@ Result<void> Daemon::reload(const std::filesystem::path& file) {
     w->finish(false);
   }
   for (const auto& w : old) w->join();
+  // Every pass of the old workers is done: a pool of the new size takes over.
+  m_scheduler->stop();
+  m_scheduler = std::make_shared<Scheduler>(m_world->clock(), loaded->agent.workers, make_timer_alarm(m_world->clock()));
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
   m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); }, m_world->clock());
   log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});

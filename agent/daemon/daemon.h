@@ -1,8 +1,10 @@
 // The long-running agent behind `pinsync run`: one SourceWorker per source (worker.h),
-// each with its own Pinned client, polling at the source's poll_interval (±10 % jitter),
-// plus triggered passes (resync, SIGUSR1). A source never runs two passes at once; a
-// trigger during a pass queues one more. All sources share one store, one state lock, one
-// log.
+// each with its own Pinned clients, polling at the source's poll_interval (±10 % jitter),
+// plus triggered passes (resync, SIGUSR1). Every source's passes run on one Scheduler
+// (scheduler.h): one timer thread and agent.workers pass threads, however many sources. A
+// source never runs two passes at once; a trigger during a pass queues one more. All
+// sources share one store, one state lock, one log and one in-flight window of
+// pinned.concurrency requests.
 #pragma once
 
 #include <atomic>
@@ -32,13 +34,16 @@ struct ResyncRequest {
   ResyncAsk ask;       // rows (which need a source when there are several), dead, force, accept_removals
 };
 
+class Scheduler;
 class SourceWorker;
 struct SourceStats;
 
 class Daemon {
  public:
   // Takes the state lock, opens the store and starts one worker per source; the first
-  // pass of each source starts at once. Returns Error{config} naming the holder's pid
+  // passes of as many sources as agent.workers start at once, the others one after
+  // another, spread over the shortest poll interval but at most 1 s apart
+  // (first_pass_offsets in scheduler.h). Returns Error{config} naming the holder's pid
   // when another pinsync holds the state file, or the store's error.
   static Result<std::unique_ptr<Daemon>> start(const Config& config, std::ostream& log_out);
   ~Daemon();
@@ -62,7 +67,8 @@ class Daemon {
   // was paused; Error{invalid} for an unknown source.
   Result<bool> resume(const std::string& source);
   // Loads `file` again. A valid config replaces the workers (each finishes its pass
-  // first; counters are kept); returns the error and keeps the old config otherwise.
+  // first; counters are kept; first passes spread as at start, on a pool of the new
+  // agent.workers); returns the error and keeps the old config otherwise.
   Result<void> reload(const std::filesystem::path& file);
   // Stops taking work, cancels passes between rows and ends backoff sleeps. Returns true
   // when every worker ended within `grace`, false when some are still in a request.
@@ -80,6 +86,7 @@ class Daemon {
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
 
   std::shared_ptr<SessionWorld> m_world;
+  std::shared_ptr<Scheduler> m_scheduler;  // replaced on reload, once the old workers are done
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
   std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
   std::filesystem::path m_state_path;

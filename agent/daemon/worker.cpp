@@ -1,9 +1,7 @@
 #include "agent/daemon/worker.h"
 
+#include <algorithm>
 #include <random>
-
-#include <Poco/Clock.h>
-#include <Poco/Util/TimerTaskAdapter.h>
 
 namespace pinsync::agent {
 
@@ -39,24 +37,40 @@ std::string error_of(const PassReport& r) {
 
 }  // namespace
 
-SourceWorker::SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
-                           std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
-                           std::shared_ptr<Alerter> alerter)
-    : m_config(std::move(config)),
+std::shared_ptr<SourceWorker> SourceWorker::start(std::shared_ptr<Scheduler> scheduler,
+                                                 std::shared_ptr<const Config> config, const SourceConfig& source,
+                                                 std::shared_ptr<SessionWorld> world,
+                                                 std::shared_ptr<SourceStats> stats, std::shared_ptr<Alerter> alerter,
+                                                 TimePoint first_due) {
+  std::shared_ptr<SourceWorker> worker(new SourceWorker(std::move(scheduler), std::move(config), source,
+                                                        std::move(world), std::move(stats), std::move(alerter),
+                                                        first_due));
+  // The pool holds the worker only while it runs a pass, so the agent may drop it any time.
+  std::lock_guard lock(worker->m_mutex);
+  worker->m_task = worker->m_scheduler->add(
+      [weak = std::weak_ptr<SourceWorker>(worker)] {
+        if (auto self = weak.lock()) self->run_next();
+      },
+      first_due);
+  return worker;
+}
+
+SourceWorker::SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<const Config> config,
+                           const SourceConfig& source, std::shared_ptr<SessionWorld> world,
+                           std::shared_ptr<SourceStats> stats, std::shared_ptr<Alerter> alerter, TimePoint first_due)
+    : m_scheduler(std::move(scheduler)),
+      m_config(std::move(config)),
       m_source(source),
       m_session(std::make_unique<Session>(*m_config, std::move(world), &stats->requests)),
       m_stats(std::move(stats)),
-      m_alerter(std::move(alerter)) {
-  {
-    std::lock_guard lock(m_stats->mutex);
-    m_stats->status.name = source.name;
-    m_stats->status.kind = std::string(source.kind());
-    m_stats->status.poll_interval = source.poll_interval;
-    m_stats->status.next_pass_at = unix_now();
-  }
-  std::lock_guard lock(m_mutex);
-  m_next_due = std::chrono::steady_clock::now();
-  schedule_locked(m_next_due);
+      m_alerter(std::move(alerter)),
+      m_next_due(first_due) {
+  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(first_due - m_session->clock().monotonic());
+  std::lock_guard lock(m_stats->mutex);
+  m_stats->status.name = source.name;
+  m_stats->status.kind = std::string(source.kind());
+  m_stats->status.poll_interval = source.poll_interval;
+  m_stats->status.next_pass_at = unix_now() + std::max<std::int64_t>(0, wait.count());
 }
 
 SourceWorker::~SourceWorker() {
@@ -76,7 +90,7 @@ std::optional<std::uint64_t> SourceWorker::request(PassOptions options, std::str
     }
   }
   m_queue.push_back({++m_next_ticket, std::move(options), std::move(trigger)});
-  schedule_locked(std::chrono::steady_clock::now());
+  m_scheduler->hurry(m_task);  // ahead of every scheduled pass; after this source's running one
   return m_queue.back().ticket;
 }
 
@@ -94,7 +108,7 @@ void SourceWorker::finish(bool cancel) {
     if (!m_running) m_done = true;
     m_cv.notify_all();
   }
-  m_timer.cancel(false);
+  m_scheduler->remove(m_task);
   if (cancel) {
     m_cancel = true;
     m_session->clock().stop();
@@ -106,8 +120,6 @@ bool SourceWorker::wait_done(std::chrono::steady_clock::time_point deadline) {
   return m_cv.wait_until(lock, deadline, [&] { return !m_running; });
 }
 
-// Not Timer::cancel(true): Poco 1.11 can drop the second of two cancel requests and then
-// wait for ever.
 void SourceWorker::join() {
   std::unique_lock lock(m_mutex);
   m_cv.wait(lock, [&] { return !m_running; });
@@ -115,48 +127,49 @@ void SourceWorker::join() {
   m_cv.notify_all();
 }
 
-// Asks the timer for a run at `when` (steady clock); a run with nothing due does nothing.
-void SourceWorker::schedule_locked(std::chrono::steady_clock::time_point when) {
-  Poco::Clock at;
-  const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(when - std::chrono::steady_clock::now());
-  if (delay.count() > 0) at += delay.count();
-  m_timer.schedule(new Poco::Util::TimerTaskAdapter<SourceWorker>(*this, &SourceWorker::on_timer), at);
+std::optional<SourceWorker::Queued> SourceWorker::next_pass_locked(TimePoint now) {
+  if (!m_queue.empty()) {
+    Queued pass = std::move(m_queue.front());
+    m_queue.pop_front();
+    return pass;
+  }
+  if (now < m_next_due) return std::nullopt;  // a requested pass was served instead; the schedule stands
+  Queued pass{++m_next_ticket, PassOptions{}, "schedule", true};
+  // Between full scans, sources that can list their changes read only those;
+  // a full scan every full_scan_interval notices unapproved and deleted rows.
+  pass.options.changes_only = m_last_full_scan && now - *m_last_full_scan < m_source.full_scan_interval;
+  return pass;
 }
 
-// On the timer's thread: runs the first requested pass, else the scheduled one when due.
-void SourceWorker::on_timer(Poco::Util::TimerTask& /*task*/) {
+// On a pool thread; the scheduler never runs it twice at once.
+void SourceWorker::run_next() {
+  Clock& clock = m_session->clock();
   std::unique_lock lock(m_mutex);
   if (m_stopping) return;
-  const auto now = std::chrono::steady_clock::now();
-  Queued pass;
-  const bool scheduled = m_queue.empty();
-  if (scheduled) {
-    if (now < m_next_due) return;  // woken for a request another run already served
-    pass = {++m_next_ticket, PassOptions{}, "schedule"};
-    // Between full scans, sources that can list their changes read only those;
-    // a full scan every full_scan_interval notices unapproved and deleted rows.
-    pass.options.changes_only = m_last_full_scan && now - *m_last_full_scan < m_source.full_scan_interval;
-  } else {
-    pass = std::move(m_queue.front());
-    m_queue.pop_front();
+  auto next = next_pass_locked(clock.monotonic());
+  if (!next) {
+    m_scheduler->set_due(m_task, m_next_due);
+    return;
   }
+  Queued pass = std::move(*next);
   pass.options.cancel = &m_cancel;
   m_running = true;
   set_running(true);
   lock.unlock();
   const auto started = unix_now();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = clock.monotonic();
   PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
   if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds = std::chrono::duration<double>(clock.monotonic() - t0).count();
   // After every pass, outside the worker's lock: a slow webhook delays only this source.
   // A pass cut short by shutdown says nothing about the source's health.
   if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
   lock.lock();
   m_running = false;
-  if (scheduled && !m_stopping) {
-    m_next_due = std::chrono::steady_clock::now() + jittered(m_source.poll_interval);
-    schedule_locked(m_next_due);
+  if (pass.scheduled) m_next_due = clock.monotonic() + jittered(m_source.poll_interval);
+  if (!m_stopping) {
+    m_scheduler->set_due(m_task, m_next_due);
+    if (!m_queue.empty()) m_scheduler->hurry(m_task);
   }
   record(pass.trigger, started, seconds, report, m_next_due);
   m_reports.emplace(pass.ticket, std::move(report));
@@ -171,12 +184,12 @@ void SourceWorker::set_running(bool running) {
 }
 
 void SourceWorker::record(const std::string& trigger, std::int64_t started, double seconds, const PassReport& report,
-                          std::chrono::steady_clock::time_point next_due) {
+                          TimePoint next_due) {
   std::lock_guard lock(m_stats->mutex);
   auto& s = m_stats->status;
   s.running = false;
-  s.next_pass_at = unix_now() + std::chrono::duration_cast<std::chrono::seconds>(
-                                    next_due - std::chrono::steady_clock::now()).count();
+  s.next_pass_at = unix_now() + std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
+                                                          next_due - m_session->clock().monotonic()).count());
   // A resync of named rows is not a pass of the source: it says nothing of how the source
   // syncs, so it moves none of its counters, times or its last pass.
   if (report.row_scoped) return;

@@ -1,8 +1,9 @@
 // One source under `pinsync run`: its schedule, its queue of requested passes and its
-// counters. A Poco::Util::Timer (its own thread) runs the source's passes — each scheduled
-// one at poll_interval with ±10 % jitter, each requested one (resync) as soon as the
-// running pass is done — so a source's passes never overlap and a slow source never
-// delays another.
+// counters. Its passes run on the agent's Scheduler (scheduler.h: one timer, a bounded pool
+// of threads for every source) — each scheduled one at poll_interval with ±10 % jitter, each
+// requested one (resync) ahead of every scheduled pass as soon as a thread is free and the
+// source's running pass is done — so a source's passes never overlap and a slow source
+// holds only its own thread.
 #pragma once
 
 #include <atomic>
@@ -16,10 +17,9 @@
 #include <optional>
 #include <string>
 
-#include <Poco/Util/Timer.h>
-
 #include "agent/alerts/alerts.h"
 #include "agent/config/config.h"
+#include "agent/daemon/scheduler.h"
 #include "agent/daemon/status.h"
 #include "agent/sync/pass_types.h"
 #include "agent/sync/session.h"
@@ -33,14 +33,16 @@ struct SourceStats {
   http::RequestCounter requests;  // thread-safe on its own
 };
 
-class SourceWorker {
+class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
  public:
-  // Schedules the source's first pass at once. `config` owns `source`; the worker keeps it
-  // alive. Every pass's report goes to `alerter` (when given) unless the pass was cancelled.
-  SourceWorker(std::shared_ptr<const Config> config, const SourceConfig& source,
-               std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
-               std::shared_ptr<Alerter> alerter);
-  // Stops taking work, lets a running pass finish and joins the timer.
+  // Registers the source with `scheduler`, its first scheduled pass at `first_due` (the
+  // world clock's monotonic time). `config` owns `source`; the worker keeps it alive. Every
+  // pass's report goes to `alerter` (when given) unless the pass was cancelled.
+  static std::shared_ptr<SourceWorker> start(std::shared_ptr<Scheduler> scheduler,
+                                             std::shared_ptr<const Config> config, const SourceConfig& source,
+                                             std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
+                                             std::shared_ptr<Alerter> alerter, TimePoint first_due);
+  // Stops taking work and waits for a running pass.
   ~SourceWorker();
   SourceWorker(const SourceWorker&) = delete;
   SourceWorker& operator=(const SourceWorker&) = delete;
@@ -67,14 +69,23 @@ class SourceWorker {
     std::uint64_t ticket = 0;
     PassOptions options;
     std::string trigger;
+    bool scheduled = false;  // the pass of the schedule, not one a person asked for
   };
 
-  void schedule_locked(std::chrono::steady_clock::time_point when);
-  void on_timer(Poco::Util::TimerTask& task);
+  SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<const Config> config, const SourceConfig& source,
+               std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
+               std::shared_ptr<Alerter> alerter, TimePoint first_due);
+  // On a pool thread: runs the first requested pass, else the scheduled one when due.
+  void run_next();
+  // Takes the pass to run now: the first requested one, else the scheduled one when due;
+  // nullopt when none is due.
+  std::optional<Queued> next_pass_locked(TimePoint now);
   void set_running(bool running);
   void record(const std::string& trigger, std::int64_t started, double seconds, const PassReport& report,
-              std::chrono::steady_clock::time_point next_due);
+              TimePoint next_due);
 
+  std::shared_ptr<Scheduler> m_scheduler;
+  Scheduler::TaskId m_task = 0;
   std::shared_ptr<const Config> m_config;
   const SourceConfig& m_source;
   std::unique_ptr<Session> m_session;
@@ -87,12 +98,11 @@ class SourceWorker {
   bool m_stopping = false;
   bool m_running = false;
   bool m_done = false;  // stopping, and no pass runs any more
-  std::chrono::steady_clock::time_point m_next_due;
-  std::optional<std::chrono::steady_clock::time_point> m_last_full_scan;  // timer thread only
+  TimePoint m_next_due;
+  std::optional<TimePoint> m_last_full_scan;  // read and written by the running pass only
   std::deque<Queued> m_queue;
   std::uint64_t m_next_ticket = 0;
   std::map<std::uint64_t, PassReport> m_reports;
-  Poco::Util::Timer m_timer;  // last: destroyed (its thread joined) before everything it uses
 };
 
 }  // namespace pinsync::agent

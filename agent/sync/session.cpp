@@ -66,8 +66,11 @@ Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostrea
 void Session::make_clients() {
   const auto& pinned = m_config.pinned;
   // Every client of the key draws from one bucket, without bursts: a fixed one-second
-  // window on the server side must never see more than the configured rate.
-  auto limiter = m_world->limiters().get("pinned " + pinned.base_url, pinned.max_requests_per_second, 1);
+  // window on the server side must never see more than the configured rate. Its window of
+  // requests in flight is pinned.concurrency for the whole process, however many sessions
+  // (the agent's sources) send at once.
+  auto limiter = m_world->limiters().get("pinned " + pinned.base_url, pinned.max_requests_per_second, 1,
+                                         pinned.concurrency);
   m_transport = make_transport();
   m_client = std::make_unique<PinnedClient>(pinned, *m_transport, log(), clock(), RetryPolicy{}, limiter);
   m_senders.push_back(m_client.get());

@@ -1,5 +1,5 @@
 // Missing required keys and the value rules of sources: names, kinds, path/url, time
-// zones, poll intervals, status, places, admin address and URLs.
+// zones, poll intervals, status, places, admin address, agent workers and URLs.
 #include "tests/support/checks.h"
 #include "tests/unit/agent/config/config_test_util.h"
 
@@ -280,6 +280,18 @@ TEST_CASE("the admin endpoint listens on loopback only") {
   CHECK(error_of(listen("yes")).starts_with(at(dir, "38: agent.admin_listen:")));
   CHECK(error_of(load_text(dir, k_example_config + "agent:\n  log_level: verbose\n"))
             .starts_with(at(dir, "38: agent.log_level: \"verbose\" is not allowed here — ")));
+}
+
+TEST_CASE("agent.workers: the passes at once of pinsync run, default 4, 1 to 64") {
+  const TempDir dir;
+  const auto plain = load_text(dir, k_example_config);
+  REQUIRE(plain);
+  CHECK(plain->agent.workers == 4);
+  const auto eight = load_text(dir, k_example_config + "agent:\n  workers: 8\n");
+  REQUIRE(eight);
+  CHECK(eight->agent.workers == 8);
+  CHECK(error_of(load_text(dir, k_example_config + "agent:\n  workers: 0\n")).starts_with(at(dir, "38: agent.workers:")));
+  CHECK(error_of(load_text(dir, k_example_config + "agent:\n  workers: 65\n")).starts_with(at(dir, "38: agent.workers:")));
 }
 
 TEST_CASE("base URLs must be http or https") {
