@@ -103,8 +103,16 @@ class Transport {
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view value);
 
-// libcurl transport with connection reuse (one easy handle per transport; use one
-// transport per thread).
+// Kept-alive libcurl connections for every transport made with the pool (thread-safe; see
+// curl_transport.cpp): a request borrows an idle connection to its host, so transports to
+// one host keep only as many connections as they have requests in flight; DNS answers and
+// TLS sessions are shared too.
+class ConnectionPool;
+std::shared_ptr<ConnectionPool> make_connection_pool();
+
+// libcurl transport over `pool` (use one transport per thread; any number may share a pool).
+std::unique_ptr<Transport> make_curl_transport(std::shared_ptr<ConnectionPool> pool);
+// libcurl transport over a pool of its own.
 std::unique_ptr<Transport> make_curl_transport();
 
 }  // namespace pinsync::http

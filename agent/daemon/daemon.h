@@ -3,8 +3,8 @@
 // plus triggered passes (resync, SIGUSR1). Every source's passes run on one Scheduler
 // (scheduler.h): one timer thread and agent.workers pass threads, however many sources. A
 // source never runs two passes at once; a trigger during a pass queues one more. All
-// sources share one store, one state lock, one log and one in-flight window of
-// pinned.concurrency requests.
+// sources share one store, one state lock, one log, one connection pool and one
+// in-flight window of pinned.concurrency requests.
 #pragma once
 
 #include <atomic>

@@ -384,6 +384,7 @@ WriteResult PinnedClient::write(std::string_view method, std::string_view path, 
       if (r.status == 400) {
         w.message = "Pinned Events refused the event: " + api_says;
         if (!p.issue.empty() && p.issue != p.message) w.message += " (" + p.issue + ")";
+        if (m_on_unknown_slug && p.field.starts_with("classifications")) m_on_unknown_slug();
       } else {
         w.message = "Pinned Events refused the request with " + std::to_string(r.status) + ": " + api_says;
       }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -100,6 +101,11 @@ class PinnedClient {
   // Requests sent so far (every attempt counts).
   int requests_sent() const { return m_requests; }
 
+  // `hook` is called (on the sending thread) each time Pinned Events refuses a create or
+  // update with 400 naming a classification (details.field "classifications…"): the list
+  // of slugs pinsync keeps has gone stale. Set it before the client is shared.
+  void on_unknown_slug(std::function<void()> hook) { m_on_unknown_slug = std::move(hook); }
+
  private:
   enum class Tries { per_policy, once };
   // `path` is what follows /api/public/v1 (with its query); `route` its template for the
@@ -118,6 +124,7 @@ class PinnedClient {
   Backoff m_once{RetryPolicy{.max_attempts = 1}, 0};  // for probes: one attempt, so it never draws
   std::shared_ptr<RateLimiter> m_limiter;
   int m_requests = 0;
+  std::function<void()> m_on_unknown_slug;
 };
 
 }  // namespace pinsync::agent

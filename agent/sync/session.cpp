@@ -30,11 +30,18 @@ Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, s
                                                          StoreAccess access, Clock* clock, TransportFactory transports) {
   std::shared_ptr<SessionWorld> world(new SessionWorld());
   if (clock != nullptr) world->m_clock = clock;
-  world->m_transports = transports ? std::move(transports) : TransportFactory([] { return http::make_curl_transport(); });
+  if (transports) {
+    world->m_transports = std::move(transports);
+  } else {
+    // Every client and connector of the process borrows from one pool: N sources on one
+    // host keep as many connections as they have requests in flight, not N times that.
+    world->m_transports = [pool = http::make_connection_pool()] { return http::make_curl_transport(pool); };
+  }
   world->m_log_out = &log_out;
   world->m_log = std::make_unique<Logger>(log_out, config.agent.log_level, config.agent.log_format, world->clock());
   world->log().add_secret(config.pinned.api_key);
   world->m_limiters = std::make_unique<RateLimiters>(world->clock());
+  world->m_slugs = std::make_unique<SlugCache>(world->clock());
   if (access == StoreAccess::none) return world;
   if (access == StoreAccess::read && !std::filesystem::exists(config.state_path)) return world;
   if (access == StoreAccess::write) {
@@ -71,13 +78,17 @@ void Session::make_clients() {
   // (the agent's sources) send at once.
   auto limiter = m_world->limiters().get("pinned " + pinned.base_url, pinned.max_requests_per_second, 1,
                                          pinned.concurrency);
+  // A write refused for an unknown classification means the slugs kept are stale.
+  auto stale = [world = m_world.get()] { world->slugs().stale(); };
   m_transport = make_transport();
   m_client = std::make_unique<PinnedClient>(pinned, *m_transport, log(), clock(), RetryPolicy{}, limiter);
+  m_client->on_unknown_slug(stale);
   m_senders.push_back(m_client.get());
   for (int i = 1; i < pinned.concurrency; ++i) {
     m_sender_transports.push_back(make_transport());
     m_sender_clients.push_back(std::make_unique<PinnedClient>(pinned, *m_sender_transports.back(), log(), clock(),
                                                               RetryPolicy{}, limiter));
+    m_sender_clients.back()->on_unknown_slug(stale);
     m_senders.push_back(m_sender_clients.back().get());
   }
 }
@@ -98,17 +109,10 @@ connectors::ConnectorContext Session::connector_context(const std::string& sourc
 }
 
 Result<KnownSlugs> Session::known_slugs() {
-  if (m_slugs) return *m_slugs;
-  auto slugs = m_client->classifications();
-  if (!slugs) {
-    if (slugs.error().kind == ErrorKind::auth) return std::unexpected(slugs.error());
-    log().warn("classifications unavailable; slugs are checked by Pinned Events instead",
-               {{"reason", slugs.error().message}});
-    m_slugs = KnownSlugs{};
-  } else {
-    m_slugs = KnownSlugs{std::move(*slugs)};
-  }
-  return *m_slugs;
+  auto slugs = m_world->slugs().get(*m_client, log());
+  if (!slugs) return std::unexpected(slugs.error());
+  if (!*slugs) return KnownSlugs{};
+  return KnownSlugs{**slugs};
 }
 
 PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger) {

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "agent/config/config.h"
+#include "agent/pinned/classifications.h"
 #include "agent/pinned/client.h"
 #include "agent/sync/pass.h"
 #include "core/clock.h"
@@ -34,13 +35,15 @@ using TransportFactory = std::function<std::unique_ptr<http::Transport>()>;
 
 // What every session of one process works with, built once: the world outside (its clock,
 // how it reaches the network) and what sessions share — one logger (its lines never
-// interleave), the rate limiters of every quota, and the state lock and store (the store is
+// interleave), the rate limiters of every quota, one pool of kept-alive connections (with
+// libcurl), the classification slugs, and the state lock and store (the store is
 // thread-safe). A command has one session on it; the agent one per source.
 class SessionWorld {
  public:
   // Opens the world for `access`: takes the state lock for write, opens the store (for
   // read only when the file exists). `clock` (null: the world's own system clock) and
-  // `transports` (empty: libcurl) are the seams tests fill. Returns Error{config} naming
+  // `transports` (empty: libcurl over one connection pool for the whole world) are the
+  // seams tests fill. Returns Error{config} naming
   // the holder's pid when another pinsync holds the state file, or the store's error.
   static Result<std::shared_ptr<SessionWorld>> open(const Config& config, std::ostream& log_out, StoreAccess access,
                                                     Clock* clock = nullptr, TransportFactory transports = {});
@@ -48,6 +51,8 @@ class SessionWorld {
   Clock& clock() { return *m_clock; }
   Logger& log() { return *m_log; }
   RateLimiters& limiters() { return *m_limiters; }
+  // The classification slugs every session of this world uses.
+  SlugCache& slugs() { return *m_slugs; }
   // Null without a state file (read of a file not yet made) or for StoreAccess::none.
   state::Store* store() { return m_store.get(); }
   // True when the world holds the state lock (StoreAccess::write): only then may a pass
@@ -66,6 +71,7 @@ class SessionWorld {
   std::ostream* m_log_out = nullptr;
   std::unique_ptr<Logger> m_log;
   std::unique_ptr<RateLimiters> m_limiters;
+  std::unique_ptr<SlugCache> m_slugs;
   std::unique_ptr<state::StateLock> m_lock;
   std::unique_ptr<state::Store> m_store;
 };
@@ -74,7 +80,7 @@ class Session {
  public:
   // A session on a world of its own: SessionWorld::open, then one session on it.
   static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access);
-  // A session on `world` with its own Pinned clients (their connections are never shared).
+  // A session on `world` with its own Pinned clients (connections come from the world's pool).
   // `config` must outlive the session; `requests` (when given) counts its HTTP requests
   // instead of the session's own counter and must outlive it too. `progress` draws a
   // progress line on the world's log stream (commands on a terminal).
@@ -94,8 +100,9 @@ class Session {
   // logger, counted transports and its memory in the state store (none without a store;
   // read-only unless the session may write the store).
   connectors::ConnectorContext connector_context(const std::string& source);
-  // The classification slugs, fetched once per session. Returns Error{auth} when the key
-  // is refused; other failures give "not checked" (Pinned Events checks them anyway).
+  // The classification slugs, from the world's SlugCache (fetched once for every session,
+  // again after an hour or a write refused for an unknown slug). Returns Error{auth} when
+  // the key is refused; other failures give "not checked" (Pinned Events checks them anyway).
   Result<KnownSlugs> known_slugs();
   // Runs one pass over `source`.
   PassReport sync_source(const SourceConfig& source, PassMode mode, std::string_view trigger);
@@ -121,7 +128,6 @@ class Session {
   std::vector<std::unique_ptr<http::Transport>> m_sender_transports;
   std::vector<std::unique_ptr<PinnedClient>> m_sender_clients;
   std::vector<PinnedClient*> m_senders;
-  std::optional<KnownSlugs> m_slugs;
   // Each source's memory, by source name; declared before the connectors that borrow them.
   std::map<std::string, std::unique_ptr<connectors::SourceMemory>> m_memories;
   std::map<std::string, std::unique_ptr<connectors::Connector>> m_connectors;  // by source name

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <regex>
@@ -633,4 +634,54 @@ TEST_CASE("backup while the agent runs: a consistent private copy that another p
   const auto status = run_process(w.argv({"status", "--json"}, w.config), w.env(), 60s);
   CHECK_CONTAINS(status.out, R"("synced":3)");
   CHECK_CONTAINS(status.out, R"("synced":2)");
+}
+
+namespace {
+
+// Threads of a running process now, from /proc.
+int threads_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Threads:")) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+}  // namespace
+
+// Regression for issue 15: a thread (timer) per source, every source its own connections
+// and its own GET /classifications. Forty sources now share one scheduler, one connection
+// pool and one list of classifications.
+TEST_CASE("run: forty sources share one classifications read, a few connections and a bounded pool of threads") {
+  constexpr int k_sources = 40;
+  std::string extra;
+  World w("2s", "2s");
+  for (int i = 3; i <= k_sources; ++i) {
+    const std::string name = "s" + std::to_string(i);
+    w.dir.write(name + ".csv", k_header + rows("S" + std::to_string(i), 2));
+    extra += source_yaml(name, "path: " + name + ".csv", 42, "2s");
+  }
+  w.sources += extra;
+  w.dir.write("pinsync.yaml", w.config_text("127.0.0.1:0"));
+  w.start();
+  int own_requests = 0;  // this test's own connections to the sandbox, one per request
+  const int expected = 3 + 2 + (k_sources - 2) * 2;
+  REQUIRE_MESSAGE(eventually([&] { ++own_requests; return w.event_count() == expected; }, 30s), w.agent->err());
+  // Every source has passed at least once by now (its first pass within the 2 s spread).
+  REQUIRE(eventually([&] { return w.passes("s" + std::to_string(k_sources)) >= 1; }, 10s));  // admin, not sandbox
+
+  ++own_requests;
+  CHECK(w.requests("GET", "/api/public/v1/classifications") == 1);
+  const auto stats = http(w.sandbox.base_url(), "GET", "/_sandbox/stats");
+  ++own_requests;
+  const int connections =
+      Poco::JSON::Parser().parse(stats.body).extract<Poco::JSON::Object::Ptr>()->getValue<int>("connections");
+  MESSAGE("connections pinsync opened for " << k_sources << " sources: " << connections - own_requests);
+  CHECK(connections - own_requests <= 8);  // pinned.concurrency (4) and a little: not one set per source
+  const int threads = threads_of(w.agent->pid());
+  MESSAGE("threads of the agent with " << k_sources << " sources: " << threads);
+  CHECK(threads > 0);
+  CHECK(threads <= 24);  // the pool (agent.workers 4), its timer, the admin server: not one per source
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
