@@ -18,7 +18,7 @@ namespace pinsync::connectors {
 namespace {
 
 // Transport failures and 5xx: three retries, 1, 2 and 4 s apart.
-constexpr RetryPolicy k_retry{4, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{4'000}, Jitter::none};
+constexpr RetryPolicy k_airtable_retry{4, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{4'000}, Jitter::none};
 constexpr int k_iterator_restarts = 2;
 constexpr std::size_t k_patch_batch = 10;
 // The token bucket runs a little under the documented 5 per second with a burst of 1,
@@ -71,7 +71,7 @@ class Session {
   Session(const AirtableSettings& settings, const ConnectorContext& context, RateLimiter& limiter,
           RateLimiter& token_limiter, std::unique_ptr<http::Transport>& transport)
       : m_settings(settings), m_context(context), m_limiter(limiter), m_token_limiter(token_limiter),
-        m_transport(transport), m_backoff(k_retry, 0) {}
+        m_transport(transport), m_backoff(k_airtable_retry, 0) {}
 
   // Sends the request through core's retry loop, each attempt when both the base's and the
   // token's limiter allow it, waiting out one 429 and retrying transport failures and 5xx

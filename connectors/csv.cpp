@@ -8,19 +8,13 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/text.h"
+
 namespace pinsync::connectors {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool is_blank(std::string_view s) { return trim(s).empty(); }
+bool blank_field(std::string_view s) { return text::trim(s).empty(); }
 
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -61,10 +55,10 @@ std::string redact_url(std::string_view url) {
 }
 
 bool looks_like_html(const http::Response& response) {
-  if (auto type = response.header("content-type"); type && starts_with_nocase(trim(*type), "text/html")) return true;
+  if (auto type = response.header("content-type"); type && starts_with_nocase(text::trim(*type), "text/html")) return true;
   std::string_view body = response.body;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
-  body = trim(body);
+  body = text::trim(body);
   return starts_with_nocase(body, "<!doctype html") || starts_with_nocase(body, "<html");
 }
 
@@ -132,7 +126,7 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
     bool blank = true;
     const std::size_t kept = have_header ? std::min(width, record.size()) : record.size();
     for (std::size_t c = 0; c < kept; ++c) {
-      if (!is_blank(record[c])) {
+      if (!blank_field(record[c])) {
         blank = false;
         break;
       }
@@ -145,7 +139,7 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
       unnamed_data_line.assign(width, 0);
       std::unordered_map<std::string_view, std::size_t> seen;
       table.columns.reserve(width);
-      for (std::size_t c = 0; c < width; ++c) table.columns.emplace_back(trim(record[c]));
+      for (std::size_t c = 0; c < width; ++c) table.columns.emplace_back(text::trim(record[c]));
       for (std::size_t c = 0; c < width; ++c) {
         const std::string& name = table.columns[c];
         if (name.empty()) continue;
@@ -163,7 +157,7 @@ Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
     row.row_ref = ref(ref_name, record_line);
     record.resize(width);  // pads short rows; cells past the header are not part of the table
     for (std::size_t c = 0; c < width; ++c) {
-      if (table.columns[c].empty() && unnamed_data_line[c] == 0 && !is_blank(record[c]))
+      if (table.columns[c].empty() && unnamed_data_line[c] == 0 && !blank_field(record[c]))
         unnamed_data_line[c] = record_line;
     }
     row.cells = std::move(record);

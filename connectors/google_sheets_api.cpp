@@ -11,7 +11,7 @@ namespace pinsync::connectors {
 namespace {
 
 // Full jitter spreads many agents' retries: 1, 2, 4, 8 s ceilings.
-constexpr RetryPolicy k_retry{5, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{32'000}, Jitter::full};
+constexpr RetryPolicy k_google_retry{5, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{32'000}, Jitter::full};
 // Google's read and write quotas are 60 per minute per user; a burst of a minute's worth
 // is what the quota itself allows.
 constexpr double k_requests_per_second = 1.0;
@@ -79,7 +79,7 @@ std::string base_url(std::string url) {
 }  // namespace
 
 SheetsApi::SheetsApi(const GoogleSheetsSettings& settings, const ConnectorContext& context)
-    : m_settings(settings), m_context(context), m_backoff(k_retry) {
+    : m_settings(settings), m_context(context), m_backoff(k_google_retry) {
   PINSYNC_ASSERT(m_context.make_transport);
 }
 

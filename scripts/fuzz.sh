@@ -31,7 +31,7 @@ ensure_packages clang libclang-rt-14-dev
 
 echo "==> fuzz build (build-fuzz/)"
 BUILD_TARGETS=pinsync_fuzz_targets build build-fuzz -DPINSYNC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
-  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DPINSYNC_WERROR=ON
+  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DPINSYNC_WERROR=ON -DCMAKE_UNITY_BUILD=ON
 if [ "$build_only" -eq 1 ]; then exit 0; fi
 
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"

@@ -45,9 +45,12 @@ build_release() {
 }
 
 # build_sanitized: build-asan/, unoptimised with line tables (enough for stack traces),
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer. A unity build (each target compiled as a
+# few large units: 3 minutes instead of 8 on two cores); the release build, compiled file by
+# file, is the one that proves every file includes what it uses.
 build_sanitized() {
-  build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON -DPINSYNC_WERROR=ON
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON -DPINSYNC_WERROR=ON \
+    -DCMAKE_UNITY_BUILD=ON
 }
 
 # build DIR [extra cmake args…]: configures (again, so that a changed option reaches a build

@@ -68,6 +68,8 @@ std::string bounded_value(std::string_view cell) {
   return out;
 }
 
+std::string in_quotes(std::string_view cell) { return '"' + bounded_value(cell) + '"'; }
+
 std::optional<std::size_t> find_column(const std::vector<std::string>& header, std::string_view name) {
   const std::string_view wanted = trim_cell(name);
   for (std::size_t i = 0; i < header.size(); ++i)

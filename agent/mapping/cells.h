@@ -32,6 +32,8 @@ std::optional<std::string_view> spreadsheet_error(std::string_view trimmed);
 // Returns the cell as a RowError value: at most 200 bytes, cut at a character boundary,
 // invalid UTF-8 bytes replaced with U+FFFD so the value is always safe to log or store.
 std::string bounded_value(std::string_view cell);
+// bounded_value in double quotes, as error messages show a cell.
+std::string in_quotes(std::string_view cell);
 
 // Returns the index of the header name equal to `name` after trimming both, else of the
 // first one equal ignoring ASCII case, else nullopt.

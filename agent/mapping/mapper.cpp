@@ -24,8 +24,6 @@ bool one_of(std::string_view value, std::initializer_list<std::string_view> opti
   return std::find(options.begin(), options.end(), value) != options.end();
 }
 
-std::string in_quotes(std::string_view s) { return '"' + bounded_value(s) + '"'; }
-
 // Everything of one row that goes into the payload, gathered before it is written so
 // the keys can be emitted in sorted order.
 struct EventFields {

@@ -36,8 +36,6 @@ struct EndRead {
 
 bool mapped(const SourcePlan& plan, Slot slot) { return plan.column(slot).index.has_value(); }
 
-std::string in_quotes(std::string_view s) { return '"' + bounded_value(s) + '"'; }
-
 std::optional<WallTime> read_start(const SourcePlan& plan, const RowCells& cells, std::vector<RowError>& errors) {
   const DateOrder order = plan.source->date_order;
   if (mapped(plan, Slot::start)) {

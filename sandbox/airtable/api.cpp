@@ -17,7 +17,6 @@ constexpr std::string_view k_content_type = "application/json; charset=utf-8";
 constexpr std::string_view k_forbidden_message =
     "Invalid permissions, or the requested model was not found. Check that both your user and your token have the "
     "required permissions, and that the model names and/or ids are correct.";
-constexpr std::string_view k_invalid_request = "Invalid request: parameter validation failed. Check your request data.";
 constexpr std::size_t k_max_records_per_write = 10;
 
 Response with_type(Response r) {

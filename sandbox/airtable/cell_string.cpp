@@ -17,13 +17,6 @@ namespace pinsync_sandbox {
 
 namespace {
 
-std::string number_text(double n) {
-  if (n == std::trunc(n) && std::fabs(n) < 9.0e15) return std::to_string(static_cast<long long>(n));
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, n);
-  return std::string(buf, res.ptr);
-}
-
 std::string date_text(const date::year_month_day& ymd, bool us) {
   std::string day = std::to_string(static_cast<unsigned>(ymd.day()));
   std::string month = std::to_string(static_cast<unsigned>(ymd.month()));

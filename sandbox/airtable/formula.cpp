@@ -20,6 +20,14 @@ struct FormulaNode {
   std::vector<FormulaNode> args;
 };
 
+std::string number_text(double n) {
+  if (std::isnan(n)) return "NaN";
+  if (n == std::trunc(n) && std::fabs(n) < 9.0e15) return std::to_string(static_cast<long long>(n));
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, n);
+  return std::string(buf, res.ptr);
+}
+
 namespace {
 
 constexpr std::string_view k_invalid = "Invalid formula. Please check your formula text.";
@@ -44,14 +52,6 @@ std::optional<date::sys_days> parse_day(std::string_view s) {
   date::year_month_day ymd{date::year{*y}, date::month{static_cast<unsigned>(*m)}, date::day{static_cast<unsigned>(*d)}};
   if (!ymd.ok()) return std::nullopt;
   return date::sys_days(ymd);
-}
-
-std::string number_text(double n) {
-  if (std::isnan(n)) return "NaN";
-  if (n == std::trunc(n) && std::fabs(n) < 9.0e15) return std::to_string(static_cast<long long>(n));
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, n);
-  return std::string(buf, res.ptr);
 }
 
 std::string to_text(const FormulaValue& v) {

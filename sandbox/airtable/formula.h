@@ -29,6 +29,10 @@ std::optional<AirtableTime> parse_airtable_time(std::string_view text);
 bool is_date_only(std::string_view text);
 
 // A formula value: what a field, literal or function yields.
+// A number as Airtable writes it in text (formula results, cells turned to strings):
+// integers without a fraction, others in their shortest exact form, NaN as "NaN".
+std::string number_text(double n);
+
 struct FormulaValue {
   enum class Kind { blank, number, text, boolean, datetime, array, error };
   Kind kind = Kind::blank;

@@ -10,7 +10,6 @@ namespace pinsync_sandbox {
 
 namespace {
 
-constexpr std::string_view k_invalid_request = "Invalid request: parameter validation failed. Check your request data.";
 constexpr int k_max_page_size = 100;
 constexpr std::size_t k_max_iterators = 256;
 

@@ -12,7 +12,6 @@ namespace pinsync_sandbox {
 
 namespace {
 
-constexpr std::string_view k_invalid_request = "Invalid request: parameter validation failed. Check your request data.";
 constexpr std::size_t k_max_records = 10;
 
 Response json_ok(std::string body) {

@@ -8,7 +8,7 @@ namespace pinsync_sandbox {
 namespace {
 
 bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 
 struct Endpoint {
   std::optional<int> row, col;
@@ -36,7 +36,7 @@ std::optional<Endpoint> parse_endpoint(std::string_view s) {
   }
   long row = 0;
   std::size_t digits = 0;
-  while (i < s.size() && is_digit(s[i])) {
+  while (i < s.size() && is_ascii_digit(s[i])) {
     row = row * 10 + (s[i] - '0');
     if (row > k_max_sheet_rows) return std::nullopt;
     ++digits;
@@ -80,16 +80,16 @@ bool looks_like_cell(std::string_view name) {
   std::size_t i = 0;
   while (i < name.size() && is_letter(name[i])) ++i;
   if (i == 0 || i > 3 || i == name.size()) return false;
-  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(i), name.end(), is_digit);
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(i), name.end(), is_ascii_digit);
 }
 
 bool looks_like_r1c1(std::string_view name) {
   if (name.empty() || (name[0] != 'R' && name[0] != 'r')) return false;
   std::size_t i = 1;
-  while (i < name.size() && is_digit(name[i])) ++i;
+  while (i < name.size() && is_ascii_digit(name[i])) ++i;
   if (i == name.size() || (name[i] != 'C' && name[i] != 'c')) return false;
   ++i;
-  while (i < name.size() && is_digit(name[i])) ++i;
+  while (i < name.size() && is_ascii_digit(name[i])) ++i;
   return i == name.size();
 }
 
@@ -171,8 +171,8 @@ std::string column_letters(int col) {
 }
 
 std::string quote_sheet_name(std::string_view title) {
-  bool plain = !title.empty() && !is_digit(title[0]) &&
-               std::all_of(title.begin(), title.end(), [](char c) { return is_letter(c) || is_digit(c) || c == '_'; });
+  bool plain = !title.empty() && !is_ascii_digit(title[0]) &&
+               std::all_of(title.begin(), title.end(), [](char c) { return is_letter(c) || is_ascii_digit(c) || c == '_'; });
   if (plain && !looks_like_cell(title) && !looks_like_r1c1(title)) return std::string(title);
   std::string out = "'";
   for (char c : title) {

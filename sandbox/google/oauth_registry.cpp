@@ -10,12 +10,6 @@ namespace pinsync_sandbox {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string string_field(const Poco::JSON::Object::Ptr& o, const std::string& name) {
   return json_type(o->get(name)) == JsonType::string ? o->getValue<std::string>(name) : std::string();
 }
@@ -39,7 +33,7 @@ std::expected<std::string, std::string> GoogleAuthRegistry::add_service_account(
   sa.key = *key;
   std::lock_guard lock(m_mutex);
   // Registering the same key id again replaces it; a new key id adds a second key.
-  auto [first, last] = m_accounts.service_accounts.equal_range(lower(sa.client_email));
+  auto [first, last] = m_accounts.service_accounts.equal_range(ascii_lower(sa.client_email));
   for (auto it = first; it != last; ++it) {
     if (it->second.private_key_id == sa.private_key_id) {
       m_accounts.service_accounts.erase(it);
@@ -47,14 +41,14 @@ std::expected<std::string, std::string> GoogleAuthRegistry::add_service_account(
     }
   }
   std::string email = sa.client_email;
-  m_accounts.service_accounts.emplace(lower(email), std::move(sa));
+  m_accounts.service_accounts.emplace(ascii_lower(email), std::move(sa));
   return email;
 }
 
 std::vector<ServiceAccountKey> GoogleAuthRegistry::service_account_keys(std::string_view email) const {
   std::lock_guard lock(m_mutex);
   std::vector<ServiceAccountKey> out;
-  auto [first, last] = m_accounts.service_accounts.equal_range(lower(email));
+  auto [first, last] = m_accounts.service_accounts.equal_range(ascii_lower(email));
   for (auto it = first; it != last; ++it) out.push_back(it->second);
   return out;
 }

@@ -16,12 +16,6 @@ namespace pinsync_sandbox {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // Sheets after the first get large ids in real spreadsheets (1613166149); keep them stable
 // across runs so a test can pin them.
 std::int64_t tab_id(std::string_view spreadsheet_id, std::string_view title, std::size_t index) {
@@ -94,7 +88,7 @@ std::expected<std::vector<std::vector<Cell>>, std::string> typed_rows(const std:
 std::expected<void, std::string> add_share(std::map<std::string, Access>& shares, const Poco::Dynamic::Var& entry,
                                            Access default_access) {
   if (json_type(entry) == JsonType::string) {
-    shares[lower(entry.extract<std::string>())] = default_access;
+    shares[ascii_lower(entry.extract<std::string>())] = default_access;
     return {};
   }
   if (json_type(entry) != JsonType::object) {
@@ -109,7 +103,7 @@ std::expected<void, std::string> add_share(std::map<std::string, Access>& shares
   } else if (role != "writer" && role != "owner") {
     return std::unexpected("shared_with role \"" + role + "\" is not reader, commenter, writer or owner");
   }
-  shares[lower(o->getValue<std::string>("email"))] = access;
+  shares[ascii_lower(o->getValue<std::string>("email"))] = access;
   return {};
 }
 
@@ -180,7 +174,7 @@ std::expected<void, std::string> SheetsStore::put(std::string_view id, std::stri
   std::set<std::string> seen;
   for (const std::string& title : sheets_obj->getNames()) {
     if (title.empty()) return std::unexpected(std::string("a sheet title must not be empty"));
-    if (!seen.insert(lower(title)).second) return std::unexpected("sheet title \"" + title + "\" is used twice");
+    if (!seen.insert(ascii_lower(title)).second) return std::unexpected("sheet title \"" + title + "\" is used twice");
     auto rows = typed_rows(title, sheets_obj->get(title));
     if (!rows) return std::unexpected(rows.error());
     Tab tab;
@@ -303,7 +297,7 @@ std::optional<Access> SheetsStore::access(std::string_view id, const std::option
   const Spreadsheet& s = it->second;
   Access granted = s.is_public ? Access::read : Access::none;
   if (email) {
-    auto share = s.shares.find(lower(*email));
+    auto share = s.shares.find(ascii_lower(*email));
     if (share != s.shares.end() && share->second > granted) granted = share->second;
   }
   return granted;

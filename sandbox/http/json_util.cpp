@@ -281,4 +281,12 @@ std::string canonical_json(const Poco::Dynamic::Var& v) {
   return out;
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace pinsync_sandbox

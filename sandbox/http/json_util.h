@@ -1,6 +1,7 @@
 // JSON helpers of the sandbox: a small writer for responses, parsing request bodies with
 // Poco::JSON, type checks on parsed values, and the canonical form used to compare
-// idempotent payloads structurally (key order and whitespace do not matter).
+// idempotent payloads structurally (key order and whitespace do not matter); and
+// ascii_lower, for keys compared without case (e-mail addresses, titles).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,9 @@
 #include <Poco/JSON/Object.h>
 
 namespace pinsync_sandbox {
+
+// `s` with A-Z turned into a-z.
+std::string ascii_lower(std::string_view s);
 
 // Builds JSON text with keys in the order written.
 class JsonOut {

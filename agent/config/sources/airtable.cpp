@@ -6,7 +6,9 @@
 
 namespace pinsync::agent {
 
-namespace {
+// Named, not anonymous: every kind's file has a read, a make and k_keys, and CI's unity
+// build compiles them as one unit.
+namespace airtable_source {
 
 constexpr std::string_view k_keys[] = {"base_id", "table", "view", "token", "full_scan_interval", "arrays",
                                        "write_back"};
@@ -51,8 +53,8 @@ ConnectorResult make(const Config& config, const SourceConfig& source, const con
   return std::make_unique<connectors::AirtableConnector>(std::move(settings), ctx);
 }
 
-}  // namespace
+}  // namespace airtable_source
 
-const SourceKind k_airtable_kind{"airtable", k_keys, true, false, read, make};
+const SourceKind k_airtable_kind{"airtable", airtable_source::k_keys, true, false, airtable_source::read, airtable_source::make};
 
 }  // namespace pinsync::agent

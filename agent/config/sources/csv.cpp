@@ -4,7 +4,9 @@
 
 namespace pinsync::agent {
 
-namespace {
+// Named, not anonymous: every kind's file has a read, a make and k_keys, and CI's unity
+// build compiles them as one unit.
+namespace csv_source {
 
 constexpr std::string_view k_keys[] = {"path", "url", "max_bytes", "max_rows"};
 // The largest max_bytes: 4 GiB of CSV would need several times that in memory.
@@ -38,8 +40,8 @@ ConnectorResult make(const Config&, const SourceConfig& source, const connectors
   return std::make_unique<connectors::CsvConnector>(std::get<connectors::CsvSettings>(source.settings), ctx);
 }
 
-}  // namespace
+}  // namespace csv_source
 
-const SourceKind k_csv_kind{"csv", k_keys, false, false, read, make};
+const SourceKind k_csv_kind{"csv", csv_source::k_keys, false, false, csv_source::read, csv_source::make};
 
 }  // namespace pinsync::agent

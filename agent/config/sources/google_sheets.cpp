@@ -4,7 +4,9 @@
 
 namespace pinsync::agent {
 
-namespace {
+// Named, not anonymous: every kind's file has a read, a make and k_keys, and CI's unity
+// build compiles them as one unit.
+namespace google_sheets_source {
 
 constexpr std::string_view k_keys[] = {"spreadsheet_id", "sheet", "range", "auth", "write_back"};
 constexpr std::string_view k_auth_keys[] = {"service_account_file", "api_key", "oauth"};
@@ -63,8 +65,8 @@ ConnectorResult make(const Config& config, const SourceConfig& source, const con
   return connectors::make_google_sheets_connector(std::move(settings), ctx);
 }
 
-}  // namespace
+}  // namespace google_sheets_source
 
-const SourceKind k_google_sheets_kind{"google_sheets", k_keys, false, true, read, make};
+const SourceKind k_google_sheets_kind{"google_sheets", google_sheets_source::k_keys, false, true, google_sheets_source::read, google_sheets_source::make};
 
 }  // namespace pinsync::agent

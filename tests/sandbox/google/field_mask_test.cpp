@@ -9,8 +9,6 @@ using namespace google_test;
 
 namespace {
 
-const std::string k_key = "key=sandbox-google-key";
-
 void put_public(const std::string& base, const std::string& id) {
   put_sheet(base, id, R"({"public":true,"time_zone":"Europe/Lisbon","sheets":{"Events":[["Event ID","Title"],["E-1","Rooftop Jazz"]],"Archive":[["Old"]]},"hidden":["Archive"]})");
 }

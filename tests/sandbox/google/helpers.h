@@ -35,6 +35,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 using Obj = Poco::JSON::Object::Ptr;
 using Arr = Poco::JSON::Array::Ptr;
 
+// The query parameter of the API key the sandbox accepts.
+inline const std::string k_key = "key=sandbox-google-key";
 inline constexpr const char* k_client_spec = "sandbox-client.apps.googleusercontent.com:client-secret-1:refresh-1";
 inline constexpr const char* k_sa_email = "sync@pinsync-test.iam.gserviceaccount.com";
 inline constexpr const char* k_scope_rw = "https://www.googleapis.com/auth/spreadsheets";

@@ -11,8 +11,6 @@ using namespace google_test;
 
 namespace {
 
-const std::string k_key = "key=sandbox-google-key";
-
 struct Sheet {
   Sheet() : base(fresh_sandbox()) {
     put_sheet(base, "s1", R"({"sheets":{"Events":[["Event ID","Title"],["E-1","Rooftop Jazz"],["E-2","Late Show"]],

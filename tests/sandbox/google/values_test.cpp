@@ -13,8 +13,6 @@ using namespace google_test;
 
 namespace {
 
-const std::string k_key = "key=sandbox-google-key";
-
 HttpReply get_values(const std::string& base, const std::string& id, const std::string& range,
                      const std::string& query = "") {
   return http(base, "GET", "/v4/spreadsheets/" + id + "/values/" + enc(range) + "?" + k_key + query);

@@ -9,12 +9,15 @@
 
 #include <string>
 
+#include "tests/sandbox/pinned/helpers.h"
 #include "tests/support/process.h"
 #include "tests/support/sandbox_state.h"
 
 using pinsync::test::http;
 using pinsync::test::HttpReply;
 using pinsync::test::SandboxProcess;
+using sandbox_test::parse;
+using sandbox_test::set_faults;
 
 namespace {
 
@@ -30,15 +33,6 @@ HttpReply create(const std::string& base, const std::string& title, const std::s
   auto headers = k_auth;
   headers.emplace_back("Idempotency-Key", key);
   return http(base, "POST", "/api/public/v1/events", event_body(title), headers);
-}
-
-void set_faults(const std::string& base, const std::string& json) {
-  const auto r = http(base, "POST", "/_sandbox/faults", json);
-  REQUIRE_MESSAGE(r.status == 200, r.body);
-}
-
-Poco::JSON::Object::Ptr parse(const std::string& text) {
-  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
 }  // namespace

@@ -8,10 +8,6 @@ using namespace sandbox_test;
 
 namespace {
 
-void set_faults(const std::string& base, const std::string& json) {
-  REQUIRE(http(base, "POST", "/_sandbox/faults", json).status == 200);
-}
-
 int stat_count(const std::string& base, const std::string& method, const std::string& route, int status) {
   auto requests = parse(http(base, "GET", "/_sandbox/stats").body)->getArray("requests");
   for (unsigned i = 0; i < requests->size(); ++i) {

@@ -61,6 +61,12 @@ inline std::string minimal_event_text() {
          R"("approxLocation":{"city":{"placeId":"ChIJOwg_06VPwokRYv534QaPC8g","name":"New York","countryCode":"US"}}})";
 }
 
+// Sets the sandbox's fault rates (POST /_sandbox/faults).
+inline void set_faults(const std::string& base, const std::string& json) {
+  const auto r = http(base, "POST", "/_sandbox/faults", json);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+}
+
 inline Obj minimal_event() { return parse(minimal_event_text()); }
 
 inline HttpReply post_event(const std::string& base, const std::string& body, Headers headers = bearer()) {

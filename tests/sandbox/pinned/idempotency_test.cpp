@@ -12,10 +12,6 @@ namespace {
 
 const std::string k_key = "nightly-import-2026-06-12-row-42";
 
-void set_faults(const std::string& base, const std::string& json) {
-  REQUIRE(http(base, "POST", "/_sandbox/faults", json).status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("idempotency: the minimal request sent twice with one key is one event with one id") {

@@ -16,9 +16,8 @@ using pinsync::testing::TempDir;
 
 namespace {
 
-const char* k_values = R"([["ID","Title"],["E-1","Jazz"]])";
 
-void queue_read(Harness& h) { h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_values))); }
+void queue_read(Harness& h) { h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_one_row))); }
 
 // Verifies `jwt` with the test key's public half; returns the token (REQUIREs a valid signature).
 Poco::JWT::Token verified(const std::string& jwt) {

@@ -11,17 +11,7 @@ using pinsync::testing::TempDir;
 
 namespace {
 
-constexpr const char* k_key = "AIzaSyFAKE-KEY-0123456789";
-
-pinsync::connectors::GoogleSheetsSettings key_settings() {
-  auto s = base_settings();
-  s.auth.api_key = k_key;
-  return s;
-}
-
 std::string recorded_error(std::size_t index) { return sample_item("sheets_errors_recorded.json", index, "/body"); }
-
-const char* k_values = R"([["ID","Title"],["E-1","Jazz"]])";
 
 }  // namespace
 
@@ -71,7 +61,7 @@ TEST_CASE("errors: 403 with an API key says the sheet is private, without the ke
   CHECK(r.error().message.starts_with("Google answered 403 PERMISSION_DENIED"));
   CHECK_CONTAINS(r.error().message, "the sheet is private: publish it");
   CHECK_CONTAINS(r.error().message, "or use a service account");
-  CHECK_NOT_CONTAINS(r.error().message, k_key);
+  CHECK_NOT_CONTAINS(r.error().message, k_api_key);
 }
 
 TEST_CASE("errors: 403 SERVICE_DISABLED (recorded) says to enable the Sheets API") {
@@ -127,7 +117,7 @@ TEST_CASE("errors: 400 Unable to parse range (recorded) says the range is wrong 
 
   // The metadata is read again on the next pass: the sheet may have been renamed.
   h.fake->reply(200, sample("sheets_spreadsheets_get_metadata_trimmed.json"));
-  h.fake->reply(200, batch_get(value_range("Sheet1!A5:F15", k_values)));
+  h.fake->reply(200, batch_get(value_range("Sheet1!A5:F15", k_one_row)));
   REQUIRE(connector.fetch().has_value());
   CHECK_CONTAINS(h.requests()[2].url, "?fields=");
 }
@@ -136,7 +126,7 @@ TEST_CASE("errors: 429 then 200 succeeds after a backoff of at least Retry-After
   Harness h;
   h.fake->reply(200, metadata({"Partner Events"}));
   h.fake->reply(429, sample("sheets_error_429_resource_exhausted.json"), {{"retry-after", "7"}});
-  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_values)));
+  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_one_row)));
   GoogleSheetsConnector connector(key_settings(), h.context());
   auto r = connector.fetch();
   REQUIRE_MESSAGE(r.has_value(), r.error().message);
@@ -164,7 +154,7 @@ TEST_CASE("errors: 503 is retried; transport failures end transient without the 
   Harness h;
   h.fake->reply(200, metadata({"Partner Events"}));
   h.fake->reply(503, google_error(503, "UNAVAILABLE", "The service is currently unavailable."));
-  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_values)));
+  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_one_row)));
   GoogleSheetsConnector connector(key_settings(), h.context());
   REQUIRE(connector.fetch().has_value());
 
@@ -173,7 +163,7 @@ TEST_CASE("errors: 503 is retried; transport failures end transient without the 
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::transient);
   CHECK(r.error().message.starts_with("GET http://127.0.0.1:8787/v4/spreadsheets/1AbCdEf/values:batchGet"));
-  CHECK_NOT_CONTAINS(r.error().message, k_key);
+  CHECK_NOT_CONTAINS(r.error().message, k_api_key);
 }
 
 TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") {
@@ -185,7 +175,7 @@ TEST_CASE("errors: 400 API key not valid is an auth error pointing at api_key") 
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
   CHECK_CONTAINS(r.error().message, "check auth.api_key");
-  CHECK_NOT_CONTAINS(r.error().message, k_key);
+  CHECK_NOT_CONTAINS(r.error().message, k_api_key);
 }
 
 TEST_CASE("errors: a stop during a backoff ends the read with the last answer and the attempts made") {

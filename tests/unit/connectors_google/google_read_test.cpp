@@ -14,13 +14,6 @@ using pinsync::connectors::GoogleSheetsConnector;
 
 namespace {
 
-// An API-key source: the simplest auth, so these tests are about reading.
-pinsync::connectors::GoogleSheetsSettings key_settings() {
-  auto s = base_settings();
-  s.auth.api_key = "AIzaSyFAKE-KEY-0123456789";
-  return s;
-}
-
 // A source's memory in a map, as the agent's state store keeps it; `writable` false is a
 // dry run's.
 struct MapMemory final : pinsync::connectors::SourceMemory {

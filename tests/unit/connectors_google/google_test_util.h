@@ -131,4 +131,16 @@ inline connectors::GoogleSheetsSettings base_settings() {
   return s;
 }
 
+constexpr const char* k_api_key = "AIzaSyFAKE-KEY-0123456789";
+
+// base_settings with an API key: the simplest auth, for tests about reading.
+inline connectors::GoogleSheetsSettings key_settings() {
+  auto s = base_settings();
+  s.auth.api_key = k_api_key;
+  return s;
+}
+
+// The values of a sheet with a header and one event row.
+constexpr const char* k_one_row = R"([["ID","Title"],["E-1","Jazz"]])";
+
 }  // namespace pinsync::testing::google

@@ -21,8 +21,8 @@ using pinsync::testing::FakeTransport;
 
 namespace {
 
-struct Fixture {
-  Fixture() : log(log_text, LogLevel::debug, LogFormat::text, clock), client(config(), transport, log, clock) {}
+struct SlugFixture {
+  SlugFixture() : log(log_text, LogLevel::debug, LogFormat::text, clock), client(config(), transport, log, clock) {}
   static const PinnedConfig& config() {
     static const PinnedConfig c = [] {
       PinnedConfig p;
@@ -50,7 +50,7 @@ const char* k_list = R"({"docs":[{"slug":"music"},{"slug":"comedy"}]})";
 }  // namespace
 
 TEST_CASE("slug cache: one fetch serves every caller until the TTL, then one more") {
-  Fixture f;
+  SlugFixture f;
   SlugCache cache(f.clock);
   f.transport.reply(200, k_list);
   for (int pass = 0; pass < 100; ++pass) {  // a hundred passes of as many sources
@@ -73,7 +73,7 @@ TEST_CASE("slug cache: one fetch serves every caller until the TTL, then one mor
 }
 
 TEST_CASE("slug cache: a create refused for an unknown classification makes the next get fetch again") {
-  Fixture f;
+  SlugFixture f;
   SlugCache cache(f.clock);
   f.client.on_unknown_slug([&] { cache.stale(); });
   f.transport.reply(200, k_list);
@@ -94,7 +94,7 @@ TEST_CASE("slug cache: a create refused for an unknown classification makes the 
 }
 
 TEST_CASE("slug cache: a refused key is never kept; another failure is 'not checked' for a while") {
-  Fixture f;
+  SlugFixture f;
   SlugCache cache(f.clock);
   f.transport.reply(401, R"({"error":{"code":"invalid_api_key","message":"no"}})");
   const auto refused = cache.get(f.client, f.log);
@@ -117,7 +117,7 @@ TEST_CASE("slug cache: a refused key is never kept; another failure is 'not chec
 }
 
 TEST_CASE("slug cache: callers at once share one fetch") {
-  Fixture f;
+  SlugFixture f;
   SlugCache cache(f.clock);
   f.transport.reply(200, k_list);
   std::vector<std::thread> callers;

@@ -134,7 +134,7 @@ void write_back_event_ids(Pass& p) {
   p.config.settings = airtable;
   p.connector.table.columns.push_back("Pinned");
 }
-connectors::Row carrying(std::string ref, std::string id, std::string title, std::string pinned) {
+connectors::Row row_carrying(std::string ref, std::string id, std::string title, std::string pinned) {
   auto r = row(std::move(ref), std::move(id), std::move(title));
   r.cells.push_back(std::move(pinned));
   return r;
@@ -145,7 +145,7 @@ connectors::Row carrying(std::string ref, std::string id, std::string title, std
 TEST_CASE("pass: a row back in the source gets a line saying so; a re-added row takes over its event, never twice") {
   Pass p;
   write_back_event_ids(p);
-  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "")};
+  p.connector.table.rows = {row_carrying("rec1", "E-1", "Jazz", "")};
   p.transport.reply(201, R"({"doc":{"id":7}})");
   REQUIRE(p.run().created == 1);
 
@@ -153,7 +153,7 @@ TEST_CASE("pass: a row back in the source gets a line saying so; a re-added row 
   p.options.accept_removals = true;
   p.connector.table.rows.clear();
   REQUIRE(p.run().removed == 1);
-  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "7")};
+  p.connector.table.rows = {row_carrying("rec1", "E-1", "Jazz", "7")};
   const auto back = p.run();
   CHECK(back.unchanged == 1);
   REQUIRE(back.rows.size() == 1);
@@ -164,7 +164,7 @@ TEST_CASE("pass: a row back in the source gets a line saying so; a re-added row 
 
   // E-1 deleted and added again as E-9 with its Pinned ID: a suspect read holds it...
   p.options.accept_removals = false;
-  p.connector.table.rows = {carrying("rec9", "E-9", "Jazz", "7")};
+  p.connector.table.rows = {row_carrying("rec9", "E-9", "Jazz", "7")};
   const auto held = p.run();
   CHECK_FALSE(held.suspect.empty());
   CHECK(held.held == 1);
@@ -194,7 +194,7 @@ TEST_CASE("pass: a row back in the source gets a line saying so; a re-added row 
 
   // E-1 comes back from the trash too: event 7 is E-9's now, so E-1 gets its own, under a
   // key that was never used for event 7.
-  p.connector.table.rows = {carrying("rec1", "E-1", "Jazz", "7"), carrying("rec9", "E-9", "Jazz", "7")};
+  p.connector.table.rows = {row_carrying("rec1", "E-1", "Jazz", "7"), row_carrying("rec9", "E-9", "Jazz", "7")};
   p.transport.reply(201, R"({"doc":{"id":8}})");
   const auto both = p.run();
   CHECK(both.created == 1);
