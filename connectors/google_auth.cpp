@@ -61,6 +61,7 @@ Result<ServiceAccountKey> load_service_account_key(const std::filesystem::path& 
   key.private_key = field_or_empty(object, "private_key");
   key.private_key_id = field_or_empty(object, "private_key_id");
   key.token_uri = field_or_empty(object, "token_uri");
+  key.project_id = field_or_empty(object, "project_id");
   const std::string type = field_or_empty(object, "type");
   if (!type.empty() && type != "service_account") {
     return fail(ErrorKind::config, where + " holds a \"" + type +
@@ -160,6 +161,17 @@ std::string GoogleAuth::quota_key() const {
     case GoogleAuthMode::api_key: return "google-sheets:api-key";
   }
   return "google-sheets";
+}
+
+std::string GoogleAuth::project_quota_key() const {
+  switch (m_mode) {
+    case GoogleAuthMode::service_account:
+      return "google-sheets-project:" + (m_key.project_id.empty() ? m_key.client_email : m_key.project_id);
+    case GoogleAuthMode::refresh_token:
+      return "google-sheets-project:" + m_settings.oauth_client_id.substr(0, m_settings.oauth_client_id.find('-'));
+    case GoogleAuthMode::api_key: return "google-sheets-project:api-key";
+  }
+  return "google-sheets-project";
 }
 
 std::vector<std::string> GoogleAuth::secrets() const {

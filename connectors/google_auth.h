@@ -29,6 +29,7 @@ struct ServiceAccountKey {
   std::string private_key;     // PKCS#8 PEM
   std::string private_key_id;  // sent as the JWT "kid" when present
   std::string token_uri;
+  std::string project_id;      // the Google Cloud project whose quotas its requests use; "" when absent
 };
 
 // Reads a service-account key file. Returns the key, or Error{config} naming the path and
@@ -60,6 +61,10 @@ class GoogleAuth {
   const std::string& service_account_email() const { return m_key.client_email; }
   // A name for the quota this identity draws from (never a secret).
   std::string quota_key() const;
+  // A name for the quota of its Google Cloud project (never a secret): a service account's
+  // project_id, an OAuth client's project number (the prefix of its client id); an API key
+  // counts as a project of its own.
+  std::string project_quota_key() const;
   // The values that must never be logged: API key, client secret, refresh token and the
   // current access token.
   std::vector<std::string> secrets() const;

@@ -12,10 +12,6 @@ namespace {
 
 // Full jitter spreads many agents' retries: 1, 2, 4, 8 s ceilings.
 constexpr RetryPolicy k_google_retry{5, std::chrono::milliseconds{1'000}, std::chrono::milliseconds{32'000}, Jitter::full};
-// Google's read and write quotas are 60 per minute per user; a burst of a minute's worth
-// is what the quota itself allows.
-constexpr double k_requests_per_second = 1.0;
-constexpr double k_burst = 60.0;
 
 struct GoogleError {
   long code = 0;
@@ -93,8 +89,14 @@ Result<void> SheetsApi::ready() {
   if (!auth) return std::unexpected(auth.error());
   if (!m_transport) m_transport = m_context.make_transport();
   PINSYNC_ASSERT(m_transport != nullptr);
-  m_read_limiter = m_context.limiters.get(auth->quota_key() + ":read", k_requests_per_second, k_burst);
-  m_write_limiter = m_context.limiters.get(auth->quota_key() + ":write", k_requests_per_second, k_burst);
+  // Reads and writes have quotas of their own, per user and per project; a burst of a
+  // minute's worth is what a per-minute quota itself allows.
+  const double user = m_settings.requests_per_minute_per_user;
+  const double project = m_settings.requests_per_minute_per_project;
+  m_read_limiter = m_context.limiters.get(auth->quota_key() + ":read", user / 60, user);
+  m_write_limiter = m_context.limiters.get(auth->quota_key() + ":write", user / 60, user);
+  m_project_read_limiter = m_context.limiters.get(auth->project_quota_key() + ":read", project / 60, project);
+  m_project_write_limiter = m_context.limiters.get(auth->project_quota_key() + ":write", project / 60, project);
   m_auth = std::move(*auth);
   return {};
 }
@@ -122,12 +124,13 @@ Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsC
   request.timeout = m_context.timeout;
   const bool writing = kind == SheetsCall::write_back || kind == SheetsCall::assign_ids;
   RateLimiter* limiter = token_call ? nullptr : writing ? m_write_limiter.get() : m_read_limiter.get();
+  RateLimiter* project = token_call ? nullptr : writing ? m_project_write_limiter.get() : m_project_read_limiter.get();
   http::RetryHooks hooks;
   hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
                         std::chrono::milliseconds elapsed) { log_call(request, answer ? answer->status : 0, elapsed); };
   // A 429 pauses the identity's whole quota for its Retry-After (Google rarely sends one).
   const auto ex = http::send_with_retries(*m_transport, request, m_backoff, m_context.clock,
-                                          {limiter, http::Pacing::tokens, std::nullopt}, hooks);
+                                          {limiter, http::Pacing::tokens, std::nullopt, project}, hooks);
   if (ex.response) {
     if (ex.response->status != 429 && ex.response->status < 500) return *ex.response;
     return std::unexpected(exhausted_error(*ex.response, ex.attempts));

@@ -59,6 +59,8 @@ class SheetsApi {
   std::optional<GoogleAuth> m_auth;
   std::shared_ptr<RateLimiter> m_read_limiter;
   std::shared_ptr<RateLimiter> m_write_limiter;
+  std::shared_ptr<RateLimiter> m_project_read_limiter;   // every identity of the same project
+  std::shared_ptr<RateLimiter> m_project_write_limiter;
   std::vector<std::string> m_sheet_titles;
   Backoff m_backoff;
 };

@@ -26,6 +26,11 @@ struct GoogleSheetsSettings {
   std::string id_column;  // where rows are located for write-back and assigned IDs ("" = none)
   GoogleAuthSettings auth;
   WriteBackColumns write_back;
+  // Google's per-minute quotas for reads and for writes, each per user (the identity) and
+  // per project: requests are paced under both. The defaults are Google's; a project that
+  // had them raised says so in the config.
+  int requests_per_minute_per_user = 60;
+  int requests_per_minute_per_project = 300;
 };
 
 }  // namespace pinsync::connectors

@@ -6,6 +6,7 @@
 
 #include "agent/cli/exit_codes.h"
 #include "agent/config/load.h"
+#include "agent/daemon/quota_plan.h"
 #include "agent/mapping/mapper.h"
 #include "agent/mapping/source.h"
 #include "agent/config/sources.h"
@@ -209,6 +210,17 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
   for (const auto& source : config.sources) {
     if (!options.source.empty() && source.name != options.source) continue;
     check_source(list, config, source, session, channels, known);
+  }
+  // What `pinsync run` will ask of each API quota (no request: the plan is arithmetic).
+  state::Store* store = session.store();
+  const QuotaPlan plan = plan_quotas(config, [store](const std::string& source) -> std::size_t {
+    if (store == nullptr) return 0;
+    const auto rows = store->rows(source);
+    return rows ? rows->size() : 0;
+  });
+  for (const auto& scope : plan.stretched) {
+    list.warn(scope.message(), "pinsync run polls these sources that much less often; raise the quota in the "
+                               "service's console and set it in the config, or lengthen their poll_interval");
   }
   auto rest = list.take();
   items.insert(items.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));

@@ -48,12 +48,19 @@ struct AgentConfig {
   int workers = 4;
 };
 
+// The quotas below are the services' documented defaults; a project that had them raised
+// says so here, and `pinsync run` plans its polling against them (agent/daemon/quota_plan.h).
 struct GoogleConfig {
   std::string sheets_base_url = "https://sheets.googleapis.com";  // no trailing slash
+  // Google's read quota and its write quota, each (they are the same size by default).
+  std::int64_t requests_per_minute_per_user = 60;  // per user (a service account) per project
+  std::int64_t requests_per_minute_per_project = 300;
 };
 
 struct AirtableConfig {
   std::string base_url = "https://api.airtable.com";  // no trailing slash
+  std::int64_t requests_per_second_per_base = 5;
+  std::int64_t requests_per_second_per_token = 50;
 };
 
 // Where alerts for the ops person go (agent/alerts.h); both optional, both may be set.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "agent/config/load.h"
+#include "agent/daemon/quota_plan.h"
 #include "agent/daemon/scheduler.h"
 #include "agent/daemon/worker.h"
 
@@ -31,17 +32,32 @@ Daemon::~Daemon() {
 
 void Daemon::start_workers(std::shared_ptr<const Config> config,
                            std::map<std::string, std::shared_ptr<SourceStats>> keep) {
+  // Before the first pass: what the schedule asks of each API quota, and the intervals
+  // that fit (an Airtable source's requests follow the rows it had last time).
+  state::Store* store = m_world->store();
+  QuotaPlan plan = plan_quotas(*config, [store](const std::string& source) -> std::size_t {
+    if (store == nullptr) return 0;
+    const auto rows = store->rows(source);
+    return rows ? rows->size() : 0;
+  });
+  for (const auto& scope : plan.stretched) {
+    m_world->log().warn("poll intervals stretched to fit an API quota",
+                        {{"quota", scope.scope.label}, {"detail", scope.message()}});
+  }
   std::chrono::seconds shortest = std::chrono::hours(24);
-  for (const auto& source : config->sources) shortest = std::min(shortest, source.poll_interval);
+  for (const auto& source : config->sources) shortest = std::min(shortest, plan.interval_of(source.name, source.poll_interval));
   const auto offsets = first_pass_offsets(config->sources.size(), shortest, m_scheduler->counts().workers);
   const auto now = m_world->clock().monotonic();
   std::vector<std::shared_ptr<SourceWorker>> fresh;
   for (std::size_t i = 0; i < config->sources.size(); ++i) {
     const auto& source = config->sources[i];
     auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
-    fresh.push_back(SourceWorker::start(m_scheduler, config, source, m_world, stats, m_alerter, now + offsets[i]));
+    const auto interval = plan.interval_of(source.name, source.poll_interval);
+    const auto reason = plan.reasons.find(source.name);
+    SourceSchedule schedule{now + offsets[i], interval, reason == plan.reasons.end() ? "" : reason->second};
+    fresh.push_back(SourceWorker::start(m_scheduler, config, source, m_world, stats, m_alerter, std::move(schedule)));
     m_world->log().info("source scheduled", {{"source", source.name},
-                                            {"poll_interval", std::to_string(source.poll_interval.count()) + "s"},
+                                            {"poll_interval", std::to_string(interval.count()) + "s"},
                                             {"first_pass_in", std::to_string(offsets[i].count()) + "ms"}});
   }
   std::lock_guard lock(m_mutex);

@@ -57,6 +57,13 @@ std::string status_json(const std::vector<SourceStatus>& sources) {
     w.begin_object();
     w.key("name").value(s.name).key("kind").value(s.kind);
     w.key("poll_interval_seconds").value(std::int64_t{s.poll_interval.count()});
+    w.key("configured_poll_interval_seconds").value(std::int64_t{s.configured_poll_interval.count()});
+    w.key("quota_note");
+    if (s.quota_note.empty()) {
+      w.null();
+    } else {
+      w.value(s.quota_note);
+    }
     w.key("running").value(s.running);
     w.key("next_pass_at").value(iso_time(s.next_pass_at));
     w.key("last_pass");
@@ -233,6 +240,10 @@ std::string status_html(const std::vector<SourceStatus>& sources) {
          std::to_string(s.poll_interval.count()) + "s — " + (s.running ? "running now" : "idle") +
          "; last pass: <span class=\"" + (last_ok ? "ok" : "bad") + "\">" + html_escape(last) +
          "</span>; next pass: " + html_escape(iso_time(s.next_pass_at)) + "</p>";
+    if (!s.quota_note.empty()) {
+      h += "<p>Read every " + std::to_string(s.poll_interval.count()) + "s, not every " +
+           std::to_string(s.configured_poll_interval.count()) + "s as configured: " + html_escape(s.quota_note) + "</p>";
+    }
     if (!s.paused_reason.empty()) {
       h += "<p class=\"bad\">PAUSED by " + std::string(s.paused_by == "operator" ? "an operator" : "pinsync") +
            " since " + html_escape(iso_time(s.paused_since)) + ": " + html_escape(s.paused_reason) +

@@ -13,7 +13,8 @@ namespace pinsync::agent {
 
 // GET /status: {"sources":[{name, running, next_pass_at, last_pass:{trigger, started_at,
 // finished_at, seconds, report:{a pass report without rows, report.h}}|null, rows:{state:n},
-// last_success_at, last_pass_at:{result:time}, poll_interval_seconds, last_error, paused_reason,
+// last_success_at, last_pass_at:{result:time}, poll_interval_seconds (as polled now),
+// configured_poll_interval_seconds, quota_note (why they differ)|null, last_error, paused_reason,
 // paused:{by, since, reason}|null, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
 std::string status_json(const std::vector<SourceStatus>& sources);
 // The agent itself, for /metrics: pinsync_build_info and the process_* metrics Prometheus

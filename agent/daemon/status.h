@@ -36,7 +36,9 @@ inline constexpr std::size_t k_duration_bucket_count = sizeof(k_duration_buckets
 struct SourceStatus {
   std::string name;
   std::string kind;
-  std::chrono::seconds poll_interval{0};
+  std::chrono::seconds poll_interval{0};             // as polled now: configured, or stretched for a quota
+  std::chrono::seconds configured_poll_interval{0};  // as the config says
+  std::string quota_note;  // why poll_interval is longer than configured ("" when it is not)
   bool running = false;
   std::int64_t next_pass_at = 0;  // unix seconds; 0 when none is planned
   std::deque<PassRecord> recent;  // newest first, at most 10

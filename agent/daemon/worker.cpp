@@ -41,35 +41,38 @@ std::shared_ptr<SourceWorker> SourceWorker::start(std::shared_ptr<Scheduler> sch
                                                  std::shared_ptr<const Config> config, const SourceConfig& source,
                                                  std::shared_ptr<SessionWorld> world,
                                                  std::shared_ptr<SourceStats> stats, std::shared_ptr<Alerter> alerter,
-                                                 TimePoint first_due) {
+                                                 SourceSchedule schedule) {
   std::shared_ptr<SourceWorker> worker(new SourceWorker(std::move(scheduler), std::move(config), source,
                                                         std::move(world), std::move(stats), std::move(alerter),
-                                                        first_due));
+                                                        schedule));
   // The pool holds the worker only while it runs a pass, so the agent may drop it any time.
   std::lock_guard lock(worker->m_mutex);
   worker->m_task = worker->m_scheduler->add(
       [weak = std::weak_ptr<SourceWorker>(worker)] {
         if (auto self = weak.lock()) self->run_next();
       },
-      first_due);
+      worker->m_next_due);
   return worker;
 }
 
 SourceWorker::SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<const Config> config,
                            const SourceConfig& source, std::shared_ptr<SessionWorld> world,
-                           std::shared_ptr<SourceStats> stats, std::shared_ptr<Alerter> alerter, TimePoint first_due)
+                           std::shared_ptr<SourceStats> stats, std::shared_ptr<Alerter> alerter, SourceSchedule schedule)
     : m_scheduler(std::move(scheduler)),
       m_config(std::move(config)),
       m_source(source),
       m_session(std::make_unique<Session>(*m_config, std::move(world), &stats->requests)),
       m_stats(std::move(stats)),
       m_alerter(std::move(alerter)),
-      m_next_due(first_due) {
-  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(first_due - m_session->clock().monotonic());
+      m_next_due(schedule.first_due),
+      m_interval(schedule.interval.count() > 0 ? schedule.interval : source.poll_interval) {
+  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(m_next_due - m_session->clock().monotonic());
   std::lock_guard lock(m_stats->mutex);
   m_stats->status.name = source.name;
   m_stats->status.kind = std::string(source.kind());
-  m_stats->status.poll_interval = source.poll_interval;
+  m_stats->status.poll_interval = m_interval;
+  m_stats->status.configured_poll_interval = source.poll_interval;
+  m_stats->status.quota_note = std::move(schedule.quota_note);
   m_stats->status.next_pass_at = unix_now() + std::max<std::int64_t>(0, wait.count());
 }
 
@@ -166,7 +169,7 @@ void SourceWorker::run_next() {
   if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
   lock.lock();
   m_running = false;
-  if (pass.scheduled) m_next_due = clock.monotonic() + jittered(m_source.poll_interval);
+  if (pass.scheduled) m_next_due = clock.monotonic() + jittered(m_interval);
   if (!m_stopping) {
     m_scheduler->set_due(m_task, m_next_due);
     if (!m_queue.empty()) m_scheduler->hurry(m_task);

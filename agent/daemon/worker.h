@@ -33,15 +33,24 @@ struct SourceStats {
   http::RequestCounter requests;  // thread-safe on its own
 };
 
+// When a source's passes go: its first one (the world clock's monotonic time), then every
+// `interval` (±10 % jitter) — the configured poll_interval, or a longer one when the agent's
+// quota plan stretched it (quota_plan.h), `quota_note` saying why.
+struct SourceSchedule {
+  TimePoint first_due;
+  std::chrono::seconds interval{0};
+  std::string quota_note;
+};
+
 class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
  public:
-  // Registers the source with `scheduler`, its first scheduled pass at `first_due` (the
-  // world clock's monotonic time). `config` owns `source`; the worker keeps it alive. Every
-  // pass's report goes to `alerter` (when given) unless the pass was cancelled.
+  // Registers the source with `scheduler` on `schedule`. `config` owns `source`; the worker
+  // keeps it alive. Every pass's report goes to `alerter` (when given) unless the pass was
+  // cancelled.
   static std::shared_ptr<SourceWorker> start(std::shared_ptr<Scheduler> scheduler,
                                              std::shared_ptr<const Config> config, const SourceConfig& source,
                                              std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
-                                             std::shared_ptr<Alerter> alerter, TimePoint first_due);
+                                             std::shared_ptr<Alerter> alerter, SourceSchedule schedule);
   // Stops taking work and waits for a running pass.
   ~SourceWorker();
   SourceWorker(const SourceWorker&) = delete;
@@ -74,7 +83,7 @@ class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
 
   SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<const Config> config, const SourceConfig& source,
                std::shared_ptr<SessionWorld> world, std::shared_ptr<SourceStats> stats,
-               std::shared_ptr<Alerter> alerter, TimePoint first_due);
+               std::shared_ptr<Alerter> alerter, SourceSchedule schedule);
   // On a pool thread: runs the first requested pass, else the scheduled one when due.
   void run_next();
   // Takes the pass to run now: the first requested one, else the scheduled one when due;
@@ -99,6 +108,7 @@ class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
   bool m_running = false;
   bool m_done = false;  // stopping, and no pass runs any more
   TimePoint m_next_due;
+  std::chrono::seconds m_interval;  // between scheduled passes (before jitter)
   std::optional<TimePoint> m_last_full_scan;  // read and written by the running pass only
   std::deque<Queued> m_queue;
   std::uint64_t m_next_ticket = 0;

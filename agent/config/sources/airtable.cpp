@@ -48,6 +48,8 @@ std::vector<std::string> fields_of(const SourceConfig& source, const connectors:
 ConnectorResult make(const Config& config, const SourceConfig& source, const connectors::ConnectorContext& ctx) {
   auto settings = std::get<connectors::AirtableSettings>(source.settings);
   settings.base_url = config.airtable.base_url;
+  settings.requests_per_second = static_cast<double>(config.airtable.requests_per_second_per_base);
+  settings.requests_per_second_per_token = static_cast<double>(config.airtable.requests_per_second_per_token);
   settings.approved_formula = source.approved.formula;
   settings.fields = fields_of(source, settings.write_back);
   return std::make_unique<connectors::AirtableConnector>(std::move(settings), ctx);

@@ -61,6 +61,8 @@ void read(const ConfigReader& r, const ConfigMap& m, SourceConfig& source) {
 ConnectorResult make(const Config& config, const SourceConfig& source, const connectors::ConnectorContext& ctx) {
   auto settings = std::get<connectors::GoogleSheetsSettings>(source.settings);
   settings.sheets_base_url = config.google.sheets_base_url;
+  settings.requests_per_minute_per_user = static_cast<int>(config.google.requests_per_minute_per_user);
+  settings.requests_per_minute_per_project = static_cast<int>(config.google.requests_per_minute_per_project);
   settings.id_column = source.id_column;
   return connectors::make_google_sheets_connector(std::move(settings), ctx);
 }

@@ -77,7 +77,7 @@ TEST_CASE("auth: the service account posts an RS256 JWT with iss, scope, aud, ia
 }
 
 TEST_CASE("auth: a JWT signed with another key fails verification (the check above is real)") {
-  auto key = pinsync::connectors::ServiceAccountKey{k_email, test_key().private_pem, "", k_token_uri};
+  auto key = pinsync::connectors::ServiceAccountKey{k_email, test_key().private_pem, "", k_token_uri, ""};
   auto jwt = pinsync::connectors::make_service_account_jwt(key, "s", std::chrono::system_clock::time_point{});
   REQUIRE(jwt.has_value());
   Poco::SharedPtr<Poco::Crypto::RSAKey> other(
