@@ -99,7 +99,12 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --google-token-ttl SECONDS     lifetime of issued Google access tokens (default 3600)
   --sheets-read-quota-per-minute N
                                  Sheets read requests per minute per principal, then 429
-                                 RESOURCE_EXHAUSTED (default 0 = off)
+                                 RESOURCE_EXHAUSTED (default 0 = off; Google's is 60)
+  --sheets-project-read-quota-per-minute N
+                                 Sheets read requests per minute per project, all its principals
+                                 together, then 429 RESOURCE_EXHAUSTED (default 0 = off; Google's
+                                 is 300). A service account's project is its key file's
+                                 project_id; API keys and OAuth clients share pinsync-sandbox
   --threads N                    threads serving requests (default 32; idle connections hold none)
   --seed N                       seed for the fault dice (default: random)
   --verbose                      log one line per request to stderr
@@ -182,11 +187,15 @@ std::expected<Options, std::string> parse_options(const std::vector<std::string>
       opt.google.service_account_files.push_back(*v);
     } else if (flag == "--google-oauth-client") {
       opt.google.oauth_clients.push_back(*v);
-    } else if (flag == "--google-token-ttl" || flag == "--sheets-read-quota-per-minute") {
-      bool ttl = flag == "--google-token-ttl";
-      auto n = parse_count(flag, *v, ttl ? 1 : 0, ttl ? 86400 : 1000000);
+    } else if (flag == "--google-token-ttl") {
+      auto n = parse_count(flag, *v, 1, 86400);
       if (!n) return std::unexpected(n.error());
-      (ttl ? opt.google.token_ttl_seconds : opt.google.read_quota_per_minute) = *n;
+      opt.google.token_ttl_seconds = *n;
+    } else if (flag == "--sheets-read-quota-per-minute" || flag == "--sheets-project-read-quota-per-minute") {
+      auto n = parse_count(flag, *v, 0, 1000000);
+      if (!n) return std::unexpected(n.error());
+      (flag == "--sheets-read-quota-per-minute" ? opt.google.read_quota_per_minute
+                                                : opt.google.project_read_quota_per_minute) = *n;
     } else if (flag == "--threads") {
       auto n = parse_count(flag, *v, 1, 1024);
       if (!n) return std::unexpected(n.error());

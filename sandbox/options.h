@@ -22,7 +22,7 @@ struct Options {
   FaultSettings faults;
   std::vector<AirtableToken> airtable_tokens;  // sandbox-airtable-token first, then --airtable-token
   AirtableSettings airtable;
-  GoogleSettings google;             // --google-* and --sheets-read-quota-per-minute
+  GoogleSettings google;             // --google-* and --sheets-*-quota-per-minute
   std::uint64_t seed = 0;            // 0: random
   bool help = false;
 };

@@ -1,6 +1,8 @@
 #include "sandbox/google/control.h"
 
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "sandbox/google/sheets_batch.h"
 #include "sandbox/http/control_util.h"
@@ -8,6 +10,21 @@
 #include "sandbox/http/json_util.h"
 
 namespace pinsync_sandbox {
+
+namespace {
+
+constexpr std::string_view k_per_user_field = "read_requests_per_minute";
+constexpr std::string_view k_per_project_field = "read_requests_per_minute_per_project";
+
+// The quota route's answer, to GET and POST alike.
+std::string quota_json(ReadQuota::Limits limits) {
+  JsonOut out;
+  out.begin_object().key(k_per_user_field).value(limits.per_user);
+  out.key(k_per_project_field).value(limits.per_project).end_object();
+  return out.take();
+}
+
+}  // namespace
 
 Response SheetsControlApi::handle(const Request& req) {
   constexpr std::string_view base = "/_sandbox/sheets";
@@ -59,9 +76,7 @@ Response SheetsControlApi::before_next_write(const Request& req, const std::stri
 Response GoogleControlApi::handle(const Request& req) {
   const std::string& path = req.path;
   if (path == "/_sandbox/google/quota") {
-    if (req.method == "GET") {
-      return Response{200, {}, "{\"read_requests_per_minute\":" + std::to_string(m_quota.limit()) + "}"};
-    }
+    if (req.method == "GET") return Response{200, {}, quota_json(m_quota.limits())};
     if (req.method != "POST") return wrong_method(req, "GET, POST");
     return set_quota(req);
   }
@@ -118,13 +133,29 @@ Response GoogleControlApi::add_client(const Request& req) {
 Response GoogleControlApi::set_quota(const Request& req) {
   auto body = control_body(req);
   if (!body) return body.error();
-  auto n = as_integer((*body)->get("read_requests_per_minute"));
-  if (!n || *n < 0) {
-    return api_error(req, 400, "invalid_request", "read_requests_per_minute must be an integer >= 0 (0 = off)",
-                     "read_requests_per_minute", "must be an integer >= 0");
+  // A field left out keeps its limit, so a test that tunes one quota does not undo the other.
+  ReadQuota::Limits limits = m_quota.limits();
+  bool any = false;
+  const std::pair<std::string_view, std::int64_t*> fields[] = {{k_per_user_field, &limits.per_user},
+                                                               {k_per_project_field, &limits.per_project}};
+  for (auto [field, into] : fields) {
+    if (!(*body)->has(std::string(field))) continue;
+    auto n = as_integer((*body)->get(std::string(field)));
+    if (!n || *n < 0) {
+      return api_error(req, 400, "invalid_request", std::string(field) + " must be an integer >= 0 (0 = off)", field,
+                       "must be an integer >= 0");
+    }
+    *into = *n;
+    any = true;
   }
-  m_quota.set_limit(*n);
-  return Response{200, {}, "{\"read_requests_per_minute\":" + std::to_string(*n) + "}"};
+  if (!any) {
+    return api_error(req, 400, "invalid_request",
+                     "Body must set read_requests_per_minute (per user) and/or read_requests_per_minute_per_project "
+                     "(integers >= 0, 0 = off)",
+                     k_per_user_field, "required integer >= 0");
+  }
+  m_quota.set_limits(limits);
+  return Response{200, {}, quota_json(limits)};
 }
 
 }  // namespace pinsync_sandbox

@@ -1,6 +1,6 @@
 // Control routes of the Google emulation (no auth, JSON, errors in the sandbox's error
 // envelope, not counted in the stats): spreadsheet contents and sharing under
-// /_sandbox/sheets, accounts, clients, keys, tokens and the read quota under /_sandbox/google.
+// /_sandbox/sheets, accounts, clients, keys, tokens and the read quotas under /_sandbox/google.
 #pragma once
 
 #include <string>
@@ -30,7 +30,8 @@ class SheetsControlApi final : public Service {
 };
 
 // POST /_sandbox/google/{service-accounts, oauth-clients, api-keys, expire-tokens, reset},
-// GET|POST /_sandbox/google/quota.
+// GET|POST /_sandbox/google/quota: {"read_requests_per_minute":N (per user),
+// "read_requests_per_minute_per_project":M}; a POST may leave either out to keep it.
 class GoogleControlApi final : public Service {
  public:
   GoogleControlApi(SheetsStore& store, GoogleAuthRegistry& registry, ReadQuota& quota)

@@ -7,7 +7,7 @@ namespace pinsync_sandbox {
 
 GoogleSandbox::GoogleSandbox(const GoogleSettings& settings, RequestStats& stats)
     : m_registry(std::chrono::seconds(settings.token_ttl_seconds)),
-      m_quota(settings.read_quota_per_minute),
+      m_quota(ReadQuota::Limits{settings.read_quota_per_minute, settings.project_read_quota_per_minute}),
       m_sheets(m_store, m_registry, m_quota, stats),
       m_oauth(m_registry, stats),
       m_sheets_control(m_store),

@@ -1,6 +1,6 @@
 // The whole Google emulation as one object main.cpp builds from the --google-* flags: the
 // Sheets API (/v4), the token endpoint (/token) and their control routes (/_sandbox/sheets,
-// /_sandbox/google), sharing one spreadsheet store, auth registry and read quota.
+// /_sandbox/google), sharing one spreadsheet store, auth registry and read quotas.
 #pragma once
 
 #include <expected>

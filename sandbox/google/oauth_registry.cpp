@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <random>
 
 #include "sandbox/http/json_util.h"
@@ -27,6 +28,7 @@ std::expected<std::string, std::string> GoogleAuthRegistry::add_service_account(
   sa.client_email = string_field(o, "client_email");
   sa.private_key_id = string_field(o, "private_key_id");
   sa.token_uri = string_field(o, "token_uri");
+  sa.project_id = string_field(o, "project_id");
   if (sa.client_email.empty()) return std::unexpected(std::string("service-account key file without client_email"));
   auto key = RsaPublicKey::from_private_pem(string_field(o, "private_key"));
   if (!key) return std::unexpected("service-account key file for " + sa.client_email + ": " + key.error());
@@ -121,7 +123,12 @@ TokenInfo GoogleAuthRegistry::lookup(std::string_view access_token) const {
   auto it = m_tokens.find(access_token);
   if (it == m_tokens.end()) return TokenInfo{};
   TokenState state = std::chrono::steady_clock::now() < it->second.expires ? TokenState::valid : TokenState::expired;
-  return TokenInfo{state, it->second.principal, it->second.scopes};
+  // A service account lives in one project, so every key of it should name the same one; if
+  // they differ, the newest key wins (a multimap keeps equal keys in insertion order).
+  std::string project(k_default_google_project);
+  auto [first, last] = m_accounts.service_accounts.equal_range(ascii_lower(it->second.principal));
+  if (first != last && !std::prev(last)->second.project_id.empty()) project = std::prev(last)->second.project_id;
+  return TokenInfo{state, it->second.principal, it->second.scopes, std::move(project)};
 }
 
 int GoogleAuthRegistry::expire_all() {

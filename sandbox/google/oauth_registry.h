@@ -21,11 +21,15 @@ namespace pinsync_sandbox {
 inline constexpr std::string_view k_default_google_api_key = "sandbox-google-key";
 inline constexpr std::string_view k_default_oauth_user = "user@example.com";
 inline constexpr std::string_view k_scope_spreadsheets = "https://www.googleapis.com/auth/spreadsheets";
+// The project of every caller that names none: API keys, OAuth clients' users, and service
+// accounts whose key file has no project_id. It shares one per-project read quota.
+inline constexpr std::string_view k_default_google_project = "pinsync-sandbox";
 
 struct ServiceAccountKey {
   std::string client_email;
   std::string private_key_id;
   std::string token_uri;
+  std::string project_id;  // the key file's project_id; empty when it has none
   RsaPublicKey key;
 };
 
@@ -43,6 +47,9 @@ struct TokenInfo {
   TokenState state = TokenState::unknown;
   std::string principal;          // service-account or user email
   std::set<std::string> scopes;
+  // The project whose quotas the caller uses: the project_id of the newest key registered for
+  // a service-account principal, else k_default_google_project.
+  std::string project;
 };
 
 class GoogleAuthRegistry {
@@ -70,7 +77,8 @@ class GoogleAuthRegistry {
   };
   // Issues a new access token for `principal` with `scopes`, valid for the token TTL.
   Issued issue(std::string principal, std::set<std::string> scopes);
-  // Returns the state, principal and scopes of `access_token`.
+  // Returns the state, principal, scopes and project of `access_token`; unknown (with nothing
+  // else filled in) when it was never issued or was forgotten by reset().
   TokenInfo lookup(std::string_view access_token) const;
   // Makes every issued token expired now. Returns how many were still valid.
   int expire_all();

@@ -14,6 +14,7 @@ struct GoogleSettings {
   std::vector<std::string> oauth_clients;          // --google-oauth-client ID:SECRET:REFRESH_TOKEN[:EMAIL]
   std::int64_t token_ttl_seconds = 3600;           // --google-token-ttl
   std::int64_t read_quota_per_minute = 0;          // --sheets-read-quota-per-minute; 0 = off
+  std::int64_t project_read_quota_per_minute = 0;  // --sheets-project-read-quota-per-minute; 0 = off
 };
 
 }  // namespace pinsync_sandbox

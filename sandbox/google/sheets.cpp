@@ -52,20 +52,32 @@ Response api_key_invalid(const Request& req) {
   return google_error(req, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details.take());
 }
 
-Response quota_exceeded(const Request& req, std::int64_t limit) {
-  std::string message = "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per "
-                        "user' of service 'sheets.googleapis.com' for consumer 'project_number:" +
+// What tells Google's two read quotas apart in a 429; the rest of the body is the same.
+struct QuotaNames {
+  std::string_view limit;  // in the message
+  std::string_view unit;
+  std::string_view id;     // ErrorInfo quota_limit
+};
+constexpr QuotaNames k_per_user_quota{"Read requests per minute per user", "1/min/{project}/{user}",
+                                      "ReadRequestsPerMinutePerUser"};
+constexpr QuotaNames k_per_project_quota{"Read requests per minute", "1/min/{project}",
+                                         "ReadRequestsPerMinutePerProject"};
+
+Response quota_exceeded(const Request& req, ReadQuota::Refusal refusal) {
+  const QuotaNames& names = refusal.limit == ReadLimit::per_user ? k_per_user_quota : k_per_project_quota;
+  std::string message = "Quota exceeded for quota metric 'Read requests' and limit '" + std::string(names.limit) +
+                        "' of service 'sheets.googleapis.com' for consumer 'project_number:" +
                         std::string(k_project_number) + "'.";
   JsonOut d;
   d.begin_array().begin_object().key("@type").value("type.googleapis.com/google.rpc.ErrorInfo");
   d.key("reason").value("RATE_LIMIT_EXCEEDED").key("domain").value("googleapis.com");
   d.key("metadata").begin_object();
-  d.key("quota_limit_value").value(std::to_string(limit));  // a string on the wire, not a number
+  d.key("quota_limit_value").value(std::to_string(refusal.per_minute));  // a string on the wire, not a number
   d.key("service").value("sheets.googleapis.com");
   d.key("consumer").value("projects/" + std::string(k_project_number));
-  d.key("quota_unit").value("1/min/{project}/{user}").key("quota_location").value("global");
+  d.key("quota_unit").value(names.unit).key("quota_location").value("global");
   d.key("quota_metric").value("sheets.googleapis.com/read_requests");
-  d.key("quota_limit").value("ReadRequestsPerMinutePerUser").end_object().end_object();
+  d.key("quota_limit").value(names.id).end_object().end_object();
   d.begin_object().key("@type").value("type.googleapis.com/google.rpc.Help").key("links").begin_array();
   d.begin_object().key("description").value("Request a higher quota limit.");
   d.key("url").value("https://cloud.google.com/docs/quotas/help/request_increase").end_object();
@@ -121,27 +133,43 @@ std::expected<ReadOptions, Response> parse_read_options(const Request& req, cons
   return o;
 }
 
-bool ReadQuota::take(const std::string& principal) {
+std::expected<void, ReadQuota::Refusal> ReadQuota::take(const std::string& user, const std::string& project) {
   std::lock_guard lock(m_mutex);
-  if (m_limit <= 0) return true;
   auto now = std::chrono::steady_clock::now();
-  Window& w = m_windows[principal];
-  if (w.used == 0 || now - w.start >= std::chrono::minutes(1)) w = Window{now, 0};
-  return ++w.used <= m_limit;
+  // A window that never counted a read starts again at the next one: windows open at a read
+  // that counts, not at a refused one.
+  auto window = [&](std::map<std::string, Window>& windows, const std::string& key) -> Window& {
+    Window& w = windows[key];
+    if (w.used == 0 || now - w.start >= std::chrono::minutes(1)) w = Window{now, 0};
+    return w;
+  };
+  // An off quota keeps no windows. Map nodes stay put, so both pointers survive the second lookup.
+  Window* by_user = m_limits.per_user > 0 ? &window(m_users, project + "/" + user) : nullptr;
+  Window* by_project = m_limits.per_project > 0 ? &window(m_projects, project) : nullptr;
+  if (by_user && by_user->used >= m_limits.per_user) {
+    return std::unexpected(Refusal{ReadLimit::per_user, m_limits.per_user});
+  }
+  if (by_project && by_project->used >= m_limits.per_project) {
+    return std::unexpected(Refusal{ReadLimit::per_project, m_limits.per_project});
+  }
+  if (by_user) ++by_user->used;
+  if (by_project) ++by_project->used;
+  return {};
 }
 
-void ReadQuota::set_limit(std::int64_t per_minute) {
+void ReadQuota::set_limits(Limits limits) {
   std::lock_guard lock(m_mutex);
-  m_limit = per_minute;
-  m_windows.clear();
+  m_limits = limits;
+  m_users.clear();
+  m_projects.clear();
 }
 
-std::int64_t ReadQuota::limit() const {
+ReadQuota::Limits ReadQuota::limits() const {
   std::lock_guard lock(m_mutex);
-  return m_limit;
+  return m_limits;
 }
 
-void ReadQuota::reset() { set_limit(m_startup_limit); }
+void ReadQuota::reset() { set_limits(m_startup); }
 
 GoogleSheetsApi::Route GoogleSheetsApi::match(std::string_view path) {
   constexpr std::string_view base = "/v4/spreadsheets/";
@@ -291,19 +319,23 @@ std::expected<GoogleSheetsApi::Caller, Response> GoogleSheetsApi::authenticate(c
       return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_missing_key));
     }
     if (op == Op::write) return std::unexpected(unauthenticated(req, k_api_key_cannot_write));
-    return Caller{std::nullopt, "key:" + *key};
+    // An API key belongs to a Cloud project; every key here belongs to the default one.
+    return Caller{std::nullopt, "key:" + *key, std::string(k_default_google_project)};
   }
   TokenInfo info = m_registry.lookup(*token);
   if (info.state != TokenState::valid) return std::unexpected(unauthenticated(req, k_bad_credentials));
   const auto& needed = op == Op::write ? write_scopes() : read_scopes();
   bool scoped = std::any_of(info.scopes.begin(), info.scopes.end(), [&](const std::string& s) { return needed.count(s) > 0; });
   if (!scoped) return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_insufficient_scopes));
-  return Caller{info.principal, "user:" + info.principal};
+  return Caller{info.principal, "user:" + info.principal, info.project};
 }
 
 std::expected<void, Response> GoogleSheetsApi::authorize(const Request& req, const Caller& caller, const std::string& id,
                                                          Op op) {
-  if (op == Op::read && !m_quota.take(caller.quota_key)) return std::unexpected(quota_exceeded(req, m_quota.limit()));
+  if (op == Op::read) {
+    auto taken = m_quota.take(caller.quota_key, caller.project);
+    if (!taken) return std::unexpected(quota_exceeded(req, taken.error()));
+  }
   auto access = m_store.access(id, caller.email);
   if (!access) return std::unexpected(google_error(req, 404, "NOT_FOUND", k_not_found));
   Access needed = op == Op::write ? Access::write : Access::read;

@@ -2,7 +2,7 @@
 // values.get, .batchGet, .update, .batchUpdate, .append and .clear, partial responses (`fields`),
 // with Google's auth rules (API key for public sheets,
 // bearer tokens from the token endpoint, scopes, sharing), error envelope and the optional
-// per-minute read quota that answers 429 RESOURCE_EXHAUSTED.
+// per-minute read quotas (per user and per project) that answer 429 RESOURCE_EXHAUSTED.
 #pragma once
 
 #include <chrono>
@@ -22,17 +22,33 @@
 
 namespace pinsync_sandbox {
 
-// Read requests per minute per principal (a service account, a user, or the API key's project).
-// A window opens at a principal's first read and lasts 60 s. Thread-safe.
+// Which of Google's two Sheets read quotas refused a read.
+enum class ReadLimit { per_user, per_project };
+
+// Google's per-minute Sheets read quotas: one per user (a service account, an OAuth user, or an
+// API key) within its project, and one per project shared by all its users. A window opens at
+// the first counted read of a user (of a project) and lasts 60 s on the steady clock;
+// set_limits() and reset() restart them, so tests never wait for a minute to pass. Thread-safe.
 class ReadQuota {
  public:
-  explicit ReadQuota(std::int64_t per_minute) : m_limit(per_minute), m_startup_limit(per_minute) {}
-  // Counts one read for `principal`. Returns true when it is within the quota (always, when off).
-  bool take(const std::string& principal);
-  // Sets the limit (0 = off) and forgets the counts.
-  void set_limit(std::int64_t per_minute);
-  std::int64_t limit() const;
-  // Restores the startup limit and forgets the counts.
+  struct Limits {
+    std::int64_t per_user = 0;     // reads per minute per user per project; 0 = off
+    std::int64_t per_project = 0;  // reads per minute per project; 0 = off
+  };
+  struct Refusal {
+    ReadLimit limit;
+    std::int64_t per_minute;  // that quota's limit, for the 429 body
+  };
+
+  explicit ReadQuota(Limits startup) : m_limits(startup), m_startup(startup) {}
+  // Counts one read of `user` in `project` when both quotas have room (an off quota always has).
+  // Returns nothing then. Otherwise returns the quota that is used up (the per-user one when
+  // both are) and counts the read in neither: a refused read uses up nothing.
+  std::expected<void, Refusal> take(const std::string& user, const std::string& project);
+  // Sets both limits and forgets every count.
+  void set_limits(Limits limits);
+  Limits limits() const;
+  // Restores the startup limits and forgets every count.
   void reset();
 
  private:
@@ -41,9 +57,10 @@ class ReadQuota {
     std::int64_t used = 0;
   };
   mutable std::mutex m_mutex;
-  std::int64_t m_limit;
-  std::int64_t m_startup_limit;
-  std::map<std::string, Window> m_windows;
+  Limits m_limits;
+  Limits m_startup;
+  std::map<std::string, Window> m_users;     // by project, '/', user
+  std::map<std::string, Window> m_projects;  // by project
 };
 
 // Reads majorDimension, valueRenderOption and dateTimeRenderOption from `values` (a request's
@@ -66,7 +83,8 @@ class GoogleSheetsApi final : public Service {
   enum class Op { read, write };
   struct Caller {
     std::optional<std::string> email;  // nullopt: an API key alone
-    std::string quota_key;
+    std::string quota_key;             // the user, for the per-user read quota
+    std::string project;               // whose per-project read quota the caller uses
   };
   struct Route {
     enum class Kind { metadata, values, batch_get, batch_update, append, clear, structure, unknown } kind = Kind::unknown;

@@ -39,6 +39,7 @@ using Arr = Poco::JSON::Array::Ptr;
 inline const std::string k_key = "key=sandbox-google-key";
 inline constexpr const char* k_client_spec = "sandbox-client.apps.googleusercontent.com:client-secret-1:refresh-1";
 inline constexpr const char* k_sa_email = "sync@pinsync-test.iam.gserviceaccount.com";
+inline constexpr const char* k_sa_project = "pinsync-test";  // key files' project_id unless a test names another
 inline constexpr const char* k_scope_rw = "https://www.googleapis.com/auth/spreadsheets";
 inline constexpr const char* k_scope_ro = "https://www.googleapis.com/auth/spreadsheets.readonly";
 
@@ -144,12 +145,14 @@ inline const std::string& other_key_pem() {
   return pem;
 }
 
-// Returns a service-account key file in Google's shape whose token_uri is the sandbox.
+// Returns a service-account key file in Google's shape whose token_uri is the sandbox; without
+// a project_id field when `project_id` is empty.
 inline std::string key_file_json(const std::string& base, const std::string& email = k_sa_email,
-                                 const std::string& pem = account_key_pem()) {
+                                 const std::string& pem = account_key_pem(),
+                                 const std::string& project_id = k_sa_project) {
   Obj o = new Poco::JSON::Object;
   o->set("type", "service_account");
-  o->set("project_id", "pinsync-test");
+  if (!project_id.empty()) o->set("project_id", project_id);
   o->set("private_key_id", "0123456789abcdef");
   o->set("private_key", pem);
   o->set("client_email", email);
@@ -160,8 +163,10 @@ inline std::string key_file_json(const std::string& base, const std::string& ema
   return stringify(o);
 }
 
-inline void register_account(const std::string& base, const std::string& email = k_sa_email) {
-  HttpReply r = http(base, "POST", "/_sandbox/google/service-accounts", key_file_json(base, email));
+inline void register_account(const std::string& base, const std::string& email = k_sa_email,
+                             const std::string& project_id = k_sa_project) {
+  HttpReply r = http(base, "POST", "/_sandbox/google/service-accounts",
+                     key_file_json(base, email, account_key_pem(), project_id));
   REQUIRE_MESSAGE(r.status == 200, r.body);
 }
 
@@ -209,9 +214,10 @@ inline HttpReply exchange_assertion(const std::string& base, const std::string& 
                              "&assertion=" + form_value(assertion));
 }
 
-// Returns an access token of the service account (registered on the way).
-inline std::string sa_token(const std::string& base, const Claims& c = {}) {
-  register_account(base, c.iss);
+// Returns an access token of the service account (registered on the way, in `project_id`).
+inline std::string sa_token(const std::string& base, const Claims& c = {},
+                            const std::string& project_id = k_sa_project) {
+  register_account(base, c.iss, project_id);
   HttpReply r = exchange_assertion(base, sign_assertion(base, c));
   REQUIRE_MESSAGE(r.status == 200, r.body);
   return parse(r.body)->getValue<std::string>("access_token");
