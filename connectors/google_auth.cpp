@@ -206,7 +206,9 @@ Result<GoogleAuth::Token> GoogleAuth::fetch_token(Clock& clock, const Send& send
   request.route = "/token";
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   if (m_mode == GoogleAuthMode::service_account) {
-    const std::string_view scope = m_scope == GoogleScope::read_write ? k_scope_read_write : k_scope_read_only;
+    // Scopes are one space-separated list.
+    std::string scope(m_scope == GoogleScope::read_write ? k_scope_read_write : k_scope_read_only);
+    if (m_settings.drive_metadata) scope += " " + std::string(k_scope_drive_metadata);
     auto jwt = make_service_account_jwt(m_key, scope, clock.now());
     if (!jwt) return std::unexpected(jwt.error().with_context(m_settings.service_account_file.string()));
     request.url = m_key.token_uri;

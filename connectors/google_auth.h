@@ -22,6 +22,7 @@ enum class GoogleScope { read_only, read_write };
 
 inline constexpr std::string_view k_scope_read_only = "https://www.googleapis.com/auth/spreadsheets.readonly";
 inline constexpr std::string_view k_scope_read_write = "https://www.googleapis.com/auth/spreadsheets";
+inline constexpr std::string_view k_scope_drive_metadata = "https://www.googleapis.com/auth/drive.metadata.readonly";
 
 // The fields of a service-account JSON key file that pinsync uses.
 struct ServiceAccountKey {

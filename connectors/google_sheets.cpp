@@ -100,6 +100,9 @@ struct GoogleSheetsConnector::State {
   SheetsApi api;
   std::optional<Metadata> metadata;
   std::optional<SheetRead> last;
+  // The change gate: Drive's version of the file, asked just before the values of `last`
+  // were read, so an edit made after it moves the version past it.
+  std::optional<std::string> gate_version;
   // The tab the source read, as its memory holds it (loaded on first use; an empty
   // spreadsheet_id when there is none yet).
   std::optional<RememberedTab> remembered_tab;
@@ -114,6 +117,21 @@ struct GoogleSheetsConnector::State {
   }
 
   std::string spreadsheet_path() const { return "/v4/spreadsheets/" + http::url_encode(settings.spreadsheet_id); }
+
+  // Drive's files.get of the spreadsheet: its version, a number that grows with every
+  // change of the file (sent as a string).
+  Result<std::string> drive_version() {
+    if (settings.spreadsheet_id.empty()) return fail(ErrorKind::config, "spreadsheet_id is not set");
+    auto body = api.call("GET", "/drive/v3/files/" + http::url_encode(settings.spreadsheet_id) +
+                                    "?fields=version&supportsAllDrives=true&prettyPrint=false",
+                         "", SheetsCall::drive_file);
+    if (!body) return std::unexpected(body.error());
+    simdjson::dom::parser parser;
+    std::string_view version;
+    if (parser.parse(*body)["version"].get(version) != simdjson::SUCCESS || version.empty())
+      return fail(ErrorKind::transient, "the change gate's Drive call answered without the file's version");
+    return std::string(version);
+  }
 
   Result<void> load_metadata() {
     if (metadata) return {};
@@ -487,11 +505,42 @@ GoogleSheetsConnector::GoogleSheetsConnector(GoogleSheetsSettings settings, Conn
 GoogleSheetsConnector::~GoogleSheetsConnector() = default;
 
 Result<Table> GoogleSheetsConnector::fetch() {
-  auto read = m_state->read_sheet();
-  if (!read) return std::unexpected(m_state->redacted(read.error()));
+  State& s = *m_state;
+  // With the gate on, a complete read notes the file's version first, so the reads of only
+  // the changes after it can skip the values while it stays the same.
+  std::optional<std::string> version;
+  if (s.settings.change_gate) {
+    auto v = s.drive_version();
+    if (!v) return std::unexpected(s.redacted(v.error()));
+    version = std::move(*v);
+  }
+  return read_all(std::move(version));
+}
+
+Result<Table> GoogleSheetsConnector::read_all(std::optional<std::string> version) {
+  State& s = *m_state;
+  auto read = s.read_sheet();
+  if (!read) return std::unexpected(s.redacted(read.error()));
   Table table = std::move(read->table);
-  m_state->remember(std::move(*read), table);
+  s.remember(std::move(*read), table);
+  s.gate_version = std::move(version);
   return table;
+}
+
+bool GoogleSheetsConnector::reads_changes() const { return m_state->settings.change_gate; }
+
+Result<Table> GoogleSheetsConnector::fetch_changes() {
+  State& s = *m_state;
+  if (!s.settings.change_gate || !s.last || !s.gate_version) return fetch();
+  auto version = s.drive_version();
+  if (!version) return std::unexpected(s.redacted(version.error()));
+  if (*version != *s.gate_version) return read_all(std::move(*version));
+  // Unchanged since the last complete read: no row changed, none is gone.
+  Table unchanged;
+  unchanged.columns = s.last->table.columns;
+  unchanged.time_zone = s.last->table.time_zone;
+  unchanged.complete = false;
+  return unchanged;
 }
 
 bool GoogleSheetsConnector::writes_back() const { return m_state->settings.write_back.any(); }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,17 @@ class GoogleSheetsConnector final : public Connector {
   // data under a blank header name.
   Result<Table> fetch() override;
 
+  // With settings.change_gate: true. fetch_changes() asks Drive for the file's version
+  // (files.get, one metadata read, none of the Sheets quota) and, when it is the version
+  // noted just before the last complete read, returns an incomplete table with the header
+  // and no rows (nothing changed); otherwise, or before any complete read, it reads the
+  // whole sheet as fetch() does (which notes the version first). A write-back moves the
+  // version too, so the pass after one reads the sheet again. Errors of the Drive call are
+  // Error{auth} naming the fix (the Drive API, its metadata scope, the sharing) and how to
+  // turn the gate off.
+  bool reads_changes() const override;
+  Result<Table> fetch_changes() override;
+
   bool writes_back() const override;
   // Locates each result's row in the last fetch by its ID (settings.id_column; by row_ref
   // when no ID column is set) and writes only the write-back cells whose value changes,
@@ -65,6 +77,10 @@ class GoogleSheetsConnector final : public Connector {
   Result<void> check_write_back_columns(const Table& table) const;
 
  private:
+  // Reads the whole sheet and keeps it for write-back; `version` is Drive's version asked
+  // just before (the change gate), or nullopt.
+  Result<Table> read_all(std::optional<std::string> version);
+
   struct State;
   std::unique_ptr<State> m_state;
 };

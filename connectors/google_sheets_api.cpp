@@ -63,6 +63,7 @@ std::string_view route_of(SheetsCall kind) {
     case SheetsCall::check_ids: return "/v4/spreadsheets/{id}/values/{range}";
     case SheetsCall::write_back:
     case SheetsCall::assign_ids: return "/v4/spreadsheets/{id}/values:batchUpdate";
+    case SheetsCall::drive_file: return "/drive/v3/files/{id}";
   }
   return "/v4/spreadsheets/{id}";
 }
@@ -123,8 +124,10 @@ void SheetsApi::log_call(const http::Request& request, long status, std::chrono:
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {
   request.timeout = m_context.timeout;
   const bool writing = kind == SheetsCall::write_back || kind == SheetsCall::assign_ids;
-  RateLimiter* limiter = token_call ? nullptr : writing ? m_write_limiter.get() : m_read_limiter.get();
-  RateLimiter* project = token_call ? nullptr : writing ? m_project_write_limiter.get() : m_project_read_limiter.get();
+  // Drive's metadata reads have a quota of their own (thousands a minute): not paced here.
+  const bool unpaced = token_call || kind == SheetsCall::drive_file;
+  RateLimiter* limiter = unpaced ? nullptr : writing ? m_write_limiter.get() : m_read_limiter.get();
+  RateLimiter* project = unpaced ? nullptr : writing ? m_project_write_limiter.get() : m_project_read_limiter.get();
   http::RetryHooks hooks;
   hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
                         std::chrono::milliseconds elapsed) { log_call(request, answer ? answer->status : 0, elapsed); };
@@ -169,6 +172,20 @@ Error SheetsApi::status_error(const http::Response& response, SheetsCall kind) c
   const GoogleAuthMode mode = m_auth ? m_auth->mode() : GoogleAuthMode::api_key;
   const std::string email = m_auth ? m_auth->service_account_email() : std::string();
 
+  if (kind == SheetsCall::drive_file && (response.status == 403 || response.status == 404)) {
+    // The values may still be readable: the gate's own call failed, so say how to mend it
+    // or turn it off.
+    const std::string off = " — or set change_gate: false to read the sheet every pass";
+    if (has_reason(e, "SERVICE_DISABLED") || e.message.find("has not been used in project") != std::string::npos)
+      return Error{ErrorKind::auth, "the change gate's Drive call: " + answered(e) +
+                                        ": the Google Drive API is not enabled for the project of these credentials "
+                                        "— enable it (APIs & Services > Library > Google Drive API)" + off};
+    if (e.message.find("insufficient authentication scopes") != std::string::npos)
+      return Error{ErrorKind::auth, "the change gate's Drive call: " + said + " — the credentials lack the scope " +
+                                        std::string(k_scope_drive_metadata) + off};
+    return Error{ErrorKind::auth, "the change gate's Drive call: " + said +
+                                      " — Drive does not show this file to these credentials" + off};
+  }
   switch (response.status) {
     case 400:
       // Google answers a bad API key with 400, not 401.
@@ -230,8 +247,9 @@ Result<std::string> SheetsApi::call(const std::string& method, const std::string
   for (int round = 0; round < 2; ++round) {
     http::Request request;
     request.method = method;
-    request.url = base_url(m_settings.sheets_base_url) + path_and_query;
-    request.api = "sheets";
+    const bool drive = kind == SheetsCall::drive_file;
+    request.url = base_url(drive ? m_settings.drive_base_url : m_settings.sheets_base_url) + path_and_query;
+    request.api = drive ? "drive" : "sheets";
     request.route = std::string(route_of(kind));
     request.body = body;
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");

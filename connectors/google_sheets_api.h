@@ -19,7 +19,8 @@ namespace pinsync::connectors {
 
 // What a call is for: decides the limiter and the wording of 403 messages. check_ids is
 // the read of the ID column after a write-back (values.get), to find rows that moved.
-enum class SheetsCall { metadata, read, write_back, assign_ids, check_ids };
+// drive_file: Drive's files.get of the spreadsheet (the change gate), sent to drive_base_url.
+enum class SheetsCall { metadata, read, write_back, assign_ids, check_ids, drive_file };
 
 class SheetsApi {
  public:

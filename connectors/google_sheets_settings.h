@@ -16,6 +16,8 @@ struct GoogleAuthSettings {
   std::string oauth_client_secret;
   std::string oauth_refresh_token;
   std::string oauth_token_uri = "https://oauth2.googleapis.com/token";
+  // Also ask for Drive's metadata read scope (the change gate's files.get).
+  bool drive_metadata = false;
 };
 
 struct GoogleSheetsSettings {
@@ -31,6 +33,12 @@ struct GoogleSheetsSettings {
   // had them raised says so in the config.
   int requests_per_minute_per_user = 60;
   int requests_per_minute_per_project = 300;
+  // The change gate: before a read of only the changes (Connector::fetch_changes), ask the
+  // Drive API for the file's version (metadata: Drive's quota, not the Sheets one) and read
+  // the values only when it moved since the last complete read. Needs Drive's metadata
+  // scope (GoogleAuthSettings::drive_metadata) and the Drive API enabled in the project.
+  bool change_gate = false;
+  std::string drive_base_url = "https://www.googleapis.com";
 };
 
 }  // namespace pinsync::connectors

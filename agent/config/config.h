@@ -52,6 +52,7 @@ struct AgentConfig {
 // says so here, and `pinsync run` plans its polling against them (agent/daemon/quota_plan.h).
 struct GoogleConfig {
   std::string sheets_base_url = "https://sheets.googleapis.com";  // no trailing slash
+  std::string drive_base_url = "https://www.googleapis.com";       // the change gate's files.get
   // Google's read quota and its write quota, each (they are the same size by default).
   std::int64_t requests_per_minute_per_user = 60;  // per user (a service account) per project
   std::int64_t requests_per_minute_per_project = 300;
@@ -122,7 +123,8 @@ using SourceSettings =
 struct SourceConfig {
   std::string name;
   SourceSettings settings;
-  // Sources that can read only their changed rows (airtable) read everything this often.
+  // Sources that can read only their changed rows (airtable; google_sheets with
+  // change_gate) read everything this often.
   std::chrono::seconds full_scan_interval{3600};
   // identity
   std::string id_column;

@@ -29,7 +29,7 @@ constexpr std::string_view k_pinned_keys[] = {"base_url",         "api_key",
                                               "max_retry_delay_seconds"};
 constexpr std::string_view k_state_keys[] = {"path"};
 constexpr std::string_view k_agent_keys[] = {"admin_listen", "log_format", "log_level", "workers"};
-constexpr std::string_view k_google_keys[] = {"sheets_base_url", "requests_per_minute_per_user", "requests_per_minute_per_project"};
+constexpr std::string_view k_google_keys[] = {"sheets_base_url", "drive_base_url", "requests_per_minute_per_user", "requests_per_minute_per_project"};
 constexpr std::string_view k_airtable_keys[] = {"base_url", "requests_per_second_per_base", "requests_per_second_per_token"};
 constexpr std::string_view k_log_formats[] = {"text", "json"};
 constexpr std::string_view k_log_levels[] = {"debug", "info", "warn", "error"};
@@ -167,6 +167,7 @@ Config read_config(const ConfigReader& r, const YAML::Node& root, const std::fil
   if (const auto google = top.find("google")) {
     const ConfigMap g = r.map(*google, k_google_keys);
     if (const auto url = g.find("sheets_base_url")) config.google.sheets_base_url = r.url(*url);
+    if (const auto url = g.find("drive_base_url")) config.google.drive_base_url = r.url(*url);
     // Google raises quotas on request; these say what the project has now.
     if (const auto n = g.find("requests_per_minute_per_user")) config.google.requests_per_minute_per_user = r.integer(*n, 1, 1'000'000, "requests a minute");
     if (const auto n = g.find("requests_per_minute_per_project")) config.google.requests_per_minute_per_project = r.integer(*n, 1, 1'000'000, "requests a minute");

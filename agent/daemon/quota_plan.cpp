@@ -126,6 +126,13 @@ QuotaInputs quota_inputs(const Config& config, const std::function<std::size_t(c
       in.scopes.try_emplace(project_key,
                             QuotaScope{"Google Sheets reads of project " + project_id + " (per project)", project, "reads"});
       d.scopes = {user_key, project_key};
+      // Behind the change gate a sheet's values are read only when it changed, and at least
+      // every full_scan_interval: the plan counts the reads it can be sure of (changes are
+      // paced as they come).
+      if (g->change_gate && source.full_scan_interval > source.poll_interval) {
+        d.requests_per_pass = static_cast<double>(source.poll_interval.count()) /
+                              static_cast<double>(source.full_scan_interval.count());
+      }
     } else if (const auto* a = std::get_if<connectors::AirtableSettings>(&source.settings)) {
       d.requests_per_pass = std::max<double>(1.0, std::ceil(static_cast<double>(known_rows(source.name)) / 100.0));
       const std::string base_key = "airtable-base:" + a->base_id;

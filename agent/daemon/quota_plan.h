@@ -69,7 +69,8 @@ struct QuotaPlan {
 QuotaPlan plan_quotas(std::span<const QuotaDemand> demands, const std::map<std::string, QuotaScope>& scopes);
 
 // The demands and scopes of a config's sources: each Google sheet one read a pass against its
-// identity's per-user quota and its project's (a service account's project_id; an OAuth
+// identity's per-user quota and its project's — behind the change gate, only its full reads,
+// one every full_scan_interval — (a service account's project_id; an OAuth
 // client's project number, the prefix of its client id; an API key is its own project), each
 // Airtable table one request a pass per 100 known rows (`known_rows(source)`, at least one)
 // against its base's and its token's quota; CSV sources draw on none. A service-account key

@@ -8,7 +8,12 @@ namespace pinsync::agent {
 // build compiles them as one unit.
 namespace google_sheets_source {
 
-constexpr std::string_view k_keys[] = {"spreadsheet_id", "sheet", "range", "auth", "write_back"};
+constexpr std::string_view k_keys[] = {"spreadsheet_id", "sheet", "range", "auth", "write_back", "change_gate",
+                                       "full_scan_interval"};
+constexpr std::string_view k_gate_booleans[] = {"false", "true", "no", "yes"};
+// With the change gate, how often the sheet is read whatever Drive says (a safety net for
+// an edit Drive has not counted yet, and for rows waiting to be retried).
+constexpr std::chrono::seconds k_gate_full_read{900};
 constexpr std::string_view k_auth_keys[] = {"service_account_file", "api_key", "oauth"};
 constexpr std::string_view k_oauth_keys[] = {"client_id", "client_secret", "refresh_token", "token_uri"};
 
@@ -55,12 +60,17 @@ void read(const ConfigReader& r, const ConfigMap& m, SourceConfig& source) {
   if (!sheet && !range) r.missing(m, "sheet", "name the tab, e.g. sheet: Partner Events");
   sheets.auth = read_auth(r, r.required(m, "auth", "add auth: {service_account_file: /etc/pinsync/sa.json}"));
   if (const auto wb = m.find("write_back")) sheets.write_back = read_write_back(r, *wb);
+  if (const auto gate = m.find("change_gate")) sheets.change_gate = r.choice(*gate, k_gate_booleans) % 2 == 1;
+  sheets.auth.drive_metadata = sheets.change_gate;
+  source.full_scan_interval = k_gate_full_read;
+  if (const auto interval = m.find("full_scan_interval")) source.full_scan_interval = read_interval(r, *interval);
   source.settings = std::move(sheets);
 }
 
 ConnectorResult make(const Config& config, const SourceConfig& source, const connectors::ConnectorContext& ctx) {
   auto settings = std::get<connectors::GoogleSheetsSettings>(source.settings);
   settings.sheets_base_url = config.google.sheets_base_url;
+  settings.drive_base_url = config.google.drive_base_url;
   settings.requests_per_minute_per_user = static_cast<int>(config.google.requests_per_minute_per_user);
   settings.requests_per_minute_per_project = static_cast<int>(config.google.requests_per_minute_per_project);
   settings.id_column = source.id_column;

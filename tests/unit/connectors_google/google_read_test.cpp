@@ -356,3 +356,61 @@ TEST_CASE("read: a tab deleted or moved behind another is named as such; without
   GoogleSheetsConnector unchecked(settings, bare.context());
   CHECK(unchecked.fetch().has_value());
 }
+
+TEST_CASE("change gate: Drive's version decides whether the values are read; unchanged reads nothing of Sheets") {
+  Harness h;
+  auto settings = key_settings();
+  settings.change_gate = true;
+  settings.drive_base_url = "http://127.0.0.1:8788";
+  GoogleSheetsConnector connector(settings, h.context());
+  CHECK(connector.reads_changes());
+  auto drive = [](const std::string& version) { return R"({"version":")" + version + R"("})"; };
+
+  // No complete read yet: the version first, then the whole sheet.
+  h.fake->reply(200, drive("5"));
+  h.fake->reply(200, metadata({"Partner Events"}));
+  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_events_values)));
+  auto first = connector.fetch_changes();
+  REQUIRE_MESSAGE(first.has_value(), first.error().message);
+  CHECK(first->complete);
+  CHECK(first->rows.size() == 3);
+  REQUIRE(h.fake->requests.size() == 3);
+  CHECK(h.fake->requests[0].url.starts_with("http://127.0.0.1:8788/drive/v3/files/1AbCdEf?fields=version"));
+  CHECK(h.fake->requests[0].api == "drive");
+
+  // The same version: the header and no row, marked incomplete (nothing changed, nothing gone).
+  h.fake->reply(200, drive("5"));
+  auto same = connector.fetch_changes();
+  REQUIRE_MESSAGE(same.has_value(), same.error().message);
+  CHECK_FALSE(same->complete);
+  CHECK(same->rows.empty());
+  CHECK(same->columns == first->columns);
+  CHECK(h.fake->requests.size() == 4);  // Drive only
+
+  // A new version: the values are read, once, and the new version is the one to compare to.
+  h.fake->reply(200, drive("6"));
+  h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_events_values)));
+  auto moved = connector.fetch_changes();
+  REQUIRE_MESSAGE(moved.has_value(), moved.error().message);
+  CHECK(moved->complete);
+  CHECK(h.fake->requests.size() == 6);
+  h.fake->reply(200, drive("6"));
+  auto again = connector.fetch_changes();
+  REQUIRE(again.has_value());
+  CHECK_FALSE(again->complete);
+  CHECK(h.fake->requests.size() == 7);
+}
+
+TEST_CASE("change gate: a Drive refusal names the scope and how to turn the gate off; the key never shows") {
+  Harness h;
+  auto settings = key_settings();
+  settings.change_gate = true;
+  GoogleSheetsConnector connector(settings, h.context());
+  h.fake->reply(403, google_error(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."));
+  auto r = connector.fetch();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().kind == pinsync::ErrorKind::auth);
+  CHECK_CONTAINS(r.error().message, "drive.metadata.readonly");
+  CHECK_CONTAINS(r.error().message, "change_gate: false");
+  CHECK_NOT_CONTAINS(r.error().message, k_api_key);
+}
