@@ -145,8 +145,8 @@ struct SourceRows {
 // source) and maps again. The sheet's cells are freed before returning: the mapped rows
 // hold what the rest of the pass needs, and the cells would otherwise stay alive through
 // it, at the pass's peak of memory.
-Result<SourceRows> read_source(const PassContext& ctx, PassMode mode) {
-  auto table = ctx.options.changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
+Result<SourceRows> read_source(const PassContext& ctx, PassMode mode, bool changes_only) {
+  auto table = changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
   if (!table) return std::unexpected(table.error().with_context(ctx.source.name));
   auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
   if (!mapped) return std::unexpected(mapped.error());
@@ -364,14 +364,20 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     return finish(ctx, report, run_id, requests_before);
   };
 
-  auto source = read_source(ctx, mode);
-  if (!source) return stop(source.error());
   std::vector<state::RowRecord> stored;
   if (ctx.store != nullptr) {
     auto rows = ctx.store->rows(ctx.source.name);
     if (!rows) return stop(rows.error());
     stored = std::move(*rows);
   }
+  // A read of only the changes leaves out unchanged rows, and with them a row of the retry
+  // queue whose time has come: then the whole source is read.
+  const std::int64_t now = unix_seconds(ctx.clock);
+  const bool retry_due = std::ranges::any_of(stored, [now](const state::RowRecord& r) {
+    return r.state == state::RowState::failed && r.next_attempt_at <= now;
+  });
+  auto source = read_source(ctx, mode, ctx.options.changes_only && !retry_due);
+  if (!source) return stop(source.error());
   report.row_scoped = !ctx.options.only_rows.empty();
   if (auto unknown = unknown_requested_rows(ctx, source->rows, stored, report)) return stop(*unknown);
   std::set<std::string> reviewed_rows;

@@ -20,7 +20,19 @@ using pinsync::testing::TempDir;
 
 class FakeConnector final : public connectors::Connector {
  public:
-  Result<connectors::Table> fetch() override { return table; }
+  Result<connectors::Table> fetch() override {
+    ++full_reads;
+    return table;
+  }
+  // A read of only the changes: `changes` (complete = false), when the test sets reads_only_changes.
+  bool reads_changes() const override { return reads_only_changes; }
+  Result<connectors::Table> fetch_changes() override {
+    ++change_reads;
+    connectors::Table t = changes;
+    t.columns = table.columns;
+    t.complete = false;
+    return t;
+  }
   bool writes_back() const override { return write_back_enabled; }
   Result<connectors::WriteBackReport> write_back(std::span<const connectors::RowResult> results) override {
     written.assign(results.begin(), results.end());
@@ -34,6 +46,10 @@ class FakeConnector final : public connectors::Connector {
   }
 
   connectors::Table table;
+  connectors::Table changes;  // rows only; columns and complete come from table and the read
+  bool reads_only_changes = false;
+  int full_reads = 0;
+  int change_reads = 0;
   bool write_back_enabled = false;
   std::string write_back_failure;
   std::vector<std::string> write_back_skipped;  // what write_back() says it could not write

@@ -321,3 +321,32 @@ TEST_CASE("pass: a deleted event is held as gone, and recreated with a key of it
   CHECK(p.header(before, "Idempotency-Key") == "pinsync-acme-E-1-recreate-7-create");
   CHECK(stored_row(p, "E-1")->event_id == 8);
 }
+
+TEST_CASE("retry queue: a read of only the changes becomes a whole read when a queued row is due") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz")};
+  p.connector.reads_only_changes = true;
+  answer_busy(p);
+  p.run();  // the first read is whole (the options ask for no changes-only read yet)
+  const auto rec = stored_row(p, "E-1");
+  REQUIRE(rec->state == state::RowState::failed);
+
+  // Changes only, nothing changed, the row not due: nothing read but the changes, nothing sent.
+  p.options.changes_only = true;
+  const std::size_t sent = p.transport.requests.size();
+  if (rec->next_attempt_at > p.clock.unix_seconds()) {  // full jitter may have drawn 0 s
+    const int whole = p.connector.full_reads;
+    p.run();
+    CHECK(p.connector.full_reads == whole);
+    CHECK(p.connector.change_reads == 1);
+    CHECK(p.transport.requests.size() == sent);
+  }
+
+  // Due: the unchanged row is not in a changes-only read, so the pass reads the whole
+  // source and sends it (within the idempotency window: the same create again).
+  p.clock.advance(60s);
+  const int whole = p.connector.full_reads;
+  p.transport.reply(201, R"({"doc":{"id":3}})");
+  CHECK(p.run().created == 1);
+  CHECK(p.connector.full_reads == whole + 1);
+}
