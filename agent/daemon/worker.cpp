@@ -10,11 +10,6 @@ namespace {
 constexpr std::size_t k_recent_passes = 10;
 constexpr std::size_t k_kept_reports = 64;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The interval with ±10 % jitter, so sources polled at the same interval drift apart.
 std::chrono::milliseconds jittered(std::chrono::seconds interval) {
   thread_local std::mt19937 gen(std::random_device{}());
@@ -73,7 +68,7 @@ SourceWorker::SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr
   m_stats->status.poll_interval = m_interval;
   m_stats->status.configured_poll_interval = source.poll_interval;
   m_stats->status.quota_note = std::move(schedule.quota_note);
-  m_stats->status.next_pass_at = unix_now() + std::max<std::int64_t>(0, wait.count());
+  m_stats->status.next_pass_at = unix_seconds(m_session->clock()) + std::max<std::int64_t>(0, wait.count());
 }
 
 SourceWorker::~SourceWorker() {
@@ -159,7 +154,7 @@ void SourceWorker::run_next() {
   m_running = true;
   set_running(true);
   lock.unlock();
-  const auto started = unix_now();
+  const auto started = unix_seconds(m_session->clock());
   const auto t0 = clock.monotonic();
   PassReport report = m_session->sync_source(m_source, PassMode::apply, pass.trigger, pass.options);
   if (!pass.options.changes_only && !report.stopped) m_last_full_scan = t0;
@@ -191,12 +186,12 @@ void SourceWorker::record(const std::string& trigger, std::int64_t started, doub
   std::lock_guard lock(m_stats->mutex);
   auto& s = m_stats->status;
   s.running = false;
-  s.next_pass_at = unix_now() + std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
+  s.next_pass_at = unix_seconds(m_session->clock()) + std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
                                                           next_due - m_session->clock().monotonic()).count());
   // A resync of named rows is not a pass of the source: it says nothing of how the source
   // syncs, so it moves none of its counters, times or its last pass.
   if (report.row_scoped) return;
-  PassRecord rec{trigger, started, unix_now(), seconds, result_of(report), report};
+  PassRecord rec{trigger, started, unix_seconds(m_session->clock()), seconds, result_of(report), report};
   ++s.passes_by_result[rec.result];
   s.last_pass_at_by_result[rec.result] = rec.finished_at;
   std::size_t bucket = 0;
