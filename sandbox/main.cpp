@@ -57,7 +57,7 @@ int run(const std::vector<std::string>& args) {
   PublishedCsv published;
   PublishedCsvControl published_control(published);
   std::vector<Service*> services = {&pinned, &airtable, &airtable_control, &published, &published_control};
-  for (Service* s : (*google)->services()) services.push_back(s);  // /v4, /token, /_sandbox/sheets|google
+  for (Service* s : (*google)->services()) services.push_back(s);  // /v4, /drive/v3, /token, /_sandbox/sheets|google
   services.push_back(&control);
   options->server.on_accept = [&stats] { stats.connection_opened(); };
   Server server(services, options->server);

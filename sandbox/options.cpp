@@ -105,6 +105,9 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
                                  together, then 429 RESOURCE_EXHAUSTED (default 0 = off; Google's
                                  is 300). A service account's project is its key file's
                                  project_id; API keys and OAuth clients share pinsync-sandbox
+  --drive-modified-lag-ms N      Drive files.get reports the version and modifiedTime a
+                                 spreadsheet had N ms ago: a change shows only N ms after it
+                                 happened (default 0; at most 3600000)
   --threads N                    threads serving requests (default 32; idle connections hold none)
   --seed N                       seed for the fault dice (default: random)
   --verbose                      log one line per request to stderr
@@ -113,9 +116,10 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
 Control routes (no auth, JSON): GET /_sandbox/events, GET /_sandbox/stats,
 GET|POST /_sandbox/faults, POST /_sandbox/reset. Airtable (under /v0): PUT|GET
 /_sandbox/airtable/{baseId}/{table}, GET|POST /_sandbox/airtable/settings, POST /_sandbox/airtable/reset.
-Google (Sheets under /v4, OAuth at POST /token): PUT|GET|DELETE /_sandbox/sheets/{id},
+Google (Sheets under /v4, Drive files.get at GET /drive/v3/files/{id}, OAuth at POST /token):
+PUT|GET|DELETE /_sandbox/sheets/{id},
 POST /_sandbox/google/{service-accounts,oauth-clients,api-keys,expire-tokens,reset},
-GET|POST /_sandbox/google/quota. See docs/sandbox.md.
+GET|POST /_sandbox/google/quota, GET|POST /_sandbox/google/drive. See docs/sandbox.md.
 SIGTERM or SIGINT stops the sandbox (exit 0).
 )";
 }
@@ -196,6 +200,10 @@ std::expected<Options, std::string> parse_options(const std::vector<std::string>
       if (!n) return std::unexpected(n.error());
       (flag == "--sheets-read-quota-per-minute" ? opt.google.read_quota_per_minute
                                                 : opt.google.project_read_quota_per_minute) = *n;
+    } else if (flag == "--drive-modified-lag-ms") {
+      auto n = parse_count(flag, *v, 0, 3600000);
+      if (!n) return std::unexpected(n.error());
+      opt.google.drive_modified_lag_ms = *n;
     } else if (flag == "--threads") {
       auto n = parse_count(flag, *v, 1, 1024);
       if (!n) return std::unexpected(n.error());

@@ -1,5 +1,6 @@
 #include "sandbox/google/control.h"
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -15,12 +16,20 @@ namespace {
 
 constexpr std::string_view k_per_user_field = "read_requests_per_minute";
 constexpr std::string_view k_per_project_field = "read_requests_per_minute_per_project";
+constexpr std::string_view k_lag_field = "modified_lag_ms";
 
 // The quota route's answer, to GET and POST alike.
 std::string quota_json(ReadQuota::Limits limits) {
   JsonOut out;
   out.begin_object().key(k_per_user_field).value(limits.per_user);
   out.key(k_per_project_field).value(limits.per_project).end_object();
+  return out.take();
+}
+
+// The Drive route's answer, to GET and POST alike.
+std::string drive_json(std::chrono::milliseconds lag) {
+  JsonOut out;
+  out.begin_object().key(k_lag_field).value(static_cast<std::int64_t>(lag.count())).end_object();
   return out.take();
 }
 
@@ -80,6 +89,11 @@ Response GoogleControlApi::handle(const Request& req) {
     if (req.method != "POST") return wrong_method(req, "GET, POST");
     return set_quota(req);
   }
+  if (path == "/_sandbox/google/drive") {
+    if (req.method == "GET") return Response{200, {}, drive_json(m_drive.modified_lag())};
+    if (req.method != "POST") return wrong_method(req, "GET, POST");
+    return set_drive(req);
+  }
   if (req.method != "POST") return wrong_method(req, "POST");
   if (path == "/_sandbox/google/service-accounts") {
     if (req.body_too_large) return api_error(req, 413, "payload_too_large", k_control_body_too_large);
@@ -106,11 +120,12 @@ Response GoogleControlApi::handle(const Request& req) {
     m_store.reset();
     m_registry.reset();
     m_quota.reset();
+    m_drive.reset();
     return Response{200, {}, R"({"reset":true})"};
   }
   return api_error(req, 404, "not_found",
                    "No such control route; known: /_sandbox/google/service-accounts, oauth-clients, api-keys, "
-                   "expire-tokens, quota, reset");
+                   "expire-tokens, quota, drive, reset");
 }
 
 Response GoogleControlApi::add_client(const Request& req) {
@@ -156,6 +171,20 @@ Response GoogleControlApi::set_quota(const Request& req) {
   }
   m_quota.set_limits(limits);
   return Response{200, {}, quota_json(limits)};
+}
+
+Response GoogleControlApi::set_drive(const Request& req) {
+  auto body = control_body(req);
+  if (!body) return body.error();
+  auto lag = (*body)->has(std::string(k_lag_field)) ? as_integer((*body)->get(std::string(k_lag_field))) : std::nullopt;
+  if (!lag || *lag < 0 || *lag > k_max_drive_modified_lag_ms) {
+    return api_error(req, 400, "invalid_request",
+                     "Body must be {\"modified_lag_ms\":N}, N an integer from 0 to " +
+                         std::to_string(k_max_drive_modified_lag_ms) + " (0 = changes show at once)",
+                     k_lag_field, "required integer from 0 to 3600000");
+  }
+  m_drive.set_modified_lag(std::chrono::milliseconds(*lag));
+  return Response{200, {}, drive_json(m_drive.modified_lag())};
 }
 
 }  // namespace pinsync_sandbox

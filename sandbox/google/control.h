@@ -1,11 +1,13 @@
 // Control routes of the Google emulation (no auth, JSON, errors in the sandbox's error
 // envelope, not counted in the stats): spreadsheet contents and sharing under
-// /_sandbox/sheets, accounts, clients, keys, tokens and the read quotas under /_sandbox/google.
+// /_sandbox/sheets, accounts, clients, keys, tokens, the read quotas and Drive's lag under
+// /_sandbox/google.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "sandbox/google/drive.h"
 #include "sandbox/google/oauth_registry.h"
 #include "sandbox/google/sheets.h"
 #include "sandbox/google/sheets_store.h"
@@ -32,10 +34,13 @@ class SheetsControlApi final : public Service {
 // POST /_sandbox/google/{service-accounts, oauth-clients, api-keys, expire-tokens, reset},
 // GET|POST /_sandbox/google/quota: {"read_requests_per_minute":N (per user),
 // "read_requests_per_minute_per_project":M}; a POST may leave either out to keep it.
+// GET|POST /_sandbox/google/drive: {"modified_lag_ms":N}, how old a change must be before
+// Drive's files.get shows it. reset restores the startup quotas and lag.
 class GoogleControlApi final : public Service {
  public:
-  GoogleControlApi(SheetsStore& store, GoogleAuthRegistry& registry, ReadQuota& quota)
-      : m_store(store), m_registry(registry), m_quota(quota) {}
+  // All four must outlive this object.
+  GoogleControlApi(SheetsStore& store, GoogleAuthRegistry& registry, ReadQuota& quota, GoogleDriveApi& drive)
+      : m_store(store), m_registry(registry), m_quota(quota), m_drive(drive) {}
   std::string_view prefix() const override { return "/_sandbox/google"; }
   // Returns the control answer; never throws.
   Response handle(const Request& request) override;
@@ -43,10 +48,12 @@ class GoogleControlApi final : public Service {
  private:
   Response add_client(const Request& req);
   Response set_quota(const Request& req);
+  Response set_drive(const Request& req);
 
   SheetsStore& m_store;
   GoogleAuthRegistry& m_registry;
   ReadQuota& m_quota;
+  GoogleDriveApi& m_drive;
 };
 
 }  // namespace pinsync_sandbox

@@ -1,5 +1,6 @@
 #include "sandbox/google/emulation.h"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -9,12 +10,16 @@ GoogleSandbox::GoogleSandbox(const GoogleSettings& settings, RequestStats& stats
     : m_registry(std::chrono::seconds(settings.token_ttl_seconds)),
       m_quota(ReadQuota::Limits{settings.read_quota_per_minute, settings.project_read_quota_per_minute}),
       m_sheets(m_store, m_registry, m_quota, stats),
+      m_drive(m_store, m_registry, stats, std::chrono::milliseconds(settings.drive_modified_lag_ms)),
       m_oauth(m_registry, stats),
       m_sheets_control(m_store),
-      m_google_control(m_store, m_registry, m_quota) {}
+      m_google_control(m_store, m_registry, m_quota, m_drive) {}
 
 std::expected<std::unique_ptr<GoogleSandbox>, std::string> GoogleSandbox::create(const GoogleSettings& settings,
                                                                                  RequestStats& stats) {
+  if (settings.drive_modified_lag_ms < 0 || settings.drive_modified_lag_ms > k_max_drive_modified_lag_ms) {
+    return std::unexpected("--drive-modified-lag-ms must be from 0 to " + std::to_string(k_max_drive_modified_lag_ms));
+  }
   std::unique_ptr<GoogleSandbox> g(new GoogleSandbox(settings, stats));
   g->m_registry.add_api_key(std::string(k_default_google_api_key));
   for (const std::string& key : settings.api_keys) g->m_registry.add_api_key(key);
@@ -38,6 +43,8 @@ std::expected<std::unique_ptr<GoogleSandbox>, std::string> GoogleSandbox::create
   return g;
 }
 
-std::vector<Service*> GoogleSandbox::services() { return {&m_sheets, &m_oauth, &m_sheets_control, &m_google_control}; }
+std::vector<Service*> GoogleSandbox::services() {
+  return {&m_sheets, &m_drive, &m_oauth, &m_sheets_control, &m_google_control};
+}
 
 }  // namespace pinsync_sandbox

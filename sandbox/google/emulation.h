@@ -1,6 +1,7 @@
 // The whole Google emulation as one object main.cpp builds from the --google-* flags: the
-// Sheets API (/v4), the token endpoint (/token) and their control routes (/_sandbox/sheets,
-// /_sandbox/google), sharing one spreadsheet store, auth registry and read quotas.
+// Sheets API (/v4), Drive's files.get (/drive/v3), the token endpoint (/token) and their
+// control routes (/_sandbox/sheets, /_sandbox/google), sharing one spreadsheet store, auth
+// registry and read quotas (Sheets only).
 #pragma once
 
 #include <expected>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "sandbox/google/control.h"
+#include "sandbox/google/drive.h"
 #include "sandbox/google/oauth.h"
 #include "sandbox/google/oauth_registry.h"
 #include "sandbox/google/settings.h"
@@ -25,7 +27,7 @@ class GoogleSandbox {
   // invalid service-account file, a malformed client spec) and how to fix it.
   static std::expected<std::unique_ptr<GoogleSandbox>, std::string> create(const GoogleSettings& settings,
                                                                            RequestStats& stats);
-  // Returns the four services to mount; they live as long as this object.
+  // Returns the five services to mount; they live as long as this object.
   std::vector<Service*> services();
 
  private:
@@ -35,6 +37,7 @@ class GoogleSandbox {
   GoogleAuthRegistry m_registry;
   ReadQuota m_quota;
   GoogleSheetsApi m_sheets;
+  GoogleDriveApi m_drive;
   GoogleOAuthApi m_oauth;
   SheetsControlApi m_sheets_control;
   GoogleControlApi m_google_control;

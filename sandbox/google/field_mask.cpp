@@ -76,20 +76,40 @@ const std::vector<SchemaMessage>& schema() {
       {"ClearValuesResponse", {{"spreadsheetId", ""}, {"clearedRange", ""}}},
       {"BatchUpdateSpreadsheetResponse",
        {{"spreadsheetId", ""}, {"replies", ""}, {"updatedSpreadsheet", "Spreadsheet"}}},
+      // Drive v3's File, as its reference lists the fields; the sandbox models few of them
+      // (drive.cpp refuses the rest), and none below the top level.
+      {"File",
+       {{"kind", ""}, {"driveId", ""}, {"fileExtension", ""}, {"copyRequiresWriterPermission", ""},
+        {"md5Checksum", ""}, {"contentHints", ""}, {"writersCanShare", ""}, {"viewedByMe", ""}, {"mimeType", ""},
+        {"exportLinks", ""}, {"parents", ""}, {"thumbnailLink", ""}, {"iconLink", ""}, {"shared", ""},
+        {"lastModifyingUser", ""}, {"owners", ""}, {"headRevisionId", ""}, {"sharingUser", ""},
+        {"webViewLink", ""}, {"webContentLink", ""}, {"size", ""}, {"viewersCanCopyContent", ""},
+        {"permissions", ""}, {"hasThumbnail", ""}, {"spaces", ""}, {"folderColorRgb", ""}, {"id", ""},
+        {"name", ""}, {"description", ""}, {"starred", ""}, {"trashed", ""}, {"explicitlyTrashed", ""},
+        {"createdTime", ""}, {"modifiedTime", ""}, {"modifiedByMeTime", ""}, {"viewedByMeTime", ""},
+        {"sharedWithMeTime", ""}, {"quotaBytesUsed", ""}, {"version", ""}, {"originalFilename", ""},
+        {"ownedByMe", ""}, {"fullFileExtension", ""}, {"properties", ""}, {"appProperties", ""},
+        {"isAppAuthorized", ""}, {"teamDriveId", ""}, {"capabilities", ""}, {"hasAugmentedPermissions", ""},
+        {"trashingUser", ""}, {"thumbnailVersion", ""}, {"trashedTime", ""}, {"modifiedByMe", ""},
+        {"permissionIds", ""}, {"imageMediaMetadata", ""}, {"videoMediaMetadata", ""}, {"shortcutDetails", ""},
+        {"contentRestrictions", ""}, {"resourceKey", ""}, {"linkShareMetadata", ""}, {"labelInfo", ""},
+        {"sha1Checksum", ""}, {"sha256Checksum", ""}, {"inheritedPermissionsDisabled", ""},
+        {"downloadRestrictions", ""}}},
   };
   return messages;
 }
 
-std::string_view root_message(SheetsMessage m) {
+std::string_view root_message(GoogleMessage m) {
   switch (m) {
-    case SheetsMessage::spreadsheet: return "Spreadsheet";
-    case SheetsMessage::value_range: return "ValueRange";
-    case SheetsMessage::batch_get_values: return "BatchGetValuesResponse";
-    case SheetsMessage::update_values: return "UpdateValuesResponse";
-    case SheetsMessage::batch_update_values: return "BatchUpdateValuesResponse";
-    case SheetsMessage::append_values: return "AppendValuesResponse";
-    case SheetsMessage::clear_values: return "ClearValuesResponse";
-    case SheetsMessage::batch_update_spreadsheet: return "BatchUpdateSpreadsheetResponse";
+    case GoogleMessage::spreadsheet: return "Spreadsheet";
+    case GoogleMessage::value_range: return "ValueRange";
+    case GoogleMessage::batch_get_values: return "BatchGetValuesResponse";
+    case GoogleMessage::update_values: return "UpdateValuesResponse";
+    case GoogleMessage::batch_update_values: return "BatchUpdateValuesResponse";
+    case GoogleMessage::append_values: return "AppendValuesResponse";
+    case GoogleMessage::clear_values: return "ClearValuesResponse";
+    case GoogleMessage::batch_update_spreadsheet: return "BatchUpdateSpreadsheetResponse";
+    case GoogleMessage::drive_file: return "File";
   }
   return "Spreadsheet";
 }
@@ -245,7 +265,7 @@ void write_value(JsonOut& out, const Poco::Dynamic::Var& v) {
 
 }  // namespace
 
-std::expected<FieldMask, std::string> parse_field_mask(std::string_view text, SheetsMessage message) {
+std::expected<FieldMask, std::string> parse_field_mask(std::string_view text, GoogleMessage message) {
   return MaskParser(text).parse(root_message(message));
 }
 

@@ -1,5 +1,5 @@
-// Partial responses of the emulated Sheets API: the `fields` system parameter (or the
-// X-Goog-FieldMask header). A mask is parsed with Google's grammar (comma lists, `.` or `/`
+// Partial responses of the emulated Sheets and Drive APIs: the `fields` system parameter (or,
+// for Sheets, the X-Goog-FieldMask header). A mask is parsed with Google's grammar (comma lists, `.` or `/`
 // paths, parenthesised sub-selections, `*`), checked against the schema of the method's
 // response message, and applied to a success body. docs/sandbox.md, "Partial responses".
 #pragma once
@@ -11,8 +11,9 @@
 
 namespace pinsync_sandbox {
 
-// The response message a Sheets method answers with; the mask is checked against its schema.
-enum class SheetsMessage {
+// The response message a Sheets or Drive method answers with; the mask is checked against its
+// schema.
+enum class GoogleMessage {
   spreadsheet,               // spreadsheets.get
   value_range,               // values.get
   batch_get_values,          // values.batchGet
@@ -21,6 +22,7 @@ enum class SheetsMessage {
   append_values,             // values.append
   clear_values,              // values.clear
   batch_update_spreadsheet,  // spreadsheets.batchUpdate
+  drive_file,                // Drive v3 files.get: File, every field a leaf
 };
 
 // A parsed mask: which fields of one message to keep.
@@ -32,7 +34,7 @@ struct FieldMask {
 // Parses `text` and checks every path against the schema of `message`. Returns the mask, or the
 // dotted path Google names in its error ("sheets.sheetProperties"; for text that does not parse,
 // the text itself).
-std::expected<FieldMask, std::string> parse_field_mask(std::string_view text, SheetsMessage message);
+std::expected<FieldMask, std::string> parse_field_mask(std::string_view text, GoogleMessage message);
 
 // Returns `json` (one JSON object, compact or pretty) reduced to the fields `mask` keeps, compact,
 // keys in their original order; an element of a repeated field is reduced like a single value.

@@ -1,5 +1,5 @@
-// Startup settings of the Google emulation (Sheets v4 + OAuth token endpoint), filled from the
-// --google-* and --sheets-* flags; checked when the emulation is built (emulation.h).
+// Startup settings of the Google emulation (Sheets v4, Drive v3 files.get, OAuth token
+// endpoint), filled from the --google-*, --sheets-* and --drive-* flags; checked when the emulation is built (emulation.h).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@ struct GoogleSettings {
   std::int64_t token_ttl_seconds = 3600;           // --google-token-ttl
   std::int64_t read_quota_per_minute = 0;          // --sheets-read-quota-per-minute; 0 = off
   std::int64_t project_read_quota_per_minute = 0;  // --sheets-project-read-quota-per-minute; 0 = off
+  std::int64_t drive_modified_lag_ms = 0;          // --drive-modified-lag-ms; 0 = changes show at once
 };
 
 }  // namespace pinsync_sandbox

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sandbox/google/auth.h"
 #include "sandbox/google/json.h"
 #include "sandbox/http/json_util.h"
 
@@ -11,17 +12,6 @@ namespace {
 
 constexpr std::string_view k_no_permission = "The caller does not have permission";
 constexpr std::string_view k_not_found = "Requested entity was not found.";
-constexpr std::string_view k_bad_credentials =
-    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid "
-    "authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
-constexpr std::string_view k_missing_credentials =
-    "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other "
-    "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
-constexpr std::string_view k_missing_key = "The request is missing a valid API key.";
-constexpr std::string_view k_api_key_cannot_write =
-    "API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that "
-    "assert a principal. See https://cloud.google.com/docs/authentication";
-constexpr std::string_view k_insufficient_scopes = "Request had insufficient authentication scopes.";
 constexpr std::string_view k_project_number = "603366585132";
 
 const std::set<std::string>& read_scopes() {
@@ -35,21 +25,6 @@ const std::set<std::string>& write_scopes() {
   static const std::set<std::string> scopes = {"https://www.googleapis.com/auth/spreadsheets",
                                                "https://www.googleapis.com/auth/drive"};
   return scopes;
-}
-
-Response unauthenticated(const Request& req, std::string_view message) {
-  Response r = google_error(req, 401, "UNAUTHENTICATED", message);
-  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"");
-  return r;
-}
-
-Response api_key_invalid(const Request& req) {
-  JsonOut details;
-  details.begin_array().begin_object().key("@type").value("type.googleapis.com/google.rpc.ErrorInfo");
-  details.key("reason").value("API_KEY_INVALID").key("domain").value("googleapis.com");
-  details.key("metadata").begin_object().key("service").value("sheets.googleapis.com").end_object();
-  details.end_object().end_array();
-  return google_error(req, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details.take());
 }
 
 // What tells Google's two read quotas apart in a 429; the rest of the body is the same.
@@ -214,19 +189,19 @@ GoogleSheetsApi::Route GoogleSheetsApi::match(std::string_view path) {
   return r;
 }
 
-SheetsMessage GoogleSheetsApi::response_message(Route::Kind kind, Op op) {
+GoogleMessage GoogleSheetsApi::response_message(Route::Kind kind, Op op) {
   using Kind = Route::Kind;
   switch (kind) {
-    case Kind::metadata: return SheetsMessage::spreadsheet;
-    case Kind::values: return op == Op::read ? SheetsMessage::value_range : SheetsMessage::update_values;
-    case Kind::batch_get: return SheetsMessage::batch_get_values;
-    case Kind::batch_update: return SheetsMessage::batch_update_values;
-    case Kind::append: return SheetsMessage::append_values;
-    case Kind::clear: return SheetsMessage::clear_values;
-    case Kind::structure: return SheetsMessage::batch_update_spreadsheet;
+    case Kind::metadata: return GoogleMessage::spreadsheet;
+    case Kind::values: return op == Op::read ? GoogleMessage::value_range : GoogleMessage::update_values;
+    case Kind::batch_get: return GoogleMessage::batch_get_values;
+    case Kind::batch_update: return GoogleMessage::batch_update_values;
+    case Kind::append: return GoogleMessage::append_values;
+    case Kind::clear: return GoogleMessage::clear_values;
+    case Kind::structure: return GoogleMessage::batch_update_spreadsheet;
     case Kind::unknown: break;
   }
-  return SheetsMessage::spreadsheet;
+  return GoogleMessage::spreadsheet;
 }
 
 Response GoogleSheetsApi::handle(const Request& req) {
@@ -291,43 +266,9 @@ Response GoogleSheetsApi::dispatch(const Request& req, const Route& r, Op op) {
 }
 
 std::expected<GoogleSheetsApi::Caller, Response> GoogleSheetsApi::authenticate(const Request& req, Op op) const {
-  std::optional<std::string> key;
-  if (auto it = req.query.find("key"); it != req.query.end()) {
-    key = it->second;
-  } else if (auto header = req.header("x-goog-api-key")) {
-    key = *header;
-  }
-  if (key && !m_registry.api_key_valid(*key)) return std::unexpected(api_key_invalid(req));
-
-  std::optional<std::string> token;
-  if (auto auth = req.header("authorization")) {
-    if (auth->size() <= 7 || !std::equal(auth->begin(), auth->begin() + 7, "bearer ", [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        })) {
-      return std::unexpected(unauthenticated(req, k_bad_credentials));
-    }
-    token = auth->substr(7);
-  } else if (auto it = req.query.find("access_token"); it != req.query.end()) {
-    token = it->second;
-  } else if (auto legacy = req.query.find("oauth_token"); legacy != req.query.end()) {
-    token = legacy->second;
-  }
-
-  if (!token) {
-    if (!key) {
-      if (op == Op::write) return std::unexpected(unauthenticated(req, k_missing_credentials));
-      return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_missing_key));
-    }
-    if (op == Op::write) return std::unexpected(unauthenticated(req, k_api_key_cannot_write));
-    // An API key belongs to a Cloud project; every key here belongs to the default one.
-    return Caller{std::nullopt, "key:" + *key, std::string(k_default_google_project)};
-  }
-  TokenInfo info = m_registry.lookup(*token);
-  if (info.state != TokenState::valid) return std::unexpected(unauthenticated(req, k_bad_credentials));
-  const auto& needed = op == Op::write ? write_scopes() : read_scopes();
-  bool scoped = std::any_of(info.scopes.begin(), info.scopes.end(), [&](const std::string& s) { return needed.count(s) > 0; });
-  if (!scoped) return std::unexpected(google_error(req, 403, "PERMISSION_DENIED", k_insufficient_scopes));
-  return Caller{info.principal, "user:" + info.principal, info.project};
+  static constexpr GoogleService k_sheets{"sheets.googleapis.com", {}, false};
+  if (op == Op::write) return authenticate_google(req, m_registry, CredentialUse::write, write_scopes(), k_sheets);
+  return authenticate_google(req, m_registry, CredentialUse::read, read_scopes(), k_sheets);
 }
 
 std::expected<void, Response> GoogleSheetsApi::authorize(const Request& req, const Caller& caller, const std::string& id,

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "sandbox/google/auth.h"
 #include "sandbox/google/field_mask.h"
 #include "sandbox/google/oauth_registry.h"
 #include "sandbox/google/sheets_store.h"
@@ -81,11 +82,7 @@ class GoogleSheetsApi final : public Service {
 
  private:
   enum class Op { read, write };
-  struct Caller {
-    std::optional<std::string> email;  // nullopt: an API key alone
-    std::string quota_key;             // the user, for the per-user read quota
-    std::string project;               // whose per-project read quota the caller uses
-  };
+  using Caller = GoogleCaller;
   struct Route {
     enum class Kind { metadata, values, batch_get, batch_update, append, clear, structure, unknown } kind = Kind::unknown;
     std::string route_template = "/v4/(unmatched)";
@@ -95,7 +92,7 @@ class GoogleSheetsApi final : public Service {
 
   static Route match(std::string_view path);
   // Returns the message a route answers with, for checking a `fields` mask.
-  static SheetsMessage response_message(Route::Kind kind, Op op);
+  static GoogleMessage response_message(Route::Kind kind, Op op);
   Response route(const Request& req, const Route& r);
   // Calls the route's handler (auth, mask and access already checked).
   Response dispatch(const Request& req, const Route& r, Op op);

@@ -218,6 +218,9 @@ std::expected<void, std::string> SheetsStore::put(std::string_view id, std::stri
     }
   }
   std::lock_guard lock(m_mutex);
+  // Replacing a spreadsheet is a change of the same file: its history goes on.
+  if (auto old = m_sheets.find(id); old != m_sheets.end()) s.changes = std::move(old->second.changes);
+  record_change(s);
   m_sheets.insert_or_assign(std::string(id), std::move(s));
   return {};
 }
@@ -420,7 +423,7 @@ std::expected<BatchWriteResult, std::string> SheetsStore::write(std::string_view
   auto it = m_sheets.find(id);
   if (it == m_sheets.end()) return result;
   Spreadsheet& s = it->second;
-  run_before_next_write(s);
+  if (run_before_next_write(s)) record_change(s);
   struct Placed {
     std::size_t tab;
     int row, col;
@@ -484,11 +487,33 @@ std::expected<BatchWriteResult, std::string> SheetsStore::write(std::string_view
     tab.row_count = std::max(tab.row_count, p.row + 1);
     tab.column_count = std::max(tab.column_count, p.col + 1);
   }
+  record_change(s);
   result.total_rows = static_cast<int>(rows_touched.size());
   result.total_columns = static_cast<int>(cols_touched.size());
   result.total_sheets = static_cast<int>(tabs_touched.size());
   for (const auto& a : result.areas) result.total_cells += a.cells;
   return result;
+}
+
+void SheetsStore::record_change(Spreadsheet& s) {
+  s.changes.push_back(Change{std::chrono::steady_clock::now(), std::chrono::system_clock::now(), ++m_last_version});
+  while (s.changes.size() > k_kept_changes) s.changes.pop_front();
+}
+
+std::optional<FileRevision> SheetsStore::revision(std::string_view id, std::chrono::milliseconds lag) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_sheets.find(id);
+  if (it == m_sheets.end()) return std::nullopt;
+  const Spreadsheet& s = it->second;
+  // put() records a change before a spreadsheet exists, so there is always one; the guard
+  // keeps a broken invariant from reading past the end.
+  if (s.changes.empty()) return FileRevision{s.title, m_last_version, std::chrono::system_clock::now()};
+  const auto visible_until = std::chrono::steady_clock::now() - lag;
+  const Change* shown = &s.changes.front();
+  for (const Change& c : s.changes) {
+    if (c.at <= visible_until) shown = &c;
+  }
+  return FileRevision{s.title, shown->version, shown->modified};
 }
 
 }  // namespace pinsync_sandbox

@@ -1,9 +1,12 @@
 // The emulated spreadsheets: contents set through PUT /_sandbox/sheets/{id}, who may read or
-// write each one, and the Sheets v4 read/write semantics on them (ragged rows, omitted trailing
-// blanks, grid-clipped range echo, atomic batch writes). Thread-safe; one mutex.
+// write each one, the Sheets v4 read/write semantics on them (ragged rows, omitted trailing
+// blanks, grid-clipped range echo, atomic batch writes), and the Drive version and
+// modifiedTime every change of content bumps. Thread-safe; one mutex.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <map>
 #include <mutex>
@@ -68,8 +71,19 @@ struct StructuralChange {
   std::string_view name() const;
 };
 
+// What Drive's files.get reports of a spreadsheet (drive.h): its name and one change's version
+// and time.
+struct FileRevision {
+  std::string title;
+  std::int64_t version = 0;  // grows by at least 1 at every change of content
+  std::chrono::system_clock::time_point modified;
+};
+
 class SheetsStore {
  public:
+  // How many changes per spreadsheet revision() can look back on.
+  static constexpr std::size_t k_kept_changes = 32;
+
   // Creates or replaces spreadsheet `id` from the control-route body (see docs/sandbox.md).
   // Returns nothing on success, or the issue ("sheets must be an object of row arrays", "unknown
   // time zone Mars/Base") on a bad body.
@@ -115,6 +129,16 @@ class SheetsStore {
   // the sheet now. Returns nothing, the issue, or "no spreadsheet" when `id` is unknown.
   std::expected<void, std::string> before_next_write(std::string_view id, std::vector<StructuralChange> changes);
 
+  // Every successful put(), write(), append(), clear() and restructure() of a spreadsheet is a
+  // change: it takes the next version of a store-wide counter (so a version never repeats or
+  // goes back, even across remove() or reset()) and the wall-clock time. A partner edit armed
+  // by before_next_write() is a change of its own when the write that triggers it runs.
+  // Returns the spreadsheet's title with the version and time of the newest change at least
+  // `lag` old (steady clock); when every kept change is younger, the oldest kept one (the
+  // spreadsheet's creation until k_kept_changes changes have followed it). nullopt when `id`
+  // is unknown.
+  std::optional<FileRevision> revision(std::string_view id, std::chrono::milliseconds lag) const;
+
  private:
   struct Tab {
     std::string title;
@@ -124,6 +148,11 @@ class SheetsStore {
     int column_count = 26;
     std::vector<std::vector<Cell>> rows;  // ragged; missing cells are empty
   };
+  struct Change {
+    std::chrono::steady_clock::time_point at;  // for revision()'s lag
+    std::chrono::system_clock::time_point modified;
+    std::int64_t version = 0;
+  };
   struct Spreadsheet {
     std::string title;
     std::string time_zone = "America/New_York";
@@ -131,6 +160,7 @@ class SheetsStore {
     std::map<std::string, Access> shares;  // lower-case email → read or write
     std::vector<Tab> tabs;
     std::vector<StructuralChange> before_next_write;  // applied and cleared by the next values write
+    std::deque<Change> changes;  // oldest first, at most k_kept_changes
   };
   struct Bound {
     std::size_t tab = 0;
@@ -152,11 +182,14 @@ class SheetsStore {
   // `box` holds no data.
   static std::optional<GridBox> data_table(const Tab& tab, const GridBox& box);
   // Applies and clears the changes armed by before_next_write(); a change that no longer fits
-  // the sheet is dropped with the rest.
-  static void run_before_next_write(Spreadsheet& s);
+  // the sheet is dropped with the rest. Returns whether the sheet changed.
+  static bool run_before_next_write(Spreadsheet& s);
+  // Records a change of `s` now with the next version (m_mutex held).
+  void record_change(Spreadsheet& s);
 
   mutable std::mutex m_mutex;
   std::map<std::string, Spreadsheet, std::less<>> m_sheets;
+  std::int64_t m_last_version = 0;  // the newest version any change took
 };
 
 }  // namespace pinsync_sandbox

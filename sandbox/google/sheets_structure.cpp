@@ -154,6 +154,7 @@ std::expected<void, std::string> SheetsStore::restructure(std::string_view id,
   Spreadsheet next = it->second;
   if (auto ok = apply_changes(next, changes); !ok) return ok;
   it->second = std::move(next);
+  record_change(it->second);
   return {};
 }
 
@@ -169,12 +170,14 @@ std::expected<void, std::string> SheetsStore::before_next_write(std::string_view
   return {};
 }
 
-void SheetsStore::run_before_next_write(Spreadsheet& s) {
-  if (s.before_next_write.empty()) return;
+bool SheetsStore::run_before_next_write(Spreadsheet& s) {
+  if (s.before_next_write.empty()) return false;
   std::vector<StructuralChange> changes = std::move(s.before_next_write);
   s.before_next_write.clear();
   Spreadsheet next = s;
-  if (apply_changes(next, changes)) s = std::move(next);
+  if (!apply_changes(next, changes)) return false;
+  s = std::move(next);
+  return true;
 }
 
 std::optional<GridBox> SheetsStore::data_table(const Tab& tab, const GridBox& box) {
@@ -209,7 +212,7 @@ std::expected<AppendResult, std::string> SheetsStore::append(std::string_view id
   auto it = m_sheets.find(id);
   if (it == m_sheets.end()) return result;
   Spreadsheet& s = it->second;
-  run_before_next_write(s);
+  if (run_before_next_write(s)) record_change(s);
   auto bound = resolve(s, w.range);
   if (!bound) return std::unexpected("Unable to parse range: " + w.range);
   Tab& tab = s.tabs[bound->tab];
@@ -260,6 +263,7 @@ std::expected<AppendResult, std::string> SheetsStore::append(std::string_view id
   } else {
     result.area.updated_range = format_range(tab.title, GridBox{at_row, at_col, at_row, at_col});
   }
+  record_change(s);
   return result;
 }
 
@@ -268,7 +272,7 @@ std::expected<std::optional<std::string>, std::string> SheetsStore::clear(std::s
   auto it = m_sheets.find(id);
   if (it == m_sheets.end()) return std::optional<std::string>();
   Spreadsheet& s = it->second;
-  run_before_next_write(s);
+  if (run_before_next_write(s)) record_change(s);
   auto bound = resolve(s, range);
   if (!bound) return std::unexpected("Unable to parse range: " + std::string(range));
   Tab& tab = s.tabs[bound->tab];
@@ -280,6 +284,7 @@ std::expected<std::optional<std::string>, std::string> SheetsStore::clear(std::s
       row[static_cast<std::size_t>(c)] = Cell{};
     }
   }
+  record_change(s);
   return std::optional<std::string>(format_range(tab.title, *box));
 }
 
