@@ -175,16 +175,17 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     const bool get = method == "GET" || method == "HEAD";
     if (path == "/healthz" && get) return send(response, HTTPResponse::HTTP_OK, "text/plain", "ok\n");
     if (path == "/status" && get) {
-      return send(response, HTTPResponse::HTTP_OK, "application/json", status_json(m_daemon.status()));
+      return send(response, HTTPResponse::HTTP_OK, "application/json", status_json(m_daemon.status(), m_daemon.reload_status()));
     }
     if (path == "/metrics" && get) {
       return send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                   metrics_text(m_daemon.status(), AgentFacts{std::string(build_info::version()),
                                                              std::string(build_info::revision()),
-                                                             m_daemon.started_at(), read_process_stats()}));
+                                                             m_daemon.started_at(), read_process_stats(),
+                                                             m_daemon.reload_status()}));
     }
     if (path == "/" && get) {
-      return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status()));
+      return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status(), m_daemon.reload_status()));
     }
     const bool post_route = path == "/resync" || path == "/pause" || path == "/resume";
     if (post_route && method != "POST") {

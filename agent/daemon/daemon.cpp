@@ -137,7 +137,19 @@ void Daemon::resync_all() {
   for (const auto& w : workers()) w->request(manual_pass(), "signal");
 }
 
+ReloadStatus Daemon::reload_status() {
+  std::lock_guard lock(m_mutex);
+  return m_reload;
+}
+
 Result<void> Daemon::reload(const std::filesystem::path& file) {
+  auto result = reload_config(file);
+  std::lock_guard lock(m_mutex);
+  m_reload = ReloadStatus{unix_seconds(m_world->clock()), result.has_value(), result ? "" : result.error().message};
+  return result;
+}
+
+Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   auto loaded = load_config(file);
   if (!loaded) {
     log().error("config reload failed; the agent keeps running on the old config",

@@ -76,12 +76,15 @@ class Daemon {
 
   // A snapshot of every source, in config order.
   std::vector<SourceStatus> status();
+  // The last config reload since start (at = 0: none).
+  ReloadStatus reload_status();
   // When the agent started (unix seconds, from its clock).
   std::int64_t started_at() const { return m_started_at; }
 
  private:
   Daemon() = default;
   std::vector<std::shared_ptr<SourceWorker>> workers();
+  Result<void> reload_config(const std::filesystem::path& file);
   void start_workers(std::shared_ptr<const Config> config,
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
 
@@ -91,9 +94,10 @@ class Daemon {
   std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
   std::filesystem::path m_state_path;
   std::int64_t m_started_at = 0;
-  std::mutex m_mutex;  // guards m_config and m_workers
+  std::mutex m_mutex;  // guards m_config, m_workers and m_reload
   std::shared_ptr<const Config> m_config;
   std::vector<std::shared_ptr<SourceWorker>> m_workers;
+  ReloadStatus m_reload;
   bool m_stopped = false;
 };
 

@@ -50,9 +50,19 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string status_json(const std::vector<SourceStatus>& sources) {
+std::string status_json(const std::vector<SourceStatus>& sources, const ReloadStatus& reload) {
   json::Writer w;
-  w.begin_object().key("sources").begin_array();
+  w.begin_object().key("reload");
+  if (reload.at == 0) {
+    w.null();
+  } else {
+    w.begin_object().key("at").value(iso_time(reload.at)).key("ok").value(reload.ok);
+    w.key("error");
+    if (reload.ok) w.null();
+    else w.value(reload.error);
+    w.end_object();
+  }
+  w.key("sources").begin_array();
   for (const auto& s : sources) {
     w.begin_object();
     w.key("name").value(s.name).key("kind").value(s.kind);
@@ -128,6 +138,13 @@ std::string agent_metrics(const AgentFacts& agent) {
   if (p.open_fds) metric("process_open_fds", "gauge", "Number of open file descriptors.", std::to_string(*p.open_fds));
   if (p.max_fds) metric("process_max_fds", "gauge", "Maximum number of open file descriptors.",
                         std::to_string(*p.max_fds));
+  if (agent.reload.at > 0) {
+    metric("pinsync_config_reload_success", "gauge",
+           "1 when the last config reload (SIGHUP) succeeded, 0 when it failed and the agent runs on its old config.",
+           agent.reload.ok ? "1" : "0");
+    metric("pinsync_config_reload_timestamp_seconds", "gauge", "When the last config reload was tried (unix seconds).",
+           std::to_string(agent.reload.at));
+  }
   if (agent.started_at > 0) metric("process_start_time_seconds", "gauge",
                                    "Start time of the process since unix epoch in seconds.",
                                    std::to_string(agent.started_at));
@@ -226,13 +243,17 @@ std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFa
   return out;
 }
 
-std::string status_html(const std::vector<SourceStatus>& sources) {
+std::string status_html(const std::vector<SourceStatus>& sources, const ReloadStatus& reload) {
   std::string h =
       "<!doctype html><html><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>pinsync</title>"
       "<style>body{font-family:sans-serif;margin:1em;max-width:60em}table{border-collapse:collapse;width:100%}"
       "td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;font-size:.9em}"
       ".ok{color:#070}.bad{color:#b00}h2{margin-top:1.5em}</style></head><body><h1>pinsync</h1>";
+  if (reload.at != 0 && !reload.ok) {
+    h += "<p class=\"bad\">The config reload at " + html_escape(iso_time(reload.at)) +
+         " FAILED; the agent runs on its old config: " + html_escape(reload.error) + "</p>";
+  }
   for (const auto& s : sources) {
     const bool last_ok = !s.recent.empty() && s.recent.front().result == PassResult::ok;
     const std::string last = s.recent.empty() ? "no pass yet" : std::string(to_string(s.recent.front().result));

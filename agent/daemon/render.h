@@ -16,7 +16,8 @@ namespace pinsync::agent {
 // last_success_at, last_pass_at:{result:time}, poll_interval_seconds (as polled now),
 // configured_poll_interval_seconds, quota_note (why they differ)|null, last_error, paused_reason,
 // paused:{by, since, reason}|null, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
-std::string status_json(const std::vector<SourceStatus>& sources);
+// Also "reload":{at, ok, error}|null: the last config reload since start, if any.
+std::string status_json(const std::vector<SourceStatus>& sources, const ReloadStatus& reload = {});
 // The agent itself, for /metrics: pinsync_build_info and the process_* metrics Prometheus
 // client libraries export by default.
 struct AgentFacts {
@@ -24,12 +25,13 @@ struct AgentFacts {
   std::string revision;
   std::int64_t started_at = 0;  // unix seconds; 0: unknown (no process_start_time_seconds)
   ProcessStats process;
+  ReloadStatus reload;
 };
 
 // GET /metrics: Prometheus text exposition format 0.0.4.
 std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFacts& agent);
 // GET /: one self-contained HTML page (no external assets); every text is escaped.
-std::string status_html(const std::vector<SourceStatus>& sources);
+std::string status_html(const std::vector<SourceStatus>& sources, const ReloadStatus& reload = {});
 // `text` with & < > " ' replaced by HTML entities.
 std::string html_escape(std::string_view text);
 

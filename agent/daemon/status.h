@@ -32,6 +32,14 @@ struct PassRecord {
 inline constexpr double k_duration_buckets[] = {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 inline constexpr std::size_t k_duration_bucket_count = sizeof(k_duration_buckets) / sizeof(double);
 
+// The last config reload (SIGHUP) of `pinsync run`: a failed one leaves the agent on its old
+// config, which an operator must be able to see without reading the log.
+struct ReloadStatus {
+  std::int64_t at = 0;  // unix seconds of the last attempt; 0: none since start
+  bool ok = true;
+  std::string error;    // why it failed ("" when it did not)
+};
+
 // What the agent knows about one source, copied out for the admin endpoint.
 struct SourceStatus {
   std::string name;

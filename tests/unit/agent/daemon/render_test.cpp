@@ -46,7 +46,7 @@ TEST_CASE("admin render: HTML escapes every text; metrics count cumulative bucke
 }
 
 TEST_CASE("admin render: build info and the process metrics, each only when known") {
-  AgentFacts agent{"0.1.0", "abc\"def", 1'780'000'000, {}};
+  AgentFacts agent{"0.1.0", "abc\"def", 1'780'000'000, {}, {}};
   agent.process.cpu_seconds = 1.25;
   agent.process.resident_bytes = 12'345'678;
   agent.process.open_fds = 9;
@@ -60,6 +60,29 @@ TEST_CASE("admin render: build info and the process metrics, each only when know
   CHECK_NOT_CONTAINS(m, "process_virtual_memory_bytes");
   CHECK_NOT_CONTAINS(m, "process_max_fds");
   CHECK_NOT_CONTAINS(metrics_text({}, AgentFacts{}), "process_start_time_seconds");
+}
+
+TEST_CASE("admin render: a failed config reload shows in /status, /metrics and on the page; none since start shows nothing") {
+  CHECK_CONTAINS(status_json({}), R"({"reload":null,"sources":[]})");
+  CHECK_NOT_CONTAINS(metrics_text({}, AgentFacts{}), "pinsync_config_reload");
+  CHECK_NOT_CONTAINS(status_html({}), "reload");
+
+  const ReloadStatus failed{1'780'000'000, false, "pinsync.yaml:3: pinned.base_url: not a URL <b>"};
+  CHECK_CONTAINS(status_json({}, failed),
+                 R"("reload":{"at":"2026-05-28T20:26:40Z","ok":false,"error":"pinsync.yaml:3: pinned.base_url: not a URL <b>"})");
+  AgentFacts agent;
+  agent.reload = failed;
+  const std::string m = metrics_text({}, agent);
+  CHECK_CONTAINS(m, "# TYPE pinsync_config_reload_success gauge\npinsync_config_reload_success 0\n");
+  CHECK_CONTAINS(m, "pinsync_config_reload_timestamp_seconds 1780000000\n");
+  const std::string page = status_html({}, failed);
+  CHECK_CONTAINS(page, "FAILED; the agent runs on its old config: pinsync.yaml:3: pinned.base_url: not a URL &lt;b&gt;");
+
+  const ReloadStatus ok{1'780'000'100, true, ""};
+  CHECK_CONTAINS(status_json({}, ok), R"("reload":{"at":"2026-05-28T20:28:20Z","ok":true,"error":null})");
+  agent.reload = ok;
+  CHECK_CONTAINS(metrics_text({}, agent), "pinsync_config_reload_success 1\n");
+  CHECK_NOT_CONTAINS(status_html({}, ok), "FAILED");
 }
 
 TEST_CASE("process stats: this test process has resident memory, CPU time and open descriptors") {
