@@ -36,7 +36,8 @@ struct GoogleSheetsSettings {
   // The change gate: before a read of only the changes (Connector::fetch_changes), ask the
   // Drive API for the file's version (metadata: Drive's quota, not the Sheets one) and read
   // the values only when it moved since the last complete read. Needs Drive's metadata
-  // scope (GoogleAuthSettings::drive_metadata) and the Drive API enabled in the project.
+  // scope (GoogleAuthSettings::drive_metadata) and the Drive API enabled in the project
+  // (docs/reference/google-drive.md: why asking before the read never misses an edit).
   bool change_gate = false;
   std::string drive_base_url = "https://www.googleapis.com";
 };
