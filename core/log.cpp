@@ -12,8 +12,6 @@
 
 namespace pinsync {
 
-namespace {
-
 std::string_view level_name(LogLevel level) {
   switch (level) {
     case LogLevel::debug: return "debug";
@@ -23,6 +21,8 @@ std::string_view level_name(LogLevel level) {
   }
   return "info";
 }
+
+namespace {
 
 void replace_all(std::string& text, std::string_view needle) {
   if (needle.empty()) return;

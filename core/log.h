@@ -4,6 +4,7 @@
 // tokens, key=/token= query parameters) are removed.
 #pragma once
 
+#include <atomic>
 #include <initializer_list>
 #include <mutex>
 #include <ostream>
@@ -16,6 +17,8 @@
 namespace pinsync {
 
 enum class LogLevel { debug, info, warn, error };
+// "debug", "info", "warn", "error", as the config and the lines write them.
+std::string_view level_name(LogLevel level);
 // automatic: text when the output is a terminal, JSON lines otherwise (files, journald,
 // pipes to a log shipper).
 enum class LogFormat { text, json, automatic };
@@ -44,7 +47,10 @@ class Logger {
   // `format` automatic is resolved here, once (resolve_log_format).
   Logger(std::ostream& out, LogLevel level, LogFormat format, const Clock& clock);
 
-  bool enabled(LogLevel level) const { return level >= m_level; }
+  bool enabled(LogLevel level) const { return level >= m_level.load(std::memory_order_relaxed); }
+  // Changes the least level written from now on (a reloaded config).
+  void set_level(LogLevel level) { m_level.store(level, std::memory_order_relaxed); }
+  LogLevel level() const { return m_level.load(std::memory_order_relaxed); }
   // The format lines are written in (never automatic).
   LogFormat format() const { return m_format; }
   // Registers a secret value to be redacted from every later line (empty ignored).
@@ -58,7 +64,7 @@ class Logger {
 
  private:
   std::ostream& m_out;
-  LogLevel m_level;
+  std::atomic<LogLevel> m_level;
   LogFormat m_format;
   bool m_terminal;  // text on a terminal: each line first clears a progress line
   const Clock& m_clock;

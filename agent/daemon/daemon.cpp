@@ -162,6 +162,18 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
     log().error("config reload refused", {{"file", file.string()}, {"reason", why}});
     return fail(ErrorKind::config, why);
   }
+  std::shared_ptr<const Config> before;
+  {
+    std::lock_guard lock(m_mutex);
+    before = m_config;
+  }
+  if (before && loaded->agent.log_level != log().level()) {
+    log().set_level(loaded->agent.log_level);
+    log().warn("agent.log_level changed; it applies from now on", {{"log_level", std::string(level_name(loaded->agent.log_level))}});
+  }
+  if (before && loaded->agent.log_format != before->agent.log_format) {
+    log().warn("agent.log_format changed; it takes effect when pinsync run restarts");
+  }
   if (loaded->agent.admin_port != m_admin_port) {
     log().warn("agent.admin_listen changed; it takes effect when pinsync run restarts",
                {{"admin_port", m_admin_port ? std::to_string(*m_admin_port) : "off"}});

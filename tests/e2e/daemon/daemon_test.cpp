@@ -383,15 +383,25 @@ TEST_CASE("run: SIGHUP with a broken config keeps the old one; a good one is tak
   w.agent->signal(SIGHUP);
   CHECK_MESSAGE(w.agent->wait_for_output("config reload failed", 5s), w.agent->err());
   CHECK(!w.agent->exit_code());
+  // Not only in the log: /status, /metrics and the page say the agent runs on its old config.
+  auto reload = Poco::JSON::Parser().parse(http(w.admin, "GET", "/status").body).extract<Poco::JSON::Object::Ptr>()->getObject("reload");
+  REQUIRE(reload);
+  CHECK_FALSE(reload->getValue<bool>("ok"));
+  CHECK_CONTAINS(reload->getValue<std::string>("error"), "nonsense");
+  CHECK_CONTAINS(http(w.admin, "GET", "/metrics").body, "pinsync_config_reload_success 0\n");
+  CHECK_CONTAINS(http(w.admin, "GET", "/").body, "FAILED; the agent runs on its old config");
   w.dir.write("acme.csv", k_header + rows("A", 3, "After a bad reload"));
   CHECK_MESSAGE(eventually([&] { return w.patches() == 1; }, 4500ms), w.agent->err());
 
   // A valid config (beta renamed to gamma) replaces the old one.
   std::string renamed = good;
   renamed.replace(renamed.find("name: beta"), 10, "name: gamma");
+  renamed.replace(renamed.find("agent:\n"), 7, "agent:\n  log_level: debug\n");  // applies at once
   w.dir.write("pinsync.yaml", renamed);
   w.agent->signal(SIGHUP);
   CHECK_MESSAGE(w.agent->wait_for_output("config reloaded", 10s), w.agent->err());
+  CHECK_CONTAINS(w.agent->err(), "agent.log_level changed; it applies from now on");
+  CHECK_CONTAINS(http(w.admin, "GET", "/metrics").body, "pinsync_config_reload_success 1\n");
   CHECK(eventually([&] {
     return http(w.admin, "GET", "/status").body.find("\"gamma\"") != std::string::npos;
   }, 5s));

@@ -32,6 +32,19 @@ TEST_CASE("logger: text lines carry fields and never the registered secret") {
   CHECK_NOT_CONTAINS(text, "tok-123");
 }
 
+TEST_CASE("logger: a level set later applies to the lines after it (a reloaded config)") {
+  SystemClock clock;
+  std::ostringstream out;
+  Logger log(out, LogLevel::warn, LogFormat::text, clock);
+  log.info("before");
+  log.set_level(LogLevel::debug);
+  CHECK(log.level() == LogLevel::debug);
+  log.debug("after");
+  CHECK_NOT_CONTAINS(out.str(), "before");
+  CHECK_CONTAINS(out.str(), "after");
+  CHECK(level_name(LogLevel::warn) == "warn");
+}
+
 TEST_CASE("logger: json lines are one object per line") {
   SystemClock clock;
   std::ostringstream out;
