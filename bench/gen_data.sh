@@ -4,17 +4,21 @@
 #   bench/gen_data.sh csv N        a CSV file (header + N rows) for a `kind: csv` source
 #   bench/gen_data.sh sheet N      a PUT /_sandbox/sheets/{id} body: one public sheet "Events"
 #   bench/gen_data.sh airtable N   a PUT /_sandbox/airtable/{base}/{table} body
+#   bench/gen_data.sh KIND N FIRST rows FIRST..FIRST+N-1 instead of 1..N (default FIRST=1), so a
+#                                  large set split into slices is the same rows as the whole
 # Columns: Event ID, Approved, Title, Date, Start, End, Category, City, Venue. Same N, same data.
 set -euo pipefail
 
 kind="${1:-}"
 n="${2:-}"
-if [[ ! "$n" =~ ^[0-9]+$ ]] || [[ "$kind" != csv && "$kind" != sheet && "$kind" != airtable ]]; then
-  echo "usage: $0 csv|sheet|airtable N" >&2
+first="${3:-1}"
+if [[ ! "$n" =~ ^[0-9]+$ ]] || [[ ! "$first" =~ ^[1-9][0-9]*$ ]] ||
+  [[ "$kind" != csv && "$kind" != sheet && "$kind" != airtable ]]; then
+  echo "usage: $0 csv|sheet|airtable N [FIRST]" >&2
   exit 2
 fi
 
-awk -v kind="$kind" -v n="$n" '
+awk -v kind="$kind" -v n="$n" -v first="$first" '
 function pad(x, w) { return sprintf("%0" w "d", x) }
 BEGIN {
   split("Jazz Stand-up Markets Theatre", cats, " ")
@@ -29,7 +33,7 @@ BEGIN {
   if (kind == "airtable") {
     printf "{\"fields\":{\"Approved\":\"checkbox\",\"When\":\"dateTime\",\"Genre\":\"multipleSelects\"},\"records\":["
   }
-  for (i = 1; i <= n; i++) {
+  for (i = first; i < first + n; i++) {
     id = "B-" pad(i, 6)
     # Dates cycle through 2026-2027 (day 1-28 so every month has them).
     date = sprintf("%d-%02d-%02d", 2026 + int(i / 336) % 2, 1 + int(i / 28) % 12, 1 + i % 28)
@@ -43,7 +47,7 @@ BEGIN {
     } else {
       # Airtable dateTime is UTC; 18:00Z is evening in Europe, afternoon in New York.
       printf "%s{\"id\":\"rec%s\",\"fields\":{\"Title\":\"%s\",\"When\":\"%sT18:00:00.000Z\",\"Genre\":[\"%s\"],\"City\":\"%s\",\"Approved\":true}}", \
-        (i > 1 ? "," : ""), pad(i, 14), title, date, cats[k], cities[k]
+        (i > first ? "," : ""), pad(i, 14), title, date, cats[k], cities[k]
     }
   }
   if (kind == "sheet") print "]}}"

@@ -2,10 +2,17 @@
 # Measures pinsync against pinsync-sandbox on loopback and prints one table: each scenario's
 # measure as median, min and max over the runs, its target and whether it is met.
 #   ./scripts/bench.sh            full sizes (a 100,000-row sheet, imports of 10,000 and 5,000
-#                                 rows, 20,000 Airtable records), 3 runs each (BENCH_RUNS=N: more)
-#   ./scripts/bench.sh --quick    small sizes, 1 run: a smoke check of the script itself
+#                                 rows, 20,000 Airtable records, 1,000 sources x 20 rows in one
+#                                 agent), 3 runs each (BENCH_RUNS=N: more)
+#   ./scripts/bench.sh --quick    small sizes (100 sources for many), 1 run: a smoke check
 #   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, import,
-#                                 limited, airtable (combines with --quick)
+#                                 limited, airtable, many (combines with --quick)
+# many: one `pinsync run` with N sources (half CSV files, half API-key sandbox sheets) against
+# `pinsync sync` of the same rows as one CSV source. Each run takes about 2 minutes at full size
+# (the 1m-schedule measure alone takes a minute by design, plus 30 s idle), so
+# BENCH_MANY_RUNS=1 is an acceptable shortcut for this scenario only. BENCH_PINSYNC_BEFORE=PATH
+# adds the same measures for another pinsync binary (e.g. one built before a change), as
+# "before" rows.
 # Installs what it misses (wrk, GNU time, jq), builds Release (build/), runs its own sandbox on a
 # free port; the table also goes to build/bench/last.md (build/bench/last-only.md after --only).
 # Not part of test.sh: timings depend on the machine, so nothing here is a test.
@@ -15,7 +22,7 @@ source scripts/lib.sh
 
 quick=0
 only=""
-k_scenarios="ceiling nochange import limited airtable"
+k_scenarios="ceiling nochange import limited airtable many"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -23,7 +30,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "bench.sh: --only needs a scenario name ($k_scenarios)" >&2; exit 2; }
       only="${2//,/ }"
       shift ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (use --quick, --only NAME or nothing)" >&2; exit 2 ;;
   esac
   shift
@@ -36,10 +43,12 @@ wanted() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 
 if [ "$quick" -eq 1 ]; then
   runs=1; sheet_rows=10000; import_rows=1000; limited_rows=400; airtable_records=1000; wrk_seconds=1
+  many_sources=100; many_idle=10
 else
   runs="${BENCH_RUNS:-3}"; sheet_rows=100000; import_rows=10000; limited_rows=5000; airtable_records=20000
-  wrk_seconds=3
+  wrk_seconds=3; many_sources=1000; many_idle=30
 fi
+many_rows=20
 limit_rps=200
 
 ensure_packages
@@ -52,7 +61,26 @@ gen="$PWD/bench/gen_data.sh"
 mkdir -p build/bench
 cache="$PWD/build/bench"
 work="$(mktemp -d -t pinsync-bench.XXXXXX)"
+# The agent the many-sources scenario runs (pinsync run), when one runs.
+agent_pid=""
+stop_agent() {
+  [ -n "$agent_pid" ] || return 0
+  local _
+  kill -TERM "$agent_pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "$agent_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$agent_pid" 2>/dev/null; then
+    step "  the agent did not stop within 30 s of SIGTERM; killing it"
+    kill -KILL "$agent_pid" 2>/dev/null || true
+  fi
+  agent_rc=0
+  wait "$agent_pid" 2>/dev/null || agent_rc=$?
+  agent_pid=""
+}
 cleanup() {
+  stop_agent
   stop_sandbox
   rm -rf "$work"
 }
@@ -335,6 +363,235 @@ if wanted airtable; then
   row "$name" "page reads" "exactly $expected_pages" "m == $expected_pages" "${pages[@]}"
   row "$name" "wall time (s)" "reported (5 req/s: ≥ $(awk -v p="$expected_pages" 'BEGIN { print (p - 1) / 5 }') s)" "-" "${walls[@]}"
   row "$name" "429s" "0" "m == 0" "${at429[@]}"
+fi
+
+# ---- 6. many sources in one agent --------------------------------------------------------------
+# many_sources N ROWS INTERVAL BIN CONFIG STATE [modern|before]: writes CONFIG, an agent (`pinsync
+# run`) with N sources of ROWS rows each (odd ones CSV files, even ones API-key Google sheets,
+# made by many_data), every one polled every INTERVAL, its state in STATE. "before" leaves out
+# the keys an agent built before agent.workers and the Sheets quota planner rejects.
+write_many_config() {
+  local n="$1" rows="$2" interval="$3" file="$4" state="$5" flavour="${6:-modern}" i name
+  {
+    cat <<EOF2
+pinned:
+  base_url: $url
+  api_key: \${PINNED_EVENTS_API_KEY}
+  concurrency: 8
+  max_requests_per_second: 0
+EOF2
+    if [ "$flavour" = modern ]; then
+      # Quotas far above the run: the quota planner must not stretch the API-key sheets' polls
+      # (with Google's defaults, 500 sheets a minute would be spread over several minutes).
+      cat <<EOF2
+google:
+  sheets_base_url: $url
+  requests_per_minute_per_user: 1000000
+  requests_per_minute_per_project: 1000000
+agent:
+  workers: 4
+  admin_listen: "127.0.0.1:0"
+  log_level: warn
+EOF2
+    else
+      printf 'google:\n  sheets_base_url: %s\nagent:\n  admin_listen: "127.0.0.1:0"\n  log_level: warn\n' "$url"
+    fi
+    printf 'state:\n  path: %s\nsources:\n' "$state"
+    for i in $(seq 1 "$n"); do
+      if ((i % 2)); then
+        printf -v name 'csv-%04d' "$i"
+        printf '  - name: %s\n    kind: csv\n    path: %s/many/%s.csv\n    timezone: America/New_York\n' "$name" "$work" "$name"
+      else
+        printf -v name 'sheet-%04d' "$i"
+        printf '  - name: %s\n    kind: google_sheets\n    spreadsheet_id: benchMany%04d\n    sheet: Events\n' "$name" "$i"
+        # shellcheck disable=SC2016  # pinsync expands ${GOOGLE_API_KEY}, not the shell
+        printf '    auth:\n      api_key: ${GOOGLE_API_KEY}\n'
+      fi
+      printf '    poll_interval: %s\n    id_column: Event ID\n' "$interval"
+      printf '    mapping:\n      title: Title\n      start_date: Date\n      start_time: Start\n      end_time: End\n'
+      printf '      location_name: Venue\n%s\n' "$mapping_common"
+      printf '    approved:\n      column: Approved\n    channel_id: 42\n'
+    done
+  } >"$file"
+}
+
+# many_data N ROWS: source i's rows are rows (i-1)*ROWS+1 .. i*ROWS of the one-source CSV, as a
+# CSV file ($work/many/csv-NNNN.csv) or a sandbox spreadsheet (benchManyNNNN, PUT once: the
+# Pinned reset before each measurement leaves the sheets alone, and pinsync never writes them).
+many_data() {
+  local n="$1" rows="$2" i
+  mkdir -p "$work/many"
+  for i in $(seq 1 "$n"); do
+    if ((i % 2)); then
+      "$gen" csv "$rows" $(((i - 1) * rows + 1)) >"$work/many/$(printf 'csv-%04d' "$i").csv"
+    else
+      "$gen" sheet "$rows" $(((i - 1) * rows + 1)) >"$work/many/sheet.json"
+      control PUT "/_sandbox/sheets/$(printf 'benchMany%04d' "$i")" "$work/many/sheet.json"
+    fi
+  done
+}
+
+# Every request to a route prefix, whatever its method and status.
+requests_under() {
+  curl -sS "$url/_sandbox/stats" | jq --arg p "$1" '[.requests[] | select(.route | startswith($p)) | .count] | add // 0'
+}
+
+
+# sample_agent: folds /proc/PID/status (Threads, VmHWM) into $peak_threads and $peak_rss_kb.
+sample_agent() {
+  local t h
+  read -r t h < <(awk '/^Threads:/ { t = $2 } /^VmHWM:/ { h = $2 } END { print t + 0, h + 0 }' \
+    "/proc/$agent_pid/status" 2>/dev/null || echo "0 0")
+  ((t > peak_threads)) && peak_threads=$t
+  ((h > peak_rss_kb)) && peak_rss_kb=$h
+  return 0
+}
+# cpu_ticks: the agent's utime + stime so far, in clock ticks (fields 14 and 15 of
+# /proc/PID/stat; counted after the ")" that ends the command name).
+cpu_ticks() { sed 's/.*) //' "/proc/$agent_pid/stat" | awk '{ print $12 + $13 }'; }
+
+# run_many BIN CONFIG EXPECTED IDLE_SECONDS: starts `BIN run`, waits (sampling threads and peak
+# RSS every ~200 ms) until the sandbox counted EXPECTED created events, then, when IDLE_SECONDS
+# > 0, measures the agent's CPU over that many seconds, then stops it with SIGTERM. Sets
+# $creates_s, $peak_threads, $peak_rss_mb, $idle_pct (% of one core; "" without idle),
+# $created, $pinned_requests (every /api/public/v1 request of the run) and $all_requests.
+run_many() {
+  local agent_bin="$1" config="$2" expected="$3" idle="$4" start now deadline t0 t1 c0 c1
+  peak_threads=0; peak_rss_kb=0; idle_pct=""
+  start=$EPOCHREALTIME
+  "$agent_bin" run --config "$config" >"$work/agent.out" 2>"$work/agent.err" &
+  agent_pid=$!
+  deadline=$(awk -v s="$start" 'BEGIN { printf "%d", s + 600 }')
+  while :; do
+    if ! kill -0 "$agent_pid" 2>/dev/null; then
+      tail -n 20 "$work/agent.out" "$work/agent.err" >&2
+      agent_pid=""
+      die "pinsync run ($agent_bin) exited before the creates were done"
+    fi
+    sample_agent
+    created=$(requests POST /api/public/v1/events 201)
+    [ "$created" -ge "$expected" ] && break
+    if [ "${EPOCHREALTIME%.*}" -ge "$deadline" ]; then
+      tail -n 20 "$work/agent.err" >&2
+      stop_agent
+      die "after 600 s the agent had created $created of $expected events"
+    fi
+    sleep 0.2
+  done
+  now=$EPOCHREALTIME
+  creates_s=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.2f", b - a }')
+  if [ "$idle" -gt 0 ]; then
+    # A moment for the last pass to finish its bookkeeping, then the steady state: every
+    # source polled once a minute, nothing to send.
+    sleep 2
+    t0=$EPOCHREALTIME; c0=$(cpu_ticks)
+    local end_idle=$((${t0%.*} + idle))
+    while [ "${EPOCHREALTIME%.*}" -lt "$end_idle" ]; do
+      sample_agent
+      sleep 0.2
+    done
+    t1=$EPOCHREALTIME; c1=$(cpu_ticks)
+    idle_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v a="$t0" -v b="$t1" \
+      'BEGIN { printf "%.2f", 100 * c / hz / (b - a) }')
+  fi
+  sample_agent
+  stop_agent
+  [ "$agent_rc" -eq 0 ] || step "  note: pinsync run exited $agent_rc after SIGTERM"
+  peak_rss_mb=$(awk -v k="$peak_rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+  created=$(requests POST /api/public/v1/events 201)
+  pinned_requests=$(requests_under /api/public/v1)
+  all_requests=$(requests_under /)
+}
+
+if wanted many; then
+  many_total=$((many_sources * many_rows))
+  many_runs="${BENCH_MANY_RUNS:-$runs}"
+  before_bin="${BENCH_PINSYNC_BEFORE:-}"
+  [ -z "$before_bin" ] || [ -x "$before_bin" ] || die "BENCH_PINSYNC_BEFORE=$before_bin is not an executable"
+  step "many sources: $many_sources sources x $many_rows rows in one agent, against one source of $many_total rows"
+  "$gen" csv "$many_total" >"$work/import.csv"
+  step "  writing $((many_sources - many_sources / 2)) CSV files, PUTting $((many_sources / 2)) sheets"
+  many_data "$many_sources" "$many_rows"
+  one_s=(); one_created=(); one_pinned=()
+  m2_s=(); m2_ratio=(); m2_created=(); m2_pinned=()
+  m60_s=(); m60_idle=(); m60_created=(); m60_pinned=(); m60_all=()
+  threads=(); rss=()
+  b2_s=(); b2_ratio=(); b60_s=(); b60_idle=(); b_threads=(); b_rss=(); b_pinned=()
+  for run in $(seq 1 "$many_runs"); do
+    step "  run $run/$many_runs: one source, pinsync sync"
+    rm -f "$work/import.db"*
+    write_config "$work/import.yaml" "$work/import.db" 8 0 csv
+    control POST /_sandbox/reset
+    timed_pinsync sync "$work/import.yaml"
+    one_s+=("$wall")
+    one_created+=("$(requests POST /api/public/v1/events 201)")
+    one_pinned+=("$(requests_under /api/public/v1)")
+    [ "${one_created[-1]}" -eq "$many_total" ] || die "the one-source sync created ${one_created[-1]} events, not $many_total"
+
+    step "  run $run/$many_runs: $many_sources sources, poll_interval 2s"
+    rm -f "$work/many.db"*
+    write_many_config "$many_sources" "$many_rows" 2s "$work/many.yaml" "$work/many.db"
+    control POST /_sandbox/reset
+    run_many "$bin/pinsync" "$work/many.yaml" "$many_total" 0
+    m2_s+=("$creates_s"); m2_created+=("$created"); m2_pinned+=("$pinned_requests")
+    m2_ratio+=("$(awk -v a="$creates_s" -v b="$wall" 'BEGIN { printf "%.2f", a / b }')")
+    run_threads=$peak_threads; run_rss=$peak_rss_mb
+
+    step "  run $run/$many_runs: $many_sources sources, poll_interval 1m, then ${many_idle}s idle"
+    rm -f "$work/many.db"*
+    write_many_config "$many_sources" "$many_rows" 1m "$work/many.yaml" "$work/many.db"
+    control POST /_sandbox/reset
+    run_many "$bin/pinsync" "$work/many.yaml" "$many_total" "$many_idle"
+    m60_s+=("$creates_s"); m60_idle+=("$idle_pct"); m60_created+=("$created"); m60_pinned+=("$pinned_requests")
+    m60_all+=("$all_requests")
+    # The run's peaks: the higher of its two agents'.
+    threads+=("$((peak_threads > run_threads ? peak_threads : run_threads))")
+    rss+=("$(awk -v a="$peak_rss_mb" -v b="$run_rss" 'BEGIN { print (a > b ? a : b) }')")
+
+    if [ -n "$before_bin" ]; then
+      step "  run $run/$many_runs: before ($before_bin), poll_interval 2s"
+      rm -f "$work/many.db"*
+      write_many_config "$many_sources" "$many_rows" 2s "$work/many.yaml" "$work/many.db" before
+      control POST /_sandbox/reset
+      run_many "$before_bin" "$work/many.yaml" "$many_total" 0
+      b2_s+=("$creates_s"); b_pinned+=("$pinned_requests"); run_threads=$peak_threads; run_rss=$peak_rss_mb
+      b2_ratio+=("$(awk -v a="$creates_s" -v b="$wall" 'BEGIN { printf "%.2f", a / b }')")
+      step "  run $run/$many_runs: before, poll_interval 1m, then ${many_idle}s idle"
+      rm -f "$work/many.db"*
+      write_many_config "$many_sources" "$many_rows" 1m "$work/many.yaml" "$work/many.db" before
+      control POST /_sandbox/reset
+      run_many "$before_bin" "$work/many.yaml" "$many_total" "$many_idle"
+      b60_s+=("$creates_s"); b60_idle+=("$idle_pct")
+      b_threads+=("$((peak_threads > run_threads ? peak_threads : run_threads))")
+      b_rss+=("$(awk -v a="$peak_rss_mb" -v b="$run_rss" 'BEGIN { print (a > b ? a : b) }')")
+    fi
+  done
+  control POST /_sandbox/reset
+  one_name="one source, $many_total CSV rows (pinsync sync)"
+  row "$one_name" "time to all creates (s)" "reported (the yardstick)" "-" "${one_s[@]}"
+  row "$one_name" "created (201)" "$many_total" "m == $many_total" "${one_created[@]}"
+  row "$one_name" "Pinned requests" "reported" "-" "${one_pinned[@]}"
+  name="$many_sources sources x $many_rows rows (half CSV, half sheets), pinsync run"
+  one_median=$(printf '%s\n' "${one_pinned[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  row "$name" "time to all creates, poll_interval 2s (s)" "reported" "-" "${m2_s[@]}"
+  row "$name" "that time ÷ one source's" "≤ 2 (in --quick the 2 s spread dominates)" "m <= 2" "${m2_ratio[@]}"
+  row "$name" "created (201), either interval" "$many_total (as one source)" "m == $many_total" "${m2_created[@]}" "${m60_created[@]}"
+  row "$name" "Pinned requests, either interval" "= one source's ($one_median)" "m == $one_median" "${m2_pinned[@]}" "${m60_pinned[@]}"
+  row "$name" "time to all creates, poll_interval 1m (s)" "reported (first passes spread over 1m by design)" "-" "${m60_s[@]}"
+  row "$name" "peak threads (higher of the two agents)" "≤ 64" "m <= 64" "${threads[@]}"
+  row "$name" "peak RSS, VmHWM (higher of the two agents, MB)" "≤ 150" "m <= 150" "${rss[@]}"
+  row "$name" "idle CPU, poll_interval 1m, over ${many_idle}s (% of one core)" "< 1" "m < 1" "${m60_idle[@]}"
+  row "$name" "sandbox requests, poll_interval 1m, whole run" "reported (Pinned + Sheets reads)" "-" "${m60_all[@]}"
+  if [ -n "$before_bin" ]; then
+    name="before (BENCH_PINSYNC_BEFORE): the same $many_sources sources"
+    row "$name" "time to all creates, poll_interval 2s (s)" "reported" "-" "${b2_s[@]}"
+    row "$name" "that time ÷ one source's" "≤ 2" "m <= 2" "${b2_ratio[@]}"
+    row "$name" "Pinned requests, poll_interval 2s" "= one source's ($one_median)" "m == $one_median" "${b_pinned[@]}"
+    row "$name" "time to all creates, poll_interval 1m (s)" "reported" "-" "${b60_s[@]}"
+    row "$name" "peak threads (higher of the two agents)" "≤ 64" "m <= 64" "${b_threads[@]}"
+    row "$name" "peak RSS, VmHWM (higher of the two agents, MB)" "≤ 150" "m <= 150" "${b_rss[@]}"
+    row "$name" "idle CPU, poll_interval 1m, over ${many_idle}s (% of one core)" "< 1" "m < 1" "${b60_idle[@]}"
+  fi
 fi
 
 # ---- report ------------------------------------------------------------------------------------
