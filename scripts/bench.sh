@@ -620,7 +620,8 @@ fi
 # ---- report ------------------------------------------------------------------------------------
 {
   echo
-  echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')$([ -n "$only" ] && echo "; only: $only")"
+  echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')$([ -n "$only" ] && echo "; only: $only")$(
+    wanted many && [ "${many_runs:-$runs}" != "$runs" ] && echo "; many: $many_runs (BENCH_MANY_RUNS)")"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
   echo "pinsync $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
 } >>"$table"
