@@ -61,6 +61,8 @@ std::optional<std::string> bearer_token(const Request& req) {
 
 }  // namespace
 
+Response airtable_ok(std::string body) { return with_type(Response{200, {}, std::move(body)}); }
+
 Response airtable_error(int status, std::string_view type, std::string_view message) {
   JsonOut out;
   out.begin_object().key("error").begin_object().key("type").value(type);

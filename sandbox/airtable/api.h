@@ -113,6 +113,8 @@ class AirtableApi final : public Service {
 
 // Returns Airtable's error body {"error":{"type","message"}} (no "message" key when empty).
 Response airtable_error(int status, std::string_view type, std::string_view message);
+// A 200 with a JSON body, typed as Airtable types it.
+Response airtable_ok(std::string body);
 // The message of Airtable's 422 INVALID_REQUEST_UNKNOWN (a bad parameter or body).
 inline constexpr std::string_view k_invalid_request =
     "Invalid request: parameter validation failed. Check your request data.";

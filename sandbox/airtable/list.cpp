@@ -13,12 +13,6 @@ namespace {
 constexpr int k_max_page_size = 100;
 constexpr std::size_t k_max_iterators = 256;
 
-Response json_ok(std::string body) {
-  Response r{200, {}, std::move(body)};
-  r.content_type = "application/json; charset=utf-8";
-  return r;
-}
-
 std::optional<std::int64_t> positive(std::string_view s) {
   std::int64_t v = 0;
   auto res = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -220,7 +214,7 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
     out.key("offset").value(itr_id + "/" + next_id);
   }
   out.end_object();
-  return json_ok(out.take());
+  return airtable_ok(out.take());
 }
 
 }  // namespace pinsync_sandbox

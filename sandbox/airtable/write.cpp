@@ -14,12 +14,6 @@ namespace {
 
 constexpr std::size_t k_max_records = 10;
 
-Response json_ok(std::string body) {
-  Response r{200, {}, std::move(body)};
-  r.content_type = "application/json; charset=utf-8";
-  return r;
-}
-
 // One record of a write request: its id (empty for a create) and the fields sent.
 struct Incoming {
   std::string id;
@@ -160,12 +154,12 @@ Response AirtableApi::write_records(const Request& req, AirtableTable& table, co
   JsonOut out;
   if (!w->batch) {
     write_record(out, table, *table.find(ids.front()), keys, {});
-    return json_ok(out.take());
+    return airtable_ok(out.take());
   }
   out.begin_object().key("records").begin_array();
   for (const std::string& id : ids) write_record(out, table, *table.find(id), keys, {});
   out.end_array().end_object();
-  return json_ok(out.take());
+  return airtable_ok(out.take());
 }
 
 Response AirtableApi::delete_records(const Request& req, AirtableTable& table, const std::string& single_id) {
@@ -174,7 +168,7 @@ Response AirtableApi::delete_records(const Request& req, AirtableTable& table, c
     std::erase_if(table.records, [&](const AirtableRecord& r) { return r.id == single_id; });
     JsonOut out;
     out.begin_object().key("deleted").value(true).key("id").value(single_id).end_object();
-    return json_ok(out.take());
+    return airtable_ok(out.take());
   }
   const std::string too_many = "\"records\" must be an array of up to 10 record IDs.";
   std::vector<std::string> ids;
@@ -196,7 +190,7 @@ Response AirtableApi::delete_records(const Request& req, AirtableTable& table, c
   out.begin_object().key("records").begin_array();
   for (const std::string& id : ids) out.begin_object().key("deleted").value(true).key("id").value(id).end_object();
   out.end_array().end_object();
-  return json_ok(out.take());
+  return airtable_ok(out.take());
 }
 
 }  // namespace pinsync_sandbox
