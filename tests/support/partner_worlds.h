@@ -52,6 +52,22 @@ struct SheetsWorld {
   static inline const std::string k_header =
       R"(["Event ID","Approved","Title","Date","Start","End","Category","City","Venue","Pinned ID","Sync status","Sync error"])";
 
+  // The mapping block of a source on the events tab (indented as a source's key).
+  static inline const std::string k_mapping = R"(    mapping:
+      title: Title
+      start_date: Date
+      start_time: Start
+      end_time: End
+      classifications:
+        column: Category
+        map: {Jazz: music}
+      city:
+        column: City
+        places:
+          New York: {place_id: place-new-york, country_code: US}
+      location_name: Venue
+)";
+
   explicit SheetsWorld(const std::string& where_yaml = "    sheet: Partner Events\n") {
     const auto key_file = testing::google::write_key_file(dir, k_sa, sandbox.base_url() + "/token");
     std::ifstream in(key_file);
@@ -80,20 +96,7 @@ sources:
       event_id_column: Pinned ID
       status_column: Sync status
       error_column: Sync error
-    mapping:
-      title: Title
-      start_date: Date
-      start_time: Start
-      end_time: End
-      classifications:
-        column: Category
-        map: {Jazz: music}
-      city:
-        column: City
-        places:
-          New York: {place_id: place-new-york, country_code: US}
-      location_name: Venue
-)");
+)" + k_mapping);
   }
 
   // One row of the events tab as JSON: approved TRUE, 8:00 PM to 11:00 PM, Jazz, New York.

@@ -41,20 +41,7 @@ std::string gate_config(const SheetsWorld& w) {
       column: Approved
     channel_id: 42
     date_order: MDY
-    mapping:
-      title: Title
-      start_date: Date
-      start_time: Start
-      end_time: End
-      classifications:
-        column: Category
-        map: {Jazz: music}
-      city:
-        column: City
-        places:
-          New York: {place_id: place-new-york, country_code: US}
-      location_name: Venue
-)";
+)" + SheetsWorld::k_mapping;
 }
 
 std::string one_row(const std::string& title) {

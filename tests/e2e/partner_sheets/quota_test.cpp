@@ -40,20 +40,7 @@ std::string quota_config(const SheetsWorld& w) {
     channel_id: 42
     date_order: MDY
     poll_interval: 10s
-    mapping:
-      title: Title
-      start_date: Date
-      start_time: Start
-      end_time: End
-      classifications:
-        column: Category
-        map: {Jazz: music}
-      city:
-        column: City
-        places:
-          New York: {place_id: place-new-york, country_code: US}
-      location_name: Venue
-)";
+)" + SheetsWorld::k_mapping;
   }
   return text;
 }
