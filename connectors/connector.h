@@ -37,6 +37,18 @@ struct Table {
   bool complete = true;
 };
 
+// Takes the rows of a read one at a time, in source order, so a large source need not be
+// held whole (Connector::read).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  // The read's header, before its first row: `header` has the columns, the zone and
+  // `complete`, and no rows. An error stops the read and is what read() returns.
+  virtual Result<void> begin(const Table& header) = 0;
+  // One data row (blank rows already skipped).
+  virtual void row(Row&& row) = 0;
+};
+
 // The columns a source writes pinsync's results back to; "" for a column not written.
 struct WriteBackColumns {
   std::string event_id_column;
@@ -82,6 +94,12 @@ class Connector {
   // Returns the rows changed since the previous fetch() or fetch_changes() (a Table with
   // complete = false); the first read, or a source that cannot tell, reads everything.
   virtual Result<Table> fetch_changes() { return fetch(); }
+
+  // Reads the whole source (or, with `changes_only`, what fetch_changes() reads) into
+  // `sink`, as fetch() would but without keeping every row: a connector that can parse
+  // while it reads (CSV) hands each row over as soon as it has it. Returns nothing, or
+  // fetch()'s errors and the sink's. The default reads the table first.
+  virtual Result<void> read(RowSink& sink, bool changes_only);
 
   // True when the source is configured to take results back (write_back settings).
   virtual bool writes_back() const { return false; }

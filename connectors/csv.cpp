@@ -64,115 +64,182 @@ bool looks_like_html(const http::Response& response) {
 
 }  // namespace
 
-Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  Table table;
-  bool have_header = false;
-  std::size_t width = 0;
-  // For columns with an empty header name: the first row that holds data there (0: none).
-  std::vector<std::size_t> unnamed_data_line;
-  std::vector<std::string> record;
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  std::size_t line = 1;
+CsvParser::CsvParser(std::string_view ref_name, RowSink& sink, std::size_t max_rows)
+    : m_ref_name(ref_name), m_sink(sink), m_max_rows(max_rows) {}
 
-  while (i < n) {
-    const std::size_t record_line = line;
-    record.clear();
-    bool end_of_record = false;
-    while (!end_of_record) {
-      std::string& field = record.emplace_back();
-      if (i < n && text[i] == '"') {
-        const std::size_t quote_line = line;
-        ++i;
-        while (true) {
-          const std::size_t close = text.find('"', i);
-          if (close == std::string_view::npos) {
-            return fail(ErrorKind::invalid, ref(ref_name, quote_line) +
-                                                ": a quoted field starting on this line is never closed: "
-                                                "add the closing quote (\")");
-          }
-          const std::string_view chunk = text.substr(i, close - i);
-          line += count_line_breaks(chunk);
-          field.append(chunk);
-          i = close + 1;
-          if (i < n && text[i] == '"') {
-            field.push_back('"');
-            ++i;
-            continue;
-          }
-          break;
-        }
-      }
-      // Unquoted text, or stray text after a closing quote, runs to the next delimiter;
-      // it is kept as written rather than rejected, as spreadsheet exports do.
-      std::size_t j = i;
-      while (j < n && text[j] != ',' && text[j] != '\n' && text[j] != '\r') ++j;
-      field.append(text.substr(i, j - i));
-      i = j;
-      if (i >= n) {
-        end_of_record = true;
-      } else if (text[i] == ',') {
-        ++i;
-      } else {
-        i += (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ? 2 : 1;
-        ++line;
-        end_of_record = true;
-      }
-    }
-
-    // A data row is blank when the cells the table keeps are: text only past the header's
-    // width is left out, so it must not turn an empty line into a row of empty cells.
-    bool blank = true;
-    const std::size_t kept = have_header ? std::min(width, record.size()) : record.size();
-    for (std::size_t c = 0; c < kept; ++c) {
-      if (!blank_field(record[c])) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) continue;
-
-    if (!have_header) {
-      have_header = true;
-      width = record.size();
-      unnamed_data_line.assign(width, 0);
-      std::unordered_map<std::string_view, std::size_t> seen;
-      table.columns.reserve(width);
-      for (std::size_t c = 0; c < width; ++c) table.columns.emplace_back(text::trim(record[c]));
-      for (std::size_t c = 0; c < width; ++c) {
-        const std::string& name = table.columns[c];
-        if (name.empty()) continue;
-        if (auto [it, inserted] = seen.emplace(name, c); !inserted) {
-          return fail(ErrorKind::invalid, ref(ref_name, record_line) + ": column \"" + name +
-                                              "\" appears twice in the header (columns " +
-                                              std::to_string(it->second + 1) + " and " + std::to_string(c + 1) +
-                                              "): rename one of them");
-        }
-      }
-      continue;
-    }
-
-    Row& row = table.rows.emplace_back();
-    row.row_ref = ref(ref_name, record_line);
-    record.resize(width);  // pads short rows; cells past the header are not part of the table
-    for (std::size_t c = 0; c < width; ++c) {
-      if (table.columns[c].empty() && unnamed_data_line[c] == 0 && !blank_field(record[c]))
-        unnamed_data_line[c] = record_line;
-    }
-    row.cells = std::move(record);
-    record = {};
+Result<void> CsvParser::feed(std::string_view data) {
+  if (m_pos > 0 && m_pos >= m_buffer.size() / 2) {
+    m_buffer.erase(0, m_pos);  // what is parsed goes; the open record moves to the front
+    m_pos = 0;
   }
+  m_buffer.append(data);
+  return parse(false);
+}
 
-  if (!have_header) return fail(ErrorKind::invalid, std::string(ref_name) + ": the CSV has no header row");
-  for (std::size_t c = 0; c < width; ++c) {
-    if (unnamed_data_line[c] != 0) {
-      return fail(ErrorKind::invalid, ref(ref_name, 1) + ": column " + std::to_string(c + 1) +
+Result<void> CsvParser::finish() {
+  if (auto parsed = parse(true); !parsed) return parsed;
+  if (!m_have_header) return fail(ErrorKind::invalid, m_ref_name + ": the CSV has no header row");
+  for (std::size_t c = 0; c < m_width; ++c) {
+    if (m_unnamed_data_line[c] != 0) {
+      return fail(ErrorKind::invalid, ref(m_ref_name, 1) + ": column " + std::to_string(c + 1) +
                                           " has no header name but holds data (first at " +
-                                          ref(ref_name, unnamed_data_line[c]) +
+                                          ref(m_ref_name, m_unnamed_data_line[c]) +
                                           "): name it in the header row or clear that data");
     }
   }
+  return {};
+}
+
+std::optional<std::size_t> CsvParser::read_record(std::string_view text, std::size_t i, bool at_end,
+                                                  std::size_t& lines) {
+  const std::size_t n = text.size();
+  lines = 0;
+  m_record.clear();
+  while (true) {
+    std::string& field = m_record.emplace_back();
+    if (i < n && text[i] == '"') {
+      ++i;
+      while (true) {
+        const std::size_t close = text.find('"', i);
+        if (close == std::string_view::npos) {
+          if (!at_end) return std::nullopt;
+          m_unclosed = true;
+          return n;
+        }
+        const std::string_view chunk = text.substr(i, close - i);
+        lines += count_line_breaks(chunk);
+        field.append(chunk);
+        i = close + 1;
+        if (i == n && !at_end) return std::nullopt;  // a doubled quote may follow
+        if (i < n && text[i] == '"') {
+          field.push_back('"');
+          ++i;
+          continue;
+        }
+        break;
+      }
+    }
+    // Unquoted text, or stray text after a closing quote, runs to the next delimiter;
+    // it is kept as written rather than rejected, as spreadsheet exports do.
+    std::size_t j = i;
+    while (j < n && text[j] != ',' && text[j] != '\n' && text[j] != '\r') ++j;
+    field.append(text.substr(i, j - i));
+    i = j;
+    if (i >= n) return at_end ? std::optional<std::size_t>(n) : std::nullopt;
+    if (text[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (text[i] == '\r' && i + 1 == n && !at_end) return std::nullopt;  // CRLF split between pieces
+    i += (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ? 2 : 1;
+    ++lines;
+    return i;
+  }
+}
+
+Result<void> CsvParser::parse(bool at_end) {
+  std::string_view text = m_buffer;
+  if (!m_bom_checked) {
+    if (text.size() < 3 && !at_end && std::string_view("\xEF\xBB\xBF").starts_with(text)) return {};
+    if (text.starts_with("\xEF\xBB\xBF")) m_pos = 3;
+    m_bom_checked = true;
+  }
+  while (m_pos < text.size()) {
+    const std::size_t record_line = m_line;
+    std::size_t lines = 0;
+    const auto next = read_record(text, m_pos, at_end, lines);
+    if (!next) return {};  // the record goes on in the next piece
+    if (m_unclosed) {
+      return fail(ErrorKind::invalid, ref(m_ref_name, record_line + lines) +
+                                          ": a quoted field starting on this line is never closed: "
+                                          "add the closing quote (\")");
+    }
+    m_pos = *next;
+    m_line += lines;
+    if (auto taken = take_record(record_line); !taken) return taken;
+  }
+  return {};
+}
+
+Result<void> CsvParser::take_record(std::size_t record_line) {
+  // A data row is blank when the cells the table keeps are: text only past the header's
+  // width is left out, so it must not turn an empty line into a row of empty cells.
+  const std::size_t kept = m_have_header ? std::min(m_width, m_record.size()) : m_record.size();
+  bool blank = true;
+  for (std::size_t c = 0; c < kept; ++c) {
+    if (!blank_field(m_record[c])) {
+      blank = false;
+      break;
+    }
+  }
+  if (blank) return {};
+
+  if (!m_have_header) {
+    m_have_header = true;
+    m_width = m_record.size();
+    m_unnamed_data_line.assign(m_width, 0);
+    Table header;
+    header.columns.reserve(m_width);
+    for (std::size_t c = 0; c < m_width; ++c) header.columns.emplace_back(text::trim(m_record[c]));
+    std::unordered_map<std::string_view, std::size_t> seen;
+    for (std::size_t c = 0; c < m_width; ++c) {
+      const std::string& name = header.columns[c];
+      if (name.empty()) continue;
+      if (auto [it, inserted] = seen.emplace(name, c); !inserted) {
+        return fail(ErrorKind::invalid, ref(m_ref_name, record_line) + ": column \"" + name +
+                                            "\" appears twice in the header (columns " +
+                                            std::to_string(it->second + 1) + " and " + std::to_string(c + 1) +
+                                            "): rename one of them");
+      }
+    }
+    m_unnamed.resize(m_width);
+    for (std::size_t c = 0; c < m_width; ++c) m_unnamed[c] = header.columns[c].empty();
+    return m_sink.begin(header);
+  }
+
+  if (m_max_rows > 0 && m_rows == m_max_rows) {
+    return fail(ErrorKind::config, m_ref_name + " has more than max_rows (" + std::to_string(m_max_rows) +
+                                       ") rows: raise max_rows if the source is meant to be this large");
+  }
+  ++m_rows;
+  Row row;
+  row.row_ref = ref(m_ref_name, record_line);
+  m_record.resize(m_width);  // pads short rows; cells past the header are not part of the table
+  for (std::size_t c = 0; c < m_width; ++c) {
+    if (m_unnamed[c] && m_unnamed_data_line[c] == 0 && !blank_field(m_record[c])) m_unnamed_data_line[c] = record_line;
+  }
+  row.cells = std::move(m_record);
+  m_record = {};
+  m_sink.row(std::move(row));
+  return {};
+}
+
+namespace {
+
+// Collects a read into a Table (parse_csv, fetch).
+class TableSink final : public RowSink {
+ public:
+  explicit TableSink(Table& table) : m_table(table) {}
+  Result<void> begin(const Table& header) override {
+    m_table.columns = header.columns;
+    m_table.time_zone = header.time_zone;
+    m_table.complete = header.complete;
+    return {};
+  }
+  void row(Row&& row) override { m_table.rows.push_back(std::move(row)); }
+
+ private:
+  Table& m_table;
+};
+
+}  // namespace
+
+Result<Table> parse_csv(std::string_view text, std::string_view ref_name) {
+  Table table;
+  TableSink sink(table);
+  CsvParser parser(ref_name, sink);
+  if (auto fed = parser.feed(text); !fed) return std::unexpected(fed.error());
+  if (auto done = parser.finish(); !done) return std::unexpected(done.error());
   return table;
 }
 
@@ -182,19 +249,27 @@ CsvConnector::CsvConnector(CsvSettings settings, ConnectorContext context)
 }
 
 Result<Table> CsvConnector::fetch() {
+  Table table;
+  TableSink sink(table);
+  if (auto done = read(sink, false); !done) return std::unexpected(done.error());
+  return table;
+}
+
+Result<void> CsvConnector::read(RowSink& sink, bool changes_only) {
+  (void)changes_only;  // a CSV file cannot tell what changed
   const bool from_file = !m_settings.path.empty();
   if (!from_file && m_settings.url.empty())
     return fail(ErrorKind::config, "the CSV source has neither a path nor a url");
-  auto text = from_file ? read_file() : fetch_url();
-  if (!text) return std::unexpected(text.error());
   const std::string ref_name = from_file ? m_settings.path.filename().string() : std::string("csv-url");
-  auto table = parse_csv(*text, ref_name);
-  if (table && m_settings.max_rows > 0 && table->rows.size() > m_settings.max_rows) {
-    return fail(ErrorKind::config, ref_name + " has " + std::to_string(table->rows.size()) + " rows, more than max_rows (" +
-                                       std::to_string(m_settings.max_rows) +
-                                       "): raise max_rows if the source is meant to be this large");
+  CsvParser parser(ref_name, sink, m_settings.max_rows);
+  if (from_file) {
+    if (auto fed = read_file(parser); !fed) return fed;
+  } else {
+    auto text = fetch_url();
+    if (!text) return std::unexpected(text.error());
+    if (auto fed = parser.feed(*text); !fed) return fed;
   }
-  return table;
+  return parser.finish();
 }
 
 Error CsvConnector::too_large(const std::string& shown) const {
@@ -203,7 +278,7 @@ Error CsvConnector::too_large(const std::string& shown) const {
                                       "the path or url"};
 }
 
-Result<std::string> CsvConnector::read_file() const {
+Result<void> CsvConnector::read_file(CsvParser& parser) const {
   const std::string path = m_settings.path.string();
   const auto failed = [&](int err) {
     const ErrorKind kind = err == ENOENT ? ErrorKind::not_found : ErrorKind::transient;
@@ -211,16 +286,19 @@ Result<std::string> CsvConnector::read_file() const {
   };
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) return failed(errno);
-  std::string out;
-  char buffer[1 << 16];
+  // Parsed piece by piece as it is read: memory holds one piece and the rows taken so far
+  // (which the pass drops as soon as it has compared them), never the whole file.
+  std::vector<char> buffer(1 << 18);
+  std::size_t total = 0;
   while (true) {
-    const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get());
-    if (out.size() + got > m_settings.max_bytes) return std::unexpected(too_large(path));
-    out.append(buffer, got);
-    if (got < sizeof buffer) break;
+    const std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    total += got;
+    if (total > m_settings.max_bytes) return std::unexpected(too_large(path));
+    if (auto fed = parser.feed(std::string_view(buffer.data(), got)); !fed) return fed;
+    if (got < buffer.size()) break;
   }
   if (std::ferror(file.get())) return failed(errno != 0 ? errno : EIO);
-  return out;
+  return {};
 }
 
 Result<std::string> CsvConnector::fetch_url() const {

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,43 @@ namespace pinsync::connectors {
 // quote, a duplicate header name, or a column with data but no header name; an empty
 // input is an error too ("has no header row").
 Result<Table> parse_csv(std::string_view text, std::string_view ref_name);
+
+// parse_csv's reader for text that arrives in pieces (a file read block by block): each
+// row goes to the sink as soon as its record is complete, so memory holds the open record,
+// not the text. Same rules and errors as parse_csv; past `max_rows` data rows (0: no limit)
+// it fails with Error{config} naming the limit, without reading on.
+class CsvParser {
+ public:
+  CsvParser(std::string_view ref_name, RowSink& sink, std::size_t max_rows = 0);
+  // Takes the next piece (split anywhere, even inside a quoted field or a CRLF) and hands
+  // the sink every row it completes. Returns the first error (the sink's begin() included).
+  Result<void> feed(std::string_view data);
+  // The end of the text: the last record, then the checks that need the whole file.
+  Result<void> finish();
+
+ private:
+  // Reads the record at `i` into m_record. Returns where the next one starts, or nullopt
+  // when the record runs past the text and more may come; `lines` gets its line breaks.
+  std::optional<std::size_t> read_record(std::string_view text, std::size_t i, bool at_end, std::size_t& lines);
+  Result<void> parse(bool at_end);
+  Result<void> take_record(std::size_t record_line);
+
+  std::string m_ref_name;
+  RowSink& m_sink;
+  std::size_t m_max_rows = 0;
+  std::string m_buffer;     // text not parsed yet, from m_pos
+  std::size_t m_pos = 0;
+  std::size_t m_line = 1;   // the physical line at m_pos
+  bool m_bom_checked = false;
+  bool m_unclosed = false;  // the text ended inside a quoted field
+  bool m_have_header = false;
+  std::size_t m_width = 0;
+  std::size_t m_rows = 0;
+  std::vector<std::string> m_record;
+  std::vector<bool> m_unnamed;  // columns with an empty header name
+  // For columns with an empty header name: the first row that holds data there (0: none).
+  std::vector<std::size_t> m_unnamed_data_line;
+};
 
 struct CsvSettings {
   std::filesystem::path path;  // a local file, or
@@ -46,9 +85,11 @@ class CsvConnector final : public Connector {
   // config for a plain 4xx); an HTML page instead of CSV is Error{config} saying to publish the
   // sheet as CSV; a transport failure keeps its kind; parse errors as parse_csv.
   Result<Table> fetch() override;
+  // As fetch(), parsing a file while it is read.
+  Result<void> read(RowSink& sink, bool changes_only) override;
 
  private:
-  Result<std::string> read_file() const;
+  Result<void> read_file(CsvParser& parser) const;
   Error too_large(const std::string& shown) const;
   Result<std::string> fetch_url() const;
 

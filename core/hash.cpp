@@ -19,17 +19,22 @@ const EVP_MD* sha256_md() {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
+void sha256_hex(std::string_view data, std::string& out) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   const int ok = EVP_Digest(data.data(), data.size(), digest, &length, sha256_md(), nullptr);
   PINSYNC_ASSERT(ok == 1 && length == 32);
   constexpr char k_hex[] = "0123456789abcdef";
-  std::string out(2 * length, '0');
+  out.resize(2 * length);
   for (unsigned int i = 0; i < length; ++i) {
     out[2 * i] = k_hex[digest[i] >> 4];
     out[2 * i + 1] = k_hex[digest[i] & 0x0F];
   }
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::string out;
+  sha256_hex(data, out);
   return out;
 }
 

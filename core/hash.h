@@ -9,5 +9,7 @@ namespace pinsync {
 
 // Returns the SHA-256 of `data` as 64 lower-case hex digits. Always succeeds.
 std::string sha256_hex(std::string_view data);
+// As above, into `out` (its storage reused: no allocation once it has held a hash).
+void sha256_hex(std::string_view data, std::string& out);
 
 }  // namespace pinsync

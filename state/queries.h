@@ -19,6 +19,9 @@ SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, e
        next_attempt_at
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
+inline constexpr const char* k_select_row_digests_of_source = R"sql(
+SELECT source_id, row_ref, event_id, payload_hash, state, next_attempt_at FROM source_rows WHERE source = ?1)sql";
+
 inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM source_rows WHERE source = ?1";
 
 inline constexpr const char* k_select_row = R"sql(

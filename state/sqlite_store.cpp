@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <system_error>
@@ -45,6 +47,14 @@ void bind_optional(SQLite::Statement& q, int index, const std::optional<std::int
   } else {
     q.bind(index);
   }
+}
+
+// A text column's bytes, valid until the statement steps again ("" for NULL). SQLite
+// wants the pointer asked for before the size.
+std::string_view text_of(const SQLite::Column& column) {
+  const auto* data = static_cast<const char*>(column.getBlob());
+  const auto size = static_cast<std::size_t>(column.getBytes());
+  return data == nullptr ? std::string_view() : std::string_view(data, size);
 }
 
 // Runs a prepared SELECT and reads every result with `read`; the first unreadable
@@ -116,6 +126,76 @@ Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
                  });
+}
+
+Result<std::vector<RowDigest>> SqliteStore::row_digests(std::string_view source) {
+  return guarded("cannot read the rows of " + std::string(source), [&]() -> Result<std::vector<RowDigest>> {
+    auto& count = prepared(k_count_rows_of_source);
+    std::size_t expected = 0;
+    {
+      ResetOnExit reset_count(count);
+      bind_text(count, 1, source);
+      if (count.executeStep()) expected = static_cast<std::size_t>(count.getColumn(0).getInt64());
+    }
+    std::vector<RowDigest> out;
+    out.reserve(expected);
+    // A raw statement: at 100k rows, SQLiteCpp's per-column objects cost more than the
+    // reading. One per call (a pass makes one call).
+    sqlite3* db = m_db->getHandle();
+    sqlite3_stmt* raw = nullptr;
+    if (const int rc = sqlite3_prepare_v2(db, k_select_row_digests_of_source, -1, &raw, nullptr); rc != SQLITE_OK) {
+      throw SQLite::Exception(db, rc);
+    }
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, &sqlite3_finalize);
+    sqlite3_bind_text(raw, 1, source.data(), static_cast<int>(source.size()), SQLITE_TRANSIENT);
+    const auto text = [raw](int column) {
+      const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(raw, column));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(raw, column));
+      return data == nullptr ? std::string_view() : std::string_view(data, size);
+    };
+    while (true) {
+      const int rc = sqlite3_step(raw);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) throw SQLite::Exception(db, rc);
+      RowDigest& d = out.emplace_back();
+      d.source_id = text(0);
+      d.row_ref = text(1);
+      if (sqlite3_column_type(raw, 2) != SQLITE_NULL) d.event_id = sqlite3_column_int64(raw, 2);
+      const std::string_view hash = text(3);
+      if (hash.size() > d.hash.size()) {
+        return std::unexpected(corrupt("row " + row_name(source, d.source_id) + " has a payload hash of " +
+                                       std::to_string(hash.size()) + " characters"));
+      }
+      std::copy(hash.begin(), hash.end(), d.hash.begin());
+      d.hash_size = static_cast<std::uint8_t>(hash.size());
+      const std::string_view state_name = text(4);
+      const auto state = row_state_from_string(state_name);
+      if (!state) {
+        return std::unexpected(corrupt("row " + row_name(source, d.source_id) + " has the unknown state \"" +
+                                       std::string(state_name) + "\""));
+      }
+      d.state = *state;
+      d.next_attempt_at = sqlite3_column_int64(raw, 5);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<RowRecord>> SqliteStore::rows_where(std::string_view source,
+                                                       const std::function<bool(std::string_view)>& wanted) {
+  return guarded("cannot read the rows of " + std::string(source), [&]() -> Result<std::vector<RowRecord>> {
+    auto& q = prepared(k_select_rows_of_source);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    std::vector<RowRecord> out;
+    while (q.executeStep()) {
+      if (!wanted(text_of(q.getColumn(1)))) continue;
+      auto record = read_row(q);
+      if (!record) return std::unexpected(corrupt(record.error().message));
+      out.push_back(std::move(*record));
+    }
+    return out;
+  });
 }
 
 Result<std::optional<RowRecord>> SqliteStore::row(std::string_view source,

@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   Result<void> check_file() const override;
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
+  Result<std::vector<RowDigest>> row_digests(std::string_view source) override;
+  Result<std::vector<RowRecord>> rows_where(std::string_view source,
+                                            const std::function<bool(std::string_view)>& wanted) override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
   Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) override;
 

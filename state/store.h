@@ -5,9 +5,11 @@
 // A Store may be shared by threads: its calls are serialized.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -67,6 +69,19 @@ struct RowRecord {
   std::int64_t updated_at = 0;
   std::string attempted_hash;           // payload hash of the last failed send ("" after a success)
   std::int64_t next_attempt_at = 0;     // failed: not sent again before this (unix seconds)
+};
+
+// What a pass needs of a stored row to see that the row, read again, is unchanged —
+// without its whole record: a no-change pass over a large source holds only these.
+struct RowDigest {
+  std::string source_id;
+  std::string row_ref;
+  std::optional<std::int64_t> event_id;
+  std::string_view payload_hash() const { return {hash.data(), hash_size}; }  // as RowRecord's
+  std::array<char, 64> hash{};  // the hex of payload_hash; hash_size of it used (0: none)
+  std::uint8_t hash_size = 0;
+  RowState state = RowState::pending;
+  std::int64_t next_attempt_at = 0;  // as RowRecord's
 };
 
 enum class WriteAction { create, update };
@@ -193,6 +208,12 @@ class Store {
 
   // All rows of one source, ordered by source_id (bytewise); empty if none.
   virtual Result<std::vector<RowRecord>> rows(std::string_view source) = 0;
+  // The digest of every row of one source, in no particular order; empty if none.
+  virtual Result<std::vector<RowDigest>> row_digests(std::string_view source) = 0;
+  // The rows of one source whose source_id `wanted` accepts, ordered by source_id; the
+  // others are not read past their id.
+  virtual Result<std::vector<RowRecord>> rows_where(std::string_view source,
+                                                    const std::function<bool(std::string_view)>& wanted) = 0;
   // The row, or nullopt when the store has never seen it.
   virtual Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) = 0;
   // Every row (of any source) whose event is `event_id`, ordered by source then source_id;

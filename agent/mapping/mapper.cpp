@@ -40,8 +40,8 @@ struct EventFields {
 
 // Writes the Pinned Events create body. Keys are written in byte order at every level,
 // which makes the text canonical: equal rows give equal bytes and an equal hash.
-// `scratch` is reused from row to row; the body returned is an exact-size copy.
-std::string write_payload(const SourcePlan& plan, const EventFields& f, std::string& scratch) {
+// Into `scratch`, which is reused from row to row.
+void write_payload(const SourcePlan& plan, const EventFields& f, std::string& scratch) {
   json::Writer w(std::move(scratch));
   w.begin_object();
   w.key("approxLocation").begin_object().key("city").begin_object();
@@ -66,7 +66,6 @@ std::string write_payload(const SourcePlan& plan, const EventFields& f, std::str
   w.key("title").value(f.title);
   w.end_object();
   scratch = w.take();
-  return scratch;
 }
 
 // Reports unusable cells once, up front, so field parsers never see them.
@@ -198,16 +197,23 @@ std::string fingerprint_id(const SourcePlan& plan, const connectors::Row& row) {
   return "fp-" + sha256_hex(key).substr(0, 20);
 }
 
-MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch) {
-  MappedRow out;
+// Maps `row` into `out`, reusing its storage (a caller that drops most rows maps them all
+// into one MappedRow without allocating).
+void map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch, MappedRow& out) {
+  out.source_id.clear();
   out.row_ref = row.row_ref;
+  out.approved = false;
+  out.payload.clear();
+  out.payload_hash.clear();
+  out.errors.clear();
+  out.written_event_id.clear();
   RowCells cells;
   for (std::size_t i = 0; i < k_slot_count; ++i) {
     const auto& index = plan.columns[i].index;
     if (index && *index < row.cells.size()) cells.text[i] = trim_cell(row.cells[*index]);
   }
   if (plan.column(Slot::id).index) {
-    out.source_id = std::string(cells[Slot::id]);
+    out.source_id = cells[Slot::id];
   } else if (!plan.fingerprint.empty()) {
     out.source_id = fingerprint_id(plan, row);
   } else {
@@ -220,9 +226,9 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::strin
   } else {
     out.approved = true;
   }
-  if (!out.approved) return out;
+  if (!out.approved) return;
   if (const auto& wb = plan.written_event_id; wb && *wb < row.cells.size()) {
-    out.written_event_id = std::string(trim_cell(row.cells[*wb]));
+    out.written_event_id = trim_cell(row.cells[*wb]);
   }
 
   std::vector<RowError>& errors = out.errors;
@@ -248,23 +254,37 @@ MappedRow map_row(const SourcePlan& plan, const connectors::Row& row, std::strin
   map_status(plan, cells, f, errors);
 
   if (errors.empty()) {
-    out.payload = write_payload(plan, f, scratch);
-    out.payload_hash = sha256_hex(out.payload);
+    write_payload(plan, f, scratch);
+    out.payload.assign(scratch);  // exact size for a new row; in place for a reused one
+    sha256_hex(out.payload, out.payload_hash);
   }
-  return out;
 }
 
 }  // namespace
 
 Result<std::vector<MappedRow>> map_table(const SourceConfig& source, const connectors::Table& table,
                                          const KnownSlugs& known_slugs) {
-  auto plan = prepare_source(source, table, known_slugs);
-  if (!plan) return std::unexpected(plan.error());
+  auto mapper = RowMapper::open(source, table, known_slugs);
+  if (!mapper) return std::unexpected(mapper.error());
   std::vector<MappedRow> rows;
   rows.reserve(table.rows.size());
-  std::string scratch;
-  for (const auto& row : table.rows) rows.push_back(map_row(*plan, row, scratch));
+  for (const auto& row : table.rows) rows.push_back(mapper->map(row));
   return rows;
 }
+
+Result<RowMapper> RowMapper::open(const SourceConfig& source, const connectors::Table& header,
+                                  const KnownSlugs& known_slugs) {
+  auto plan = prepare_source(source, header, known_slugs);
+  if (!plan) return std::unexpected(plan.error());
+  return RowMapper(std::move(*plan));
+}
+
+MappedRow RowMapper::map(const connectors::Row& row) {
+  MappedRow out;
+  map_row(m_plan, row, m_scratch, out);
+  return out;
+}
+
+void RowMapper::map(const connectors::Row& row, MappedRow& out) { map_row(m_plan, row, m_scratch, out); }
 
 }  // namespace pinsync::agent

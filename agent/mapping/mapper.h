@@ -6,6 +6,7 @@
 
 #include "agent/config/config.h"
 #include "agent/mapping/mapped_row.h"
+#include "agent/mapping/source.h"
 #include "connectors/connector.h"
 #include "core/error.h"
 
@@ -17,5 +18,24 @@ namespace pinsync::agent {
 // reporting every row.
 Result<std::vector<MappedRow>> map_table(const SourceConfig& source, const connectors::Table& table,
                                          const KnownSlugs& known_slugs);
+
+// Maps the rows of one read one at a time, for a read that is not held whole: made from
+// the read's header (a Table without rows), then map() per row, as map_table does.
+class RowMapper {
+ public:
+  // Returns map_table's Error{config} when the header lacks a mapped column. `source` and
+  // `known_slugs` must outlive the mapper.
+  static Result<RowMapper> open(const SourceConfig& source, const connectors::Table& header,
+                                const KnownSlugs& known_slugs);
+  MappedRow map(const connectors::Row& row);
+  // As above, into `out`, reusing its storage: a reader that keeps few rows maps them all
+  // into one MappedRow.
+  void map(const connectors::Row& row, MappedRow& out);
+
+ private:
+  explicit RowMapper(SourcePlan plan) : m_plan(std::move(plan)) {}
+  SourcePlan m_plan;
+  std::string m_scratch;  // the payload writer's buffer, reused from row to row
+};
 
 }  // namespace pinsync::agent

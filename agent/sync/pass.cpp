@@ -5,6 +5,7 @@
 
 #include "agent/sync/executor.h"
 #include "agent/sync/report.h"
+#include "agent/sync/source_read.h"
 #include "core/datetime.h"
 #include "core/hash.h"
 #include "core/text.h"
@@ -28,14 +29,15 @@ std::string join_errors(const std::vector<RowError>& errors) {
 // Why a complete read looks like a broken source rather than rows really unapproved: it
 // has no approved row left, or it would remove more than the configured share of them.
 // Returns "" when the read looks sound.
-std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored) {
+std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored,
+                         long settled) {
   if (source.max_removed_share >= 1.0) return "";
-  const auto known = std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
+  const auto known = settled + std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
     return r.state != RowState::removed && !state::is_placeholder_id(r.source_id);
   });
   const int removing = plan.count(PlanAction::removed);
   if (known == 0 || removing == 0) return "";
-  const auto approved_now = static_cast<long>(plan.items.size()) - removing;
+  const auto approved_now = settled + static_cast<long>(plan.items.size()) - removing;
   const std::string fix = " — check the source (a wrong range, a renamed tab, a half-loaded export?); if the rows "
                           "really are gone or unapproved, run pinsync resync --source " +
                           source.name + " --accept-removals";
@@ -49,61 +51,6 @@ std::string suspect_read(const SourceConfig& source, const Plan& plan, const std
            std::to_string(static_cast<int>(source.max_removed_share * 100 + 0.5)) + "%)" + fix;
   }
   return "";
-}
-
-std::optional<std::size_t> id_column_index(const PassContext& ctx, const connectors::Table& table) {
-  for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    if (table.columns[i] == ctx.source.id_column) return i;
-  }
-  return std::nullopt;
-}
-
-// A dry run shows what a sync would do: an approved row without an ID gets one from the
-// sync before its event is created, so the plan gives it a stand-in ("(new ID 1)") in the
-// table it maps — never in the source. Returns true when the table changed.
-bool preview_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
-  const auto id_index = id_column_index(ctx, table);
-  if (!id_index) return false;
-  int n = 0;
-  for (std::size_t i = 0; i < mapped.size() && i < table.rows.size(); ++i) {
-    if (!mapped[i].approved || !mapped[i].source_id.empty()) continue;
-    table.rows[i].cells[*id_index] = "(new ID " + std::to_string(++n) + ")";
-  }
-  return n > 0;
-}
-
-// Gives approved rows without an ID a new one, written into the source's ID column
-// before their events are created, so identity survives sorting and inserted rows.
-// Returns true when the table changed and must be mapped again.
-bool assign_missing_ids(const PassContext& ctx, connectors::Table& table, const std::vector<MappedRow>& mapped) {
-  const auto id_index = id_column_index(ctx, table);
-  if (!id_index) return false;
-  std::vector<connectors::IdAssignment> wanted;
-  std::vector<std::size_t> positions;
-  const auto stamp = std::to_string(unix_seconds(ctx.clock));
-  for (std::size_t i = 0; i < mapped.size() && i < table.rows.size(); ++i) {
-    if (!mapped[i].approved || !mapped[i].source_id.empty()) continue;
-    const auto& row = table.rows[i];
-    std::string seed = ctx.source.name + '\x1f' + row.row_ref + '\x1f' + stamp;
-    for (const auto& cell : row.cells) seed += '\x1f' + cell;
-    wanted.push_back({row.row_ref, "PS-" + sha256_hex(seed).substr(0, 10), row.cells});
-    positions.push_back(i);
-  }
-  if (wanted.empty()) return false;
-  auto written = ctx.connector.assign_ids(wanted);
-  if (!written) {
-    ctx.log.warn("could not store new IDs in the source; those rows stay invalid until they have one",
-                 {{"source", ctx.source.name}, {"reason", written.error().message}});
-    return false;
-  }
-  for (const auto& done : *written) {
-    for (std::size_t k = 0; k < wanted.size(); ++k) {
-      if (wanted[k].row_ref != done.row_ref) continue;
-      table.rows[positions[k]].cells[*id_index] = done.new_id;
-      ctx.log.info("assigned an ID", {{"source", ctx.source.name}, {"row", done.row_ref}, {"id", done.new_id}});
-    }
-  }
-  return !written->empty();
 }
 
 // Writes every known row's outcome back into the source; a failure is reported, never
@@ -135,31 +82,6 @@ void write_back(const PassContext& ctx, PassReport& report) {
   }
 }
 
-// The mapped rows of one read, and whether the read saw the whole source.
-struct SourceRows {
-  std::vector<MappedRow> rows;
-  SourceRead read = SourceRead::complete;
-};
-
-// Reads and maps the source; gives approved rows without an ID one (written into the
-// source) and maps again. The sheet's cells are freed before returning: the mapped rows
-// hold what the rest of the pass needs, and the cells would otherwise stay alive through
-// it, at the pass's peak of memory.
-Result<SourceRows> read_source(const PassContext& ctx, PassMode mode, bool changes_only) {
-  auto table = changes_only ? ctx.connector.fetch_changes() : ctx.connector.fetch();
-  if (!table) return std::unexpected(table.error().with_context(ctx.source.name));
-  auto mapped = map_table(ctx.source, *table, ctx.known_slugs);
-  if (!mapped) return std::unexpected(mapped.error());
-  const bool changed = ctx.connector.assigns_ids() && (mode == PassMode::apply
-                                                            ? assign_missing_ids(ctx, *table, *mapped)
-                                                            : preview_missing_ids(ctx, *table, *mapped));
-  if (changed) {
-    mapped = map_table(ctx.source, *table, ctx.known_slugs);
-    if (!mapped) return std::unexpected(mapped.error());
-  }
-  return SourceRows{std::move(*mapped), table->complete ? SourceRead::complete : SourceRead::changes_only};
-}
-
 bool is_requested(const PassOptions& options, const std::string& source_id) {
   return std::ranges::find(options.only_rows, source_id) != options.only_rows.end();
 }
@@ -168,6 +90,7 @@ bool is_requested(const PassOptions& options, const std::string& source_id) {
 // stop that names them with the closest known IDs (a typo is the usual cause).
 std::optional<Error> unknown_requested_rows(const PassContext& ctx, const std::vector<MappedRow>& rows,
                                             const std::vector<state::RowRecord>& stored, PassReport& report) {
+  if (ctx.options.only_rows.empty()) return std::nullopt;
   std::set<std::string> known;
   for (const auto& row : rows) known.insert(row.source_id);
   for (const auto& rec : stored) known.insert(rec.source_id);
@@ -364,21 +287,29 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     return finish(ctx, report, run_id, requests_before);
   };
 
-  std::vector<state::RowRecord> stored;
+  std::vector<state::RowDigest> digests;
   if (ctx.store != nullptr) {
-    auto rows = ctx.store->rows(ctx.source.name);
+    auto rows = ctx.store->row_digests(ctx.source.name);
+    if (!rows) return stop(rows.error());
+    digests = std::move(*rows);
+  }
+  KnownRows known(std::move(digests));
+  report.row_scoped = !ctx.options.only_rows.empty();
+  // A read of only the changes leaves out unchanged rows, and with them a row of the retry
+  // queue whose time has come: then the whole source is read.
+  const bool retry_due = known.retry_due(unix_seconds(ctx.clock));
+  // Settled rows need no plan, except for a forced pass (it sends them) and a resync of
+  // named rows (which must know every ID).
+  const bool settle = !ctx.options.force && !report.row_scoped;
+  auto source = read_source(ctx, mode, ctx.options.changes_only && !retry_due, known, settle);
+  if (!source) return stop(source.error());
+  // The records of every stored row the read did not settle.
+  std::vector<state::RowRecord> stored;
+  if (ctx.store != nullptr && known.size() > static_cast<std::size_t>(known.settled())) {
+    auto rows = ctx.store->rows_where(ctx.source.name, [&](std::string_view id) { return !known.is_settled(id); });
     if (!rows) return stop(rows.error());
     stored = std::move(*rows);
   }
-  // A read of only the changes leaves out unchanged rows, and with them a row of the retry
-  // queue whose time has come: then the whole source is read.
-  const std::int64_t now = unix_seconds(ctx.clock);
-  const bool retry_due = std::ranges::any_of(stored, [now](const state::RowRecord& r) {
-    return r.state == state::RowState::failed && r.next_attempt_at <= now;
-  });
-  auto source = read_source(ctx, mode, ctx.options.changes_only && !retry_due);
-  if (!source) return stop(source.error());
-  report.row_scoped = !ctx.options.only_rows.empty();
   if (auto unknown = unknown_requested_rows(ctx, source->rows, stored, report)) return stop(*unknown);
   std::set<std::string> reviewed_rows;
   if (!dry && (report.row_scoped || ctx.options.rearm_dead)) {
@@ -388,11 +319,16 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   }
 
   // --recreate applies to the named rows only: the others are not part of this pass.
-  const PlanOptions plan_options{source->read, unix_seconds(ctx.clock), ctx.options.manual,
-                                 ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows)};
+  PlanOptions plan_options;
+  plan_options.read = source->read;
+  plan_options.now = unix_seconds(ctx.clock);
+  plan_options.retry_now = ctx.options.manual;
+  plan_options.recreate_deleted = ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows);
+  if (known.settled() > 0) plan_options.settled_owner = [&known](std::int64_t event) { return known.settled_owner(event); };
   const Plan plan = make_plan(source->rows, stored, plan_options);
+  report.unchanged += static_cast<int>(known.settled());
   if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
-    report.suspect = suspect_read(ctx.source, plan, stored);
+    report.suspect = suspect_read(ctx.source, plan, stored, known.settled());
     if (!report.suspect.empty()) {
       ctx.log.warn("suspect read: nothing is marked removed", {{"source", ctx.source.name}, {"reason", report.suspect}});
     }

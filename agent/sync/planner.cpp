@@ -103,8 +103,8 @@ std::optional<std::int64_t> event_in_cell(std::string_view cell) {
 // neither kind of row.
 class Owners {
  public:
-  Owners(const std::vector<state::RowRecord>& stored, const IdMap& ids, SourceRead read)
-      : m_stored(stored), m_ids(ids), m_read(read) {}
+  Owners(const std::vector<state::RowRecord>& stored, const IdMap& ids, const PlanOptions& options)
+      : m_stored(stored), m_ids(ids), m_read(options.read), m_settled_owner(options.settled_owner) {}
 
   // The stored rows whose event is `event`.
   const std::vector<const state::RowRecord*>& of(std::int64_t event) {
@@ -133,18 +133,20 @@ class Owners {
     return m_ids.find(rec.source_id)->second.first != nullptr ? "no longer approved" : "no longer in the source";
   }
 
-  // The first present row other than `self` whose event is `event`, or null.
-  const state::RowRecord* present_owner(std::int64_t event, const state::RowRecord* self = nullptr) {
+  // The ID of the first present row other than `self` whose event is `event`, or nullopt.
+  std::optional<std::string_view> present_owner(std::int64_t event, const state::RowRecord* self = nullptr) {
     for (const auto* rec : of(event)) {
-      if (rec != self && present(*rec)) return rec;
+      if (rec != self && present(*rec)) return rec->source_id;
     }
-    return nullptr;
+    if (m_settled_owner) return m_settled_owner(event);
+    return std::nullopt;
   }
 
  private:
   const std::vector<state::RowRecord>& m_stored;
   const IdMap& m_ids;
   SourceRead m_read;
+  const std::function<std::optional<std::string_view>(std::int64_t)>& m_settled_owner;
   std::optional<std::unordered_map<std::int64_t, std::vector<const state::RowRecord*>>> m_by_event;
 };
 
@@ -157,8 +159,8 @@ void plan_new_row(PlanItem& item, const MappedRow& row, Owners& owners,
   const auto event = event_in_cell(row.written_event_id);
   if (!event) return;
   const std::string said = "it carries event " + std::to_string(*event);
-  if (const auto* owner = owners.present_owner(*event)) {
-    item.note = said + ", which belongs to " + owner->source_id + ", still in the source: a new event is created for it";
+  if (const auto owner = owners.present_owner(*event)) {
+    item.note = said + ", which belongs to " + std::string(*owner) + ", still in the source: a new event is created for it";
     return;
   }
   if (const auto it = claimed.find(*event); it != claimed.end()) {
@@ -210,7 +212,7 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
   }
   // Store ids (placeholder_id(row_ref)) of approved rows without a source id; usually none.
   std::unordered_set<std::string> placeholders_seen;
-  Owners owners(stored, ids, read);
+  Owners owners(stored, ids, options);
   std::unordered_map<std::int64_t, std::string_view> claimed;  // events taken over in this read
 
   Plan plan;
@@ -249,15 +251,15 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
       plan_new_row(item, row, owners, claimed);
     } else if (!item.stored->event_id) {
       item.action = PlanAction::create;
-    } else if (const auto* owner = item.stored->state == RowState::removed
-                                       ? owners.present_owner(*item.stored->event_id, item.stored)
-                                       : nullptr) {
+    } else if (const auto owner = item.stored->state == RowState::removed
+                                      ? owners.present_owner(*item.stored->event_id, item.stored)
+                                      : std::nullopt) {
       // Back, but another row took its event over meanwhile: two rows, two events. (No row
       // of this read can take it over: this row is present.)
       item.action = PlanAction::create;
       item.recreate = true;
       item.note = "back in the source, but its event " + std::to_string(*item.stored->event_id) + " belongs to " +
-                  owner->source_id + " now: a new event is created for it";
+                  std::string(*owner) + " now: a new event is created for it";
     } else if (item.stored->payload_hash != row.payload_hash) {
       item.action = PlanAction::update;
     } else {

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -66,6 +69,12 @@ struct PlanOptions {
   std::int64_t now = 0;           // unix seconds, for the retry queue's next_attempt_at
   bool retry_now = false;         // a manual resync: failed rows go now, whatever their backoff
   bool recreate_deleted = false;  // gone rows get a new event instead of being held
+  // Rows of the read left out of `rows` because they are settled (the pass compared them
+  // already: approved, valid, an ID no other row carries, stored synced with their event,
+  // the same payload at the same place) and whose records are left out of `stored`: they
+  // are present and own their events. Returns the ID of the settled row whose event is
+  // the one given, or nullopt; unset when no row was left out.
+  std::function<std::optional<std::string_view>(std::int64_t)> settled_owner = nullptr;
 };
 
 // A failed, dead or refused (400) row counts as edited when its payload differs from the

@@ -134,3 +134,72 @@ TEST_CASE("csv: 100,000 rows parse in one pass (timing printed)") {
   CHECK(t->rows.back().row_ref == "big.csv:" + std::to_string(2 + 2 * 99'999));
   CHECK(t->rows.back().cells[5] == "a \"quoted\" note\nover two lines");
 }
+
+namespace {
+
+// Collects what a CsvParser hands over, to compare a read in pieces with parse_csv.
+class Collect final : public pinsync::connectors::RowSink {
+ public:
+  pinsync::Result<void> begin(const Table& header) override {
+    table.columns = header.columns;
+    ++begun;
+    return {};
+  }
+  void row(pinsync::connectors::Row&& row) override { table.rows.push_back(std::move(row)); }
+  Table table;
+  int begun = 0;
+};
+
+// The text fed in pieces of `size` bytes (the last one shorter); the error message or "".
+std::string parse_in_pieces(std::string_view text, std::size_t size, Table& out, std::size_t max_rows = 0) {
+  Collect sink;
+  pinsync::connectors::CsvParser parser("partner.csv", sink, max_rows);
+  for (std::size_t at = 0; at < text.size(); at += size) {
+    if (auto fed = parser.feed(text.substr(at, size)); !fed) return fed.error().message;
+  }
+  if (auto done = parser.finish(); !done) return done.error().message;
+  CHECK(sink.begun == 1);
+  out = std::move(sink.table);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("csv: text read in pieces parses as the whole, wherever the pieces split") {
+  // Every split point falls somewhere awkward: inside a quoted field, between the two
+  // quotes of an escaped one, between CR and LF, inside the BOM, on a blank line.
+  const std::string text =
+      "\xEF\xBB\xBFID,Title,Notes\r\n1,\"a, b\",\"say \"\"hi\"\"\"\r\n\r\n2,plain,\"two\r\nlines\"\r"
+      "3,cr only,x\n4,last,\"\"";
+  const Table whole = parse_ok(text);
+  REQUIRE(whole.rows.size() == 4);
+  for (std::size_t size = 1; size <= text.size(); ++size) {
+    CAPTURE(size);
+    Table pieces;
+    REQUIRE(parse_in_pieces(text, size, pieces) == "");
+    CHECK(pieces.columns == whole.columns);
+    REQUIRE(pieces.rows.size() == whole.rows.size());
+    for (std::size_t i = 0; i < whole.rows.size(); ++i) {
+      CHECK(pieces.rows[i].row_ref == whole.rows[i].row_ref);
+      CHECK(pieces.rows[i].cells == whole.rows[i].cells);
+    }
+  }
+  // Errors name the same line however the text arrives.
+  Table unused;
+  for (std::size_t size : {1, 2, 5, 1000}) {
+    CAPTURE(size);
+    CHECK(parse_in_pieces("ID,Notes\n1,ok\n2,\"never\nclosed\n3,x\n", size, unused).starts_with("partner.csv:3: "));
+  }
+}
+
+TEST_CASE("csv: past max_rows the read stops at once, naming the limit") {
+  Collect sink;
+  pinsync::connectors::CsvParser parser("partner.csv", sink, 2);
+  REQUIRE(parser.feed("ID,Title\n1,a\n2,b\n"));
+  const auto third = parser.feed("3,c\n4,d\n");
+  REQUIRE_FALSE(third);
+  CHECK(third.error().kind == pinsync::ErrorKind::config);
+  CHECK(third.error().message == "partner.csv has more than max_rows (2) rows: raise max_rows if the source is meant "
+                                 "to be this large");
+  CHECK(sink.table.rows.size() == 2);
+}

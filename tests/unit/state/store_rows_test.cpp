@@ -2,6 +2,8 @@
 // forgetting a source, and loading a 100,000-row source.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "tests/support/checks.h"
 
 #include <algorithm>
@@ -217,4 +219,45 @@ TEST_CASE("a source of 100,000 rows is stored in one batch and loads in order") 
   // Reported, not asserted: timing depends on the machine and the sanitizer.
   MESSAGE("rows() of 100,000 rows took "
           << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
+}
+
+TEST_CASE("row_digests give what a pass compares; rows_where reads only the wanted records") {
+  StoreFixture f;
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
+  REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  REQUIRE(set_row_state(*f.store, "acme", "E-2", "partner.csv:3", RowState::invalid, "Date", "x", "not a date"));
+  REQUIRE(set_row_state(*f.store, "beta", "E-1", "", RowState::removed, "", "", ""));
+
+  auto digests = f.store->row_digests("acme");
+  REQUIRE(digests);
+  REQUIRE(digests->size() == 2);
+  std::map<std::string, state::RowDigest> by_id;
+  for (auto& d : *digests) by_id.emplace(d.source_id, d);
+  auto record = f.store->row("acme", "E-1");
+  REQUIRE(record);
+  REQUIRE(record->has_value());
+  const auto& e1 = by_id.at("E-1");
+  CHECK(e1.event_id == 501);
+  CHECK(e1.state == RowState::synced);
+  CHECK(e1.row_ref == (*record)->row_ref);
+  CHECK(e1.payload_hash() == (*record)->payload_hash);
+  const auto& e2 = by_id.at("E-2");
+  CHECK_FALSE(e2.event_id.has_value());
+  CHECK(e2.state == RowState::invalid);
+  CHECK(e2.row_ref == "partner.csv:3");
+  CHECK(e2.payload_hash().empty());
+
+  int asked = 0;
+  auto wanted = f.store->rows_where("acme", [&](std::string_view id) {
+    ++asked;
+    return id == "E-2";
+  });
+  REQUIRE(wanted);
+  CHECK(asked == 2);
+  REQUIRE(wanted->size() == 1);
+  CHECK(wanted->front().source_id == "E-2");
+  CHECK(wanted->front().error_reason == "not a date");
+  auto none = f.store->row_digests("nobody");
+  REQUIRE(none);
+  CHECK(none->empty());
 }

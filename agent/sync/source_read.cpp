@@ -1,0 +1,237 @@
+#include "agent/sync/source_read.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "core/hash.h"
+
+namespace pinsync::agent {
+
+using state::RowState;
+
+IdIndex::IdIndex(const std::vector<state::RowDigest>& digests) : m_digests(digests) {
+  std::size_t capacity = 16;
+  while (capacity < 2 * digests.size()) capacity *= 2;
+  m_slots.assign(capacity, Slot{});
+  m_mask = capacity - 1;
+  for (std::uint32_t i = 0; i < digests.size(); ++i) {
+    const std::size_t h = std::hash<std::string_view>{}(digests[i].source_id);
+    std::size_t at = h & m_mask;
+    while (m_slots[at].index != k_empty) at = (at + 1) & m_mask;  // IDs are unique in the store
+    m_slots[at] = {static_cast<std::uint32_t>(h >> 32), i};
+  }
+}
+
+std::optional<std::uint32_t> IdIndex::find(std::string_view id) const {
+  const std::size_t h = std::hash<std::string_view>{}(id);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  for (std::size_t at = h & m_mask;; at = (at + 1) & m_mask) {
+    const Slot& slot = m_slots[at];
+    if (slot.index == k_empty) return std::nullopt;
+    if (slot.tag == tag && m_digests[slot.index].source_id == id) return slot.index;
+  }
+}
+
+KnownRows::KnownRows(std::vector<state::RowDigest> digests) : m_digests(std::move(digests)), m_by_id(m_digests) {
+  m_seen.assign(m_digests.size(), Seen::no);
+  m_position.assign(m_digests.size(), 0);
+}
+
+bool KnownRows::retry_due(std::int64_t now) const {
+  return std::ranges::any_of(m_digests, [now](const state::RowDigest& d) {
+    return d.state == RowState::failed && d.next_attempt_at <= now;
+  });
+}
+
+bool KnownRows::settle(const MappedRow& row, std::size_t position,
+                       std::vector<std::pair<std::size_t, MappedRow>>& unsettled) {
+  if (row.source_id.empty()) return false;
+  const auto found = m_by_id.find(row.source_id);
+  if (!found) return false;
+  const std::uint32_t i = *found;
+  const state::RowDigest& d = m_digests[i];
+  if (m_seen[i] == Seen::settled) {
+    MappedRow first;
+    first.source_id = d.source_id;
+    first.row_ref = d.row_ref;
+    first.approved = true;
+    first.payload_hash = std::string(d.payload_hash());
+    unsettled.emplace_back(m_position[i], std::move(first));
+    --m_settled;
+  }
+  if (m_seen[i] != Seen::no) {
+    m_seen[i] = Seen::kept;
+    return false;
+  }
+  const bool same = row.approved && row.errors.empty() && d.state == RowState::synced && d.event_id &&
+                    d.payload_hash() == row.payload_hash && d.row_ref == row.row_ref;
+  m_seen[i] = same ? Seen::settled : Seen::kept;
+  if (!same) return false;
+  m_position[i] = position;
+  ++m_settled;
+  return true;
+}
+
+bool KnownRows::is_settled(std::string_view source_id) const {
+  const auto found = m_by_id.find(source_id);
+  return found && m_seen[*found] == Seen::settled;
+}
+
+std::optional<std::string_view> KnownRows::settled_owner(std::int64_t event) {
+  if (!m_owner_of) {
+    m_owner_of.emplace();
+    for (std::size_t i = 0; i < m_digests.size(); ++i) {
+      if (m_seen[i] == Seen::settled) m_owner_of->emplace(*m_digests[i].event_id, m_digests[i].source_id);
+    }
+  }
+  const auto it = m_owner_of->find(event);
+  if (it == m_owner_of->end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+std::optional<std::size_t> id_column_index(const PassContext& ctx, const std::vector<std::string>& columns) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == ctx.source.id_column) return i;
+  }
+  return std::nullopt;
+}
+
+// An approved row without an ID, with the cells it was read with: what an ID is made from
+// and written back into.
+struct IdLessRow {
+  std::size_t index;  // in SourceRows::rows
+  connectors::Row cells;
+};
+
+// A dry run shows what a sync would do: an approved row without an ID gets one from the
+// sync before its event is created, so the plan gives it a stand-in ("(new ID 1)") in the
+// row it maps — never in the source. Returns true when a row changed.
+bool preview_missing_ids(std::size_t id_index, std::vector<IdLessRow>& rows) {
+  int n = 0;
+  for (auto& row : rows) row.cells.cells[id_index] = "(new ID " + std::to_string(++n) + ")";
+  return n > 0;
+}
+
+// Gives approved rows without an ID a new one, written into the source's ID column
+// before their events are created, so identity survives sorting and inserted rows.
+// Returns true when a row changed and must be mapped again.
+bool assign_missing_ids(const PassContext& ctx, std::size_t id_index, std::vector<IdLessRow>& rows) {
+  std::vector<connectors::IdAssignment> wanted;
+  const auto stamp = std::to_string(unix_seconds(ctx.clock));
+  for (const auto& [index, row] : rows) {
+    std::string seed = ctx.source.name + '\x1f' + row.row_ref + '\x1f' + stamp;
+    for (const auto& cell : row.cells) seed += '\x1f' + cell;
+    wanted.push_back({row.row_ref, "PS-" + sha256_hex(seed).substr(0, 10), row.cells});
+  }
+  if (wanted.empty()) return false;
+  auto written = ctx.connector.assign_ids(wanted);
+  if (!written) {
+    ctx.log.warn("could not store new IDs in the source; those rows stay invalid until they have one",
+                 {{"source", ctx.source.name}, {"reason", written.error().message}});
+    return false;
+  }
+  for (const auto& done : *written) {
+    for (std::size_t k = 0; k < wanted.size(); ++k) {
+      if (wanted[k].row_ref != done.row_ref) continue;
+      rows[k].cells.cells[id_index] = done.new_id;
+      ctx.log.info("assigned an ID", {{"source", ctx.source.name}, {"row", done.row_ref}, {"id", done.new_id}});
+    }
+  }
+  return !written->empty();
+}
+
+
+// Maps each row as the connector hands it over and keeps what the plan needs.
+class ReadSink final : public connectors::RowSink {
+ public:
+  ReadSink(const PassContext& ctx, KnownRows& known, bool settle) : m_ctx(ctx), m_known(known), m_settle(settle) {}
+
+  Result<void> begin(const connectors::Table& header) override {
+    auto mapper = RowMapper::open(m_ctx.source, header, m_ctx.known_slugs);
+    if (!mapper) {
+      m_mapping_error = mapper.error();
+      return std::unexpected(mapper.error());
+    }
+    m_mapper.emplace(std::move(*mapper));
+    m_read = header.complete ? SourceRead::complete : SourceRead::changes_only;
+    if (m_ctx.connector.assigns_ids()) m_id_index = id_column_index(m_ctx, header.columns);
+    return {};
+  }
+
+  void row(connectors::Row&& row) override {
+    const std::size_t position = m_count++;
+    m_mapper->map(row, m_current);
+    if (m_settle && m_known.settle(m_current, position, m_unsettled)) return;  // m_current is reused
+    if (m_id_index && m_current.approved && m_current.source_id.empty()) {
+      m_id_less.push_back({m_rows.size(), std::move(row)});
+    }
+    m_positions.push_back(position);
+    m_current.payload.shrink_to_fit();
+    m_rows.push_back(std::move(m_current));
+    m_current = MappedRow{};
+  }
+
+  // The mapper's error when the header lacks a mapped column (reported as it is, not as the
+  // connector's).
+  const std::optional<Error>& mapping_error() const { return m_mapping_error; }
+
+  // Gives approved rows without an ID one (or, in a dry run, a stand-in) and maps them
+  // again; returns the rows in source order.
+  SourceRows finish(PassMode mode) {
+    if (m_id_index && !m_id_less.empty()) {
+      const bool changed = mode == PassMode::apply ? assign_missing_ids(m_ctx, *m_id_index, m_id_less)
+                                                   : preview_missing_ids(*m_id_index, m_id_less);
+      if (changed) {
+        for (const auto& [index, row] : m_id_less) m_rows[index] = m_mapper->map(row);
+      }
+    }
+    if (!m_unsettled.empty()) {
+      // A duplicate ID took its first row out of the settled ones: back into source order.
+      for (auto& [position, row] : m_unsettled) {
+        m_positions.push_back(position);
+        m_rows.push_back(std::move(row));
+      }
+      std::vector<std::size_t> order(m_rows.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::ranges::sort(order, [&](std::size_t a, std::size_t b) { return m_positions[a] < m_positions[b]; });
+      std::vector<MappedRow> sorted;
+      sorted.reserve(m_rows.size());
+      for (const std::size_t i : order) sorted.push_back(std::move(m_rows[i]));
+      m_rows = std::move(sorted);
+    }
+    return SourceRows{std::move(m_rows), m_read};
+  }
+
+ private:
+  const PassContext& m_ctx;
+  KnownRows& m_known;
+  bool m_settle;
+  std::optional<RowMapper> m_mapper;
+  MappedRow m_current;  // the row being mapped
+  std::optional<Error> m_mapping_error;
+  SourceRead m_read = SourceRead::complete;
+  std::optional<std::size_t> m_id_index;  // of the ID column, when the source stores new IDs
+  std::size_t m_count = 0;
+  std::vector<MappedRow> m_rows;
+  std::vector<std::size_t> m_positions;  // of m_rows in the read
+  std::vector<IdLessRow> m_id_less;
+  std::vector<std::pair<std::size_t, MappedRow>> m_unsettled;
+};
+
+}  // namespace
+
+Result<SourceRows> read_source(const PassContext& ctx, PassMode mode, bool changes_only, KnownRows& known,
+                               bool settle) {
+  ReadSink sink(ctx, known, settle);
+  if (auto read = ctx.connector.read(sink, changes_only); !read) {
+    if (sink.mapping_error()) return std::unexpected(*sink.mapping_error());
+    return std::unexpected(read.error().with_context(ctx.source.name));
+  }
+  return sink.finish(mode);
+}
+
+
+}  // namespace pinsync::agent
