@@ -4,6 +4,8 @@
 #   bench/gen_data.sh csv N        a CSV file (header + N rows) for a `kind: csv` source
 #   bench/gen_data.sh sheet N      a PUT /_sandbox/sheets/{id} body: one public sheet "Events"
 #   bench/gen_data.sh airtable N   a PUT /_sandbox/airtable/{base}/{table} body
+#   bench/gen_data.sh yardstick N  a CSV in the shape bench/naive_sync.py reads (ID,OK,Title,
+#                                  Start,Cat,City; Start an ISO local time, Cat a slug)
 #   bench/gen_data.sh KIND N FIRST rows FIRST..FIRST+N-1 instead of 1..N (default FIRST=1), so a
 #                                  large set split into slices is the same rows as the whole
 # Columns: Event ID, Approved, Title, Date, Start, End, Category, City, Venue. Same N, same data.
@@ -13,8 +15,8 @@ kind="${1:-}"
 n="${2:-}"
 first="${3:-1}"
 if [[ ! "$n" =~ ^[0-9]+$ ]] || [[ ! "$first" =~ ^[1-9][0-9]*$ ]] ||
-  [[ "$kind" != csv && "$kind" != sheet && "$kind" != airtable ]]; then
-  echo "usage: $0 csv|sheet|airtable N [FIRST]" >&2
+  [[ "$kind" != csv && "$kind" != sheet && "$kind" != airtable && "$kind" != yardstick ]]; then
+  echo "usage: $0 csv|sheet|airtable|yardstick N [FIRST]" >&2
   exit 2
 fi
 
@@ -25,7 +27,9 @@ BEGIN {
   split("New York|Valencia|London|Berlin", cities, "|")
   split("8:00 PM|9:30 PM|7:15 PM|10:00 AM", starts, "|")
   split("11:00 PM|11:45 PM|10:00 PM|1:00 PM", ends, "|")
+  split("music comedy markets theatre", slugs, " ")
   if (kind == "csv") print "Event ID,Approved,Title,Date,Start,End,Category,City,Venue"
+  if (kind == "yardstick") print "ID,OK,Title,Start,Cat,City"
   if (kind == "sheet") {
     printf "{\"time_zone\":\"America/New_York\",\"public\":true,\"grid\":{\"Events\":{\"rows\":%d,\"columns\":12}},", n + 1
     printf "\"sheets\":{\"Events\":[[\"Event ID\",\"Approved\",\"Title\",\"Date\",\"Start\",\"End\",\"Category\",\"City\",\"Venue\"]"
@@ -40,7 +44,9 @@ BEGIN {
     k = 1 + i % 4
     title = "Show " i
     venue = "Venue " (i % 997)
-    if (kind == "csv") {
+    if (kind == "yardstick") {
+      printf "%s,yes,%s at %s,%sT%02d:%02d:00,%s,Valencia\n", id, title, venue, date, 10 + i % 12, (i * 7) % 60, slugs[k]
+    } else if (kind == "csv") {
       printf "%s,yes,%s,%s,%s,%s,%s,%s,%s\n", id, title, date, starts[k], ends[k], cats[k], cities[k], venue
     } else if (kind == "sheet") {
       printf ",[\"%s\",\"TRUE\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", id, title, date, starts[k], ends[k], cats[k], cities[k], venue

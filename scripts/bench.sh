@@ -5,8 +5,12 @@
 #                                 rows, 20,000 Airtable records, 1,000 sources x 20 rows in one
 #                                 agent), 3 runs each (BENCH_RUNS=N: more)
 #   ./scripts/bench.sh --quick    small sizes (100 sources for many), 1 run: a smoke check
-#   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, import,
-#                                 limited, airtable, many (combines with --quick)
+#   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, yardstick,
+#                                 import, limited, airtable, many (combines with --quick)
+# yardstick: a no-change pass over one CSV by pinsync and by bench/naive_sync.py (the script an
+# integrator writes from the API docs; python3-requests) side by side, at 10,000 and 100,000
+# rows, and pinsync alone at 1,000,000 (BENCH_YARDSTICK_MILLION=0 skips it: seeding it takes
+# minutes once; seeds are cached in build/bench).
 # many: one `pinsync run` with N sources (half CSV files, half API-key sandbox sheets) against
 # `pinsync sync` of the same rows as one CSV source. Each run takes about 2 minutes at full size
 # (the 1m-schedule measure alone takes a minute by design, plus 30 s idle), so
@@ -23,7 +27,7 @@ source scripts/lib.sh
 
 quick=0
 only=""
-k_scenarios="ceiling nochange import limited airtable many"
+k_scenarios="ceiling nochange yardstick import limited airtable many"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "bench.sh: --only needs a scenario name ($k_scenarios)" >&2; exit 2; }
       only="${2//,/ }"
       shift ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (use --quick, --only NAME or nothing)" >&2; exit 2 ;;
   esac
   shift
@@ -44,16 +48,18 @@ wanted() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 
 if [ "$quick" -eq 1 ]; then
   runs=1; sheet_rows=10000; import_rows=1000; limited_rows=400; airtable_records=1000; wrk_seconds=1
-  many_sources=100; many_idle=10
+  many_sources=100; many_idle=10; yardstick_sizes="10000"; naive_sizes="10000"
 else
   runs="${BENCH_RUNS:-3}"; sheet_rows=100000; import_rows=10000; limited_rows=5000; airtable_records=20000
-  wrk_seconds=3; many_sources=1000; many_idle=30
+  wrk_seconds=3; many_sources=1000; many_idle=30; naive_sizes="10000 100000"
+  yardstick_sizes="10000 100000"
+  [ "${BENCH_YARDSTICK_MILLION:-1}" = 0 ] || yardstick_sizes+=" 1000000"
 fi
 many_rows=20
 limit_rps=200
 
 ensure_packages
-ensure_packages wrk time jq
+ensure_packages wrk time jq python3-requests
 echo "==> building Release (build/)"
 BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
 
@@ -292,6 +298,101 @@ if wanted nochange; then
   row "$name" "Sheets metadata reads" "reported" "-" "${meta[@]}"
   row "$name" "sandbox's time to serve that read (s)" "reported (part of the wall time)" "-" "${serve[@]}"
   row "$name" "writes (Pinned + Sheets)" "0" "m == 0" "${writes[@]}"
+fi
+
+# ---- 2b. the yardstick: pinsync beside the naive script ----------------------------------------
+# The same CSV, the same sandbox, a state that already holds every row: a pass that finds nothing
+# to do. Both states are seeded once per size (the naive one by the script itself) and cached.
+if wanted yardstick; then
+  naive="$PWD/bench/naive_sync.py"
+  data_key=$(sha256sum <"$gen" | cut -c1-16)
+  for n in $yardstick_sizes; do
+    step "yardstick: no-change pass over a $n-row CSV, pinsync and the naive script"
+    "$gen" yardstick "$n" >"$work/yardstick.csv"
+    # write_yardstick_config FILE STATE
+    write_yardstick_config() {
+      cat >"$1" <<EOF
+pinned:
+  base_url: $url
+  api_key: \${PINNED_EVENTS_API_KEY}
+  concurrency: 8
+state:
+  path: $2
+agent:
+  log_level: warn
+sources:
+  - name: bench
+    kind: csv
+    path: $work/yardstick.csv
+    id_column: ID
+    timezone: Europe/Madrid
+    approved:
+      column: OK
+    channel_id: 42
+    mapping:
+      title: Title
+      start: Start
+      classifications:
+        column: Cat
+      city:
+        column: City
+        places:
+          Valencia: {place_id: place-valencia, country_code: ES}
+EOF
+    }
+    write_yardstick_config "$work/yardstick.yaml" "$work/yardstick.db"
+    seed="$cache/yardstick-$n-$(cat "$bin/pinsync" "$gen" | sha256sum | cut -c1-16).db"
+    if [ ! -f "$seed" ]; then
+      step "  seeding pinsync's state once ($n creates; cached as $seed)"
+      rm -f "$cache"/yardstick-"$n"-*.db
+      shm="$(mktemp -d -p /dev/shm pinsync-bench.XXXXXX 2>/dev/null || mktemp -d)"
+      write_yardstick_config "$work/seed.yaml" "$shm/state.db"
+      timed_pinsync sync "$work/seed.yaml"
+      cp "$shm/state.db" "$seed.tmp" && mv "$seed.tmp" "$seed"
+      rm -rf "$shm"
+    fi
+    naive_seed="$cache/naive-$n-$data_key.json"
+    if [[ " $naive_sizes " == *" $n "* ]] && [ ! -f "$naive_seed" ]; then
+      step "  seeding the naive script's state once ($n creates by the script; cached as $naive_seed)"
+      rm -f "$cache"/naive-"$n"-*.json
+      python3 "$naive" "$url" "$work/yardstick.csv" "$naive_seed.tmp" >/dev/null
+      mv "$naive_seed.tmp" "$naive_seed"
+    fi
+    p_walls=(); p_rss=(); n_walls=(); n_rss=(); ratios=()
+    for _ in $(seq 1 "$runs"); do
+      cp "$seed" "$work/yardstick.db"
+      timed_pinsync sync "$work/yardstick.yaml"
+      grep -q "0 created, 0 updated, $n unchanged" "$work/pinsync.out" ||
+        die "pinsync's pass was not a no-change pass: $(tail -n 3 "$work/pinsync.out")"
+      p_walls+=("$wall"); p_rss+=("$rss_mb")
+      [[ " $naive_sizes " == *" $n "* ]] || continue
+      cp "$naive_seed" "$work/naive.json"
+      start=$EPOCHREALTIME
+      /usr/bin/time -f '%M' -o "$work/time.out" python3 "$naive" "$url" "$work/yardstick.csv" "$work/naive.json" \
+        >"$work/naive.out"
+      end=$EPOCHREALTIME
+      grep -q "created 0 updated 0" "$work/naive.out" || die "the naive script's pass was not a no-change pass"
+      n_walls+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
+      n_rss+=("$(awk '{ printf "%.1f", $1 / 1024 }' "$work/time.out")")
+      ratios+=("$(awk -v a="${n_walls[-1]}" -v b="$wall" 'BEGIN { printf "%.2f", a / b }')")
+    done
+    name="no-change pass, $n-row CSV"
+    if [ "$n" = 100000 ]; then
+      row "$name" "pinsync wall time (s)" "reported" "-" "${p_walls[@]}"
+      row "$name" "pinsync peak RSS (MB)" "< 60" "m < 60" "${p_rss[@]}"
+    else
+      row "$name" "pinsync wall time (s)" "reported (growth)" "-" "${p_walls[@]}"
+      row "$name" "pinsync peak RSS (MB)" "reported (growth)" "-" "${p_rss[@]}"
+    fi
+    [ ${#n_walls[@]} -gt 0 ] || continue
+    row "$name" "naive script wall time (s)" "reported (the yardstick)" "-" "${n_walls[@]}"
+    row "$name" "naive script peak RSS (MB)" "reported" "-" "${n_rss[@]}"
+    if [ "$n" = 100000 ]; then
+      row "$name" "naive time / pinsync time (same run)" "≥ 10" "m >= 10" "${ratios[@]}"
+    else
+      row "$name" "naive time / pinsync time (same run)" "reported" "-" "${ratios[@]}"
+    fi
+  done
 fi
 
 # ---- 3. initial import at concurrency 1 / 4 / 8 ------------------------------------------------

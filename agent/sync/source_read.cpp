@@ -147,7 +147,8 @@ bool assign_missing_ids(const PassContext& ctx, std::size_t id_index, std::vecto
 // Maps each row as the connector hands it over and keeps what the plan needs.
 class ReadSink final : public connectors::RowSink {
  public:
-  ReadSink(const PassContext& ctx, KnownRows& known, bool settle) : m_ctx(ctx), m_known(known), m_settle(settle) {}
+  ReadSink(const PassContext& ctx, PassMode mode, KnownRows& known, bool settle)
+      : m_ctx(ctx), m_mode(mode), m_known(known), m_settle(settle) {}
 
   Result<void> begin(const connectors::Table& header) override {
     auto mapper = RowMapper::open(m_ctx.source, header, m_ctx.known_slugs);
@@ -169,7 +170,11 @@ class ReadSink final : public connectors::RowSink {
       m_id_less.push_back({m_rows.size(), std::move(row)});
     }
     m_positions.push_back(position);
-    m_current.payload.shrink_to_fit();
+    if (m_mode == PassMode::dry_run) {
+      std::string().swap(m_current.payload);  // a dry run sends nothing: the hash is enough
+    } else {
+      m_current.payload.shrink_to_fit();
+    }
     m_rows.push_back(std::move(m_current));
     m_current = MappedRow{};
   }
@@ -180,9 +185,9 @@ class ReadSink final : public connectors::RowSink {
 
   // Gives approved rows without an ID one (or, in a dry run, a stand-in) and maps them
   // again; returns the rows in source order.
-  SourceRows finish(PassMode mode) {
+  SourceRows finish() {
     if (m_id_index && !m_id_less.empty()) {
-      const bool changed = mode == PassMode::apply ? assign_missing_ids(m_ctx, *m_id_index, m_id_less)
+      const bool changed = m_mode == PassMode::apply ? assign_missing_ids(m_ctx, *m_id_index, m_id_less)
                                                    : preview_missing_ids(*m_id_index, m_id_less);
       if (changed) {
         for (const auto& [index, row] : m_id_less) m_rows[index] = m_mapper->map(row);
@@ -207,6 +212,7 @@ class ReadSink final : public connectors::RowSink {
 
  private:
   const PassContext& m_ctx;
+  PassMode m_mode;
   KnownRows& m_known;
   bool m_settle;
   std::optional<RowMapper> m_mapper;
@@ -225,12 +231,12 @@ class ReadSink final : public connectors::RowSink {
 
 Result<SourceRows> read_source(const PassContext& ctx, PassMode mode, bool changes_only, KnownRows& known,
                                bool settle) {
-  ReadSink sink(ctx, known, settle);
+  ReadSink sink(ctx, mode, known, settle);
   if (auto read = ctx.connector.read(sink, changes_only); !read) {
     if (sink.mapping_error()) return std::unexpected(*sink.mapping_error());
     return std::unexpected(read.error().with_context(ctx.source.name));
   }
-  return sink.finish(mode);
+  return sink.finish();
 }
 
 

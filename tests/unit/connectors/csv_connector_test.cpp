@@ -139,3 +139,57 @@ TEST_CASE("csv connector: neither path nor url is a config error") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::config);
 }
+
+namespace {
+
+// Counts the rows a read hands over, and how many had come when the first one did.
+struct Counting final : pinsync::connectors::RowSink {
+  pinsync::Result<void> begin(const pinsync::connectors::Table& header) override {
+    columns = header.columns;
+    return {};
+  }
+  void row(pinsync::connectors::Row&& r) override {
+    ++rows;
+    last = std::move(r);
+  }
+  std::vector<std::string> columns;
+  int rows = 0;
+  pinsync::connectors::Row last;
+};
+
+}  // namespace
+
+TEST_CASE("csv connector: a file is parsed while it is read, never held whole") {
+  // 200,000 rows (about 4 MB) with max_bytes at 1 MB: a reader that held the file before
+  // parsing would stop at the byte limit; this one stops at max_rows, long before.
+  TempDir dir;
+  std::string text = "ID,Title\n";
+  for (int i = 0; i < 200'000; ++i) text += "E-" + std::to_string(i) + ",A show of some length\n";
+  const auto path = dir.write("big.csv", text);
+  CsvSettings settings{path, ""};
+  settings.max_bytes = 1024 * 1024;
+  settings.max_rows = 1000;
+  World world;
+  Counting sink;
+  auto r = CsvConnector(settings, world.context()).read(sink, false);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().kind == ErrorKind::config);
+  CHECK_CONTAINS(r.error().message, "big.csv has more than max_rows (1000) rows");
+  CHECK(sink.rows == 1000);
+
+  // Without the row limit the byte limit holds, naming the file.
+  settings.max_rows = 0;
+  Counting all;
+  auto bytes = CsvConnector(settings, world.context()).read(all, false);
+  REQUIRE_FALSE(bytes.has_value());
+  CHECK_CONTAINS(bytes.error().message, "is larger than max_bytes (1048576 bytes)");
+
+  // With room for it, every row arrives in order, the last with its own line.
+  settings.max_bytes = 16 * 1024 * 1024;
+  Counting whole;
+  REQUIRE(CsvConnector(settings, world.context()).read(whole, false));
+  CHECK(whole.columns == std::vector<std::string>{"ID", "Title"});
+  CHECK(whole.rows == 200'000);
+  CHECK(whole.last.row_ref == "big.csv:200001");
+  CHECK(whole.last.cells[0] == "E-199999");
+}
