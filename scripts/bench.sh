@@ -6,11 +6,13 @@
 #                                 agent), 3 runs each (BENCH_RUNS=N: more)
 #   ./scripts/bench.sh --quick    small sizes (100 sources for many), 1 run: a smoke check
 #   ./scripts/bench.sh --only NAME[,NAME]   only those scenarios: ceiling, nochange, yardstick,
-#                                 import, limited, airtable, many (combines with --quick)
+#                                 import, limited, airtable, many, quota (combines with --quick)
 # yardstick: a no-change pass over one CSV by pinsync and by bench/naive_sync.py (the script an
 # integrator writes from the API docs; python3-requests) side by side, at 10,000 and 100,000
 # rows, and pinsync alone at 1,000,000 (BENCH_YARDSTICK_MILLION=0 skips it: seeding it takes
 # minutes once; seeds are cached in build/bench).
+# quota: 120 Google sheets (20 rows each) behind one service account at poll_interval 1m, an
+# agent for 6 minutes without and 4 with the change gate (--quick: 30 sheets, 2 minutes each).
 # many: one `pinsync run` with N sources (half CSV files, half API-key sandbox sheets) against
 # `pinsync sync` of the same rows as one CSV source. Each run takes about 2 minutes at full size
 # (the 1m-schedule measure alone takes a minute by design, plus 30 s idle), so
@@ -27,7 +29,7 @@ source scripts/lib.sh
 
 quick=0
 only=""
-k_scenarios="ceiling nochange yardstick import limited airtable many"
+k_scenarios="ceiling nochange yardstick import limited airtable many quota"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "bench.sh: --only needs a scenario name ($k_scenarios)" >&2; exit 2; }
       only="${2//,/ }"
       shift ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (use --quick, --only NAME or nothing)" >&2; exit 2 ;;
   esac
   shift
@@ -49,9 +51,11 @@ wanted() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 if [ "$quick" -eq 1 ]; then
   runs=1; sheet_rows=10000; import_rows=1000; limited_rows=400; airtable_records=1000; wrk_seconds=1
   many_sources=100; many_idle=10; yardstick_sizes="10000"; naive_sizes="10000"
+  quota_sheets=30; quota_seconds=120
 else
   runs="${BENCH_RUNS:-3}"; sheet_rows=100000; import_rows=10000; limited_rows=5000; airtable_records=20000
   wrk_seconds=3; many_sources=1000; many_idle=30; naive_sizes="10000 100000"
+  quota_sheets=120; quota_seconds=360
   yardstick_sizes="10000 100000"
   [ "${BENCH_YARDSTICK_MILLION:-1}" = 0 ] || yardstick_sizes+=" 1000000"
 fi
@@ -59,7 +63,7 @@ many_rows=20
 limit_rps=200
 
 ensure_packages
-ensure_packages wrk time jq python3-requests
+ensure_packages wrk time jq python3-requests openssl
 echo "==> building Release (build/)"
 BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
 
@@ -716,6 +720,100 @@ if wanted many; then
       row "$name" "idle CPU, poll_interval 1m, over ${many_idle}s (% of one core)" "< 1" "m < 1" "${b60_idle[@]}"
     fi
   fi
+fi
+
+# ---- 6b. 120 Google sheets behind one service account ---------------------------------------
+# Every sheet on a 1-minute schedule through one account: 120 reads a minute asked of Google's
+# 60 per user. The agent must plan for it (stretched intervals, no 429), read every sheet within
+# its stretched interval, and with the change gate read no values of a sheet that did not change.
+if wanted quota; then
+  step "quota: $quota_sheets Google sheets behind one service account, poll_interval 1m, ${quota_seconds}s per phase"
+  sa_email="bench-sa@bench-project.iam.gserviceaccount.com"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/sa.pem" 2>/dev/null
+  jq -n --rawfile key "$work/sa.pem" --arg email "$sa_email" --arg token "$url/token" \
+    '{type: "service_account", project_id: "bench-project", private_key_id: "kid-bench", private_key: $key,
+      client_email: $email, client_id: "1234567890", token_uri: $token}' >"$work/sa.json"
+  chmod 600 "$work/sa.json"
+  control POST /_sandbox/google/service-accounts "$work/sa.json"
+  for i in $(seq 1 "$quota_sheets"); do
+    "$gen" sheet 20 $(((i - 1) * 20 + 1)) | jq --arg email "$sa_email" '.public = false | .shared_with = [$email]' \
+      >"$work/quota-sheet.json"
+    control PUT "/_sandbox/sheets/$(printf 'benchQuota%03d' "$i")" "$work/quota-sheet.json"
+  done
+  # write_quota_config FILE GATE: every sheet through the one account, change_gate GATE.
+  write_quota_config() {
+    local i
+    {
+      printf 'pinned:\n  base_url: %s\n  api_key: ${PINNED_EVENTS_API_KEY}\n  concurrency: 8\n' "$url"
+      printf 'google:\n  sheets_base_url: %s\n  drive_base_url: %s\n' "$url" "$url"
+      printf 'agent:\n  admin_listen: "127.0.0.1:0"\n  log_level: info\n'  # info: the admin URL
+      printf 'state:\n  path: %s/quota.db\nsources:\n' "$work"
+      for i in $(seq 1 "$quota_sheets"); do
+        printf '  - name: %s\n    kind: google_sheets\n    spreadsheet_id: %s\n    sheet: Events\n' \
+          "$(printf 'sheet-%03d' "$i")" "$(printf 'benchQuota%03d' "$i")"
+        printf '    auth:\n      service_account_file: %s/sa.json\n    change_gate: %s\n' "$work" "$2"
+        printf '    poll_interval: 1m\n    id_column: Event ID\n'
+        printf '    mapping:\n      title: Title\n      start_date: Date\n      start_time: Start\n      end_time: End\n'
+        printf '      location_name: Venue\n%s\n' "$mapping_common"
+        printf '    approved:\n      column: Approved\n    channel_id: 42\n'
+      done
+    } >"$1"
+  }
+  # quota_phase GATE: runs the agent for $quota_seconds, sampling /status every 5 s. Sets
+  # $q_429 (Sheets answers 429), $q_reads (values reads), $q_drive (Drive files.get calls),
+  # $q_interval (the stretched interval /status shows), $q_late (the most any sheet's last pass
+  # lay behind its interval, from the second round on; ≤ 0 when every sheet was read in time),
+  # $q_passes_min (the fewest passes of a sheet).
+  quota_phase() {
+    local gate="$1" start admin status now
+    write_quota_config "$work/quota.yaml" "$gate"
+    control POST /_sandbox/reset
+    start=$EPOCHREALTIME
+    "$bin/pinsync" run --config "$work/quota.yaml" >"$work/agent.out" 2>"$work/agent.err" &
+    agent_pid=$!
+    admin=""
+    for _ in $(seq 1 100); do
+      admin=$(sed -n 's/.*admin endpoint on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/agent.err" | head -n 1)
+      [ -n "$admin" ] && break
+      sleep 0.1
+    done
+    [ -n "$admin" ] || { stop_agent; die "the agent did not start: $(tail -n 5 "$work/agent.err")"; }
+    q_late=-1000000
+    while :; do
+      now=$EPOCHREALTIME
+      [ "$(awk -v a="$start" -v b="$now" -v l="$quota_seconds" 'BEGIN { print (b - a >= l) }')" = 1 ] && break
+      status=$(curl -sS "$admin/status")
+      q_interval=$(jq '[.sources[].poll_interval_seconds] | max' <<<"$status")
+      # From the second round on (the first passes are spread over the interval): how far the
+      # oldest last pass lies behind its interval, allowing its ±10 % jitter.
+      if [ "$(awk -v a="$start" -v b="$now" -v i="$q_interval" 'BEGIN { print (b - a > 1.2 * i) }')" = 1 ]; then
+        q_late=$(jq --argjson now "${now%.*}" --argjson late "$q_late" \
+          '[.sources[] | $now - ([.last_pass_at[] | fromdateiso8601] | max // 0) - 1.1 * .poll_interval_seconds]
+           + [$late] | max | floor' <<<"$status")
+      fi
+      sleep 5
+    done
+    q_passes_min=$(curl -sS "$admin/status" | jq '[.sources[] | [.passes[]] | add // 0] | min')
+    stop_agent
+    q_429=$(curl -sS "$url/_sandbox/stats" |
+      jq '[.requests[] | select((.route | startswith("/v4/spreadsheets")) and .status == 429) | .count] | add // 0')
+    q_reads=$(requests GET '/v4/spreadsheets/{id}/values:batchGet')
+    q_drive=$(requests GET '/drive/v3/files/{fileId}')
+  }
+  quota_phase false
+  name="$quota_sheets sheets, one service account, 1m"
+  row "$name" "Sheets 429 answers" "0" "m == 0" "$q_429"
+  row "$name" "interval each sheet is polled at (s)" "reported (stretched: 60/min quota)" "-" "$q_interval"
+  row "$name" "most any sheet's last read lay past its interval (s)" "≤ 0" "m <= 0" "$q_late"
+  row "$name" "fewest reads of one sheet in ${quota_seconds}s" "reported" "-" "$q_passes_min"
+  row "$name" "Sheets value reads" "reported" "-" "$q_reads"
+  # Again with the change gate, on the same state: every sheet is synced and none changes.
+  quota_phase true
+  name="$quota_sheets sheets, one service account, 1m, change_gate"
+  row "$name" "Sheets 429 answers" "0" "m == 0" "$q_429"
+  row "$name" "Sheets value reads (no sheet changed)" "0" "m == 0" "$q_reads"
+  row "$name" "Drive files.get calls" "reported" "-" "$q_drive"
+  row "$name" "most any sheet's last pass lay past its interval (s)" "≤ 0" "m <= 0" "$q_late"
 fi
 
 # ---- report ------------------------------------------------------------------------------------

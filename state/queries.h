@@ -181,6 +181,8 @@ WHERE id = ?13)sql";
 
 // History is bounded per source: runs older than ?2 (unix seconds) or beyond the newest
 // ?3, and change-log entries older than ?2, go when a run of that source ends.
+inline constexpr const char* k_select_run_source = "SELECT source FROM runs WHERE id = ?1";
+
 inline constexpr const char* k_prune_runs = R"sql(
 DELETE FROM runs
 WHERE source = (SELECT source FROM runs WHERE id = ?1)

@@ -57,6 +57,32 @@ std::string_view text_of(const SQLite::Column& column) {
   return data == nullptr ? std::string_view() : std::string_view(data, size);
 }
 
+// The run log is history, not a promise: its commits skip the disk flush that row and
+// outbox commits make (synchronous NORMAL instead of FULL for their length). In WAL mode a
+// process crash loses none of them, and the next FULL commit flushes them with its own; a
+// power cut may lose the newest run records, never a row's state or a request in the outbox.
+// At hundreds of sources polled every minute, two flushes per no-change pass were most of the
+// agent's idle CPU.
+class RelaxedSync {
+ public:
+  explicit RelaxedSync(SQLite::Database& db) : m_db(db) { m_db.exec("PRAGMA synchronous = NORMAL"); }
+  RelaxedSync(const RelaxedSync&) = delete;
+  RelaxedSync& operator=(const RelaxedSync&) = delete;
+  ~RelaxedSync() {
+    try {
+      m_db.exec("PRAGMA synchronous = FULL");
+    } catch (...) {
+      // A pragma outside a transaction does not fail; nothing to report from a destructor.
+    }
+  }
+
+ private:
+  SQLite::Database& m_db;
+};
+
+// How often finish_run prunes a source's history (seconds).
+constexpr std::int64_t k_prune_every_seconds = 3600;
+
 // Runs a prepared SELECT and reads every result with `read`; the first unreadable
 // record ends it with that error.
 template <typename T, typename Read>
@@ -554,6 +580,7 @@ Result<void> SqliteStore::forget_source(std::string_view source) {
 Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string_view trigger) {
   return guarded("cannot log the start of a run of " + std::string(source),
                  [&]() -> Result<std::int64_t> {
+                   const RelaxedSync relaxed(*m_db);
                    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
                    auto& q = prepared(k_insert_run);
                    ResetOnExit reset(q);
@@ -571,6 +598,7 @@ Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string
 
 Result<void> SqliteStore::finish_run(const RunRecord& run) {
   return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
+    const RelaxedSync relaxed(*m_db);
     SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
     auto& q = prepared(k_finish_run);
     ResetOnExit reset(q);
@@ -591,7 +619,20 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
       return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
                                            std::to_string(run.id) + ": no run has that id");
     }
-    const std::int64_t oldest_kept = now() - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
+    // Pruning scans the source's runs and change log: once an hour per source is enough to
+    // keep them bounded, and a pass every minute does not pay for it each time.
+    auto& of = prepared(k_select_run_source);
+    ResetOnExit reset_of(of);
+    of.bind(1, run.id);
+    std::string source = of.executeStep() ? of.getColumn(0).getString() : std::string();
+    const std::int64_t at = now();
+    const auto last = m_pruned_at.find(source);
+    if (last != m_pruned_at.end() && at - last->second < k_prune_every_seconds) {
+      transaction.commit();
+      return {};
+    }
+    m_pruned_at[source] = at;
+    const std::int64_t oldest_kept = at - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
     auto& runs = prepared(k_prune_runs);
     ResetOnExit reset_runs(runs);
     runs.bind(1, run.id);

@@ -96,6 +96,8 @@ class SqliteStore final : public Store {
   std::int64_t now() const;
 
   std::mutex m_mutex;
+  // Per source: when finish_run last pruned its history (unix seconds).
+  std::unordered_map<std::string, std::int64_t> m_pruned_at;
   std::unique_ptr<SQLite::Database> m_db;
   std::string m_label;
   FileIdentity m_file;

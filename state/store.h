@@ -298,7 +298,11 @@ class Store {
   // run.finished_at, source, trigger and started_at are ignored), and in the same
   // transaction keeps the source's history bounded: runs older than k_history_age or
   // beyond the newest k_history_runs, and change-log (audit) entries older than
-  // k_history_age, are deleted. Returns Error{internal} when no run has that id.
+  // k_history_age, are deleted — on the source's first finished run since the store was
+  // opened and then at most once an hour (by the clock), so between two prunes an hour's
+  // runs may stand beyond the bound. The run log's commits skip the disk flush (a power cut
+  // may lose the newest run records; rows and outbox are flushed as always). Returns
+  // Error{internal} when no run has that id.
   virtual Result<void> finish_run(const RunRecord& run) = 0;
   // Most recent runs first, at most `limit` (nothing when limit <= 0); all sources when
   // `source` is empty.
