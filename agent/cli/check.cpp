@@ -233,7 +233,7 @@ int command_check_unloaded(const std::filesystem::path& file, std::ostream& out,
 }
 
 int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::none);
+  auto session = open_session(config, options, err, StoreAccess::none);
   if (!session) return k_exit_failure;
   int code = k_exit_ok;
   for (const auto& item : run_checks(config, options, *session, out)) code = worse(code, item.exit_code);

@@ -10,8 +10,9 @@ std::vector<const SourceConfig*> selected_sources(const Config& config, const Co
   return out;
 }
 
-std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access) {
-  auto session = Session::open(config, err, access);
+std::unique_ptr<Session> open_session(const Config& config, const CommandOptions& options, std::ostream& err,
+                                      StoreAccess access) {
+  auto session = Session::open(config, err, access, options.world);
   if (!session) {
     err << "pinsync: " << session.error().message << '\n';
     return nullptr;

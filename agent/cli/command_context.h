@@ -25,6 +25,8 @@ struct CommandOptions {
   int limit = 20;           // history --limit N
   bool json = false;
   bool yes = false;    // forget --yes: no confirmation asked
+  WorldSeams world;    // the clock and transports every session of the command uses; empty
+                       // from the command line (the system clock, libcurl), filled by tests
 };
 
 using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& out, std::ostream& err);
@@ -32,8 +34,10 @@ using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& ou
 // The sources a command works on: the one named by --source, else all, in config order.
 std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options);
 
-// Opens the session for a command. Returns nullptr after writing why to `err` when it
-// cannot (the state file is locked or unreadable, the config is unusable).
-std::unique_ptr<Session> open_session(const Config& config, std::ostream& err, StoreAccess access);
+// Opens the session for a command, on the command's WorldSeams (options.world). Returns
+// nullptr after writing why to `err` when it cannot (the state file is locked or
+// unreadable, the config is unusable).
+std::unique_ptr<Session> open_session(const Config& config, const CommandOptions& options, std::ostream& err,
+                                      StoreAccess access);
 
 }  // namespace pinsync::agent

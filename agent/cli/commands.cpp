@@ -30,13 +30,12 @@ std::string format_time(std::int64_t unix_seconds) {
 int run_passes(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err,
                PassMode mode) {
   const bool dry = mode == PassMode::dry_run;
-  auto session = open_session(config, err, dry ? StoreAccess::read : StoreAccess::write);
+  auto session = open_session(config, options, err, dry ? StoreAccess::read : StoreAccess::write);
   if (!session) return k_exit_failure;
   // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
   // job from repeating the same alert every run.
   auto alerter = dry ? nullptr
-                     : Alerter::from_config(config, session->log(), [] { return http::make_curl_transport(); },
-                                            session->clock());
+                     : Alerter::from_config(config, session->log(), options.world.unpooled(), session->clock());
   // The key is tried once up front (a refused key is one message, not one per source) —
   // unless every source is paused: a paused source makes no request.
   bool any_running = session->store() == nullptr;
@@ -85,7 +84,7 @@ int command_plan(const Config& config, const CommandOptions& options, std::ostre
 }
 
 int command_status(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::read);
+  auto session = open_session(config, options, err, StoreAccess::read);
   if (!session) return k_exit_failure;
   state::Store* store = session->store();
   json::Writer w;
@@ -169,7 +168,7 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
 }
 
 int command_errors(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::read);
+  auto session = open_session(config, options, err, StoreAccess::read);
   if (!session) return k_exit_failure;
   state::Store* store = session->store();
   json::Writer w;
@@ -231,7 +230,7 @@ int print_listing(const Result<List>& list, const CommandOptions& options, std::
 }  // namespace
 
 int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::none);
+  auto session = open_session(config, options, err, StoreAccess::none);
   if (!session) return k_exit_failure;
   return print_listing(
       session->client().channels(), options, out, err,
@@ -242,7 +241,7 @@ int command_channels(const Config& config, const CommandOptions& options, std::o
 
 int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
                             std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::none);
+  auto session = open_session(config, options, err, StoreAccess::none);
   if (!session) return k_exit_failure;
   return print_listing(
       session->client().classifications(), options, out, err,

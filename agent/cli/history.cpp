@@ -41,7 +41,7 @@ int command_history(const Config& config, const CommandOptions& options, std::os
     err << "pinsync history: --row needs --source NAME: row IDs belong to one source\n";
     return k_exit_usage;
   }
-  auto session = open_session(config, err, StoreAccess::read);
+  auto session = open_session(config, options, err, StoreAccess::read);
   if (!session) return k_exit_failure;
   state::Store* store = session->store();
   json::Writer w;

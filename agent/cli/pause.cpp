@@ -24,7 +24,7 @@ std::string said(Change change, const std::string& source, bool via_agent) {
 // lock keeps to one pinsync at a time.
 int change_locally(const Config& config, const CommandOptions& options, Change change, std::ostream& out,
                    std::ostream& err) {
-  auto session = open_session(config, err, StoreAccess::write);
+  auto session = open_session(config, options, err, StoreAccess::write);
   if (!session) return k_exit_failure;
   auto& store = *session->store();
   if (change == Change::pause) {

@@ -71,7 +71,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
 
   // No agent (admin endpoint off, or --local): run the pass here, like sync but with the
   // resync options.
-  auto session = Session::open(config, err, StoreAccess::write);
+  auto session = Session::open(config, err, StoreAccess::write, options.world);
   if (!session) {
     err << "pinsync resync: " << session.error().message << '\n';
     return k_exit_failure;

@@ -30,7 +30,7 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
   // Before any thread starts, so every thread inherits the mask.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto daemon = Daemon::start(config, err);
+  auto daemon = Daemon::start(config, err, DaemonSeams{options.world, {}});
   if (!daemon) {
     err << "pinsync run: " << daemon.error().message << '\n';
     return k_exit_failure;

@@ -1,5 +1,6 @@
 #include "agent/daemon/daemon.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "agent/config/load.h"
@@ -9,20 +10,26 @@
 
 namespace pinsync::agent {
 
-Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out) {
-  auto world = SessionWorld::open(config, log_out, StoreAccess::write);
+Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out, DaemonSeams seams) {
+  auto world = SessionWorld::open(config, log_out, StoreAccess::write, seams.world);
   if (!world) return std::unexpected(world.error());
   std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->m_seams = std::move(seams);
   daemon->m_world = std::move(*world);
-  daemon->m_alerter = Alerter::from_config(config, daemon->m_world->log(), [] { return http::make_curl_transport(); },
+  daemon->m_alerter = Alerter::from_config(config, daemon->m_world->log(), daemon->m_seams.world.unpooled(),
                                            daemon->m_world->clock());
   daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
   daemon->m_started_at = unix_seconds(daemon->m_world->clock());
-  daemon->m_scheduler = std::make_shared<Scheduler>(daemon->m_world->clock(), config.agent.workers,
-                                                    make_timer_alarm(daemon->m_world->clock()));
+  daemon->m_scheduler = daemon->make_scheduler(config.agent.workers);
   daemon->start_workers(std::make_shared<const Config>(config), {});
   return daemon;
+}
+
+std::shared_ptr<Scheduler> Daemon::make_scheduler(int workers) {
+  Clock& clock = m_world->clock();
+  auto alarm = m_seams.alarms ? m_seams.alarms(clock) : make_timer_alarm(clock);
+  return std::make_shared<Scheduler>(clock, static_cast<std::size_t>(std::max(1, workers)), std::move(alarm));
 }
 
 Daemon::~Daemon() {
@@ -192,9 +199,9 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   for (const auto& w : old) w->join();
   // Every pass of the old workers is done: a pool of the new size takes over.
   m_scheduler->stop();
-  m_scheduler = std::make_shared<Scheduler>(m_world->clock(), loaded->agent.workers, make_timer_alarm(m_world->clock()));
+  m_scheduler = make_scheduler(loaded->agent.workers);
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
-  m_alerter = Alerter::from_config(*loaded, log(), [] { return http::make_curl_transport(); }, m_world->clock());
+  m_alerter = Alerter::from_config(*loaded, log(), m_seams.world.unpooled(), m_world->clock());
   log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};

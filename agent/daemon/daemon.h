@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,9 +35,20 @@ struct ResyncRequest {
   ResyncAsk ask;       // rows (which need a source when there are several), dead, force, accept_removals
 };
 
+class Alarm;
 class Scheduler;
 class SourceWorker;
 struct SourceStats;
+
+// Makes the alarm that wakes a scheduler (one per scheduler: at start and at each reload).
+using AlarmFactory = std::function<std::unique_ptr<Alarm>(Clock&)>;
+
+// The world a Daemon runs in. Production leaves every field empty; tests give a FakeClock,
+// scripted transports and an alarm they ring after advancing the clock.
+struct DaemonSeams {
+  WorldSeams world;     // the clock and transports of every session (and of the alert sinks)
+  AlarmFactory alarms;  // empty: make_timer_alarm (one Poco timer thread)
+};
 
 class Daemon {
  public:
@@ -44,8 +56,9 @@ class Daemon {
   // passes of as many sources as agent.workers start at once, the others one after
   // another, spread over the shortest poll interval but at most 1 s apart
   // (first_pass_offsets in scheduler.h). Returns Error{config} naming the holder's pid
-  // when another pinsync holds the state file, or the store's error.
-  static Result<std::unique_ptr<Daemon>> start(const Config& config, std::ostream& log_out);
+  // when another pinsync holds the state file, or the store's error. `seams` must outlive
+  // the daemon (its clock, what its factories capture).
+  static Result<std::unique_ptr<Daemon>> start(const Config& config, std::ostream& log_out, DaemonSeams seams = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -84,10 +97,12 @@ class Daemon {
  private:
   Daemon() = default;
   std::vector<std::shared_ptr<SourceWorker>> workers();
+  std::shared_ptr<Scheduler> make_scheduler(int workers);
   Result<void> reload_config(const std::filesystem::path& file);
   void start_workers(std::shared_ptr<const Config> config,
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
 
+  DaemonSeams m_seams;
   std::shared_ptr<SessionWorld> m_world;
   std::shared_ptr<Scheduler> m_scheduler;  // replaced on reload, once the old workers are done
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload

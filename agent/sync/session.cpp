@@ -26,12 +26,17 @@ class StoreMemory final : public connectors::SourceMemory {
 
 }  // namespace
 
+TransportFactory WorldSeams::unpooled() const {
+  if (transports) return transports;
+  return [] { return http::make_curl_transport(); };
+}
+
 Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, std::ostream& log_out,
-                                                         StoreAccess access, Clock* clock, TransportFactory transports) {
+                                                         StoreAccess access, const WorldSeams& seams) {
   std::shared_ptr<SessionWorld> world(new SessionWorld());
-  if (clock != nullptr) world->m_clock = clock;
-  if (transports) {
-    world->m_transports = std::move(transports);
+  if (seams.clock != nullptr) world->m_clock = seams.clock;
+  if (seams.transports) {
+    world->m_transports = seams.transports;
   } else {
     // Every client and connector of the process borrows from one pool: N sources on one
     // host keep as many connections as they have requests in flight, not N times that.
@@ -64,8 +69,9 @@ Session::Session(const Config& config, std::shared_ptr<SessionWorld> world, http
   make_clients();
 }
 
-Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access) {
-  auto world = SessionWorld::open(config, log_out, access);
+Result<std::unique_ptr<Session>> Session::open(const Config& config, std::ostream& log_out, StoreAccess access,
+                                               const WorldSeams& seams) {
+  auto world = SessionWorld::open(config, log_out, access, seams);
   if (!world) return std::unexpected(world.error());
   return std::make_unique<Session>(config, std::move(*world), nullptr, true);
 }

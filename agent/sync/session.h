@@ -33,6 +33,17 @@ enum class StoreAccess {
 // scripted one in tests).
 using TransportFactory = std::function<std::unique_ptr<http::Transport>()>;
 
+// The world outside pinsync, as a command or the agent reaches it: production leaves both
+// empty; tests fill them with a FakeClock and scripted transports.
+struct WorldSeams {
+  Clock* clock = nullptr;       // null: the world's own system clock; else must outlive the world
+  TransportFactory transports;  // empty: libcurl over one connection pool for the whole world
+
+  // The transports of senders outside the world's pool (the alert sinks, whose hosts are
+  // no API's): `transports` when given, else a libcurl transport of its own each.
+  TransportFactory unpooled() const;
+};
+
 // What every session of one process works with, built once: the world outside (its clock,
 // how it reaches the network) and what sessions share — one logger (its lines never
 // interleave), the rate limiters of every quota, one pool of kept-alive connections (with
@@ -41,12 +52,11 @@ using TransportFactory = std::function<std::unique_ptr<http::Transport>()>;
 class SessionWorld {
  public:
   // Opens the world for `access`: takes the state lock for write, opens the store (for
-  // read only when the file exists). `clock` (null: the world's own system clock) and
-  // `transports` (empty: libcurl over one connection pool for the whole world) are the
-  // seams tests fill. Returns Error{config} naming
-  // the holder's pid when another pinsync holds the state file, or the store's error.
+  // read only when the file exists), on `seams` (WorldSeams: empty in production).
+  // Returns Error{config} naming the holder's pid when another pinsync holds the state
+  // file, or the store's error.
   static Result<std::shared_ptr<SessionWorld>> open(const Config& config, std::ostream& log_out, StoreAccess access,
-                                                    Clock* clock = nullptr, TransportFactory transports = {});
+                                                    const WorldSeams& seams = {});
 
   Clock& clock() { return *m_clock; }
   Logger& log() { return *m_log; }
@@ -79,7 +89,8 @@ class SessionWorld {
 class Session {
  public:
   // A session on a world of its own: SessionWorld::open, then one session on it.
-  static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access);
+  static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access,
+                                               const WorldSeams& seams = {});
   // A session on `world` with its own Pinned clients (connections come from the world's pool).
   // `config` must outlive the session; `requests` (when given) counts its HTTP requests
   // instead of the session's own counter and must outlive it too. `progress` draws a
