@@ -172,28 +172,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       response.setKeepAlive(false);
       return send_error(response, static_cast<HTTPResponse::HTTPStatus>(refusal->status), refusal->message);
     }
-    const bool get = method == "GET" || method == "HEAD";
-    if (path == "/healthz" && get) return send(response, HTTPResponse::HTTP_OK, "text/plain", "ok\n");
-    if (path == "/status" && get) {
-      return send(response, HTTPResponse::HTTP_OK, "application/json", status_json(m_daemon.status(), m_daemon.reload_status()));
-    }
-    if (path == "/metrics" && get) {
-      return send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                  metrics_text(m_daemon.status(), AgentFacts{std::string(build_info::version()),
-                                                             std::string(build_info::revision()),
-                                                             m_daemon.started_at(), read_process_stats(),
-                                                             m_daemon.reload_status()}));
-    }
-    if (path == "/" && get) {
-      return send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", status_html(m_daemon.status(), m_daemon.reload_status()));
-    }
-    const bool post_route = path == "/resync" || path == "/pause" || path == "/resume";
-    if (post_route && method != "POST") {
-      response.set("Allow", "POST");
-      return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, method + " is not allowed on " + path);
-    }
     std::string body;
-    if (post_route) {
+    if (method == "POST" && (path == "/resync" || path == "/pause" || path == "/resume")) {
       // At most one byte past the limit is read: a chunked body that runs on is refused,
       // never stored.
       body.assign(static_cast<std::size_t>(k_admin_max_body) + 1, '\0');
@@ -204,51 +184,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                           "POST " + path + ": the body is larger than " + std::to_string(k_admin_max_body) + " bytes");
       }
     }
-    if (path == "/pause" || path == "/resume") {
-      auto parsed = parse_source_change(path, body);
-      if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
-      bool paused = true;
-      if (path == "/pause") {
-        if (auto r = m_daemon.pause(parsed->source, parsed->reason); !r) {
-          return send_error(response, r.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND
-                                                                           : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                            r.error().message);
-        }
-      } else {
-        auto was = m_daemon.resume(parsed->source);
-        if (!was) {
-          return send_error(response, was.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND
-                                                                             : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                            was.error().message);
-        }
-        paused = false;
-      }
-      json::Writer w;
-      w.begin_object().key("source").value(parsed->source).key("paused").value(paused).end_object();
-      return send(response, HTTPResponse::HTTP_OK, "application/json", w.take());
-    }
-    if (path == "/resync") {
-      auto parsed = parse_resync(body);
-      if (!parsed) return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, parsed.error().message);
-      std::string rows;
-      for (const auto& id : parsed->ask.rows) rows += (rows.empty() ? "" : ",") + id;
-      m_daemon.log().info("resync requested", {{"source", parsed->source}, {"rows", rows},
-                                              {"dead", parsed->ask.dead ? "true" : "false"},
-                                              {"force", parsed->ask.force ? "true" : "false"}});
-      auto reports = m_daemon.resync(*parsed);
-      if (!reports) {
-        const auto status = reports.error().kind == ErrorKind::invalid ? HTTPResponse::HTTP_NOT_FOUND
-                                                                       : HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
-        return send_error(response, status, reports.error().message);
-      }
-      return send(response, HTTPResponse::HTTP_OK, "application/json", reports_json(*reports));
-    }
-    if (path == "/healthz" || path == "/status" || path == "/metrics" || path == "/") {
-      response.set("Allow", "GET, HEAD");
-      return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, method + " is not allowed on " + path);
-    }
-    send_error(response, HTTPResponse::HTTP_NOT_FOUND,
-               "no such page " + path + "; try /, /healthz, /status, /metrics, or POST /resync, /pause, /resume");
+    const AdminAnswer answer = admin_answer(m_daemon, method, path, body);
+    if (!answer.allow.empty()) response.set("Allow", answer.allow);
+    send(response, static_cast<HTTPResponse::HTTPStatus>(answer.status), answer.content_type, answer.body);
   }
 
   Daemon& m_daemon;
@@ -266,6 +204,80 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 }  // namespace
+
+namespace {
+
+AdminAnswer json_answer(int status, std::string body) { return {status, "application/json", std::move(body), ""}; }
+
+AdminAnswer error_answer(int status, const std::string& message) {
+  json::Writer w;
+  w.begin_object().key("error").value(message).end_object();
+  return json_answer(status, w.take());
+}
+
+AdminAnswer not_allowed(std::string_view method, std::string_view path, std::string allow) {
+  AdminAnswer a = error_answer(405, std::string(method) + " is not allowed on " + std::string(path));
+  a.allow = std::move(allow);
+  return a;
+}
+
+// Why the daemon could not do it: 404 for an unknown source, 503 otherwise (stopping, the
+// store's error).
+AdminAnswer refused_by_daemon(const Error& error) {
+  return error_answer(error.kind == ErrorKind::invalid ? 404 : 503, error.message);
+}
+
+AdminAnswer change_source(Daemon& daemon, const std::string& path, const std::string& body) {
+  auto parsed = parse_source_change(path, body);
+  if (!parsed) return error_answer(400, parsed.error().message);
+  bool paused = true;
+  if (path == "/pause") {
+    if (auto r = daemon.pause(parsed->source, parsed->reason); !r) return refused_by_daemon(r.error());
+  } else {
+    if (auto was = daemon.resume(parsed->source); !was) return refused_by_daemon(was.error());
+    paused = false;
+  }
+  json::Writer w;
+  w.begin_object().key("source").value(parsed->source).key("paused").value(paused).end_object();
+  return json_answer(200, w.take());
+}
+
+AdminAnswer resync(Daemon& daemon, const std::string& body) {
+  auto parsed = parse_resync(body);
+  if (!parsed) return error_answer(400, parsed.error().message);
+  std::string rows;
+  for (const auto& id : parsed->ask.rows) rows += (rows.empty() ? "" : ",") + id;
+  daemon.log().info("resync requested", {{"source", parsed->source}, {"rows", rows},
+                                        {"dead", parsed->ask.dead ? "true" : "false"},
+                                        {"force", parsed->ask.force ? "true" : "false"}});
+  auto reports = daemon.resync(*parsed);
+  if (!reports) return refused_by_daemon(reports.error());
+  return json_answer(200, reports_json(*reports));
+}
+
+}  // namespace
+
+AdminAnswer admin_answer(Daemon& daemon, std::string_view method, std::string_view path, std::string_view body) {
+  const bool get = method == "GET" || method == "HEAD";
+  const bool post_route = path == "/resync" || path == "/pause" || path == "/resume";
+  const bool get_route = path == "/healthz" || path == "/status" || path == "/metrics" || path == "/";
+  if (post_route && method != "POST") return not_allowed(method, path, "POST");
+  if (get_route && !get) return not_allowed(method, path, "GET, HEAD");
+  if (path == "/healthz") return {200, "text/plain", "ok\n", ""};
+  if (path == "/status") return json_answer(200, status_json(daemon.status(), daemon.reload_status()));
+  if (path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8",
+            metrics_text(daemon.status(), AgentFacts{std::string(build_info::version()),
+                                                     std::string(build_info::revision()), daemon.started_at(),
+                                                     read_process_stats(), daemon.reload_status()}),
+            ""};
+  }
+  if (path == "/") return {200, "text/html; charset=utf-8", status_html(daemon.status(), daemon.reload_status()), ""};
+  if (path == "/resync") return resync(daemon, std::string(body));
+  if (post_route) return change_source(daemon, std::string(path), std::string(body));
+  return error_answer(404, "no such page " + std::string(path) +
+                               "; try /, /healthz, /status, /metrics, or POST /resync, /pause, /resume");
+}
 
 std::optional<AdminRefusal> admin_refusal(const AdminRequest& request) {
   if (request.host && !loopback_host(host_of(*request.host))) {

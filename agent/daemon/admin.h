@@ -45,6 +45,23 @@ struct AdminRefusal {
 };
 std::optional<AdminRefusal> admin_refusal(const AdminRequest& request);
 
+// One answer of the endpoint, before it goes on the wire.
+struct AdminAnswer {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::string allow;  // the Allow header of a 405; "" otherwise
+};
+
+// Answers `method` on `path` (without the query) with `body` (what a POST sent, at most
+// k_admin_max_body bytes) from `daemon`, for a request admin_refusal() let through:
+// GET or HEAD /healthz, /status (JSON), /metrics (Prometheus text), / (HTML); POST /resync
+// (waits for the passes; their reports as JSON), /pause, /resume ({"source","paused"}).
+// Errors are {"error": message}: 400 for a body the route does not take, 404 for an
+// unknown source or path, 405 (with `allow`) for a wrong method, 503 when the agent cannot
+// do it now (stopping or reloading, the store's error).
+AdminAnswer admin_answer(Daemon& daemon, std::string_view method, std::string_view path, std::string_view body);
+
 class AdminServer {
  public:
   // Listens on 127.0.0.1:`port` (0 picks a free port). Returns the running server, or
