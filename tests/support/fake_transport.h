@@ -32,12 +32,16 @@ class FakeTransport final : public http::Transport {
   std::expected<http::Response, http::TransportError> send(const http::Request& request) override {
     requests.push_back(request);
     if (on_send) on_send(request);
-    if (m_steps.empty()) {
+    Step step;
+    if (!m_steps.empty()) {
+      step = std::move(m_steps.front());
+      m_steps.pop_front();
+    } else if (answer) {
+      step = answer(request);
+    } else {
       return std::unexpected(http::TransportError{{ErrorKind::internal, "no scripted answer left"},
                                                   http::SendStage::not_sent});
     }
-    Step step = std::move(m_steps.front());
-    m_steps.pop_front();
     if (auto* r = std::get_if<http::Response>(&step)) return *r;
     return std::unexpected(std::get<http::TransportError>(step));
   }
@@ -45,6 +49,9 @@ class FakeTransport final : public http::Transport {
   std::vector<http::Request> requests;
   // Called with each request before it is answered: a test looks at the world mid-pass.
   std::function<void(const http::Request&)> on_send;
+  // Answers a request when no scripted answer is left (unset: such a request fails with
+  // "no scripted answer left"): a fake server that answers whatever comes.
+  std::function<Step(const http::Request&)> answer;
 
  private:
   std::deque<Step> m_steps;
