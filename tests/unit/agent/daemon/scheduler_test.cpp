@@ -17,56 +17,17 @@
 #include <vector>
 
 #include "tests/support/fake_clock.h"
+#include "tests/unit/agent/daemon/alarm_board.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
 using namespace std::chrono_literals;
 using pinsync::testing::FakeClock;
+using pinsync::agent::test::AlarmBoard;
 
 namespace {
 
 constexpr auto k_patience = 20s;  // only a hung scheduler waits this long
-
-// An alarm the test rings: it keeps what the scheduler asked for until ring_due().
-class ManualAlarm final : public Alarm {
- public:
-  void set(TimePoint when, std::function<void()> ring) override {
-    std::lock_guard lock(m_mutex);
-    m_pending.emplace_back(when, std::move(ring));
-  }
-  void stop() override {
-    std::lock_guard lock(m_mutex);
-    m_pending.clear();
-  }
-  // Rings every pending ring due by `now`; returns how many rang.
-  int ring_due(TimePoint now) {
-    std::vector<std::function<void()>> due;
-    {
-      std::lock_guard lock(m_mutex);
-      for (auto it = m_pending.begin(); it != m_pending.end();) {
-        if (it->first <= now) {
-          due.push_back(std::move(it->second));
-          it = m_pending.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& ring : due) ring();
-    return static_cast<int>(due.size());
-  }
-  // The earliest time a ring is pending for, or nullopt.
-  std::optional<TimePoint> earliest() {
-    std::lock_guard lock(m_mutex);
-    std::optional<TimePoint> out;
-    for (const auto& [when, ring] : m_pending) out = out ? std::min(*out, when) : when;
-    return out;
-  }
-
- private:
-  std::mutex m_mutex;
-  std::vector<std::pair<TimePoint, std::function<void()>>> m_pending;
-};
 
 // What the tasks did, in order, and a gate that holds them until the test opens it.
 class Log {
@@ -174,8 +135,8 @@ TEST_CASE("first_pass_offsets: as many as the pool at once, then one every inter
 
 TEST_CASE("scheduler: first passes run at their spread times, not before, one alarm at a time") {
   FakeClock clock;
-  auto* alarm = new ManualAlarm;
-  Scheduler scheduler(clock, 4, std::unique_ptr<Alarm>(alarm));
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 4, alarm.make());
   Log log;
   const auto start = clock.monotonic();
   const auto offsets = first_pass_offsets(5, 2s, 1);  // 400 ms apart
@@ -183,10 +144,10 @@ TEST_CASE("scheduler: first passes run at their spread times, not before, one al
     scheduler.add(log.task("s" + std::to_string(i), clock), start + offsets[i]);
   }
   REQUIRE(log.started(1));  // s0 is due at once
-  CHECK(alarm->earliest() == start + 400ms);  // the alarm is set for the next one only
+  CHECK(alarm.earliest() == start + 400ms);  // the alarm is set for the next one only
   for (int step = 1; step <= 20; ++step) {
     clock.advance(100ms);
-    alarm->ring_due(clock.monotonic());
+    alarm.ring_due(clock.monotonic());
     const std::size_t due = std::min<std::size_t>(5, static_cast<std::size_t>(step / 4 + 1));
     REQUIRE(log.started(due));
     CHECK(idle(scheduler));
@@ -199,7 +160,8 @@ TEST_CASE("scheduler: first passes run at their spread times, not before, one al
 
 TEST_CASE("scheduler: a hurried task (resync) runs before every task that is only due") {
   FakeClock clock;
-  Scheduler scheduler(clock, 1, std::make_unique<ManualAlarm>());
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 1, alarm.make());
   Log log;
   const auto now = clock.monotonic();
   scheduler.add(log.task("busy", clock, true), now);  // holds the only thread
@@ -217,7 +179,8 @@ TEST_CASE("scheduler: a hurried task (resync) runs before every task that is onl
 
 TEST_CASE("scheduler: at most `workers` tasks run at once, however many are due") {
   FakeClock clock;
-  Scheduler scheduler(clock, 3, std::make_unique<ManualAlarm>());
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 3, alarm.make());
   Log log;
   for (int i = 0; i < 10; ++i) scheduler.add(log.task("t" + std::to_string(i), clock, true), clock.monotonic());
   REQUIRE(log.started(3));
@@ -233,7 +196,8 @@ TEST_CASE("scheduler: at most `workers` tasks run at once, however many are due"
 
 TEST_CASE("scheduler: a task never runs twice at once; hurries during its run give one more run") {
   FakeClock clock;
-  Scheduler scheduler(clock, 4, std::make_unique<ManualAlarm>());
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 4, alarm.make());
   Log log;
   const auto id = scheduler.add(log.task("source", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
@@ -249,20 +213,20 @@ TEST_CASE("scheduler: a task never runs twice at once; hurries during its run gi
 
 TEST_CASE("scheduler: a slow task holds only its own thread; others run on time beside it") {
   FakeClock clock;
-  auto* alarm = new ManualAlarm;
-  Scheduler scheduler(clock, 2, std::unique_ptr<Alarm>(alarm));
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 2, alarm.make());
   Log log;
   scheduler.add(log.task("stuck", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
   const auto other = scheduler.add(log.task("other", clock), clock.monotonic() + 1s);
   clock.advance(1s);
-  alarm->ring_due(clock.monotonic());
+  alarm.ring_due(clock.monotonic());
   REQUIRE(log.started(2));
   // The other source polls again and again while the stuck one still runs.
   for (int poll = 0; poll < 3; ++poll) {
     scheduler.set_due(other, clock.monotonic() + 1s);
     clock.advance(1s);
-    alarm->ring_due(clock.monotonic());
+    alarm.ring_due(clock.monotonic());
     REQUIRE(log.started(static_cast<std::size_t>(3 + poll)));
   }
   CHECK(scheduler.counts().running >= 1);  // stuck is still running
@@ -272,8 +236,8 @@ TEST_CASE("scheduler: a slow task holds only its own thread; others run on time 
 
 TEST_CASE("scheduler: a removed task does not run again; its running run finishes; set_due replaces") {
   FakeClock clock;
-  auto* alarm = new ManualAlarm;
-  Scheduler scheduler(clock, 2, std::unique_ptr<Alarm>(alarm));
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 2, alarm.make());
   Log log;
   const auto id = scheduler.add(log.task("gone", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
@@ -290,11 +254,11 @@ TEST_CASE("scheduler: a removed task does not run again; its running run finishe
   const auto later = scheduler.add(log.task("later", clock), clock.monotonic() + 1s);
   scheduler.set_due(later, clock.monotonic() + 5s);
   clock.advance(1s);
-  alarm->ring_due(clock.monotonic());
+  alarm.ring_due(clock.monotonic());
   CHECK(idle(scheduler));
   CHECK(log.runs().size() == 1);
   clock.advance(4s);
-  alarm->ring_due(clock.monotonic());
+  alarm.ring_due(clock.monotonic());
   REQUIRE(log.started(2));
   CHECK(log.runs().back() == "later");
 }
