@@ -69,8 +69,9 @@ class SharedLog final : public std::streambuf {
 class AgentWorld {
  public:
   // Sources named `sources` (CSV, NAME.csv beside the config), each polled every 60 s;
-  // agent.workers `workers`.
-  explicit AgentWorld(std::vector<std::string> sources = {"acme"}, int workers = 2) : m_workers(workers) {
+  // agent.workers `workers`; `sections` added to the config's top level (alerts:).
+  explicit AgentWorld(std::vector<std::string> sources = {"acme"}, int workers = 2, std::string sections = "")
+      : m_workers(workers), m_sections(std::move(sections)) {
     // Before any thread of the test starts; the same value for every test.
     ::setenv(k_agent_world_key_var, k_agent_world_key, 1);
     write_config(sources, std::chrono::seconds(60));
@@ -93,8 +94,7 @@ state:
 agent:
   admin_listen: off
   log_format: text
-  workers: )" + std::to_string(m_workers) + R"(
-sources:
+  workers: )" + std::to_string(m_workers) + "\n" + m_sections + R"(sources:
 )";
     for (const auto& name : sources) {
       yaml += "  - name: " + name + R"(
@@ -141,6 +141,7 @@ sources:
 
  private:
   int m_workers;
+  std::string m_sections;
 };
 
 }  // namespace pinsync::testing

@@ -34,6 +34,8 @@ struct Ran {
 };
 
 struct Commands : AgentWorld {
+  using AgentWorld::AgentWorld;
+
   // Runs `command` with `options` on the world's seams; the key never shows.
   Ran run(CommandFn command, CommandOptions options = {}) {
     options.world = seams();
@@ -227,4 +229,27 @@ TEST_CASE("commands: a sync while another pinsync holds the state lock exits 1 n
   CHECK(sync.code == k_exit_failure);
   CHECK_CONTAINS(sync.err, std::to_string(::getpid()));
   CHECK(c.pinned.total() == 0);
+}
+
+TEST_CASE("commands: sync's alerts leave through the command's transports: a newly invalid row, once") {
+  Commands c({"acme"}, 2, "alerts:\n  webhook_url: http://127.0.0.1:9/hooks/unit-test\n");
+  c.sheet("acme", sheet_row("E-1", "Bad date", "June 32"));
+  const auto hooks = [&c] {
+    int n = 0;
+    for (const auto& r : c.pinned.requests()) n += r.url == "http://127.0.0.1:9/hooks/unit-test" ? 1 : 0;
+    return n;
+  };
+  const auto sync = c.run(command_sync);
+  CHECK(sync.code == k_exit_rows_failed);
+  CHECK(hooks() == 1);
+  const auto alert = c.pinned.requests().back();
+  CHECK(alert.method == "POST");
+  CHECK_CONTAINS(alert.body, "acme");
+  CHECK_CONTAINS(alert.body, "E-1");
+  // The fake knows no webhook: its 404 is reported, without the URL (the URL is the secret).
+  CHECK_CONTAINS(sync.err, "the alert webhook answered HTTP 404");
+  CHECK_NOT_CONTAINS(sync.err, "hooks/unit-test");
+  // Nothing changed: the alert is not sent again.
+  CHECK(c.run(command_sync).code == k_exit_rows_failed);
+  CHECK(hooks() == 1);
 }

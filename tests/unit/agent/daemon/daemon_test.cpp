@@ -28,6 +28,41 @@ constexpr auto k_past_next_pass = 66s;
 int posts(DaemonWorld& w) { return w.pinned.count("POST", "/events"); }
 int patches(DaemonWorld& w) { return w.pinned.count("PATCH", "/events/{id}"); }
 
+// Holds the first caller of hold_first() until open(), so a test can act while a pass is
+// in the middle of a request.
+class Gate {
+ public:
+  void hold_first() {
+    std::unique_lock lock(m_mutex);
+    if (m_held) return;
+    m_held = true;
+    m_cv.notify_all();
+    m_cv.wait(lock, [&] { return m_open; });
+  }
+  bool wait_held() {
+    std::unique_lock lock(m_mutex);
+    return m_cv.wait_for(lock, 20s, [&] { return m_held; });
+  }
+  void open() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_open = true;
+    }
+    m_cv.notify_all();
+  }
+  // Opens the gate when it goes out of scope: declared after the daemon, before it stops.
+  struct Opener {
+    Gate& gate;
+    ~Opener() { gate.open(); }
+  };
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_held = false;
+  bool m_open = false;
+};
+
 // The requests of the source's counter (what /metrics shows) on `route` answered `status`.
 std::int64_t counted(const SourceStatus& s, const std::string& route, const std::string& status) {
   for (const auto& c : s.requests) {
@@ -163,30 +198,16 @@ TEST_CASE("daemon: a resync asked while the source's pass runs waits for it and 
   DaemonWorld w;
   w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two"));
   // The first create of the first pass is held until the test lets it go.
-  std::mutex gate_mutex;
-  std::condition_variable gate_cv;
-  bool held = false;
-  bool open = false;
+  Gate gate;
   w.pinned.before_send = [&](const http::Request& r) {
-    if (r.method != "POST") return;
-    std::unique_lock lock(gate_mutex);
-    if (held) return;
-    held = true;
-    gate_cv.notify_all();
-    gate_cv.wait(lock, [&] { return open; });
+    if (r.method == "POST") gate.hold_first();
   };
   auto daemon = w.start();
-  {
-    std::unique_lock lock(gate_mutex);
-    REQUIRE(gate_cv.wait_for(lock, 20s, [&] { return held; }));
-  }
+  const Gate::Opener opener{gate};  // a failed check below must not leave the pass held
+  REQUIRE(gate.wait_held());
   auto resync = std::async(std::launch::async, [&] { return daemon->resync({}); });
   CHECK(resync.wait_for(0s) == std::future_status::timeout);  // the running pass comes first
-  {
-    std::lock_guard lock(gate_mutex);
-    open = true;
-  }
-  gate_cv.notify_all();
+  gate.open();
   auto reports = resync.get();
   REQUIRE(reports);
   REQUIRE(reports->size() == 1);
