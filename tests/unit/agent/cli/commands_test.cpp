@@ -12,6 +12,8 @@
 
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/backup.h"
+#include "agent/cli/forget.h"
 #include "agent/cli/history.h"
 #include "agent/cli/pause.h"
 #include "agent/cli/resync.h"
@@ -252,4 +254,47 @@ TEST_CASE("commands: sync's alerts leave through the command's transports: a new
   // Nothing changed: the alert is not sent again.
   CHECK(c.run(command_sync).code == k_exit_rows_failed);
   CHECK(hooks() == 1);
+}
+
+TEST_CASE("commands: backup copies the state a sync left; it never overwrites a file") {
+  Commands c;
+  c.sheet("acme", sheet_row("E-1", "Show one"));
+  CommandOptions to;
+  to.backup_to = c.dir / "copy.db";
+  const auto before = c.run(command_backup, to);
+  CHECK(before.code == k_exit_failure);
+  CHECK_CONTAINS(before.err, "there is no state file yet");
+
+  REQUIRE(c.run(command_sync).code == k_exit_ok);
+  const auto backup = c.run(command_backup, to);
+  CHECK(backup.code == k_exit_ok);
+  CHECK_CONTAINS(backup.out, "backed up 1 rows to " + to.backup_to.string());
+  CHECK(std::filesystem::exists(to.backup_to));
+  CHECK(c.run(command_backup, to).code == k_exit_usage);  // the copy is there already
+}
+
+TEST_CASE("commands: forget drops a removed source's rows with --yes; a source still configured is refused") {
+  Commands c({"acme", "beta"});
+  c.sheet("acme", sheet_row("E-1", "Show one"));
+  c.sheet("beta", sheet_row("B-1", "Beta show"));
+  REQUIRE(c.run(command_sync).code == k_exit_ok);
+
+  CommandOptions still = source("beta");
+  still.yes = true;
+  const auto refused = c.run(command_forget, still);
+  CHECK(refused.code == k_exit_usage);
+  CHECK_CONTAINS(refused.err, "beta is still a source in the config");
+
+  c.write_config({"beta"}, std::chrono::seconds(60));
+  c.config = c.load();
+  CommandOptions gone = source("acme");
+  gone.yes = true;
+  const auto forgot = c.run(command_forget, gone);
+  CHECK(forgot.code == k_exit_ok);
+  CHECK_CONTAINS(forgot.out, "acme: 1 rows (1 with an event) will be forgotten");
+  CHECK_CONTAINS(forgot.out, "acme: forgotten\n");
+  CHECK(c.run(command_forget, gone).out == "the state file holds nothing of a source named acme\n");
+  // beta is untouched: its next sync finds its row synced.
+  CHECK_CONTAINS(c.run(command_sync).out, "beta: ok — 0 created, 0 updated, 1 unchanged");
+  CHECK(c.posts() == 2);
 }
