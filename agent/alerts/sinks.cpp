@@ -5,8 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string_view>
+#include <system_error>
+#include <thread>
 
 #include "agent/alerts/alerts.h"
 #include "core/json_writer.h"
@@ -108,33 +113,65 @@ class CommandSink final : public AlertSink {
     ::close(input);
     if (rc != 0) return fail(ErrorKind::internal, "alert command: /bin/sh could not be started");
 
-    const auto deadline = m_clock.monotonic() + m_timeout;
-    int status = 0;
-    while (true) {
-      const pid_t done = ::waitpid(pid, &status, WNOHANG);
-      if (done == pid) break;
-      if (done < 0) return fail(ErrorKind::internal, "alert command: lost track of the command");
-      if (m_clock.monotonic() >= deadline) {
-        end_group(pid);
-        return fail(ErrorKind::timeout, "alert command did not finish within " + std::to_string(m_timeout.count()) +
-                                            "s and was killed — check alerts.command");
-      }
-      // A child cannot be waited on with a timeout; a short sleep that ends at once when
-      // the agent stops is simplest.
-      if (!m_clock.sleep_for(std::chrono::milliseconds(20))) {
-        end_group(pid);
-        return fail(ErrorKind::transient, "alert command was stopped: the agent is shutting down");
-      }
-    }
+    const auto status = wait_for(pid);
+    if (!status) return std::unexpected(status.error());
     // The command is done; anything it left running in the background goes with it.
     ::kill(-pid, SIGKILL);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    const std::string how = WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
-                                              : "was killed by signal " + std::to_string(WTERMSIG(status));
+    if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0) return {};
+    const std::string how = WIFEXITED(*status) ? "exited with " + std::to_string(WEXITSTATUS(*status))
+                                               : "was killed by signal " + std::to_string(WTERMSIG(*status));
     return fail(ErrorKind::transient, "alert command " + how + " — check alerts.command");
   }
 
  private:
+  // Waits until the command `pid` ends, the timeout passes or the clock is stopped. Returns
+  // its wait status; Error{timeout} or Error{transient} (the agent stops) after killing its
+  // process group, Error{internal} when it cannot be waited for.
+  Result<int> wait_for(pid_t pid) {
+    // A child cannot be waited for with a timeout: a thread waits for it and says when it
+    // ended, while this one waits on the clock, which the timeout or the agent's stop ends.
+    std::mutex mutex;
+    std::condition_variable_any ended;
+    bool done = false;
+    bool lost = false;
+    int status = 0;
+    std::thread reaper;
+    try {
+      reaper = std::thread([&] {
+        int st = 0;
+        pid_t r = -1;
+        do {
+          r = ::waitpid(pid, &st, 0);
+        } while (r < 0 && errno == EINTR);
+        {
+          std::lock_guard lock(mutex);
+          done = true;
+          lost = r != pid;
+          status = st;
+        }
+        ended.notify_all();
+      });
+    } catch (const std::system_error&) {
+      end_group(pid);
+      return fail(ErrorKind::internal, "alert command: cannot wait for the command");
+    }
+    std::unique_lock lock(mutex);
+    const Wake wake = m_clock.wait_until(lock, ended, m_clock.monotonic() + m_timeout, [&] { return done; });
+    lock.unlock();
+    // Not done: the command and everything it started go, and the reaper then returns.
+    if (wake != Wake::ready) ::kill(-pid, SIGKILL);
+    reaper.join();
+    if (wake == Wake::deadline) {
+      return fail(ErrorKind::timeout, "alert command did not finish within " + std::to_string(m_timeout.count()) +
+                                          "s and was killed — check alerts.command");
+    }
+    if (wake == Wake::stopped) {
+      return fail(ErrorKind::transient, "alert command was stopped: the agent is shutting down");
+    }
+    if (lost) return fail(ErrorKind::internal, "alert command: lost track of the command");
+    return status;
+  }
+
   // Kills the command's whole process group and reaps the command.
   static void end_group(pid_t pid) {
     ::kill(-pid, SIGKILL);
