@@ -135,9 +135,9 @@ TEST_CASE("first_pass_offsets: as many as the pool at once, then one every inter
 
 TEST_CASE("scheduler: first passes run at their spread times, not before, one alarm at a time") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 4, alarm.make());
-  Log log;
   const auto start = clock.monotonic();
   const auto offsets = first_pass_offsets(5, 2s, 1);  // 400 ms apart
   for (std::size_t i = 0; i < offsets.size(); ++i) {
@@ -160,9 +160,9 @@ TEST_CASE("scheduler: first passes run at their spread times, not before, one al
 
 TEST_CASE("scheduler: a hurried task (resync) runs before every task that is only due") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 1, alarm.make());
-  Log log;
   const auto now = clock.monotonic();
   scheduler.add(log.task("busy", clock, true), now);  // holds the only thread
   REQUIRE(log.started(1));
@@ -179,9 +179,9 @@ TEST_CASE("scheduler: a hurried task (resync) runs before every task that is onl
 
 TEST_CASE("scheduler: at most `workers` tasks run at once, however many are due") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 3, alarm.make());
-  Log log;
   for (int i = 0; i < 10; ++i) scheduler.add(log.task("t" + std::to_string(i), clock, true), clock.monotonic());
   REQUIRE(log.started(3));
   const auto counts = scheduler.counts();
@@ -196,9 +196,9 @@ TEST_CASE("scheduler: at most `workers` tasks run at once, however many are due"
 
 TEST_CASE("scheduler: a task never runs twice at once; hurries during its run give one more run") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 4, alarm.make());
-  Log log;
   const auto id = scheduler.add(log.task("source", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
   for (int i = 0; i < 5; ++i) scheduler.hurry(id);  // three free threads, and still it waits
@@ -213,9 +213,9 @@ TEST_CASE("scheduler: a task never runs twice at once; hurries during its run gi
 
 TEST_CASE("scheduler: a slow task holds only its own thread; others run on time beside it") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 2, alarm.make());
-  Log log;
   scheduler.add(log.task("stuck", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
   const auto other = scheduler.add(log.task("other", clock), clock.monotonic() + 1s);
@@ -236,9 +236,9 @@ TEST_CASE("scheduler: a slow task holds only its own thread; others run on time 
 
 TEST_CASE("scheduler: a removed task does not run again; its running run finishes; set_due replaces") {
   FakeClock clock;
+  Log log;  // outlives the scheduler: a task may still notify it as the test ends
   AlarmBoard alarm;
   Scheduler scheduler(clock, 2, alarm.make());
-  Log log;
   const auto id = scheduler.add(log.task("gone", clock, true), clock.monotonic());
   REQUIRE(log.started(1));
   scheduler.hurry(id);
