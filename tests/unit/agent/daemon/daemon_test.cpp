@@ -219,6 +219,37 @@ TEST_CASE("daemon: a resync asked while the source's pass runs waits for it and 
   CHECK(s.recent.at(1).trigger == "schedule");
 }
 
+TEST_CASE("daemon: a requested pass jumps the queue: with one thread busy, it runs before a pass only due") {
+  // One pool thread; first passes at 0 s (a), 1 s (b) and 2 s (c). a's first create is held
+  // while b falls due and c is asked for (resume queues a pass as resync does, without
+  // waiting for it). When the thread is free, c goes first.
+  DaemonWorld w({"a", "b", "c"}, 1);
+  w.sheet("a", sheet_row("A-1", "A show"));
+  w.sheet("b", sheet_row("B-1", "B show"));
+  w.sheet("c", sheet_row("C-1", "C show"));
+  Gate gate;
+  w.pinned.before_send = [&](const http::Request& r) {
+    if (r.method == "POST") gate.hold_first();
+  };
+  auto daemon = w.start();
+  const Gate::Opener opener{gate};
+  REQUIRE(gate.wait_held());
+  REQUIRE(daemon->pause("c", "until asked"));
+  CHECK(w.advance(1s) == 1);  // b is due, and waits for the thread
+  auto resumed = daemon->resume("c");
+  REQUIRE(resumed);
+  CHECK(*resumed);
+  gate.open();
+  REQUIRE(w.pinned.wait_for("POST", "/events", 3));
+  std::string order;  // the sources' titles, in the order their creates came
+  for (const auto& r : w.pinned.requests()) {
+    for (const char* title : {"A show", "B show", "C show"}) {
+      if (r.method == "POST" && r.body.find(title) != std::string::npos) order += std::string(title) + "; ";
+    }
+  }
+  CHECK(order == "A show; C show; B show; ");
+}
+
 TEST_CASE("daemon: an operator's pause makes no request until resume; resume passes at once; status shows the pause") {
   DaemonWorld w;
   w.sheet("acme", sheet_row("E-1", "Show one"));
