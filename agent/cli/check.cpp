@@ -189,7 +189,9 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
   KnownSlugs known;
   std::optional<std::vector<Channel>> channels;
   if (!slugs && slugs.error().kind == ErrorKind::auth) {
-    list.fail("API key refused by " + config.pinned.base_url + ": " + slugs.error().message,
+    // The client's message ends with its own advice (after " — "); the checklist gives one fix.
+    const std::string& said = slugs.error().message;
+    list.fail("API key refused by " + config.pinned.base_url + ": " + said.substr(0, said.find(" — ")),
               "the key is wrong, revoked or expired: create a new one and put it in the environment", k_exit_auth);
   } else {
     if (!slugs) {

@@ -103,7 +103,7 @@ std::optional<std::size_t> id_column_index(const PassContext& ctx, const std::ve
 // and written back into.
 struct IdLessRow {
   std::size_t index;  // in SourceRows::rows
-  connectors::Row cells;
+  connectors::Row row;
 };
 
 // A dry run shows what a sync would do: an approved row without an ID gets one from the
@@ -111,7 +111,7 @@ struct IdLessRow {
 // row it maps — never in the source. Returns true when a row changed.
 bool preview_missing_ids(std::size_t id_index, std::vector<IdLessRow>& rows) {
   int n = 0;
-  for (auto& row : rows) row.cells.cells[id_index] = "(new ID " + std::to_string(++n) + ")";
+  for (auto& id_less : rows) id_less.row.cells[id_index] = "(new ID " + std::to_string(++n) + ")";
   return n > 0;
 }
 
@@ -136,13 +136,12 @@ bool assign_missing_ids(const PassContext& ctx, std::size_t id_index, std::vecto
   for (const auto& done : *written) {
     for (std::size_t k = 0; k < wanted.size(); ++k) {
       if (wanted[k].row_ref != done.row_ref) continue;
-      rows[k].cells.cells[id_index] = done.new_id;
+      rows[k].row.cells[id_index] = done.new_id;
       ctx.log.info("assigned an ID", {{"source", ctx.source.name}, {"row", done.row_ref}, {"id", done.new_id}});
     }
   }
   return !written->empty();
 }
-
 
 // Maps each row as the connector hands it over and keeps what the plan needs.
 class ReadSink final : public connectors::RowSink {

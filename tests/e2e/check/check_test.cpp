@@ -197,6 +197,12 @@ TEST_CASE("check: a refused key fails with the fix, the sources are still checke
   const auto r = check(sandbox, s);
   CHECK(r.exit_code == 4);
   CHECK(has_line(r, "FAIL  API key refused by " + sandbox.base_url()));
-  CHECK_CONTAINS(r.out, "create a new one");
+  // The advice comes once: the API's own words, then the one fix.
+  const auto at = r.out.find("FAIL  API key refused by ");
+  REQUIRE(at != std::string::npos);
+  const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+  CHECK_CONTAINS(line, "answered 401");
+  CHECK(line.ends_with("— the key is wrong, revoked or expired: create a new one and put it in the environment"));
+  CHECK(line.find(" — ") == line.rfind(" — "));
   CHECK(has_line(r, "ok    acme: source reachable (2 rows)\n"));
 }
