@@ -50,6 +50,8 @@ Result<RowRecord> read_row(const SQLite::Statement& q) {
   r.updated_at = q.getColumn(12).getInt64();
   r.attempted_hash = q.getColumn(13).getString();
   r.next_attempt_at = q.getColumn(14).getInt64();
+  r.event_title = q.getColumn(15).getString();
+  r.event_start = q.getColumn(16).getString();
   return r;
 }
 

@@ -16,7 +16,7 @@ namespace pinsync::state {
 inline constexpr const char* k_select_rows_of_source = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at
+       next_attempt_at, event_title, event_start
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
 inline constexpr const char* k_select_row_digests_of_source = R"sql(
@@ -27,13 +27,13 @@ inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM sour
 inline constexpr const char* k_select_row = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at
+       next_attempt_at, event_title, event_start
 FROM source_rows WHERE source = ?1 AND source_id = ?2)sql";
 
 inline constexpr const char* k_select_rows_with_event = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at
+       next_attempt_at, event_title, event_start
 FROM source_rows WHERE event_id = ?1 ORDER BY source, source_id)sql";
 
 inline constexpr const char* k_upsert_row_pending = R"sql(
@@ -80,9 +80,14 @@ WHERE source = ?1 AND source_id = ?2 AND idempotency_key = ?3 AND payload_hash =
 
 inline constexpr const char* k_upsert_row_success = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, event_id, payload_hash, state,
-                         last_request_id, attempts, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, 'synced', ?6, 0, ?7, ?7)
+                         last_request_id, attempts, created_at, updated_at, event_title,
+                         event_start)
+VALUES (?1, ?2, ?3, ?4, ?5, 'synced', ?6, 0, ?7, ?7, ?8, ?9)
 ON CONFLICT (source, source_id) DO UPDATE SET
+  event_title = CASE WHEN excluded.event_title = '' AND excluded.event_start = ''
+                     THEN source_rows.event_title ELSE excluded.event_title END,
+  event_start = CASE WHEN excluded.event_title = '' AND excluded.event_start = ''
+                     THEN source_rows.event_start ELSE excluded.event_start END,
   event_id = COALESCE(excluded.event_id, source_rows.event_id),
   payload_hash = excluded.payload_hash,
   state = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.source = excluded.source
@@ -121,6 +126,12 @@ UPDATE source_rows SET state = 'failed', attempts = 0, attempted_hash = '', next
                        error_field = '', error_value = '', error_reason = 're-armed by resync',
                        updated_at = ?3
 WHERE source = ?1 AND source_id = ?2)sql";
+
+// Only a gone row is forgotten; the caller tells a missing row from one in another state.
+inline constexpr const char* k_forget_row = R"sql(
+UPDATE source_rows SET state = 'forgotten', attempts = 0, attempted_hash = ?5, next_attempt_at = 0,
+                       error_field = '', error_value = '', error_reason = ?3, updated_at = ?4
+WHERE source = ?1 AND source_id = ?2 AND state = 'gone')sql";
 
 inline constexpr const char* k_select_pause = R"sql(
 SELECT reason, fingerprint, since, paused_by FROM paused_sources WHERE source = ?1)sql";

@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 5> k_migrations = {
+constexpr std::array<const char*, 6> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -167,6 +167,47 @@ CREATE TABLE source_facts (
   PRIMARY KEY (source, key)
 ) WITHOUT ROWID;
 PRAGMA user_version = 5;
+)sql",
+    // 6: a row whose deleted event a person let go (`pinsync resync --row ID --forget`) is
+    // 'forgotten', and a row keeps the title and start of what its event last held (what
+    // pinsync last sent successfully), so a held row can say which show was lost. The CHECK
+    // constraint changes, so source_rows is rebuilt as in step 2 (its index with it).
+    R"sql(
+CREATE TABLE source_rows_v6 (
+  source          TEXT NOT NULL,
+  source_id       TEXT NOT NULL,
+  row_ref         TEXT NOT NULL DEFAULT '',
+  event_id        INTEGER,
+  payload_hash    TEXT NOT NULL DEFAULT '',
+  state           TEXT NOT NULL CHECK (state IN ('synced', 'pending', 'invalid', 'failed',
+                                                 'removed', 'needs_review', 'gone', 'dead',
+                                                 'forgotten')),
+  error_field     TEXT NOT NULL DEFAULT '',
+  error_value     TEXT NOT NULL DEFAULT '',
+  error_reason    TEXT NOT NULL DEFAULT '',
+  last_request_id TEXT NOT NULL DEFAULT '',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  attempted_hash  TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  event_title     TEXT NOT NULL DEFAULT '',
+  event_start     TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (source, source_id)
+) WITHOUT ROWID;
+
+INSERT INTO source_rows_v6 (source, source_id, row_ref, event_id, payload_hash, state,
+                            error_field, error_value, error_reason, last_request_id, attempts,
+                            created_at, updated_at, attempted_hash, next_attempt_at)
+SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
+       error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
+       next_attempt_at
+FROM source_rows;
+
+DROP TABLE source_rows;
+ALTER TABLE source_rows_v6 RENAME TO source_rows;
+CREATE INDEX source_rows_by_event ON source_rows (event_id) WHERE event_id IS NOT NULL;
+PRAGMA user_version = 6;
 )sql",
 };
 

@@ -368,6 +368,8 @@ void SqliteStore::record_one_outcome(const Outcome& o, std::int64_t at) {
     bind_text(q, 5, entry.payload_hash);
     bind_text(q, 6, o.outcome.request_id);
     q.bind(7, at);
+    bind_text(q, 8, o.shown.title);
+    bind_text(q, 9, o.shown.start);
     q.exec();
   } else {
     const Failure& f = *o.failure;
@@ -414,6 +416,31 @@ Result<void> SqliteStore::rearm(std::string_view source, std::string_view source
     bind_text(q, 2, source_id);
     q.bind(3, now());
     if (q.exec() == 0) return fail(ErrorKind::internal, m_label + ": cannot re-arm " + name + ": no such row");
+    return {};
+  });
+}
+
+Result<void> SqliteStore::forget_row(std::string_view source, std::string_view source_id, std::string_view seen_hash,
+                                     std::string_view reason) {
+  const auto name = row_name(source, source_id);
+  return guarded("cannot forget the event of " + name, [&]() -> Result<void> {
+    auto& q = prepared(k_forget_row);
+    ResetOnExit reset(q);
+    bind_text(q, 1, source);
+    bind_text(q, 2, source_id);
+    bind_text(q, 3, reason);
+    q.bind(4, now());
+    bind_text(q, 5, seen_hash);
+    if (q.exec() == 0) {
+      auto& s = prepared(k_select_row);
+      ResetOnExit reset_select(s);
+      bind_text(s, 1, source);
+      bind_text(s, 2, source_id);
+      if (!s.executeStep()) return fail(ErrorKind::not_found, m_label + ": " + name + ": no such row");
+      const auto state = s.getColumn(5).getString();
+      return fail(ErrorKind::invalid, name + " is " + state + ", not gone: only a row whose event was deleted in "
+                                          "Pinned Events can be forgotten");
+    }
     return {};
   });
 }

@@ -50,6 +50,8 @@ class SqliteStore final : public Store {
 
   Result<void> record_outcomes(std::span<const Outcome> outcomes) override;
   Result<void> rearm(std::string_view source, std::string_view source_id) override;
+  Result<void> forget_row(std::string_view source, std::string_view source_id, std::string_view seen_hash,
+                          std::string_view reason) override;
 
   Result<std::optional<SourcePause>> pause(std::string_view source) override;
   Result<void> set_pause(std::string_view source, std::string_view reason, std::string_view fingerprint,

@@ -24,6 +24,7 @@ std::string_view to_string(RowState s) {
     case RowState::needs_review: return "needs_review";
     case RowState::gone: return "gone";
     case RowState::dead: return "dead";
+    case RowState::forgotten: return "forgotten";
   }
   return "pending";
 }

@@ -31,12 +31,15 @@ enum class RowState {
   needs_review,  // a create in doubt that cannot be resolved automatically
   gone,          // the event was deleted in Pinned Events (404 on update)
   dead,          // failed past the attempt limit; waits for an edit or resync --row
+  forgotten,     // gone, and a person let the event go (resync --forget): nothing is sent
+                 // for the row until resync --row … --recreate
 };
 // Every state, in the order reports list them.
 inline constexpr RowState k_row_states[] = {RowState::synced,  RowState::pending,      RowState::invalid,
                                             RowState::failed,  RowState::removed,      RowState::needs_review,
-                                            RowState::gone,    RowState::dead};
-// True for the states a person may have to look at: invalid, failed, dead, needs_review, gone.
+                                            RowState::gone,    RowState::dead,         RowState::forgotten};
+// True for the states a person may have to look at: invalid, failed, dead, needs_review, gone
+// (not forgotten: a person already decided).
 constexpr bool needs_attention(RowState s) {
   return s == RowState::invalid || s == RowState::failed || s == RowState::dead || s == RowState::needs_review ||
          s == RowState::gone;
@@ -67,8 +70,14 @@ struct RowRecord {
   int attempts = 0;                     // failed sends of attempted_hash since the last success
   std::int64_t created_at = 0;          // unix seconds
   std::int64_t updated_at = 0;
-  std::string attempted_hash;           // payload hash of the last failed send ("" after a success)
+  std::string attempted_hash;           // payload hash of the last failed send ("" after a success);
+                                        // forgotten: of the row as it was when it was forgotten
   std::int64_t next_attempt_at = 0;     // failed: not sent again before this (unix seconds)
+  // What the event held after pinsync's last successful write (Outcome::shown):
+  // what was lost when it is deleted in Pinned Events. "" when unknown (never written, or
+  // written before schema version 6).
+  std::string event_title;
+  std::string event_start;
 };
 
 // What a pass needs of a stored row to see that the row, read again, is unchanged —
@@ -106,6 +115,12 @@ struct WriteOutcome {
   long http_status = 0;             // 0 when no response arrived
   std::string request_id;
   std::optional<std::int64_t> event_id;
+};
+
+// What an event holds after a successful write, as an operator recognises it.
+struct EventShown {
+  std::string title;  // the body's title
+  std::string start;  // the body's startAt, as sent
 };
 
 struct RunRecord {
@@ -146,6 +161,7 @@ struct Outcome {
   OutboxEntry entry;
   WriteOutcome outcome;
   std::optional<Failure> failure;  // nullopt: it succeeded
+  EventShown shown;                // a success: kept with the row (RowRecord::event_title/start)
 };
 
 // How much history the store keeps per source (see finish_run).
@@ -258,6 +274,15 @@ class Store {
   // sent again), reason "re-armed by resync". Returns Error{internal} when the store has
   // no such row.
   virtual Result<void> rearm(std::string_view source, std::string_view source_id) = 0;
+
+  // A person let a deleted event go (resync --forget): the row, which must be gone, becomes
+  // forgotten with `reason` and attempted_hash = `seen_hash` (the row's payload hash as the
+  // person saw it; "" when it is not in the source), attempts = 0, next_attempt_at = 0; its
+  // event id, payload_hash, event_title and event_start are kept. Returns Error{invalid}
+  // naming the row and its state when it is not gone, Error{not_found} when the store has
+  // no such row; nothing changes then.
+  virtual Result<void> forget_row(std::string_view source, std::string_view source_id, std::string_view seen_hash,
+                                  std::string_view reason) = 0;
 
   // The source's pause, or nullopt when it is not paused.
   virtual Result<std::optional<SourcePause>> pause(std::string_view source) = 0;

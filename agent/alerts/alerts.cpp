@@ -71,7 +71,9 @@ struct StateWords {
 constexpr StateWords k_state_words[] = {
     {"invalid", "rows_invalid", "newly invalid (fix the cells; the next sync sends them)"},
     {"needs_review", "rows_held", "held for review (check the event in Pinned Events, then pinsync resync --row ID)"},
-    {"gone", "rows_held", "held: the event was deleted in Pinned Events (pinsync resync --row ID recreates it)"},
+    {"gone", "rows_held",
+     "held: the event was deleted in Pinned Events (pinsync resync --row ID --recreate creates it again, --forget "
+     "lets it go)"},
     {"dead", "rows_dead", "gave up after every retry (see pinsync errors; pinsync resync --row ID tries again)"},
 };
 

@@ -108,15 +108,16 @@ const std::vector<CommandSpec>& commands() {
               "endpoint (agent.admin_listen). SIGTERM/SIGINT stop it (exit 0), SIGHUP reloads the config,\n"
               "SIGUSR1 resyncs every source. Exit 1 when another pinsync holds the state file.\n",
        false, false, command_run},
-      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID[,ID…]]… [--recreate] [--dead] [--force]\n"
-                 "                      [--accept-removals] [--local] [--json]\n"
+      {"resync", "usage: pinsync resync --config FILE [--source NAME] [--row ID[,ID…]]… [--recreate | --forget] [--dead]\n"
+                 "                      [--force] [--accept-removals] [--local] [--json]\n"
                  "A pass now, done by the running agent through its admin endpoint. When the config has an\n"
                  "admin endpoint but no agent answers, resync refuses (is the agent down?) unless --local\n"
                  "is given: then it runs the pass itself (safe: the state lock refuses while an agent runs).\n"
                  "Rows waiting in the retry queue are sent now and a source paused by a refused key resumes.\n"
                  "--row ID (repeat it, or ID,ID) writes only those rows and re-arms each that is dead,\n"
                  "refused or held for review; an ID no row has is an error naming the closest IDs (exit 2).\n"
-                 "--recreate (with --row) gives a row whose event was deleted in Pinned Events a new event.\n"
+                 "--recreate (with --row) gives a row whose event was deleted in Pinned Events a new event;\n"
+                 "--forget (with --row) lets that event go: nothing is sent for the row until --recreate.\n"
                  "--dead re-arms every dead row of the source(s), each with its own key. --force re-sends\n"
                  "rows whose event was edited in Pinned Events (all rows without events:read);\n"
                  "--accept-removals confirms the removals of a suspect read.\n",
@@ -266,6 +267,8 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       options.resync.dead = true;
     } else if (a == "--recreate" && name == "resync") {
       options.resync.recreate = true;
+    } else if (a == "--forget" && name == "resync") {
+      options.resync.forget = true;
     } else if (a == "--local" && name == "resync") {
       options.local = true;
     } else if (a == "--force" && name == "resync") {
@@ -322,6 +325,16 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
         << "; sources:";
     for (const auto& s : loaded->sources) err << ' ' << s.name;
     err << '\n';
+    return k_exit_usage;
+  }
+  if (options.resync.recreate && options.resync.forget) {
+    err << "pinsync resync: --recreate and --forget together: choose one — --recreate creates the deleted event "
+           "again, --forget lets it go\n";
+    return k_exit_usage;
+  }
+  if (options.resync.forget && options.resync.rows.empty()) {
+    err << "pinsync resync: --forget needs --row ID: it lets go of the deleted events of the rows named, one "
+           "decision at a time\n";
     return k_exit_usage;
   }
   if (options.resync.recreate && options.resync.rows.empty()) {

@@ -182,7 +182,8 @@ int command_errors(const Config& config, const CommandOptions& options, std::ost
       return k_exit_failure;
     }
     for (const auto& r : *rows) {
-      if (!state::needs_attention(r.state)) continue;
+      // A forgotten row is no error, but it is listed so nobody wonders where its show went.
+      if (!state::needs_attention(r.state) && r.state != state::RowState::forgotten) continue;
       ++count;
       const std::string id = state::is_placeholder_id(r.source_id) ? "" : r.source_id;
       if (options.json) {

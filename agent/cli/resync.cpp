@@ -38,6 +38,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   body.begin_object().key("source").value(options.source).key("rows").begin_array();
   for (const auto& id : options.resync.rows) body.value(id);
   body.end_array().key("dead").value(options.resync.dead).key("recreate").value(options.resync.recreate);
+  if (options.resync.forget) body.key("forget").value(true);  // an older agent refuses the key: never ignored
   body.key("force").value(options.resync.force);
   body.key("accept_removals").value(options.resync.accept_removals).end_object();
 

@@ -78,16 +78,25 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
         if (!id.isString()) return fail(ErrorKind::invalid, "POST /resync: \"rows\" must hold only strings" + example);
         request.ask.rows.push_back(id.extract<std::string>());
       }
-    } else if (name == "force" || name == "accept_removals" || name == "dead" || name == "recreate") {
+    } else if (name == "force" || name == "accept_removals" || name == "dead" || name == "recreate" ||
+               name == "forget") {
       if (!value.isBoolean()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be true or false" + example);
       (name == "force"      ? request.ask.force
        : name == "dead"     ? request.ask.dead
        : name == "recreate" ? request.ask.recreate
+       : name == "forget"   ? request.ask.forget
                             : request.ask.accept_removals) = value.extract<bool>();
     } else {
       return fail(ErrorKind::invalid, "POST /resync: unknown key \"" + name +
-                                          "\" (the keys are source, rows, row, dead, recreate, force and accept_removals)");
+                                          "\" (the keys are source, rows, row, dead, recreate, forget, force and "
+                                          "accept_removals)");
     }
+  }
+  if (request.ask.recreate && request.ask.forget) {
+    return fail(ErrorKind::invalid, "POST /resync: \"recreate\" and \"forget\" together — choose one");
+  }
+  if (request.ask.forget && request.ask.rows.empty()) {
+    return fail(ErrorKind::invalid, "POST /resync: \"forget\" needs \"rows\": the rows whose deleted events are let go");
   }
   return request;
 }

@@ -81,7 +81,7 @@ std::optional<std::uint64_t> SourceWorker::request(PassOptions options, std::str
   if (m_stopping) return std::nullopt;
   for (const auto& q : m_queue) {
     if (q.options.only_rows == options.only_rows && q.options.rearm_dead == options.rearm_dead &&
-        q.options.recreate_rows == options.recreate_rows &&
+        q.options.recreate_rows == options.recreate_rows && q.options.forget_rows == options.forget_rows &&
         q.options.force == options.force &&
         q.options.manual == options.manual && q.options.accept_removals == options.accept_removals) {
       return q.ticket;

@@ -279,6 +279,12 @@ Result<std::string> PinnedClient::get_event(std::int64_t event_id) {
   return get_json("/events/" + std::to_string(event_id), "/events/{id}");
 }
 
+Result<void> PinnedClient::read_channel_events(std::int64_t channel_id) {
+  auto body = get_json("/events?channelId=" + std::to_string(channel_id) + "&limit=1&page=1", "/events");
+  if (!body) return std::unexpected(body.error());
+  return {};
+}
+
 Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
     std::span<const std::string> create_bodies) {
   std::vector<std::vector<std::int64_t>> found(create_bodies.size());

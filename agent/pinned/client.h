@@ -90,6 +90,12 @@ class PinnedClient {
   // for channels().
   Result<std::string> get_event(std::int64_t event_id);
 
+  // GET /events?channelId=N&limit=1: returns nothing when Pinned Events lists the channel's
+  // events (the API answers at base_url and knows the channel, even with no event in it),
+  // Error{auth} when the key may not read events, Error{not_found} for a 404 (no such route
+  // or channel there), other errors as for channels().
+  Result<void> read_channel_events(std::int64_t channel_id);
+
   // Asks whether the key holds `scope` (channels:read, events:create, events:update or
   // events:read) with one request that scope guards, chosen so that the API refuses it
   // after its scope check: nothing is created or changed and at most one channel or event

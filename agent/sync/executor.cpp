@@ -1,7 +1,5 @@
 #include "agent/sync/executor.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -9,6 +7,7 @@
 
 #include "agent/pinned/keys.h"
 #include "agent/pinned/drift.h"
+#include "agent/pinned/event_gist.h"
 #include "core/datetime.h"
 
 namespace pinsync::agent {
@@ -193,9 +192,16 @@ state::Failure Executor::retry_failure(const Job& job, const std::string& reason
   return f;
 }
 
-std::optional<std::string> Executor::doubt_not_found(std::int64_t event_id) {
+std::optional<std::string> Executor::doubt_not_found(const OutboxEntry& entry) {
+  // A create has no event to be deleted: its 404 is the route missing where base_url points.
+  if (entry.action == WriteAction::create) {
+    return "Pinned Events answered 404 to a create (POST /events): pinned.base_url is probably wrong (or a proxy "
+           "in front of it answers for a different service) — nothing was created; fix base_url and sync again";
+  }
   if (m_not_found_doubt) return *m_not_found_doubt;
   m_not_found_doubt.emplace();
+  const std::int64_t event_id = entry.event_id.value_or(0);
+  const std::string deny = " — nothing was marked deleted; the row stays in the retry queue";
   auto rows = m_ctx.store->rows(m_ctx.source.name);
   if (!rows) return std::nullopt;
   constexpr int k_witnesses = 3;  // an event deleted by hand is one; three are not all deleted
@@ -204,11 +210,32 @@ std::optional<std::string> Executor::doubt_not_found(std::int64_t event_id) {
     if (static_cast<int>(asked.size()) == k_witnesses) break;
     if (r.state != RowState::synced || !r.event_id || *r.event_id == event_id) continue;
     auto answer = m_ctx.client.get_event(*r.event_id);
-    if (answer) return std::nullopt;  // the API knows this source's events: that one was deleted
-    if (answer.error().kind != ErrorKind::not_found) return std::nullopt;  // cannot tell (no events:read…)
+    // Read, or refused for want of events:read: either way Pinned Events itself answers
+    // at base_url, and it knows this source's events: that one was deleted.
+    if (answer || answer.error().kind == ErrorKind::auth) return std::nullopt;
+    if (answer.error().kind != ErrorKind::not_found) {
+      *m_not_found_doubt = "Pinned Events answered 404 for event " + std::to_string(event_id) +
+                           ", and checking event " + std::to_string(*r.event_id) +
+                           ", which this source synced, failed too (" + answer.error().message +
+                           "), so pinsync cannot tell a deleted event from an API that does not answer" + deny;
+      return *m_not_found_doubt;
+    }
     asked.push_back(*r.event_id);
   }
-  if (asked.empty()) return std::nullopt;
+  if (asked.empty()) {
+    // No other event to ask about: the channel's event list says whether the API is there.
+    auto listed = m_ctx.client.read_channel_events(m_ctx.source.channel_id);
+    if (listed || listed.error().kind == ErrorKind::auth) return std::nullopt;
+    *m_not_found_doubt = "Pinned Events answered 404 for event " + std::to_string(event_id) +
+                         " and reading the events of channel " + std::to_string(m_ctx.source.channel_id) +
+                         " failed too (" + listed.error().message + "): " +
+                         (listed.error().kind == ErrorKind::not_found
+                              ? "pinned.base_url is probably wrong (or a proxy in front of it answers for a "
+                                "different service)"
+                              : "pinsync cannot tell a deleted event from an API that does not answer") +
+                         deny;
+    return *m_not_found_doubt;
+  }
   std::string others;
   for (const auto id : asked) others += (others.empty() ? "" : ", ") + std::to_string(id);
   *m_not_found_doubt = "Pinned Events answered 404 for event " + std::to_string(event_id) + " and also for event" +
@@ -216,6 +243,20 @@ std::optional<std::string> Executor::doubt_not_found(std::int64_t event_id) {
                        ", which this source synced: pinned.base_url is probably wrong (or a proxy in front of it "
                        "answers for a different service) — nothing was marked deleted; fix base_url and sync again";
   return *m_not_found_doubt;
+}
+
+std::string Executor::gone_reason(const Job& job) const {
+  const auto& entry = job.entry;
+  // What was lost: the event as pinsync last wrote it, else (written before pinsync kept
+  // that) as this update would have made it.
+  const state::RowRecord* known = job.item->stored != nullptr ? job.item->stored : job.item->taken_from;
+  EventGist gist;
+  if (known != nullptr) gist = {known->event_title, known->event_start};
+  if (gist.title.empty() && gist.start.empty()) gist = gist_of(entry.body);
+  const std::string row = "pinsync resync --source " + m_ctx.source.name + " --row " + entry.source_id;
+  return describe_event(entry.event_id.value_or(0), gist) + " was deleted in Pinned Events; nothing is sent for " +
+         "this row until you decide: " + row + " --recreate creates it again, " + row + " --forget lets it go " +
+         "(recreate_deleted: true recreates every such row)";
 }
 
 void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups) {
@@ -235,12 +276,13 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
   auto failed = [&](state::Failure f, RowAction action, int& counter) {
     add(*job.item, action, entry.event_id, f.reason);
     ++counter;
-    outcomes.push_back({entry, outcome, std::move(f)});
+    outcomes.push_back({entry, outcome, std::move(f), {}});
   };
   switch (result.status) {
     case WriteStatus::ok: {
       if (entry.action == WriteAction::update && !outcome.event_id) outcome.event_id = entry.event_id;
-      outcomes.push_back({entry, outcome, std::nullopt});
+      auto gist = gist_of(entry.body);
+      outcomes.push_back({entry, outcome, std::nullopt, {std::move(gist.title), std::move(gist.start)}});
       const auto id = *outcome.event_id;
       if (job.in_doubt && entry.payload_hash != row.payload_hash) {
         follow_ups.push_back(update_job(*job.item, id));  // edited while in doubt: now the edit
@@ -262,27 +304,16 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       m_continue = false;
       return;
     case WriteStatus::not_found: {
-      // What was lost, in the operator's words: the show as the row describes it.
-      std::string show;
-      simdjson::dom::parser parser;
-      simdjson::dom::element body;
-      std::string_view title, start;
-      if (parser.parse(row.payload).get(body) == simdjson::SUCCESS &&
-          body["title"].get_string().get(title) == simdjson::SUCCESS &&
-          body["startAt"].get_string().get(start) == simdjson::SUCCESS) {
-        show = " (\"" + std::string(title) + "\", " + std::string(start) + ")";
-      }
-      if (const auto doubt = doubt_not_found(entry.event_id.value_or(0))) {
-        failed({RowState::failed, "", *doubt, false, 1, 0}, RowAction::failed, m_report.failed);
+      if (const auto doubt = doubt_not_found(entry)) {
+        // Not believed: every other write of the pass would meet the same 404.
+        auto f = retry_failure(job, *doubt, false, std::nullopt);
+        const bool dead = f.state == RowState::dead;
+        failed(std::move(f), dead ? RowAction::dead : RowAction::failed, dead ? m_report.dead : m_report.failed);
         m_report.stopped = Error{ErrorKind::config, m_ctx.source.name + ": " + *doubt};
         m_continue = false;
         return;
       }
-      const std::string why = "event " + std::to_string(entry.event_id.value_or(0)) + show +
-                              " was deleted in Pinned Events; the row is not recreated: pinsync resync --source " +
-                              m_ctx.source.name + " --row " + entry.source_id +
-                              " --recreate gives it a new event (recreate_deleted: true does so for every such row)";
-      failed({RowState::gone, "", why, false, 1, 0}, RowAction::held, m_report.held);
+      failed({RowState::gone, "", gone_reason(job), false, 1, 0}, RowAction::held, m_report.held);
       return;
     }
     case WriteStatus::conflict:
@@ -321,7 +352,9 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
     case What::adopted: {
       m_ctx.log.info("adopted an event created by an earlier attempt",
                      {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", std::to_string(*r.event_id)}});
-      outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt});
+      auto gist = gist_of(job.entry.body);
+      outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt,
+                          {std::move(gist.title), std::move(gist.start)}});
       if (job.entry.payload_hash != row.payload_hash) {
         follow_ups.push_back(update_job(item, *r.event_id));
         return;
@@ -360,7 +393,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       const bool dead = f.state == RowState::dead;
       add(item, dead ? RowAction::dead : RowAction::failed, std::nullopt, f.reason);
       ++(dead ? m_report.dead : m_report.failed);
-      outcomes.push_back({job.entry, WriteOutcome{}, std::move(f)});
+      outcomes.push_back({job.entry, WriteOutcome{}, std::move(f), {}});
       return;
     }
     case What::in_step:

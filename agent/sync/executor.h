@@ -56,10 +56,17 @@ class Executor {
   // added to the reason only while the row will be sent again by itself.
   state::Failure retry_failure(const Job& job, const std::string& reason, bool keep_outbox,
                                std::optional<std::chrono::seconds> retry_after, const std::string& resend_note = "");
-  // Why a 404 for `event_id` is not believed (a wrong base_url or a proxy answers 404 for
-  // every event), or nullopt when it is: when another event this source synced still
-  // answers, or when that cannot be checked. Asked once per pass.
-  std::optional<std::string> doubt_not_found(std::int64_t event_id);
+  // Why a 404 to `entry` is not believed to mean that its event was deleted, or nullopt when
+  // it is. A create's 404 is never believed (it has no event). An update's is believed when
+  // another event this source synced still answers (read, or refused for want of
+  // events:read: Pinned Events itself answered), or, with no such event, when the channel's
+  // event list does; not believed when those answer 404 too (a wrong base_url, a proxy) or
+  // fail otherwise (nothing can be told). Asked once per pass; nullopt also when the store
+  // cannot be read.
+  std::optional<std::string> doubt_not_found(const state::OutboxEntry& entry);
+  // The reason of a row whose event was deleted: which event, with the title and start it
+  // last held, and the two commands that decide what happens to the row.
+  std::string gone_reason(const Job& job) const;
   state::OutboxEntry new_entry(const PlanItem& item, state::WriteAction action, std::optional<std::int64_t> event_id,
                                std::string key) const;
   void add(const PlanItem& item, RowAction action, std::optional<std::int64_t> event_id, std::string detail);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/pinned/event_gist.h"
 #include "agent/sync/executor.h"
 #include "agent/sync/report.h"
 #include "agent/sync/source_read.h"
@@ -125,6 +126,8 @@ Result<std::set<std::string>> rearm_requested_rows(const PassContext& ctx, std::
       continue;
     }
     if (rec.state == RowState::gone && ctx.options.recreate_rows) continue;  // the plan recreates it
+    // A person let its event go: only --recreate (in the plan) changes that.
+    if (rec.state == RowState::forgotten) continue;
     if (rec.state == RowState::needs_review) reviewed.insert(rec.source_id);
     if (auto r = ctx.store->rearm(ctx.source.name, rec.source_id); !r) return std::unexpected(r.error());
     rec.state = RowState::failed;
@@ -135,6 +138,47 @@ Result<std::set<std::string>> rearm_requested_rows(const PassContext& ctx, std::
     ctx.log.info("row re-armed by resync", {{"source", ctx.source.name}, {"row", rec.row_ref}});
   }
   return reviewed;
+}
+
+// resync --row … --forget: a person lets the deleted events of the named rows go. Every
+// named row must be gone (or forgotten already: nothing to do); otherwise nothing changes and
+// the error names each such row and its state.
+Result<void> forget_requested_rows(const PassContext& ctx, const std::vector<MappedRow>& rows,
+                                   std::vector<state::RowRecord>& stored) {
+  std::string refused;
+  for (const auto& id : ctx.options.only_rows) {
+    const auto rec = std::ranges::find(stored, id, &state::RowRecord::source_id);
+    if (rec != stored.end() && (rec->state == RowState::gone || rec->state == RowState::forgotten)) continue;
+    refused += std::string(refused.empty() ? "" : "; ") + "row " + id + " is " +
+               (rec == stored.end() ? "new (never synced)" : std::string(state::to_string(rec->state)));
+  }
+  if (!refused.empty()) {
+    return fail(ErrorKind::invalid, ctx.source.name + ": --forget: " + refused +
+                                        ", not gone: --forget only lets go of an event that was deleted in Pinned "
+                                        "Events (pinsync errors --source " + ctx.source.name +
+                                        " lists them) — nothing was changed");
+  }
+  for (auto& rec : stored) {
+    if (rec.state != RowState::gone || !is_requested(ctx.options, rec.source_id)) continue;
+    const auto row = std::ranges::find(rows, rec.source_id, &MappedRow::source_id);
+    const std::string seen = row != rows.end() ? row->payload_hash : "";
+    EventGist gist{rec.event_title, rec.event_start};
+    if (gist.title.empty() && gist.start.empty() && row != rows.end()) gist = gist_of(row->payload);
+    const std::string reason = describe_event(rec.event_id.value_or(0), gist) +
+                               " was deleted in Pinned Events and let go by resync --forget at " +
+                               format_utc(unix_seconds(ctx.clock)) + ": nothing is sent for this row; pinsync resync "
+                               "--source " + ctx.source.name + " --row " + rec.source_id + " --recreate creates it again";
+    if (auto r = ctx.store->forget_row(ctx.source.name, rec.source_id, seen, reason); !r) {
+      return std::unexpected(r.error());
+    }
+    rec.state = RowState::forgotten;
+    rec.attempted_hash = seen;
+    rec.attempts = 0;
+    rec.next_attempt_at = 0;
+    rec.error_reason = reason;
+    ctx.log.info("deleted event let go by resync --forget", {{"source", ctx.source.name}, {"row", rec.row_ref}});
+  }
+  return {};
 }
 
 // What the plan asks of the pass: requests to send, unchanged rows to check (--force), and
@@ -227,6 +271,12 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         ++report.dead;
         add(item, RowAction::dead, item.note);
         break;
+      case PlanAction::forgotten:
+        // Nothing to do by a person's decision: counted as unchanged, shown when asked about
+        // or when an edit is left unsent.
+        ++report.unchanged;
+        if (report.row_scoped || item.edited) add(item, RowAction::forgotten, item.note);
+        break;
     }
   }
   return work;
@@ -312,7 +362,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   }
   if (auto unknown = unknown_requested_rows(ctx, source->rows, stored, report)) return stop(*unknown);
   std::set<std::string> reviewed_rows;
-  if (!dry && (report.row_scoped || ctx.options.rearm_dead)) {
+  if (!dry && report.row_scoped && ctx.options.forget_rows) {
+    if (auto forgotten = forget_requested_rows(ctx, source->rows, stored); !forgotten) return stop(forgotten.error());
+  } else if (!dry && (report.row_scoped || ctx.options.rearm_dead)) {
     auto reviewed = rearm_requested_rows(ctx, stored);
     if (!reviewed) return stop(reviewed.error());
     reviewed_rows = std::move(*reviewed);
@@ -324,6 +376,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   plan_options.now = unix_seconds(ctx.clock);
   plan_options.retry_now = ctx.options.manual;
   plan_options.recreate_deleted = ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows);
+  plan_options.recreate_forgotten = report.row_scoped && ctx.options.recreate_rows;
   if (known.settled() > 0) plan_options.settled_owner = [&known](std::int64_t event) { return known.settled_owner(event); };
   const Plan plan = make_plan(source->rows, stored, plan_options);
   report.unchanged += static_cast<int>(known.settled());
@@ -347,6 +400,7 @@ PassOptions manual_pass(const ResyncAsk& ask) {
   options.only_rows = ask.rows;
   options.rearm_dead = ask.dead;
   options.recreate_rows = ask.recreate;
+  options.forget_rows = ask.forget;
   options.force = ask.force;
   options.manual = true;
   options.accept_removals = ask.accept_removals;

@@ -23,6 +23,7 @@ struct ResyncAsk {
   std::vector<std::string> rows;  // --row: only these source ids (empty: every row)
   bool dead = false;              // --dead: re-arm every dead row
   bool recreate = false;          // --recreate: the named rows whose event was deleted get a new one
+  bool forget = false;            // --forget: the named rows' deleted events are let go (never with recreate)
   bool force = false;             // --force
   bool accept_removals = false;   // --accept-removals
 };
@@ -33,7 +34,10 @@ PassOptions manual_pass(const ResyncAsk& ask = {});
 
 // Runs one pass. In dry_run mode nothing is written to the store or the API. With
 // options.only_rows the pass writes only those rows (a needs_review, gone, dead, failed or
-// refused row is first re-armed so it is planned and sent again) — and stops before
+// refused row is first re-armed so it is planned and sent again; a forgotten row is left as
+// it is unless options.recreate_rows gives it a new event; with options.forget_rows each is
+// forgotten instead, and the pass stops, changing nothing, when one of them is not gone:
+// the stop's message names each such row and its state) — and stops before
 // writing anything when one of them is neither in the source nor in the store
 // (report.unknown_rows, with the closest known IDs in the stop's message); with
 // options.rearm_dead every dead row is re-armed the same way; with options.force each

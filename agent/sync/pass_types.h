@@ -28,6 +28,7 @@ enum class PassMode { apply, dry_run };
 enum class RowAction {
   created, updated, unchanged, invalid, removed, held, waiting, failed, dead,
   would_create, would_update, would_remove,  // a dry run (plan)
+  forgotten,  // its deleted event was let go (resync --forget): nothing is sent for it
 };
 
 // What happened to one row in this pass, for the operator.
@@ -72,6 +73,7 @@ struct PassOptions {
                                        // re-arms them when held, failed or dead
   bool rearm_dead = false;  // resync --dead: every dead row is re-armed (with its own key) and sent
   bool recreate_rows = false;  // resync --row … --recreate: those whose event was deleted get a new one
+  bool forget_rows = false;    // resync --row … --forget: those whose event was deleted are let go
   bool force = false;    // resync --force: re-send unchanged rows whose event drifted (see run_pass)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true the pass stops between rows
   bool changes_only = false;  // read only rows changed since the last read, where the source can

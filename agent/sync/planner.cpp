@@ -19,6 +19,7 @@ std::string_view to_string(PlanAction a) {
     case PlanAction::held: return "held";
     case PlanAction::waiting: return "waiting";
     case PlanAction::dead: return "dead";
+    case PlanAction::forgotten: return "forgotten";
   }
   return "unchanged";
 }
@@ -53,6 +54,18 @@ bool plan_stored_state(PlanItem& item, const MappedRow& row, const state::RowRec
         item.action = PlanAction::held;
         item.note = rec.error_reason;
       }
+      return true;
+    case RowState::forgotten:
+      if (options.recreate_forgotten) {
+        item.action = PlanAction::create;
+        item.recreate = true;
+        return true;
+      }
+      item.action = PlanAction::forgotten;
+      item.note = rec.error_reason;
+      // An edit would create a second show if sent anywhere: it waits for a person too.
+      item.edited = rec.attempted_hash != row.payload_hash;
+      if (item.edited) item.note = "edited since, not sent: " + item.note;
       return true;
     case RowState::dead:
       if (!same_payload) return false;  // edited: a fresh start
@@ -169,7 +182,7 @@ void plan_new_row(PlanItem& item, const MappedRow& row, Owners& owners,
   }
   const state::RowRecord* from = nullptr;
   for (const auto* rec : owners.of(*event)) {
-    if (rec->state == state::RowState::gone) continue;  // its event was deleted
+    if (rec->state == state::RowState::gone || rec->state == state::RowState::forgotten) continue;  // deleted
     if (from == nullptr || rec->updated_at > from->updated_at) from = rec;
   }
   if (from == nullptr) return;  // no row of this source ever had it: nothing to take over
@@ -242,6 +255,8 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
       item.errors.push_back({"", row.source_id,
                              "the ID \"" + row.source_id + "\" is used by more than one row (also " + others +
                                  "): give each row its own ID"});
+    } else if (item.stored && item.stored->state == RowState::forgotten && !options.recreate_forgotten) {
+      plan_stored_state(item, row, *item.stored, options);  // nothing is sent, valid or not
     } else if (!row.errors.empty()) {
       item.action = PlanAction::invalid;
       item.errors = row.errors;
@@ -274,7 +289,8 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
   }
 
   for (const auto& rec : stored) {
-    if (rec.state == RowState::removed) continue;
+    // A forgotten row has no event left to keep: leaving the source changes nothing for it.
+    if (rec.state == RowState::removed || rec.state == RowState::forgotten) continue;
     const IdEntry& entry = ids.find(rec.source_id)->second;
     if (entry.approved || placeholders_seen.contains(rec.source_id)) continue;
     const bool in_source = entry.first != nullptr;

@@ -23,6 +23,7 @@ enum class PlanAction {
   held,       // approved, but the row waits for a person (gone, needs_review)
   waiting,    // approved, unchanged since its last failed send; the retry queue's time has not come
   dead,       // approved, unchanged since it failed too often; waits for an edit or resync --row
+  forgotten,  // approved, but its deleted event was let go (resync --forget): nothing is sent
 };
 std::string_view to_string(PlanAction a);
 
@@ -43,6 +44,7 @@ struct PlanItem {
   // another row took its event over: a key of its own, never the first create's
   bool recreate = false;
   bool back = false;  // a row reported removed before is approved in the source again, with its event
+  bool edited = false;  // forgotten: the row changed since it was forgotten (the change is not sent)
   // update: a new row (no stored record) that takes over the event of this stored row,
   // which left the source (see make_plan); its event_id is the event updated
   const state::RowRecord* taken_from = nullptr;
@@ -69,6 +71,9 @@ struct PlanOptions {
   std::int64_t now = 0;           // unix seconds, for the retry queue's next_attempt_at
   bool retry_now = false;         // a manual resync: failed rows go now, whatever their backoff
   bool recreate_deleted = false;  // gone rows get a new event instead of being held
+  // forgotten rows get a new event (resync --row … --recreate: a person's decision, which
+  // recreate_deleted never makes for them)
+  bool recreate_forgotten = false;
   // Rows of the read left out of `rows` because they are settled (the pass compared them
   // already: approved, valid, an ID no other row carries, stored synced with their event,
   // the same payload at the same place) and whose records are left out of `stored`: they
@@ -88,7 +93,9 @@ struct PlanOptions {
 // added again, a row cut and pasted back with a new ID). It never takes an event a present
 // row owns (approved in this read, or not in an incremental read and not removed): that
 // row is a create, with a note saying whose event it carries; nor an event already taken
-// by an earlier row of this read, nor one of a row whose event was deleted (gone). A
+// by an earlier row of this read, nor one of a row whose event was deleted (gone or
+// forgotten). A forgotten row stays forgotten whether it is edited, unapproved or gone from
+// the source (its note says what was not sent); only recreate_forgotten changes that. A
 // stored removed row approved again is `back` (its note says so) unless a present row owns
 // its event by now: then it gets a new event (create, recreate).
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,

@@ -17,7 +17,7 @@ constexpr std::array<std::pair<PassResult, std::string_view>, 5> k_result_names 
     {PassResult::stopped, "stopped"},
 }};
 
-constexpr std::array<std::pair<RowAction, std::string_view>, 12> k_action_names = {{
+constexpr std::array<std::pair<RowAction, std::string_view>, 13> k_action_names = {{
     {RowAction::created, "created"},
     {RowAction::updated, "updated"},
     {RowAction::unchanged, "unchanged"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<RowAction, std::string_view>, 12> k_action_names 
     {RowAction::would_create, "would create"},
     {RowAction::would_update, "would update"},
     {RowAction::would_remove, "would remove"},
+    {RowAction::forgotten, "forgotten"},
 }};
 
 constexpr std::array<ErrorKind, 9> k_error_kinds = {ErrorKind::transient, ErrorKind::timeout,   ErrorKind::rate_limited,

@@ -22,12 +22,17 @@ using testing::TempDir;
 // One request, outcome or row state at a time: the batch calls with a batch of one.
 inline Result<void> put_outbox(Store& store, const OutboxEntry& entry) { return store.put_outboxes({&entry, 1}); }
 inline Result<void> record_success(Store& store, const OutboxEntry& entry, const WriteOutcome& outcome) {
-  const Outcome one{entry, outcome, std::nullopt};
+  const Outcome one{entry, outcome, std::nullopt, {}};
+  return store.record_outcomes({&one, 1});
+}
+inline Result<void> record_success(Store& store, const OutboxEntry& entry, const WriteOutcome& outcome,
+                                   const EventShown& shown) {
+  const Outcome one{entry, outcome, std::nullopt, shown};
   return store.record_outcomes({&one, 1});
 }
 inline Result<void> record_failure(Store& store, const OutboxEntry& entry, const WriteOutcome& outcome,
                                    const Failure& failure) {
-  const Outcome one{entry, outcome, failure};
+  const Outcome one{entry, outcome, failure, {}};
   return store.record_outcomes({&one, 1});
 }
 inline Result<void> set_row_state(Store& store, std::string_view source, std::string_view source_id,

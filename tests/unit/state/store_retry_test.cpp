@@ -24,11 +24,11 @@ TEST_CASE("put_outboxes and record_outcomes write a whole batch, in order, in on
   CHECK(pending->size() == 3);
 
   std::vector<Outcome> outcomes;
-  outcomes.push_back({batch[0], WriteOutcome{201, "req-1", 501}, std::nullopt});
+  outcomes.push_back({batch[0], WriteOutcome{201, "req-1", 501}, std::nullopt, {}});
   outcomes.push_back({batch[1], WriteOutcome{503, "req-2", std::nullopt},
-                      Failure{RowState::failed, "", "Pinned Events answered 503", true, 1, 1234}});
+                      Failure{RowState::failed, "", "Pinned Events answered 503", true, 1, 1234}, {}});
   outcomes.push_back({batch[2], WriteOutcome{400, "req-3", std::nullopt},
-                      Failure{RowState::invalid, "title", "must not be empty", false, 1, 0}});
+                      Failure{RowState::invalid, "title", "must not be empty", false, 1, 0}, {}});
   REQUIRE(f.store->record_outcomes(outcomes));
 
   auto rows = f.store->rows("acme");
@@ -94,6 +94,47 @@ TEST_CASE("a dead row keeps its reason; a success clears the retry fields; rearm
   auto missing = f.store->rearm("acme", "nope");
   REQUIRE_FALSE(missing);
   CHECK_CONTAINS(missing.error().message, "acme/nope");
+}
+
+TEST_CASE("a success keeps what the event holds; only a gone row is forgotten, keeping its event and gist") {
+  StoreFixture f;
+  auto entry = make_entry("E-1", R"({"title":"Gala","startAt":"2026-06-12T20:00:00-04:00"})");
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_success(*f.store, entry, WriteOutcome{201, "req-1", 501}, {"Gala", "2026-06-12T20:00:00-04:00"}));
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->event_title == "Gala");
+  CHECK((*row)->event_start == "2026-06-12T20:00:00-04:00");
+
+  // Forgetting a synced row is refused, naming the row and its state; nothing changes.
+  auto refused = f.store->forget_row("acme", "E-1", "hash-2", "let go");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::invalid);
+  CHECK_CONTAINS(refused.error().message, "acme/E-1 is synced, not gone");
+  CHECK(f.store->row("acme", "E-1").value()->state == RowState::synced);
+  auto missing = f.store->forget_row("acme", "nope", "", "let go");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind == ErrorKind::not_found);
+
+  // A 404 makes it gone (a failure keeps the gist of the event it had); then it is forgotten.
+  auto update = make_entry("E-1", R"({"title":"Gala II"})", WriteAction::update);
+  update.event_id = 501;
+  update.payload_hash = "hash-2";
+  REQUIRE(put_outbox(*f.store, update));
+  REQUIRE(record_failure(*f.store, update, WriteOutcome{404, "req-2", std::nullopt},
+                         {RowState::gone, "", "deleted", false, 1, 0}));
+  CHECK(f.store->row("acme", "E-1").value()->event_title == "Gala");
+  REQUIRE(f.store->forget_row("acme", "E-1", "hash-2", "let go by resync --forget"));
+  row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::forgotten);
+  CHECK((*row)->error_reason == "let go by resync --forget");
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->attempted_hash == "hash-2");
+  CHECK((*row)->attempts == 0);
+  CHECK((*row)->event_title == "Gala");
+  CHECK_FALSE(needs_attention(RowState::forgotten));
+  CHECK(row_state_from_string("forgotten") == RowState::forgotten);
 }
 
 TEST_CASE("a paused source stays paused across reopening until cleared; forget_source clears it") {
@@ -163,7 +204,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 5);
+  CHECK(store.schema_version() == 6);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
@@ -172,6 +213,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   CHECK((*rows)[1].state == RowState::failed);
   CHECK((*rows)[1].attempts == 2);
   CHECK((*rows)[1].next_attempt_at == 0);
+  CHECK((*rows)[0].event_title.empty());  // schema 6: unknown for what was sent before it
   auto kept = store.outbox("acme", "E-2");
   REQUIRE(kept);
   REQUIRE(kept->has_value());
