@@ -1,5 +1,9 @@
 #include "sandbox/control.h"
 
+#include <charconv>
+#include <cstdint>
+#include <string>
+
 #include "sandbox/http/control_util.h"
 #include "sandbox/http/error_envelope.h"
 #include "sandbox/http/json_util.h"
@@ -11,6 +15,10 @@ Response ControlApi::handle(const Request& req) {
   if (path == "/_sandbox/events") {
     if (req.method != "GET") return wrong_method(req, "GET");
     return Response{200, {}, m_pinned.events_json()};
+  }
+  if (path.starts_with("/_sandbox/events/")) {
+    if (req.method != "DELETE") return wrong_method(req, "DELETE");
+    return delete_event(req, std::string_view(path).substr(std::string_view("/_sandbox/events/").size()));
   }
   if (path == "/_sandbox/stats") {
     if (req.method != "GET") return wrong_method(req, "GET");
@@ -29,7 +37,18 @@ Response ControlApi::handle(const Request& req) {
     return Response{200, {}, R"({"reset":true})"};
   }
   return api_error(req, 404, "not_found",
-                   "No such control route; known: /_sandbox/events, /_sandbox/stats, /_sandbox/faults, /_sandbox/reset");
+                   "No such control route; known: /_sandbox/events, /_sandbox/events/{id}, /_sandbox/stats, "
+                   "/_sandbox/faults, /_sandbox/reset");
+}
+
+Response ControlApi::delete_event(const Request& req, std::string_view id_text) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (id_text.empty() || ec != std::errc{} || end != id_text.data() + id_text.size() || id <= 0) {
+    return api_error(req, 400, "invalid_request", "Event id must be a positive integer", "id", "not a positive integer");
+  }
+  if (!m_pinned.delete_event(id)) return api_error(req, 404, "not_found", "No event with id " + std::to_string(id));
+  return Response{200, {}, R"({"deleted":)" + std::to_string(id) + "}"};
 }
 
 Response ControlApi::set_faults(const Request& req) {

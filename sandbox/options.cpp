@@ -113,8 +113,8 @@ Usage: pinsync-sandbox [--listen 127.0.0.1:PORT] [options]
   --verbose                      log one line per request to stderr
   --help                         this text
 
-Control routes (no auth, JSON): GET /_sandbox/events, GET /_sandbox/stats,
-GET|POST /_sandbox/faults, POST /_sandbox/reset. Airtable (under /v0): PUT|GET
+Control routes (no auth, JSON): GET /_sandbox/events, DELETE /_sandbox/events/{id} (as a person
+deleting it in the app), GET /_sandbox/stats, GET|POST /_sandbox/faults, POST /_sandbox/reset. Airtable (under /v0): PUT|GET
 /_sandbox/airtable/{baseId}/{table}, GET|POST /_sandbox/airtable/settings, POST /_sandbox/airtable/reset.
 Google (Sheets under /v4, Drive files.get at GET /drive/v3/files/{id}, OAuth at POST /token):
 PUT|GET|DELETE /_sandbox/sheets/{id},

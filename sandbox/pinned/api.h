@@ -31,6 +31,10 @@ class PinnedApi final : public Service {
 
   // Returns {"events":[…]} with every stored field plus idempotencyKey, in id order.
   std::string events_json() const;
+  // Deletes an event as a person does in the Pinned Events app (the API has no delete):
+  // GET and PATCH of it answer 404 from then on; a cached create answer of its
+  // Idempotency-Key is kept. Returns false when no event has that id.
+  bool delete_event(std::int64_t id) { return m_store.erase(id); }
   // Forgets all events and idempotency entries (ids restart at 1).
   void reset() { m_store.reset(); }
 

@@ -99,6 +99,11 @@ std::optional<StoredEvent> PinnedStore::update(std::int64_t id, EventFields fiel
   return it->second;
 }
 
+bool PinnedStore::erase(std::int64_t id) {
+  std::lock_guard lock(m_mutex);
+  return m_events.erase(id) == 1;
+}
+
 void PinnedStore::reset() {
   std::lock_guard lock(m_mutex);
   m_events.clear();

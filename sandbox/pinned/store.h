@@ -64,6 +64,8 @@ class PinnedStore {
   // Replaces the fields of an existing event; returns the updated event, or nullopt when the
   // id is unknown.
   std::optional<StoredEvent> update(std::int64_t id, EventFields fields);
+  // Removes the event (ids are never reused); returns false when the id is unknown.
+  bool erase(std::int64_t id);
   struct Page {
     std::vector<StoredEvent> events;  // at most `limit`, in id order
     std::int64_t total = 0;           // all events passing the filter

@@ -256,6 +256,27 @@ TEST_CASE("GET /events/{id}: the doc, 404 for unknown ids and for channels the k
   check_envelope(http(base, "GET", "/api/public/v1/events/1", "", bearer("ro-key")), 404, "not_found");
 }
 
+TEST_CASE("DELETE /_sandbox/events/{id}: the event is gone for GET and PATCH (404), its id never reused") {
+  std::string base = fresh_sandbox();
+  REQUIRE(post_event(base, minimal_event_text()).status == 201);
+  REQUIRE(post_event(base, minimal_with("title", "Second")).status == 201);
+  HttpReply r = http(base, "DELETE", "/_sandbox/events/1");
+  REQUIRE(r.status == 200);
+  CHECK(parse(r.body)->getValue<int>("deleted") == 1);
+  check_envelope(http(base, "GET", "/api/public/v1/events/1", "", bearer()), 404, "not_found");
+  check_envelope(http(base, "PATCH", "/api/public/v1/events/1", R"({"title":"Back?"})",
+                      with(bearer(), "Idempotency-Key", "k-1")),
+                 404, "not_found");
+  CHECK(http(base, "GET", "/api/public/v1/events/2", "", bearer()).status == 200);  // the others stay
+  check_envelope(http(base, "DELETE", "/_sandbox/events/1"), 404, "not_found");
+  check_envelope(http(base, "DELETE", "/_sandbox/events/abc"), 400, "invalid_request");
+  check_envelope(http(base, "GET", "/_sandbox/events/2"), 405, "method_not_allowed");
+  r = post_event(base, minimal_with("title", "Third"));
+  REQUIRE(r.status == 201);
+  CHECK(parse(r.body)->getObject("doc")->getValue<int>("id") == 3);
+  CHECK(parse(http(base, "GET", "/_sandbox/events").body)->getArray("events")->size() == 2);
+}
+
 TEST_CASE("PATCH /events/{id}: changes only the given fields, validates the merged event") {
   std::string base = fresh_sandbox();
   Obj created = parse(post_event(base, minimal_event_text()).body)->getObject("doc");
