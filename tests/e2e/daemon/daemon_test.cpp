@@ -23,6 +23,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -307,6 +308,52 @@ TEST_CASE("resync --source reaches the running agent and passes at once; --row w
   CHECK(typo.exit_code == 2);
   CHECK_CONTAINS(typo.out + typo.err, "no row with ID \"A-33\" in acme (closest: A-3)");
   CHECK(w.patches() == 2);
+  CHECK(w.agent->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("resync --row --forget and --recreate reach the running agent: a deleted event let go, another made again") {
+  World w("1h", "1h");
+  w.start();
+  REQUIRE(eventually([&] { return w.event_count() == 5; }, 10s));
+  REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));
+  // Someone deletes two events in Pinned Events (as in its app); the partner then edits both rows.
+  std::map<std::string, std::string> ids;
+  for (const std::string title : {"A show 1", "A show 2"}) {
+    ids[title] = w.event_titled(title)->get("id").convert<std::string>();
+    REQUIRE(http(w.sandbox.base_url(), "DELETE", "/_sandbox/events/" + ids[title]).status == 200);
+  }
+  std::string edited = k_header + rows("A", 3, "Moved show");
+  edited.replace(edited.find("A show 2"), 8, "Late show");
+  w.dir.write("acme.csv", edited);
+  auto r = w.resync({"--source", "acme"});
+  CHECK(r.exit_code == 0);
+  CHECK_CONTAINS(r.out, "event " + ids["A show 1"] + " (\"A show 1\", 2026-06-01 20:00) was deleted in Pinned Events");
+  CHECK_CONTAINS(r.out, "2 held for review");
+
+  // One decision at a time: both at once is refused by the agent too.
+  const auto both = http(w.admin, "POST", "/resync", R"({"source":"acme","rows":["A-1"],"recreate":true,"forget":true})");
+  CHECK(both.status == 400);
+  CHECK_CONTAINS(both.body, "choose one");
+
+  r = w.resync({"--source", "acme", "--row", "A-1", "--forget"});
+  CHECK(r.exit_code == 0);
+  CHECK_CONTAINS(r.out, "(by the running agent)");
+  CHECK_CONTAINS(r.out, "forgotten");
+  r = w.resync({"--source", "acme", "--row", "A-2", "--recreate"});
+  CHECK(r.exit_code == 0);
+  CHECK_CONTAINS(r.out, "1 created");
+  CHECK(w.requests("POST", "/api/public/v1/events") == 6);  // 5 first, one recreated
+  CHECK(w.event_titled("Late show") != nullptr);
+  CHECK(w.event_titled("Moved show") == nullptr);
+  auto by_state = w.status_of("acme")->getObject("rows");
+  CHECK(by_state->getValue<int>("forgotten") == 1);
+  CHECK_FALSE(by_state->has("gone"));
+
+  // A whole pass now: nothing held, nothing created for the forgotten row.
+  r = w.resync({"--source", "acme"});
+  CHECK(r.exit_code == 0);
+  CHECK_NOT_CONTAINS(r.out, "held");
+  CHECK(w.requests("POST", "/api/public/v1/events") == 6);
   CHECK(w.agent->stop(SIGTERM, 10s) == 0);
 }
 
