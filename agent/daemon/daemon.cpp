@@ -151,23 +151,24 @@ ReloadStatus Daemon::reload_status() {
 
 Result<void> Daemon::reload(const std::filesystem::path& file) {
   auto result = reload_config(file);
-  std::lock_guard lock(m_mutex);
-  m_reload = ReloadStatus{unix_seconds(m_world->clock()), result.has_value(), result ? "" : result.error().message};
+  {
+    std::lock_guard lock(m_mutex);
+    m_reload = ReloadStatus{unix_seconds(m_world->clock()), result.has_value(), result ? "" : result.error().message};
+  }
+  // Logged once /status shows it: whoever reads the line finds the same there.
+  if (!result) {
+    log().error("config reload failed; the agent keeps running on the old config",
+                {{"file", file.string()}, {"reason", result.error().message}});
+  }
   return result;
 }
 
 Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   auto loaded = load_config(file);
-  if (!loaded) {
-    log().error("config reload failed; the agent keeps running on the old config",
-                {{"file", file.string()}, {"reason", loaded.error().message}});
-    return std::unexpected(loaded.error());
-  }
+  if (!loaded) return std::unexpected(loaded.error());
   if (loaded->state_path != m_state_path) {
-    const std::string why = "state.path changed to " + loaded->state_path.string() +
-                            "; the agent keeps running on the old config: restart pinsync run to move the state";
-    log().error("config reload refused", {{"file", file.string()}, {"reason", why}});
-    return fail(ErrorKind::config, why);
+    return fail(ErrorKind::config, "state.path changed to " + loaded->state_path.string() +
+                                       ": restart pinsync run to move the state");
   }
   std::shared_ptr<const Config> before;
   {
