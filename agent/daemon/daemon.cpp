@@ -10,6 +10,34 @@
 
 namespace pinsync::agent {
 
+namespace {
+
+// A source's status as the run log left it: its last passes (page and /status), when each
+// result was last seen and the last success, so a restart does not blank what the operator
+// and a staleness alert rely on. The pass counters start again (they are counters).
+std::shared_ptr<SourceStats> stats_from_history(state::Store& store, Logger& log, const std::string& source) {
+  auto stats = std::make_shared<SourceStats>();
+  auto runs = store.recent_runs(source, static_cast<int>(k_recent_passes));
+  if (!runs) {
+    log.warn("cannot read the source's pass history; the page starts empty", {{"source", source}, {"reason", runs.error().message}});
+    return stats;
+  }
+  auto& s = stats->status;
+  for (const auto& run : *runs) {  // newest first
+    if (run.finished_at == 0 || run.trigger == k_row_resync_trigger) continue;  // unfinished, or not a pass of the source
+    const PassReport report = report_of(run);
+    const PassResult result = result_of(report);
+    PassRecord rec{run.trigger, run.started_at, run.finished_at, static_cast<double>(run.finished_at - run.started_at),
+                   result, report};
+    s.last_pass_at_by_result.try_emplace(result, run.finished_at);
+    if (report.succeeded() && s.last_success_at == 0) s.last_success_at = run.finished_at;
+    s.recent.push_back(std::move(rec));
+  }
+  return stats;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream& log_out, DaemonSeams seams) {
   auto world = SessionWorld::open(config, log_out, StoreAccess::write, seams.world);
   if (!world) return std::unexpected(world.error());
@@ -58,7 +86,7 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
   std::vector<std::shared_ptr<SourceWorker>> fresh;
   for (std::size_t i = 0; i < config->sources.size(); ++i) {
     const auto& source = config->sources[i];
-    auto stats = keep.contains(source.name) ? keep[source.name] : std::make_shared<SourceStats>();
+    auto stats = keep.contains(source.name) ? keep[source.name] : stats_from_history(*m_world->store(), m_world->log(), source.name);
     const auto interval = plan.interval_of(source.name, source.poll_interval);
     const auto reason = plan.reasons.find(source.name);
     SourceSchedule schedule{now + offsets[i], interval, reason == plan.reasons.end() ? "" : reason->second};
@@ -107,6 +135,8 @@ Result<std::vector<PassReport>> Daemon::resync(const ResyncRequest& request) {
 }
 
 namespace {
+
+
 
 Result<std::shared_ptr<SourceWorker>> worker_named(const std::vector<std::shared_ptr<SourceWorker>>& all,
                                                    const std::string& source) {

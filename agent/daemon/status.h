@@ -19,6 +19,9 @@
 namespace pinsync::agent {
 
 // One finished pass, as the admin endpoint shows it.
+// How many of a source's last passes its status keeps (and reads back from the run log at start).
+inline constexpr std::size_t k_recent_passes = 10;
+
 struct PassRecord {
   std::string trigger;           // schedule, resync, signal
   std::int64_t started_at = 0;   // unix seconds

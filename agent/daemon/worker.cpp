@@ -7,7 +7,6 @@ namespace pinsync::agent {
 
 namespace {
 
-constexpr std::size_t k_recent_passes = 10;
 constexpr std::size_t k_kept_reports = 64;
 
 // The interval with ±10 % jitter, so sources polled at the same interval drift apart.

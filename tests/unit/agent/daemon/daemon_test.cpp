@@ -435,3 +435,33 @@ TEST_CASE("daemon: the key never shows in the agent's log") {
   CHECK_NOT_CONTAINS(log, pinsync::testing::k_agent_world_key);
   for (const auto& r : w.pinned.requests()) CHECK_NOT_CONTAINS(r.url, pinsync::testing::k_agent_world_key);
 }
+
+TEST_CASE("daemon: after a restart the status shows the passes before it and the last success, from the run log") {
+  DaemonWorld w;
+  w.sheet("acme", sheet_row("E-1", "Show one"));
+  const auto first_at = w.clock.unix_seconds();
+  {
+    auto daemon = w.start();
+    REQUIRE(w.alarms.wait_pending());
+    REQUIRE(posts(w) == 1);
+    CHECK(daemon->stop(5s));
+  }
+  w.clock.advance(3600s);
+  w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two"));
+  auto daemon = w.start();
+  // Before the new agent's first pass ends, its status already knows the old one.
+  const auto s = DaemonWorld::status_of(*daemon, "acme");
+  REQUIRE_FALSE(s.recent.empty());
+  const auto& oldest = s.recent.back();
+  CHECK(oldest.finished_at == first_at);
+  CHECK(oldest.result == PassResult::ok);
+  CHECK(oldest.report.created == 1);
+  CHECK(s.last_success_at >= first_at);
+  CHECK(s.last_pass_at_by_result.contains(PassResult::ok));
+  REQUIRE(w.alarms.wait_pending());
+  const auto after = DaemonWorld::status_of(*daemon, "acme");
+  REQUIRE(after.recent.size() == 2);
+  CHECK(after.recent.front().report.created == 1);  // E-2, by the new agent
+  CHECK(after.recent.back().finished_at == first_at);
+  CHECK(after.last_success_at == first_at + 3600);
+}
