@@ -62,13 +62,32 @@ constexpr std::string_view k_usage =
     "exit codes: 0 ok, 1 unexpected failure, 2 bad command line, 3 configuration error,\n"
     "            4 access refused (API key or source), 5 rows left invalid or failed\n";
 
+// The parts of the config a command uses: a ${VAR} unset elsewhere is no error for it.
+enum class Uses {
+  everything,        // sync, run, check, resync: every part, every variable
+  state,             // reads or changes only the state file (or asks the agent)
+  pinned,            // the API key (channels, classifications)
+  pinned_and_source  // the key and the selected source(s) (plan)
+};
+
 struct CommandSpec {
   std::string_view name;
   std::string_view help;
   bool takes_source;
   bool takes_json;
   CommandFn run;
+  Uses uses = Uses::everything;
 };
+
+ConfigNeeds needs_of(Uses uses, const std::string& source) {
+  switch (uses) {
+    case Uses::everything: return ConfigNeeds{};
+    case Uses::state: return ConfigNeeds::state_only();
+    case Uses::pinned: return ConfigNeeds{false, true, false, ""};
+    case Uses::pinned_and_source: return ConfigNeeds{false, true, true, source};
+  }
+  return ConfigNeeds{};
+}
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> table = {
@@ -80,25 +99,25 @@ const std::vector<CommandSpec>& commands() {
       {"plan", "usage: pinsync plan --config FILE [--source NAME] [--json]\n"
                "Shows what sync would create, update, leave unchanged, report invalid or removed.\n"
                "Sends nothing to Pinned Events and changes nothing (it only reads).\n",
-       true, true, command_plan},
+       true, true, command_plan, Uses::pinned_and_source},
       {"status", "usage: pinsync status --config FILE [--source NAME] [--json]\n"
                  "Per source: rows by state, the last pass and its result.\n",
-       true, true, command_status},
+       true, true, command_status, Uses::state},
       {"errors", "usage: pinsync errors --config FILE [--source NAME] [--json]\n"
                  "Rows that are invalid, failed or held for review: source, row, ID, column, value, reason.\n",
-       true, true, command_errors},
+       true, true, command_errors, Uses::state},
       {"history", "usage: pinsync history --config FILE [--source NAME] [--row ID] [--limit N] [--json]\n"
                   "What pinsync did and when, from the state file (kept 90 days, at most 10,000 passes per\n"
                   "source): each source's last N passes (default 20), newest first; or with --row ID every\n"
                   "write of that row, oldest first: time, create/update, HTTP status, event, request id.\n"
                   "Reads only; works while the agent runs.\n",
-       true, true, command_history},
+       true, true, command_history, Uses::state},
       {"channels", "usage: pinsync channels --config FILE [--json]\n"
                    "The Pinned Events channels the configured API key can use (channel_id values).\n",
-       false, true, command_channels},
+       false, true, command_channels, Uses::pinned},
       {"classifications", "usage: pinsync classifications --config FILE [--json]\n"
                           "The classification slugs Pinned Events accepts.\n",
-       false, true, command_classifications},
+       false, true, command_classifications, Uses::pinned},
       {"check", "usage: pinsync check --config FILE [--source NAME]\n"
                 "Preflight: loads the config, checks the API key, its channel access and the\n"
                 "classifications, reads each source and checks its mapped columns. Sends no writes.\n",
@@ -127,23 +146,23 @@ const std::vector<CommandSpec>& commands() {
                 "resync or a new key does not end it). /status, /metrics, the page, status and errors show\n"
                 "who paused it, when and why. Through the running agent, or in the state file when no agent\n"
                 "answers. The pause is kept across restarts.\n",
-       true, false, command_pause},
+       true, false, command_pause, Uses::state},
       {"resume", "usage: pinsync resume --config FILE --source NAME\n"
                  "Ends a source's pause, whoever made it (an operator, or pinsync after a refused key);\n"
                  "its next pass runs at once under the agent. Through the running agent, or in the state\n"
                  "file when no agent answers.\n",
-       true, false, command_resume},
+       true, false, command_resume, Uses::state},
       {"backup", "usage: pinsync backup --config FILE --to FILE\n"
                  "Writes a consistent copy of the state file to a new FILE (mode 0600), also while the agent\n"
                  "runs, and checks it. Never overwrites a file. Copying the live file with cp can give a torn\n"
                  "copy; use this instead. To restore: stop pinsync, put the copy at state.path, start it.\n",
-       false, false, command_backup},
+       false, false, command_backup, Uses::state},
       {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
                  "Deletes what the state file remembers of a source that is no longer in the config: its\n"
                  "rows, queued writes, change log and pause (its pass history stays). Events in Pinned Events\n"
                  "are not touched. Refuses a source still in the config. Asks for the source's name unless\n"
                  "--yes is given. Needs the state lock: stop the agent first.\n",
-       true, false, command_forget},
+       true, false, command_forget, Uses::state},
   };
   return table;
 }
@@ -312,7 +331,7 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
   }
   options.config_path = *config;
   if (env_file && !apply_env_file(*env_file, err)) return k_exit_config;
-  auto loaded = load_config(*config);
+  auto loaded = load_config(*config, process_environment(), needs_of(spec->uses, options.source));
   // check turns an unloadable config into its checklist (which env vars are missing).
   if (!loaded && spec->run == command_check) return command_check_unloaded(*config, out, err);
   if (!loaded) {

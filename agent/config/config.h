@@ -150,6 +150,15 @@ struct SourceConfig {
   const connectors::WriteBackColumns* write_back() const;
 };
 
+// A ${VAR} reference the environment did not set, in a part of the config the command
+// that loaded it does not use (load_config with ConfigNeeds). The values read from it are
+// placeholders: a command that needs them loads the config with needs that include them.
+struct UnsetVariable {
+  std::string name;     // PARTNER_TOKEN
+  std::string path;     // the key: "alerts.webhook_url", "sources[1].token"
+  std::string message;  // "file:line: path: environment variable NAME is not set — fix"
+};
+
 struct Config {
   std::filesystem::path file;  // the config file itself
   PinnedConfig pinned;
@@ -160,8 +169,26 @@ struct Config {
   AlertsConfig alerts;
   std::vector<SourceConfig> sources;
 
+  // ${VAR}s left unset in parts the loading command does not use (empty when loaded
+  // with every part needed, the default).
+  std::vector<UnsetVariable> unset_variables;
+
   // Returns the source with this name, or nullptr.
   const SourceConfig* find_source(std::string_view name) const;
+};
+
+// The parts of the config a command uses. A ${VAR} left unset in a part it does not use is
+// no error for it (a read-only command needs no secret); in a part it uses, loading fails
+// as it always does, naming file:line and the variable. `state` and `agent` are always
+// needed (every command opens the state file; pause and resync ask the agent).
+struct ConfigNeeds {
+  bool everything = true;  // sync, run, check, resync: every part (the strict load)
+  bool pinned = false;     // pinned: the API key and base_url
+  bool sources = false;    // the sources (and the google: / airtable: settings they use)
+  std::string source;      // with sources: only this source's own settings ("" = all)
+
+  // Only the state file (status, errors, history, pause, resume, backup, forget).
+  static ConfigNeeds state_only() { return {false, false, false, ""}; }
 };
 
 // Looks up one environment variable: its value, or nullopt when it is not set.

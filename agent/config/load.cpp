@@ -245,7 +245,38 @@ std::string yaml_problem(const YAML::Exception& e) {
   return e.msg;
 }
 
+// True when the key at `path` is in a part of the config `needs` uses.
+bool needed(const ConfigNeeds& needs, const Config& config, std::string_view path) {
+  if (needs.everything) return true;
+  const auto starts = [&](std::string_view part) {
+    return path == part || path.starts_with(std::string(part) + ".") || path.starts_with(std::string(part) + "[");
+  };
+  if (starts("state") || starts("agent")) return true;
+  if (starts("pinned")) return needs.pinned;
+  if (starts("alerts")) return false;
+  if (starts("google") || starts("airtable")) return needs.sources;
+  if (starts("sources")) {
+    if (!needs.sources) return false;
+    if (needs.source.empty()) return true;
+    // "sources[3].token": the source at index 3.
+    std::size_t index = 0;
+    const auto digits = path.substr(std::min(path.size(), std::string_view("sources[").size()));
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (ec != std::errc{} || index >= config.sources.size()) return true;
+    return config.sources[index].name == needs.source;
+  }
+  return true;
+}
+
 }  // namespace
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
 
 Result<std::vector<std::string>> env_references(const std::filesystem::path& file) {
   auto text = read_file_text(file);
@@ -260,15 +291,13 @@ Result<std::vector<std::string>> env_references(const std::filesystem::path& fil
   }
 }
 
-Result<Config> load_config(const std::filesystem::path& file) {
-  return load_config(file, [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  });
-}
+Result<Config> load_config(const std::filesystem::path& file) { return load_config(file, process_environment()); }
 
 Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env) {
+  return load_config(file, env, ConfigNeeds{});
+}
+
+Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env, const ConfigNeeds& needs) {
   const std::string label = file.string();
   auto text = read_file_text(file);
   if (!text) return std::unexpected(text.error());
@@ -292,11 +321,20 @@ Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& e
   std::filesystem::path absolute = std::filesystem::absolute(file, ec);
   if (ec) absolute = file;
   absolute = absolute.lexically_normal();
-  const ConfigReader reader(label, absolute.parent_path(), env);
+  ConfigReader reader(label, absolute.parent_path(), env);
+  // Strict (every part needed): the first unset variable fails where it is read, as any
+  // other problem. Otherwise unset variables are gathered and judged once all is read.
+  std::vector<UnsetVariable> unset;
+  if (!needs.everything) reader.defer_unset(unset);
   // ConfigReader reports the first problem by throwing an Error; this is the one place it
   // is caught, together with anything yaml-cpp or the time-zone database may throw.
   try {
-    return read_config(reader, root, absolute);
+    Config config = read_config(reader, root, absolute);
+    for (auto& u : unset) {
+      if (needed(needs, config, u.path)) return fail(ErrorKind::config, u.message);
+    }
+    config.unset_variables = std::move(unset);
+    return config;
   } catch (const Error& e) {
     return std::unexpected(e);
   } catch (const YAML::Exception& e) {

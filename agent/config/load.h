@@ -27,4 +27,14 @@ Result<std::vector<std::string>> env_references(const std::filesystem::path& fil
 // Error messages never contain a value that came from `env`.
 Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env);
 
+// As above for a command that uses only the parts in `needs`: a ${VAR} left unset in
+// another part is listed in Config::unset_variables (its values are placeholders) instead
+// of failing. Every other problem fails as above, wherever it is; an unset variable in a
+// needed part fails with the same "file:line: path: environment variable NAME is not set"
+// message. With needs.everything this is load_config(file, env).
+Result<Config> load_config(const std::filesystem::path& file, const EnvLookup& env, const ConfigNeeds& needs);
+
+// Looks ${VAR} up in the process environment (what load_config(file) uses).
+EnvLookup process_environment();
+
 }  // namespace pinsync::agent

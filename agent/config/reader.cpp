@@ -116,17 +116,22 @@ std::string ConfigMap::path_of(std::string_view key) const { return child_path(m
 
 void ConfigReader::fail(int line, std::string_view path, std::string_view what,
                         std::string_view fix) const {
-  std::string message = m_file + ":" + std::to_string(line) + ": ";
+  throw Error{ErrorKind::config, message(line, path, what, fix)};
+}
+
+std::string ConfigReader::message(int line, std::string_view path, std::string_view what,
+                                  std::string_view fix) const {
+  std::string out = m_file + ":" + std::to_string(line) + ": ";
   if (!path.empty()) {
-    message += path;
-    message += ": ";
+    out += path;
+    out += ": ";
   }
-  message += what;
+  out += what;
   if (!fix.empty()) {
-    message += " — ";
-    message += fix;
+    out += " — ";
+    out += fix;
   }
-  throw Error{ErrorKind::config, std::move(message)};
+  return out;
 }
 
 void ConfigReader::missing(const ConfigMap& map, std::string_view key, std::string_view fix) const {
@@ -223,6 +228,20 @@ ConfigScalar ConfigReader::scalar(const ConfigItem& item) const {
            "use letters, digits and _ only, starting with a letter, e.g. ${PARTNER_CSV_URL}");
     }
     const std::optional<std::string> value = m_env ? m_env(name) : std::nullopt;
+    if (!value && m_unset != nullptr) {
+      // Deferred: whether it matters depends on what the command uses (load_config).
+      const bool known = std::any_of(m_unset->begin(), m_unset->end(), [&](const UnsetVariable& u) {
+        return u.path == item.path && u.name == name;
+      });
+      if (!known) {
+        m_unset->push_back({name, item.path,
+                            message(item.line, item.path, "environment variable " + name + " is not set",
+                                    "export it or put it in the service's environment file")});
+      }
+      result.unset = true;
+      pos = end + 1;
+      continue;
+    }
     if (!value) {
       fail(item, "environment variable " + name + " is not set",
            "export it or put it in the service's environment file");
@@ -234,7 +253,9 @@ ConfigScalar ConfigReader::scalar(const ConfigItem& item) const {
 }
 
 std::string ConfigReader::text(const ConfigItem& item) const {
-  std::string value(text::trim(scalar(item).value));
+  const ConfigScalar s = scalar(item);
+  if (s.unset) return std::string(text::trim(s.raw));
+  std::string value(text::trim(s.value));
   if (value.empty()) fail(item, "is empty", "give it a value or remove the key");
   return value;
 }
@@ -265,6 +286,7 @@ ConfigItem ConfigReader::required(const ConfigMap& map, std::string_view key,
 std::int64_t ConfigReader::integer(const ConfigItem& item, std::int64_t min, std::int64_t max,
                                    std::string_view unit) const {
   const ConfigScalar s = scalar(item);
+  if (s.unset) return min;
   const std::string value(text::trim(s.value));
   std::string range = max == std::numeric_limits<std::int64_t>::max()
                           ? "a whole number of at least " + std::to_string(min)
@@ -281,6 +303,7 @@ std::int64_t ConfigReader::integer(const ConfigItem& item, std::int64_t min, std
 
 double ConfigReader::number(const ConfigItem& item, double min, double max) const {
   const ConfigScalar s = scalar(item);
+  if (s.unset) return min;
   const std::string value(text::trim(s.value));
   double n = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -297,6 +320,7 @@ double ConfigReader::number(const ConfigItem& item, double min, double max) cons
 std::size_t ConfigReader::choice(const ConfigItem& item,
                                  std::span<const std::string_view> choices) const {
   const ConfigScalar s = scalar(item);
+  if (s.unset) return 0;
   const std::string value = text::ascii_lower(text::trim(s.value));
   for (std::size_t i = 0; i < choices.size(); ++i) {
     if (text::ascii_lower(choices[i]) == value) return i;
@@ -320,7 +344,9 @@ std::string ConfigReader::secret(const ConfigItem& item, std::string_view sugges
          "put the value in an environment variable and write " + key + ": ${" +
              std::string(suggested_var) + "}");
   }
-  std::string value = scalar(item).value;
+  const ConfigScalar s = scalar(item);
+  if (s.unset) return "";
+  std::string value = s.value;
   if (text::trim(value).empty()) {
     fail(item, "environment variable " + *name + " is empty",
          "set it to the secret in the service's environment file");
@@ -330,6 +356,7 @@ std::string ConfigReader::secret(const ConfigItem& item, std::string_view sugges
 
 std::string ConfigReader::url(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
+  if (s.unset) return "";
   std::string value(text::trim(s.value));
   const std::string lower = text::ascii_lower(value);
   const std::size_t scheme = lower.starts_with("https://") ? 8 : lower.starts_with("http://") ? 7 : 0;
@@ -349,7 +376,7 @@ std::string ConfigReader::url(const ConfigItem& item) const {
 
 std::filesystem::path ConfigReader::path(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
-  const std::string value(text::trim(s.value));
+  const std::string value(text::trim(s.unset ? s.raw : s.value));
   if (value.empty()) fail(item, "is empty", "write a file path");
   if (value.starts_with("~")) {
     fail(item, quote_value(s.raw) + ": ~ is not expanded here",
@@ -362,6 +389,7 @@ std::filesystem::path ConfigReader::path(const ConfigItem& item) const {
 
 std::string ConfigReader::timezone(const ConfigItem& item) const {
   const ConfigScalar s = scalar(item);
+  if (s.unset) return "UTC";
   const std::string value(text::trim(s.value));
   if (!is_valid_zone(value)) {
     fail(item, quote_value(s.raw) + " is not a known IANA time zone",

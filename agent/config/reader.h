@@ -31,6 +31,9 @@ struct ConfigItem {
 struct ConfigScalar {
   std::string raw;
   std::string value;
+  // A ${VAR} in it is unset and the reader defers that (ConfigReader::defer_unset): `value`
+  // means nothing, and the typed readers return a placeholder without checking it.
+  bool unset = false;
 };
 
 // The entries of one YAML mapping, in file order, keys already checked for duplicates.
@@ -61,12 +64,20 @@ class ConfigReader {
   ConfigReader(std::string file_label, std::filesystem::path base_dir, EnvLookup env)
       : m_file(std::move(file_label)), m_base_dir(std::move(base_dir)), m_env(std::move(env)) {}
 
+  // From now on an unset ${VAR} is added to `unset` (once per key) instead of failing, and
+  // the value read from it is a placeholder: text() the raw text, integer()/number() their
+  // minimum, choice() the first, secret()/url() "", path() the raw text as a path,
+  // timezone() "UTC". `unset` must outlive the reader's use.
+  void defer_unset(std::vector<UnsetVariable>& unset) { m_unset = &unset; }
+
   // Throws Error{config} "file:line: path: what — fix" (" — fix" left out when empty).
   [[noreturn]] void fail(int line, std::string_view path, std::string_view what,
                          std::string_view fix) const;
   [[noreturn]] void fail(const ConfigItem& at, std::string_view what, std::string_view fix) const {
     fail(at.line, at.path, what, fix);
   }
+  // Returns "file:line: path: what — fix", the text fail() throws.
+  std::string message(int line, std::string_view path, std::string_view what, std::string_view fix) const;
   // Throws the "missing" error for `key` of `map`, reported at the map's own line.
   [[noreturn]] void missing(const ConfigMap& map, std::string_view key, std::string_view fix) const;
 
@@ -119,6 +130,7 @@ class ConfigReader {
   std::string m_file;
   std::filesystem::path m_base_dir;
   EnvLookup m_env;
+  std::vector<UnsetVariable>* m_unset = nullptr;  // defer_unset; null: an unset variable fails
 };
 
 // Helpers shared by the config*.cpp files.

@@ -110,6 +110,7 @@ void check_kind_keys(const ConfigReader& r, const ConfigMap& m, const SourceKind
 
 std::chrono::seconds read_interval(const ConfigReader& r, const ConfigItem& item) {
   const ConfigScalar s = r.scalar(item);
+  if (s.unset) return std::chrono::seconds(60);  // a placeholder (ConfigReader::defer_unset)
   const std::string value = text::ascii_lower(text::trim(s.value));
   const std::string fix = "write e.g. 60s, 5m or 1h (a bare number means seconds)";
   std::int64_t n = 0;

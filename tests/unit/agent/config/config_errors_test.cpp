@@ -220,3 +220,83 @@ TEST_CASE("a document nested thousands of levels deep is refused in plain words"
 }
 
 }  // namespace pinsync::agent::test
+
+namespace pinsync::agent::test {
+
+// The example with an alert webhook from the environment and a second, Airtable source
+// whose token comes from it too: the secrets a read-only command does not use.
+std::string config_with_secrets() {
+  return replaced(k_example_config, "sources:\n",
+                  "alerts:\n  webhook_url: ${ALERT_WEBHOOK}\nsources:\n"
+                  "  - name: beta\n    kind: airtable\n    base_id: appAAAAAAAAAAAAAA\n    table: Events\n"
+                  "    token: ${BETA_TOKEN}\n    channel_id: 7\n    timezone: UTC\n"
+                  "    mapping:\n      title: Title\n      start: Starts\n      classifications: {column: Category}\n"
+                  "      city:\n        column: City\n        places:\n          Madrid: {place_id: place-madrid}\n");
+}
+
+ConfigNeeds needing(bool pinned, bool sources, std::string source = "") {
+  return ConfigNeeds{false, pinned, sources, std::move(source)};
+}
+
+TEST_CASE("needs: a command that uses only the state file loads with every secret unset, and lists them") {
+  const TempDir dir;
+  const auto file = dir.write("config.yaml", config_with_secrets());
+  const auto loaded = load_config(file, env_of({}), ConfigNeeds::state_only());
+  REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
+  CHECK(loaded->sources.size() == 2);
+  CHECK(loaded->state_path == dir.path() / "pinsync-state.db");
+  REQUIRE(loaded->unset_variables.size() == 3);
+  CHECK(loaded->unset_variables[0].name == "PINNED_EVENTS_API_KEY");
+  CHECK(loaded->unset_variables[0].path == "pinned.api_key");
+  CHECK(loaded->unset_variables[1].name == "ALERT_WEBHOOK");
+  CHECK(loaded->unset_variables[1].path == "alerts.webhook_url");
+  CHECK(loaded->unset_variables[2].name == "BETA_TOKEN");
+  CHECK(loaded->unset_variables[2].path == "sources[0].token");
+  // Placeholders, never a value: an unset secret reads as empty.
+  CHECK(loaded->pinned.api_key.empty());
+  CHECK(loaded->alerts.webhook_url.empty());
+}
+
+TEST_CASE("needs: the strict load (sync, run, check) still fails on the first unset variable, naming file:line") {
+  const TempDir dir;
+  const auto file = dir.write("config.yaml", config_with_secrets());
+  CHECK(error_of(load_config(file, env_of({{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"BETA_TOKEN", "pat.x"}}))) ==
+        at(dir, "8: alerts.webhook_url: environment variable ALERT_WEBHOOK is not set — "
+                "export it or put it in the service's environment file"));
+  CHECK(error_of(load_config(file, env_of({{"PINNED_EVENTS_API_KEY", k_test_api_key}, {"BETA_TOKEN", "pat.x"}}),
+                             ConfigNeeds{})) ==
+        at(dir, "8: alerts.webhook_url: environment variable ALERT_WEBHOOK is not set — "
+                "export it or put it in the service's environment file"));
+}
+
+TEST_CASE("needs: channels needs the key but no source's variables; plan of one source needs only that source's") {
+  const TempDir dir;
+  const auto file = dir.write("config.yaml", config_with_secrets());
+  CHECK(error_of(load_config(file, env_of({}), needing(true, false))) ==
+        at(dir, "3: pinned.api_key: environment variable PINNED_EVENTS_API_KEY is not set — "
+                "export it or put it in the service's environment file"));
+  const auto channels = load_config(file, env_of({{"PINNED_EVENTS_API_KEY", k_test_api_key}}), needing(true, false));
+  REQUIRE_MESSAGE(channels.has_value(), channels.error().message);
+  CHECK(channels->pinned.api_key == k_test_api_key);
+
+  // plan --source acme (CSV): beta's token is not needed; plan --source beta or plan of all is.
+  const Env key_only{{"PINNED_EVENTS_API_KEY", k_test_api_key}};
+  CHECK(load_config(file, env_of(key_only), needing(true, true, "acme")).has_value());
+  const std::string beta_unset = at(dir, "14: sources[0].token: environment variable BETA_TOKEN is not set — "
+                                         "export it or put it in the service's environment file");
+  CHECK(error_of(load_config(file, env_of(key_only), needing(true, true, "beta"))) == beta_unset);
+  CHECK(error_of(load_config(file, env_of(key_only), needing(true, true))) == beta_unset);
+}
+
+TEST_CASE("needs: an unset variable never hides another problem, and state.path is always needed") {
+  const TempDir dir;
+  const std::string typo = replaced(config_with_secrets(), "timeout_seconds: 30", "timeout_secs: 30");
+  CHECK(error_of(load_config(dir.write("config.yaml", typo), env_of({}), ConfigNeeds::state_only()))
+            .starts_with(at(dir, "4: pinned.timeout_secs: unknown key")));
+  const std::string state = replaced(config_with_secrets(), "path: ./pinsync-state.db", "path: ${STATE_FILE}");
+  CHECK(error_of(load_config(dir.write("config.yaml", state), env_of({}), ConfigNeeds::state_only())) ==
+        at(dir, "6: state.path: environment variable STATE_FILE is not set — "
+                "export it or put it in the service's environment file"));
+}
+
+}  // namespace pinsync::agent::test
