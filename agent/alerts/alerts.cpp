@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "agent/mapping/mapped_row.h"
 #include "core/json_writer.h"
 
 namespace pinsync::agent {
@@ -43,41 +45,167 @@ bool is_transient(ErrorKind kind) {
   return kind == ErrorKind::transient || kind == ErrorKind::timeout || kind == ErrorKind::rate_limited;
 }
 
-// One message for rows that newly entered one state: the first k_rows_per_alert named.
-std::string rows_text(const std::string& source, const std::vector<const BadRow*>& rows, std::string_view what) {
+std::string row_name(const BadRow& r) {
+  return r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")");
+}
+
+// The part of a stored reason a row line shows: for a dead row the cause alone (the header
+// says it gave up, and what resends it), never "will be resent", which it no longer is.
+std::string shown_reason(const BadRow& r) {
+  std::string reason = r.reason;
+  if (r.state == "dead") {
+    for (const std::string_view tail : {std::string_view(" — will be resent"), std::string_view(" — gave up after")}) {
+      if (const auto at = reason.find(tail); at != std::string::npos) reason.erase(at);
+    }
+  }
+  return reason;
+}
+
+// Names rows, the first k_rows_per_alert, then counts how many more.
+std::string row_list(const std::vector<const BadRow*>& rows) {
   std::string text;
-  if (rows.size() == 1) {
-    const BadRow& r = *rows.front();
-    text = source + ", " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
-           ": " + std::string(what) + " — " + r.reason;
-    return text;
-  }
-  text = source + ": " + std::to_string(rows.size()) + " rows " + std::string(what) + ":";
-  for (std::size_t i = 0; i < rows.size() && i < k_rows_per_alert; ++i) {
-    const BadRow& r = *rows[i];
-    text += "\n• " + r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")") +
-            ": " + r.reason;
-  }
-  if (rows.size() > k_rows_per_alert) text += "\n… and " + std::to_string(rows.size() - k_rows_per_alert) + " more";
+  for (std::size_t i = 0; i < rows.size() && i < k_rows_per_alert; ++i) text += (i == 0 ? "" : ", ") + row_name(*rows[i]);
+  if (rows.size() > k_rows_per_alert) text += " and " + std::to_string(rows.size() - k_rows_per_alert) + " more";
   return text;
 }
 
-// What each bad state means to the ops person, and its alert kind.
+std::string count_rows(std::size_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
+
+// The fix of an invalid row's cause, in the words of the alert.
+std::string fix_words(const InvalidCause& cause) {
+  return cause.fix_in == InvalidCause::FixIn::config ? "fix the config (" + cause.fix + ")" : "fix the cells";
+}
+
+// Newly invalid rows, grouped by cause: causes in the config first (one edit fixes every
+// row of the group), then the most rows first.
+std::string invalid_text(const std::string& source, const std::vector<const BadRow*>& rows) {
+  if (rows.size() == 1) {
+    const BadRow& r = *rows.front();
+    return source + ", " + row_name(r) + ": newly invalid — " + r.reason + " — " + fix_words(invalid_cause(r)) +
+           "; the next sync sends it";
+  }
+  struct Group {
+    InvalidCause cause;
+    std::vector<const BadRow*> rows;
+  };
+  std::vector<Group> groups;
+  for (const BadRow* r : rows) {
+    InvalidCause cause = invalid_cause(*r);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.cause.what == cause.what && g.cause.fix_in == cause.fix_in;
+    });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{std::move(cause), {}});
+    it->rows.push_back(r);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
+    if (a.cause.fix_in != b.cause.fix_in) return a.cause.fix_in == InvalidCause::FixIn::config;
+    return a.rows.size() > b.rows.size();
+  });
+  std::string text = source + ": " + count_rows(rows.size()) + " newly invalid; the next sync sends each once fixed:";
+  for (const auto& g : groups) {
+    text += "\n• " + count_rows(g.rows.size()) + ": " + g.cause.what + " — " + fix_words(g.cause) + ": " + row_list(g.rows);
+  }
+  return text;
+}
+
+// Rows that newly entered one state needing a person (held, dead): `what` once, then each
+// row with its reason, the first k_rows_per_alert named.
+std::string rows_text(const std::string& source, const std::vector<const BadRow*>& rows, std::string_view what) {
+  if (rows.size() == 1) {
+    const BadRow& r = *rows.front();
+    return source + ", " + row_name(r) + ": " + std::string(what) + " — " + shown_reason(r);
+  }
+  std::string text = source + ": " + count_rows(rows.size()) + " " + std::string(what) + ":";
+  for (std::size_t i = 0; i < rows.size() && i < k_rows_per_alert; ++i) {
+    text += "\n• " + row_name(*rows[i]) + ": " + shown_reason(*rows[i]);
+  }
+  if (rows.size() > k_rows_per_alert) {
+    text += "\n… and " + std::to_string(rows.size() - k_rows_per_alert) + " more (pinsync errors --source " + source + ")";
+  }
+  return text;
+}
+
+// What each bad state means to the ops person, and its alert kind. {source} in `what`
+// becomes the source's name.
 struct StateWords {
   std::string_view state;
   std::string_view kind;
   std::string_view what;
 };
 constexpr StateWords k_state_words[] = {
-    {"invalid", "rows_invalid", "newly invalid (fix the cells; the next sync sends them)"},
-    {"needs_review", "rows_held", "held for review (check the event in Pinned Events, then pinsync resync --row ID)"},
+    {"invalid", "rows_invalid", "newly invalid"},
+    {"needs_review", "rows_held", "held for review (check the event in Pinned Events, then pinsync resync --source {source} --row ID)"},
     {"gone", "rows_held",
-     "held: the event was deleted in Pinned Events (pinsync resync --row ID --recreate creates it again, --forget "
-     "lets it go)"},
-    {"dead", "rows_dead", "gave up after every retry (see pinsync errors; pinsync resync --row ID tries again)"},
+     "held: the event was deleted in Pinned Events (pinsync resync --source {source} --row ID --recreate creates it "
+     "again, --forget lets it go)"},
+    {"dead", "rows_dead",
+     "dead: every retry failed and nothing more is sent by itself — once the cause is fixed, pinsync resync "
+     "--source {source} --dead sends them again"},
 };
 
+std::string with_source(std::string_view what, const std::string& source) {
+  std::string out(what);
+  for (auto at = out.find("{source}"); at != std::string::npos; at = out.find("{source}", at + source.size())) {
+    out.replace(at, 8, source);
+  }
+  return out;
+}
+
+// A refused key's alert: what Pinned Events answered, without the request's route (an API
+// path helps nobody on call), and the one fix.
+std::string paused_text(const std::string& source, const std::string& reason) {
+  std::string answer = reason;
+  // "Pinned Events POST /api/public/v1/events: answered 401 …" → "Pinned Events answered 401 …"
+  if (answer.starts_with("Pinned Events ")) {
+    if (const auto at = answer.find(": answered "); at != std::string::npos) answer = "Pinned Events" + answer.substr(at + 1);
+  }
+  // The client's own advice follows " — "; the alert gives its own, once.
+  if (const auto at = answer.find(" — "); at != std::string::npos) answer.erase(at);
+  std::string fix;
+  if (answer.find("insufficient_scope") != std::string::npos) {
+    fix = "give the key the scope named above in Pinned Events, then pinsync resync --source " + source;
+  } else if (answer.find(" 401") != std::string::npos) {
+    fix = "put a valid key in the variable pinned.api_key names (the service's environment file) and restart "
+          "pinsync; a new key resumes the source by itself";
+  } else {
+    fix = "pinsync channels lists the channels the key can use: set the source's channel_id to one of them (a "
+          "changed channel resumes it by itself), or give the key access to this one and pinsync resync --source " +
+          source;
+  }
+  return source + ": paused — " + answer + ". Nothing is sent until it is fixed: " + fix + ".";
+}
+
+std::string between(const std::string& text, std::size_t from, std::string_view end_marker) {
+  const auto end = text.find(end_marker, from);
+  return end == std::string::npos ? text.substr(from) : text.substr(from, end - from);
+}
+
 }  // namespace
+
+InvalidCause invalid_cause(const BadRow& row) {
+  const std::string& reason = row.reason;
+  if (reason.find(k_fix_add_city) != std::string::npos) {
+    if (const auto at = reason.find("unknown city "); at != std::string::npos) {
+      return {InvalidCause::FixIn::config, between(reason, at, ": known cities"), std::string(k_fix_add_city)};
+    }
+  }
+  if (reason.find(k_fix_map_classification) != std::string::npos) {
+    if (const auto at = reason.find(" becomes the classification "); at != std::string::npos) {
+      const auto label_at = reason.rfind(": ", at);
+      const auto from = label_at == std::string::npos ? 0 : label_at + 2;
+      return {InvalidCause::FixIn::config,
+              "classification " + reason.substr(from, at - from) + " is not mapped to a slug Pinned Events knows",
+              std::string(k_fix_map_classification)};
+    }
+  }
+  // The first problem, its cell's value left out: `Date: "…" is not a date` for every bad date.
+  std::string what = reason.substr(0, reason.find("; "));
+  if (!row.value.empty()) {
+    const std::string quoted = "\"" + row.value + "\"";
+    for (auto at = what.find(quoted); at != std::string::npos; at = what.find(quoted, at + 3)) what.replace(at, quoted.size(), "\"…\"");
+  }
+  return {InvalidCause::FixIn::cells, what, ""};
+}
 
 PassHealth pass_health(const PassReport& report, state::Store* store) {
   PassHealth h;
@@ -97,7 +225,8 @@ PassHealth pass_health(const PassReport& report, state::Store* store) {
         r.state != RowState::dead) {
       continue;
     }
-    h.bad_rows.push_back({r.source_id, r.row_ref, std::string(state::to_string(r.state)), r.error_reason});
+    h.bad_rows.push_back({r.source_id, r.row_ref, std::string(state::to_string(r.state)), r.error_reason,
+                          r.error_field, r.error_value});
   }
   return h;
 }
@@ -116,7 +245,12 @@ std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log,
     sinks.push_back(make_webhook_sink(config.alerts.webhook_url, config.alerts.timeout, std::move(transports)));
   }
   if (!config.alerts.command.empty()) sinks.push_back(make_command_sink(config.alerts.command, config.alerts.timeout, clock));
-  return std::make_unique<Alerter>(std::move(sinks), config.state_path.string() + ".alerts.json", log);
+  auto alerter = std::make_unique<Alerter>(std::move(sinks), config.state_path.string() + ".alerts.json", log);
+  // Port 0 is the system's pick, known only once the endpoint listens: no link then.
+  if (config.agent.admin_port && *config.agent.admin_port != 0) {
+    alerter->set_status_page("http://127.0.0.1:" + std::to_string(*config.agent.admin_port) + "/");
+  }
+  return alerter;
 }
 
 std::vector<Alert> Alerter::observe(const PassHealth& h) {
@@ -138,8 +272,7 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
     if (due && changed) {
       const std::string reason = without_source(h.source, h.reason);
       if (h.health == SourceHealth::paused) {
-        out.push_back({h.source, "source_paused",
-                       h.source + ": paused — " + reason + ". Nothing is sent until this is fixed; the next poll resumes by itself."});
+        out.push_back({h.source, "source_paused", paused_text(h.source, reason)});
       } else {
         std::string text = h.source + ": stopped — " + reason;
         if (h.transient) text += " (" + std::to_string(mem.stops_in_row) + " passes in a row)";
@@ -155,7 +288,6 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
   if (h.health == SourceHealth::ok) {
     std::set<std::string> now;
     std::map<std::string_view, std::vector<const BadRow*>> fresh_by_kind;
-    std::map<std::string_view, std::string_view> what_of_kind;
     for (const auto& r : h.bad_rows) {
       const std::string key = r.state + "\t" + r.source_id;
       now.insert(key);
@@ -164,13 +296,14 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
         if (w.state != r.state) continue;
         // One message per state: "held for review" and "event deleted" read differently.
         fresh_by_kind[w.state].push_back(&r);
-        what_of_kind[w.state] = w.what;
       }
     }
     for (const auto& w : k_state_words) {
       const auto it = fresh_by_kind.find(w.state);
       if (it == fresh_by_kind.end()) continue;
-      out.push_back({h.source, std::string(w.kind), rows_text(h.source, it->second, w.what)});
+      out.push_back({h.source, std::string(w.kind),
+                     w.state == "invalid" ? invalid_text(h.source, it->second)
+                                          : rows_text(h.source, it->second, with_source(w.what, h.source))});
     }
     mem.bad = std::move(now);
   }
@@ -181,6 +314,12 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
     out.push_back({h.source, "pass_recovered", h.source + ": passes look normal again; nothing is held back"});
   }
   if (h.health == SourceHealth::ok || !h.suspect_pass.empty()) mem.suspect = !h.suspect_pass.empty();
+  // Every alert that asks for a person ends with where to look.
+  if (!m_status_page.empty()) {
+    for (auto& alert : out) {
+      if (alert.kind != "source_recovered" && alert.kind != "pass_recovered") alert.text += "\nStatus page: " + m_status_page;
+    }
+  }
 
   if (mem.health != before.health || mem.alerted != before.alerted || mem.bad != before.bad ||
       mem.suspect != before.suspect || mem.stops_in_row != before.stops_in_row) {

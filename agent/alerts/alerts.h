@@ -34,7 +34,24 @@ struct BadRow {
   std::string row_ref;
   std::string state;   // invalid, needs_review, gone, dead (a new state plugs in by name)
   std::string reason;  // plain words
+  std::string field;   // the column of the (first) bad cell, "" when none
+  std::string value;   // that cell as written, "" when none
 };
+
+// Why rows are invalid, as an alert groups them: what (`unknown city "Valencia"`, `Date:
+// "…" is not a date`) and where the fix is.
+struct InvalidCause {
+  enum class FixIn { cells, config };
+  FixIn fix_in = FixIn::cells;
+  std::string what;  // the group's label: rows with equal labels are one line
+  std::string fix;   // for the config: what to change ("add it under mapping.city.places")
+};
+// Returns the cause of an invalid row: the config when the mapper's reason names a config
+// fix (a city not under mapping.city.places, a label not under
+// mapping.classifications.map), labelled by that city or label; otherwise the cells,
+// labelled by the first reason with the row's own cell value left out, so rows with the
+// same problem in different values group together.
+InvalidCause invalid_cause(const BadRow& row);
 
 // What one pass tells the Alerter about its source.
 struct PassHealth {
@@ -79,7 +96,7 @@ std::unique_ptr<AlertSink> make_command_sink(std::string command, std::chrono::s
 
 // Stopping passes in a row before a transient stop (network, 5xx) is worth an alert.
 inline constexpr int k_transient_stops_before_alert = 3;
-// Rows named in one message; the rest are counted.
+// Rows named per cause in one message; the rest are counted.
 inline constexpr std::size_t k_rows_per_alert = 10;
 
 class Alerter {
@@ -89,8 +106,9 @@ class Alerter {
   Alerter(std::vector<std::unique_ptr<AlertSink>> sinks, std::filesystem::path memory_file, Logger& log);
 
   // Builds the sinks `config` asks for (none when alerts is empty) with memory in
-  // "<state file>.alerts.json"; an alert command's waits end when `clock` stops. Returns
-  // nullptr when no alert is configured.
+  // "<state file>.alerts.json"; an alert command's waits end when `clock` stops; alerts
+  // link the status page when agent.admin_listen gives a port. Returns nullptr when no
+  // alert is configured.
   static std::unique_ptr<Alerter> from_config(const Config& config, Logger& log, TransportFactory transports,
                                               Clock& clock);
 
@@ -100,6 +118,10 @@ class Alerter {
   // observe(), then delivers each alert to every sink; failures are logged, never thrown.
   // Returns the alerts sent.
   std::vector<Alert> report(const PassHealth& health);
+
+  // The status page's address ("http://127.0.0.1:8765/"), named at the end of every alert
+  // but a recovery; "" for none.
+  void set_status_page(std::string url) { m_status_page = std::move(url); }
 
  private:
   struct SourceMemory {
@@ -117,6 +139,7 @@ class Alerter {
   Logger& m_log;
   std::mutex m_mutex;
   std::map<std::string, SourceMemory> m_sources;
+  std::string m_status_page;
 };
 
 }  // namespace pinsync::agent

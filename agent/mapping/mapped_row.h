@@ -5,9 +5,16 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pinsync::agent {
+
+// The fixes a RowError's reason names when the config, not the cell, has to change (a
+// cell naming a city or label the mapping does not know). Alerts tell "fix the config"
+// from "fix the cells" by them (agent/alerts).
+inline constexpr std::string_view k_fix_add_city = "add it under mapping.city.places";
+inline constexpr std::string_view k_fix_map_classification = "map it under mapping.classifications.map";
 
 struct RowError {
   std::string field;   // the mapped column ("Date"), or the payload field when no column

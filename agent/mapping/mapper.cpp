@@ -113,7 +113,7 @@ void map_classifications(const SourcePlan& plan, const RowCells& cells, EventFie
         if (*plan.known_slugs && !(*plan.known_slugs)->contains(slug)) {
           add_error(plan, errors, Slot::classifications, text,
                     in_quotes(label) + " becomes the classification " + in_quotes(slug) +
-                        ", which Pinned Events does not know: map it under mapping.classifications.map");
+                        ", which Pinned Events does not know: " + std::string(k_fix_map_classification));
         }
         f.slugs.push_back(std::move(slug));
       }
@@ -139,7 +139,7 @@ void map_city(const SourcePlan& plan, const RowCells& cells, EventFields& f, std
   if (it == plan.cities.end()) {
     add_error(plan, errors, Slot::city, text,
               "unknown city " + in_quotes(text) + ": known cities are " + plan.known_city_names +
-                  " (add it under mapping.city.places)");
+                  " (" + std::string(k_fix_add_city) + ")");
     return;
   }
   f.city = it->second;

@@ -41,8 +41,16 @@ PassHealth paused(const std::string& source) {
   return h;
 }
 
-BadRow invalid_row(int n, std::string reason = "date unreadable") {
-  return {"E-" + std::to_string(n), "row " + std::to_string(n), "invalid", std::move(reason)};
+BadRow invalid_row(int n, std::string reason = "date unreadable", std::string field = "", std::string value = "") {
+  return {"E-" + std::to_string(n), "row " + std::to_string(n), "invalid", std::move(reason), std::move(field),
+          std::move(value)};
+}
+
+// What the mapper writes for a city the mapping does not know (agent/mapping/mapper.cpp).
+BadRow unknown_city(int n, const std::string& city) {
+  return invalid_row(n, "City: unknown city \"" + city + "\": known cities are Madrid, New York (" +
+                            std::string(k_fix_add_city) + ")",
+                     "City", city);
 }
 
 struct Fixture {
@@ -70,7 +78,7 @@ TEST_CASE("alerts: a paused source alerts once, stays quiet while paused, and al
   const auto first = a->observe(paused("acme"));
   REQUIRE(first.size() == 1);
   CHECK(first[0].kind == "source_paused");
-  CHECK(first[0].text.starts_with("acme: paused — Pinned Events POST /api/public/v1/events: answered 401"));
+  CHECK(first[0].text.starts_with("acme: paused — Pinned Events answered 401 invalid_api_key. Nothing is sent"));
   for (int poll = 0; poll < 5; ++poll) CHECK(a->observe(paused("acme")).empty());
   const auto back = a->observe(healthy("acme"));
   REQUIRE(back.size() == 1);
@@ -104,8 +112,7 @@ TEST_CASE("alerts: a row newly invalid alerts once with its row and reason; a ne
   const auto first = a->observe(healthy("acme", {invalid_row(14)}));
   REQUIRE(first.size() == 1);
   CHECK(first[0].kind == "rows_invalid");
-  CHECK(first[0].text.starts_with("acme, row 14 (E-14): newly invalid"));
-  CHECK(first[0].text.ends_with("— date unreadable"));
+  CHECK(first[0].text == "acme, row 14 (E-14): newly invalid — date unreadable — fix the cells; the next sync sends it");
   CHECK(a->observe(healthy("acme", {invalid_row(14)})).empty());
   const auto second = a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")}));
   REQUIRE(second.size() == 1);
@@ -116,19 +123,20 @@ TEST_CASE("alerts: a row newly invalid alerts once with its row and reason; a ne
   CHECK(a->observe(healthy("acme", {invalid_row(14), invalid_row(15, "city unknown")})).size() == 1);
 }
 
-TEST_CASE("alerts: many new rows are named up to ten, the rest counted; held rows get their own message") {
+TEST_CASE("alerts: many new rows of one cause are one line, named up to ten, the rest counted; held rows get their own message") {
   Fixture f;
   auto a = f.alerter();
   std::vector<BadRow> rows;
   for (int i = 1; i <= 13; ++i) rows.push_back(invalid_row(i));
-  rows.push_back({"E-99", "row 99", "needs_review", "create in doubt past the idempotency window"});
+  rows.push_back({"E-99", "row 99", "needs_review", "create in doubt past the idempotency window", "", ""});
   const auto alerts = a->observe(healthy("acme", rows));
   REQUIRE(alerts.size() == 2);
   CHECK(alerts[0].kind == "rows_invalid");
-  CHECK(alerts[0].text.starts_with("acme: 13 rows newly invalid"));
+  CHECK(alerts[0].text.starts_with("acme: 13 rows newly invalid; the next sync sends each once fixed:\n"
+                                    "• 13 rows: date unreadable — fix the cells: row 1 (E-1), row 2 (E-2)"));
   CHECK_CONTAINS(alerts[0].text, "row 10 (E-10)");
   CHECK_NOT_CONTAINS(alerts[0].text, "row 11 (E-11)");
-  CHECK(alerts[0].text.ends_with("… and 3 more"));
+  CHECK(alerts[0].text.ends_with("row 10 (E-10) and 3 more"));
   CHECK(alerts[1].kind == "rows_held");
   CHECK_CONTAINS(alerts[1].text, "row 99");
 }
@@ -313,4 +321,113 @@ TEST_CASE("command sink: shutdown ends the command and everything it started; so
     CHECK(r.error().kind == ErrorKind::timeout);
     CHECK_CONTAINS(r.error().message, "did not finish within 10s and was killed");
   }
+}
+
+TEST_CASE("alerts: invalid rows are grouped by cause, the config's causes first with their fix, the cells' after") {
+  Fixture f;
+  auto a = f.alerter();
+  std::vector<BadRow> rows;
+  for (int i = 1; i <= 12; ++i) rows.push_back(unknown_city(i, "Valencia"));
+  rows.push_back(invalid_row(20, "Title: the title is empty: every event needs one", "Title", ""));
+  rows.push_back(invalid_row(21, "Title: the title is empty: every event needs one", "Title", ""));
+  // Two bad dates with different values are one cause: the value is left out of the label.
+  rows.push_back(invalid_row(30, "Date: \"June 32\" is not a date", "Date", "June 32"));
+  rows.push_back(invalid_row(31, "Date: \"31/31\" is not a date", "Date", "31/31"));
+  rows.push_back(invalid_row(32, "Date: \"Mayo\" is not a date", "Date", "Mayo"));
+  rows.push_back(unknown_city(40, "Sevilla"));
+  const auto alerts = a->observe(healthy("acme", rows));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].kind == "rows_invalid");
+  CHECK(alerts[0].text ==
+        "acme: 18 rows newly invalid; the next sync sends each once fixed:\n"
+        "• 12 rows: unknown city \"Valencia\" — fix the config (add it under mapping.city.places): row 1 (E-1), "
+        "row 2 (E-2), row 3 (E-3), row 4 (E-4), row 5 (E-5), row 6 (E-6), row 7 (E-7), row 8 (E-8), row 9 (E-9), "
+        "row 10 (E-10) and 2 more\n"
+        "• 1 row: unknown city \"Sevilla\" — fix the config (add it under mapping.city.places): row 40 (E-40)\n"
+        "• 3 rows: Date: \"…\" is not a date — fix the cells: row 30 (E-30), row 31 (E-31), row 32 (E-32)\n"
+        "• 2 rows: Title: the title is empty: every event needs one — fix the cells: row 20 (E-20), row 21 (E-21)");
+}
+
+TEST_CASE("alerts: one row invalid because of the config says fix the config, naming what to add") {
+  Fixture f;
+  auto a = f.alerter();
+  const auto alerts = a->observe(healthy("acme", {unknown_city(4, "Valencia")}));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].text.starts_with("acme, row 4 (E-4): newly invalid — City: unknown city \"Valencia\""));
+  CHECK(alerts[0].text.ends_with("— fix the config (add it under mapping.city.places); the next sync sends it"));
+  CHECK_NOT_CONTAINS(alerts[0].text, "fix the cells");
+}
+
+TEST_CASE("invalid_cause: an unmapped classification label is the config's; a bad cell is the cells'") {
+  const auto label = invalid_cause(invalid_row(
+      1, "Category: \"Salsa\" becomes the classification \"salsa\", which Pinned Events does not know: " +
+             std::string(k_fix_map_classification),
+      "Category", "Salsa"));
+  CHECK(label.fix_in == InvalidCause::FixIn::config);
+  CHECK(label.what == "classification \"Salsa\" is not mapped to a slug Pinned Events knows");
+  CHECK(label.fix == "map it under mapping.classifications.map");
+  const auto city = invalid_cause(unknown_city(2, "Valencia"));
+  CHECK(city.fix_in == InvalidCause::FixIn::config);
+  CHECK(city.what == "unknown city \"Valencia\"");
+  // An empty city cell is the cell's to fix, though its reason lists the known cities.
+  const auto empty = invalid_cause(
+      invalid_row(3, "City: no city: the cell is empty; known cities are Madrid, New York", "City", ""));
+  CHECK(empty.fix_in == InvalidCause::FixIn::cells);
+  CHECK(empty.what == "City: no city: the cell is empty");
+}
+
+TEST_CASE("alerts: a dead row's alert says it gave up and what resends it, never that it will be resent") {
+  Fixture f;
+  auto a = f.alerter();
+  BadRow dead{"E-3", "row 3", "dead",
+              "Pinned Events answered 503 — will be resent with the same key — gave up after 3 attempts, nothing "
+              "more is sent by itself: once the cause is fixed, edit the row or run pinsync resync --source acme "
+              "--row E-3",
+              "", ""};
+  const auto alerts = a->observe(healthy("acme", {dead}));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].kind == "rows_dead");
+  CHECK(alerts[0].text ==
+        "acme, row 3 (E-3): dead: every retry failed and nothing more is sent by itself — once the cause is fixed, "
+        "pinsync resync --source acme --dead sends them again — Pinned Events answered 503");
+  CHECK_NOT_CONTAINS(alerts[0].text, "will be resent");
+}
+
+TEST_CASE("alerts: the paused alert names the answer without its API route and the one fix") {
+  Fixture f;
+  auto a = f.alerter();
+  PassHealth refused = paused("acme");
+  refused.reason = "acme: Pinned Events POST /api/public/v1/events: answered 403 forbidden (channel 42 is not "
+                   "accessible) — the key lacks a scope or channel access: add it in Pinned Events (developer settings)";
+  const auto alerts = a->observe(refused);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].text ==
+        "acme: paused — Pinned Events answered 403 forbidden (channel 42 is not accessible). Nothing is sent until it "
+        "is fixed: pinsync channels lists the channels the key can use: set the source's channel_id to one of them (a "
+        "changed channel resumes it by itself), or give the key access to this one and pinsync resync --source acme.");
+  CHECK_NOT_CONTAINS(alerts[0].text, "/api/public/v1");
+
+  Fixture g;
+  auto b = g.alerter();
+  const auto revoked = b->observe(paused("beta"));
+  REQUIRE(revoked.size() == 1);
+  CHECK(revoked[0].text ==
+        "beta: paused — Pinned Events answered 401 invalid_api_key. Nothing is sent until it is fixed: put a valid "
+        "key in the variable pinned.api_key names (the service's environment file) and restart pinsync; a new key "
+        "resumes the source by itself.");
+}
+
+TEST_CASE("alerts: every alert but a recovery links the status page when there is one") {
+  Fixture f;
+  auto a = f.alerter();
+  a->set_status_page("http://127.0.0.1:8765/");
+  const auto bad = a->observe(healthy("acme", {invalid_row(14)}));
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].text.ends_with("the next sync sends it\nStatus page: http://127.0.0.1:8765/"));
+  const auto down = a->observe(paused("acme"));
+  REQUIRE(down.size() == 1);
+  CHECK(down[0].text.ends_with("\nStatus page: http://127.0.0.1:8765/"));
+  const auto back = a->observe(healthy("acme", {invalid_row(14)}));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].text == "acme: recovered — syncing again");
 }
