@@ -87,7 +87,7 @@ class Session {
       log_call(request, answer, elapsed);
       if (answer && answer->status == 429) {
         m_context.log.warn("airtable rate limit reached",
-                           {{"source", m_context.source}, {"wait_s", std::to_string(m_settings.rate_limit_wait.count())}});
+                           {{"source", m_context.source}, {"wait_s", m_settings.rate_limit_wait.count()}});
       }
     };
     // Airtable keeps refusing the base for 30 s after a 429 and retrying sooner prolongs
@@ -118,8 +118,8 @@ class Session {
     m_context.log.debug("airtable http", {{"source", m_context.source},
                                           {"method", request.method},
                                           {"url", redact(request.url, secrets())},
-                                          {"status", answer ? std::to_string(answer->status) : "none"},
-                                          {"ms", std::to_string(elapsed.count())}});
+                                          {"status", answer ? std::optional<long>(answer->status) : std::nullopt},
+                                          {"duration_ms", elapsed.count()}});
   }
 
   const AirtableSettings& m_settings;

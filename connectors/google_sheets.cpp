@@ -420,7 +420,7 @@ struct GoogleSheetsConnector::State {
     }
     if (repair.empty()) return {};
     context.log.info("rows moved while pinsync wrote back; their cells were written again where their IDs are now",
-                     {{"source", context.source}, {"rows", std::to_string(moved)}});
+                     {{"source", context.source}, {"rows", moved}});
     std::vector<CellChange> cells;
     cells.reserve(repair.size());
     for (auto& [where, cell] : repair) cells.push_back(std::move(cell));

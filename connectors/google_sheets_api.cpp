@@ -117,8 +117,8 @@ void SheetsApi::log_call(const http::Request& request, long status, std::chrono:
   m_context.log.debug("google http", {{"source", m_context.source},
                                       {"method", request.method},
                                       {"url", redact(request.url, secrets())},
-                                      {"status", std::to_string(status)},
-                                      {"ms", std::to_string(elapsed.count())}});
+                                      {"status", status},
+                                      {"duration_ms", elapsed.count()}});
 }
 
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {

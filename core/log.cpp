@@ -80,7 +80,7 @@ void Logger::add_secret(std::string secret) {
   m_secrets.push_back(std::move(secret));
 }
 
-void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+void Logger::log(LogLevel level, std::string_view message, std::span<const LogField> fields) {
   if (!enabled(level)) return;
   const auto now = std::chrono::floor<std::chrono::milliseconds>(m_clock.now());
   const std::string time = date::format("%FT%TZ", now);
@@ -89,7 +89,12 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
     json::Writer w;
     w.begin_object().key("time").value(time).key("level").value(level_name(level));
     w.key("msg").value(message);
-    for (const auto& f : fields) w.key(f.key).value(f.value);
+    for (const auto& f : fields) {
+      w.key(f.key);
+      if (!f.number) w.value(f.value);
+      else if (f.value.empty()) w.null();
+      else w.raw(f.value);
+    }
     w.end_object();
     line = w.take();
   } else {

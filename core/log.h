@@ -5,9 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,9 +26,22 @@ std::string_view level_name(LogLevel level);
 // pipes to a log shipper).
 enum class LogFormat { text, json, automatic };
 
+// One key=value of a line. A whole number is written as a JSON number in JSON lines
+// (`{"status", 503}`); everything else as a string. An empty optional number is null.
 struct LogField {
+  LogField(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
+  LogField(std::string_view k, std::string_view v) : key(k), value(v) {}
+  LogField(std::string_view k, const char* v) : key(k), value(v) {}
+  template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  LogField(std::string_view k, T n) : key(k), value(std::to_string(n)), number(true) {}
+  template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  LogField(std::string_view k, std::optional<T> n) : key(k), value(n ? std::to_string(*n) : ""), number(true) {}
+
   std::string_view key;
   std::string value;
+  bool number = false;  // value holds the digits of a whole number, or "" for null
 };
 
 // Returns `text` with secrets replaced by "***": every string in `secrets`, the token
@@ -40,8 +56,9 @@ bool is_terminal(const std::ostream& out);
 // Returns `format`, with automatic resolved for `out`: text on a terminal, json otherwise.
 LogFormat resolve_log_format(LogFormat format, const std::ostream& out);
 
-// Field names the lines use for the same facts everywhere: source, row_ref, action,
-// status (HTTP), request_id, duration_ms, reason.
+// Field names the lines use for the same facts everywhere: source, row (the row's
+// reference, "partner.csv:14"), action, status (HTTP, a number), request_id,
+// duration_ms (a number), reason. Time is ISO 8601 UTC with milliseconds.
 class Logger {
  public:
   // `format` automatic is resolved here, once (resolve_log_format).
@@ -55,7 +72,11 @@ class Logger {
   LogFormat format() const { return m_format; }
   // Registers a secret value to be redacted from every later line (empty ignored).
   void add_secret(std::string secret);
-  void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+  void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {}) {
+    log(level, message, std::span<const LogField>(fields.begin(), fields.size()));
+  }
+  // As above, for fields gathered at run time (a field that only some lines have).
+  void log(LogLevel level, std::string_view message, std::span<const LogField> fields);
 
   void debug(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::debug, m, f); }
   void info(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::info, m, f); }

@@ -41,7 +41,7 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
     auto started = AdminServer::start(*config.agent.admin_port, agent);
     if (!started) {
       agent.log().error("cannot start the admin endpoint",
-                        {{"port", std::to_string(*config.agent.admin_port)}, {"reason", started.error().message}});
+                        {{"port", *config.agent.admin_port}, {"reason", started.error().message}});
       agent.stop(k_stop_grace);
       err << "pinsync run: " << started.error().message << '\n';
       return k_exit_config;
@@ -49,7 +49,7 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
     admin = std::move(*started);
     agent.log().info("admin endpoint on " + admin->url());
   }
-  agent.log().info("agent running", {{"pid", std::to_string(::getpid())}, {"sources", std::to_string(config.sources.size())}});
+  agent.log().info("agent running", {{"pid", ::getpid()}, {"sources", config.sources.size()}});
 
   const timespec tick{1, 0};
   while (true) {

@@ -233,7 +233,7 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   m_scheduler = make_scheduler(loaded->agent.workers);
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
   m_alerter = Alerter::from_config(*loaded, log(), m_seams.world.unpooled(), m_world->clock());
-  log().info("config reloaded", {{"file", file.string()}, {"sources", std::to_string(loaded->sources.size())}});
+  log().info("config reloaded", {{"file", file.string()}, {"sources", loaded->sources.size()}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};
 }

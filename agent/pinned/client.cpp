@@ -151,22 +151,34 @@ http::Exchange PinnedClient::send(std::string_view method, std::string_view path
 
   const std::string logged = std::string(k_api_prefix) + std::string(path);
   http::RetryHooks hooks;
+  // A 5xx is the server failing (it is retried, and may stop the pass): warn, so it shows
+  // at the default level; every other answer is a debug line.
   hooks.attempted = [&](const std::expected<http::Response, http::TransportError>& answer,
                         std::chrono::milliseconds elapsed) {
-    if (!m_log.enabled(LogLevel::debug)) return;
+    const bool server_error = answer && answer->status >= 500;
+    const LogLevel level = server_error ? LogLevel::warn : LogLevel::debug;
+    if (!m_log.enabled(level)) return;
+    std::vector<LogField> fields;
+    if (!m_source.empty()) fields.emplace_back("source", m_source);
+    fields.emplace_back("method", request.method);
+    fields.emplace_back("route", logged);
     if (!answer) {
-      m_log.debug("http", {{"method", request.method}, {"route", logged}, {"error", answer.error().error.message}});
+      fields.emplace_back("error", answer.error().error.message);
+      m_log.log(level, "http", fields);
       return;
     }
-    m_log.debug("http", {{"method", request.method},
-                         {"route", logged},
-                         {"status", std::to_string(answer->status)},
-                         {"duration_ms", std::to_string(elapsed.count())},
-                         {"request_id", std::string(answer->header("x-request-id").value_or(""))}});
+    fields.emplace_back("status", answer->status);
+    fields.emplace_back("duration_ms", elapsed.count());
+    fields.emplace_back("request_id", std::string(answer->header("x-request-id").value_or("")));
+    m_log.log(level, server_error ? "Pinned Events answered " + std::to_string(answer->status) : "http", fields);
   };
   hooks.retrying = [&](int next_attempt, std::chrono::milliseconds wait) {
-    m_log.info("retrying",
-               {{"route", logged}, {"attempt", std::to_string(next_attempt)}, {"wait_ms", std::to_string(wait.count())}});
+    std::vector<LogField> fields;
+    if (!m_source.empty()) fields.emplace_back("source", m_source);
+    fields.emplace_back("route", logged);
+    fields.emplace_back("attempt", next_attempt);
+    fields.emplace_back("wait_ms", wait.count());
+    m_log.log(LogLevel::info, "retrying", fields);
   };
   // Every client of the key shares the limiter, which adapts to the server's answers.
   const http::RetryRules rules{m_limiter.get(), http::Pacing::adaptive, std::nullopt};

@@ -104,6 +104,10 @@ class PinnedClient {
   // came, or without a request for a scope this client does not know.
   ProbeAnswer probe_scope(std::string_view scope);
 
+  // Names the source whose requests follow in this client's log lines ("" for none: the
+  // channels and classifications commands). Set between passes, never while sending.
+  void set_log_source(std::string source) { m_source = std::move(source); }
+
   // Requests sent so far (every attempt counts).
   int requests_sent() const { return m_requests; }
 
@@ -130,6 +134,7 @@ class PinnedClient {
   Backoff m_once{RetryPolicy{.max_attempts = 1}, 0};  // for probes: one attempt, so it never draws
   std::shared_ptr<RateLimiter> m_limiter;
   int m_requests = 0;
+  std::string m_source;  // for log lines (set_log_source)
   std::function<void()> m_on_unknown_slug;
 };
 

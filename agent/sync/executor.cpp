@@ -266,13 +266,13 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
   WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
   m_ctx.log.info(std::string(to_string(entry.action)),
                  {{"source", m_ctx.source.name},
-                  {"row_ref", row.row_ref},
+                  {"row", row.row_ref},
                   {"action", std::string(to_string(entry.action))},
-                  {"status", std::to_string(result.http_status)},
-                  {"duration_ms", std::to_string(job.result.took.count())},
+                  {"status", result.http_status},
+                  {"duration_ms", job.result.took.count()},
                   {"result", std::string(to_string(result.status))},
                   {"request_id", result.request_id},
-                  {"event_id", result.event_id ? std::to_string(*result.event_id) : ""}});
+                  {"event_id", result.event_id}});
   auto failed = [&](state::Failure f, RowAction action, int& counter) {
     add(*job.item, action, entry.event_id, f.reason);
     ++counter;
@@ -351,7 +351,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       return;
     case What::adopted: {
       m_ctx.log.info("adopted an event created by an earlier attempt",
-                     {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", std::to_string(*r.event_id)}});
+                     {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", *r.event_id}});
       auto gist = gist_of(job.entry.body);
       outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt,
                           {std::move(gist.title), std::move(gist.start)}});

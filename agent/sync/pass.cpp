@@ -242,12 +242,11 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         const std::string reason = join_errors(item.errors);
         add(item, RowAction::invalid, reason);
         // Warned once, when the row becomes invalid (or for another reason); later passes only
-        // count it (the pass's summary line), so a row left invalid does not fill the log.
-        if (item.stored && item.stored->state == RowState::invalid && item.stored->error_reason == reason) {
-          ctx.log.debug("row still invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
-        } else {
-          ctx.log.warn("row invalid", {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
-        }
+        // count it (the pass's summary line), so a row left invalid does not fill the log. A
+        // plan prints every invalid row in its report, so its log says it only at debug.
+        const bool known = item.stored && item.stored->state == RowState::invalid && item.stored->error_reason == reason;
+        ctx.log.log(dry || known ? LogLevel::debug : LogLevel::warn, known ? "row still invalid" : "row invalid",
+                    {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
         if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
         update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);
@@ -300,14 +299,15 @@ PassReport& finish(const PassContext& ctx, PassReport& r, std::optional<std::int
   }
   ctx.log.info("pass finished", {{"source", ctx.source.name},
                                  {"result", std::string(to_string(result_of(r)))},
-                                 {"created", std::to_string(r.created)},
-                                 {"updated", std::to_string(r.updated)},
-                                 {"unchanged", std::to_string(r.unchanged)},
-                                 {"invalid", std::to_string(r.invalid)},
-                                 {"removed", std::to_string(r.removed)},
-                                 {"failed", std::to_string(r.failed)},
-                                 {"dead", std::to_string(r.dead)},
-                                 {"requests", std::to_string(r.api_requests)}});
+                                 {"created", r.created},
+                                 {"updated", r.updated},
+                                 {"unchanged", r.unchanged},
+                                 {"invalid", r.invalid},
+                                 {"removed", r.removed},
+                                 {"held", r.held},
+                                 {"failed", r.failed},
+                                 {"dead", r.dead},
+                                 {"requests", r.api_requests}});
   return r;
 }
 

@@ -129,6 +129,8 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
                                 const PassOptions& options) {
   PassReport report;
   report.source = source.name;
+  // Every log line of the pass's requests names its source (one pass at a time per session).
+  for (auto* client : m_senders) client->set_log_source(source.name);
   const bool applying = mode == PassMode::apply && store() != nullptr;
   const auto fingerprint = pause_fingerprint(m_config.pinned, source);
   if (applying) {

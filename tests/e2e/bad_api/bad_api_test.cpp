@@ -9,6 +9,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <map>
+#include <regex>
 #include <string>
 
 #include "tests/support/csv_world.h"
@@ -86,7 +87,7 @@ TEST_CASE("bad answers to creates: the row is in doubt, named with what was wron
     CHECK_MESSAGE(line.find("partner.csv:3") != std::string::npos, line);
     CHECK_MESSAGE(line.find(c.says) != std::string::npos, line);
     CHECK_MESSAGE(line.find("will be resent with the same key") != std::string::npos, line);
-    CHECK_CONTAINS(first.err, R"("row_ref":"partner.csv:3")");
+    CHECK_CONTAINS(first.err, R"("row":"partner.csv:3")");
     // The API made the event behind the bad answer: three events, one per row.
     std::map<std::string, int> ids;
     CHECK(count_by_title(w, &ids) == std::map<std::string, int>{{"Show 1", 1}, {"Show 2", 1}, {"Show 3", 1}});
@@ -160,4 +161,26 @@ TEST_CASE("bad answers to listings: a spoiled classifications list is reported a
   const auto retried = w.pinsync({"classifications"});
   CHECK(retried.exit_code == 0);
   CHECK_CONTAINS(retried.out, "music");
+}
+
+TEST_CASE("logs: a 5xx answer is a warn line naming the source, and JSON lines carry numbers as numbers (issue 14 §6)") {
+  CsvWorld w(k_retry_at_once);
+  w.sheet(rows(1));
+  // The create's first answer is a proxy's 502 page; its retry gets the event.
+  set_faults(w, R"({"html_502_rate":1.0,"bad_answer_match":"Show 1","bad_answer_limit":1})");
+  const auto run = w.pinsync({"sync"});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  // stderr is a pipe, so the lines are JSON: the 502 at warn with its source, status a number.
+  CHECK(std::regex_search(run.err, std::regex(R"(\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","level":"warn",)"
+                                              R"("msg":"Pinned Events answered 502","source":"acme","method":"POST",)"
+                                              R"("route":"/api/public/v1/events","status":502,"duration_ms":\d+,)")));
+  CHECK_CONTAINS(run.err, R"("level":"info","msg":"retrying","source":"acme","route":"/api/public/v1/events","attempt":2,)");
+  // The write's line: the row's reference under "row", HTTP status, duration and event id as numbers.
+  CHECK(std::regex_search(run.err, std::regex(R"("msg":"create","source":"acme","row":"partner.csv:2","action":"create",)"
+                                              R"("status":201,"duration_ms":\d+,"result":"ok","request_id":"[^"]*",)"
+                                              R"("event_id":\d+\})")));
+  CHECK_CONTAINS(run.err, R"("msg":"pass finished","source":"acme","result":"ok","created":1,"updated":0,"unchanged":0,)"
+                          R"("invalid":0,"removed":0,"held":0,"failed":0,"dead":0,"requests":)");
+  CHECK_NOT_CONTAINS(run.err, "row_ref");
 }

@@ -89,5 +89,5 @@ TEST_CASE("airtable errors: the token never reaches a message or a log line, eve
   CHECK_CONTAINS(log, "status=429");
   CHECK_CONTAINS(log, "status=401");
   CHECK_CONTAINS(log, "url=\"http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Submissions?pageSize=100");
-  CHECK_CONTAINS(log, " ms=");
+  CHECK_CONTAINS(log, " duration_ms=");
 }

@@ -238,7 +238,7 @@ TEST_CASE("read: one debug line per HTTP call, naming the source, with the API k
   CHECK(named == 2);
   CHECK_CONTAINS(log, "method=GET");
   CHECK_CONTAINS(log, "status=200");
-  CHECK_CONTAINS(log, "ms=");
+  CHECK_CONTAINS(log, " duration_ms=");
 }
 
 TEST_CASE("read: a range without a sheet name keeps to the tab it read; another first visible tab stops the read") {

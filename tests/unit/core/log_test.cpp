@@ -6,6 +6,9 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "tests/support/fake_clock.h"
+
+#include <optional>
 
 using namespace pinsync;
 
@@ -54,4 +57,28 @@ TEST_CASE("logger: json lines are one object per line") {
   CHECK(text.front() == '{');
   CHECK_CONTAINS(text, R"("level":"warn","msg":"slow","ms":"1200"})");
   CHECK(text.back() == '\n');
+}
+
+TEST_CASE("logger: whole numbers are JSON numbers, an absent one null, text stays a string (issue 14 §6)") {
+  pinsync::testing::FakeClock clock;
+  clock.set_unix_seconds(1796192752);  // 2026-12-02T06:25:52Z
+  std::ostringstream out;
+  Logger log(out, LogLevel::debug, LogFormat::json, clock);
+  const std::optional<std::int64_t> no_event;
+  log.warn("Pinned Events answered 503", {{"source", "acme"}, {"row", "partner.csv:14"}, {"status", 503L},
+                                           {"duration_ms", std::int64_t{1200}}, {"event_id", no_event},
+                                           {"attempt", 2}, {"request_id", "42"}});
+  CHECK(out.str() == R"({"time":"2026-12-02T06:25:52.000Z","level":"warn","msg":"Pinned Events answered 503",)"
+                     R"("source":"acme","row":"partner.csv:14","status":503,"duration_ms":1200,"event_id":null,)"
+                     R"("attempt":2,"request_id":"42"})"
+                     "\n");
+}
+
+TEST_CASE("logger: numbers in text lines are written bare") {
+  pinsync::testing::FakeClock clock;
+  clock.set_unix_seconds(1796192752);
+  std::ostringstream out;
+  Logger log(out, LogLevel::info, LogFormat::text, clock);
+  log.info("pass finished", {{"source", "acme"}, {"created", 3}, {"requests", std::size_t{4}}});
+  CHECK(out.str() == "2026-12-02T06:25:52.000Z info  pass finished source=acme created=3 requests=4\n");
 }

@@ -334,3 +334,29 @@ TEST_CASE("client: every request carries its api and route template for the requ
                                            "pinned GET /classifications", "pinned GET /events/{id}",
                                            "pinned GET /events", "pinned PATCH /events/{id}"});
 }
+
+TEST_CASE("client: a 5xx answer is a warn line naming the source, with numbers as JSON numbers (issue 14 §6)") {
+  FakeTransport transport;
+  FakeClock clock;
+  clock.set_unix_seconds(1796192752);  // 2026-12-02T06:25:52Z
+  std::ostringstream log_text;
+  Logger log(log_text, LogLevel::info, LogFormat::json, clock);
+  PinnedConfig config;
+  config.base_url = "http://127.0.0.1:9";
+  config.api_key = "secret-key-123";
+  PinnedClient c(config, transport, log, clock);
+  c.set_log_source("acme");
+  transport.reply(503, R"({"error":{"code":"unavailable","message":"down"}})", {{"x-request-id", "req-9"}});
+  transport.reply(201, R"({"doc":{"id":3}})");
+  const auto w = c.create_event(k_body, "k-1");
+  CHECK(w.status == WriteStatus::ok);
+  const std::string text = log_text.str();
+  // At the default level (info) the 503 is seen; the 201 (a debug line) is not.
+  const auto first = text.substr(0, text.find('\n'));
+  CHECK(first == R"({"time":"2026-12-02T06:25:52.000Z","level":"warn","msg":"Pinned Events answered 503",)"
+                 R"("source":"acme","method":"POST","route":"/api/public/v1/events","status":503,"duration_ms":0,)"
+                 R"("request_id":"req-9"})");
+  CHECK_CONTAINS(text, R"("level":"info","msg":"retrying","source":"acme","route":"/api/public/v1/events","attempt":2,)");
+  CHECK_NOT_CONTAINS(text, "\"status\":201");
+  CHECK_NOT_CONTAINS(text, "secret-key-123");
+}
