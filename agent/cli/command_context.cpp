@@ -1,6 +1,13 @@
 #include "agent/cli/command_context.h"
 
+#include "core/datetime.h"
+
 namespace pinsync::agent {
+
+void write_time(json::Writer& w, std::int64_t unix_seconds) {
+  if (unix_seconds <= 0) w.null();
+  else w.value(format_utc(unix_seconds));
+}
 
 std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options) {
   std::vector<const SourceConfig*> out;

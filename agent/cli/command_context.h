@@ -11,6 +11,7 @@
 #include "agent/config/config.h"
 #include "agent/sync/pass.h"
 #include "agent/sync/session.h"
+#include "core/json_writer.h"
 
 namespace pinsync::agent {
 
@@ -30,6 +31,11 @@ struct CommandOptions {
 };
 
 using CommandFn = int (*)(const Config&, const CommandOptions&, std::ostream& out, std::ostream& err);
+
+// Writes an instant as the commands' JSON gives every time: ISO 8601 UTC
+// ("2026-12-02T06:25:52Z", which jq's fromdateiso8601 reads), or null for none (0: a pass
+// that never finished).
+void write_time(json::Writer& w, std::int64_t unix_seconds);
 
 // The sources a command works on: the one named by --source, else all, in config order.
 std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options);

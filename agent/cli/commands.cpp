@@ -123,14 +123,18 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
       w.end_object();
       w.key("paused");
       if (pause) {
-        w.begin_object().key("by").value(state::to_string(pause->by)).key("since").value(format_time(pause->since));
+        w.begin_object().key("by").value(state::to_string(pause->by)).key("since");
+        write_time(w, pause->since);
         w.key("reason").value(pause->reason).end_object();
       } else {
         w.null();
       }
       if (last) {
         w.key("last_pass").begin_object().key("trigger").value(last->trigger);
-        w.key("started_at").value(format_time(last->started_at)).key("finished_at").value(format_time(last->finished_at));
+        w.key("started_at");
+        write_time(w, last->started_at);
+        w.key("finished_at");
+        write_time(w, last->finished_at);
         w.key("report");
         write_report_json(w, report_of(*last), ReportRows::omitted);
         w.end_object();

@@ -14,7 +14,10 @@ namespace {
 std::string when(std::int64_t unix_seconds) { return unix_seconds > 0 ? format_utc(unix_seconds) : "-"; }
 
 void write_run(json::Writer& w, const state::RunRecord& run) {
-  w.begin_object().key("started_at").value(when(run.started_at)).key("finished_at").value(when(run.finished_at));
+  w.begin_object().key("started_at");
+  write_time(w, run.started_at);
+  w.key("finished_at");
+  write_time(w, run.finished_at);
   w.key("trigger").value(run.trigger).key("result").value(run.result);
   if (!run.detail.empty()) w.key("detail").value(run.detail);
   w.key("created").value(std::int64_t{run.created}).key("updated").value(std::int64_t{run.updated}).key("unchanged").value(std::int64_t{run.unchanged});
@@ -64,7 +67,9 @@ int command_history(const Config& config, const CommandOptions& options, std::os
         out << (writes.empty() ? ": none (kept for 90 days)\n" : ":\n");
       }
       for (const auto& a : writes) {
-        w.begin_object().key("at").value(when(a.at)).key("action").value(state::to_string(a.action));
+        w.begin_object().key("at");
+        write_time(w, a.at);
+        w.key("action").value(state::to_string(a.action));
         w.key("http_status").value(std::int64_t{a.http_status}).key("event_id");
         if (a.event_id) w.value(*a.event_id);
         else w.null();

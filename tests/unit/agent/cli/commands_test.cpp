@@ -298,3 +298,35 @@ TEST_CASE("commands: forget drops a removed source's rows with --yes; a source s
   CHECK_CONTAINS(c.run(command_sync).out, "beta: ok — 0 created, 0 updated, 1 unchanged");
   CHECK(c.posts() == 2);
 }
+
+TEST_CASE("commands: status --json and history --json give ISO 8601 UTC times (jq fromdateiso8601), null when none") {
+  Commands c;
+  c.sheet("acme", sheet_row("E-1", "Show one"));
+  REQUIRE(c.run(command_sync).code == k_exit_ok);
+  CommandOptions json;
+  json.json = true;
+  const auto status = c.run(command_status, json);
+  CHECK(status.code == k_exit_ok);
+  CHECK_CONTAINS(status.out, R"("last_pass":{"trigger":"cli","started_at":"2023-11-14T22:13:20Z","finished_at":"2023-11-14T22:13:20Z",)");
+  const auto history = c.run(command_history, json);
+  CHECK_CONTAINS(history.out, R"("started_at":"2023-11-14T22:13:20Z","finished_at":"2023-11-14T22:13:20Z")");
+  CHECK_NOT_CONTAINS(history.out, R"("-")");
+}
+
+TEST_CASE("commands: plan names each invalid row once (in its report, not again in the log)") {
+  Commands c;
+  c.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Bad date", "June 32"));
+  const auto plan = c.run(command_plan);
+  CHECK(plan.code == k_exit_rows_failed);
+  const std::string all = plan.out + plan.err;
+  std::size_t mentions = 0;
+  for (auto at = all.find("June 32"); at != std::string::npos; at = all.find("June 32", at + 1)) ++mentions;
+  CHECK(mentions == 1);
+  CHECK_NOT_CONTAINS(plan.err, "row invalid");
+  // A sync warns once when the row becomes invalid; the next sync only counts it.
+  const auto sync = c.run(command_sync);
+  CHECK_CONTAINS(sync.err, "row invalid");
+  const auto again = c.run(command_sync);
+  CHECK_NOT_CONTAINS(again.err, "row invalid");
+  CHECK_CONTAINS(again.err, "pass finished source=acme result=ok created=0 updated=0 unchanged=1 invalid=1 ");
+}
