@@ -45,6 +45,36 @@ bool is_transient(ErrorKind kind) {
   return kind == ErrorKind::transient || kind == ErrorKind::timeout || kind == ErrorKind::rate_limited;
 }
 
+// Orders row references as a person reads them: "acme.csv:9" before "acme.csv:10".
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      const std::size_t i0 = i, j0 = j;
+      while (i < a.size() && digit(a[i])) ++i;
+      while (j < b.size() && digit(b[j])) ++j;
+      std::string_view x = a.substr(i0, i - i0), y = b.substr(j0, j - j0);
+      while (x.size() > 1 && x.front() == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y.front() == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// The rows in the order of the sheet (by row reference), as the alert lists them.
+std::vector<const BadRow*> in_sheet_order(std::vector<const BadRow*> rows) {
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const BadRow* x, const BadRow* y) { return natural_less(x->row_ref, y->row_ref); });
+  return rows;
+}
+
 std::string row_name(const BadRow& r) {
   return r.row_ref + (r.source_id.empty() || state::is_placeholder_id(r.source_id) ? "" : " (" + r.source_id + ")");
 }
@@ -301,9 +331,10 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
     for (const auto& w : k_state_words) {
       const auto it = fresh_by_kind.find(w.state);
       if (it == fresh_by_kind.end()) continue;
+      const auto rows = in_sheet_order(it->second);
       out.push_back({h.source, std::string(w.kind),
-                     w.state == "invalid" ? invalid_text(h.source, it->second)
-                                          : rows_text(h.source, it->second, with_source(w.what, h.source))});
+                     w.state == "invalid" ? invalid_text(h.source, rows)
+                                          : rows_text(h.source, rows, with_source(w.what, h.source))});
     }
     mem.bad = std::move(now);
   }

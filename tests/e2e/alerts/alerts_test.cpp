@@ -273,3 +273,62 @@ TEST_CASE("alerts: a row becoming invalid alerts once (pinsync sync, command ale
   CHECK(read_file(log) == once);
   CHECK(std::filesystem::exists(dir / "state.db.alerts.json"));
 }
+
+TEST_CASE("config: errors and status work with the alert webhook's variable unset; sync fails naming it (issue 14 §6)") {
+  SandboxProcess sandbox;
+  TempDir dir;
+  dir.write("acme.csv", csv_rows("June 32"));
+  const auto config = dir.write("pinsync.yaml", config_text(sandbox.base_url(), "alerts:\n  webhook_url: ${HOOK_URL}\n"));
+  // Neither the key nor the webhook is set: the read-only commands need neither.
+  const auto errors = run_process({pinsync_bin(), "errors", "--config", config.string()}, {}, 30s);
+  INFO(errors.out << errors.err);
+  CHECK(errors.exit_code == 0);
+  CHECK(errors.out == "no rows with errors\n");
+  const auto status = run_process({pinsync_bin(), "status", "--config", config.string(), "--json"}, {}, 30s);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out == "{\"sources\":[{\"name\":\"acme\",\"kind\":\"csv\",\"channel_id\":42,\"rows\":{},\"paused\":null}]}\n");
+
+  // sync sends alerts: the unset variable stops it at once, naming file:line and the variable.
+  const auto sync = run_process({pinsync_bin(), "sync", "--config", config.string()},
+                                {{"PINNED_EVENTS_API_KEY", "sandbox-key"}}, 30s);
+  CHECK(sync.exit_code == 3);
+  CHECK(sync.err == "pinsync: config error: " + config.string() +
+                        ":10: alerts.webhook_url: environment variable HOOK_URL is not set — export it or put it in "
+                        "the service's environment file\n");
+  CHECK(pinsync::test::sandbox_events(sandbox.base_url())->size() == 0);
+
+  // With the webhook set the sync runs (the bad row invalid); errors then lists it, still without any variable.
+  WebhookReceiver hook;
+  const auto synced = run_process({pinsync_bin(), "sync", "--config", config.string()},
+                                  {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"HOOK_URL", hook.url()}}, 60s);
+  CHECK(synced.exit_code == 5);
+  const auto listed = run_process({pinsync_bin(), "errors", "--config", config.string()}, {}, 30s);
+  CHECK(listed.exit_code == 0);
+  CHECK_CONTAINS(listed.out, "acme, acme.csv:3 (E-2): invalid — ");
+  CHECK_NOT_CONTAINS(listed.out + listed.err, "hook-secret");
+  CHECK_NOT_CONTAINS(synced.err, "hook-secret");
+}
+
+TEST_CASE("alerts: rows invalid for an unknown city and an empty title are grouped by cause with their fix (pinsync sync)") {
+  SandboxProcess sandbox;
+  TempDir dir;
+  std::string rows = k_header;
+  for (int i = 1; i <= 12; ++i) rows += "V-" + std::to_string(i) + ",yes,Show " + std::to_string(i) + ",6/1/2026,8:00 PM,Jazz,Valencia\n";
+  for (int i = 1; i <= 3; ++i) rows += "T-" + std::to_string(i) + ",yes,,6/1/2026,8:00 PM,Jazz,New York\n";
+  rows += "E-1,yes,Show one,6/1/2026,8:00 PM,Jazz,New York\n";
+  dir.write("acme.csv", rows);
+  WebhookReceiver hook;
+  const auto config = dir.write("pinsync.yaml", config_text(sandbox.base_url(), "alerts:\n  webhook_url: ${HOOK_URL}\n"));
+  const auto sync = run_process({pinsync_bin(), "sync", "--config", config.string()},
+                                {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"HOOK_URL", hook.url()}}, 60s);
+  INFO(sync.out << sync.err);
+  CHECK(sync.exit_code == 5);
+  REQUIRE(hook.texts().size() == 1);
+  const std::string text = hook.texts()[0];
+  CHECK(text.starts_with("acme: 15 rows newly invalid; the next sync sends each once fixed:\n"
+                         "• 12 rows: unknown city \"Valencia\" — fix the config (add it under mapping.city.places): "
+                         "acme.csv:2 (V-1), acme.csv:3 (V-2), "));
+  CHECK_CONTAINS(text, "acme.csv:11 (V-10) and 2 more\n• 3 rows: Title: ");
+  CHECK_CONTAINS(text, " — fix the cells: acme.csv:14 (T-1), acme.csv:15 (T-2), acme.csv:16 (T-3)");
+  CHECK_NOT_CONTAINS(text, "… and");
+}

@@ -348,6 +348,14 @@ TEST_CASE("alerts: invalid rows are grouped by cause, the config's causes first 
         "• 2 rows: Title: the title is empty: every event needs one — fix the cells: row 20 (E-20), row 21 (E-21)");
 }
 
+TEST_CASE("alerts: rows are listed in the sheet's order, row 9 before row 10, whatever order the store gives") {
+  Fixture f;
+  auto a = f.alerter();
+  const auto alerts = a->observe(healthy("acme", {invalid_row(10), invalid_row(11), invalid_row(9), invalid_row(100)}));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].text.ends_with(": row 9 (E-9), row 10 (E-10), row 11 (E-11), row 100 (E-100)"));
+}
+
 TEST_CASE("alerts: one row invalid because of the config says fix the config, naming what to add") {
   Fixture f;
   auto a = f.alerter();
