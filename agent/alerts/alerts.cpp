@@ -283,6 +283,11 @@ std::unique_ptr<Alerter> Alerter::from_config(const Config& config, Logger& log,
   return alerter;
 }
 
+void Alerter::set_status_page(std::string url) {
+  std::lock_guard lock(m_mutex);
+  m_status_page = std::move(url);
+}
+
 std::vector<Alert> Alerter::observe(const PassHealth& h) {
   std::vector<Alert> out;
   std::lock_guard lock(m_mutex);

@@ -120,8 +120,8 @@ class Alerter {
   std::vector<Alert> report(const PassHealth& health);
 
   // The status page's address ("http://127.0.0.1:8765/"), named at the end of every alert
-  // but a recovery; "" for none.
-  void set_status_page(std::string url) { m_status_page = std::move(url); }
+  // but a recovery; "" for none. Thread-safe.
+  void set_status_page(std::string url);
 
  private:
   struct SourceMemory {

@@ -48,6 +48,7 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
     }
     admin = std::move(*started);
     agent.log().info("admin endpoint on " + admin->url());
+    agent.set_status_page(admin->url() + "/");
   }
   agent.log().info("agent running", {{"pid", ::getpid()}, {"sources", config.sources.size()}});
 

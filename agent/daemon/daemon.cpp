@@ -233,9 +233,15 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   m_scheduler = make_scheduler(loaded->agent.workers);
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
   m_alerter = Alerter::from_config(*loaded, log(), m_seams.world.unpooled(), m_world->clock());
+  if (m_alerter && !m_status_page.empty()) m_alerter->set_status_page(m_status_page);
   log().info("config reloaded", {{"file", file.string()}, {"sources", loaded->sources.size()}});
   start_workers(std::make_shared<const Config>(std::move(*loaded)), std::move(keep));
   return {};
+}
+
+void Daemon::set_status_page(std::string url) {
+  m_status_page = std::move(url);
+  if (m_alerter) m_alerter->set_status_page(m_status_page);
 }
 
 bool Daemon::stop(std::chrono::milliseconds grace) {

@@ -91,6 +91,10 @@ class Daemon {
   std::vector<SourceStatus> status();
   // The last config reload since start (at = 0: none).
   ReloadStatus reload_status();
+  // The admin endpoint's page ("http://127.0.0.1:PORT/"), for the alerts to link (also
+  // after a reload): the port the endpoint got, which the config does not know when it
+  // says port 0. Call from the thread that reloads.
+  void set_status_page(std::string url);
   // When the agent started (unix seconds, from its clock).
   std::int64_t started_at() const { return m_started_at; }
 
@@ -107,6 +111,7 @@ class Daemon {
   std::shared_ptr<Scheduler> m_scheduler;  // replaced on reload, once the old workers are done
   std::shared_ptr<Alerter> m_alerter;  // null without alerts:; replaced on reload
   std::optional<std::uint16_t> m_admin_port;  // of the config the agent started with
+  std::string m_status_page;                  // set_status_page; "" until the endpoint listens
   std::filesystem::path m_state_path;
   std::int64_t m_started_at = 0;
   std::mutex m_mutex;  // guards m_config, m_workers and m_reload

@@ -205,8 +205,11 @@ TEST_CASE("alerts: a revoked key sends one webhook message, none while it stays 
   dir.write("acme.csv", csv_rows() + "E-3,yes,Show three,6/3/2026,8:00 PM,Jazz,New York\n");  // a write to refuse
   REQUIRE_MESSAGE(eventually([&] { return hook.texts().size() == 1; }, 20s), agent.err());
   const std::string paused = hook.texts()[0];
-  CHECK(paused.starts_with("acme: paused"));
-  CHECK_CONTAINS(paused, "invalid_api_key");
+  CHECK(paused.starts_with("acme: paused — Pinned Events answered 401 invalid_api_key"));
+  CHECK_NOT_CONTAINS(paused, "/api/public/v1");  // no API route: the fix instead
+  CHECK_CONTAINS(paused, "Nothing is sent until it is fixed: put a valid key in the variable pinned.api_key names");
+  // The agent's admin endpoint (port 0 in the config: the one it got) is linked.
+  CHECK(paused.ends_with("\nStatus page: " + admin + "/"));
 
   // While paused: /status says why, and further polls send nothing new.
   const auto status = http(admin, "GET", "/status");
