@@ -103,7 +103,8 @@ std::string count_rows(std::size_t n) { return std::to_string(n) + (n == 1 ? " r
 
 // The fix of an invalid row's cause, in the words of the alert.
 std::string fix_words(const InvalidCause& cause) {
-  return cause.fix_in == InvalidCause::FixIn::config ? "fix the config (" + cause.fix + ")" : "fix the cells";
+  if (cause.fix_in == InvalidCause::FixIn::cells) return "fix the cells";
+  return "fix the config (" + cause.fix + ")" + (cause.cells_too ? " and the cells" : "");
 }
 
 // Newly invalid rows, grouped by cause: causes in the config first (one edit fixes every
@@ -122,7 +123,7 @@ std::string invalid_text(const std::string& source, const std::vector<const BadR
   for (const BadRow* r : rows) {
     InvalidCause cause = invalid_cause(*r);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
-      return g.cause.what == cause.what && g.cause.fix_in == cause.fix_in;
+      return g.cause.what == cause.what && g.cause.fix_in == cause.fix_in && g.cause.cells_too == cause.cells_too;
     });
     if (it == groups.end()) it = groups.insert(groups.end(), Group{std::move(cause), {}});
     it->rows.push_back(r);
@@ -212,20 +213,45 @@ std::string between(const std::string& text, std::size_t from, std::string_view 
 
 }  // namespace
 
+namespace {
+
+// True when a stored reason (its errors joined by "; ", each "Field: what") has an error
+// that is a cell's, not the config's.
+bool has_cell_error(std::string_view reason) {
+  while (!reason.empty()) {
+    const auto end = reason.find("; ");
+    const std::string_view piece = reason.substr(0, end);
+    // A piece without "Field: " continues the one before ("…; known cities are …").
+    const bool error = piece.find(": ") != std::string_view::npos;
+    const bool config = piece.find(k_fix_add_city) != std::string_view::npos ||
+                        piece.find(k_fix_map_classification) != std::string_view::npos;
+    if (error && !config) return true;
+    if (end == std::string_view::npos) break;
+    reason.remove_prefix(end + 2);
+  }
+  return false;
+}
+
+InvalidCause config_cause(const std::string& reason, std::string what, std::string_view fix) {
+  return {InvalidCause::FixIn::config, std::move(what), std::string(fix), has_cell_error(reason)};
+}
+
+}  // namespace
+
 InvalidCause invalid_cause(const BadRow& row) {
   const std::string& reason = row.reason;
   if (reason.find(k_fix_add_city) != std::string::npos) {
     if (const auto at = reason.find("unknown city "); at != std::string::npos) {
-      return {InvalidCause::FixIn::config, between(reason, at, ": known cities"), std::string(k_fix_add_city)};
+      return config_cause(reason, between(reason, at, ": known cities"), k_fix_add_city);
     }
   }
   if (reason.find(k_fix_map_classification) != std::string::npos) {
     if (const auto at = reason.find(" becomes the classification "); at != std::string::npos) {
       const auto label_at = reason.rfind(": ", at);
       const auto from = label_at == std::string::npos ? 0 : label_at + 2;
-      return {InvalidCause::FixIn::config,
-              "classification " + reason.substr(from, at - from) + " is not mapped to a slug Pinned Events knows",
-              std::string(k_fix_map_classification)};
+      return config_cause(reason,
+                          "classification " + reason.substr(from, at - from) + " is not mapped to a slug Pinned Events knows",
+                          k_fix_map_classification);
     }
   }
   // The first problem, its cell's value left out: `Date: "…" is not a date` for every bad date.
@@ -234,7 +260,7 @@ InvalidCause invalid_cause(const BadRow& row) {
     const std::string quoted = "\"" + row.value + "\"";
     for (auto at = what.find(quoted); at != std::string::npos; at = what.find(quoted, at + 3)) what.replace(at, quoted.size(), "\"…\"");
   }
-  return {InvalidCause::FixIn::cells, what, ""};
+  return {InvalidCause::FixIn::cells, what, "", false};
 }
 
 PassHealth pass_health(const PassReport& report, state::Store* store) {

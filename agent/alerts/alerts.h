@@ -45,10 +45,12 @@ struct InvalidCause {
   FixIn fix_in = FixIn::cells;
   std::string what;  // the group's label: rows with equal labels are one line
   std::string fix;   // for the config: what to change ("add it under mapping.city.places")
+  bool cells_too = false;  // for the config: the row has bad cells as well
 };
 // Returns the cause of an invalid row: the config when the mapper's reason names a config
 // fix (a city not under mapping.city.places, a label not under
-// mapping.classifications.map), labelled by that city or label; otherwise the cells,
+// mapping.classifications.map), labelled by that city or label (cells_too when another of
+// its problems is a cell's); otherwise the cells,
 // labelled by the first reason with the row's own cell value left out, so rows with the
 // same problem in different values group together.
 InvalidCause invalid_cause(const BadRow& row);

@@ -382,6 +382,24 @@ TEST_CASE("invalid_cause: an unmapped classification label is the config's; a ba
       invalid_row(3, "City: no city: the cell is empty; known cities are Madrid, New York", "City", ""));
   CHECK(empty.fix_in == InvalidCause::FixIn::cells);
   CHECK(empty.what == "City: no city: the cell is empty");
+  CHECK_FALSE(city.cells_too);
+  // A row with an unknown city and an empty title needs both fixed, and says so.
+  const auto both = invalid_cause(invalid_row(
+      4, "Title: the title is empty: every event needs one; City: unknown city \"Valencia\": known cities are New "
+         "York (add it under mapping.city.places)",
+      "Title", ""));
+  CHECK(both.fix_in == InvalidCause::FixIn::config);
+  CHECK(both.what == "unknown city \"Valencia\"");
+  CHECK(both.cells_too);
+  Fixture f;
+  auto a = f.alerter();
+  BadRow row = invalid_row(4, "Title: the title is empty: every event needs one; City: unknown city \"Valencia\": "
+                              "known cities are New York (add it under mapping.city.places)",
+                           "Title", "");
+  const auto alerts = a->observe(healthy("acme", {row}));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].text.ends_with(
+      " — fix the config (add it under mapping.city.places) and the cells; the next sync sends it"));
 }
 
 TEST_CASE("alerts: a dead row's alert says it gave up and what resends it, never that it will be resent") {
