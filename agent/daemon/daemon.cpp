@@ -92,8 +92,8 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
     SourceSchedule schedule{now + offsets[i], interval, reason == plan.reasons.end() ? "" : reason->second};
     fresh.push_back(SourceWorker::start(m_scheduler, config, source, m_world, stats, m_alerter, std::move(schedule)));
     m_world->log().info("source scheduled", {{"source", source.name},
-                                            {"poll_interval", std::to_string(interval.count()) + "s"},
-                                            {"first_pass_in", std::to_string(offsets[i].count()) + "ms"}});
+                                            {"poll_interval_s", interval.count()},
+                                            {"first_pass_in_ms", offsets[i].count()}});
   }
   std::lock_guard lock(m_mutex);
   m_config = std::move(config);
@@ -214,7 +214,7 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   }
   if (loaded->agent.admin_port != m_admin_port) {
     log().warn("agent.admin_listen changed; it takes effect when pinsync run restarts",
-               {{"admin_port", m_admin_port ? std::to_string(*m_admin_port) : "off"}});
+               {{"admin_port", m_admin_port}});  // null: off
   }
   std::vector<std::shared_ptr<SourceWorker>> old;
   {
