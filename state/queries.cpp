@@ -52,6 +52,7 @@ Result<RowRecord> read_row(const SQLite::Statement& q) {
   r.next_attempt_at = q.getColumn(14).getInt64();
   r.event_title = q.getColumn(15).getString();
   r.event_start = q.getColumn(16).getString();
+  r.event_status = q.getColumn(17).getString();
   return r;
 }
 

@@ -16,7 +16,7 @@ namespace pinsync::state {
 inline constexpr const char* k_select_rows_of_source = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at, event_title, event_start
+       next_attempt_at, event_title, event_start, event_status
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
 inline constexpr const char* k_select_row_digests_of_source = R"sql(
@@ -27,13 +27,13 @@ inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM sour
 inline constexpr const char* k_select_row = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at, event_title, event_start
+       next_attempt_at, event_title, event_start, event_status
 FROM source_rows WHERE source = ?1 AND source_id = ?2)sql";
 
 inline constexpr const char* k_select_rows_with_event = R"sql(
 SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, error_value,
        error_reason, last_request_id, attempts, created_at, updated_at, attempted_hash,
-       next_attempt_at, event_title, event_start
+       next_attempt_at, event_title, event_start, event_status
 FROM source_rows WHERE event_id = ?1 ORDER BY source, source_id)sql";
 
 inline constexpr const char* k_upsert_row_pending = R"sql(
@@ -81,9 +81,11 @@ WHERE source = ?1 AND source_id = ?2 AND idempotency_key = ?3 AND payload_hash =
 inline constexpr const char* k_upsert_row_success = R"sql(
 INSERT INTO source_rows (source, source_id, row_ref, event_id, payload_hash, state,
                          last_request_id, attempts, created_at, updated_at, event_title,
-                         event_start)
-VALUES (?1, ?2, ?3, ?4, ?5, 'synced', ?6, 0, ?7, ?7, ?8, ?9)
+                         event_start, event_status)
+VALUES (?1, ?2, ?3, ?4, ?5, ?10, ?6, 0, ?7, ?7, ?8, ?9, ?11)
 ON CONFLICT (source, source_id) DO UPDATE SET
+  event_status = CASE WHEN excluded.event_status = '' THEN source_rows.event_status
+                      ELSE excluded.event_status END,
   event_title = CASE WHEN excluded.event_title = '' AND excluded.event_start = ''
                      THEN source_rows.event_title ELSE excluded.event_title END,
   event_start = CASE WHEN excluded.event_title = '' AND excluded.event_start = ''
@@ -92,7 +94,7 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   payload_hash = excluded.payload_hash,
   state = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.source = excluded.source
                                                      AND o.source_id = excluded.source_id)
-               THEN 'pending' ELSE 'synced' END,
+               THEN 'pending' ELSE excluded.state END,
   error_field = '',
   error_value = '',
   error_reason = '',

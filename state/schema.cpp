@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 6> k_migrations = {
+constexpr std::array<const char*, 7> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -208,6 +208,14 @@ DROP TABLE source_rows;
 ALTER TABLE source_rows_v6 RENAME TO source_rows;
 CREATE INDEX source_rows_by_event ON source_rows (event_id) WHERE event_id IS NOT NULL;
 PRAGMA user_version = 6;
+)sql",
+    // 7: the status the event held after pinsync's last write (on_removed: draft takes a
+    // removed row's event down to draft and a returning row brings it back): "published",
+    // "draft", "unpublished" (a draft because pinsync took it down) or "" (unknown: written
+    // before this version). A new column with a default: no rebuild.
+    R"sql(
+ALTER TABLE source_rows ADD COLUMN event_status TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 7;
 )sql",
 };
 

@@ -370,6 +370,8 @@ void SqliteStore::record_one_outcome(const Outcome& o, std::int64_t at) {
     q.bind(7, at);
     bind_text(q, 8, o.shown.title);
     bind_text(q, 9, o.shown.start);
+    bind_text(q, 10, to_string(o.after));
+    bind_text(q, 11, o.shown.status);
     q.exec();
   } else {
     const Failure& f = *o.failure;

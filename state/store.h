@@ -78,6 +78,10 @@ struct RowRecord {
   // written before schema version 6).
   std::string event_title;
   std::string event_start;
+  // The status the event held after pinsync's last successful write: "published", "draft",
+  // "unpublished" (a draft because pinsync took it down: on_removed: draft), or "" when
+  // unknown (never written, or written before schema version 7).
+  std::string event_status;
 };
 
 // What a pass needs of a stored row to see that the row, read again, is unchanged —
@@ -121,6 +125,7 @@ struct WriteOutcome {
 struct EventShown {
   std::string title;  // the body's title
   std::string start;  // the body's startAt, as sent
+  std::string status{};  // "published", "draft", "unpublished" (see RowRecord::event_status); "" keeps the row's
 };
 
 struct RunRecord {
@@ -161,7 +166,8 @@ struct Outcome {
   OutboxEntry entry;
   WriteOutcome outcome;
   std::optional<Failure> failure;  // nullopt: it succeeded
-  EventShown shown;                // a success: kept with the row (RowRecord::event_title/start)
+  EventShown shown;                // a success: kept with the row (RowRecord::event_title/start/status)
+  RowState after = RowState::synced;  // a success: the row's state (removed for an unpublish)
 };
 
 // How much history the store keeps per source (see finish_run).
@@ -253,11 +259,12 @@ class Store {
   // Records how each sent request ended, in order, in one transaction (all or none): the
   // group commit after a batch of requests came back.
   // - An outcome without a failure succeeded: its outbox entry is removed, the row is
-  //   synced with the entry's payload_hash and the event id (outcome.event_id, else
-  //   entry.event_id, else the row's), its error and retry fields are cleared (attempts
+  //   `after` (synced, or removed for an unpublish) with the entry's payload_hash and the
+  //   event id (outcome.event_id, else entry.event_id, else the row's), its error and retry fields are cleared (attempts
   //   = 0, attempted_hash = "", next_attempt_at = 0), last_request_id =
   //   outcome.request_id (kept when that is empty). A row missing from the store is
-  //   created; row_ref is kept (it is set where rows are seen).
+  //   created; row_ref is kept (it is set where rows are seen). event_title/start are
+  //   taken from `shown` unless both are "", event_status unless it is "".
   // - An outcome with a failure (400, 404, 401/403, or 429/5xx/timeout after the call's
   //   own retries): the entry is removed unless failure.keep_outbox, the row takes
   //   failure.state with its field and reason (error_value = ""), attempts,

@@ -74,6 +74,11 @@ struct AlertsConfig {
 
 using pinsync::DateOrder;
 enum class EventStatus { draft, published };
+// What becomes of the event of a row that is unapproved or leaves the source.
+enum class OnRemoved {
+  keep,   // the event stays as it is (the row is reported removed)
+  draft,  // a published event goes back to draft; a returning row brings it back
+};
 
 struct ApprovalRule {
   std::string column;               // empty: every row counts as approved
@@ -141,6 +146,7 @@ struct SourceConfig {
   // until the operator runs resync --accept-removals. 1 turns the guard off.
   double max_removed_share = 0.2;
   bool recreate_deleted = false;  // a row whose event was deleted gets a new event
+  OnRemoved on_removed = OnRemoved::keep;
   Mapping mapping;
   int line = 0;  // line of this source in the config file, for messages
 

@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view k_common_keys[] = {
     "name",        "kind",   "id_column",       "approved",          "channel_id",       "status",
     "status_column", "timezone", "date_order",  "poll_interval",     "mapping",          "fingerprint",
-    "max_removed_share", "recreate_deleted"};
+    "max_removed_share", "recreate_deleted", "on_removed"};
 constexpr std::string_view k_booleans[] = {"false", "true", "no", "yes"};
 constexpr std::string_view k_approved_keys[] = {"column", "values", "formula"};
 constexpr std::string_view k_mapping_keys[] = {
@@ -346,6 +346,10 @@ SourceConfig read_source(const ConfigReader& r, const ConfigItem& item) {
   if (const auto share = m.find("max_removed_share")) source.max_removed_share = r.number(*share, 0, 1);
   if (const auto recreate = m.find("recreate_deleted")) {
     source.recreate_deleted = r.choice(*recreate, k_booleans) % 2 == 1;
+  }
+  if (const auto removed = m.find("on_removed")) {
+    constexpr std::string_view k_on_removed[] = {"keep", "draft"};
+    source.on_removed = r.choice(*removed, k_on_removed) == 0 ? OnRemoved::keep : OnRemoved::draft;
   }
 
   source.mapping = read_mapping(

@@ -12,6 +12,7 @@ EventGist gist_of(std::string_view body) {
   std::string_view text;
   if (root["title"].get_string().get(text) == simdjson::SUCCESS) gist.title = text;
   if (root["startAt"].get_string().get(text) == simdjson::SUCCESS) gist.start = text;
+  if (root["status"].get_string().get(text) == simdjson::SUCCESS) gist.status = text;
   return gist;
 }
 

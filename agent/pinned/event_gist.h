@@ -11,9 +11,10 @@ namespace pinsync::agent {
 struct EventGist {
   std::string title;  // "" when the body has none
   std::string start;  // the body's startAt as sent ("2026-06-12T20:00:00-04:00"); "" when none
+  std::string status{};  // the body's status ("published", "draft"); "" when none
 };
 
-// The title and startAt of a create or update body; empty fields for anything that is not
+// The title, startAt and status of a create or update body; empty fields for anything that is not
 // a JSON object holding them as strings.
 EventGist gist_of(std::string_view body);
 

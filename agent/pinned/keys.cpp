@@ -42,4 +42,19 @@ std::string update_key(std::string_view source, std::string_view source_id, std:
          std::string(payload_hash.substr(0, 16));
 }
 
+std::string unpublish_key(std::string_view source, std::string_view source_id, int writes) {
+  return "pinsync-" + std::string(source) + "-" + key_part(source_id) + "-unpublish-" + std::to_string(writes);
+}
+
+std::string republish_key(std::string_view source, std::string_view source_id, int writes,
+                          std::string_view payload_hash) {
+  return "pinsync-" + std::string(source) + "-" + key_part(source_id) + "-republish-" + std::to_string(writes) + "-" +
+         std::string(payload_hash.substr(0, 16));
+}
+
+bool is_status_key(std::string_view key) {
+  return key.starts_with("pinsync-") &&
+         (key.find("-unpublish-") != std::string_view::npos || key.find("-republish-") != std::string_view::npos);
+}
+
 }  // namespace pinsync::agent

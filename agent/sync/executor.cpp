@@ -94,6 +94,36 @@ Executor::Job Executor::update_job(const PlanItem& item, std::int64_t event_id) 
   return job;
 }
 
+Result<Executor::Job> Executor::status_job(const PlanItem& item) {
+  // The key counts the row's successful writes so far (keys.h): the change log has them.
+  auto audit = m_ctx.store->audit(m_ctx.source.name, item.source_id);
+  if (!audit) return std::unexpected(audit.error());
+  const int writes = static_cast<int>(std::ranges::count_if(
+      *audit, [](const state::AuditRecord& a) { return a.http_status >= 200 && a.http_status < 300; }));
+  Job job;
+  job.item = &item;
+  const bool down = item.action == PlanAction::unpublish;
+  const auto* owner = item.taken_from != nullptr ? item.taken_from : item.stored;
+  auto& entry = job.entry;
+  entry.source = m_ctx.source.name;
+  entry.source_id = item.source_id;
+  entry.row_ref = item.row_ref;
+  entry.action = WriteAction::update;
+  entry.event_id = owner->event_id;
+  entry.created_at = now();
+  if (down) {
+    // Only the status changes: the event keeps what the row last sent, for when it comes back.
+    entry.idempotency_key = unpublish_key(m_ctx.source.name, item.source_id, writes);
+    entry.body = R"({"status":"draft"})";
+    entry.payload_hash = unpublished_hash(owner->payload_hash);
+  } else {
+    entry.idempotency_key = republish_key(m_ctx.source.name, item.source_id, writes, item.row->payload_hash);
+    entry.body = item.row->payload;
+    entry.payload_hash = item.row->payload_hash;
+  }
+  return job;
+}
+
 Executor::Job Executor::job_for(const PlanItem& item) {
   const auto& row = *item.row;
   // A create in doubt is finished with its stored body and key before anything else.
@@ -251,7 +281,7 @@ std::string Executor::gone_reason(const Job& job) const {
   // that) as this update would have made it.
   const state::RowRecord* known = job.item->stored != nullptr ? job.item->stored : job.item->taken_from;
   EventGist gist;
-  if (known != nullptr) gist = {known->event_title, known->event_start};
+  if (known != nullptr) gist = {known->event_title, known->event_start, known->event_status};
   if (gist.title.empty() && gist.start.empty()) gist = gist_of(entry.body);
   const std::string row = "pinsync resync --source " + m_ctx.source.name + " --row " + entry.source_id;
   return describe_event(entry.event_id.value_or(0), gist) + " was deleted in Pinned Events; nothing is sent for " +
@@ -259,15 +289,39 @@ std::string Executor::gone_reason(const Job& job) const {
          "(recreate_deleted: true recreates every such row)";
 }
 
+void Executor::settle_status_write(const Job& job, const WriteOutcome& outcome,
+                                   std::vector<state::Outcome>& outcomes) {
+  const auto& item = *job.item;
+  const auto id = *outcome.event_id;
+  if (item.action == PlanAction::unpublish) {
+    // The event keeps its title and start; only its status is now pinsync's draft.
+    const auto* stored = item.stored;
+    state::EventShown shown{stored->event_title, stored->event_start, std::string(k_unpublished)};
+    outcomes.push_back({job.entry, outcome, std::nullopt, std::move(shown), RowState::removed});
+    add(item, RowAction::unpublished, id, item.note);
+    ++m_report.removed;
+    ++m_report.unpublished;
+    return;
+  }
+  auto gist = gist_of(job.entry.body);
+  outcomes.push_back({job.entry, outcome, std::nullopt,
+                      {std::move(gist.title), std::move(gist.start), std::move(gist.status)}});
+  add(item, RowAction::republished, id, item.note);
+  ++m_report.updated;
+  ++m_report.republished;
+}
+
 void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups) {
-  const auto& row = *job.item->row;
   const WriteResult& result = job.result.write;
   auto& entry = job.entry;
   WriteOutcome outcome{result.http_status, result.request_id, result.event_id};
-  m_ctx.log.info(std::string(to_string(entry.action)),
+  const bool status_write = job.item->action == PlanAction::unpublish || job.item->action == PlanAction::republish;
+  const std::string what =
+      status_write ? std::string(to_string(job.item->action)) : std::string(to_string(entry.action));
+  m_ctx.log.info(what,
                  {{"source", m_ctx.source.name},
-                  {"row", row.row_ref},
-                  {"action", std::string(to_string(entry.action))},
+                  {"row", entry.row_ref},
+                  {"action", what},
                   {"status", result.http_status},
                   {"duration_ms", job.result.took.count()},
                   {"result", std::string(to_string(result.status))},
@@ -281,10 +335,15 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
   switch (result.status) {
     case WriteStatus::ok: {
       if (entry.action == WriteAction::update && !outcome.event_id) outcome.event_id = entry.event_id;
+      if (status_write) {
+        settle_status_write(job, outcome, outcomes);
+        return;
+      }
       auto gist = gist_of(entry.body);
-      outcomes.push_back({entry, outcome, std::nullopt, {std::move(gist.title), std::move(gist.start)}});
+      outcomes.push_back({entry, outcome, std::nullopt,
+                          {std::move(gist.title), std::move(gist.start), std::move(gist.status)}});
       const auto id = *outcome.event_id;
-      if (job.in_doubt && entry.payload_hash != row.payload_hash) {
+      if (job.in_doubt && entry.payload_hash != job.item->row->payload_hash) {
         follow_ups.push_back(update_job(*job.item, id));  // edited while in doubt: now the edit
         return;
       }
@@ -327,7 +386,9 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       [[fallthrough]];
     case WriteStatus::retryable:
     case WriteStatus::in_doubt: {
-      const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt;
+      // An unpublish or republish keeps its request too: resent with the same key, and the
+      // planner knows its event's status is in doubt meanwhile (PlanOptions::status_in_doubt).
+      const bool keep = entry.action == WriteAction::create || result.status == WriteStatus::in_doubt || status_write;
       auto f = retry_failure(job, result.message, keep, result.retry_after,
                              keep ? " — will be resent with the same key" : "");
       const bool dead = f.state == RowState::dead;
@@ -341,7 +402,7 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
                       std::vector<Job>& follow_ups) {
   using What = JobResult::What;
   const auto& item = *job.item;
-  const auto& row = *item.row;
+  // Creates and updates have a row; an unpublish may not (the row left the source).
   auto& r = job.result;
   switch (r.what) {
     case What::skipped:
@@ -351,11 +412,11 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       return;
     case What::adopted: {
       m_ctx.log.info("adopted an event created by an earlier attempt",
-                     {{"source", m_ctx.source.name}, {"row", row.row_ref}, {"event_id", *r.event_id}});
+                     {{"source", m_ctx.source.name}, {"row", item.row->row_ref}, {"event_id", *r.event_id}});
       auto gist = gist_of(job.entry.body);
       outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt,
-                          {std::move(gist.title), std::move(gist.start)}});
-      if (job.entry.payload_hash != row.payload_hash) {
+                          {std::move(gist.title), std::move(gist.start), std::move(gist.status)}});
+      if (job.entry.payload_hash != item.row->payload_hash) {
         follow_ups.push_back(update_job(item, *r.event_id));
         return;
       }
@@ -368,8 +429,8 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
           "a create sent earlier has an unknown outcome and its idempotency window has passed; the key "
           "lacks events:read, so pinsync cannot check whether the event exists: look in Pinned Events — "
           "if the event is not there, run pinsync resync --source " +
-          m_ctx.source.name + " --row " + row.source_id + " to send it; if it is, give the key events:read and resync";
-      updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
+          m_ctx.source.name + " --row " + item.row->source_id + " to send it; if it is, give the key events:read and resync";
+      updates.push_back({m_ctx.source.name, item.row->source_id, item.row->row_ref, RowState::needs_review, "", "", why});
       add(item, RowAction::held, std::nullopt, why);
       ++m_report.held;
       return;
@@ -381,8 +442,8 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
           "a create sent earlier has an unknown outcome and its idempotency window has passed; events " + ids +
           " in Pinned Events each equal this row and no other row owns them, so pinsync cannot tell which one "
           "it made: delete the duplicates in Pinned Events, then run pinsync resync --source " +
-          m_ctx.source.name + " --row " + row.source_id + " to adopt the one left";
-      updates.push_back({m_ctx.source.name, row.source_id, row.row_ref, RowState::needs_review, "", "", why});
+          m_ctx.source.name + " --row " + item.row->source_id + " to adopt the one left";
+      updates.push_back({m_ctx.source.name, item.row->source_id, item.row->row_ref, RowState::needs_review, "", "", why});
       add(item, RowAction::held, std::nullopt, why);
       ++m_report.held;
       return;
@@ -414,8 +475,8 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       Job update;
       update.item = &item;
       update.entry = new_entry(item, WriteAction::update, item.stored->event_id,
-                               update_key(m_ctx.source.name, row.source_id + "-force-" + std::to_string(now()),
-                                          row.payload_hash));
+                               update_key(m_ctx.source.name, item.row->source_id + "-force-" + std::to_string(now()),
+                                          item.row->payload_hash));
       follow_ups.push_back(std::move(update));
       return;
     }
@@ -503,9 +564,17 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
   // The retry queue's rows go before new work, in-doubt creates first of all.
   std::vector<const PlanItem*> ordered(writes);
   std::stable_partition(ordered.begin(), ordered.end(), [&](const PlanItem* i) {
-    return i->retry || m_in_doubt.contains(i->row->source_id);
+    return i->retry || m_in_doubt.contains(i->source_id);
   });
-  for (const auto* item : ordered) queue.push_back(job_for(*item));
+  for (const auto* item : ordered) {
+    if (item->action != PlanAction::unpublish && item->action != PlanAction::republish) {
+      queue.push_back(job_for(*item));
+      continue;
+    }
+    auto job = status_job(*item);
+    if (!job) return store_failed(job.error());
+    queue.push_back(std::move(*job));
+  }
   for (const auto* item : forced) {
     Job job;
     job.item = item;

@@ -37,6 +37,9 @@ class Executor {
   struct JobResult;
 
   Job job_for(const PlanItem& item);
+  // The unpublish or republish of an item planned so (on_removed: draft), with its own key;
+  // the store's error when the row's change log cannot be read.
+  Result<Job> status_job(const PlanItem& item);
   Job update_job(const PlanItem& item, std::int64_t event_id);
   void work(Job& job, PinnedClient& client);
   void send_batch(std::vector<Job>& batch);
@@ -52,6 +55,8 @@ class Executor {
   void settle(Job& job, std::vector<state::Outcome>& outcomes, std::vector<state::RowStateUpdate>& updates,
               std::vector<Job>& follow_ups);
   void settle_write(Job& job, std::vector<state::Outcome>& outcomes, std::vector<Job>& follow_ups);
+  // A successful unpublish (the row stays removed, its event "unpublished") or republish.
+  void settle_status_write(const Job& job, const state::WriteOutcome& outcome, std::vector<state::Outcome>& outcomes);
   // The row's next place in the retry queue, or dead past max_attempts. `resend_note` is
   // added to the reason only while the row will be sent again by itself.
   state::Failure retry_failure(const Job& job, const std::string& reason, bool keep_outbox,

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "agent/pinned/event_gist.h"
+#include "agent/pinned/keys.h"
 #include "agent/sync/executor.h"
 #include "agent/sync/report.h"
 #include "agent/sync/source_read.h"
@@ -36,9 +37,15 @@ std::string suspect_read(const SourceConfig& source, const Plan& plan, const std
   const auto known = settled + std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
     return r.state != RowState::removed && !state::is_placeholder_id(r.source_id);
   });
-  const int removing = plan.count(PlanAction::removed);
+  // An unpublish of a row removed in an earlier pass (on_removed: draft turned on since) is
+  // no removal of this read's.
+  const auto removing = static_cast<int>(std::ranges::count_if(plan.items, [](const PlanItem& item) {
+    return item.action == PlanAction::removed ||
+           (item.action == PlanAction::unpublish && item.stored->state != RowState::removed);
+  }));
   if (known == 0 || removing == 0) return "";
-  const auto approved_now = settled + static_cast<long>(plan.items.size()) - removing;
+  const auto approved_now =
+      settled + static_cast<long>(plan.items.size()) - plan.count(PlanAction::removed) - plan.count(PlanAction::unpublish);
   const std::string fix = " — check the source (a wrong range, a renamed tab, a half-loaded export?); if the rows "
                           "really are gone or unapproved, run pinsync resync --source " +
                           source.name + " --accept-removals";
@@ -162,7 +169,7 @@ Result<void> forget_requested_rows(const PassContext& ctx, const std::vector<Map
     if (rec.state != RowState::gone || !is_requested(ctx.options, rec.source_id)) continue;
     const auto row = std::ranges::find(rows, rec.source_id, &MappedRow::source_id);
     const std::string seen = row != rows.end() ? row->payload_hash : "";
-    EventGist gist{rec.event_title, rec.event_start};
+    EventGist gist{rec.event_title, rec.event_start, rec.event_status};
     if (gist.title.empty() && gist.start.empty() && row != rows.end()) gist = gist_of(row->payload);
     const std::string reason = describe_event(rec.event_id.value_or(0), gist) +
                                " was deleted in Pinned Events and let go by resync --forget at " +
@@ -179,6 +186,20 @@ Result<void> forget_requested_rows(const PassContext& ctx, const std::vector<Map
     ctx.log.info("deleted event let go by resync --forget", {{"source", ctx.source.name}, {"row", rec.row_ref}});
   }
   return {};
+}
+
+// The rows whose outbox holds an unpublish or republish of unknown outcome (a crash or a lost
+// answer): their events may be drafts or published. Asked only when rows are left to plan.
+Result<std::set<std::string, std::less<>>> status_writes_in_doubt(const PassContext& ctx,
+                                                                   const std::vector<state::RowRecord>& stored) {
+  std::set<std::string, std::less<>> ids;
+  if (ctx.store == nullptr || stored.empty()) return ids;
+  auto entries = ctx.store->outbox_entries(ctx.source.name);
+  if (!entries) return std::unexpected(entries.error());
+  for (const auto& e : *entries) {
+    if (is_status_key(e.idempotency_key)) ids.insert(e.source_id);
+  }
+  return ids;
 }
 
 // What the plan asks of the pass: requests to send, unchanged rows to check (--force), and
@@ -257,6 +278,29 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         ++report.removed;
         add(item, dry ? RowAction::would_remove : RowAction::removed, item.note);
         update(item.source_id, item.row_ref, RowState::removed, "", "", item.note);
+        break;
+      case PlanAction::unpublish:
+        // Only what the suspect-read guard let through: a broken read takes nothing down.
+        if (!report.suspect.empty()) break;
+        if (!dry) {
+          // Marked removed before the send (a row a retry left failed keeps its place in
+          // the queue); the executor records the unpublish's outcome.
+          if (!item.retry) update(item.source_id, item.row_ref, RowState::removed, "", "", item.note);
+          work.writes.push_back(&item);
+          break;
+        }
+        ++report.removed;
+        ++report.unpublished;
+        add(item, RowAction::would_unpublish, item.note);
+        break;
+      case PlanAction::republish:
+        if (!dry) {
+          work.writes.push_back(&item);
+          break;
+        }
+        ++report.updated;
+        ++report.republished;
+        add(item, RowAction::would_republish, item.note);
         break;
       case PlanAction::held:
         ++report.held;
@@ -377,6 +421,14 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   plan_options.retry_now = ctx.options.manual;
   plan_options.recreate_deleted = ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows);
   plan_options.recreate_forgotten = report.row_scoped && ctx.options.recreate_rows;
+  plan_options.unpublish_removed = ctx.source.on_removed == OnRemoved::draft;
+  plan_options.unknown_may_be_published =
+      ctx.source.status == EventStatus::published || !ctx.source.status_column.empty();
+  auto status_writes = status_writes_in_doubt(ctx, stored);
+  if (!status_writes) return stop(status_writes.error());
+  if (!status_writes->empty()) {
+    plan_options.status_in_doubt = [&ids = *status_writes](std::string_view id) { return ids.contains(id); };
+  }
   if (known.settled() > 0) plan_options.settled_owner = [&known](std::int64_t event) { return known.settled_owner(event); };
   const Plan plan = make_plan(source->rows, stored, plan_options);
   report.unchanged += static_cast<int>(known.settled());

@@ -29,6 +29,8 @@ enum class RowAction {
   created, updated, unchanged, invalid, removed, held, waiting, failed, dead,
   would_create, would_update, would_remove,  // a dry run (plan)
   forgotten,  // its deleted event was let go (resync --forget): nothing is sent for it
+  unpublished, republished,          // on_removed: draft took the event down / brought it back
+  would_unpublish, would_republish,  // …in a dry run (plan)
 };
 
 // What happened to one row in this pass, for the operator.
@@ -46,6 +48,9 @@ struct PassReport {
   std::vector<RowOutcome> rows;  // every approved or affected row, in source order
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, held = 0, failed = 0;
   int dead = 0;                     // rows that failed past the attempt limit
+  // on_removed: draft: events taken down to draft (counted among `removed` too) and brought
+  // back (counted among `updated` too)
+  int unpublished = 0, republished = 0;
   int api_requests = 0;
   int write_back_cells = 0;         // cells written back into the source
   std::string write_back_error;     // why write-back failed ("" when it did not)

@@ -5,7 +5,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "agent/pinned/event_gist.h"
 #include "core/datetime.h"
+#include "core/hash.h"
 
 namespace pinsync::agent {
 
@@ -20,8 +22,14 @@ std::string_view to_string(PlanAction a) {
     case PlanAction::waiting: return "waiting";
     case PlanAction::dead: return "dead";
     case PlanAction::forgotten: return "forgotten";
+    case PlanAction::unpublish: return "unpublish";
+    case PlanAction::republish: return "republish";
   }
   return "unchanged";
+}
+
+std::string unpublished_hash(std::string_view payload_hash) {
+  return sha256_hex("unpublished\x1f" + std::string(payload_hash));
 }
 
 std::string store_id(const MappedRow& row) {
@@ -91,6 +99,70 @@ bool plan_stored_state(PlanItem& item, const MappedRow& row, const state::RowRec
     default:
       return false;
   }
+}
+
+bool in_doubt(const state::RowRecord& rec, const PlanOptions& options) {
+  return options.status_in_doubt && options.status_in_doubt(rec.source_id);
+}
+
+// True when a removed row's event is to be taken down: it has one, it was not deleted, and
+// it is (or may be) published.
+bool to_take_down(const state::RowRecord& rec, const PlanOptions& options) {
+  using state::RowState;
+  if (!options.unpublish_removed || !rec.event_id) return false;
+  if (rec.state == RowState::gone || rec.state == RowState::forgotten) return false;
+  if (in_doubt(rec, options)) return true;
+  if (rec.event_status.empty()) return options.unknown_may_be_published;
+  return rec.event_status == "published";
+}
+
+// Plans the unpublish of `rec`'s event, under the retry queue's rules when the last
+// unpublish of this very event content failed.
+void plan_take_down(PlanItem& item, const state::RowRecord& rec, const PlanOptions& options) {
+  using state::RowState;
+  item.action = PlanAction::unpublish;
+  item.note += "; its event " + std::to_string(*rec.event_id) + " is taken down to draft (on_removed: draft)";
+  if (rec.attempted_hash.empty() || rec.attempted_hash != unpublished_hash(rec.payload_hash)) return;
+  switch (rec.state) {
+    case RowState::dead:
+      item.action = PlanAction::dead;
+      item.note = rec.error_reason;
+      return;
+    case RowState::invalid:
+      // Pinned Events refused this very unpublish; sending it again would be refused again.
+      item.action = PlanAction::invalid;
+      item.refused_before = true;
+      item.errors.push_back({rec.error_field, "", rec.error_reason});
+      return;
+    case RowState::needs_review:
+      item.action = PlanAction::held;
+      item.note = rec.error_reason;
+      return;
+    case RowState::failed:
+      if (!options.retry_now && rec.next_attempt_at > options.now) {
+        item.action = PlanAction::waiting;
+        item.note = rec.error_reason + " — attempt " + std::to_string(rec.attempts + 1) + " at " +
+                    format_utc(rec.next_attempt_at);
+        return;
+      }
+      item.retry = true;
+      return;
+    default:
+      return;
+  }
+}
+
+// A row approved again whose event pinsync took down, or may have: its payload goes back with
+// the status it says.
+bool to_bring_back(const state::RowRecord& rec, const PlanOptions& options) {
+  return rec.event_id && (rec.event_status == k_unpublished || in_doubt(rec, options));
+}
+
+std::string bring_back_note(const MappedRow& row, std::int64_t event) {
+  const std::string status = gist_of(row.payload).status;
+  return "back in the source: its event " + std::to_string(event) +
+         ", taken down to draft when the row was removed, is " +
+         (status == "published" ? "published again" : "brought back as " + (status.empty() ? "the row says" : status));
 }
 
 // Everything the planner knows about one source id, found with one lookup.
@@ -280,27 +352,41 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
     } else {
       item.action = PlanAction::unchanged;
     }
-    if (item.stored && item.stored->state == RowState::removed &&
-        (item.action == PlanAction::update || item.action == PlanAction::unchanged)) {
+    const bool sendable = item.action == PlanAction::update || item.action == PlanAction::unchanged;
+    if (item.stored && item.stored->state == RowState::removed && sendable) {
       item.back = true;
       item.note = "back in the source after it was reported removed";
+    }
+    if (sendable && item.taken_from == nullptr && item.stored && to_bring_back(*item.stored, options)) {
+      item.action = PlanAction::republish;
+      item.note = bring_back_note(row, *item.stored->event_id);
+    } else if (item.action == PlanAction::update && item.taken_from != nullptr &&
+               to_bring_back(*item.taken_from, options)) {
+      item.action = PlanAction::republish;
+      item.note += "; " + bring_back_note(row, *item.taken_from->event_id);
     }
     plan.items.push_back(std::move(item));
   }
 
   for (const auto& rec : stored) {
     // A forgotten row has no event left to keep: leaving the source changes nothing for it.
-    if (rec.state == RowState::removed || rec.state == RowState::forgotten) continue;
+    if (rec.state == RowState::forgotten) continue;
+    const bool take_down = to_take_down(rec, options);
+    if (rec.state == RowState::removed && !take_down) continue;
     const IdEntry& entry = ids.find(rec.source_id)->second;
     if (entry.approved || placeholders_seen.contains(rec.source_id)) continue;
     const bool in_source = entry.first != nullptr;
-    if (read == SourceRead::changes_only && !in_source) continue;  // unchanged, not gone
+    // Unchanged, not gone; a row removed before is not read again either, but it is known
+    // to be out of the approved set.
+    if (read == SourceRead::changes_only && !in_source && rec.state != RowState::removed) continue;
     PlanItem item;
     item.action = PlanAction::removed;
     item.source_id = rec.source_id;
     item.row_ref = in_source ? entry.first->row_ref : rec.row_ref;
     item.stored = &rec;
     item.note = in_source ? "the row is no longer approved" : "the row is no longer in the source";
+    if (rec.state == RowState::removed && !in_source && !rec.error_reason.empty()) item.note = rec.error_reason;
+    if (take_down) plan_take_down(item, rec, options);
     plan.items.push_back(std::move(item));
   }
   return plan;

@@ -24,6 +24,13 @@ enum class PlanAction {
   waiting,    // approved, unchanged since its last failed send; the retry queue's time has not come
   dead,       // approved, unchanged since it failed too often; waits for an edit or resync --row
   forgotten,  // approved, but its deleted event was let go (resync --forget): nothing is sent
+  // on_removed: draft — a row that is removed (or was, and its event is still published):
+  // its event is updated to status draft, with a key of its own (keys.h unpublish_key)
+  unpublish,
+  // approved again (back, or re-added with its ID) while its event is a draft pinsync made
+  // (or may be: such an update's outcome is unknown): the row's payload is sent again, with
+  // the status its source or row says, with a key of its own (keys.h republish_key)
+  republish,
 };
 std::string_view to_string(PlanAction a);
 
@@ -74,6 +81,15 @@ struct PlanOptions {
   // forgotten rows get a new event (resync --row … --recreate: a person's decision, which
   // recreate_deleted never makes for them)
   bool recreate_forgotten = false;
+  // on_removed: draft: a removed row's event that is (or may be) published is taken down to
+  // draft (PlanAction::unpublish) instead of only being reported removed.
+  bool unpublish_removed = false;
+  // Whether an event whose status the store does not know (written before it kept one) may
+  // be published: true unless the source's status is draft and it has no status column.
+  bool unknown_may_be_published = true;
+  // True when the outbox holds an unpublish or republish of the row whose outcome is
+  // unknown (a crash, a lost answer): its event may be published or a draft. Unset: none.
+  std::function<bool(std::string_view)> status_in_doubt = nullptr;
   // Rows of the read left out of `rows` because they are settled (the pass compared them
   // already: approved, valid, an ID no other row carries, stored synced with their event,
   // the same payload at the same place) and whose records are left out of `stored`: they
@@ -98,8 +114,24 @@ struct PlanOptions {
 // the source (its note says what was not sent); only recreate_forgotten changes that. A
 // stored removed row approved again is `back` (its note says so) unless a present row owns
 // its event by now: then it gets a new event (create, recreate).
+//
+// Taking events down (unpublish_removed): a stored row that leaves the approved set and has
+// an event that is published (or unknown, or in doubt) is `unpublish` rather than
+// `removed`, also when it was removed before (the option was turned on since), never when
+// its event was deleted (gone, forgotten); once its unpublish succeeded its event is
+// "unpublished" and it is not planned again. When its last unpublish failed, the retry
+// queue's rules apply as to any write (waiting, dead, refused: invalid, conflict: held).
+// A row approved again whose event pinsync took down (event_status "unpublished", or an
+// unpublish or republish in doubt) is `republish` (its note says so), whatever
+// unpublish_removed says now: the same event, never a new one.
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
                const PlanOptions& options = {});
+// The payload hash stored for an event that pinsync took down to draft: derived from the
+// hash of what the event held (`payload_hash`), a SHA-256 hex like any payload's, equal to
+// no payload's — so a row approved again is never `unchanged` against it.
+std::string unpublished_hash(std::string_view payload_hash);
+// The status RowRecord::event_status names an event pinsync took down ("unpublished").
+inline constexpr std::string_view k_unpublished = "unpublished";
 // Temporaries would leave the plan pointing at freed rows.
 Plan make_plan(const std::vector<MappedRow>& rows, std::vector<state::RowRecord>&& stored,
                const PlanOptions& options = {}) = delete;

@@ -17,7 +17,7 @@ constexpr std::array<std::pair<PassResult, std::string_view>, 5> k_result_names 
     {PassResult::stopped, "stopped"},
 }};
 
-constexpr std::array<std::pair<RowAction, std::string_view>, 13> k_action_names = {{
+constexpr std::array<std::pair<RowAction, std::string_view>, 17> k_action_names = {{
     {RowAction::created, "created"},
     {RowAction::updated, "updated"},
     {RowAction::unchanged, "unchanged"},
@@ -31,6 +31,10 @@ constexpr std::array<std::pair<RowAction, std::string_view>, 13> k_action_names 
     {RowAction::would_update, "would update"},
     {RowAction::would_remove, "would remove"},
     {RowAction::forgotten, "forgotten"},
+    {RowAction::unpublished, "unpublished"},
+    {RowAction::republished, "republished"},
+    {RowAction::would_unpublish, "would unpublish"},
+    {RowAction::would_republish, "would republish"},
 }};
 
 constexpr std::array<ErrorKind, 9> k_error_kinds = {ErrorKind::transient, ErrorKind::timeout,   ErrorKind::rate_limited,
@@ -107,6 +111,7 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
   w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
   w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
+  w.key("unpublished").value(std::int64_t{r.unpublished}).key("republished").value(std::int64_t{r.republished});
   w.key("api_requests").value(std::int64_t{r.api_requests});
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
@@ -178,6 +183,8 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
     r.held = count_at(el, "held");
     r.failed = count_at(el, "failed");
     r.dead = count_at(el, "dead");
+    r.unpublished = count_at(el, "unpublished");
+    r.republished = count_at(el, "republished");
     r.api_requests = count_at(el, "api_requests");
     r.write_back_cells = count_at(el, "write_back_cells");
     r.write_back_error = text_at(el, "write_back_error");
@@ -230,6 +237,8 @@ std::string report_text(const PassReport& r, PassMode mode) {
   if (r.held > 0) out += ", " + std::to_string(r.held) + " held for review";
   if (r.failed > 0) out += ", " + std::to_string(r.failed) + " failed";
   if (r.dead > 0) out += ", " + std::to_string(r.dead) + " dead";
+  if (r.unpublished > 0) out += ", " + std::to_string(r.unpublished) + (dry ? " to take down" : " taken down to draft");
+  if (r.republished > 0) out += ", " + std::to_string(r.republished) + (dry ? " to bring back" : " brought back");
   if (!dry) out += " (" + std::to_string(r.api_requests) + " API requests)";
   out += '\n';
   if (!r.suspect.empty()) out += "  SUSPECT READ, nothing marked removed — " + r.suspect + '\n';

@@ -146,6 +146,45 @@ TEST_CASE("record_success clears the outbox and sets synced, hash, event id and 
   CHECK(last.at == f.clock.unix_seconds());
 }
 
+TEST_CASE("record_outcomes keeps the event's status, and an unpublish leaves the row removed") {
+  StoreFixture f;
+  auto entry = make_entry("E-1");
+  REQUIRE(put_outbox(*f.store, entry));
+  REQUIRE(record_success(*f.store, entry, WriteOutcome{201, "req-1", 501}, EventShown{"Gala", "2026-06-12", "published"}));
+  auto row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::synced);
+  CHECK((*row)->event_status == "published");
+
+  // An unpublish: state removed, event "unpublished", title and start as given.
+  auto down = make_entry("E-1", R"({"status":"draft"})", WriteAction::update);
+  down.idempotency_key = "pinsync-acme-E-1-unpublish-1";
+  down.payload_hash = "hash-down";
+  down.event_id = 501;
+  REQUIRE(put_outbox(*f.store, down));
+  const Outcome unpublished{down, WriteOutcome{200, "req-2", std::nullopt}, std::nullopt,
+                            EventShown{"Gala", "2026-06-12", "unpublished"}, RowState::removed};
+  REQUIRE(f.store->record_outcomes({&unpublished, 1}));
+  row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::removed);
+  CHECK((*row)->event_status == "unpublished");
+  CHECK((*row)->payload_hash == "hash-down");
+  CHECK((*row)->event_id == 501);
+  CHECK((*row)->event_title == "Gala");
+
+  // A success that does not say the status keeps the one known.
+  auto again = make_entry("E-1", R"({"title":"Gala"})", WriteAction::update);
+  again.idempotency_key = "k-3";
+  again.event_id = 501;
+  REQUIRE(put_outbox(*f.store, again));
+  REQUIRE(record_success(*f.store, again, WriteOutcome{200, "req-3", std::nullopt}));
+  row = f.store->row("acme", "E-1");
+  REQUIRE(row);
+  CHECK((*row)->state == RowState::synced);
+  CHECK((*row)->event_status == "unpublished");
+}
+
 TEST_CASE("record_success of an update keeps the row's event id when the answer has none") {
   StoreFixture f;
   REQUIRE(put_outbox(*f.store, make_entry("E-1")));

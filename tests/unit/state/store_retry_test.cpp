@@ -204,7 +204,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 6);
+  CHECK(store.schema_version() == 7);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
@@ -214,6 +214,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   CHECK((*rows)[1].attempts == 2);
   CHECK((*rows)[1].next_attempt_at == 0);
   CHECK((*rows)[0].event_title.empty());  // schema 6: unknown for what was sent before it
+  CHECK((*rows)[0].event_status.empty());  // schema 7: unknown too
   auto kept = store.outbox("acme", "E-2");
   REQUIRE(kept);
   REQUIRE(kept->has_value());

@@ -131,7 +131,7 @@ TEST_CASE("an unknown key suggests the closest allowed key") {
     CHECK(error_of(load_text(dir, yaml)) ==
           at(dir, "18: sources[0].colour: unknown key — the keys allowed here are: name, kind, "
                   "id_column, approved, channel_id, status, status_column, timezone, date_order, "
-                  "poll_interval, mapping, fingerprint, max_removed_share, recreate_deleted, path, url, "
+                  "poll_interval, mapping, fingerprint, max_removed_share, recreate_deleted, on_removed, path, url, "
                   "max_bytes, max_rows"));
   }
 }

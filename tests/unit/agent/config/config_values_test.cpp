@@ -218,6 +218,19 @@ TEST_CASE("status is draft or published, and not together with status_column") {
             .starts_with(at(dir, "18: sources[0].date_order: \"MYD\" is not allowed here")));
 }
 
+TEST_CASE("on_removed is keep (the default) or draft") {
+  const TempDir dir;
+  auto kept = load_text(dir, k_example_config);
+  REQUIRE(kept);
+  CHECK(kept->sources.at(0).on_removed == OnRemoved::keep);
+  auto drafted = load_text(dir, replaced(k_example_config, "status: draft", "status: draft\n    on_removed: draft"));
+  REQUIRE(drafted);
+  CHECK(drafted->sources.at(0).on_removed == OnRemoved::draft);
+  CHECK(error_of(load_text(dir, replaced(k_example_config, "status: draft", "status: draft\n    on_removed: delete")))
+            .starts_with(at(dir, "17: sources[0].on_removed: \"delete\" is not allowed here — write one of: keep, "
+                                 "draft")));
+}
+
 TEST_CASE("mapping start/end alternatives do not mix") {
   const TempDir dir;
   CHECK(error_of(load_text(dir, replaced(k_example_config, "start_time: Start", "start: Starts at")))

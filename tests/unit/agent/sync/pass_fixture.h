@@ -90,7 +90,7 @@ struct Pass {
 
   // One pass. `transport` serves the first client; with more `senders`, each further
   // client has its own transport in `extra`, as each real one has its own connection.
-  PassReport run() {
+  PassReport run(PassMode mode = PassMode::apply) {
     const RetryPolicy in_call{2, std::chrono::milliseconds(10), std::chrono::milliseconds(20)};
     PinnedClient client(pinned, transport, log, clock, in_call);
     std::vector<std::unique_ptr<PinnedClient>> more;
@@ -102,7 +102,7 @@ struct Pass {
     const KnownSlugs slugs = std::set<std::string>{"music"};
     PassContext ctx{config, connector, client, store.get(), slugs, log, clock, std::chrono::seconds(900),
                     options, all, queue};
-    return run_pass(ctx, PassMode::apply, "test");
+    return run_pass(ctx, mode, "test");
   }
 
   std::string header(std::size_t request, const std::string& name) const {

@@ -302,3 +302,97 @@ TEST_CASE("planner: a removed row back in the source is marked back; if its even
   CHECK_FALSE(old.back);
   CHECK(old.note == "back in the source, but its event 1 belongs to recNEW now: a new event is created for it");
 }
+
+TEST_CASE("planner: on_removed: draft takes a published event down once, and a returning row brings it back") {
+  PlanOptions draft;
+  draft.unpublish_removed = true;
+  auto published = stored("E-1", 1, "h1");
+  published.event_status = "published";
+  auto draft_event = stored("E-2", 2, "h2");
+  draft_event.event_status = "draft";
+  auto unknown = stored("E-3", 3, "h3");
+  auto gone = stored("E-4", 4, "h4", state::RowState::gone);
+  gone.event_status = "published";
+  auto taken_down = stored("E-5", 5, unpublished_hash("h5"), state::RowState::removed);
+  taken_down.event_status = "unpublished";
+  auto removed_earlier = stored("E-6", 6, "h6", state::RowState::removed);
+  removed_earlier.event_status = "published";
+  std::vector<state::RowRecord> known = {published, draft_event, unknown, gone, taken_down, removed_earlier};
+  std::vector<MappedRow> none;
+
+  const Plan plan = make_plan(none, known, draft);
+  CHECK(item_for(plan, "E-1").action == PlanAction::unpublish);
+  CHECK_CONTAINS(item_for(plan, "E-1").note, "its event 1 is taken down to draft (on_removed: draft)");
+  CHECK(item_for(plan, "E-2").action == PlanAction::removed);    // a draft already
+  CHECK(item_for(plan, "E-3").action == PlanAction::unpublish);  // unknown: may be published
+  CHECK(item_for(plan, "E-4").action == PlanAction::removed);    // deleted: nothing to take down
+  CHECK(item_for(plan, "E-6").action == PlanAction::unpublish);  // removed before the option
+  CHECK(plan.count(PlanAction::unpublish) == 3);
+  CHECK(plan.items.size() == 5);  // E-5 is down already: not planned again
+
+  // keep (the default): removed, nothing taken down.
+  const Plan kept = make_plan(none, known);
+  CHECK(kept.count(PlanAction::unpublish) == 0);
+  CHECK(item_for(kept, "E-1").action == PlanAction::removed);
+
+  // A source whose events are all drafts: an unknown status is not a published event.
+  PlanOptions drafts_only = draft;
+  drafts_only.unknown_may_be_published = false;
+  CHECK(item_for(make_plan(none, known, drafts_only), "E-3").action == PlanAction::removed);
+
+  // E-5 back with its payload: republished, whatever on_removed says now.
+  std::vector<MappedRow> back = {valid("E-5", "p.csv:6", "h5")};
+  std::vector<state::RowRecord> only_down = {taken_down};
+  const Plan returning = make_plan(back, only_down);
+  CHECK(item_for(returning, "E-5").action == PlanAction::republish);
+  CHECK(item_for(returning, "E-5").back);
+  CHECK_CONTAINS(item_for(returning, "E-5").note, "its event 5, taken down to draft when the row was removed");
+}
+
+TEST_CASE("planner: an unpublish in doubt is sent again if the row stays removed, and brought back if it returns") {
+  PlanOptions draft;
+  draft.unpublish_removed = true;
+  draft.status_in_doubt = [](std::string_view id) { return id == "E-1"; };
+  auto pending = stored("E-1", 1, "h1", state::RowState::pending);
+  pending.event_status = "published";
+  std::vector<state::RowRecord> known = {pending};
+  std::vector<MappedRow> none;
+  CHECK(item_for(make_plan(none, known, draft), "E-1").action == PlanAction::unpublish);
+  // Approved again with the very payload the store holds: not unchanged, the event may be a draft.
+  std::vector<MappedRow> back = {valid("E-1", "p.csv:2", "h1")};
+  CHECK(item_for(make_plan(back, known, draft), "E-1").action == PlanAction::republish);
+}
+
+TEST_CASE("planner: a failed unpublish follows the retry queue's rules") {
+  PlanOptions draft;
+  draft.unpublish_removed = true;
+  draft.now = 1000;
+  auto failed = stored("E-1", 1, "h1", state::RowState::failed);
+  failed.event_status = "published";
+  failed.attempted_hash = unpublished_hash("h1");
+  failed.next_attempt_at = 2000;
+  failed.attempts = 1;
+  auto dead = stored("E-2", 2, "h2", state::RowState::dead);
+  dead.event_status = "published";
+  dead.attempted_hash = unpublished_hash("h2");
+  std::vector<state::RowRecord> known = {failed, dead};
+  std::vector<MappedRow> none;
+  const Plan waiting = make_plan(none, known, draft);
+  CHECK(item_for(waiting, "E-1").action == PlanAction::waiting);
+  CHECK(item_for(waiting, "E-2").action == PlanAction::dead);
+  draft.now = 2000;
+  const Plan due = make_plan(none, known, draft);
+  CHECK(item_for(due, "E-1").action == PlanAction::unpublish);
+  CHECK(item_for(due, "E-1").retry);
+}
+
+TEST_CASE("keys: an unpublish and a republish have keys of their own") {
+  CHECK(unpublish_key("acme", "E-1", 1) == "pinsync-acme-E-1-unpublish-1");
+  CHECK(republish_key("acme", "E-1", 2, "0123456789abcdef0123") == "pinsync-acme-E-1-republish-2-0123456789abcdef");
+  CHECK(is_status_key(unpublish_key("acme", "E-1", 1)));
+  CHECK(is_status_key(republish_key("acme", "E-1", 1, "ab")));
+  CHECK_FALSE(is_status_key(update_key("acme", "E-1", "0123456789abcdef")));
+  CHECK_FALSE(is_status_key(create_key("acme", "E-1")));
+  CHECK(unpublished_hash("h1").size() == 64);
+  CHECK(unpublished_hash("h1") != unpublished_hash("h2"));
+}
