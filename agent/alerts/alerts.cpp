@@ -267,6 +267,10 @@ PassHealth pass_health(const PassReport& report, state::Store* store) {
   PassHealth h;
   h.source = report.source;
   h.suspect_pass = report.suspect;
+  for (const auto& row : report.rows) {
+    if (row.action == RowAction::unpublished) h.taken_down.push_back({row.source_id, row.row_ref, "removed", row.detail});
+    if (row.action == RowAction::republished) h.brought_back.push_back({row.source_id, row.row_ref, "synced", row.detail});
+  }
   if (report.stopped) {
     h.health = report.paused ? SourceHealth::paused : SourceHealth::stopped;
     h.reason = report.stopped->message;
@@ -369,6 +373,16 @@ std::vector<Alert> Alerter::observe(const PassHealth& h) {
     }
     mem.bad = std::move(now);
   }
+
+  // Events taken down or brought back: news of this pass, one message each way.
+  auto group = [&](const std::vector<BadRow>& rows, std::string_view kind, std::string_view what) {
+    if (rows.empty()) return;
+    std::vector<const BadRow*> named;
+    for (const auto& r : rows) named.push_back(&r);
+    out.push_back({h.source, std::string(kind), rows_text(h.source, named, what)});
+  };
+  group(h.taken_down, "events_unpublished", "taken down to draft (on_removed: draft)");
+  group(h.brought_back, "events_republished", "brought back");
 
   if (!h.suspect_pass.empty() && !mem.suspect) {
     out.push_back({h.source, "pass_held", h.source + ": a suspect pass was held back — " + h.suspect_pass});

@@ -63,16 +63,21 @@ struct PassHealth {
   bool transient = false;       // the stop may heal by itself (network, 5xx, 429)
   std::vector<BadRow> bad_rows; // every row of the source that needs a person now
   std::string suspect_pass;     // non-empty: a pass was held back as suspect, and why
+  // on_removed: draft: the rows whose events this pass took down to draft or brought back
+  // (from the report: each is told once, when it happens)
+  std::vector<BadRow> taken_down;
+  std::vector<BadRow> brought_back;
 };
 
 // Returns the PassHealth of `report`: paused for an auth stop, stopped for any other stop;
-// bad_rows from `store` (rows invalid, needs_review or gone; none when store is null).
+// bad_rows from `store` (rows invalid, needs_review or gone; none when store is null);
+// taken_down and brought_back from the report's unpublished and republished rows.
 PassHealth pass_health(const PassReport& report, state::Store* store);
 
 struct Alert {
   std::string source;
   std::string kind;  // source_paused, source_stopped, source_recovered, rows_invalid, rows_held,
-                     // rows_dead, pass_held, pass_recovered
+                     // rows_dead, pass_held, pass_recovered, events_unpublished, events_republished
   std::string text;  // the message, plain words, several lines at most
 };
 

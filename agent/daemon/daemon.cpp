@@ -279,6 +279,7 @@ std::vector<SourceStatus> Daemon::status() {
       s.retry_queue_depth = 0;
       for (const auto& r : *rows) {
         ++s.rows_by_state[std::string(state::to_string(r.state))];
+        if (r.state == state::RowState::removed && r.event_status == "unpublished") ++s.events_taken_down;
         if (r.state == state::RowState::failed) ++*s.retry_queue_depth;  // dead rows left the queue
         if (state::needs_attention(r.state)) s.problem_rows.push_back(r);
       }

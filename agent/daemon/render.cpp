@@ -273,6 +273,9 @@ std::string status_html(const std::vector<SourceStatus>& sources, const ReloadSt
     if (!s.last_error.empty()) h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
     h += "<p>rows:";
     for (const auto& [state, n] : s.rows_by_state) h += " " + html_escape(state) + " " + std::to_string(n) + ";";
+    if (s.events_taken_down > 0) {
+      h += " of the removed, " + std::to_string(s.events_taken_down) + " with their events taken down to draft;";
+    }
     h += "</p><table><tr><th>started</th><th>trigger</th><th>result</th><th>created</th><th>updated</th>"
          "<th>invalid</th><th>failed</th><th>seconds</th></tr>";
     for (const auto& p : s.recent) {

@@ -66,6 +66,7 @@ struct SourceStatus {
   std::int64_t paused_since = 0;     // unix seconds
   std::optional<std::int64_t> retry_queue_depth;  // writes waiting in the retry queue; nullopt: unknown
   std::map<std::string, std::int64_t> rows_by_state;  // from the store
+  std::int64_t events_taken_down = 0;  // removed rows whose events on_removed: draft took down
   std::vector<state::RowRecord> problem_rows;          // invalid, failed, needs_review, gone
 };
 

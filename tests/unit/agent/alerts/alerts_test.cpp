@@ -175,6 +175,29 @@ TEST_CASE("alerts: a suspect pass held alerts once and once when passes look nor
   CHECK(kinds(a->observe(healthy("acme"))) == std::vector<std::string>{"pass_recovered"});
 }
 
+TEST_CASE("alerts: events taken down and brought back (on_removed: draft) are told once each, grouped") {
+  Fixture f;
+  auto a = f.alerter();
+  PassReport r;
+  r.source = "acme";
+  r.rows = {{"partner.csv:2", "E-1", RowAction::unpublished, 7, "the row is no longer approved; its event 7 is taken down"},
+            {"partner.csv:3", "E-2", RowAction::unpublished, 8, "the row is no longer in the source; its event 8 is taken down"},
+            {"partner.csv:4", "E-3", RowAction::republished, 9, "back in the source: its event 9 … is published again"},
+            {"partner.csv:5", "E-4", RowAction::removed, 10, "the row is no longer approved"}};
+  const auto h = pass_health(r, nullptr);
+  REQUIRE(h.taken_down.size() == 2);
+  REQUIRE(h.brought_back.size() == 1);
+  const auto alerts = a->observe(h);
+  REQUIRE(kinds(alerts) == std::vector<std::string>{"events_unpublished", "events_republished"});
+  CHECK(alerts[0].text ==
+        "acme: 2 rows taken down to draft (on_removed: draft):\n"
+        "• partner.csv:2 (E-1): the row is no longer approved; its event 7 is taken down\n"
+        "• partner.csv:3 (E-2): the row is no longer in the source; its event 8 is taken down");
+  CHECK(alerts[1].text == "acme, partner.csv:4 (E-3): brought back — back in the source: its event 9 … is published again");
+  // News of one pass: a later pass without such rows says nothing.
+  CHECK(a->observe(healthy("acme")).empty());
+}
+
 TEST_CASE("pass_health: a paused source is a pause, a network stop is transient") {
   PassReport r;
   r.source = "acme";
