@@ -98,3 +98,13 @@ TEST_CASE("process stats: this test process has resident memory, CPU time and op
   REQUIRE(stats.max_fds);
   CHECK(*stats.max_fds >= *stats.open_fds);
 }
+
+TEST_CASE("admin render: the page counts the removed rows whose events on_removed: draft took down") {
+  SourceStatus s;
+  s.name = "acme";
+  s.kind = "csv";
+  s.rows_by_state = {{"removed", 3}, {"synced", 10}};
+  CHECK_NOT_CONTAINS(status_html({s}), "taken down");
+  s.events_taken_down = 2;
+  CHECK_CONTAINS(status_html({s}), "removed 3; synced 10; of the removed, 2 with their events taken down to draft;");
+}
