@@ -372,6 +372,20 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
         m_continue = false;
         return;
       }
+      if (job.item->action == PlanAction::unpublish) {
+        // Deleted is as down as it gets: the row stays removed and is not planned again (held
+        // as gone it would be marked removed and taken down again, pass after pass). Should it
+        // come back, its bring-back meets the 404 and the row is held as gone then.
+        const auto* stored = job.item->stored;
+        state::EventShown shown{stored->event_title, stored->event_start, std::string(k_unpublished)};
+        outcomes.push_back({entry, outcome, std::nullopt, std::move(shown), RowState::removed});
+        add(*job.item, RowAction::removed, entry.event_id,
+            job.item->note.substr(0, job.item->note.find("; its event")) + "; " +
+                describe_event(entry.event_id.value_or(0), {stored->event_title, stored->event_start}) +
+                " was deleted in Pinned Events: nothing to take down");
+        ++m_report.removed;
+        return;
+      }
       failed({RowState::gone, "", gone_reason(job), false, 1, 0}, RowAction::held, m_report.held);
       return;
     }

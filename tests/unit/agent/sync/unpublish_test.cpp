@@ -301,3 +301,32 @@ TEST_CASE("unpublish: the plan shows what would be taken down and brought back, 
   CHECK_CONTAINS(reports_json({plan_back}), R"("action":"would republish")");
   CHECK_CONTAINS(reports_json({plan_back}), R"("republished":1)");
 }
+
+TEST_CASE("unpublish: an event deleted in Pinned Events is not taken down again and again") {
+  Pass p;
+  five_synced(p);
+  set_approved(p, "E-1", "no");
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  p.transport.reply(200, R"({"doc":{"id":2,"title":"Show 2"}})");  // another event still answers
+  auto deleted = p.run();
+  REQUIRE(p.transport.requests.size() == 7);
+  CHECK(p.transport.requests[6].method == "GET");
+  CHECK(deleted.removed == 1);
+  CHECK(deleted.unpublished == 0);
+  CHECK(deleted.held == 0);
+  CHECK_CONTAINS(row_outcome(deleted, "E-1").detail,
+                 "the row is no longer approved; event 1 (\"Show 1\", 2026-06-12 20:00) was deleted in Pinned Events: "
+                 "nothing to take down");
+  CHECK(row_record(p, "E-1").state == state::RowState::removed);
+  p.run();
+  p.run();
+  CHECK(p.transport.requests.size() == 7);
+
+  // Back in the source: its bring-back meets the 404, and the row is held as gone.
+  set_approved(p, "E-1", "yes");
+  p.transport.reply(404, R"({"error":{"code":"not_found","message":"no such event"}})");
+  p.transport.reply(200, R"({"doc":{"id":2,"title":"Show 2"}})");
+  auto back = p.run();
+  CHECK(back.held == 1);
+  CHECK(row_record(p, "E-1").state == state::RowState::gone);
+}
