@@ -200,3 +200,50 @@ TEST_CASE("unpublish e2e: a suspect read takes nothing down; on_removed: keep se
   CHECK(kept.patches() == 0);
   CHECK(status_of(kept, "Show 1") == "published");
 }
+
+TEST_CASE("unpublish e2e: exactly one PATCH each way; killed mid-republish, the same key brings it back") {
+  World w;
+  set_on_removed_draft(w);
+  w.sheet(five("yes"));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  const auto first_id = w.event_titled("Show 1")->getValue<std::int64_t>("id");
+  StateFile state(w.dir.path() / "state.db");
+
+  w.sheet(five("no"));
+  const auto down = w.pinsync({"sync", "--json"});
+  CHECK(down.exit_code == 0);
+  CHECK_CONTAINS(down.out, R"("action":"unpublished")");
+  CHECK_CONTAINS(down.out, R"("unpublished":1)");
+  CHECK(w.patches() == 1);
+  CHECK(pinsync::test::sandbox_requests(w.sandbox.base_url(), "PATCH", k_patch_route, 200) == 1);
+  CHECK(status_of(w, "Show 1") == "draft");
+  CHECK(w.event_titled("Show 1")->getValue<std::string>("title") == "Show 1");  // only its status changed
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  CHECK(w.patches() == 1);
+
+  // Approved again; pinsync is killed while the republish is in flight.
+  w.sheet(five("yes"));
+  CHECK_CONTAINS(w.pinsync({"plan"}).out, "would republish");
+  faults(w, R"({"latency_ms":1500})");
+  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
+                                         w.config.string()};
+  const auto killed = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
+                                                             [&] { return state.outbox("E-1").has_value(); });
+  CHECK(killed.exit_code == 137);
+  faults(w, R"({"latency_ms":0})");
+  const auto in_flight = state.outbox("E-1");
+  REQUIRE(in_flight);
+  CHECK(in_flight->idempotency_key.starts_with("pinsync-acme-E-1-republish-2-"));
+
+  const auto back = w.pinsync({"sync"});
+  CHECK(back.exit_code == 0);
+  CHECK_CONTAINS(back.out, "republished");
+  CHECK(state.writes("E-1").back() == in_flight->idempotency_key + " 200");
+  CHECK(status_of(w, "Show 1") == "published");
+  CHECK(w.event_titled("Show 1")->getValue<std::int64_t>("id") == first_id);
+  const int patches = w.patches();
+  CHECK_CONTAINS(w.pinsync({"sync"}).out, "5 unchanged");
+  CHECK(w.patches() == patches);
+  CHECK(w.posts() == 5);
+  CHECK(w.events()->size() == 5);
+}
