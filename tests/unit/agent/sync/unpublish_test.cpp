@@ -138,6 +138,20 @@ TEST_CASE("unpublish: a row deleted from the source is taken down too") {
   CHECK(down.unpublished == 1);
   CHECK_CONTAINS(row_outcome(down, "E-3").detail, "the row is no longer in the source");
   CHECK(row_record(p, "E-3").event_status == "unpublished");
+
+  // Added again with the same ID (and an edit): the same event, brought back with the edit.
+  p.connector.table.rows.push_back(row("s:9", "E-3", "Show 3 late"));
+  p.transport.reply(200, R"({"doc":{"id":3}})");
+  auto back = p.run();
+  REQUIRE(p.transport.requests.size() == 7);
+  CHECK(p.transport.requests[6].method == "PATCH");
+  CHECK_CONTAINS(p.transport.requests[6].url, "/api/public/v1/events/3");
+  CHECK_CONTAINS(p.transport.requests[6].body, R"("title":"Show 3 late")");
+  CHECK_CONTAINS(p.transport.requests[6].body, R"("status":"published")");
+  CHECK(back.republished == 1);
+  CHECK(back.created == 0);
+  CHECK(row_record(p, "E-3").event_id == 3);
+  CHECK(row_record(p, "E-3").row_ref == "s:9");
 }
 
 TEST_CASE("unpublish: a lost answer is resent with the same key; the row waits in the retry queue meanwhile") {
