@@ -66,6 +66,8 @@ ensure_packages
 ensure_packages wrk time jq python3-requests openssl
 echo "==> building Release (build/)"
 BUILD_TARGETS="pinsync pinsync-sandbox" build_release >/dev/null
+# The commit measured: the table is printed at the end, when HEAD may have moved.
+measured_rev="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')"
 
 bin="$PWD/build/bin"
 gen="$PWD/bench/gen_data.sh"
@@ -836,7 +838,7 @@ fi
   echo "runs per row: $runs$([ "$quick" -eq 1 ] && echo ' (--quick: small sizes)')$([ -n "$only" ] && echo "; only: $only")$(
     wanted many && [ "${many_runs:-$runs}" != "$runs" ] && echo "; many: $many_runs (BENCH_MANY_RUNS)")"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-  echo "pinsync $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "pinsync $measured_rev, $(date -u +%Y-%m-%dT%H:%MZ)"
 } >>"$table"
 # A partial run (--only) must not replace the last full table.
 if [ -z "$only" ]; then cp "$table" "$cache/last.md"; else cp "$table" "$cache/last-only.md"; fi

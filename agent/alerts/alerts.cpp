@@ -268,8 +268,8 @@ PassHealth pass_health(const PassReport& report, state::Store* store) {
   h.source = report.source;
   h.suspect_pass = report.suspect;
   for (const auto& row : report.rows) {
-    if (row.action == RowAction::unpublished) h.taken_down.push_back({row.source_id, row.row_ref, "removed", row.detail});
-    if (row.action == RowAction::republished) h.brought_back.push_back({row.source_id, row.row_ref, "synced", row.detail});
+    if (row.action == RowAction::unpublished) h.taken_down.push_back({row.source_id, row.row_ref, "removed", row.detail, "", ""});
+    if (row.action == RowAction::republished) h.brought_back.push_back({row.source_id, row.row_ref, "synced", row.detail, "", ""});
   }
   if (report.stopped) {
     h.health = report.paused ? SourceHealth::paused : SourceHealth::stopped;
