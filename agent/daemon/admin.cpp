@@ -17,6 +17,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "agent/daemon/page.h"
 #include "agent/daemon/render.h"
 #include "core/build_info.h"
 #include "core/json_writer.h"
@@ -281,7 +282,10 @@ AdminAnswer admin_answer(Daemon& daemon, std::string_view method, std::string_vi
                                                      read_process_stats(), daemon.reload_status()}),
             ""};
   }
-  if (path == "/") return {200, "text/html; charset=utf-8", status_html(daemon.status(), daemon.reload_status()), ""};
+  if (path == "/") {
+    const PageFacts facts{std::string(build_info::version()), daemon.started_at(), daemon.now()};
+    return {200, "text/html; charset=utf-8", status_html(daemon.status(), daemon.reload_status(), facts), ""};
+  }
   if (path == "/resync") return resync(daemon, std::string(body));
   if (post_route) return change_source(daemon, std::string(path), std::string(body));
   return error_answer(404, "no such page " + std::string(path) +

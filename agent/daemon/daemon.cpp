@@ -261,6 +261,8 @@ bool Daemon::stop(std::chrono::milliseconds grace) {
   return true;
 }
 
+std::int64_t Daemon::now() const { return unix_seconds(m_world->clock()); }
+
 std::vector<SourceStatus> Daemon::status() {
   std::vector<SourceStatus> out;
   for (const auto& w : workers()) {

@@ -97,6 +97,8 @@ class Daemon {
   void set_status_page(std::string url);
   // When the agent started (unix seconds, from its clock).
   std::int64_t started_at() const { return m_started_at; }
+  // Now (unix seconds, from its clock): the page's "as of" and uptime.
+  std::int64_t now() const;
 
  private:
   Daemon() = default;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "agent/daemon/attention.h"
 #include "core/json_writer.h"
 
 namespace pinsync::agent {
@@ -34,21 +35,6 @@ std::string number(double d) {
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string status_json(const std::vector<SourceStatus>& sources, const ReloadStatus& reload) {
   json::Writer w;
@@ -110,6 +96,19 @@ std::string status_json(const std::vector<SourceStatus>& sources, const ReloadSt
     for (const auto& [result, n] : s.passes_by_result) w.key(to_string(result)).value(n);
     w.end_object();
     w.key("api_requests").value(s.api_requests);
+    w.key("suspect_read");
+    if (s.recent.empty() || s.recent.front().report.suspect.empty()) {
+      w.null();
+    } else {
+      w.begin_object().key("at").value(iso_time(s.recent.front().finished_at));
+      w.key("reason").value(s.recent.front().report.suspect).end_object();
+    }
+    w.key("needs_you").begin_array();
+    for (const auto& n : needs_of(s)) {
+      w.begin_object().key("kind").value(to_string(n.kind)).key("badge").value(n.badge);
+      w.key("detail").value(n.detail).key("fix").value(n.command).end_object();
+    }
+    w.end_array();
     w.end_object();
   }
   w.end_array().end_object();
@@ -230,6 +229,20 @@ std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFa
     out += "pinsync_source_paused_by_operator{source=\"" + label(s.name) + "\"} " +
            (s.paused_by == "operator" ? "1" : "0") + "\n";
   }
+  out += "# HELP pinsync_suspect_read_held 1 while the source's last read looked wrong and its removals are held "
+         "back (until a normal read or resync --accept-removals).\n"
+         "# TYPE pinsync_suspect_read_held gauge\n";
+  for (const auto& s : sources) {
+    const bool held = !s.recent.empty() && !s.recent.front().report.suspect.empty();
+    out += "pinsync_suspect_read_held{source=\"" + label(s.name) + "\"} " + (held ? "1" : "0") + "\n";
+  }
+  out += "# HELP pinsync_source_needs_action 1 while the source needs a person (paused, stopped, a suspect read "
+         "held, dead, held or failed rows): the status page lists it under \"Need you\".\n"
+         "# TYPE pinsync_source_needs_action gauge\n";
+  for (const auto& s : sources) {
+    out += "pinsync_source_needs_action{source=\"" + label(s.name) + "\"} " + (needs_of(s).empty() ? "0" : "1") +
+           "\n";
+  }
   bool depth_header = false;
   for (const auto& s : sources) {
     if (!s.retry_queue_depth) continue;
@@ -241,61 +254,6 @@ std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFa
     out += "pinsync_retry_queue_depth{source=\"" + label(s.name) + "\"} " + std::to_string(*s.retry_queue_depth) + "\n";
   }
   return out;
-}
-
-std::string status_html(const std::vector<SourceStatus>& sources, const ReloadStatus& reload) {
-  std::string h =
-      "<!doctype html><html><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>pinsync</title>"
-      "<style>body{font-family:sans-serif;margin:1em;max-width:60em}table{border-collapse:collapse;width:100%}"
-      "td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left;font-size:.9em}"
-      ".ok{color:#070}.bad{color:#b00}h2{margin-top:1.5em}</style></head><body><h1>pinsync</h1>";
-  if (reload.at != 0 && !reload.ok) {
-    h += "<p class=\"bad\">The config reload at " + html_escape(iso_time(reload.at)) +
-         " FAILED; the agent runs on its old config: " + html_escape(reload.error) + "</p>";
-  }
-  for (const auto& s : sources) {
-    const bool last_ok = !s.recent.empty() && s.recent.front().result == PassResult::ok;
-    const std::string last = s.recent.empty() ? "no pass yet" : std::string(to_string(s.recent.front().result));
-    h += "<h2>" + html_escape(s.name) + "</h2><p>" + html_escape(s.kind) + ", every " +
-         std::to_string(s.poll_interval.count()) + "s — " + (s.running ? "running now" : "idle") +
-         "; last pass: <span class=\"" + (last_ok ? "ok" : "bad") + "\">" + html_escape(last) +
-         "</span>; next pass: " + html_escape(iso_time(s.next_pass_at)) + "</p>";
-    if (!s.quota_note.empty()) {
-      h += "<p>Read every " + std::to_string(s.poll_interval.count()) + "s, not every " +
-           std::to_string(s.configured_poll_interval.count()) + "s as configured: " + html_escape(s.quota_note) + "</p>";
-    }
-    if (!s.paused_reason.empty()) {
-      h += "<p class=\"bad\">PAUSED by " + std::string(s.paused_by == "operator" ? "an operator" : "pinsync") +
-           " since " + html_escape(iso_time(s.paused_since)) + ": " + html_escape(s.paused_reason) +
-           " — <code>pinsync resume --source " + html_escape(s.name) + "</code></p>";
-    }
-    if (!s.last_error.empty()) h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
-    h += "<p>rows:";
-    for (const auto& [state, n] : s.rows_by_state) h += " " + html_escape(state) + " " + std::to_string(n) + ";";
-    if (s.events_taken_down > 0) {
-      h += " of the removed, " + std::to_string(s.events_taken_down) + " with their events taken down to draft;";
-    }
-    h += "</p><table><tr><th>started</th><th>trigger</th><th>result</th><th>created</th><th>updated</th>"
-         "<th>invalid</th><th>failed</th><th>seconds</th></tr>";
-    for (const auto& p : s.recent) {
-      h += "<tr><td>" + html_escape(iso_time(p.started_at)) + "</td><td>" + html_escape(p.trigger) + "</td><td>" +
-           html_escape(to_string(p.result)) + "</td><td>" + std::to_string(p.report.created) + "</td><td>" +
-           std::to_string(p.report.updated) + "</td><td>" + std::to_string(p.report.invalid) + "</td><td>" +
-           std::to_string(p.report.failed) + "</td><td>" + number(p.seconds) + "</td></tr>";
-    }
-    h += "</table>";
-    if (!s.problem_rows.empty()) {
-      h += "<table><tr><th>row</th><th>ID</th><th>state</th><th>reason</th></tr>";
-      for (const auto& r : s.problem_rows) {
-        h += "<tr><td>" + html_escape(r.row_ref) + "</td><td>" + html_escape(r.source_id) + "</td><td>" +
-             html_escape(state::to_string(r.state)) + "</td><td>" + html_escape(r.error_reason) + "</td></tr>";
-      }
-      h += "</table>";
-    }
-  }
-  h += "</body></html>\n";
-  return h;
 }
 
 }  // namespace pinsync::agent

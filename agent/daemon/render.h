@@ -15,7 +15,9 @@ namespace pinsync::agent {
 // finished_at, seconds, report:{a pass report without rows, report.h}}|null, rows:{state:n},
 // last_success_at, last_pass_at:{result:time}, poll_interval_seconds (as polled now),
 // configured_poll_interval_seconds, quota_note (why they differ)|null, last_error, paused_reason,
-// paused:{by, since, reason}|null, retry_queue_depth|null, passes:{result:n}, api_requests}]}.
+// paused:{by, since, reason}|null, retry_queue_depth|null, passes:{result:n}, api_requests,
+// suspect_read:{at, reason}|null (the last read looked wrong; its removals are held back),
+// needs_you:[{kind, badge, detail, fix}] (attention.h: empty when nothing needs a person)}]}.
 // Also "reload":{at, ok, error}|null: the last config reload since start, if any.
 std::string status_json(const std::vector<SourceStatus>& sources, const ReloadStatus& reload = {});
 // The agent itself, for /metrics: pinsync_build_info and the process_* metrics Prometheus
@@ -30,9 +32,6 @@ struct AgentFacts {
 
 // GET /metrics: Prometheus text exposition format 0.0.4.
 std::string metrics_text(const std::vector<SourceStatus>& sources, const AgentFacts& agent);
-// GET /: one self-contained HTML page (no external assets); every text is escaped.
-std::string status_html(const std::vector<SourceStatus>& sources, const ReloadStatus& reload = {});
-// `text` with & < > " ' replaced by HTML entities.
-std::string html_escape(std::string_view text);
+// The HTML page (GET /) is in page.h.
 
 }  // namespace pinsync::agent

@@ -12,7 +12,9 @@
 
 #include "agent/daemon/admin.h"
 #include "agent/sync/report.h"
+#include "core/build_info.h"
 #include "tests/unit/agent/daemon/daemon_world.h"
+#include "tests/unit/agent/daemon/html_scan.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
@@ -176,4 +178,86 @@ TEST_CASE("admin answers: a failed reload shows in /status until a good one") {
   CHECK_CONTAINS(admin_answer(*daemon, "GET", "/metrics", "").body, "pinsync_config_reload_success 0");
   REQUIRE(daemon->reload(w.config_file));
   CHECK(object_of(admin_answer(*daemon, "GET", "/status", "").body)->getObject("reload")->getValue<bool>("ok"));
+}
+
+namespace {
+
+// The buttons of the page's section for `source`: label, path and body.
+struct PageButton {
+  std::string label, path, body;
+};
+std::vector<PageButton> page_buttons(Daemon& daemon, const std::string& source) {
+  const auto page = admin_answer(daemon, "GET", "/", "");
+  REQUIRE(page.status == 200);
+  const auto doc = pinsync::agent::test::parse_html(page.body);
+  REQUIRE(doc.errors.empty());
+  std::vector<PageButton> out;
+  for (int section : doc.find([&](const auto& e) { return e.tag == "section" && e.attr("data-source") == source; })) {
+    for (int b : doc.find([](const auto& e) { return e.tag == "button"; }, section)) {
+      out.push_back({doc.at(b).text, doc.at(b).attr("data-path"), doc.at(b).attr("data-body")});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("admin answers: every button of the page, posted as the page posts it, is taken by its route") {
+  DaemonWorld w;
+  w.sheet("acme", sheet_row("E-1", "Show one"));
+  auto daemon = w.start();
+  REQUIRE(w.alarms.wait_pending());
+  const auto version = admin_answer(*daemon, "GET", "/", "").body;
+  CHECK_CONTAINS(version, "version " + std::string(pinsync::build_info::version()));
+  CHECK_CONTAINS(version, "The 1 source is fine");
+
+  std::vector<std::string> pressed;
+  for (int round = 0; round < 2; ++round) {  // Pause first, then the page offers Resume
+    for (const auto& b : page_buttons(*daemon, "acme")) {
+      // What admin_refusal() checks of the page's fetch(): same origin, a JSON body.
+      AdminRequest request{"POST", b.path, "127.0.0.1:8765", "http://127.0.0.1:8765", "application/json",
+                           static_cast<std::int64_t>(b.body.size())};
+      CHECK_FALSE(admin_refusal(request));
+      const auto answer = admin_answer(*daemon, "POST", b.path, b.body);
+      CHECK_MESSAGE(answer.status == 200, b.label << " " << b.path << " " << b.body << " -> " << answer.body);
+      pressed.push_back(b.label);
+    }
+  }
+  CHECK(pressed == std::vector<std::string>{"Resync source", "Pause", "Resume", "Resync source"});
+  // The dead-rows button's body is one the route takes.
+  CHECK(admin_answer(*daemon, "POST", "/resync", R"({"source":"acme","dead":true})").status == 200);
+}
+
+TEST_CASE("admin answers: a held suspect read shows on the page, in /status and in /metrics until a normal read") {
+  DaemonWorld w;
+  w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two"));
+  auto daemon = w.start();
+  REQUIRE(w.alarms.wait_pending());
+  w.sheet("acme", "");  // a half-written export: no row at all
+  REQUIRE(admin_answer(*daemon, "POST", "/resync", R"({"source":"acme"})").status == 200);
+
+  const auto acme = first_source(admin_answer(*daemon, "GET", "/status", ""));
+  REQUIRE_FALSE(acme->isNull("suspect_read"));
+  CHECK_FALSE(acme->getObject("suspect_read")->getValue<std::string>("reason").empty());
+  auto needs = acme->getArray("needs_you");
+  REQUIRE(needs);
+  REQUIRE(needs->size() == 1);
+  CHECK(needs->getObject(0)->getValue<std::string>("kind") == "suspect");
+  CHECK_CONTAINS(needs->getObject(0)->getValue<std::string>("fix"), "--accept-removals");
+  const auto metrics = admin_answer(*daemon, "GET", "/metrics", "").body;
+  CHECK_CONTAINS(metrics, "pinsync_suspect_read_held{source=\"acme\"} 1\n");
+  CHECK_CONTAINS(metrics, "pinsync_source_needs_action{source=\"acme\"} 1\n");
+  const auto page = admin_answer(*daemon, "GET", "/", "").body;
+  CHECK_CONTAINS(page, "1 of 1 source needs you");
+  CHECK_CONTAINS(page, "SUSPECT READ HELD");
+  CHECK_CONTAINS(page, "pinsync resync --source acme --accept-removals");
+
+  // The rows come back: the next read is normal and nothing is held any more.
+  w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two"));
+  REQUIRE(admin_answer(*daemon, "POST", "/resync", R"({"source":"acme"})").status == 200);
+  const auto after = first_source(admin_answer(*daemon, "GET", "/status", ""));
+  CHECK(after->isNull("suspect_read"));
+  CHECK(after->getArray("needs_you")->size() == 0);
+  CHECK_CONTAINS(admin_answer(*daemon, "GET", "/metrics", "").body, "pinsync_suspect_read_held{source=\"acme\"} 0\n");
+  CHECK_CONTAINS(admin_answer(*daemon, "GET", "/", "").body, "The 1 source is fine");
 }
