@@ -1,5 +1,6 @@
 #include "agent/daemon/attention.h"
 
+#include "core/datetime.h"
 #include "core/json_writer.h"
 
 namespace pinsync::agent {
@@ -22,12 +23,13 @@ std::string source_body(const std::string& source) {
 }
 
 Need pause_need(const SourceStatus& s) {
+  const std::string since = s.paused_since > 0 ? " since " + format_utc(s.paused_since) : "";
   if (s.paused_by == "operator") {
-    return {NeedKind::paused, "PAUSED", "paused by an operator: " + s.paused_reason,
+    return {NeedKind::paused, "PAUSED", "paused by an operator" + since + ": " + s.paused_reason,
             "pinsync resume --source " + s.name, PageAction{"Resume", "/resume", source_body(s.name)}};
   }
   // pinsync's own pause ends with a resync once the key or its access is fixed.
-  return {NeedKind::paused, "PAUSED: KEY REFUSED", s.paused_reason,
+  return {NeedKind::paused, "PAUSED: KEY REFUSED", "paused by pinsync" + since + ": " + s.paused_reason,
           "fix the key or its channel access, then pinsync resync --source " + s.name, resync_action(s.name)};
 }
 

@@ -52,6 +52,13 @@ constexpr const char* k_style =
     ".id,td.when{white-space:nowrap}td.reason{min-width:14em}"
     "button{font:inherit;font-size:.9em;padding:.3em .8em;margin:.15em .3em .15em 0;cursor:pointer}"
     ".facts{font-size:.88em;color:#333;margin:.3em 0}"
+    "td.fix{min-width:12em}"
+    // On a phone a row of the rows table becomes a block: ID, state and row on one line,
+    // reason and fix below, so nothing needs sideways scrolling.
+    "@media (max-width:40em){table.rows thead{display:none}table.rows,table.rows tbody,table.rows tr{display:block}"
+    "table.rows tr{border-bottom:1px solid #ddd;padding:.3em 0}"
+    "table.rows td{display:inline-block;border:0;padding:.1em .5em .1em 0}"
+    "table.rows td.reason,table.rows td.fix{display:block;min-width:0}}"
     "#answer{position:sticky;top:0;background:#ffd;border:1px solid #cc9;padding:.4em;white-space:pre-wrap;"
     "font-size:.88em;z-index:1}";
 
@@ -126,7 +133,7 @@ std::string rows_table(const SourceStatus& s) {
     const std::string st(state::to_string(r.state));
     h += "<tr data-state=\"" + st + "\"><td class=\"id\">" + html_escape(r.source_id) + "</td><td><span class=\"badge" +
          (r.state == state::RowState::invalid ? " warn" : "") + "\">" + st + "</span></td><td class=\"id\">" +
-         html_escape(r.row_ref) + "</td><td class=\"reason\">" + html_escape(r.error_reason) + "</td><td><code>" +
+         html_escape(r.row_ref) + "</td><td class=\"reason\">" + html_escape(r.error_reason) + "</td><td class=\"fix\"><code>" +
          html_escape(row_fix(s, r)) + "</code></td></tr>";
   }
   h += "</tbody></table></div>";
@@ -198,7 +205,7 @@ std::string source_section(const SourceStatus& s, const std::vector<Need>& needs
     h += "</ul>";
   }
   if (!s.last_error.empty() && (s.recent.empty() || s.recent.front().result != PassResult::stopped)) {
-    h += "<p class=\"bad\">" + html_escape(s.last_error) + "</p>";
+    h += "<p class=\"facts\">Last pass: " + html_escape(s.last_error) + "</p>";
   }
   h += facts_line(s) + "<div class=\"actions\">";
   for (const auto& a : source_actions(s)) {
