@@ -204,7 +204,9 @@ std::string source_section(const SourceStatus& s, const std::vector<Need>& needs
     for (const auto& n : needs) h += need_item(n);
     h += "</ul>";
   }
-  if (!s.last_error.empty() && (s.recent.empty() || s.recent.front().result != PassResult::stopped)) {
+  // A stopped or paused last pass already says why in its need.
+  if (!s.last_error.empty() && (s.recent.empty() || (s.recent.front().result != PassResult::stopped &&
+                                                     s.recent.front().result != PassResult::paused))) {
     h += "<p class=\"facts\">Last pass: " + html_escape(s.last_error) + "</p>";
   }
   h += facts_line(s) + "<div class=\"actions\">";
