@@ -64,8 +64,9 @@ constexpr const char* k_style =
 
 // The buttons POST their data-body as JSON to their data-path with fetch() from this page
 // (same origin; Content-Type application/json — a cross-site form cannot send that), then
-// show the answer and reload the content. Every 15 s the content (#main, #meta) is fetched
-// again and swapped in place, keeping the scroll position; not while a request runs.
+// show the answer and reload the content. Every k_page_refresh_seconds the content (#main,
+// #meta) is fetched again and swapped in place, keeping the scroll position; not while a
+// request runs.
 constexpr const char* k_script = R"JS((function(){
 var busy=false;
 function show(text,bad){var a=document.getElementById('answer');a.hidden=false;a.className=bad?'bad':'';a.textContent=text;}
@@ -89,8 +90,9 @@ fetch(b.getAttribute('data-path'),{method:'POST',headers:{'Content-Type':'applic
 .then(function(r){return r.text().then(function(t){show(what+': '+summary(r.status,t),!r.ok);});})
 .catch(function(err){show(what+': no answer ('+err+')',true);})
 .then(function(){busy=false;b.disabled=false;refresh();});});
-setInterval(refresh,15000);
-})();)JS";
+setInterval(refresh,)JS";
+// k_script's end, after the refresh period in milliseconds.
+constexpr const char* k_script_end = ");\n})();";
 
 std::string button(const PageAction& a) {
   return "<button type=\"button\" data-path=\"" + html_escape(a.path) + "\" data-body=\"" + html_escape(a.body) +
@@ -280,7 +282,7 @@ std::string status_html(const std::vector<SourceStatus>& sources, const ReloadSt
     for (const auto& [s, needs] : fine) h += source_section(*s, needs);
   }
   h += "</main><script>";
-  h += k_script;
+  h += k_script + std::to_string(k_page_refresh_seconds * 1000) + k_script_end;
   h += "</script></body></html>\n";
   return h;
 }

@@ -544,6 +544,10 @@ TEST_CASE("admin endpoint: /healthz, /metrics as Prometheus text, /status matche
   CHECK(page.headers.at("content-type").find("text/html") == 0);
   CHECK_CONTAINS(page.body, "data-source=\"acme\"");
   CHECK_CONTAINS(page.body, "data-source=\"beta\"");
+  // One invalid row is the partner's to fix: acme is fine, with the count beside its name.
+  CHECK_CONTAINS(page.body, "All 2 sources are fine");
+  CHECK_CONTAINS(page.body, "1 INVALID");
+  CHECK_CONTAINS(body, "pinsync_source_needs_action{source=\"acme\"} 0\n");
   CHECK_CONTAINS(page.body, "A-9");  // the failing row, with its reason
   CHECK_NOT_CONTAINS(page.body, "<b>bad");
   CHECK_NOT_CONTAINS(page.body, "http://");  // no external assets
@@ -641,6 +645,7 @@ TEST_CASE("pause and resume through the running agent: shown everywhere, kept ac
   CHECK_CONTAINS(metrics, "pinsync_source_paused_by_operator{source=\"acme\"} 1\n");
   CHECK_CONTAINS(metrics, "pinsync_source_paused_by_operator{source=\"beta\"} 0\n");
   const auto paused_page = http(w.admin, "GET", "/").body;
+  CHECK_CONTAINS(paused_page, "1 of 2 sources needs you");
   CHECK_CONTAINS(paused_page, "paused by an operator since ");
   CHECK_CONTAINS(paused_page, "data-path=\"/resume\" data-body=\"{&quot;source&quot;:&quot;acme&quot;}\"");
 
