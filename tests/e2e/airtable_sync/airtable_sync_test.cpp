@@ -202,7 +202,7 @@ TEST_CASE("airtable agent: polls read only changed records; the full scan notice
   CHECK_CONTAINS(early.out, R"("rows":{"synced":3})");
   // ...until the next full scan.
   // The agent's stderr is a pipe here, so its log lines are JSON (the default off a terminal).
-  CHECK_MESSAGE(eventually([&] { return agent.err().find(R"("removed":"1")") != std::string::npos; }, 10s),
+  CHECK_MESSAGE(eventually([&] { return agent.err().find(R"("removed":1,)") != std::string::npos; }, 10s),
                 agent.err());
   CHECK(a.events() == 3);
   CHECK(a.requests("POST", "/api/public/v1/events") == 3);

@@ -102,7 +102,7 @@ wait_log() {
   fail "the agent's log does not show $1"
 }
 wait_log '"msg":"agent running"' 20
-agent_pid="$(sed -n 's/.*"msg":"agent running".*"pid":"\([0-9]*\)".*/\1/p' "$work/agent.err" | head -n 1)"
+agent_pid="$(sed -n 's/.*"msg":"agent running".*"pid":\([0-9]*\)[,}].*/\1/p' "$work/agent.err" | head -n 1)"
 [ -n "$agent_pid" ] || fail "no pid in the agent's log"
 admin="$(sed -n 's/.*"msg":"admin endpoint on \(http:[^"]*\)".*/\1/p' "$work/agent.err" | head -n 1)"
 [ -n "$admin" ] || fail "no admin endpoint in the agent's log"
