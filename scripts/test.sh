@@ -67,5 +67,5 @@ if [ "$full" -eq 1 ]; then
     exit 1
   fi
   echo "==> fuzzing (short runs; scripts/fuzz.sh 300 for a longer look)"
-  scripts/fuzz.sh 8
+  scripts/fuzz.sh 5
 fi
