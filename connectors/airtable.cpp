@@ -114,12 +114,17 @@ class Session {
  private:
   void log_call(const http::Request& request, const std::expected<http::Response, http::TransportError>& answer,
                 std::chrono::milliseconds elapsed) {
-    if (!m_context.log.enabled(LogLevel::debug)) return;
-    m_context.log.debug("airtable http", {{"source", m_context.source},
-                                          {"method", request.method},
-                                          {"url", redact(request.url, secrets())},
-                                          {"status", answer ? std::optional<long>(answer->status) : std::nullopt},
-                                          {"duration_ms", elapsed.count()}});
+    // A 5xx is Airtable failing (it is retried, and may stop the pass): warn, so it shows at
+    // the default level; every other answer is a debug line.
+    const bool server_error = answer && answer->status >= 500;
+    const LogLevel level = server_error ? LogLevel::warn : LogLevel::debug;
+    if (!m_context.log.enabled(level)) return;
+    m_context.log.log(level, server_error ? "Airtable answered " + std::to_string(answer->status) : std::string("airtable http"),
+                      {{"source", m_context.source},
+                       {"method", request.method},
+                       {"url", redact(request.url, secrets())},
+                       {"status", answer ? std::optional<long>(answer->status) : std::nullopt},
+                       {"duration_ms", elapsed.count()}});
   }
 
   const AirtableSettings& m_settings;

@@ -113,12 +113,16 @@ std::vector<std::string> SheetsApi::secrets() const {
 }
 
 void SheetsApi::log_call(const http::Request& request, long status, std::chrono::milliseconds elapsed) const {
-  if (!m_context.log.enabled(LogLevel::debug)) return;
-  m_context.log.debug("google http", {{"source", m_context.source},
-                                      {"method", request.method},
-                                      {"url", redact(request.url, secrets())},
-                                      {"status", status},
-                                      {"duration_ms", elapsed.count()}});
+  // A 5xx is Google failing (it is retried, and may stop the pass): warn, so it shows at the
+  // default level; every other answer is a debug line.
+  const LogLevel level = status >= 500 ? LogLevel::warn : LogLevel::debug;
+  if (!m_context.log.enabled(level)) return;
+  m_context.log.log(level, status >= 500 ? "Google answered " + std::to_string(status) : std::string("google http"),
+                    {{"source", m_context.source},
+                     {"method", request.method},
+                     {"url", redact(request.url, secrets())},
+                     {"status", status},
+                     {"duration_ms", elapsed.count()}});
 }
 
 Result<http::Response> SheetsApi::send_with_retry(http::Request request, SheetsCall kind, bool token_call) {

@@ -91,3 +91,15 @@ TEST_CASE("airtable errors: the token never reaches a message or a log line, eve
   CHECK_CONTAINS(log, "url=\"http://127.0.0.1:8787/v0/appA1b2C3d4E5f6G7/Submissions?pageSize=100");
   CHECK_CONTAINS(log, " duration_ms=");
 }
+
+TEST_CASE("airtable errors: a 5xx is a warn line with the source (retried); other answers stay debug lines") {
+  Harness h;
+  h.fake->reply(503, R"({"error":{"type":"SERVICE_UNAVAILABLE"}})");
+  h.fake->reply(200, page({{"recA", "{}"}}, ""));
+  AirtableConnector connector(settings(), h.context("gamma"));
+  REQUIRE(connector.fetch().has_value());
+  const std::string log = h.log_text.str();
+  CHECK_CONTAINS(log, "warn  Airtable answered 503 source=gamma ");
+  CHECK_CONTAINS(log, "debug airtable http source=gamma ");
+  CHECK_NOT_CONTAINS(log, k_token);
+}

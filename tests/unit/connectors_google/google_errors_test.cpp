@@ -157,6 +157,12 @@ TEST_CASE("errors: 503 is retried; transport failures end transient without the 
   h.fake->reply(200, batch_get(value_range("'Partner Events'!A1:Z1000", k_one_row)));
   GoogleSheetsConnector connector(key_settings(), h.context());
   REQUIRE(connector.fetch().has_value());
+  // The 503 is a warn line (it shows at the default level), the 200s debug lines.
+  const std::string log = h.log_text.str();
+  CHECK_CONTAINS(log, "warn  Google answered 503 ");
+  CHECK_CONTAINS(log, "status=503");
+  CHECK_NOT_CONTAINS(log, "Google answered 200");
+  CHECK_NOT_CONTAINS(log, k_api_key);
 
   for (int i = 0; i < 5; ++i) h.fake->fail(ErrorKind::transient, pinsync::http::SendStage::not_sent);
   auto r = connector.fetch();
