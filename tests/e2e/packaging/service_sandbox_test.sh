@@ -38,6 +38,9 @@ sandbox_pid=""
 agent_pid=""
 cleanup() {
   [ -z "$agent_pid" ] || kill -KILL "$agent_pid" 2>/dev/null || true
+  # Also when the test failed before it read the agent's pid: the agent (and strace around it)
+  # is the one process with this work folder's config on its command line.
+  pkill -KILL -f -- "--config $work/pinsync.yaml" 2>/dev/null || true
   [ -z "$sandbox_pid" ] || kill -TERM "$sandbox_pid" 2>/dev/null || true
   rm -rf "$work"
 }
