@@ -194,6 +194,10 @@ WHERE id = ?13)sql";
 
 // History is bounded per source: runs older than ?2 (unix seconds) or beyond the newest
 // ?3, and change-log entries older than ?2, go when a run of that source ends.
+// For the run log's commits (sqlite_store.cpp, RelaxedSync): no disk flush, then back.
+inline constexpr const char* k_sync_normal = "PRAGMA synchronous = NORMAL";
+inline constexpr const char* k_sync_full = "PRAGMA synchronous = FULL";
+
 inline constexpr const char* k_select_run_source = "SELECT source FROM runs WHERE id = ?1";
 
 inline constexpr const char* k_prune_runs = R"sql(

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/google_key.h"
+#include "tests/support/partner_worlds.h"
 #include "tests/support/process.h"
 #include "tests/support/sandbox_state.h"
 #include "tests/support/temp_dir.h"
@@ -71,20 +72,7 @@ sources:
       event_id_column: Pinned ID
       status_column: Sync status
       error_column: Sync error
-    mapping:
-      title: Title
-      start_date: Date
-      start_time: Start
-      end_time: End
-      classifications:
-        column: Category
-        map: {Jazz: music}
-      city:
-        column: City
-        places:
-          New York: {place_id: place-new-york, country_code: US}
-      location_name: Venue
-)");
+)" + pinsync::test::SheetsWorld::k_mapping);
   }
 
   static std::string read_text(const std::filesystem::path& p) {
