@@ -98,6 +98,7 @@ AirtableApi::Route AirtableApi::match(const std::string& path) {
 }
 
 Response AirtableApi::handle(const Request& req) {
+  const auto handling = m_stats.handling();
   Route r = match(req.path);
   Response res;
   try {

@@ -151,6 +151,7 @@ std::string rfc3339_millis(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 Response GoogleDriveApi::handle(const Request& req) {
+  const auto handling = m_stats.handling();
   std::string_view path = req.path;
   std::string_view id;
   if (path.starts_with(k_files)) id = path.substr(k_files.size());

@@ -92,6 +92,7 @@ std::set<std::string> split_scopes(std::string_view scope) {
 }
 
 Response GoogleOAuthApi::handle(const Request& req) {
+  const auto handling = m_stats.handling();
   Response r = route(req);
   m_stats.record(req.method, "/token", r.status);
   return r;

@@ -205,6 +205,7 @@ GoogleMessage GoogleSheetsApi::response_message(Route::Kind kind, Op op) {
 }
 
 Response GoogleSheetsApi::handle(const Request& req) {
+  const auto handling = m_stats.handling();
   Route r = match(req.path);
   Response res = route(req, r);
   m_stats.record(req.method, r.route_template, res.status);

@@ -9,6 +9,16 @@ void RequestStats::record(std::string_view method, std::string_view route_templa
   ++m_counts[{std::string(route_template), std::string(method), status}];
 }
 
+RequestStats::Handling::Handling(RequestStats& stats) : m_stats(stats) {
+  std::lock_guard lock(m_stats.m_mutex);
+  ++m_stats.m_in_flight;
+}
+
+RequestStats::Handling::~Handling() {
+  std::lock_guard lock(m_stats.m_mutex);
+  --m_stats.m_in_flight;
+}
+
 void RequestStats::connection_opened() {
   std::lock_guard lock(m_mutex);
   ++m_connections;
@@ -18,9 +28,11 @@ std::string RequestStats::to_json() const {
   JsonOut out;
   out.begin_object().key("requests").begin_array();
   std::int64_t connections = 0;
+  std::int64_t in_flight = 0;
   {
     std::lock_guard lock(m_mutex);
     connections = m_connections;
+    in_flight = m_in_flight;
     for (const auto& [k, count] : m_counts) {
       out.begin_object()
           .key("method").value(std::get<1>(k))
@@ -30,7 +42,7 @@ std::string RequestStats::to_json() const {
           .end_object();
     }
   }
-  out.end_array().key("connections").value(connections).end_object();
+  out.end_array().key("connections").value(connections).key("in_flight").value(in_flight).end_object();
   return out.take();
 }
 

@@ -58,6 +58,7 @@ PinnedApi::Match PinnedApi::match(std::string_view path) {
 }
 
 Response PinnedApi::handle(const Request& req) {
+  const auto handling = m_stats.handling();
   Match m = match(req.path);
   RateDecision rate = m_faults.take_rate_token(rate_bucket(req));
   Response r = route(req, m, rate);

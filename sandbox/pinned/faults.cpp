@@ -109,6 +109,7 @@ std::expected<FaultSettings, FaultsProblem> Faults::apply(const Poco::JSON::Obje
   if (next) {
     m_settings = *next;
     m_bad_answers_given = 0;
+    m_stop_cv.notify_all();  // sleepers take the new latency
   }
   return next;
 }
@@ -118,6 +119,7 @@ void Faults::reset() {
   m_settings = m_startup;
   m_windows.clear();
   m_bad_answers_given = 0;
+  m_stop_cv.notify_all();
 }
 
 bool Faults::roll(double rate) {
@@ -173,17 +175,21 @@ RateDecision Faults::take_rate_token(const std::string& bucket) {
 
 void Faults::sleep_latency() {
   std::unique_lock lock(m_mutex);
-  double ms = m_settings.latency_ms;
-  if (m_settings.latency_spike_rate > 0.0 &&
-      std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < m_settings.latency_spike_rate) {
-    ms += m_settings.latency_spike_ms;
-  }
-  if (ms <= 0.0 || m_stopping) return;
-  auto delay = std::chrono::duration<double, std::milli>(ms);
-  auto until = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+  const auto start = std::chrono::steady_clock::now();
+  const double spike = m_settings.latency_spike_rate > 0.0 &&
+                               std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < m_settings.latency_spike_rate
+                           ? m_settings.latency_spike_ms
+                           : 0.0;
+  // The deadline follows the settings: lowering latency_ms ends the sleeps already under way
+  // (a test that killed a client mid-request need not wait out the old latency).
   // wait_until releases the mutex while waiting, so sleepers never block other requests.
-  m_stop_cv.wait_until(lock, until, [this] { return m_stopping; });
+  while (!m_stopping) {
+    const double ms = m_settings.latency_ms + spike;
+    const auto until = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double, std::milli>(ms));
+    if (ms <= 0.0 || std::chrono::steady_clock::now() >= until) return;
+    m_stop_cv.wait_until(lock, until);
+  }
 }
 
 void Faults::stop() {

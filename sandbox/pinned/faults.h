@@ -91,7 +91,9 @@ class Faults {
   std::optional<BadAnswer> pick_bad_answer(std::string_view request_body);
   // Counts one request against `bucket`'s one-second window and returns the verdict.
   RateDecision take_rate_token(const std::string& bucket);
-  // Sleeps the configured latency without holding any lock. Returns early when stop() is called.
+  // Sleeps the configured latency without holding any lock, counted from the call against the
+  // settings of the moment: apply() or reset() lowering latency_ms shortens sleeps under way.
+  // Returns early when stop() is called.
   void sleep_latency();
   // Wakes every sleeper and makes later sleeps return at once (server shutdown).
   void stop();
@@ -109,7 +111,7 @@ class Faults {
   std::map<std::string, Window> m_windows;
   std::int64_t m_bad_answers_given = 0;  // since the settings were last applied or reset
   bool m_stopping = false;
-  std::condition_variable m_stop_cv;
+  std::condition_variable m_stop_cv;  // stop(), apply() and reset() wake the sleepers
 };
 
 // Rewrites `answer` (a 2xx of `route_template`, e.g. "/api/public/v1/channels") as `kind`:

@@ -1,5 +1,5 @@
-// What the sandbox holds and has seen, for end-to-end tests: its stored events and its
-// request counts by method, route template and status.
+// What the sandbox holds and has seen, for end-to-end tests: its stored events, its request
+// counts by method, route template and status, and the requests it is still handling.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -8,7 +8,9 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/support/process.h"
 
@@ -37,6 +39,24 @@ inline int sandbox_requests(const std::string& base_url, const std::string& meth
     }
   }
   return n;
+}
+
+// How many API requests the sandbox is handling right now (they count in the stats only when
+// they end).
+inline int sandbox_in_flight(const std::string& base_url) {
+  const auto reply = http(base_url, "GET", "/_sandbox/stats");
+  REQUIRE(reply.status == 200);
+  return Poco::JSON::Parser().parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getValue<int>("in_flight");
+}
+
+// Waits until the sandbox handles no API request: those a killed client left behind end (lower
+// the injected latency first) and are counted. Fails the test after 60 s.
+inline void wait_sandbox_idle(const std::string& base_url) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (sandbox_in_flight(base_url) > 0) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < give_up, "the sandbox still handles a request after 60 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace pinsync::test

@@ -247,22 +247,18 @@ TEST_CASE("sync: killed (-9) while a create is in flight; after the idempotency 
   // wire), long before any answer can arrive.
   const auto killed = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}}, [&] {
     return std::filesystem::exists(db) &&
-           run_process({"sqlite3", db, "SELECT count(*) FROM outbox;"}).out == "3\n";
+           run_process({"sqlite3", db, "SELECT count(*) FROM outbox;"}).out == "3\n" &&
+           pinsync::test::sandbox_in_flight(w.sandbox.base_url()) > 0;
   });
   CHECK(killed.exit_code == 137);
-  // The API finishes the creates the dead process sent: wait until the count settles.
-  std::size_t in_flight = 0;
-  for (int i = 0, still = 0; i < 250 && still < 25; ++i) {
-    const auto now = w.events()->size();
-    still = now == in_flight && now > 0 ? still + 1 : 0;
-    in_flight = now;
-    run_process({"sleep", "0.02"});
-  }
-  REQUIRE(in_flight >= 1);
+  // The API finishes the creates the dead process sent (lowering the latency ends their wait).
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"latency_ms":0})").status == 200);
+  pinsync::test::wait_sandbox_idle(w.sandbox.base_url());
+  REQUIRE(w.events()->size() >= 1);
 
   // The API forgets its idempotency keys; a blind resend of the stored create would now
   // make a second event.
-  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"latency_ms":0,"idempotency_ttl_seconds":0})")
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"idempotency_ttl_seconds":0})")
               .status == 200);
   const auto after = w.pinsync({"sync"});
   CHECK(after.exit_code == 0);

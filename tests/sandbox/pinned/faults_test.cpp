@@ -1,6 +1,7 @@
 // Conformance of fault injection and the control routes: rate limits, injected 500/429,
 // latency, drop-after-commit, fault settings, stats and reset.
 #include <chrono>
+#include <future>
 
 #include "tests/sandbox/pinned/helpers.h"
 
@@ -81,6 +82,24 @@ TEST_CASE("latency_ms delays API responses") {
   auto started = std::chrono::steady_clock::now();
   REQUIRE(http(base, "GET", "/api/public/v1/channels", "", bearer()).status == 200);
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(150));
+}
+
+TEST_CASE("stats count a request in flight until it ends; lowering latency_ms ends the sleeps under way") {
+  std::string base = fresh_sandbox();
+  set_faults(base, R"({"latency_ms":60000})");
+  auto in_flight = [&] { return parse(http(base, "GET", "/_sandbox/stats").body)->getValue<int>("in_flight"); };
+  CHECK(in_flight() == 0);
+  auto patch = std::async(std::launch::async, [&] {
+    return http(base, "PATCH", "/api/public/v1/events/1", R"({"title":"x"})", bearer());
+  });
+  while (in_flight() == 0) {
+    REQUIRE(patch.wait_for(std::chrono::milliseconds(2)) == std::future_status::timeout);
+  }
+  CHECK(stat_count(base, "PATCH", "/api/public/v1/events/{id}", 404) == 0);  // counted when it ends
+  set_faults(base, R"({"latency_ms":0})");  // without this the request would sleep a minute
+  CHECK(patch.get().status == 404);
+  CHECK(in_flight() == 0);
+  CHECK(stat_count(base, "PATCH", "/api/public/v1/events/{id}", 404) == 1);
 }
 
 TEST_CASE("drop-after-commit: the event is stored, the client gets no response, a keyed retry replays") {
