@@ -6,6 +6,8 @@
 #   ./scripts/fuzz.sh 300      longer runs
 #   FUZZ_TARGETS="fuzz_csv" ./scripts/fuzz.sh 60    only some targets
 #   ./scripts/fuzz.sh --build-only                   build, do not run
+#   PINSYNC_FUZZ_OPT=-O0 ./scripts/fuzz.sh 5         unoptimised targets: half the build time,
+#                                                    fewer runs a second (test.sh's short runs)
 # The targets are built with g++ (ASan + UBSan + GCC coverage hooks) and linked against
 # libFuzzer from clang's runtime: Debian 12's clang 14 cannot compile libstdc++'s
 # std::expected, which pinsync uses everywhere (see fuzz/CMakeLists.txt).
@@ -31,7 +33,7 @@ ensure_packages clang libclang-rt-14-dev
 
 echo "==> fuzz build (build-fuzz/)"
 BUILD_TARGETS=pinsync_fuzz_targets build build-fuzz -DPINSYNC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
-  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DPINSYNC_WERROR=ON -DCMAKE_UNITY_BUILD=ON
+  "-DCMAKE_CXX_FLAGS_DEBUG=${PINSYNC_FUZZ_OPT:--O1} -g1" -DPINSYNC_WERROR=ON -DCMAKE_UNITY_BUILD=ON
 if [ "$build_only" -eq 1 ]; then exit 0; fi
 
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"

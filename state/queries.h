@@ -152,6 +152,12 @@ inline constexpr const char* k_upsert_fact = R"sql(
 INSERT INTO source_facts (source, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at)sql";
 
+// A backup copy: every source with rows gets the recovery fact (Store::backup_to).
+inline constexpr const char* k_mark_backup = R"sql(
+INSERT INTO source_facts (source, key, value, updated_at)
+SELECT DISTINCT source, ?1, ?2, ?3 FROM source_rows WHERE true
+ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+)sql";
 inline constexpr const char* k_delete_facts_of_source = "DELETE FROM source_facts WHERE source = ?1";
 
 inline constexpr const char* k_upsert_row_state = R"sql(

@@ -583,7 +583,14 @@ Result<std::int64_t> SqliteStore::backup_to(const std::filesystem::path& file) {
     return std::unexpected(copied.error());
   }
   try {
-    SQLite::Database copy(shown, SQLite::OPEN_READONLY);
+    SQLite::Database copy(shown, SQLite::OPEN_READWRITE);
+    {
+      SQLite::Statement mark(copy, k_mark_backup);
+      bind_text(mark, 1, k_recovery_fact);
+      bind_text(mark, 2, "backup " + std::to_string(now()));
+      mark.bind(3, now());
+      mark.exec();
+    }
     const auto check = copy.execAndGet("PRAGMA integrity_check").getString();
     if (check != "ok") {
       discard();

@@ -22,6 +22,11 @@
 
 namespace pinsync::state {
 
+// The fact (Store::fact) that says whether a source's rows may be behind Pinned Events: the
+// value "backup <unix seconds>" in a copy made by backup_to, "settled" once a pass looked for
+// the events of the rows the store did not know. agent/sync/recovery.h reads it.
+inline constexpr std::string_view k_recovery_fact = "pinsync.recovery";
+
 enum class RowState {
   synced,        // the event exists and equals the row's payload (payload_hash)
   pending,       // a write is in the outbox, outcome not yet known
@@ -316,7 +321,11 @@ class Store {
   // Writes a consistent copy of the whole store to `file` (SQLite's VACUUM INTO: one read
   // transaction, so a running agent's writes are either wholly in it or not at all), made
   // private (0600) from its first byte, then checks the copy. `file` must not exist (a
-  // backup never overwrites). Returns the number of rows copied; Error{invalid} for an existing file,
+  // backup never overwrites). The copy marks every source that has rows with the fact
+  // k_recovery_fact = "backup <unix seconds>": should it ever be put back as the state file,
+  // each source's rows created after the copy are unknown to it, and its next pass looks for
+  // their events before creating (agent/sync/recovery.h). The live file is never marked.
+  // Returns the number of rows copied; Error{invalid} for an existing file,
   // Error{internal} when the copy cannot be written or does not check out (it is removed).
   virtual Result<std::int64_t> backup_to(const std::filesystem::path& file) = 0;
 

@@ -52,6 +52,7 @@ constexpr std::string_view k_usage =
     "  resume           start a paused source again (--source NAME)\n"
     "  forget           delete what the state file remembers of a source removed from the config\n"
     "  backup           a consistent copy of the state file (--to FILE), safe while the agent runs\n"
+    "  recover          after a lost or restored state file: adopt the events rows already have (--source)\n"
     "\n"
     "Every command takes --env-file FILE: variables for ${VAR} in the config, read as systemd\n"
     "reads a unit's EnvironmentFile= ('-' reads standard input); they override the environment.\n"
@@ -91,9 +92,12 @@ ConfigNeeds needs_of(Uses uses, const std::string& source) {
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> table = {
-      {"sync", "usage: pinsync sync --config FILE [--source NAME] [--json]\n"
+      {"sync", "usage: pinsync sync --config FILE [--source NAME] [--accept-new-state] [--json]\n"
                "One pass: reads each source, creates events for new approved rows, updates events\n"
                "whose rows changed, reports invalid rows. Exit 5 when rows are left invalid or failed.\n"
+               "After a lost, new or restored state file a source first looks for the events its rows\n"
+               "may already have (see 'pinsync recover'); --accept-new-state creates them without looking\n"
+               "when it cannot look (no events:read, no event-ID column).\n"
                "--json prints the pass reports as JSON (README, \"Pass reports\").\n",
        true, true, command_sync},
       {"plan", "usage: pinsync plan --config FILE [--source NAME] [--json]\n"
@@ -157,6 +161,16 @@ const std::vector<CommandSpec>& commands() {
                  "runs, and checks it. Never overwrites a file. Copying the live file with cp can give a torn\n"
                  "copy; use this instead. To restore: stop pinsync, put the copy at state.path, start it.\n",
        false, false, command_backup, Uses::state},
+      {"recover", "usage: pinsync recover --config FILE --source NAME [--accept-new-state] [--local] [--json]\n"
+                  "After the state file was lost, started anew or put back from a backup: a pass of one\n"
+                  "source (through the running agent, or --local) that, before creating a row the state\n"
+                  "file does not know, adopts the event the row already has — the one its event-ID cell\n"
+                  "names (write_back), else, with events:read, the one event of the channel with the same\n"
+                  "content that no other row owns — and prints each row it adopted. sync does the same by\n"
+                  "itself after a new state file or a restored `pinsync backup` copy. Without events:read\n"
+                  "and without an event-ID column nothing can be looked up: it creates nothing unless\n"
+                  "--accept-new-state says the rows have no events yet.\n",
+       true, true, command_recover},
       {"forget", "usage: pinsync forget --config FILE --source NAME [--yes]\n"
                  "Deletes what the state file remembers of a source that is no longer in the config: its\n"
                  "rows, queued writes, change log and pause (its pass history stays). Events in Pinned Events\n"
@@ -288,7 +302,9 @@ int run_cli(std::span<const std::string_view> args, std::ostream& out, std::ostr
       options.resync.recreate = true;
     } else if (a == "--forget" && name == "resync") {
       options.resync.forget = true;
-    } else if (a == "--local" && name == "resync") {
+    } else if (a == "--accept-new-state" && (name == "sync" || name == "resync" || name == "recover")) {
+      options.resync.accept_new_state = true;
+    } else if (a == "--local" && (name == "resync" || name == "recover")) {
       options.local = true;
     } else if (a == "--force" && name == "resync") {
       options.resync.force = true;

@@ -59,7 +59,9 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
   int code = k_exit_ok;
   std::vector<PassReport> reports;
   for (const auto* source : selected_sources(config, options)) {
-    PassReport report = session->sync_source(*source, mode, "cli");
+    PassOptions pass_options;
+    pass_options.accept_new_state = options.resync.accept_new_state;
+    PassReport report = session->sync_source(*source, mode, "cli", pass_options);
     if (alerter) alerter->report(pass_health(report, session->store()));
     code = worse(code, exit_code_for(report));
     reports.push_back(std::move(report));

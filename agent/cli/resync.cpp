@@ -34,19 +34,24 @@ int print_reports(const std::vector<PassReport>& reports, const CommandOptions& 
 }  // namespace
 
 int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string_view command = options.resync.recover ? "pinsync recover: " : "pinsync resync: ";
   json::Writer body;
   body.begin_object().key("source").value(options.source).key("rows").begin_array();
   for (const auto& id : options.resync.rows) body.value(id);
   body.end_array().key("dead").value(options.resync.dead).key("recreate").value(options.resync.recreate);
   if (options.resync.forget) body.key("forget").value(true);  // an older agent refuses the key: never ignored
   body.key("force").value(options.resync.force);
-  body.key("accept_removals").value(options.resync.accept_removals).end_object();
+  body.key("accept_removals").value(options.resync.accept_removals);
+  // Sent only when asked: an older agent refuses the keys, never ignores them.
+  if (options.resync.recover) body.key("recover").value(true);
+  if (options.resync.accept_new_state) body.key("accept_new_state").value(true);
+  body.end_object();
 
   if (config.agent.admin_port && !options.local) {
     auto answer = ask_agent(*config.agent.admin_port, "/resync", body.str(),
                             std::chrono::seconds(k_resync_timeout_seconds));
     if (!answer) {
-      err << "pinsync resync: " << answer.error().message << '\n';
+      err << command << answer.error().message << '\n';
       return k_exit_failure;
     }
     if (*answer) {
@@ -64,7 +69,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
     }
     // A configured agent that does not answer has crashed or was stopped: running the pass
     // here quietly would hide that.
-    err << "pinsync resync: NO AGENT ANSWERS on 127.0.0.1:" << *config.agent.admin_port
+    err << command << "NO AGENT ANSWERS on 127.0.0.1:" << *config.agent.admin_port
         << " (agent.admin_listen) — the agent is not running: check `systemctl status pinsync` and its log.\n"
            "To run this pass here instead, add --local (safe: the state lock refuses if an agent still runs).\n";
     return k_exit_failure;
@@ -74,17 +79,27 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   // resync options.
   auto session = Session::open(config, err, StoreAccess::write, options.world);
   if (!session) {
-    err << "pinsync resync: " << session.error().message << '\n';
+    err << command << session.error().message << '\n';
     return k_exit_failure;
   }
   std::vector<PassReport> reports;
   for (const auto& source : config.sources) {
     if (!options.source.empty() && source.name != options.source) continue;
     reports.push_back(
-        (*session)->sync_source(source, PassMode::apply, "resync",
+        (*session)->sync_source(source, PassMode::apply, options.resync.recover ? "recover" : "resync",
                                 manual_pass(options.resync)));
   }
   return print_reports(reports, options, false, out);
+}
+
+int command_recover(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.source.empty()) {
+    err << "pinsync recover: --source NAME is required (the source whose state was lost or put back)\n";
+    return k_exit_usage;
+  }
+  CommandOptions recover = options;
+  recover.resync.recover = true;
+  return command_resync(config, recover, out, err);
 }
 
 }  // namespace pinsync::agent

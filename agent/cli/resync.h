@@ -14,4 +14,11 @@ namespace pinsync::agent {
 // (with no agent listening) another pinsync holds the state file.
 int command_resync(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
 
+// `pinsync recover --source NAME [--accept-new-state]`: a resync of one source (through the
+// agent, or --local) that looks for the event of every row the state file does not know
+// before it creates one — by the event ID written back into the row, else by the same
+// content — and prints what it adopted. With --accept-new-state a source that cannot be
+// searched creates its unknown rows instead (a person's word that they have no events).
+int command_recover(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err);
+
 }  // namespace pinsync::agent

@@ -51,7 +51,7 @@ void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
 }
 
 // POST /resync body: {"source":"acme","rows":["E-1","E-2"],"dead":false,"force":false,
-// "accept_removals":false}, each optional ("row":"E-1" is one row). Messages name the key
+// "accept_removals":false,"recover":false,"accept_new_state":false}, each optional ("row":"E-1" is one row). Messages name the key
 // and what it should be, never a C++ type.
 Result<ResyncRequest> parse_resync(const std::string& body) {
   ResyncRequest request;
@@ -80,17 +80,19 @@ Result<ResyncRequest> parse_resync(const std::string& body) {
         request.ask.rows.push_back(id.extract<std::string>());
       }
     } else if (name == "force" || name == "accept_removals" || name == "dead" || name == "recreate" ||
-               name == "forget") {
+               name == "forget" || name == "recover" || name == "accept_new_state") {
       if (!value.isBoolean()) return fail(ErrorKind::invalid, "POST /resync: \"" + name + "\" must be true or false" + example);
-      (name == "force"      ? request.ask.force
-       : name == "dead"     ? request.ask.dead
-       : name == "recreate" ? request.ask.recreate
-       : name == "forget"   ? request.ask.forget
-                            : request.ask.accept_removals) = value.extract<bool>();
+      (name == "force"              ? request.ask.force
+       : name == "dead"             ? request.ask.dead
+       : name == "recreate"         ? request.ask.recreate
+       : name == "forget"           ? request.ask.forget
+       : name == "recover"          ? request.ask.recover
+       : name == "accept_new_state" ? request.ask.accept_new_state
+                                    : request.ask.accept_removals) = value.extract<bool>();
     } else {
       return fail(ErrorKind::invalid, "POST /resync: unknown key \"" + name +
-                                          "\" (the keys are source, rows, row, dead, recreate, forget, force and "
-                                          "accept_removals)");
+                                          "\" (the keys are source, rows, row, dead, recreate, forget, force, "
+                                          "accept_removals, recover and accept_new_state)");
     }
   }
   if (request.ask.recreate && request.ask.forget) {

@@ -82,7 +82,8 @@ std::optional<std::uint64_t> SourceWorker::request(PassOptions options, std::str
     if (q.options.only_rows == options.only_rows && q.options.rearm_dead == options.rearm_dead &&
         q.options.recreate_rows == options.recreate_rows && q.options.forget_rows == options.forget_rows &&
         q.options.force == options.force &&
-        q.options.manual == options.manual && q.options.accept_removals == options.accept_removals) {
+        q.options.manual == options.manual && q.options.accept_removals == options.accept_removals &&
+        q.options.recover == options.recover && q.options.accept_new_state == options.accept_new_state) {
       return q.ticket;
     }
   }

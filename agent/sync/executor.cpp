@@ -40,6 +40,9 @@ struct Executor::JobResult {
     in_step,        // force: the event equals the row
     drifted,        // force: the event differs (or cannot be read): re-send
     read_failed,    // force: reading the event failed: `message`
+    // recovery: the create was not sent — Pinned Events cannot be searched for an event the
+    // row may already have (`message` says why); the row stays unknown to the store
+    not_looked_up,
   };
   What what = What::skipped;
   WriteResult write;
@@ -57,6 +60,10 @@ struct Executor::Job {
   bool in_doubt = false;     // entry is a stored create whose outcome is unknown
   bool look_first = false;   // in doubt past the idempotency window: look before resending
   bool reviewed = false;     // a person re-armed it from needs_review (resync --row)
+  bool recovery = false;     // a create of a source in recovery: looked for first (look_first)
+  // An update adopting the event the row's event-ID cell names (PlanItem::adopted_event):
+  // the event is read first and written only when it differs from the row.
+  bool adopt_check = false;
   JobResult result;
 };
 
@@ -147,6 +154,14 @@ Executor::Job Executor::job_for(const PlanItem& item) {
                                ? row.source_id + "-recreate-" + std::to_string(*item.stored->event_id)
                                : row.source_id;
     job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, id));
+    // A source in recovery may have made this event before its state file forgot.
+    job.recovery = !m_ctx.recovering.empty() && !item.recreate;
+    job.look_first = job.recovery;
+    return job;
+  }
+  if (item.adopted_event) {
+    Job job = update_job(item, *item.adopted_event);
+    job.adopt_check = true;
     return job;
   }
   // A re-added row updates the event it takes over; it has no record of its own yet.
@@ -155,6 +170,24 @@ Executor::Job Executor::job_for(const PlanItem& item) {
 
 void Executor::work(Job& job, PinnedClient& client) {
   auto& r = job.result;
+  if (job.adopt_check) {
+    // Read, it is written only when it differs; unread (no events:read, deleted, a failure),
+    // the update tells: a 404 then holds the row as gone, like any deleted event.
+    auto event = client.get_event(*job.entry.event_id);
+    bool same = false;
+    if (event) {
+      const auto differs = event_differs(job.item->row->payload, *event);
+      same = differs && !*differs;
+    }
+    if (same) {
+      r.what = JobResult::What::adopted;
+      r.event_id = job.entry.event_id;
+    } else {
+      r.what = JobResult::What::drifted;
+      r.cannot_read = !event && event.error().kind == ErrorKind::auth;
+    }
+    return;
+  }
   if (job.force_check) {
     auto event = client.get_event(*job.item->stored->event_id);
     if (!event && event.error().kind == ErrorKind::auth) {
@@ -425,6 +458,24 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       settle_write(job, outcomes, follow_ups);
       return;
     case What::adopted: {
+      if (job.adopt_check || job.recovery) {
+        const std::string why = job.adopt_check
+                                    ? "adopted event " + std::to_string(*r.event_id) +
+                                          ", named by its event-ID cell; it already equals the row"
+                                    : "adopted event " + std::to_string(*r.event_id) +
+                                          ", which equals the row and no other row owns — " + m_ctx.recovering;
+        m_ctx.log.info("adopted an existing event", {{"source", m_ctx.source.name},
+                                                     {"row", item.row->row_ref},
+                                                     {"event_id", *r.event_id},
+                                                     {"reason", why}});
+        auto gist = gist_of(job.entry.body);
+        job.entry.event_id = r.event_id;
+        outcomes.push_back({job.entry, WriteOutcome{200, "", r.event_id}, std::nullopt,
+                            {std::move(gist.title), std::move(gist.start), std::move(gist.status)}});
+        add(item, RowAction::adopted, r.event_id, why);
+        ++m_report.adopted;
+        return;
+      }
       m_ctx.log.info("adopted an event created by an earlier attempt",
                      {{"source", m_ctx.source.name}, {"row", item.row->row_ref}, {"event_id", *r.event_id}});
       auto gist = gist_of(job.entry.body);
@@ -452,7 +503,13 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
     case What::ambiguous: {
       std::string ids;
       for (const auto id : r.candidates) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      m_report.recovery_open |= job.recovery;  // the row's event is still to be told apart
       const std::string why =
+          job.recovery
+              ? m_ctx.recovering + "; events " + ids +
+                    " in Pinned Events each equal this row and no other row owns them, so pinsync cannot tell which "
+                    "one is its event: delete the duplicates in Pinned Events, then run pinsync resync --source " +
+                    m_ctx.source.name + " --row " + item.row->source_id + " to adopt the one left" :
           "a create sent earlier has an unknown outcome and its idempotency window has passed; events " + ids +
           " in Pinned Events each equal this row and no other row owns them, so pinsync cannot tell which one "
           "it made: delete the duplicates in Pinned Events, then run pinsync resync --source " +
@@ -478,7 +535,29 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       add(item, RowAction::failed, item.stored->event_id, r.message);
       ++m_report.failed;
       return;
+    case What::not_looked_up: {
+      m_report.recovery_open = true;
+      const std::string why =
+          r.message.empty()
+              ? "not created: " + m_ctx.recovering +
+                    ", and pinsync cannot look for an event this row may already have (the key lacks events:read "
+                    "and the source writes no event IDs back)"
+              : "not created: " + m_ctx.recovering + ", and looking for an event this row may already have failed (" +
+                    r.message + "); the next pass looks again";
+      add(item, r.message.empty() ? RowAction::held : RowAction::failed, std::nullopt, why);
+      ++(r.message.empty() ? m_report.held : m_report.failed);
+      if (r.message.empty()) ++m_not_looked_up;
+      return;
+    }
     case What::drifted: {
+      if (job.adopt_check) {
+        // It differs, or could not be read: the update sets it to the row (and a 404 says it is gone).
+        Job update = job;
+        update.adopt_check = false;
+        update.result = {};
+        follow_ups.push_back(std::move(update));
+        return;
+      }
       if (r.cannot_read && !m_warned_no_read) {
         m_ctx.log.warn("the key may not read events (events:read); --force re-sends every approved row",
                        {{"source", m_ctx.source.name}});
@@ -531,6 +610,17 @@ bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
     auto& r = job.result;
     if (!found) {
       const bool cannot_read = found.error().kind == ErrorKind::auth;
+      if (job.recovery) {
+        // The event-ID cells are the record then: a row without one has no event yet.
+        const auto* columns = m_ctx.source.write_back();
+        if (cannot_read && columns != nullptr && !columns->event_id_column.empty()) {
+          job.look_first = false;
+          continue;
+        }
+        r.what = What::not_looked_up;
+        r.message = cannot_read ? "" : found.error().message;
+        continue;
+      }
       if (cannot_read && job.reviewed) {
         job.look_first = false;  // the person looked in Pinned Events: the event is not there
         continue;
@@ -597,6 +687,17 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
   }
 
   if (!resolve_in_doubt(queue)) return false;
+  if (m_not_looked_up > 0) {
+    const std::string& name = m_ctx.source.name;
+    m_report.stopped = Error{
+        ErrorKind::config,
+        name + ": " + std::to_string(m_not_looked_up) + " row" + (m_not_looked_up == 1 ? " was" : "s were") +
+            " not created — " + m_ctx.recovering +
+            ", and pinsync cannot tell which of its rows already have events (the key lacks events:read and the "
+            "source writes no event IDs back). Give the key events:read and sync again (pinsync then adopts the "
+            "events that exist), or, if this state file is new but the rows really have no events yet, confirm with "
+            "pinsync recover --source " + name + " --accept-new-state"};
+  }
 
   const std::size_t batch_size = std::max(k_min_batch, k_rows_per_client * m_senders.size());
   std::size_t done = 0;

@@ -87,6 +87,7 @@ class Executor {
   bool m_warned_no_read = false;
   std::optional<std::optional<std::string>> m_not_found_doubt;  // doubt_not_found's answer, once asked
   std::set<std::string> m_reviewed_rows;
+  int m_not_looked_up = 0;  // recovery creates held: Pinned Events cannot be searched (no events:read)
 };
 
 }  // namespace pinsync::agent

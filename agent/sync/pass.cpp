@@ -6,6 +6,7 @@
 #include "agent/pinned/event_gist.h"
 #include "agent/pinned/keys.h"
 #include "agent/sync/executor.h"
+#include "agent/sync/recovery.h"
 #include "agent/sync/report.h"
 #include "agent/sync/source_read.h"
 #include "core/datetime.h"
@@ -442,7 +443,25 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   if (dry) return finish(ctx, report, run_id, requests_before);
 
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
-  Executor(ctx, report, std::move(reviewed_rows)).run(work.writes, work.forced);
+  // Rows the store does not know may have events already when its state was lost, is new or
+  // was put back from a backup: the executor looks for them before creating.
+  PassContext pass_ctx = ctx;
+  auto recovering = recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
+  if (!recovering) return stop(recovering.error());
+  pass_ctx.recovering = std::move(*recovering);
+  if (ctx.options.recover && pass_ctx.recovering.empty()) {
+    pass_ctx.recovering = "pinsync recover was asked to look for the events of rows the state file does not know";
+  }
+  if (ctx.options.accept_new_state && !pass_ctx.recovering.empty()) {
+    ctx.log.warn("creating rows the state file does not know without looking for their events (--accept-new-state)",
+                 {{"source", ctx.source.name}, {"reason", pass_ctx.recovering}});
+    pass_ctx.recovering.clear();
+  }
+  Executor(pass_ctx, report, std::move(reviewed_rows)).run(work.writes, work.forced);
+  const bool was_recovering = !pass_ctx.recovering.empty() || ctx.options.accept_new_state;
+  if (was_recovering && !report.stopped && !report.recovery_open && !report.row_scoped) {
+    if (auto r = settle_recovery(*ctx.store, ctx.source.name); !r) report.stopped = r.error();
+  }
   if (!report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
   return finish(ctx, report, run_id, requests_before);
 }
@@ -456,6 +475,8 @@ PassOptions manual_pass(const ResyncAsk& ask) {
   options.force = ask.force;
   options.manual = true;
   options.accept_removals = ask.accept_removals;
+  options.recover = ask.recover;
+  options.accept_new_state = ask.accept_new_state;
   return options;
 }
 

@@ -26,6 +26,8 @@ struct ResyncAsk {
   bool forget = false;            // --forget: the named rows' deleted events are let go (never with recreate)
   bool force = false;             // --force
   bool accept_removals = false;   // --accept-removals
+  bool recover = false;           // pinsync recover: look for every unknown row's event before creating
+  bool accept_new_state = false;  // --accept-new-state: create unknown rows without looking (a person's word)
 };
 
 // The options of a pass a person asked for (resync, SIGUSR1): queued rows go now and a

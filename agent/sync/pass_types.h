@@ -31,6 +31,9 @@ enum class RowAction {
   forgotten,  // its deleted event was let go (resync --forget): nothing is sent for it
   unpublished, republished,          // on_removed: draft took the event down / brought it back
   would_unpublish, would_republish,  // …in a dry run (plan)
+  // a row the state file had no record of whose event was found in Pinned Events (by the
+  // event ID written back into its row, or by the same content) and taken as its own
+  adopted,
 };
 
 // What happened to one row in this pass, for the operator.
@@ -51,6 +54,7 @@ struct PassReport {
   // on_removed: draft: events taken down to draft (counted among `removed` too) and brought
   // back (counted among `updated` too)
   int unpublished = 0, republished = 0;
+  int adopted = 0;  // rows new to the state file that took an existing event (RowAction::adopted)
   int api_requests = 0;
   int write_back_cells = 0;         // cells written back into the source
   std::string write_back_error;     // why write-back failed ("" when it did not)
@@ -63,6 +67,9 @@ struct PassReport {
   bool operator_pause = false;      // …by a person (pinsync pause): an intended stop, not a failure
   bool row_scoped = false;          // a resync of named rows: not a pass of the whole source
   std::vector<std::string> unknown_rows;  // IDs a resync named that the source and the store lack
+  // A pass in recovery (PassContext::recovering) left a row it did not know unresolved (not
+  // looked up, or more than one event fits it): the next pass still looks before creating.
+  bool recovery_open = false;
 
   // True when nothing is left invalid, failed, dead, suspect or stopped.
   bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }
@@ -84,6 +91,10 @@ struct PassOptions {
   bool changes_only = false;  // read only rows changed since the last read, where the source can
   bool manual = false;        // a person asked (resync): queued rows go now, a paused source resumes
   bool accept_removals = false;  // resync --accept-removals: a suspect read's removals are accepted
+  // sync/recover --accept-new-state: a source in recovery that cannot look for its events
+  // (no events:read, no event-ID column) creates its unknown rows anyway — a person's word
+  bool accept_new_state = false;
+  bool recover = false;  // pinsync recover: look for existing events before every create, whatever the state says
 };
 
 struct PassContext {
@@ -101,6 +112,9 @@ struct PassContext {
   // The retry queue across passes: attempts before a row is dead, and its backoff.
   RetryPolicy retry_queue{10, std::chrono::seconds(30), std::chrono::seconds(3600)};
   ProgressLine* progress = nullptr;  // counts the writes of the pass on a terminal, when given
+  // Why the rows this pass would create may already have events (agent/sync/recovery.h), or
+  // "": then every create is looked for in Pinned Events first (Executor).
+  std::string recovering{};
 };
 
 }  // namespace pinsync::agent

@@ -257,7 +257,16 @@ void plan_new_row(PlanItem& item, const MappedRow& row, Owners& owners,
     if (rec->state == state::RowState::gone || rec->state == state::RowState::forgotten) continue;  // deleted
     if (from == nullptr || rec->updated_at > from->updated_at) from = rec;
   }
-  if (from == nullptr) return;  // no row of this source ever had it: nothing to take over
+  if (from == nullptr) {
+    if (!owners.of(*event).empty()) return;  // its row's event was deleted: not this row's to take
+    // No row of this source ever had it: the state file forgot the row that made it.
+    item.action = PlanAction::update;
+    item.adopted_event = *event;
+    item.note = "the state file had no record of this row; its event-ID cell names event " + std::to_string(*event) +
+                ", which it takes as its own";
+    claimed.emplace(*event, row.source_id);
+    return;
+  }
   item.action = PlanAction::update;
   item.taken_from = from;
   item.note = "re-added: takes over event " + std::to_string(*event) + " from " + from->source_id + ", which is " +

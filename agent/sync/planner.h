@@ -55,6 +55,10 @@ struct PlanItem {
   // update: a new row (no stored record) that takes over the event of this stored row,
   // which left the source (see make_plan); its event_id is the event updated
   const state::RowRecord* taken_from = nullptr;
+  // update: a new row whose write-back event-ID cell names an event no row of this source
+  // ever had (the state file was lost or put back from a backup): the event it takes as its
+  // own, after the executor checks that no row of another source owns it
+  std::optional<std::int64_t> adopted_event;
 };
 
 struct Plan {
@@ -110,7 +114,8 @@ struct PlanOptions {
 // row owns (approved in this read, or not in an incremental read and not removed): that
 // row is a create, with a note saying whose event it carries; nor an event already taken
 // by an earlier row of this read, nor one of a row whose event was deleted (gone or
-// forgotten). A forgotten row stays forgotten whether it is edited, unapproved or gone from
+// forgotten). A new row whose cell names an event no stored row of this source ever had
+// adopts it (update with `adopted_event`): the row made it before the state file forgot. A forgotten row stays forgotten whether it is edited, unapproved or gone from
 // the source (its note says what was not sent); only recreate_forgotten changes that. A
 // stored removed row approved again is `back` (its note says so) unless a present row owns
 // its event by now: then it gets a new event (create, recreate).

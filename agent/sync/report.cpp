@@ -17,7 +17,7 @@ constexpr std::array<std::pair<PassResult, std::string_view>, 5> k_result_names 
     {PassResult::stopped, "stopped"},
 }};
 
-constexpr std::array<std::pair<RowAction, std::string_view>, 17> k_action_names = {{
+constexpr std::array<std::pair<RowAction, std::string_view>, 18> k_action_names = {{
     {RowAction::created, "created"},
     {RowAction::updated, "updated"},
     {RowAction::unchanged, "unchanged"},
@@ -35,6 +35,7 @@ constexpr std::array<std::pair<RowAction, std::string_view>, 17> k_action_names 
     {RowAction::republished, "republished"},
     {RowAction::would_unpublish, "would unpublish"},
     {RowAction::would_republish, "would republish"},
+    {RowAction::adopted, "adopted"},
 }};
 
 constexpr std::array<ErrorKind, 9> k_error_kinds = {ErrorKind::transient, ErrorKind::timeout,   ErrorKind::rate_limited,
@@ -112,6 +113,7 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
   w.key("failed").value(std::int64_t{r.failed}).key("dead").value(std::int64_t{r.dead});
   w.key("unpublished").value(std::int64_t{r.unpublished}).key("republished").value(std::int64_t{r.republished});
+  w.key("adopted").value(std::int64_t{r.adopted});
   w.key("api_requests").value(std::int64_t{r.api_requests});
   w.key("write_back_cells").value(std::int64_t{r.write_back_cells});
   if (!r.write_back_error.empty()) w.key("write_back_error").value(r.write_back_error);
@@ -185,6 +187,7 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
     r.dead = count_at(el, "dead");
     r.unpublished = count_at(el, "unpublished");
     r.republished = count_at(el, "republished");
+    r.adopted = count_at(el, "adopted");
     r.api_requests = count_at(el, "api_requests");
     r.write_back_cells = count_at(el, "write_back_cells");
     r.write_back_error = text_at(el, "write_back_error");
@@ -239,6 +242,7 @@ std::string report_text(const PassReport& r, PassMode mode) {
   if (r.dead > 0) out += ", " + std::to_string(r.dead) + " dead";
   if (r.unpublished > 0) out += ", " + std::to_string(r.unpublished) + (dry ? " to take down" : " taken down to draft");
   if (r.republished > 0) out += ", " + std::to_string(r.republished) + (dry ? " to bring back" : " brought back");
+  if (r.adopted > 0) out += ", " + std::to_string(r.adopted) + " adopted (existing events)";
   if (!dry) out += " (" + std::to_string(r.api_requests) + " API requests)";
   out += '\n';
   if (!r.suspect.empty()) out += "  SUSPECT READ, nothing marked removed — " + r.suspect + '\n';

@@ -46,7 +46,7 @@ enum class ReportRows { listed, omitted };
 
 // Writes `report` as one JSON object:
 //   {"source","result","error"?,"suspect"?,"created","updated","unchanged","invalid",
-//    "removed","held","failed","dead","unpublished","republished","api_requests","write_back_cells",
+//    "removed","held","failed","dead","unpublished","republished","adopted","api_requests","write_back_cells",
 //    "write_back_error"?,"write_back_skipped"?:[text…],
 //    "rows"?:[{"row_ref","source_id","action","event_id"|null,"detail"}]}
 // ("error" when stopped or paused, "suspect" when the read looked wrong,

@@ -1,6 +1,7 @@
 // Pinned Events for unit tests of sessions, commands and the agent: one FakeTransport that
 // answers as the API does for a good key — the classification slugs, channel 42, a create
-// with the next event id, an update of the event named — unless the test queued an answer,
+// with the next event id, an update of the event named, the events created so far (one page,
+// as sent) — unless the test queued an answer,
 // and transports for WorldSeams::transports that all send through it, one request at a
 // time from any thread (the agent's sources send from its pool). Header-only.
 #pragma once
@@ -109,7 +110,16 @@ class FakePinned {
       return json(200, R"({"docs":[{"id":42,"name":"Acme Nights"}],"hasNextPage":false})");
     }
     if (r.method == "POST" && r.route == "/events") {
-      return json(201, R"({"doc":{"id":)" + std::to_string(m_next_id++) + "}}");
+      const auto id = std::to_string(m_next_id++);
+      // The event as stored: the body sent, with its id first ("{" + the body's members).
+      m_events.push_back(R"({"id":)" + id + (r.body.size() > 2 ? "," + r.body.substr(1) : "}"));
+      return json(201, R"({"doc":{"id":)" + id + "}}");
+    }
+    if (r.method == "GET" && r.route == "/events") {
+      std::string docs;
+      for (const auto& e : m_events) docs += (docs.empty() ? "" : ",") + e;
+      return json(200, R"({"docs":[)" + docs + R"(],"totalDocs":)" + std::to_string(m_events.size()) +
+                           R"(,"limit":100,"page":1})");
     }
     if (r.method == "PATCH" && r.route == "/events/{id}") {
       const auto id = r.url.substr(r.url.rfind('/') + 1);
@@ -122,6 +132,7 @@ class FakePinned {
   std::condition_variable m_cv;
   FakeTransport m_fake;
   std::int64_t m_next_id = k_first_event_id;
+  std::vector<std::string> m_events;  // created events as JSON, in id order
 };
 
 }  // namespace pinsync::testing

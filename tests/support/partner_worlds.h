@@ -68,7 +68,10 @@ struct SheetsWorld {
       location_name: Venue
 )";
 
-  explicit SheetsWorld(const std::string& where_yaml = "    sheet: Partner Events\n") {
+  // `sandbox_args`: pinsync-sandbox flags (e.g. another --key).
+  explicit SheetsWorld(const std::string& where_yaml = "    sheet: Partner Events\n",
+                       std::vector<std::string> sandbox_args = {})
+      : sandbox(std::move(sandbox_args)) {
     const auto key_file = testing::google::write_key_file(dir, k_sa, sandbox.base_url() + "/token");
     std::ifstream in(key_file);
     std::ostringstream key;
@@ -170,8 +173,8 @@ sources:
     return -1;
   }
 
-  ProcessResult pinsync(const std::string& command) {
-    return run_pinsync(command, config, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}}, {"sandbox-key"});
+  ProcessResult pinsync(const std::string& command, const std::string& key = "sandbox-key") {
+    return run_pinsync(command, config, {{"PINNED_EVENTS_API_KEY", key}}, {key});
   }
   int requests(const std::string& method, const std::string& route) { return sandbox_requests(sandbox.base_url(), method, route); }
   int creates() { return requests("POST", "/api/public/v1/events"); }

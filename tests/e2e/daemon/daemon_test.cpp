@@ -151,9 +151,11 @@ struct World {
   std::vector<std::pair<std::string, std::string>> env() const { return {{"PINNED_EVENTS_API_KEY", key}}; }
 
   // `pinsync resync …` against the running agent (the config names its actual port).
-  ProcessResult resync(const std::vector<std::string>& args) {
+  ProcessResult resync(const std::vector<std::string>& args) { return command("resync", args); }
+  // `pinsync COMMAND …` against the running agent.
+  ProcessResult command(const std::string& name, const std::vector<std::string>& args) {
     const auto cfg = dir.write("resync.yaml", config_text("127.0.0.1:" + admin_port));
-    std::vector<std::string> all = {"resync"};
+    std::vector<std::string> all = {name};
     all.insert(all.end(), args.begin(), args.end());
     auto r = run_process(argv(all, cfg), env(), 60s);
     INFO("resync stdout:\n" << r.out << "\nstderr:\n" << r.err);
@@ -388,8 +390,17 @@ TEST_CASE("resync --force after an event was edited in Pinned Events patches exa
 TEST_CASE("resync --force with a key that may not read events re-sends every approved row") {
   World w("1h", "1h", "", {"--key", "blind-key=channels:read,events:create,events:update@42,43"}, "blind-key");
   w.start();
+  // A new state file, and a key that cannot look for events the rows may already have: the
+  // sources create nothing until a person confirms, through the agent.
+  REQUIRE(eventually([&] { return w.passes("acme", "stopped") == 1 && w.passes("beta", "stopped") == 1; }, 10s));
+  CHECK(w.event_count() == 0);
+  for (const char* source : {"acme", "beta"}) {
+    const auto confirmed = w.command("recover", {"--source", source, "--accept-new-state"});
+    CHECK(confirmed.exit_code == 0);
+    CHECK_CONTAINS(confirmed.out, "(by the running agent)");
+  }
   REQUIRE_MESSAGE(eventually([&] { return w.event_count() == 5; }, 10s), w.agent->err());
-  REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));
+  REQUIRE(eventually([&] { return w.passes("acme") == 1; }, 5s));  // the recover pass
   auto r = w.resync({"--source", "acme", "--force"});
   CHECK(r.exit_code == 0);
   CHECK_CONTAINS(r.out, "3 updated");

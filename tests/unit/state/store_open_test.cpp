@@ -261,6 +261,13 @@ TEST_CASE("backup_to writes a private, checked copy that opens as the same store
   REQUIRE(pause);
   REQUIRE(pause->has_value());
   CHECK((*pause)->by == PausedBy::operator_);
+  // The copy says it is one (a state file put back from it looks for events before creating);
+  // the live file does not.
+  auto mark = (*restored)->fact("acme", k_recovery_fact);
+  REQUIRE(mark);
+  REQUIRE(mark->has_value());
+  CHECK((*mark)->starts_with("backup "));
+  CHECK_FALSE(f.store->fact("acme", k_recovery_fact)->has_value());
 
   const auto again = f.store->backup_to(copy);
   REQUIRE_FALSE(again.has_value());

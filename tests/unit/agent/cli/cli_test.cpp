@@ -43,7 +43,7 @@ TEST_CASE("cli: help lists every command and --version; help COMMAND prints that
 
   const auto sync = run({"help", "sync"});
   CHECK(sync.code == k_exit_ok);
-  CHECK(sync.out.starts_with("usage: pinsync sync --config FILE [--source NAME] [--json]"));
+  CHECK(sync.out.starts_with("usage: pinsync sync --config FILE [--source NAME] [--accept-new-state] [--json]"));
   CHECK(run({"sync", "--help"}).out == sync.out);
 
   CHECK_CONTAINS(run({"status", "--help"}).out, "--source NAME");

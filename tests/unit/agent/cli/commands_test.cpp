@@ -78,7 +78,7 @@ TEST_CASE("commands: plan sends nothing and makes no state file; sync then creat
 
   const auto sync = c.run(command_sync);
   CHECK(sync.code == k_exit_ok);
-  CHECK_CONTAINS(sync.out, "acme: ok — 2 created, 0 updated, 0 unchanged, 0 invalid, 0 removed (2 API requests)\n");
+  CHECK_CONTAINS(sync.out, "acme: ok — 2 created, 0 updated, 0 unchanged, 0 invalid, 0 removed (3 API requests)\n");
   CHECK_CONTAINS(sync.out, "event 100");
   CHECK_CONTAINS(sync.out, "event 101");
   CHECK(c.posts() == 2);

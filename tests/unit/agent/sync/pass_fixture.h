@@ -86,7 +86,12 @@ struct Pass {
     auto opened = state::Store::open(dir / "state.db", clock);
     REQUIRE(opened);
     store = std::move(*opened);
+    // A store that has synced the source before: its creates are not looked for first
+    // (recovery after a lost state file has tests of its own, which call restored_backup()).
+    REQUIRE(store->set_fact("acme", state::k_recovery_fact, "settled"));
   }
+  // The store is a `pinsync backup` copy put back: the next pass looks for events first.
+  void restored_backup() { REQUIRE(store->set_fact("acme", state::k_recovery_fact, "backup 1780000000")); }
 
   // One pass. `transport` serves the first client; with more `senders`, each further
   // client has its own transport in `extra`, as each real one has its own connection.

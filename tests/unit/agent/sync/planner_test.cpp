@@ -269,17 +269,36 @@ TEST_CASE("planner: a row never takes over an event a present row owns: it is a 
   CHECK(item_for(both, "E-9").action == PlanAction::create);
   CHECK(item_for(both, "E-9").note == "it carries event 2, which E-8 took over in this pass: a new event is created for it");
 
-  // An event no row of this source ever had, one whose event was deleted, or a cell that is
-  // not an event id: an ordinary create.
+  // An event whose row's event was deleted, or a cell that is not an event id: an ordinary create.
   std::vector<state::RowRecord> deleted = {stored("E-2", 2, "h2", state::RowState::gone)};
-  std::vector<MappedRow> odd = {carrying("E-3", "p.csv:2", "h3", "99"), carrying("E-4", "p.csv:3", "h4", "abc"),
-                                carrying("E-5", "p.csv:4", "h5", "2")};
+  std::vector<MappedRow> odd = {carrying("E-4", "p.csv:3", "h4", "abc"), carrying("E-5", "p.csv:4", "h5", "2")};
   const Plan ordinary = make_plan(odd, deleted);
-  for (const char* id : {"E-3", "E-4", "E-5"}) {
+  for (const char* id : {"E-4", "E-5"}) {
     CHECK(item_for(ordinary, id).action == PlanAction::create);
     CHECK(item_for(ordinary, id).taken_from == nullptr);
+    CHECK_FALSE(item_for(ordinary, id).adopted_event);
     CHECK(item_for(ordinary, id).note.empty());
   }
+}
+
+TEST_CASE("planner: a new row whose event-ID cell names an event no row of the source ever had adopts it") {
+  // The state file was lost or put back: E-3's cell still says event 99, E-6's event 7, and
+  // the store knows neither. E-8 carries 99 too: the first in source order adopts it.
+  std::vector<MappedRow> rows = {carrying("E-3", "p.csv:2", "h3", "99"), carrying("E-6", "p.csv:3", "h6", "7"),
+                                 carrying("E-8", "p.csv:4", "h8", "99")};
+  std::vector<state::RowRecord> known = {stored("E-1", 1, "h1")};
+  const Plan plan = make_plan(rows, known);
+  const auto& adopted = item_for(plan, "E-3");
+  CHECK(adopted.action == PlanAction::update);
+  CHECK(adopted.adopted_event == 99);
+  CHECK(adopted.taken_from == nullptr);
+  CHECK(adopted.stored == nullptr);
+  CHECK(adopted.note ==
+        "the state file had no record of this row; its event-ID cell names event 99, which it takes as its own");
+  CHECK(item_for(plan, "E-6").adopted_event == 7);
+  CHECK(item_for(plan, "E-8").action == PlanAction::create);
+  CHECK_FALSE(item_for(plan, "E-8").adopted_event);
+  CHECK(item_for(plan, "E-8").note == "it carries event 99, which E-3 took over in this pass: a new event is created for it");
 }
 
 TEST_CASE("planner: a removed row back in the source is marked back; if its event went to another row, it gets a new one") {
