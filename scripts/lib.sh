@@ -48,10 +48,12 @@ build_release() {
 # build_sanitized: build-asan/, unoptimised with line tables (enough for stack traces),
 # AddressSanitizer + UndefinedBehaviorSanitizer. A unity build (each target compiled as a
 # few units of up to 16 files: about half the compile time); the release build, compiled file
-# by file, is the one that proves every file includes what it uses.
+# by file, is the one that proves every file includes what it uses. With the fuzz targets
+# for test.sh's corpus replay (PINSYNC_FUZZ_REPLAY: needs clang's libFuzzer runtime, which
+# the caller installs: ensure_packages clang libclang-rt-14-dev).
 build_sanitized() {
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON -DPINSYNC_WERROR=ON \
-    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 -DPINSYNC_FUZZ_REPLAY=ON
 }
 
 # build DIR [extra cmake args…]: configures (again, so that a changed option reaches a build

@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build (warnings as errors; the normal one
 # with CMake's own Release flags, as a user's `cmake -DCMAKE_BUILD_TYPE=Release` builds),
 # runs the whole ctest suite in both, scans what the tests wrote for test secrets, and
-# fuzzes each parser briefly. Exits non-zero on any failure.
+# replays each fuzz target's seed corpus under the sanitizers with a few seconds of blind
+# mutations (coverage-guided fuzzing: scripts/fuzz.sh). Exits non-zero on any failure.
 #   ./scripts/test.sh            everything
 #   ./scripts/test.sh -L unit    only one ctest label (unit, sandbox, e2e, chaos), both builds
 set -euo pipefail
@@ -13,23 +14,25 @@ source scripts/lib.sh
 ensure_packages
 # promtool (in Debian's prometheus package) lints /metrics in tests/e2e/daemon; only the tests need it.
 ensure_packages prometheus
+# libFuzzer's runtime and FuzzedDataProvider.h, for the fuzz targets of the sanitizer build.
+ensure_packages clang libclang-rt-14-dev
 
 echo "==> normal build (build/)"
 build_release
 
 full=0
-if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the fuzzing
+if [ "$#" -eq 0 ]; then full=1; fi  # a slice (-L unit) skips the corpus replay
 
 # Tests save pinsync's output and state files here for the secrets scan (tests/support/artifacts.h).
 rm -rf build/test-artifacts build-asan/test-artifacts
 mkdir -p build
 
-# The tests mostly wait on sockets and child processes, so a build compiles while the tests
-# of the one before run: the sanitizer build beside the normal tests, the fuzz build beside
-# the sanitizer tests (their waits have room for a busy machine). Compiling is most of the
-# run on two cores, so the sanitizer build compiles the drivers of end-to-end and sandbox
-# tests plain (the pinsync and sandbox processes they run are what is checked) and the fuzz
-# targets unoptimised: that keeps the whole run under the 15-minute budget.
+# The tests mostly wait on sockets and child processes, so the sanitizer build compiles
+# while the normal tests run (their waits have room for a busy machine). Compiling is most
+# of the run on two cores, so the sanitizer build compiles the drivers of end-to-end and
+# sandbox tests plain (the pinsync and sandbox processes they run are what is checked), and
+# the fuzz targets live in it (no third build of the libraries): that keeps the whole run
+# under the 15-minute budget.
 echo "==> sanitizer build, in the background (log: build/asan-build.log)"
 build_sanitized >build/asan-build.log 2>&1 &
 asan_build=$!
@@ -49,15 +52,6 @@ if ! wait "$asan_build"; then
 fi
 echo "==> sanitizer build done"
 
-# Five seconds per target are a smoke test of the parsers: unoptimised targets build in half
-# the time, and the build is most of that step's cost.
-export PINSYNC_FUZZ_OPT=-O0
-if [ "$full" -eq 1 ]; then
-  echo "==> fuzz build, in the background (log: build/fuzz-build.log)"
-  scripts/fuzz.sh --build-only >build/fuzz-build.log 2>&1 &
-  background=$!
-fi
-
 echo "==> tests, AddressSanitizer + UndefinedBehaviorSanitizer build"
 PINSYNC_TEST_ARTIFACTS="$PWD/build-asan/test-artifacts" \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
@@ -66,11 +60,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 scripts/secrets_scan.sh build-asan
 
 if [ "$full" -eq 1 ]; then
-  if ! wait "$background"; then
-    cat build/fuzz-build.log >&2
-    echo "test.sh: the fuzz build failed" >&2
-    exit 1
-  fi
-  echo "==> fuzzing (short runs; scripts/fuzz.sh 300 for a longer look)"
-  scripts/fuzz.sh 5
+  echo "==> fuzz targets under the sanitizers: each seed corpus, then 5 s of blind mutations"
+  echo "    (coverage-guided fuzzing: scripts/fuzz.sh 300)"
+  scripts/fuzz.sh --built-in build-asan 5
 fi

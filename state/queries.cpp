@@ -93,6 +93,7 @@ Result<AuditRecord> read_audit(const SQLite::Statement& q) {
   a.request_id = q.getColumn(6).getString();
   a.event_id = optional_int64(q.getColumn(7));
   a.at = q.getColumn(8).getInt64();
+  a.fields = q.getColumn(9).getString();
   return a;
 }
 

@@ -177,13 +177,40 @@ ON CONFLICT (source, source_id) DO UPDATE SET
 
 inline constexpr const char* k_insert_audit = R"sql(
 INSERT INTO audit (source, source_id, row_ref, action, idempotency_key, http_status,
-                   request_id, event_id, at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
+                   request_id, event_id, at, fields)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
 
 inline constexpr const char* k_select_audit = R"sql(
 SELECT source, source_id, row_ref, action, idempotency_key, http_status, request_id,
-       event_id, at
+       event_id, at, fields
 FROM audit WHERE source = ?1 AND source_id = ?2 ORDER BY id)sql";
+
+// What a row's event holds as pinsync last wrote it (schema 8).
+inline constexpr const char* k_select_payload =
+    "SELECT payload FROM row_payloads WHERE source = ?1 AND source_id = ?2";
+inline constexpr const char* k_upsert_payload = R"sql(
+INSERT INTO row_payloads (source, source_id, payload) VALUES (?1, ?2, ?3)
+ON CONFLICT (source, source_id) DO UPDATE SET payload = excluded.payload)sql";
+// The event after a successful write of body ?2 over what it held (?1, or NULL when not
+// known): an update is a JSON Merge Patch of it (SQLite's json_patch, RFC 7396, as the API
+// applies a PATCH), a create or an unknown or unreadable one is the body itself.
+inline constexpr const char* k_next_payload = R"sql(
+SELECT CASE WHEN ?3 AND ?1 IS NOT NULL AND json_valid(?1) AND json_valid(?2)
+            THEN json_patch(?1, ?2) ELSE ?2 END)sql";
+// The top-level fields that differ between two JSON objects ?1 (before) and ?2 (after),
+// sorted and joined with ", " ('' when either is not a JSON object).
+inline constexpr const char* k_changed_fields = R"sql(
+SELECT CASE WHEN json_valid(?1) AND json_valid(?2) AND json_type(?1) = 'object' AND json_type(?2) = 'object'
+  THEN (SELECT coalesce(group_concat(key, ', '), '') FROM (
+          SELECT n.key AS key FROM json_each(?2) n
+          WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) o
+                            WHERE o.key = n.key AND o.type = n.type AND o.value IS n.value)
+          UNION
+          SELECT o.key FROM json_each(?1) o
+          WHERE NOT EXISTS (SELECT 1 FROM json_each(?2) n WHERE n.key = o.key)
+          ORDER BY key))
+  ELSE '' END)sql";
+inline constexpr const char* k_delete_payloads_of_source = "DELETE FROM row_payloads WHERE source = ?1";
 
 inline constexpr const char* k_delete_audit_of_source = "DELETE FROM audit WHERE source = ?1";
 inline constexpr const char* k_delete_outbox_of_source = "DELETE FROM outbox WHERE source = ?1";

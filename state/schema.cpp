@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 7> k_migrations = {
+constexpr std::array<const char*, 8> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -216,6 +216,21 @@ PRAGMA user_version = 6;
     R"sql(
 ALTER TABLE source_rows ADD COLUMN event_status TEXT NOT NULL DEFAULT '';
 PRAGMA user_version = 7;
+)sql",
+    // 8: what each row's event holds as pinsync last wrote it (the last successful body, a
+    // partial update merged in), so a plan can show an update's fields old -> new; and the
+    // change log says which fields each write changed ('' for a first create). Apart from
+    // source_rows: its digests are read on every pass, payloads only when asked.
+    R"sql(
+CREATE TABLE row_payloads (
+  source    TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  payload   TEXT NOT NULL,
+  PRIMARY KEY (source, source_id),
+  FOREIGN KEY (source, source_id) REFERENCES source_rows (source, source_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+ALTER TABLE audit ADD COLUMN fields TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 8;
 )sql",
 };
 

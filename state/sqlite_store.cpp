@@ -343,7 +343,7 @@ void SqliteStore::delete_outbox_if_same(const OutboxEntry& entry) {
 }
 
 void SqliteStore::append_audit(const OutboxEntry& entry, const WriteOutcome& outcome,
-                               std::int64_t at) {
+                               std::int64_t at, std::string_view fields) {
   auto& q = prepared(k_insert_audit);
   ResetOnExit reset(q);
   bind_text(q, 1, entry.source);
@@ -355,7 +355,46 @@ void SqliteStore::append_audit(const OutboxEntry& entry, const WriteOutcome& out
   bind_text(q, 7, outcome.request_id);
   bind_optional(q, 8, outcome.event_id ? outcome.event_id : entry.event_id);
   q.bind(9, at);
+  bind_text(q, 10, fields);
   q.exec();
+}
+
+std::string SqliteStore::keep_payload(const OutboxEntry& entry) {
+  std::optional<std::string> before;
+  {
+    auto& q = prepared(k_select_payload);
+    ResetOnExit reset(q);
+    bind_text(q, 1, entry.source);
+    bind_text(q, 2, entry.source_id);
+    if (q.executeStep()) before = q.getColumn(0).getString();
+  }
+  std::string after;
+  {
+    auto& q = prepared(k_next_payload);
+    ResetOnExit reset(q);
+    if (before) bind_text(q, 1, *before);
+    else q.bind(1);
+    bind_text(q, 2, entry.body);
+    q.bind(3, entry.action == WriteAction::update ? 1 : 0);
+    q.executeStep();
+    after = q.getColumn(0).getString();
+  }
+  std::string fields;
+  if (before) {
+    auto& q = prepared(k_changed_fields);
+    ResetOnExit reset(q);
+    bind_text(q, 1, *before);
+    bind_text(q, 2, after);
+    q.executeStep();
+    fields = q.getColumn(0).getString();
+  }
+  auto& q = prepared(k_upsert_payload);
+  ResetOnExit reset(q);
+  bind_text(q, 1, entry.source);
+  bind_text(q, 2, entry.source_id);
+  bind_text(q, 3, after);
+  q.exec();
+  return fields;
 }
 
 void SqliteStore::record_one_outcome(const Outcome& o, std::int64_t at) {
@@ -379,6 +418,8 @@ void SqliteStore::record_one_outcome(const Outcome& o, std::int64_t at) {
     bind_text(q, 10, to_string(o.after));
     bind_text(q, 11, o.shown.status);
     q.exec();
+    append_audit(entry, o.outcome, at, keep_payload(entry));
+    return;
   } else {
     const Failure& f = *o.failure;
     if (!f.keep_outbox) delete_outbox_if_same(entry);
@@ -607,7 +648,7 @@ Result<void> SqliteStore::forget_source(std::string_view source) {
   return guarded("cannot forget the source " + std::string(source), [&]() -> Result<void> {
     SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
     // Children first, so this holds even on a connection without foreign_keys.
-    for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source,
+    for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source, k_delete_payloads_of_source,
                             k_delete_rows_of_source, k_delete_pause, k_delete_facts_of_source}) {
       auto& q = prepared(sql);
       ResetOnExit reset(q);
@@ -715,6 +756,18 @@ Result<std::vector<AuditRecord>> SqliteStore::audit(std::string_view source,
                    auto out = read_all<AuditRecord>(q, read_audit);
                    if (!out) return std::unexpected(corrupt(out.error().message));
                    return out;
+                 });
+}
+
+Result<std::optional<std::string>> SqliteStore::row_payload(std::string_view source, std::string_view source_id) {
+  return guarded("cannot read what the event of " + row_name(source, source_id) + " holds",
+                 [&]() -> Result<std::optional<std::string>> {
+                   auto& q = prepared(k_select_payload);
+                   ResetOnExit reset(q);
+                   bind_text(q, 1, source);
+                   bind_text(q, 2, source_id);
+                   if (!q.executeStep()) return std::nullopt;
+                   return q.getColumn(0).getString();
                  });
 }
 

@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Result<void> finish_run(const RunRecord& run) override;
   Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) override;
   Result<std::vector<AuditRecord>> audit(std::string_view source, std::string_view source_id) override;
+  Result<std::optional<std::string>> row_payload(std::string_view source, std::string_view source_id) override;
 
  private:
   // The statement for `sql`, prepared on first use. `sql` must be one of the k_ constants
@@ -90,7 +91,12 @@ class SqliteStore final : public Store {
   Result<void> upsert_row_state(std::string_view source, std::string_view source_id,
                                 std::string_view row_ref, RowState state, std::string_view field,
                                 std::string_view value, std::string_view reason, std::int64_t now);
-  void append_audit(const OutboxEntry& entry, const WriteOutcome& outcome, std::int64_t now);
+  void append_audit(const OutboxEntry& entry, const WriteOutcome& outcome, std::int64_t now,
+                    std::string_view fields = "");
+  // After a successful write: keeps what the row's event now holds (row_payloads: the body,
+  // or an update merged into what it held) and returns the top-level fields that changed
+  // ("" when what it held was not known).
+  std::string keep_payload(const OutboxEntry& entry);
   void put_one_outbox(const OutboxEntry& entry, std::int64_t now);
   void record_one_outcome(const Outcome& outcome, std::int64_t now);
   void delete_outbox_if_same(const OutboxEntry& entry);

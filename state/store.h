@@ -154,6 +154,9 @@ struct AuditRecord {
   std::string request_id;
   std::optional<std::int64_t> event_id;
   std::int64_t at = 0;
+  // A success: the top-level fields of the event it changed, sorted, ", "-joined ("" for a
+  // first create, or a write made before pinsync kept what events hold).
+  std::string fields;
 };
 
 // How a sent request failed, for record_outcomes.
@@ -350,6 +353,9 @@ class Store {
   virtual Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) = 0;
   // Audit records of one row, oldest first; empty if none.
   virtual Result<std::vector<AuditRecord>> audit(std::string_view source, std::string_view source_id) = 0;
+  // What the row's event holds as pinsync last wrote it (JSON), or nullopt when not known
+  // (no successful write yet, or all of them before schema 8).
+  virtual Result<std::optional<std::string>> row_payload(std::string_view source, std::string_view source_id) = 0;
 };
 
 }  // namespace pinsync::state

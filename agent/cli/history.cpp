@@ -73,10 +73,18 @@ int command_history(const Config& config, const CommandOptions& options, std::os
         w.key("http_status").value(std::int64_t{a.http_status}).key("event_id");
         if (a.event_id) w.value(*a.event_id);
         else w.null();
-        w.key("request_id").value(a.request_id).key("row_ref").value(a.row_ref).end_object();
+        w.key("request_id").value(a.request_id).key("row_ref").value(a.row_ref);
+        w.key("fields").begin_array();  // the event's fields the write changed
+        for (std::size_t at = 0; !a.fields.empty() && at != std::string::npos;) {
+          const auto comma = a.fields.find(", ", at);
+          w.value(std::string_view(a.fields).substr(at, comma == std::string::npos ? comma : comma - at));
+          at = comma == std::string::npos ? comma : comma + 2;
+        }
+        w.end_array().end_object();
         if (!options.json) {
           out << "  " << when(a.at) << "  " << std::left << std::setw(7) << state::to_string(a.action) << ' '
               << a.http_status << (a.event_id ? "  event " + std::to_string(*a.event_id) : std::string())
+              << (a.fields.empty() ? std::string() : "  changed " + a.fields)
               << (a.request_id.empty() ? std::string() : "  request " + a.request_id) << "  (" << a.row_ref << ")\n";
         }
       }

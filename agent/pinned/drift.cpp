@@ -77,6 +77,34 @@ bool same_field(const std::string& name, const Var& sent, const Var& held) {
 
 }  // namespace
 
+Result<std::vector<FieldChange>> payload_changes(std::string_view before_json, std::string_view after_json) {
+  try {
+    Poco::JSON::Parser parser;
+    auto before = parser.parse(std::string(before_json)).extract<Object::Ptr>();
+    parser.reset();
+    auto after = parser.parse(std::string(after_json)).extract<Object::Ptr>();
+    auto text = [](const Var& v) {
+      std::ostringstream out;
+      Poco::JSON::Stringifier::condense(v, out);
+      return out.str();
+    };
+    std::vector<FieldChange> out;
+    // Poco's Object keeps its keys sorted: the order is by name, stable from run to run.
+    for (const auto& [name, value] : *after) {
+      if (before->has(name) && same_field(name, value, before->get(name))) continue;
+      out.push_back({name, before->has(name) ? text(before->get(name)) : "", text(value)});
+    }
+    for (const auto& [name, value] : *before) {
+      if (!after->has(name)) out.push_back({name, text(value), ""});
+    }
+    return out;
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorKind::invalid, "comparing two payloads: not a JSON object (" + e.displayText() + ")");
+  } catch (const std::exception& e) {
+    return fail(ErrorKind::invalid, std::string("comparing two payloads: not a JSON object (") + e.what() + ")");
+  }
+}
+
 Result<bool> event_differs(std::string_view payload_json, std::string_view event_json) {
   try {
     Poco::JSON::Parser parser;

@@ -64,6 +64,7 @@ struct Executor::Job {
   // An update adopting the event the row's event-ID cell names (PlanItem::adopted_event):
   // the event is read first and written only when it differs from the row.
   bool adopt_check = false;
+  std::string note;  // what the operator should know instead of the plan item's note ("": that one)
   JobResult result;
 };
 
@@ -382,7 +383,9 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       }
       const bool created = entry.action == WriteAction::create;
       add(*job.item, created ? RowAction::created : RowAction::updated, id,
-          job.item->action == PlanAction::unchanged ? "re-sent by resync --force" : job.item->note);
+          job.item->action == PlanAction::unchanged ? "re-sent by resync --force"
+          : job.note.empty()                         ? job.item->note
+                                                     : job.note);
       ++(created ? m_report.created : m_report.updated);
       return;
     }
@@ -591,6 +594,29 @@ Result<std::vector<std::int64_t>> Executor::unowned(const Job& job, const std::v
   return out;
 }
 
+bool Executor::check_adoptions(std::vector<Job>& queue) {
+  for (auto& job : queue) {
+    if (!job.adopt_check) continue;
+    const std::int64_t event = *job.entry.event_id;
+    auto owners = m_ctx.store->rows_with_event(event);
+    if (!owners) return store_failed(owners.error());
+    const auto other = std::ranges::find_if(*owners, [&](const state::RowRecord& owner) {
+      return owner.source != job.entry.source || owner.source_id != job.entry.source_id;
+    });
+    if (other == owners->end()) continue;
+    // Another row's event (of another source: the planner saw this source's): never shared.
+    const PlanItem& item = *job.item;
+    job = Job{};
+    job.item = &item;
+    job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, item.row->source_id));
+    job.recovery = !m_ctx.recovering.empty();
+    job.look_first = job.recovery;
+    job.note = "its event-ID cell names event " + std::to_string(event) + ", which belongs to " + other->source_id +
+               " of " + other->source + ": a new event is created for it";
+  }
+  return true;
+}
+
 bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
   using What = JobResult::What;
   std::vector<Job*> looking;
@@ -604,7 +630,10 @@ bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
   // The key may have expired: resending could create a second event. One scan of the
   // channel answers every create in doubt of the pass.
   const auto found = m_senders[0]->find_created_events(bodies);
-  std::set<std::int64_t> taken;  // adopted by an earlier row of this scan
+  std::set<std::int64_t> taken;  // adopted by an earlier row of this scan, or by a row's event-ID cell
+  for (const auto& job : queue) {
+    if (job.adopt_check) taken.insert(*job.entry.event_id);
+  }
   for (std::size_t i = 0; i < looking.size(); ++i) {
     Job& job = *looking[i];
     auto& r = job.result;
@@ -686,6 +715,7 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
     queue.push_back(std::move(job));
   }
 
+  if (!check_adoptions(queue)) return false;
   if (!resolve_in_doubt(queue)) return false;
   if (m_not_looked_up > 0) {
     const std::string& name = m_ctx.source.name;
@@ -717,7 +747,8 @@ bool Executor::run(const std::vector<const PlanItem*>& writes, const std::vector
     std::vector<OutboxEntry> intents;
     intents.reserve(batch.size());
     for (const auto& job : batch) {
-      if (!job.force_check) intents.push_back(job.entry);
+      // A check reads before it writes; what it writes goes as a follow-up, through the outbox.
+      if (!job.force_check && !job.adopt_check) intents.push_back(job.entry);
     }
     if (auto r = m_ctx.store->put_outboxes(intents); !r) return store_failed(r.error());
 

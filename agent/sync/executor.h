@@ -48,6 +48,10 @@ class Executor {
   // those jobs from the queue; the rest are resent as stored. Returns false when the
   // store failed.
   bool resolve_in_doubt(std::vector<Job>& queue);
+  // Turns each adoption (PlanItem::adopted_event) of an event another row of the store owns —
+  // of another source: the planner saw this source's — into a create with a note saying whose
+  // event the cell named. Returns false when the store failed.
+  bool check_adoptions(std::vector<Job>& queue);
   // The candidate events no other row owns and no earlier row of this scan took, or the
   // store's error.
   Result<std::vector<std::int64_t>> unowned(const Job& job, const std::vector<std::int64_t>& candidates,

@@ -211,6 +211,18 @@ struct Work {
   std::vector<state::RowStateUpdate> updates;
 };
 
+// What a planned update changes, field by field: what the store says the event holds (as
+// pinsync last wrote it) against the row's payload; empty when the store does not know.
+std::vector<FieldChange> planned_changes(const PassContext& ctx, const PlanItem& item) {
+  if (ctx.store == nullptr || item.row == nullptr) return {};
+  const auto* owner = item.taken_from != nullptr ? item.taken_from : item.stored;
+  if (owner == nullptr) return {};
+  auto before = ctx.store->row_payload(ctx.source.name, owner->source_id);
+  if (!before || !*before) return {};
+  auto changes = payload_changes(**before, item.row->payload);
+  return changes ? std::move(*changes) : std::vector<FieldChange>{};
+}
+
 // Sorts the plan's items into `work` and reports every row that needs no request.
 Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassReport& report) {
   const bool dry = mode == PassMode::dry_run;
@@ -243,6 +255,7 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         }
         add(item, item.action == PlanAction::create ? RowAction::would_create : RowAction::would_update, item.note);
         item.action == PlanAction::create ? ++report.created : ++report.updated;
+        if (item.action == PlanAction::update) report.rows.back().changes = planned_changes(ctx, item);
         break;
       case PlanAction::unchanged:
         if (!dry && ctx.options.force && item.stored->event_id) {
@@ -440,7 +453,17 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     }
   }
   Work work = sort_plan(ctx, mode, plan, report);
-  if (dry) return finish(ctx, report, run_id, requests_before);
+  if (dry) {
+    if (ctx.store == nullptr) {
+      report.recovering = "there is no state file yet (a new or lost state file)";
+    } else {
+      auto recovering = recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
+      if (!recovering) return stop(recovering.error());
+      report.recovering = std::move(*recovering);
+    }
+    if (report.created == 0) report.recovering.clear();  // nothing to look for
+    return finish(ctx, report, run_id, requests_before);
+  }
 
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
   // Rows the store does not know may have events already when its state was lost, is new or
@@ -456,6 +479,9 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     ctx.log.warn("creating rows the state file does not know without looking for their events (--accept-new-state)",
                  {{"source", ctx.source.name}, {"reason", pass_ctx.recovering}});
     pass_ctx.recovering.clear();
+  }
+  if (std::ranges::any_of(work.writes, [](const PlanItem* i) { return i->action == PlanAction::create; })) {
+    report.recovering = pass_ctx.recovering;
   }
   Executor(pass_ctx, report, std::move(reviewed_rows)).run(work.writes, work.forced);
   const bool was_recovering = !pass_ctx.recovering.empty() || ctx.options.accept_new_state;

@@ -12,6 +12,7 @@
 #include "agent/config/config.h"
 #include "agent/mapping/mapped_row.h"
 #include "agent/pinned/client.h"
+#include "agent/pinned/drift.h"
 #include "connectors/connector.h"
 #include "core/backoff.h"
 #include "core/clock.h"
@@ -43,6 +44,9 @@ struct RowOutcome {
   RowAction action = RowAction::unchanged;
   std::optional<std::int64_t> event_id;
   std::string detail;  // the reason for invalid/failed/held/removed
+  // A planned update (plan): the fields it changes, old -> new, when the store knows what the
+  // event holds (written by pinsync since schema 8); empty otherwise.
+  std::vector<FieldChange> changes{};
 };
 
 struct PassReport {
@@ -70,6 +74,9 @@ struct PassReport {
   // A pass in recovery (PassContext::recovering) left a row it did not know unresolved (not
   // looked up, or more than one event fits it): the next pass still looks before creating.
   bool recovery_open = false;
+  // Why the pass looked for the events of rows the store did not know before creating them
+  // (or, in a dry run, why sync will): a lost, new or restored state file; "" when it did not.
+  std::string recovering;
 
   // True when nothing is left invalid, failed, dead, suspect or stopped.
   bool clean() const { return !stopped && invalid == 0 && failed == 0 && dead == 0 && suspect.empty(); }

@@ -108,6 +108,7 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
     w.key("error_kind").value(to_string(r.stopped->kind));
   }
   if (!r.suspect.empty()) w.key("suspect").value(r.suspect);
+  if (!r.recovering.empty()) w.key("recovering").value(r.recovering);
   w.key("created").value(std::int64_t{r.created}).key("updated").value(std::int64_t{r.updated});
   w.key("unchanged").value(std::int64_t{r.unchanged}).key("invalid").value(std::int64_t{r.invalid});
   w.key("removed").value(std::int64_t{r.removed}).key("held").value(std::int64_t{r.held});
@@ -136,7 +137,22 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
       w.key("action").value(to_string(row.action)).key("event_id");
       if (row.event_id) w.value(*row.event_id);
       else w.null();
-      w.key("detail").value(row.detail).end_object();
+      w.key("detail").value(row.detail);
+      if (!row.changes.empty()) {
+        // The values as the payload has them (JSON), null where the field is absent.
+        w.key("changes").begin_array();
+        for (const auto& c : row.changes) {
+          w.begin_object().key("field").value(c.field).key("old");
+          if (c.before.empty()) w.null();
+          else w.raw(c.before);
+          w.key("new");
+          if (c.after.empty()) w.null();
+          else w.raw(c.after);
+          w.end_object();
+        }
+        w.end_array();
+      }
+      w.end_object();
     }
     w.end_array();
   }
@@ -177,6 +193,7 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
     r.operator_pause = r.paused && text_at(el, "paused_by") == "operator";
     r.key_refused = r.paused && !r.operator_pause;
     r.suspect = text_at(el, "suspect");
+    r.recovering = text_at(el, "recovering");
     r.created = count_at(el, "created");
     r.updated = count_at(el, "updated");
     r.unchanged = count_at(el, "unchanged");
@@ -215,6 +232,17 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
         RowOutcome o{text_at(row, "row_ref"), text_at(row, "source_id"), *action, std::nullopt, text_at(row, "detail")};
         std::int64_t id = 0;
         if (row["event_id"].get_int64().get(id) == simdjson::SUCCESS) o.event_id = id;
+        simdjson::dom::array changes;
+        if (row["changes"].get_array().get(changes) == simdjson::SUCCESS) {
+          for (auto c : changes) {
+            auto value = [&](std::string_view key) {
+              simdjson::dom::element v;
+              if (c[key].get(v) != simdjson::SUCCESS || v.is_null()) return std::string();
+              return simdjson::minify(v);
+            };
+            o.changes.push_back({text_at(c, "field"), value("old"), value("new")});
+          }
+        }
         r.rows.push_back(std::move(o));
       }
     }
@@ -246,6 +274,11 @@ std::string report_text(const PassReport& r, PassMode mode) {
   if (!dry) out += " (" + std::to_string(r.api_requests) + " API requests)";
   out += '\n';
   if (!r.suspect.empty()) out += "  SUSPECT READ, nothing marked removed — " + r.suspect + '\n';
+  if (!r.recovering.empty()) {
+    out += "  LOOKED FIRST — " + r.recovering +
+           (dry ? ": sync looks for each row's event in Pinned Events before creating it, and adopts one it finds\n"
+                : ": each row to create was looked for in Pinned Events first\n");
+  }
   if (r.write_back_cells > 0) out += "  wrote " + std::to_string(r.write_back_cells) + " cells back into the source\n";
   if (!r.write_back_error.empty()) out += "  write-back failed: " + r.write_back_error + '\n';
   for (const auto& why : r.write_back_skipped) out += "  not written back: " + why + '\n';
@@ -254,6 +287,17 @@ std::string report_text(const PassReport& r, PassMode mode) {
     if (row.event_id) out += " event " + std::to_string(*row.event_id);
     if (!row.detail.empty()) out += "  " + row.detail;
     out += '\n';
+    for (const auto& c : row.changes) {
+      // Long values (a description) are cut: the plan shows what changes, not whole texts.
+      auto shown = [](const std::string& v) {
+        if (v.empty()) return std::string("(none)");
+        if (v.size() <= 80) return v;
+        std::size_t cut = 77;
+        while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        return v.substr(0, cut) + "...";
+      };
+      out += "                  " + c.field + ": " + shown(c.before) + " → " + shown(c.after) + '\n';
+    }
   }
   return out;
 }

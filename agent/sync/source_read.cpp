@@ -169,8 +169,10 @@ class ReadSink final : public connectors::RowSink {
       m_id_less.push_back({m_rows.size(), std::move(row)});
     }
     m_positions.push_back(position);
-    if (m_mode == PassMode::dry_run) {
-      std::string().swap(m_current.payload);  // a dry run sends nothing: the hash is enough
+    if (m_mode == PassMode::dry_run && !(m_current.approved && m_known.knows(m_current.source_id))) {
+      // A dry run sends nothing: the hash is enough, but for a possible update, whose
+      // changes the plan shows field by field.
+      std::string().swap(m_current.payload);
     } else {
       m_current.payload.shrink_to_fit();
     }

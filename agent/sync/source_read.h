@@ -55,6 +55,8 @@ class KnownRows {
   // The ID of the settled row whose event is `event`, or nullopt (PlanOptions::settled_owner).
   std::optional<std::string_view> settled_owner(std::int64_t event);
   std::size_t size() const { return m_digests.size(); }
+  // Whether the store has a row with this ID.
+  bool knows(std::string_view source_id) const { return m_by_id.find(source_id).has_value(); }
 
  private:
   enum class Seen : std::uint8_t { no, settled, kept };

@@ -176,6 +176,27 @@ TEST_CASE("sync: with the state file deleted, a rerun within the idempotency win
   CHECK_CONTAINS(w.pinsync({"sync"}).out, "4 unchanged");
 }
 
+TEST_CASE("plan shows each update's fields old -> new; history --row names the fields each write changed") {
+  World w;
+  w.sheet(rows(2));
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  // Show 1 moves an hour later and gets a new title.
+  w.sheet(row("E-1", "yes", "Show 1 (late)", "6/1/2026", "9:00 PM") + rows(1, 2));
+  const auto plan = w.pinsync({"plan"});
+  CHECK(plan.exit_code == 0);
+  CHECK_CONTAINS(plan.out, "1 to update, 1 unchanged");
+  CHECK_CONTAINS(plan.out, R"x(title: "Show 1" → "Show 1 (late)")x");
+  CHECK_CONTAINS(plan.out, R"(startAt: "2026-06-01T20:00:00-04:00" → "2026-06-01T21:00:00-04:00")");
+  const auto json = w.pinsync({"plan", "--json"});
+  CHECK_CONTAINS(json.out, R"x({"field":"title","old":"Show 1","new":"Show 1 (late)"})x");
+
+  REQUIRE(w.pinsync({"sync"}).exit_code == 0);
+  const auto history = w.pinsync({"history", "--row", "E-1"});
+  CHECK_CONTAINS(history.out, "changed startAt, title");
+  CHECK_CONTAINS(w.pinsync({"history", "--row", "E-1", "--json"}).out, R"("fields":["startAt","title"])");
+  CHECK(w.pinsync({"plan"}).out.find("→") == std::string::npos);  // nothing left to change
+}
+
 TEST_CASE("plan: shows what would happen and changes nothing") {
   World w;
   w.sheet(rows(4) + row("B-1", "yes", "Bad date", "2/30/2026", "8:00 PM"));
@@ -495,7 +516,7 @@ TEST_CASE("history: the passes of a source, newest first, and every write of one
   // Creates go out side by side, so E-1's event may be 1 or 2: the same one both times.
   const std::string event = std::to_string(w.event_titled("Edited")->getValue<int>("id"));
   const auto create = row.out.find("create  201  event " + event + "  request ");
-  const auto update = row.out.find("update  200  event " + event + "  request ");
+  const auto update = row.out.find("update  200  event " + event + "  changed title  request ");
   CHECK(create != std::string::npos);
   CHECK(update != std::string::npos);
   CHECK(create < update);

@@ -374,3 +374,37 @@ TEST_CASE("calls from several threads are serialized") {
   CHECK(rows->size() == 100);
   for (const auto& r : *rows) CHECK(r.state == RowState::synced);
 }
+
+TEST_CASE("a success keeps what the event holds; the change log names the fields each write changed") {
+  StoreFixture f;
+  auto created = make_entry("E-1", R"({"title":"Gala","startAt":"2026-06-12T20:00:00-04:00","status":"published"})");
+  REQUIRE(record_success(*f.store, created, WriteOutcome{201, "req-1", 7}));
+  CHECK(f.store->row_payload("acme", "E-1").value() == created.body);
+
+  // An update of the title and the start: both named; what the event holds follows.
+  auto update = make_entry("E-1", R"({"title":"Gala night","startAt":"2026-06-12T21:00:00-04:00","status":"published"})",
+                           WriteAction::update);
+  update.event_id = 7;
+  REQUIRE(record_success(*f.store, update, WriteOutcome{200, "req-2", 7}));
+  // A partial update (an unpublish) merges into it, as the API applies a PATCH.
+  auto down = make_entry("E-1", R"({"status":"draft"})", WriteAction::update);
+  down.event_id = 7;
+  REQUIRE(record_success(*f.store, down, WriteOutcome{200, "req-3", 7}));
+  CHECK(f.store->row_payload("acme", "E-1").value() ==
+        R"({"title":"Gala night","startAt":"2026-06-12T21:00:00-04:00","status":"draft"})");
+
+  auto audit = f.store->audit("acme", "E-1");
+  REQUIRE(audit);
+  REQUIRE(audit->size() == 3);
+  CHECK(audit->at(0).fields == "");  // a first create changes no field it had before
+  CHECK(audit->at(1).fields == "startAt, title");
+  CHECK(audit->at(2).fields == "status");
+
+  // A failure changes nothing the event holds; a row never written has nothing kept.
+  REQUIRE(record_failure(*f.store, make_entry("E-2"), WriteOutcome{503, "", std::nullopt},
+                         {RowState::failed, "", "busy", true, 1, 0}));
+  CHECK_FALSE(f.store->row_payload("acme", "E-2").value().has_value());
+  // Forgetting the source forgets what its events hold.
+  REQUIRE(f.store->forget_source("acme"));
+  CHECK(f.raw().execAndGet("SELECT count(*) FROM row_payloads").getInt() == 0);
+}

@@ -32,3 +32,28 @@ TEST_CASE("event_differs: startAt and endAt compare as instants, whatever offset
   CHECK(event_differs(R"({"title":"2026-06-12T20:00:00-04:00"})", R"({"title":"2026-06-13T00:00:00Z"})").value() ==
         true);
 }
+
+TEST_CASE("payload_changes: the fields an update changes, old and new as JSON, by name") {
+  const std::string before =
+      R"({"title":"Show","startAt":"2026-06-12T20:00:00-04:00","channelId":42,"description":"Old","tags":["a"]})";
+  const std::string after =
+      R"x({"title":"Show (late)","startAt":"2026-06-13T00:00:00Z","channelId":42.0,"tags":["a","b"],"endAt":"2026-06-12T23:00:00-04:00"})x";
+  const auto changes = payload_changes(before, after);
+  REQUIRE(changes);
+  REQUIRE(changes->size() == 4);
+  // startAt names the same instant and channelId the same number: unchanged.
+  CHECK(changes->at(0).field == "endAt");
+  CHECK(changes->at(0).before == "");
+  CHECK(changes->at(0).after == R"("2026-06-12T23:00:00-04:00")");
+  CHECK(changes->at(1).field == "tags");
+  CHECK(changes->at(1).before == R"(["a"])");
+  CHECK(changes->at(1).after == R"(["a","b"])");
+  CHECK(changes->at(2).field == "title");
+  CHECK(changes->at(2).before == R"("Show")");
+  CHECK(changes->at(2).after == R"x("Show (late)")x");
+  CHECK(changes->at(3).field == "description");  // gone from the row: removed ones come last
+  CHECK(changes->at(3).before == R"("Old")");
+  CHECK(changes->at(3).after == "");
+  CHECK(payload_changes(before, before).value().empty());
+  CHECK_FALSE(payload_changes("not json", after).has_value());
+}
