@@ -50,10 +50,12 @@ build_release() {
 # few units of up to 16 files: about half the compile time); the release build, compiled file
 # by file, is the one that proves every file includes what it uses. With the fuzz targets
 # for test.sh's corpus replay (PINSYNC_FUZZ_REPLAY: needs clang's libFuzzer runtime, which
-# the caller installs: ensure_packages clang libclang-rt-14-dev).
+# the caller installs: ensure_packages clang libclang-rt-14-dev). Its tests run the normal
+# build's pinsync-sandbox (a test fixture; build_release first): the sanitizers check pinsync.
 build_sanitized() {
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPINSYNC_SANITIZE=ON -DPINSYNC_WERROR=ON \
-    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 -DPINSYNC_FUZZ_REPLAY=ON
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 -DPINSYNC_FUZZ_REPLAY=ON \
+    -DPINSYNC_SANDBOX_BIN_DIR="$(pwd)/build/bin"
 }
 
 # build DIR [extra cmake args…]: configures (again, so that a changed option reaches a build

@@ -29,10 +29,11 @@ mkdir -p build
 
 # The tests mostly wait on sockets and child processes, so the sanitizer build compiles
 # while the normal tests run (their waits have room for a busy machine). Compiling is most
-# of the run on two cores, so the sanitizer build compiles the drivers of end-to-end and
-# sandbox tests plain (the pinsync and sandbox processes they run are what is checked), and
-# the fuzz targets live in it (no third build of the libraries): that keeps the whole run
-# under the 15-minute budget.
+# of the run on two cores, so the sanitizer build is pinsync's: its tests run the normal
+# build's pinsync-sandbox (a test fixture, whose conformance tests ran in the normal build),
+# compile the drivers of end-to-end tests plain (the pinsync processes they run are what
+# is checked), and the fuzz targets live in it (no third build of the libraries): that keeps
+# the whole run under the 15-minute budget.
 echo "==> sanitizer build, in the background (log: build/asan-build.log)"
 build_sanitized >build/asan-build.log 2>&1 &
 asan_build=$!

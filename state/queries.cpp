@@ -115,6 +115,9 @@ RunRecord read_run(const SQLite::Statement& q) {
   r.held = q.getColumn(13).getInt();
   r.dead = q.getColumn(14).getInt();
   r.detail = q.getColumn(15).getString();
+  r.unpublished = q.getColumn(16).getInt();
+  r.republished = q.getColumn(17).getInt();
+  r.adopted = q.getColumn(18).getInt();
   return r;
 }
 

@@ -222,7 +222,7 @@ INSERT INTO runs (source, trigger_kind, started_at) VALUES (?1, ?2, ?3))sql";
 inline constexpr const char* k_finish_run = R"sql(
 UPDATE runs SET finished_at = ?1, created = ?2, updated = ?3, unchanged = ?4, invalid = ?5,
                 removed = ?6, failed = ?7, api_requests = ?8, result = ?9, held = ?10, dead = ?11,
-                detail = ?12
+                detail = ?12, unpublished = ?14, republished = ?15, adopted = ?16
 WHERE id = ?13)sql";
 
 // History is bounded per source: runs older than ?2 (unix seconds) or beyond the newest
@@ -245,12 +245,14 @@ DELETE FROM audit WHERE source = (SELECT source FROM runs WHERE id = ?1) AND at 
 
 inline constexpr const char* k_select_recent_runs = R"sql(
 SELECT id, source, trigger_kind, started_at, finished_at, created, updated, unchanged,
-       invalid, removed, failed, api_requests, result, held, dead, detail
+       invalid, removed, failed, api_requests, result, held, dead, detail,
+       unpublished, republished, adopted
 FROM runs ORDER BY id DESC LIMIT ?1)sql";
 
 inline constexpr const char* k_select_recent_runs_of_source = R"sql(
 SELECT id, source, trigger_kind, started_at, finished_at, created, updated, unchanged,
-       invalid, removed, failed, api_requests, result, held, dead, detail
+       invalid, removed, failed, api_requests, result, held, dead, detail,
+       unpublished, republished, adopted
 FROM runs WHERE source = ?2 ORDER BY id DESC LIMIT ?1)sql";
 
 // Readers for the current result row of a SELECT above; an unknown state or action

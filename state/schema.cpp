@@ -220,7 +220,9 @@ PRAGMA user_version = 7;
     // 8: what each row's event holds as pinsync last wrote it (the last successful body, a
     // partial update merged in), so a plan can show an update's fields old -> new; and the
     // change log says which fields each write changed ('' for a first create). Apart from
-    // source_rows: its digests are read on every pass, payloads only when asked.
+    // source_rows: its digests are read on every pass, payloads only when asked. The run log
+    // counts events taken down and brought back (on_removed: draft) and rows that adopted an
+    // existing event (recovery).
     R"sql(
 CREATE TABLE row_payloads (
   source    TEXT NOT NULL,
@@ -230,6 +232,9 @@ CREATE TABLE row_payloads (
   FOREIGN KEY (source, source_id) REFERENCES source_rows (source, source_id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 ALTER TABLE audit ADD COLUMN fields TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN unpublished INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN republished INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 8;
 )sql",
 };

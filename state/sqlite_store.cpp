@@ -698,6 +698,9 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
     q.bind(11, run.dead);
     bind_text(q, 12, run.detail);
     q.bind(13, run.id);
+    q.bind(14, run.unpublished);
+    q.bind(15, run.republished);
+    q.bind(16, run.adopted);
     if (q.exec() == 0) {
       return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
                                            std::to_string(run.id) + ": no run has that id");

@@ -141,6 +141,7 @@ struct RunRecord {
   std::int64_t finished_at = 0;  // 0 while running
   int created = 0, updated = 0, unchanged = 0, invalid = 0, removed = 0, failed = 0;
   int held = 0, dead = 0;
+  int unpublished = 0, republished = 0, adopted = 0;  // schema 8; 0 in older records
   int api_requests = 0;
   std::string result;  // one word: "ok", "rows_not_synced", "suspect", "paused", "stopped"
   std::string detail;  // the reason behind a stopped, paused or suspect result ("" otherwise)

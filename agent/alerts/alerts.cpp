@@ -104,6 +104,7 @@ std::string count_rows(std::size_t n) { return std::to_string(n) + (n == 1 ? " r
 // The fix of an invalid row's cause, in the words of the alert.
 std::string fix_words(const InvalidCause& cause) {
   if (cause.fix_in == InvalidCause::FixIn::cells) return "fix the cells";
+  if (cause.fix_in == InvalidCause::FixIn::event) return "look at the event in Pinned Events, then resync the row";
   return "fix the config (" + cause.fix + ")" + (cause.cells_too ? " and the cells" : "");
 }
 
@@ -112,7 +113,9 @@ std::string fix_words(const InvalidCause& cause) {
 std::string invalid_text(const std::string& source, const std::vector<const BadRow*>& rows) {
   if (rows.size() == 1) {
     const BadRow& r = *rows.front();
-    return source + ", " + row_name(r) + ": newly invalid — " + r.reason + " — " + fix_words(invalid_cause(r)) +
+    const auto cause = invalid_cause(r);
+    if (cause.fix_in == InvalidCause::FixIn::event) return source + ", " + row_name(r) + ": " + r.reason;
+    return source + ", " + row_name(r) + ": newly invalid — " + r.reason + " — " + fix_words(cause) +
            "; the next sync sends it";
   }
   struct Group {
@@ -240,6 +243,9 @@ InvalidCause config_cause(const std::string& reason, std::string what, std::stri
 
 InvalidCause invalid_cause(const BadRow& row) {
   const std::string& reason = row.reason;
+  if (reason.starts_with(k_take_down_refused)) {
+    return {InvalidCause::FixIn::event, "Pinned Events refused to take the event down to draft", "", false};
+  }
   if (reason.find(k_fix_add_city) != std::string::npos) {
     if (const auto at = reason.find("unknown city "); at != std::string::npos) {
       return config_cause(reason, between(reason, at, ": known cities"), k_fix_add_city);

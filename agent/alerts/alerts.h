@@ -41,13 +41,14 @@ struct BadRow {
 // Why rows are invalid, as an alert groups them: what (`unknown city "Valencia"`, `Date:
 // "…" is not a date`) and where the fix is.
 struct InvalidCause {
-  enum class FixIn { cells, config };
+  enum class FixIn { cells, config, event };  // event: Pinned Events refused a take-down
   FixIn fix_in = FixIn::cells;
   std::string what;  // the group's label: rows with equal labels are one line
   std::string fix;   // for the config: what to change ("add it under mapping.city.places")
   bool cells_too = false;  // for the config: the row has bad cells as well
 };
-// Returns the cause of an invalid row: the config when the mapper's reason names a config
+// Returns the cause of an invalid row: the event when Pinned Events refused its take-down
+// (k_take_down_refused: no cell can fix that); the config when the mapper's reason names a config
 // fix (a city not under mapping.city.places, a label not under
 // mapping.classifications.map), labelled by that city or label (cells_too when another of
 // its problems is a cell's); otherwise the cells,

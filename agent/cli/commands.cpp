@@ -11,6 +11,8 @@
 
 #include "agent/alerts/alerts.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/daemon/attention.h"
+#include "agent/daemon/stored_status.h"
 #include "agent/pinned/client.h"
 #include "agent/sync/session.h"
 #include "agent/config/sources.h"
@@ -89,6 +91,34 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
   auto session = open_session(config, options, err, StoreAccess::read);
   if (!session) return k_exit_failure;
   state::Store* store = session->store();
+  // The verdict first, by the page's and /status's rule (attention.h), from the state file.
+  std::map<std::string, std::vector<Need>> needs;
+  int needing = 0;
+  for (const auto* source : selected_sources(config, options)) {
+    if (store == nullptr) break;
+    SourceStatus s;
+    s.name = source->name;
+    s.kind = source->kind();
+    add_pass_history(*store, session->log(), s);
+    add_stored_facts(*store, s);
+    auto& n = needs[source->name] = needs_of(s);
+    needing += n.empty() ? 0 : 1;
+  }
+  if (!options.json && store != nullptr) {
+    const auto total = selected_sources(config, options).size();
+    if (needing == 0) {
+      out << "FINE — nothing needs you (" << total << (total == 1 ? " source" : " sources") << ")\n";
+    } else {
+      out << "NEED YOU — " << needing << " of " << total << (total == 1 ? " source" : " sources") << ":\n";
+      for (const auto& [name, list] : needs) {
+        for (const auto& need : list) {
+          out << "  " << name << ": " << need.badge << (need.detail.empty() ? "" : " — " + need.detail)
+              << (need.command.empty() ? "" : "\n      → " + need.command) << '\n';
+        }
+      }
+    }
+    out << '\n';
+  }
   json::Writer w;
   w.begin_object().key("sources").begin_array();
   for (const auto* source : selected_sources(config, options)) {
@@ -141,6 +171,13 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
         write_report_json(w, report_of(*last), ReportRows::omitted);
         w.end_object();
       }
+      // What needs a person, as /status says it.
+      w.key("needs_you").begin_array();
+      for (const auto& n : needs[source->name]) {
+        w.begin_object().key("kind").value(to_string(n.kind)).key("badge").value(n.badge);
+        w.key("detail").value(n.detail).key("fix").value(n.command).end_object();
+      }
+      w.end_array();
       w.end_object();
       continue;
     }

@@ -22,7 +22,9 @@ void write_run(json::Writer& w, const state::RunRecord& run) {
   if (!run.detail.empty()) w.key("detail").value(run.detail);
   w.key("created").value(std::int64_t{run.created}).key("updated").value(std::int64_t{run.updated}).key("unchanged").value(std::int64_t{run.unchanged});
   w.key("invalid").value(std::int64_t{run.invalid}).key("removed").value(std::int64_t{run.removed}).key("held").value(std::int64_t{run.held});
-  w.key("failed").value(std::int64_t{run.failed}).key("dead").value(std::int64_t{run.dead}).key("api_requests").value(std::int64_t{run.api_requests});
+  w.key("failed").value(std::int64_t{run.failed}).key("dead").value(std::int64_t{run.dead});
+  w.key("unpublished").value(std::int64_t{run.unpublished}).key("republished").value(std::int64_t{run.republished});
+  w.key("adopted").value(std::int64_t{run.adopted}).key("api_requests").value(std::int64_t{run.api_requests});
   w.end_object();
 }
 
@@ -31,8 +33,12 @@ std::string run_line(const state::RunRecord& run) {
   line << "  " << when(run.started_at) << "  " << std::left << std::setw(13) << run.trigger << ' ' << std::setw(16)
        << (run.finished_at > 0 ? run.result : std::string("(unfinished)")) << ' ' << run.created << " created, "
        << run.updated << " updated, " << run.unchanged << " unchanged, " << run.invalid << " invalid, "
-       << run.removed << " removed, " << run.held << " held, " << run.failed << " failed, " << run.dead
-       << " dead (" << run.api_requests << " API requests)";
+       << run.removed << " removed, " << run.held << " held, " << run.failed << " failed, " << run.dead << " dead";
+  // Only when there were any, like the pass report's own line.
+  if (run.unpublished > 0) line << ", " << run.unpublished << " taken down to draft";
+  if (run.republished > 0) line << ", " << run.republished << " brought back";
+  if (run.adopted > 0) line << ", " << run.adopted << " adopted";
+  line << " (" << run.api_requests << " API requests)";
   if (!run.detail.empty()) line << "\n      " << run.detail;
   return line.str();
 }

@@ -6,6 +6,7 @@
 #include "agent/config/load.h"
 #include "agent/daemon/quota_plan.h"
 #include "agent/daemon/scheduler.h"
+#include "agent/daemon/stored_status.h"
 #include "agent/daemon/worker.h"
 
 namespace pinsync::agent {
@@ -17,22 +18,8 @@ namespace {
 // and a staleness alert rely on. The pass counters start again (they are counters).
 std::shared_ptr<SourceStats> stats_from_history(state::Store& store, Logger& log, const std::string& source) {
   auto stats = std::make_shared<SourceStats>();
-  auto runs = store.recent_runs(source, static_cast<int>(k_recent_passes));
-  if (!runs) {
-    log.warn("cannot read the source's pass history; the page starts empty", {{"source", source}, {"reason", runs.error().message}});
-    return stats;
-  }
-  auto& s = stats->status;
-  for (const auto& run : *runs) {  // newest first
-    if (run.finished_at == 0 || run.trigger == k_row_resync_trigger) continue;  // unfinished, or not a pass of the source
-    const PassReport report = report_of(run);
-    const PassResult result = result_of(report);
-    PassRecord rec{run.trigger, run.started_at, run.finished_at, static_cast<double>(run.finished_at - run.started_at),
-                   result, report};
-    s.last_pass_at_by_result.try_emplace(result, run.finished_at);
-    if (report.succeeded() && s.last_success_at == 0) s.last_success_at = run.finished_at;
-    s.recent.push_back(std::move(rec));
-  }
+  stats->status.name = source;
+  add_pass_history(store, log, stats->status);
   return stats;
 }
 
@@ -272,20 +259,7 @@ std::vector<SourceStatus> Daemon::status() {
       s = w->stats()->status;
     }
     s.requests = w->stats()->requests.snapshot();
-    if (auto pause = store().pause(s.name); pause && *pause) {
-      s.paused_reason = (*pause)->reason;
-      s.paused_by = std::string(state::to_string((*pause)->by));
-      s.paused_since = (*pause)->since;
-    }
-    if (auto rows = store().rows(s.name)) {
-      s.retry_queue_depth = 0;
-      for (const auto& r : *rows) {
-        ++s.rows_by_state[std::string(state::to_string(r.state))];
-        if (r.state == state::RowState::removed && r.event_status == "unpublished") ++s.events_taken_down;
-        if (r.state == state::RowState::failed) ++*s.retry_queue_depth;  // dead rows left the queue
-        if (state::needs_attention(r.state)) s.problem_rows.push_back(r);
-      }
-    }
+    add_stored_facts(store(), s);
     out.push_back(std::move(s));
   }
   return out;

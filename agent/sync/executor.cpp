@@ -390,6 +390,16 @@ void Executor::settle_write(Job& job, std::vector<state::Outcome>& outcomes, std
       return;
     }
     case WriteStatus::invalid:
+      if (job.item->action == PlanAction::unpublish) {
+        // Only {"status":"draft"} was sent: the event, not the row, is what to look at.
+        const std::string why = std::string(k_take_down_refused) + std::to_string(entry.event_id.value_or(0)) +
+                                " down to draft: " + result.message +
+                                " — no cell of the row can fix this: look at the event in Pinned Events, then run "
+                                "pinsync resync --source " + m_ctx.source.name + " --row " + entry.source_id +
+                                " (nothing is sent for it until then)";
+        failed({RowState::invalid, result.field, why, false, 1, 0}, RowAction::invalid, m_report.invalid);
+        return;
+      }
       failed({RowState::invalid, result.field, result.message, false, 1, 0}, RowAction::invalid, m_report.invalid);
       return;
     case WriteStatus::auth:

@@ -510,6 +510,23 @@ std::string pause_fingerprint(const PinnedConfig& pinned, const SourceConfig& so
   return sha256_hex(pinned.api_key + '\x1f' + pinned.base_url + '\x1f' + std::to_string(source.channel_id));
 }
 
+namespace {
+
+// The fact that remembers which pause the log already told of (its start, unix seconds).
+constexpr std::string_view k_pause_told = "pinsync.pause_told";
+
+// A skipped pass is said at info once per pause — the first pass it stops — and at debug on
+// every later poll, so a paused source does not fill the log.
+LogLevel skipped_level(state::Store& store, const std::string& source, std::int64_t since) {
+  const std::string mark = std::to_string(since);
+  const auto told = store.fact(source, k_pause_told);
+  if (told && *told && **told == mark) return LogLevel::debug;
+  (void)store.set_fact(source, k_pause_told, mark);  // not remembered: told again, no harm
+  return LogLevel::info;
+}
+
+}  // namespace
+
 std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& source, std::string_view fingerprint,
                                       bool resume, Logger& log) {
   PassReport report;
@@ -522,7 +539,8 @@ std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& s
   if (!*pause) return std::nullopt;
   if ((*pause)->by == state::PausedBy::operator_) {
     // A person's pause is ended by a person: neither a resync nor a new key ends it.
-    log.info("pass skipped: the source is paused by an operator", {{"source", source.name}, {"reason", (*pause)->reason}});
+    log.log(skipped_level(store, source.name, (*pause)->since), "pass skipped: the source is paused by an operator",
+            {{"source", source.name}, {"reason", (*pause)->reason}});
     report.paused = true;
     report.operator_pause = true;
     report.stopped = Error{ErrorKind::config, source.name + ": paused by an operator since " +
@@ -539,7 +557,8 @@ std::optional<PassReport> check_pause(state::Store& store, const SourceConfig& s
              {{"source", source.name}});
     return std::nullopt;
   }
-  log.info("pass skipped: the source is paused", {{"source", source.name}, {"reason", (*pause)->reason}});
+  log.log(skipped_level(store, source.name, (*pause)->since), "pass skipped: the source is paused",
+          {{"source", source.name}, {"reason", (*pause)->reason}});
   report.paused = true;
   report.stopped = Error{ErrorKind::auth, source.name + ": paused since " + format_utc((*pause)->since) + ": " +
                                               (*pause)->reason + " — after fixing the key, run pinsync resync --source " +

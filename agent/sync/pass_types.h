@@ -86,6 +86,11 @@ struct PassReport {
   bool succeeded() const { return !stopped && !paused && failed == 0 && dead == 0 && suspect.empty(); }
 };
 
+// How the reason of a row whose take-down (on_removed: draft) Pinned Events refused with a
+// 400 begins: no cell of the row can fix that (the request is {"status":"draft"}), so alerts
+// and the page tell the operator to look at the event instead.
+inline constexpr std::string_view k_take_down_refused = "Pinned Events refused to take event ";
+
 // How a pass was asked for beyond its mode: by a resync, or stopped by the agent.
 struct PassOptions {
   std::vector<std::string> only_rows;  // resync --row: writes only these source ids (empty: every row);

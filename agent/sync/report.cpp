@@ -313,6 +313,9 @@ state::RunRecord run_record_of(const PassReport& r) {
   rec.held = r.held;
   rec.failed = r.failed;
   rec.dead = r.dead;
+  rec.unpublished = r.unpublished;
+  rec.republished = r.republished;
+  rec.adopted = r.adopted;
   rec.api_requests = r.api_requests;
   rec.result = std::string(to_string(result_of(r)));
   rec.detail = reason_of(r);
@@ -330,6 +333,9 @@ PassReport report_of(const state::RunRecord& run) {
   r.held = run.held;
   r.failed = run.failed;
   r.dead = run.dead;
+  r.unpublished = run.unpublished;
+  r.republished = run.republished;
+  r.adopted = run.adopted;
   r.api_requests = run.api_requests;
   switch (pass_result_from_string(run.result).value_or(PassResult::stopped)) {
     case PassResult::ok:

@@ -164,7 +164,7 @@ Spawned spawn_piped(const std::vector<std::string>& argv, char** envp, const std
 
 SandboxProcess::SandboxProcess(std::vector<std::string> extra_args) {
   ignore_sigpipe();
-  std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {std::string(PINSYNC_SANDBOX_BIN_DIR) + "/pinsync-sandbox", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
 
   const Spawned child = spawn_piped(argv, environ, "SandboxProcess (is the pinsync-sandbox target built?)");

@@ -54,6 +54,8 @@ TEST_CASE("recovery: the state file deleted after a full sync — the next sync 
   CHECK(w.patches() == 0);
   CHECK(w.events()->size() == 20);
 
+  CHECK_CONTAINS(w.pinsync({"history"}).out, ", 20 adopted (");
+
   // Settled: the next pass neither looks nor sends.
   const int lists = w.requests("GET", "/api/public/v1/events");
   CHECK_CONTAINS(w.pinsync({"sync"}).out, "20 unchanged");

@@ -481,6 +481,7 @@ TEST_CASE("pause and resume without an agent: the state file keeps the pause, a 
   CHECK(w.events()->size() == 2);
 
   const auto status = w.pinsync({"status"});
+  CHECK(status.out.starts_with("NEED YOU — 1 of 1 source:\n  acme: PAUSED"));
   CHECK_CONTAINS(status.out, "PAUSED by an operator since ");
   CHECK_CONTAINS(status.out, "partner asked to stop until March — pinsync resume --source acme");
   CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("paused":{"by":"operator","since":")");
@@ -492,6 +493,7 @@ TEST_CASE("pause and resume without an agent: the state file keeps the pause, a 
   CHECK_CONTAINS(w.pinsync({"sync"}).out, "acme: ok — 1 created");
   CHECK(w.events()->size() == 3);
   CHECK_CONTAINS(w.pinsync({"status", "--json"}).out, R"("paused":null)");
+  CHECK(w.pinsync({"status"}).out.starts_with("FINE — nothing needs you (1 source)"));
 }
 
 TEST_CASE("history: the passes of a source, newest first, and every write of one row, from the state file") {

@@ -174,6 +174,10 @@ TEST_CASE("unpublish e2e: remove, killed mid-unpublish, unpublish, re-approve, a
   CHECK(w.posts() == 5);
   CHECK(w.events()->size() == 5);
   CHECK(std::to_string(w.event_titled("Show 1")->getValue<std::int64_t>("id")) == event);
+  // The run log keeps both moments.
+  const auto history = w.pinsync({"history"});
+  CHECK_CONTAINS(history.out, ", 1 taken down to draft (");
+  CHECK_CONTAINS(history.out, ", 1 brought back (");
 }
 
 TEST_CASE("unpublish e2e: a suspect read takes nothing down; on_removed: keep sends nothing") {

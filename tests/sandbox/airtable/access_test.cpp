@@ -107,7 +107,7 @@ TEST_CASE("flags: defaults 5 requests per second and 30 s, --airtable-* override
   CHECK(http(custom.base_url(), "POST", "/_sandbox/airtable/settings", R"({"requests_per_second":-1})").status == 400);
   CHECK(http(custom.base_url(), "POST", "/_sandbox/airtable/settings", R"({"bogus":1})").status == 400);
 
-  std::string bin = std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox";
+  std::string bin = std::string(PINSYNC_SANDBOX_BIN_DIR) + "/pinsync-sandbox";
   auto bad_scope = pinsync::test::run_process({bin, "--airtable-token", "patSecret123=data.records:eat"}, {},
                                               std::chrono::seconds(10));
   CHECK(bad_scope.exit_code == 2);

@@ -259,7 +259,7 @@ TEST_CASE("startup flags: --google-service-account, --google-token-ttl, --sheets
 
 TEST_CASE("bad Google flags exit 2 with a message that never echoes the secret") {
   pinsync::testing::TempDir dir;
-  std::string bin = std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox";
+  std::string bin = std::string(PINSYNC_SANDBOX_BIN_DIR) + "/pinsync-sandbox";
   auto client = pinsync::test::run_process({bin, "--google-oauth-client", "id-only:super-secret-value"}, {}, std::chrono::seconds(20));
   CHECK(client.exit_code == 2);
   CHECK_CONTAINS(client.err, "--google-oauth-client");

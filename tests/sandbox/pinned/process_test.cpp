@@ -30,7 +30,7 @@ extern char** environ;
 
 namespace {
 
-const std::string k_sandbox = std::string(PINSYNC_BIN_DIR) + "/pinsync-sandbox";
+const std::string k_sandbox = std::string(PINSYNC_SANDBOX_BIN_DIR) + "/pinsync-sandbox";
 
 // A sandbox started by hand, so a test can signal it and read its exit status itself.
 struct RawSandbox {

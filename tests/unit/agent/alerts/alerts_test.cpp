@@ -480,3 +480,18 @@ TEST_CASE("alerts: every alert but a recovery links the status page when there i
   REQUIRE(back.size() == 1);
   CHECK(back[0].text == "acme: recovered — syncing again");
 }
+
+TEST_CASE("alerts: a take-down Pinned Events refused says to look at the event, never to fix the cells") {
+  Fixture f;
+  auto a = f.alerter();
+  const std::string reason = std::string(k_take_down_refused) +
+                             "7 down to draft: status: not allowed for this channel — no cell of the row can fix this: "
+                             "look at the event in Pinned Events, then run pinsync resync --source acme --row E-4 "
+                             "(nothing is sent for it until then)";
+  const auto alerts = a->observe(healthy("acme", {invalid_row(4, reason, "status", "")}));
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].text.starts_with("acme, row 4 (E-4): Pinned Events refused to take event 7 down to draft"));
+  CHECK_NOT_CONTAINS(alerts[0].text, "fix the cells");
+  CHECK_NOT_CONTAINS(alerts[0].text, "the next sync sends it");
+  CHECK(invalid_cause(invalid_row(4, reason)).fix_in == InvalidCause::FixIn::event);
+}

@@ -176,8 +176,14 @@ TEST_CASE("commands: pause and resume without an agent change the state file; a 
 
   const auto status = c.run(command_status);
   CHECK(status.code == k_exit_ok);
+  // The verdict first, by the page's rule: a pause needs a person, with the command that ends it.
+  CHECK(status.out.starts_with("NEED YOU — 1 of 1 source:\n  acme: PAUSED"));
+  CHECK_CONTAINS(status.out, "→ pinsync resume --source acme");
   CHECK_CONTAINS(status.out, "acme (csv, channel 42)\n  rows: 1 synced");
   CHECK_CONTAINS(status.out, "PAUSED by an operator since 2023-11-14");
+  CommandOptions json;
+  json.json = true;
+  CHECK_CONTAINS(c.run(command_status, json).out, R"("needs_you":[{"kind":"paused","badge":"PAUSED")");
 
   const auto resumed = c.run(command_resume, source("acme"));
   CHECK(resumed.code == k_exit_ok);
@@ -197,6 +203,7 @@ TEST_CASE("commands: status and history read what sync left, at the fake clock's
 
   REQUIRE(c.run(command_sync).code == k_exit_ok);
   const auto status = c.run(command_status);
+  CHECK(status.out.starts_with("FINE — nothing needs you (1 source)\n"));
   CHECK_CONTAINS(status.out, "rows: 1 synced");
   CHECK_CONTAINS(status.out, "last pass: 2023-11-14T22:13:20Z (cli): ok");
   CHECK_CONTAINS(status.out, "1 created, 0 updated");

@@ -243,3 +243,28 @@ TEST_CASE("pass: an invalid row is warned about once, when it becomes invalid; l
   CHECK(p.run().invalid == 1);
   CHECK(count_warnings() == 2);
 }
+
+TEST_CASE("pass: a paused source's skipped pass is told at info once per pause, at debug on later polls") {
+  Pass p;
+  REQUIRE(p.store->set_pause("acme", "partner on holiday", "", state::PausedBy::operator_));
+  const auto told_at_info = [&p] {
+    const std::string text = p.log_text.str();
+    std::size_t n = 0;
+    for (auto at = text.find("pass skipped"); at != std::string::npos; at = text.find("pass skipped", at + 1)) {
+      const auto line = text.rfind('\n', at);
+      n += text.substr(line == std::string::npos ? 0 : line, at - (line == std::string::npos ? 0 : line)).find(" info ") !=
+                   std::string::npos
+               ? 1
+               : 0;
+    }
+    return n;
+  };
+  for (int i = 0; i < 3; ++i) REQUIRE(check_pause(*p.store, p.config, "", false, p.log));
+  CHECK(told_at_info() == 1);
+  // A new pause (a later start) is told again.
+  REQUIRE(p.store->clear_pause("acme"));
+  p.clock.advance(std::chrono::minutes(5));
+  REQUIRE(p.store->set_pause("acme", "again", "", state::PausedBy::operator_));
+  REQUIRE(check_pause(*p.store, p.config, "", false, p.log));
+  CHECK(told_at_info() == 2);
+}
