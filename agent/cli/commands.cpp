@@ -200,8 +200,11 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
       if (!last->detail.empty()) out << " (" << last->detail << ")";
       out << " — " << last->created << " created, " << last->updated << " updated, " << last->unchanged
           << " unchanged, " << last->invalid << " invalid, " << last->removed << " removed, " << last->held
-          << " held, " << last->failed << " failed, " << last->dead << " dead, " << last->api_requests
-          << " API requests\n";
+          << " held, " << last->failed << " failed, " << last->dead << " dead";
+      if (last->unpublished > 0) out << ", " << last->unpublished << " taken down to draft";
+      if (last->republished > 0) out << ", " << last->republished << " brought back";
+      if (last->adopted > 0) out << ", " << last->adopted << " adopted";
+      out << ", " << last->api_requests << " API requests\n";
     }
   }
   w.end_array().end_object();

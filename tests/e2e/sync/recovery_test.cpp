@@ -55,6 +55,7 @@ TEST_CASE("recovery: the state file deleted after a full sync — the next sync 
   CHECK(w.events()->size() == 20);
 
   CHECK_CONTAINS(w.pinsync({"history"}).out, ", 20 adopted (");
+  CHECK_CONTAINS(w.pinsync({"status"}).out, ", 20 adopted, ");
 
   // Settled: the next pass neither looks nor sends.
   const int lists = w.requests("GET", "/api/public/v1/events");
