@@ -105,6 +105,21 @@ Result<std::vector<FieldChange>> payload_changes(std::string_view before_json, s
   }
 }
 
+std::optional<std::int64_t> event_channel(std::string_view event_json) {
+  try {
+    auto event = Poco::JSON::Parser().parse(std::string(event_json)).extract<Object::Ptr>();
+    for (const char* wrapper : {"doc", "data"}) {
+      if (event->size() == 1 && event->isObject(wrapper)) event = event->getObject(wrapper);
+    }
+    if (!event->has("channelId")) return std::nullopt;
+    const Var channel = event->get("channelId");
+    if (!channel.isNumeric()) return std::nullopt;
+    return channel.convert<std::int64_t>();
+  } catch (const std::exception&) {
+    return std::nullopt;  // Poco's exceptions are std::exceptions too: no channel to tell
+  }
+}
+
 Result<bool> event_differs(std::string_view payload_json, std::string_view event_json) {
   try {
     Poco::JSON::Parser parser;

@@ -3,6 +3,8 @@
 // changes, field by field, for `pinsync plan`.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,10 @@ namespace pinsync::agent {
 // compare as instants, whatever offset each is written with), or
 // Error{invalid} when either text is not a JSON object.
 Result<bool> event_differs(std::string_view payload_json, std::string_view event_json);
+
+// The channel of an event as GET /events/{id} answers it (the event itself or wrapped in
+// "doc"/"data"), or nullopt when the answer names none.
+std::optional<std::int64_t> event_channel(std::string_view event_json);
 
 // One top-level field an update changes: its old and new values as JSON text ("" when the
 // field was absent before, or is gone after).

@@ -40,6 +40,9 @@ struct Executor::JobResult {
     in_step,        // force: the event equals the row
     drifted,        // force: the event differs (or cannot be read): re-send
     read_failed,    // force: reading the event failed: `message`
+    // adoption by event-ID cell: the event is in another channel (`event_id`, its channel in
+    // `candidates`): never taken, the row gets an event of its own
+    foreign,
     // recovery: the create was not sent — Pinned Events cannot be searched for an event the
     // row may already have (`message` says why); the row stays unknown to the store
     not_looked_up,
@@ -175,6 +178,15 @@ void Executor::work(Job& job, PinnedClient& client) {
     // Read, it is written only when it differs; unread (no events:read, deleted, a failure),
     // the update tells: a 404 then holds the row as gone, like any deleted event.
     auto event = client.get_event(*job.entry.event_id);
+    if (event) {
+      // An event of another channel is not this source's, whoever pasted its ID.
+      if (const auto channel = event_channel(*event); channel && *channel != m_ctx.source.channel_id) {
+        r.what = JobResult::What::foreign;
+        r.event_id = job.entry.event_id;
+        r.candidates = {*channel};
+        return;
+      }
+    }
     bool same = false;
     if (event) {
       const auto differs = event_differs(job.item->row->payload, *event);
@@ -544,6 +556,16 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
     case What::in_step:
       ++m_report.unchanged;
       return;
+    case What::foreign: {
+      Job create;
+      create.item = &item;
+      create.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, item.row->source_id));
+      create.note = "its event-ID cell names event " + std::to_string(*r.event_id) + " of channel " +
+                    std::to_string(r.candidates.front()) + ", not this source's channel " +
+                    std::to_string(m_ctx.source.channel_id) + ": a new event is created for it";
+      follow_ups.push_back(std::move(create));
+      return;
+    }
     case What::read_failed:
       add(item, RowAction::failed, item.stored->event_id, r.message);
       ++m_report.failed;

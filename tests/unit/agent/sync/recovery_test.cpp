@@ -7,6 +7,7 @@
 
 #include "tests/support/checks.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -158,22 +159,30 @@ TEST_CASE("adoption by event-ID cell: an event another source's row owns is neve
   mine.cells.push_back("7");
   auto adopt = test::row("p.csv:3", "E-2", "Show two");
   adopt.cells.push_back("8");  // no row has event 8: adopted (read first; it differs, so updated)
-  p.connector.table.rows = {mine, adopt};
-  p.transport.answer = [](const http::Request& req) -> testing::FakeTransport::Step {
-    if (req.method == "GET") return http::Response{200, {}, R"({"doc":{"id":8,"title":"Old title"}})"};
+  auto foreign = test::row("p.csv:4", "E-3", "Show three");
+  foreign.cells.push_back("12");  // event 12 is in channel 43, not this source's 42
+  p.connector.table.rows = {mine, adopt, foreign};
+  std::int64_t next_id = 20;
+  p.transport.answer = [&next_id](const http::Request& req) -> testing::FakeTransport::Step {
+    if (req.method == "GET" && req.url.ends_with("/events/12")) {
+      return http::Response{200, {}, R"({"doc":{"id":12,"channelId":43,"title":"Elsewhere"}})"};
+    }
+    if (req.method == "GET") return http::Response{200, {}, R"({"doc":{"id":8,"channelId":42,"title":"Old title"}})"};
     if (req.method == "PATCH") return http::Response{200, {}, R"({"doc":{"id":8}})"};
-    return http::Response{201, {}, R"({"doc":{"id":9}})"};
+    return http::Response{201, {}, R"({"doc":{"id":)" + std::to_string(next_id++) + "}}"};
   };
   const auto r = p.run();
-  CHECK(r.created == 1);
+  CHECK(r.created == 2);
   CHECK(r.updated == 1);
-  CHECK(p.store->row("acme", "E-1").value().value().event_id == 9);
   CHECK(p.store->row("acme", "E-2").value().value().event_id == 8);
-  bool said = false;
-  for (const auto& row : r.rows) {
-    if (row.source_id == "E-1") said = row.detail == "its event-ID cell names event 7, which belongs to B-1 of beta: a new event is created for it";
-  }
-  CHECK(said);
+  const auto e1 = p.store->row("acme", "E-1").value().value().event_id;
+  const auto e3 = p.store->row("acme", "E-3").value().value().event_id;
+  CHECK((e1 >= 20 && e3 >= 20 && e1 != e3));
+  for (const auto& req : p.transport.requests) CHECK_FALSE((req.url.ends_with("/events/12") && req.method == "PATCH"));
+  std::map<std::string, std::string> said;
+  for (const auto& row : r.rows) said[row.source_id] = row.detail;
+  CHECK(said["E-1"] == "its event-ID cell names event 7, which belongs to B-1 of beta: a new event is created for it");
+  CHECK(said["E-3"] == "its event-ID cell names event 12 of channel 43, not this source's channel 42: a new event is created for it");
 }
 
 }  // namespace pinsync::agent
