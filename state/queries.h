@@ -191,12 +191,11 @@ inline constexpr const char* k_select_payload =
 inline constexpr const char* k_upsert_payload = R"sql(
 INSERT INTO row_payloads (source, source_id, payload) VALUES (?1, ?2, ?3)
 ON CONFLICT (source, source_id) DO UPDATE SET payload = excluded.payload)sql";
-// The event after a successful write of body ?2 over what it held (?1, or NULL when not
-// known): an update is a JSON Merge Patch of it (SQLite's json_patch, RFC 7396, as the API
-// applies a PATCH), a create or an unknown or unreadable one is the body itself.
-inline constexpr const char* k_next_payload = R"sql(
-SELECT CASE WHEN ?3 AND ?1 IS NOT NULL AND json_valid(?1) AND json_valid(?2)
-            THEN json_patch(?1, ?2) ELSE ?2 END)sql";
+// The event after a successful update with body ?2 of what it held (?1): a JSON Merge Patch
+// (SQLite's json_patch, RFC 7396, as the API applies a PATCH); the body itself when either is
+// not JSON.
+inline constexpr const char* k_merged_payload = R"sql(
+SELECT CASE WHEN json_valid(?1) AND json_valid(?2) THEN json_patch(?1, ?2) ELSE ?2 END)sql";
 // The top-level fields that differ between two JSON objects ?1 (before) and ?2 (after),
 // sorted and joined with ", " ('' when either is not a JSON object).
 inline constexpr const char* k_changed_fields = R"sql(

@@ -368,14 +368,14 @@ std::string SqliteStore::keep_payload(const OutboxEntry& entry) {
     bind_text(q, 2, entry.source_id);
     if (q.executeStep()) before = q.getColumn(0).getString();
   }
-  std::string after;
-  {
-    auto& q = prepared(k_next_payload);
+  // A create (or a write over what is not known) leaves the event as its body: no statement
+  // for that on the path of every create.
+  std::string after = entry.body;
+  if (before && entry.action == WriteAction::update) {
+    auto& q = prepared(k_merged_payload);
     ResetOnExit reset(q);
-    if (before) bind_text(q, 1, *before);
-    else q.bind(1);
+    bind_text(q, 1, *before);
     bind_text(q, 2, entry.body);
-    q.bind(3, entry.action == WriteAction::update ? 1 : 0);
     q.executeStep();
     after = q.getColumn(0).getString();
   }

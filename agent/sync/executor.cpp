@@ -97,6 +97,23 @@ OutboxEntry Executor::new_entry(const PlanItem& item, WriteAction action, std::o
   return entry;
 }
 
+Executor::Job Executor::create_job(const PlanItem& item, std::string note) {
+  Job job;
+  job.item = &item;
+  // A recreated event needs a key of its own: the first create's key may still be
+  // answered from Pinned Events' idempotency cache with the deleted event.
+  const std::string& id = item.row->source_id;
+  const std::string key_id = item.recreate && item.stored && item.stored->event_id
+                                 ? id + "-recreate-" + std::to_string(*item.stored->event_id)
+                                 : id;
+  job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, key_id));
+  // A source in recovery may have made this event before its state file forgot.
+  job.recovery = !m_ctx.recovering.empty() && !item.recreate;
+  job.look_first = job.recovery;
+  job.note = std::move(note);
+  return job;
+}
+
 Executor::Job Executor::update_job(const PlanItem& item, std::int64_t event_id) {
   Job job;
   job.item = &item;
@@ -149,20 +166,7 @@ Executor::Job Executor::job_for(const PlanItem& item) {
     job.reviewed = m_reviewed_rows.contains(row.source_id);
     return job;
   }
-  if (item.action == PlanAction::create) {
-    Job job;
-    job.item = &item;
-    // A recreated event needs a key of its own: the first create's key may still be
-    // answered from Pinned Events' idempotency cache with the deleted event.
-    const std::string id = item.recreate && item.stored && item.stored->event_id
-                               ? row.source_id + "-recreate-" + std::to_string(*item.stored->event_id)
-                               : row.source_id;
-    job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, id));
-    // A source in recovery may have made this event before its state file forgot.
-    job.recovery = !m_ctx.recovering.empty() && !item.recreate;
-    job.look_first = job.recovery;
-    return job;
-  }
+  if (item.action == PlanAction::create) return create_job(item);
   if (item.adopted_event) {
     Job job = update_job(item, *item.adopted_event);
     job.adopt_check = true;
@@ -557,12 +561,11 @@ void Executor::settle(Job& job, std::vector<state::Outcome>& outcomes, std::vect
       ++m_report.unchanged;
       return;
     case What::foreign: {
-      Job create;
-      create.item = &item;
-      create.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, item.row->source_id));
-      create.note = "its event-ID cell names event " + std::to_string(*r.event_id) + " of channel " +
-                    std::to_string(r.candidates.front()) + ", not this source's channel " +
-                    std::to_string(m_ctx.source.channel_id) + ": a new event is created for it";
+      // Sent as it is: the channel's scan for creates (recovery) is over by now.
+      Job create = create_job(item, "its event-ID cell names event " + std::to_string(*r.event_id) + " of channel " +
+                                        std::to_string(r.candidates.front()) + ", not this source's channel " +
+                                        std::to_string(m_ctx.source.channel_id) + ": a new event is created for it");
+      create.recovery = create.look_first = false;
       follow_ups.push_back(std::move(create));
       return;
     }
@@ -637,14 +640,8 @@ bool Executor::check_adoptions(std::vector<Job>& queue) {
     });
     if (other == owners->end()) continue;
     // Another row's event (of another source: the planner saw this source's): never shared.
-    const PlanItem& item = *job.item;
-    job = Job{};
-    job.item = &item;
-    job.entry = new_entry(item, WriteAction::create, std::nullopt, create_key(m_ctx.source.name, item.row->source_id));
-    job.recovery = !m_ctx.recovering.empty();
-    job.look_first = job.recovery;
-    job.note = "its event-ID cell names event " + std::to_string(event) + ", which belongs to " + other->source_id +
-               " of " + other->source + ": a new event is created for it";
+    job = create_job(*job.item, "its event-ID cell names event " + std::to_string(event) + ", which belongs to " +
+                                    other->source_id + " of " + other->source + ": a new event is created for it");
   }
   return true;
 }

@@ -40,6 +40,9 @@ class Executor {
   // The unpublish or republish of an item planned so (on_removed: draft), with its own key;
   // the store's error when the row's change log cannot be read.
   Result<Job> status_job(const PlanItem& item);
+  // The create of `item` (its own key when recreated; looked for first while the source is in
+  // recovery), with `note` for the operator instead of the item's when given.
+  Job create_job(const PlanItem& item, std::string note = "");
   Job update_job(const PlanItem& item, std::int64_t event_id);
   void work(Job& job, PinnedClient& client);
   void send_batch(std::vector<Job>& batch);

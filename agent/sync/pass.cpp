@@ -453,24 +453,19 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     }
   }
   Work work = sort_plan(ctx, mode, plan, report);
+  // Rows the store does not know may have events already when its state was lost, is new or
+  // was put back from a backup: the executor looks for them before creating (and a plan says
+  // that sync will).
+  auto recovering = ctx.store == nullptr ? Result<std::string>("there is no state file yet (a new or lost state file)")
+                                         : recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
+  if (!recovering) return stop(recovering.error());
   if (dry) {
-    if (ctx.store == nullptr) {
-      report.recovering = "there is no state file yet (a new or lost state file)";
-    } else {
-      auto recovering = recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
-      if (!recovering) return stop(recovering.error());
-      report.recovering = std::move(*recovering);
-    }
-    if (report.created == 0) report.recovering.clear();  // nothing to look for
+    if (report.created > 0) report.recovering = std::move(*recovering);  // else nothing to look for
     return finish(ctx, report, run_id, requests_before);
   }
 
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
-  // Rows the store does not know may have events already when its state was lost, is new or
-  // was put back from a backup: the executor looks for them before creating.
   PassContext pass_ctx = ctx;
-  auto recovering = recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
-  if (!recovering) return stop(recovering.error());
   pass_ctx.recovering = std::move(*recovering);
   if (ctx.options.recover && pass_ctx.recovering.empty()) {
     pass_ctx.recovering = "pinsync recover was asked to look for the events of rows the state file does not know";

@@ -17,6 +17,7 @@
 #include <istream>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -481,6 +482,14 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return condition();
+}
+
+std::optional<std::string> admin_url(const BackgroundProcess& agent, std::chrono::milliseconds timeout) {
+  if (!agent.wait_for_output("admin endpoint on http://127.0.0.1:", timeout)) return std::nullopt;
+  const std::string err = agent.err();
+  std::smatch found;
+  if (!std::regex_search(err, found, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:[0-9]+)"))) return std::nullopt;
+  return found[1].str();
 }
 
 }  // namespace pinsync::test

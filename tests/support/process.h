@@ -123,6 +123,11 @@ class BackgroundProcess {
   std::string m_err;
 };
 
+// The URL of the admin endpoint ("http://127.0.0.1:PORT") of `agent`, a `pinsync run`, once
+// its log says where it listens (within `timeout`); nullopt when it exits or stays silent.
+std::optional<std::string> admin_url(const BackgroundProcess& agent,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // Polls `condition` every 50 ms until it holds or `timeout` passes (for conditions in
 // another process, which no clock of ours can advance). Returns whether it held.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);

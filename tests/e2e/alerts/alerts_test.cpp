@@ -190,11 +190,9 @@ TEST_CASE("alerts: a revoked key sends one webhook message, none while it stays 
   const auto config = dir.write("pinsync.yaml", config_text(proxy.url(), "alerts:\n  webhook_url: ${HOOK_URL}\n"));
   BackgroundProcess agent({pinsync_bin(), "run", "--config", config.string()},
                           {{"PINNED_EVENTS_API_KEY", "sandbox-key"}, {"HOOK_URL", hook.url()}});
-  REQUIRE_MESSAGE(agent.wait_for_output("admin endpoint on http://127.0.0.1:", 10s), agent.err());
-  std::smatch m;
-  const std::string started = agent.err();
-  REQUIRE(std::regex_search(started, m, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:[0-9]+)")));
-  const std::string admin = m[1];
+  const auto listening = pinsync::test::admin_url(agent);
+  REQUIRE_MESSAGE(listening, agent.err());
+  const std::string admin = *listening;
   auto passes = [&] { return count_of(agent.err(), "pass finished"); };
 
   REQUIRE_MESSAGE(eventually([&] { return pinsync::test::sandbox_events(sandbox.base_url())->size() == 2; }, 20s),

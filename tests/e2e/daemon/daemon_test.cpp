@@ -140,12 +140,10 @@ struct World {
   // Starts `pinsync run` and waits for its admin endpoint line.
   void start() {
     agent = std::make_unique<BackgroundProcess>(argv({"run"}, config), env());
-    REQUIRE_MESSAGE(agent->wait_for_output("admin endpoint on http://127.0.0.1:", 10s), agent->err());
-    const std::string err = agent->err();
-    std::smatch m;
-    REQUIRE(std::regex_search(err, m, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:([0-9]+))")));
-    admin = m[1];
-    admin_port = m[2];
+    const auto listening = pinsync::test::admin_url(*agent);
+    REQUIRE_MESSAGE(listening, agent->err());
+    admin = *listening;
+    admin_port = admin.substr(admin.rfind(':') + 1);
   }
 
   std::vector<std::pair<std::string, std::string>> env() const { return {{"PINNED_EVENTS_API_KEY", key}}; }

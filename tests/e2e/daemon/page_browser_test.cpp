@@ -128,11 +128,9 @@ TEST_CASE("status page in headless chromium at 390 px: fits the width; Pause and
                                                     "agent:\n  admin_listen: \"127.0.0.1:0\"\nsources:\n" + k_source);
   BackgroundProcess agent({std::string(PINSYNC_BIN_DIR) + "/pinsync", "run", "--config", config.string()},
                           {{"PINNED_EVENTS_API_KEY", "sandbox-key"}});
-  REQUIRE_MESSAGE(agent.wait_for_output("admin endpoint on http://127.0.0.1:", 10s), agent.err());
-  std::smatch m;
-  const std::string err = agent.err();
-  REQUIRE(std::regex_search(err, m, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:[0-9]+)")));
-  const std::string admin = m[1];
+  const auto listening = pinsync::test::admin_url(agent);
+  REQUIRE_MESSAGE(listening, agent.err());
+  const std::string admin = *listening;
   REQUIRE(eventually([&] { return http(admin, "GET", "/").body.find("The 1 source is fine") != std::string::npos; }, 10s));
 
   Browser browser(dir.path());

@@ -62,11 +62,10 @@ TEST_CASE("quota: five sheets every 10s through one account with 6 reads/min are
 
   BackgroundProcess agent({std::string(PINSYNC_BIN_DIR) + "/pinsync", "run", "--config", config.string()},
                           {{"PINNED_EVENTS_API_KEY", "sandbox-key"}});
-  REQUIRE_MESSAGE(agent.wait_for_output("admin endpoint on http://127.0.0.1:", 10s), agent.err());
-  std::smatch m;
+  const auto listening = pinsync::test::admin_url(agent);
+  REQUIRE_MESSAGE(listening, agent.err());
+  const std::string admin = *listening;
   const std::string err = agent.err();
-  REQUIRE(std::regex_search(err, m, std::regex("admin endpoint on (http://127\\.0\\.0\\.1:[0-9]+)")));
-  const std::string admin = m[1];
   CHECK_CONTAINS(err, "poll intervals stretched to fit an API quota");
 
   const auto status = parse_object(http(admin, "GET", "/status").body);
