@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "core/utf8.h"
@@ -490,6 +492,25 @@ date::local_seconds ZoneClock::to_local(date::sys_seconds instant) {
 
 std::string format_utc(std::int64_t unix_seconds) {
   return date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{unix_seconds}});
+}
+
+std::string_view time_zone_rules_version() {
+  static const std::string version = [] {
+    const std::filesystem::path file = "/usr/share/zoneinfo/tzdata.zi";
+    std::ifstream in(file);
+    std::string first;
+    constexpr std::string_view k_prefix = "# version ";
+    if (in && std::getline(in, first) && first.starts_with(k_prefix) && first.size() > k_prefix.size()) {
+      return first.substr(k_prefix.size());
+    }
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    if (error) return std::string("unknown");
+    const auto changed = std::filesystem::last_write_time(file, error);
+    if (error) return std::string("unknown");
+    return "size " + std::to_string(size) + " changed " + std::to_string(changed.time_since_epoch().count());
+  }();
+  return version;
 }
 
 }  // namespace pinsync

@@ -77,6 +77,12 @@ std::string format_in_zone(date::sys_seconds instant, const date::time_zone& zon
 // status show instants.
 std::string format_utc(std::int64_t unix_seconds);
 
+// Which rules of the system time-zone database this process converts with: the tzdata
+// release named in /usr/share/zoneinfo/tzdata.zi ("2025b"), else that file's size and
+// modification time, else "unknown". Read once and kept, as the database's zones are once
+// loaded: a tzdata upgrade under a running agent takes effect, for both, at its restart.
+std::string_view time_zone_rules_version();
+
 // Converts between wall times and instants in one zone, remembering the offset period it
 // used last: the rows of a sheet mostly fall in one season, and the database search per
 // value is otherwise the slowest step of mapping many rows. Results are identical to

@@ -1,5 +1,8 @@
 #include "core/hash.h"
 
+#include <algorithm>
+#include <memory>
+
 #include <openssl/evp.h>
 
 #include "core/error.h"
@@ -17,19 +20,37 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
+// One digest context per thread, reused: EVP_Digest makes and frees one per call, which
+// cost as much as hashing a row's cells.
+void sha256(std::string_view data, unsigned char (&digest)[32]) {
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  PINSYNC_ASSERT(context != nullptr);
+  unsigned int length = 0;
+  const bool ok = EVP_DigestInit_ex2(context.get(), sha256_md(), nullptr) == 1 &&
+                  EVP_DigestUpdate(context.get(), data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(context.get(), digest, &length) == 1;
+  PINSYNC_ASSERT(ok && length == 32);
+}
+
 }  // namespace
 
 void sha256_hex(std::string_view data, std::string& out) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  const int ok = EVP_Digest(data.data(), data.size(), digest, &length, sha256_md(), nullptr);
-  PINSYNC_ASSERT(ok == 1 && length == 32);
+  unsigned char digest[32];
+  sha256(data, digest);
   constexpr char k_hex[] = "0123456789abcdef";
-  out.resize(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
+  out.resize(2 * sizeof digest);
+  for (std::size_t i = 0; i < sizeof digest; ++i) {
     out[2 * i] = k_hex[digest[i] >> 4];
     out[2 * i + 1] = k_hex[digest[i] & 0x0F];
   }
+}
+
+Digest128 sha256_128(std::string_view data) {
+  unsigned char digest[32];
+  sha256(data, digest);
+  Digest128 out;
+  std::copy_n(digest, out.size(), out.begin());
+  return out;
 }
 
 std::string sha256_hex(std::string_view data) {

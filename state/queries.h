@@ -20,7 +20,11 @@ SELECT source, source_id, row_ref, event_id, payload_hash, state, error_field, e
 FROM source_rows WHERE source = ?1 ORDER BY source_id)sql";
 
 inline constexpr const char* k_select_row_digests_of_source = R"sql(
-SELECT source_id, row_ref, event_id, payload_hash, state, next_attempt_at FROM source_rows WHERE source = ?1)sql";
+SELECT source_id, row_ref, event_id, payload_hash, state, next_attempt_at, cells_token FROM source_rows
+WHERE source = ?1)sql";
+
+inline constexpr const char* k_set_cells_token =
+    "UPDATE source_rows SET cells_token = ?3 WHERE source = ?1 AND source_id = ?2";
 
 inline constexpr const char* k_count_rows_of_source = "SELECT count(*) FROM source_rows WHERE source = ?1";
 

@@ -18,7 +18,7 @@ namespace {
 // A migration's SQL ends by setting user_version to its own number, so the version moves
 // in the same transaction as the tables: a crash leaves the file at a complete version.
 // Never edit a released step; append a new one.
-constexpr std::array<const char*, 8> k_migrations = {
+constexpr std::array<const char*, 9> k_migrations = {
     // 1: rows, outbox, audit, runs.
     R"sql(
 PRAGMA application_id = 1349079929;
@@ -236,6 +236,13 @@ ALTER TABLE runs ADD COLUMN unpublished INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN republished INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 8;
+)sql",
+    // 9: a digest of the cells each row was last read with, stored once they mapped to its
+    // payload_hash, so a pass settles an unchanged row without mapping it again (NULL: not
+    // known; the row is mapped). Read with the digests.
+    R"sql(
+ALTER TABLE source_rows ADD COLUMN cells_token BLOB;
+PRAGMA user_version = 9;
 )sql",
 };
 

@@ -88,6 +88,8 @@ class RelaxedSync {
 
 // How often finish_run prunes a source's history (seconds).
 constexpr std::int64_t k_prune_every_seconds = 3600;
+// The source fact that holds when its history was last pruned (unix seconds).
+constexpr std::string_view k_pruned_at_fact = "pinsync.pruned_at";
 
 // Runs a prepared SELECT and reads every result with `read`; the first unreadable
 // record ends it with that error.
@@ -160,19 +162,12 @@ Result<std::vector<RowRecord>> SqliteStore::rows(std::string_view source) {
                  });
 }
 
-Result<std::vector<RowDigest>> SqliteStore::row_digests(std::string_view source) {
-  return guarded("cannot read the rows of " + std::string(source), [&]() -> Result<std::vector<RowDigest>> {
-    auto& count = prepared(k_count_rows_of_source);
-    std::size_t expected = 0;
-    {
-      ResetOnExit reset_count(count);
-      bind_text(count, 1, source);
-      if (count.executeStep()) expected = static_cast<std::size_t>(count.getColumn(0).getInt64());
-    }
-    std::vector<RowDigest> out;
-    out.reserve(expected);
-    // A raw statement: at 100k rows, SQLiteCpp's per-column objects cost more than the
-    // reading. One per call (a pass makes one call).
+Result<RowDigests> SqliteStore::row_digests(std::string_view source) {
+  return guarded("cannot read the rows of " + std::string(source), [&]() -> Result<RowDigests> {
+    RowDigests out;
+    // Grown as read: counting the rows first cost half as much as reading them. A raw
+    // statement: at 100k rows, SQLiteCpp's per-column objects cost more than the reading.
+    // One per call (a pass makes one call).
     sqlite3* db = m_db->getHandle();
     sqlite3_stmt* raw = nullptr;
     if (const int rc = sqlite3_prepare_v2(db, k_select_row_digests_of_source, -1, &raw, nullptr); rc != SQLITE_OK) {
@@ -189,17 +184,11 @@ Result<std::vector<RowDigest>> SqliteStore::row_digests(std::string_view source)
       const int rc = sqlite3_step(raw);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) throw SQLite::Exception(db, rc);
-      RowDigest& d = out.emplace_back();
-      d.source_id = text(0);
-      d.row_ref = text(1);
+      RowDigest& d = out.add();
+      d.source_id = out.keep(text(0));
+      d.row_ref = out.keep(text(1));
       if (sqlite3_column_type(raw, 2) != SQLITE_NULL) d.event_id = sqlite3_column_int64(raw, 2);
-      const std::string_view hash = text(3);
-      if (hash.size() > d.hash.size()) {
-        return std::unexpected(corrupt("row " + row_name(source, d.source_id) + " has a payload hash of " +
-                                       std::to_string(hash.size()) + " characters"));
-      }
-      std::copy(hash.begin(), hash.end(), d.hash.begin());
-      d.hash_size = static_cast<std::uint8_t>(hash.size());
+      d.payload_hash = out.keep(text(3));
       const std::string_view state_name = text(4);
       const auto state = row_state_from_string(state_name);
       if (!state) {
@@ -208,6 +197,11 @@ Result<std::vector<RowDigest>> SqliteStore::row_digests(std::string_view source)
       }
       d.state = *state;
       d.next_attempt_at = sqlite3_column_int64(raw, 5);
+      if (sqlite3_column_type(raw, 6) == SQLITE_BLOB && sqlite3_column_bytes(raw, 6) == sizeof(Digest128)) {
+        const auto* token = static_cast<const std::uint8_t*>(sqlite3_column_blob(raw, 6));
+        d.cells_token.emplace();
+        std::copy_n(token, d.cells_token->size(), d.cells_token->begin());
+      }
     }
     return out;
   });
@@ -597,6 +591,23 @@ Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates
                  });
 }
 
+Result<void> SqliteStore::set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) {
+  if (tokens.empty()) return {};
+  return guarded("cannot store the cells of " + std::to_string(tokens.size()) + " rows", [&]() -> Result<void> {
+    SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    auto& update = prepared(k_set_cells_token);
+    for (const auto& t : tokens) {
+      ResetOnExit reset(update);
+      bind_text(update, 1, source);
+      bind_text(update, 2, t.source_id);
+      update.bind(3, t.token.data(), static_cast<int>(t.token.size()));
+      update.exec();
+    }
+    transaction.commit();
+    return {};
+  });
+}
+
 Result<std::int64_t> SqliteStore::backup_to(const std::filesystem::path& file) {
   const std::string shown = file.string();
   // Private from its first byte: VACUUM INTO would create the file with the umask's mode.
@@ -706,18 +717,24 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
                                            std::to_string(run.id) + ": no run has that id");
     }
     // Pruning scans the source's runs and change log: once an hour per source is enough to
-    // keep them bounded, and a pass every minute does not pay for it each time.
+    // keep them bounded, and a pass every minute does not pay for it each time. The time of
+    // the last pruning is kept in the store, so that holds for one-shot syncs too.
     auto& of = prepared(k_select_run_source);
     ResetOnExit reset_of(of);
     of.bind(1, run.id);
     std::string source = of.executeStep() ? of.getColumn(0).getString() : std::string();
     const std::int64_t at = now();
-    const auto last = m_pruned_at.find(source);
-    if (last != m_pruned_at.end() && at - last->second < k_prune_every_seconds) {
-      transaction.commit();
-      return {};
+    auto& pruned = prepared(k_select_fact);
+    ResetOnExit reset_pruned(pruned);
+    bind_text(pruned, 1, source);
+    bind_text(pruned, 2, k_pruned_at_fact);
+    if (pruned.executeStep()) {
+      const std::int64_t last = std::strtoll(pruned.getColumn(0).getText(), nullptr, 10);
+      if (at >= last && at - last < k_prune_every_seconds) {
+        transaction.commit();
+        return {};
+      }
     }
-    m_pruned_at[source] = at;
     const std::int64_t oldest_kept = at - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
     auto& runs = prepared(k_prune_runs);
     ResetOnExit reset_runs(runs);
@@ -730,6 +747,13 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
     audit.bind(1, run.id);
     audit.bind(2, oldest_kept);
     audit.exec();
+    auto& keep = prepared(k_upsert_fact);
+    ResetOnExit reset_keep(keep);
+    bind_text(keep, 1, source);
+    bind_text(keep, 2, k_pruned_at_fact);
+    bind_text(keep, 3, std::to_string(at));
+    keep.bind(4, at);
+    keep.exec();
     transaction.commit();
     return {};
   });

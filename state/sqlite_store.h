@@ -38,7 +38,7 @@ class SqliteStore final : public Store {
   Result<void> check_file() const override;
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
-  Result<std::vector<RowDigest>> row_digests(std::string_view source) override;
+  Result<RowDigests> row_digests(std::string_view source) override;
   Result<std::vector<RowRecord>> rows_where(std::string_view source,
                                             const std::function<bool(std::string_view)>& wanted) override;
   Result<std::optional<RowRecord>> row(std::string_view source, std::string_view source_id) override;
@@ -62,6 +62,7 @@ class SqliteStore final : public Store {
   Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value) override;
 
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
+  Result<void> set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) override;
 
   Result<std::int64_t> backup_to(const std::filesystem::path& file) override;
   Result<void> forget_source(std::string_view source) override;
@@ -104,8 +105,6 @@ class SqliteStore final : public Store {
   std::int64_t now() const;
 
   std::mutex m_mutex;
-  // Per source: when finish_run last pruned its history (unix seconds).
-  std::unordered_map<std::string, std::int64_t> m_pruned_at;
   std::unique_ptr<SQLite::Database> m_db;
   std::string m_label;
   FileIdentity m_file;

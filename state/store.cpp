@@ -1,5 +1,9 @@
 #include "state/store.h"
 
+#include <algorithm>
+#include <new>
+#include <type_traits>
+
 namespace pinsync::state {
 
 namespace {
@@ -40,5 +44,25 @@ std::string_view to_string(WriteAction a) {
   return a == WriteAction::create ? "create" : "update";
 }
 
+
+static_assert(std::is_trivially_destructible_v<RowDigest>, "RowDigests never destroys its digests");
+
+RowDigests::RowDigests() : m_arena(std::make_unique<BlockArena>()) {}
+
+RowDigest& RowDigests::add() {
+  if (m_size == m_chunks.size() * k_chunk) {
+    m_chunks.push_back(static_cast<RowDigest*>(m_arena->allocate(k_chunk * sizeof(RowDigest), alignof(RowDigest))));
+  }
+  RowDigest* const at = &m_chunks.back()[m_size % k_chunk];
+  ++m_size;
+  return *new (at) RowDigest();
+}
+
+std::string_view RowDigests::keep(std::string_view text) {
+  if (text.empty()) return {};
+  char* const at = static_cast<char*>(m_arena->allocate(text.size(), 1));
+  std::copy(text.begin(), text.end(), at);
+  return {at, text.size()};
+}
 
 }  // namespace pinsync::state

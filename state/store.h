@@ -17,8 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/block_arena.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/hash.h"
 
 namespace pinsync::state {
 
@@ -90,16 +92,45 @@ struct RowRecord {
 };
 
 // What a pass needs of a stored row to see that the row, read again, is unchanged —
-// without its whole record: a no-change pass over a large source holds only these.
+// without its whole record: a no-change pass over a large source holds only these. The
+// text points into the RowDigests that holds the digest.
 struct RowDigest {
-  std::string source_id;
-  std::string row_ref;
+  std::string_view source_id;
+  std::string_view row_ref;
+  std::string_view payload_hash;  // as RowRecord's
   std::optional<std::int64_t> event_id;
-  std::string_view payload_hash() const { return {hash.data(), hash_size}; }  // as RowRecord's
-  std::array<char, 64> hash{};  // the hex of payload_hash; hash_size of it used (0: none)
-  std::uint8_t hash_size = 0;
   RowState state = RowState::pending;
   std::int64_t next_attempt_at = 0;  // as RowRecord's
+  // What set_cells_tokens stored: a digest of the cells the row was last read with that
+  // says they map to payload_hash (the mapper's cells_token); absent when none was stored.
+  std::optional<Digest128> cells_token;
+};
+
+// The digests of one source's rows and the text they point into, in a BlockArena: at 100k
+// rows, an allocation per ID and place, a vector's regrowth and the page faults of both cost
+// more than reading the rows. Moving it keeps every digest and its text where they are.
+class RowDigests {
+ public:
+  RowDigests();
+  // A new digest at the end, its text empty.
+  RowDigest& add();
+  // A copy of `text` that lives as long as this object.
+  std::string_view keep(std::string_view text);
+  std::size_t size() const { return m_size; }
+  bool empty() const { return m_size == 0; }
+  const RowDigest& operator[](std::size_t i) const { return m_chunks[i / k_chunk][i % k_chunk]; }
+
+ private:
+  static constexpr std::size_t k_chunk = 4096;
+  std::unique_ptr<BlockArena> m_arena;
+  std::vector<RowDigest*> m_chunks;
+  std::size_t m_size = 0;
+};
+
+// One row's cells token for set_cells_tokens.
+struct CellsToken {
+  std::string source_id;
+  Digest128 token{};
 };
 
 enum class WriteAction { create, update };
@@ -240,7 +271,7 @@ class Store {
   // All rows of one source, ordered by source_id (bytewise); empty if none.
   virtual Result<std::vector<RowRecord>> rows(std::string_view source) = 0;
   // The digest of every row of one source, in no particular order; empty if none.
-  virtual Result<std::vector<RowDigest>> row_digests(std::string_view source) = 0;
+  virtual Result<RowDigests> row_digests(std::string_view source) = 0;
   // The rows of one source whose source_id `wanted` accepts, ordered by source_id; the
   // others are not read past their id.
   virtual Result<std::vector<RowRecord>> rows_where(std::string_view source,
@@ -321,6 +352,9 @@ class Store {
   // current one; `value` is cut to 256 bytes (at a UTF-8 character boundary). All rows in
   // one transaction (all or none): one fsync for a pass that marks thousands of rows.
   virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
+  // Stores each row's cells token (RowDigest::cells_token) and nothing else; a row the store
+  // does not have is skipped. All in one transaction.
+  virtual Result<void> set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) = 0;
 
   // Writes a consistent copy of the whole store to `file` (SQLite's VACUUM INTO: one read
   // transaction, so a running agent's writes are either wholly in it or not at all), made

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "agent/mapping/cells.h"
+#include "agent/mapping/fingerprint.h"
 #include "agent/mapping/source.h"
 #include "agent/mapping/times.h"
 #include "core/hash.h"
@@ -199,7 +200,14 @@ std::string fingerprint_id(const SourcePlan& plan, const connectors::Row& row) {
 
 // Maps `row` into `out`, reusing its storage (a caller that drops most rows maps them all
 // into one MappedRow without allocating).
-void map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch, MappedRow& out) {
+// The trimmed cell of `slot`, "" when the slot is not mapped or the row is short.
+std::string_view cell_of(const SourcePlan& plan, const connectors::Row& row, Slot slot) {
+  const auto& index = plan.column(slot).index;
+  return index && *index < row.cells.size() ? trim_cell(row.cells[*index]) : std::string_view();
+}
+
+// Fills the row's identity into `out` (source_id, row_ref, approved) and clears the rest.
+void identify_row(const SourcePlan& plan, const connectors::Row& row, MappedRow& out) {
   out.source_id.clear();
   out.row_ref = row.row_ref;
   out.approved = false;
@@ -207,26 +215,27 @@ void map_row(const SourcePlan& plan, const connectors::Row& row, std::string& sc
   out.payload_hash.clear();
   out.errors.clear();
   out.written_event_id.clear();
-  RowCells cells;
-  for (std::size_t i = 0; i < k_slot_count; ++i) {
-    const auto& index = plan.columns[i].index;
-    if (index && *index < row.cells.size()) cells.text[i] = trim_cell(row.cells[*index]);
-  }
   if (plan.column(Slot::id).index) {
-    out.source_id = cells[Slot::id];
+    out.source_id = cell_of(plan, row, Slot::id);
   } else if (!plan.fingerprint.empty()) {
     out.source_id = fingerprint_id(plan, row);
   } else {
     out.source_id = row.native_id;
   }
   if (plan.column(Slot::approved).index) {
-    const std::string value = ascii_lower(cells[Slot::approved]);
+    const std::string value = ascii_lower(cell_of(plan, row, Slot::approved));
     out.approved = std::find(plan.approved_values.begin(), plan.approved_values.end(), value) !=
                    plan.approved_values.end();
   } else {
     out.approved = true;
   }
+}
+
+void map_row(const SourcePlan& plan, const connectors::Row& row, std::string& scratch, MappedRow& out) {
+  identify_row(plan, row, out);
   if (!out.approved) return;
+  RowCells cells;
+  for (std::size_t i = 0; i < k_slot_count; ++i) cells.text[i] = cell_of(plan, row, static_cast<Slot>(i));
   if (const auto& wb = plan.written_event_id; wb && *wb < row.cells.size()) {
     out.written_event_id = trim_cell(row.cells[*wb]);
   }
@@ -276,7 +285,35 @@ Result<RowMapper> RowMapper::open(const SourceConfig& source, const connectors::
                                   const KnownSlugs& known_slugs) {
   auto plan = prepare_source(source, header, known_slugs);
   if (!plan) return std::unexpected(plan.error());
-  return RowMapper(std::move(*plan));
+  return RowMapper(std::move(*plan), mapping_fingerprint(source, header, known_slugs));
+}
+
+RowMapper::RowMapper(SourcePlan plan, std::string fingerprint)
+    : m_plan(std::move(plan)), m_fingerprint(std::move(fingerprint)) {
+  for (const auto& column : m_plan.columns) {
+    if (column.index) m_read_columns.push_back(*column.index);
+  }
+  m_read_columns.insert(m_read_columns.end(), m_plan.fingerprint.begin(), m_plan.fingerprint.end());
+  std::ranges::sort(m_read_columns);
+  m_read_columns.erase(std::unique(m_read_columns.begin(), m_read_columns.end()), m_read_columns.end());
+}
+
+void RowMapper::identify(const connectors::Row& row, MappedRow& out) const { identify_row(m_plan, row, out); }
+
+Digest128 RowMapper::cells_token(const connectors::Row& row, std::string_view payload_hash) const {
+  // Length-prefixed, so cells cannot be shifted into one another; a missing cell reads as
+  // the empty one, as the mapper reads it.
+  std::string& in = m_token_input;
+  in.assign(m_fingerprint);
+  const auto put = [&in](std::string_view text) {
+    const auto size = static_cast<std::uint32_t>(text.size());
+    for (int shift = 0; shift < 32; shift += 8) in.push_back(static_cast<char>((size >> shift) & 0xFF));
+    in.append(text);
+  };
+  for (const std::size_t index : m_read_columns) put(index < row.cells.size() ? row.cells[index] : std::string_view());
+  put(row.native_id);
+  put(payload_hash);
+  return sha256_128(in);
 }
 
 MappedRow RowMapper::map(const connectors::Row& row) {

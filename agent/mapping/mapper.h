@@ -2,6 +2,8 @@
 // errors that say which cell is wrong and why. Pure: no I/O, no clock.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/config/config.h"
@@ -9,6 +11,7 @@
 #include "agent/mapping/source.h"
 #include "connectors/connector.h"
 #include "core/error.h"
+#include "core/hash.h"
 
 namespace pinsync::agent {
 
@@ -31,11 +34,21 @@ class RowMapper {
   // As above, into `out`, reusing its storage: a reader that keeps few rows maps them all
   // into one MappedRow.
   void map(const connectors::Row& row, MappedRow& out);
+  // Only the row's identity, as map() gives it: source_id, row_ref and approved, the rest
+  // of `out` cleared. Enough to find the row in the store.
+  void identify(const connectors::Row& row, MappedRow& out) const;
+  // A digest of the cells of `row` the mapping reads, of every other input of the mapping
+  // (mapping_fingerprint) and of `payload_hash`. Stored once map() gave the row that payload
+  // hash, an equal token later means the row maps to it again, unmapped.
+  Digest128 cells_token(const connectors::Row& row, std::string_view payload_hash) const;
 
  private:
-  explicit RowMapper(SourcePlan plan) : m_plan(std::move(plan)) {}
+  RowMapper(SourcePlan plan, std::string fingerprint);
   SourcePlan m_plan;
-  std::string m_scratch;  // the payload writer's buffer, reused from row to row
+  std::string m_fingerprint;               // mapping_fingerprint()
+  std::vector<std::size_t> m_read_columns;  // every header position the mapping reads a cell of
+  std::string m_scratch;                   // the payload writer's buffer, reused from row to row
+  mutable std::string m_token_input;       // cells_token's, likewise
 };
 
 }  // namespace pinsync::agent

@@ -395,7 +395,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     return finish(ctx, report, run_id, requests_before);
   };
 
-  std::vector<state::RowDigest> digests;
+  state::RowDigests digests;
   if (ctx.store != nullptr) {
     auto rows = ctx.store->row_digests(ctx.source.name);
     if (!rows) return stop(rows.error());
@@ -411,6 +411,13 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const bool settle = !ctx.options.force && !report.row_scoped;
   auto source = read_source(ctx, mode, ctx.options.changes_only && !retry_due, known, settle);
   if (!source) return stop(source.error());
+  if (!dry && !source->tokens.empty()) {
+    // Only saves mapping later: a failure costs speed, never a row.
+    if (auto r = ctx.store->set_cells_tokens(ctx.source.name, source->tokens); !r) {
+      ctx.log.warn("could not store the cells of unchanged rows; they are mapped again next pass",
+                   {{"source", ctx.source.name}, {"reason", r.error().message}});
+    }
+  }
   // The records of every stored row the read did not settle.
   std::vector<state::RowRecord> stored;
   if (ctx.store != nullptr && known.size() > static_cast<std::size_t>(known.settled())) {

@@ -10,7 +10,7 @@ namespace pinsync::agent {
 
 using state::RowState;
 
-IdIndex::IdIndex(const std::vector<state::RowDigest>& digests) : m_digests(digests) {
+IdIndex::IdIndex(const state::RowDigests& digests) : m_digests(digests) {
   std::size_t capacity = 16;
   while (capacity < 2 * digests.size()) capacity *= 2;
   m_slots.assign(capacity, Slot{});
@@ -33,15 +33,16 @@ std::optional<std::uint32_t> IdIndex::find(std::string_view id) const {
   }
 }
 
-KnownRows::KnownRows(std::vector<state::RowDigest> digests) : m_digests(std::move(digests)), m_by_id(m_digests) {
+KnownRows::KnownRows(state::RowDigests digests) : m_digests(std::move(digests)), m_by_id(m_digests) {
   m_seen.assign(m_digests.size(), Seen::no);
   m_position.assign(m_digests.size(), 0);
 }
 
 bool KnownRows::retry_due(std::int64_t now) const {
-  return std::ranges::any_of(m_digests, [now](const state::RowDigest& d) {
-    return d.state == RowState::failed && d.next_attempt_at <= now;
-  });
+  for (std::size_t i = 0; i < m_digests.size(); ++i) {
+    if (m_digests[i].state == RowState::failed && m_digests[i].next_attempt_at <= now) return true;
+  }
+  return false;
 }
 
 bool KnownRows::settle(const MappedRow& row, std::size_t position,
@@ -56,7 +57,7 @@ bool KnownRows::settle(const MappedRow& row, std::size_t position,
     first.source_id = d.source_id;
     first.row_ref = d.row_ref;
     first.approved = true;
-    first.payload_hash = std::string(d.payload_hash());
+    first.payload_hash = std::string(d.payload_hash);
     unsettled.emplace_back(m_position[i], std::move(first));
     --m_settled;
   }
@@ -65,12 +66,33 @@ bool KnownRows::settle(const MappedRow& row, std::size_t position,
     return false;
   }
   const bool same = row.approved && row.errors.empty() && d.state == RowState::synced && d.event_id &&
-                    d.payload_hash() == row.payload_hash && d.row_ref == row.row_ref;
+                    d.payload_hash == row.payload_hash && d.row_ref == row.row_ref;
   m_seen[i] = same ? Seen::settled : Seen::kept;
   if (!same) return false;
   m_position[i] = position;
   ++m_settled;
   return true;
+}
+
+bool KnownRows::settle_unmapped(const MappedRow& identity, const connectors::Row& row, const RowMapper& mapper,
+                                std::size_t position) {
+  if (!identity.approved || identity.source_id.empty()) return false;
+  const auto found = m_by_id.find(identity.source_id);
+  if (!found || m_seen[*found] != Seen::no) return false;
+  const std::uint32_t i = *found;
+  const state::RowDigest& d = m_digests[i];
+  if (!d.cells_token || d.state != RowState::synced || !d.event_id || d.row_ref != identity.row_ref) return false;
+  if (mapper.cells_token(row, d.payload_hash) != *d.cells_token) return false;
+  m_seen[i] = Seen::settled;
+  m_position[i] = position;
+  ++m_settled;
+  return true;
+}
+
+std::optional<Digest128> KnownRows::cells_token(std::string_view source_id) const {
+  const auto found = m_by_id.find(source_id);
+  if (!found) return std::nullopt;
+  return m_digests[*found].cells_token;
 }
 
 bool KnownRows::is_settled(std::string_view source_id) const {
@@ -82,7 +104,8 @@ std::optional<std::string_view> KnownRows::settled_owner(std::int64_t event) {
   if (!m_owner_of) {
     m_owner_of.emplace();
     for (std::size_t i = 0; i < m_digests.size(); ++i) {
-      if (m_seen[i] == Seen::settled) m_owner_of->emplace(*m_digests[i].event_id, m_digests[i].source_id);
+      const state::RowDigest& d = m_digests[i];
+      if (m_seen[i] == Seen::settled) m_owner_of->emplace(*d.event_id, d.source_id);
     }
   }
   const auto it = m_owner_of->find(event);
@@ -163,8 +186,17 @@ class ReadSink final : public connectors::RowSink {
 
   void row(connectors::Row&& row) override {
     const std::size_t position = m_count++;
+    if (m_settle) {
+      // Most rows of a no-change pass settle here, by a digest of their cells, unmapped.
+      m_mapper->identify(row, m_current);
+      if (m_known.settle_unmapped(m_current, row, *m_mapper, position)) return;  // m_current is reused
+    }
     m_mapper->map(row, m_current);
-    if (m_settle && m_known.settle(m_current, position, m_unsettled)) return;  // m_current is reused
+    if (m_settle && m_known.settle(m_current, position, m_unsettled)) {
+      const Digest128 token = m_mapper->cells_token(row, m_current.payload_hash);
+      if (m_known.cells_token(m_current.source_id) != token) m_tokens.push_back({m_current.source_id, token});
+      return;
+    }
     if (m_id_index && m_current.approved && m_current.source_id.empty()) {
       m_id_less.push_back({m_rows.size(), std::move(row)});
     }
@@ -208,7 +240,7 @@ class ReadSink final : public connectors::RowSink {
       for (const std::size_t i : order) sorted.push_back(std::move(m_rows[i]));
       m_rows = std::move(sorted);
     }
-    return SourceRows{std::move(m_rows), m_read};
+    return SourceRows{std::move(m_rows), m_read, std::move(m_tokens)};
   }
 
  private:
@@ -226,6 +258,7 @@ class ReadSink final : public connectors::RowSink {
   std::vector<std::size_t> m_positions;  // of m_rows in the read
   std::vector<IdLessRow> m_id_less;
   std::vector<std::pair<std::size_t, MappedRow>> m_unsettled;
+  std::vector<state::CellsToken> m_tokens;
 };
 
 }  // namespace

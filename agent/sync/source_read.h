@@ -12,8 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "agent/mapping/mapper.h"
 #include "agent/sync/pass_types.h"
 #include "agent/sync/planner.h"
+#include "core/hash.h"
 #include "state/store.h"
 
 namespace pinsync::agent {
@@ -22,7 +24,7 @@ namespace pinsync::agent {
 // a node-based map's allocations and cache misses were a tenth of a no-change pass.
 class IdIndex {
  public:
-  explicit IdIndex(const std::vector<state::RowDigest>& digests);
+  explicit IdIndex(const state::RowDigests& digests);
   std::optional<std::uint32_t> find(std::string_view id) const;
 
  private:
@@ -31,7 +33,7 @@ class IdIndex {
     std::uint32_t tag = 0;  // the hash's upper half: most mismatches end here
     std::uint32_t index = k_empty;
   };
-  const std::vector<state::RowDigest>& m_digests;
+  const state::RowDigests& m_digests;
   std::vector<Slot> m_slots;
   std::size_t m_mask = 0;
 };
@@ -40,7 +42,7 @@ class IdIndex {
 // what the read made of it.
 class KnownRows {
  public:
-  explicit KnownRows(std::vector<state::RowDigest> digests);
+  explicit KnownRows(state::RowDigests digests);
 
   // Whether a row of the retry queue is due: then a read of only the changes would miss it.
   bool retry_due(std::int64_t now) const;
@@ -50,6 +52,14 @@ class KnownRows {
   // `unsettled` gets back as a MappedRow without payload: two rows with one ID are both
   // invalid.
   bool settle(const MappedRow& row, std::size_t position, std::vector<std::pair<std::size_t, MappedRow>>& unsettled);
+  // Settles a row without mapping it: `identity` (RowMapper::identify) is approved, its ID
+  // seen first, stored synced with an event at the same place, and the store's cells token
+  // equals the one the mapper makes of the row and the stored payload hash. Returns false,
+  // changing nothing, otherwise (the row is then mapped and settle()d).
+  bool settle_unmapped(const MappedRow& identity, const connectors::Row& row, const RowMapper& mapper,
+                       std::size_t position);
+  // The cells token the store holds for the row with this ID, if any.
+  std::optional<Digest128> cells_token(std::string_view source_id) const;
   long settled() const { return m_settled; }
   bool is_settled(std::string_view source_id) const;
   // The ID of the settled row whose event is `event`, or nullopt (PlanOptions::settled_owner).
@@ -60,7 +70,7 @@ class KnownRows {
 
  private:
   enum class Seen : std::uint8_t { no, settled, kept };
-  std::vector<state::RowDigest> m_digests;
+  state::RowDigests m_digests;
   IdIndex m_by_id;
   std::vector<Seen> m_seen;
   std::vector<std::size_t> m_position;  // of the row that settled it
@@ -73,6 +83,9 @@ class KnownRows {
 struct SourceRows {
   std::vector<MappedRow> rows;
   SourceRead read = SourceRead::complete;
+  // Rows that settled once mapped but whose stored cells token is missing or old (a first
+  // pass, a changed config): stored, the next pass settles them unmapped.
+  std::vector<state::CellsToken> tokens;
 };
 
 // Reads and maps the source as the connector hands its rows over, settling rows against

@@ -4,6 +4,9 @@
 
 #include "core/datetime.h"
 
+#include <fstream>
+#include <string>
+
 using pinsync::DateOrder;
 using pinsync::parse_date;
 using pinsync::parse_date_time;
@@ -201,4 +204,13 @@ TEST_CASE("ZoneClock: the cached offset period gives the same answers as the dat
 TEST_CASE("parse_date: a year-last date under date_order YMD is read only when unambiguous") {
   CHECK(parse_date("13/6/2026", DateOrder::YMD).value() == ymd(2026, 6, 13));
   CHECK_CONTAINS(date_error("6/12/2026", DateOrder::YMD), "does not follow date_order YMD");
+}
+
+TEST_CASE("time_zone_rules_version: the tzdata release, read once") {
+  const std::string_view version = pinsync::time_zone_rules_version();
+  CHECK_FALSE(version.empty());
+  CHECK(pinsync::time_zone_rules_version().data() == version.data());  // kept, not read again
+  std::ifstream zi("/usr/share/zoneinfo/tzdata.zi");
+  std::string first;
+  if (zi && std::getline(zi, first) && first.starts_with("# version ")) CHECK(version == first.substr(10));
 }

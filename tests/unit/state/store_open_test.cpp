@@ -29,10 +29,10 @@ unsigned mode_of(const std::filesystem::path& p) {
 TEST_CASE("open creates the file with mode 0600, WAL journaling and the latest schema version") {
   StoreFixture f;
   CHECK(mode_of(f.file) == 0600);
-  CHECK(f.store->schema_version() == 8);
+  CHECK(f.store->schema_version() == 9);
   auto raw = f.raw();
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
-  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 8);
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 9);
   // The store's first write creates the WAL pair; both must be private too.
   REQUIRE(set_row_state(*f.store, "acme", "E-1", "Sheet1!A2", RowState::invalid, "", "", ""));
   for (const char* suffix : {"-wal", "-shm"}) {
@@ -52,7 +52,7 @@ TEST_CASE("open narrows an existing file that others could read to 0600") {
   auto store = Store::open(file, clock);
   REQUIRE(store);
   CHECK(mode_of(file) == 0600);
-  CHECK((*store)->schema_version() == 8);
+  CHECK((*store)->schema_version() == 9);
 }
 
 TEST_CASE("open narrows a copied-in -wal and -shm pair that others could read to 0600") {
@@ -253,7 +253,7 @@ TEST_CASE("backup_to writes a private, checked copy that opens as the same store
   testing::FakeClock clock;
   auto restored = Store::open(copy, clock);
   REQUIRE_MESSAGE(restored.has_value(), restored.error().message);
-  CHECK((*restored)->schema_version() == 8);
+  CHECK((*restored)->schema_version() == 9);
   auto kept = (*restored)->rows("acme");
   REQUIRE(kept);
   CHECK(kept->size() == 2);

@@ -204,7 +204,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 8);
+  CHECK(store.schema_version() == 9);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);

@@ -231,8 +231,8 @@ TEST_CASE("row_digests give what a pass compares; rows_where reads only the want
   auto digests = f.store->row_digests("acme");
   REQUIRE(digests);
   REQUIRE(digests->size() == 2);
-  std::map<std::string, state::RowDigest> by_id;
-  for (auto& d : *digests) by_id.emplace(d.source_id, d);
+  std::map<std::string, state::RowDigest, std::less<>> by_id;
+  for (std::size_t i = 0; i < digests->size(); ++i) by_id.emplace((*digests)[i].source_id, (*digests)[i]);
   auto record = f.store->row("acme", "E-1");
   REQUIRE(record);
   REQUIRE(record->has_value());
@@ -240,12 +240,12 @@ TEST_CASE("row_digests give what a pass compares; rows_where reads only the want
   CHECK(e1.event_id == 501);
   CHECK(e1.state == RowState::synced);
   CHECK(e1.row_ref == (*record)->row_ref);
-  CHECK(e1.payload_hash() == (*record)->payload_hash);
+  CHECK(e1.payload_hash == (*record)->payload_hash);
   const auto& e2 = by_id.at("E-2");
   CHECK_FALSE(e2.event_id.has_value());
   CHECK(e2.state == RowState::invalid);
   CHECK(e2.row_ref == "partner.csv:3");
-  CHECK(e2.payload_hash().empty());
+  CHECK(e2.payload_hash.empty());
 
   int asked = 0;
   auto wanted = f.store->rows_where("acme", [&](std::string_view id) {
@@ -260,4 +260,54 @@ TEST_CASE("row_digests give what a pass compares; rows_where reads only the want
   auto none = f.store->row_digests("nobody");
   REQUIRE(none);
   CHECK(none->empty());
+}
+
+TEST_CASE("cells tokens: stored per row, read with the digests, other rows untouched") {
+  StoreFixture f;
+  REQUIRE(put_outbox(*f.store, make_entry("E-1")));
+  REQUIRE(record_success(*f.store, make_entry("E-1"), WriteOutcome{201, "req-1", 501}));
+  REQUIRE(set_row_state(*f.store, "acme", "E-2", "partner.csv:3", RowState::invalid, "Date", "x", "not a date"));
+  auto before = f.store->row_digests("acme");
+  REQUIRE(before);
+  for (std::size_t i = 0; i < before->size(); ++i) CHECK_FALSE((*before)[i].cells_token.has_value());
+
+  const Digest128 token = sha256_128("cells of E-1");
+  const std::vector<CellsToken> tokens{{"E-1", token}, {"E-9", sha256_128("no such row")}};
+  REQUIRE(f.store->set_cells_tokens("acme", tokens));
+  auto after = f.store->row_digests("acme");
+  REQUIRE(after);
+  REQUIRE(after->size() == 2);  // the unknown E-9 was not made a row
+  for (std::size_t i = 0; i < after->size(); ++i) {
+    const RowDigest& d = (*after)[i];
+    if (d.source_id == "E-1") CHECK(d.cells_token == token);
+    else CHECK_FALSE(d.cells_token.has_value());
+  }
+}
+
+TEST_CASE("RowDigests: digests and copies that stay put while more are added, however many or long") {
+  RowDigests digests;
+  const std::string_view first = digests.keep("B-000001");
+  const std::string long_text(300 * 1024, 'x');  // more than a block
+  const std::string_view big = digests.keep(long_text);
+  std::vector<std::string_view> many;
+  std::vector<const RowDigest*> rows;
+  for (int i = 0; i < 50'000; ++i) {
+    many.push_back(digests.keep("row " + std::to_string(i)));
+    RowDigest& d = digests.add();
+    d.source_id = many.back();
+    d.event_id = i;
+    rows.push_back(&d);
+  }
+  RowDigests moved = std::move(digests);
+  REQUIRE(moved.size() == 50'000);
+  CHECK(&moved[0] == rows.front());
+  CHECK(&moved[49'999] == rows.back());
+  CHECK(moved[12'345].source_id == "row 12345");
+  CHECK(moved[12'345].event_id == 12'345);
+  CHECK(first == "B-000001");
+  CHECK(big == long_text);
+  CHECK(big.data() != long_text.data());
+  CHECK(many.front() == "row 0");
+  CHECK(many.back() == "row 49999");
+  CHECK(moved.keep("").empty());
 }

@@ -175,6 +175,16 @@ TEST_CASE("finish_run keeps each source's history bounded: 90 days of runs and c
   auto kept = f.store->recent_runs("acme", 20'000);
   REQUIRE(kept);
   CHECK(kept->size() == 10'007);
+  // ...nor by another process within that hour (a one-shot sync): the time is in the file.
+  f.store.reset();
+  f.store = f.open_or_fail();
+  id = f.store->begin_run("acme", "schedule");
+  REQUIRE(id);
+  run.id = *id;
+  REQUIRE(f.store->finish_run(run));
+  kept = f.store->recent_runs("acme", 20'000);
+  REQUIRE(kept);
+  CHECK(kept->size() == 10'008);
   // ...the first run an hour later prunes.
   f.clock.advance(std::chrono::hours(1));
   id = f.store->begin_run("acme", "schedule");

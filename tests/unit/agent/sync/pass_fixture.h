@@ -104,7 +104,6 @@ struct Pass {
       more.push_back(std::make_unique<PinnedClient>(pinned, *t, log, clock, in_call));
       all.push_back(more.back().get());
     }
-    const KnownSlugs slugs = std::set<std::string>{"music"};
     PassContext ctx{config, connector, client, store.get(), slugs, log, clock, std::chrono::seconds(900),
                     options, all, queue};
     return run_pass(ctx, mode, "test");
@@ -122,6 +121,7 @@ struct Pass {
   std::ostringstream log_text;
   Logger log;
   SourceConfig config = source_config();
+  KnownSlugs slugs = std::set<std::string>{"music"};  // the classifications Pinned Events knows
   PinnedConfig pinned;
   FakeConnector connector;
   FakeTransport transport;

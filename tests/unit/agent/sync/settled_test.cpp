@@ -6,6 +6,11 @@
 
 #include "tests/support/checks.h"
 
+#include <map>
+#include <optional>
+#include <string>
+
+#include "agent/mapping/mapper.h"
 #include "pass_fixture.h"
 
 using namespace pinsync;
@@ -109,4 +114,83 @@ TEST_CASE("settled rows: a new row carrying a settled row's event gets its own e
   CHECK(p.transport.requests[1].method == "POST");
   REQUIRE(r.rows.size() == 1);
   CHECK(r.rows[0].detail == "it carries event 7, which belongs to E-1, still in the source: a new event is created for it");
+}
+
+namespace {
+
+// The cells token the store holds for each row of the source, by ID.
+std::map<std::string, std::optional<Digest128>> stored_tokens(Pass& p) {
+  auto digests = p.store->row_digests("acme");
+  REQUIRE(digests);
+  std::map<std::string, std::optional<Digest128>> out;
+  for (std::size_t i = 0; i < digests->size(); ++i) {
+    out.emplace(std::string((*digests)[i].source_id), (*digests)[i].cells_token);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("settled by their cells: a no-change pass stores each row's cells token once, then settles by it") {
+  Pass p;
+  sync_rows(p, 4);
+  for (const auto& [id, token] : stored_tokens(p)) CHECK_FALSE(token.has_value());  // just written: mapped next pass
+
+  REQUIRE(p.run().unchanged == 4);
+  const auto tokens = stored_tokens(p);
+  auto mapper = RowMapper::open(p.config, p.connector.table, p.slugs);
+  REQUIRE(mapper);
+  for (const auto& r : p.connector.table.rows) {
+    const auto record = p.store->row("acme", r.cells[0]);
+    REQUIRE(record);
+    REQUIRE(record->has_value());
+    CHECK(tokens.at(r.cells[0]) == mapper->cells_token(r, (*record)->payload_hash));
+  }
+  const auto again = p.run();
+  CHECK(again.unchanged == 4);
+  CHECK(again.rows.empty());
+  CHECK(stored_tokens(p) == tokens);
+}
+
+TEST_CASE("settled by their cells: a config change the cells do not show updates every row") {
+  Pass p;
+  sync_rows(p, 3);
+  REQUIRE(p.run().unchanged == 3);  // tokens stored
+  p.config.mapping.city.places = {{"New York", Place{"place-nyc", "US"}}};
+  for (int i = 1; i <= 3; ++i) p.transport.reply(200, R"({"doc":{"id":)" + std::to_string(i) + "}}");
+  const auto moved = p.run();
+  CHECK(moved.updated == 3);
+  CHECK_CONTAINS(p.transport.requests.back().body, "place-nyc");
+  CHECK(p.run().unchanged == 3);
+
+  p.config.channel_id = 43;
+  for (int i = 1; i <= 3; ++i) p.transport.reply(200, R"({"doc":{"id":)" + std::to_string(i) + "}}");
+  CHECK(p.run().updated == 3);
+}
+
+TEST_CASE("settled by their cells: a classification Pinned Events no longer knows makes the same cells invalid") {
+  Pass p;
+  sync_rows(p, 2);
+  REQUIRE(p.run().unchanged == 2);
+  p.slugs = std::set<std::string>{"theatre"};
+  const auto r = p.run();
+  CHECK(r.invalid == 2);
+  CHECK(r.unchanged == 0);
+}
+
+TEST_CASE("settled by their cells: an edit taken back after its update went out is sent again") {
+  Pass p;
+  sync_rows(p, 2);
+  REQUIRE(p.run().unchanged == 2);  // tokens of the first cells and payloads
+  const std::string first_title = p.connector.table.rows[0].cells[2];
+  p.connector.table.rows[0].cells[2] = "Show 1, late";
+  p.transport.reply(200, R"({"doc":{"id":1}})");
+  REQUIRE(p.run().updated == 1);
+  // The stored token still names the first cells, with the payload they gave then: back to
+  // those cells, the row must not settle against the event that now holds the edit.
+  p.connector.table.rows[0].cells[2] = first_title;
+  p.transport.reply(200, R"({"doc":{"id":1}})");
+  const auto back = p.run();
+  CHECK(back.updated == 1);
+  CHECK_CONTAINS(p.transport.requests.back().body, "\"title\":\"" + first_title + "\"");
 }
