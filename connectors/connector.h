@@ -45,7 +45,8 @@ class RowSink {
   // The read's header, before its first row: `header` has the columns, the zone and
   // `complete`, and no rows. An error stops the read and is what read() returns.
   virtual Result<void> begin(const Table& header) = 0;
-  // One data row (blank rows already skipped).
+  // One data row (blank rows already skipped). The sink may move from it; what it leaves,
+  // the reader may reuse for the next row.
   virtual void row(Row&& row) = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "connectors/csv.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -94,9 +95,11 @@ std::optional<std::size_t> CsvParser::read_record(std::string_view text, std::si
                                                   std::size_t& lines) {
   const std::size_t n = text.size();
   lines = 0;
-  m_record.clear();
+  m_fields = 0;
   while (true) {
-    std::string& field = m_record.emplace_back();
+    if (m_fields == m_record.size()) m_record.emplace_back();
+    std::string& field = m_record[m_fields++];
+    field.clear();
     if (i < n && text[i] == '"') {
       ++i;
       while (true) {
@@ -164,7 +167,7 @@ Result<void> CsvParser::parse(bool at_end) {
 Result<void> CsvParser::take_record(std::size_t record_line) {
   // A data row is blank when the cells the table keeps are: text only past the header's
   // width is left out, so it must not turn an empty line into a row of empty cells.
-  const std::size_t kept = m_have_header ? std::min(m_width, m_record.size()) : m_record.size();
+  const std::size_t kept = m_have_header ? std::min(m_width, m_fields) : m_fields;
   bool blank = true;
   for (std::size_t c = 0; c < kept; ++c) {
     if (!blank_field(m_record[c])) {
@@ -176,7 +179,7 @@ Result<void> CsvParser::take_record(std::size_t record_line) {
 
   if (!m_have_header) {
     m_have_header = true;
-    m_width = m_record.size();
+    m_width = m_fields;
     m_unnamed_data_line.assign(m_width, 0);
     Table header;
     header.columns.reserve(m_width);
@@ -202,15 +205,19 @@ Result<void> CsvParser::take_record(std::size_t record_line) {
                                        ") rows: raise max_rows if the source is meant to be this large");
   }
   ++m_rows;
-  Row row;
-  row.row_ref = ref(m_ref_name, record_line);
-  m_record.resize(m_width);  // pads short rows; cells past the header are not part of the table
+  // Pads short rows; cells past the header are not part of the table.
+  m_record.resize(std::max(m_record.size(), m_width));
+  for (std::size_t c = m_fields; c < m_width; ++c) m_record[c].clear();
+  m_record.resize(m_width);
   for (std::size_t c = 0; c < m_width; ++c) {
     if (m_unnamed[c] && m_unnamed_data_line[c] == 0 && !blank_field(m_record[c])) m_unnamed_data_line[c] = record_line;
   }
-  row.cells = std::move(m_record);
-  m_record = {};
-  m_sink.row(std::move(row));
+  char line[24];
+  const auto digits = std::to_chars(line, line + sizeof line, record_line);
+  m_row.row_ref.assign(m_ref_name).append(1, ':').append(line, digits.ptr);
+  m_row.native_id.clear();
+  m_row.cells.swap(m_record);
+  m_sink.row(std::move(m_row));
   return {};
 }
 

@@ -39,7 +39,7 @@ class CsvParser {
   Result<void> finish();
 
  private:
-  // Reads the record at `i` into m_record. Returns where the next one starts, or nullopt
+  // Reads the record at `i` into m_record (m_fields of it). Returns where the next one starts, or nullopt
   // when the record runs past the text and more may come; `lines` gets its line breaks.
   std::optional<std::size_t> read_record(std::string_view text, std::size_t i, bool at_end, std::size_t& lines);
   Result<void> parse(bool at_end);
@@ -56,7 +56,12 @@ class CsvParser {
   bool m_have_header = false;
   std::size_t m_width = 0;
   std::size_t m_rows = 0;
+  // The record being read: its first m_fields strings, reused from record to record (and
+  // swapped with m_row's cells when a row is handed over) so that a sink that keeps no row
+  // costs no allocation per row.
   std::vector<std::string> m_record;
+  std::size_t m_fields = 0;
+  Row m_row;  // what the sink gets; a sink that moves it away leaves it empty
   std::vector<bool> m_unnamed;  // columns with an empty header name
   // For columns with an empty header name: the first row that holds data there (0: none).
   std::vector<std::size_t> m_unnamed_data_line;

@@ -1,5 +1,7 @@
 #include "core/datetime.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -505,10 +507,13 @@ std::string_view time_zone_rules_version() {
     }
     std::error_code error;
     const auto size = std::filesystem::file_size(file, error);
-    if (error) return std::string("unknown");
     const auto changed = std::filesystem::last_write_time(file, error);
-    if (error) return std::string("unknown");
-    return "size " + std::to_string(size) + " changed " + std::to_string(changed.time_since_epoch().count());
+    if (!error) return "size " + std::to_string(size) + " changed " + std::to_string(changed.time_since_epoch().count());
+    // No way to tell releases apart: a value of this process alone, so nothing settled on
+    // the rules of an earlier run is taken for settled on these.
+    return "unknown, process started " +
+           std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + " pid " +
+           std::to_string(::getpid());
   }();
   return version;
 }

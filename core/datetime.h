@@ -79,7 +79,8 @@ std::string format_utc(std::int64_t unix_seconds);
 
 // Which rules of the system time-zone database this process converts with: the tzdata
 // release named in /usr/share/zoneinfo/tzdata.zi ("2025b"), else that file's size and
-// modification time, else "unknown". Read once and kept, as the database's zones are once
+// modification time, else a value of this process alone ("unknown, process started …").
+// Read once and kept, as the database's zones are once
 // loaded: a tzdata upgrade under a running agent takes effect, for both, at its restart.
 std::string_view time_zone_rules_version();
 

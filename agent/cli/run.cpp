@@ -1,6 +1,6 @@
 // `pinsync run`: a plain signal-driven main loop rather than Poco's ServerApplication,
 // whose own option parsing and daemonizing would fight the CLI's command table. The
-// signals are blocked in every thread and taken here with sigtimedwait, so no handler
+// signals are blocked in every thread and taken here with sigwaitinfo, so no handler
 // runs inside a pass.
 #include <signal.h>
 #include <unistd.h>
@@ -52,11 +52,11 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
   }
   agent.log().info("agent running", {{"pid", ::getpid()}, {"sources", config.sources.size()}});
 
-  const timespec tick{1, 0};
   while (true) {
-    siginfo_t info;
-    const int sig = sigtimedwait(&signals, &info, &tick);
-    if (sig < 0) continue;  // timeout or EINTR
+    // Sleeps until a signal comes: the agent's work runs on the scheduler's threads, and an
+    // idle agent should not wake for nothing.
+    const int sig = sigwaitinfo(&signals, nullptr);
+    if (sig < 0) continue;  // EINTR
     if (sig == SIGHUP) {
       agent.log().info("SIGHUP: reloading the config", {{"file", options.config_path.string()}});
       (void)agent.reload(options.config_path);

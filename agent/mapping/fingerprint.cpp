@@ -28,7 +28,7 @@ class Inputs {
     for (const auto& s : list) text(s);
     return *this;
   }
-  std::string digest() const { return sha256_hex(m_bytes); }
+  Digest128 digest() const { return sha256_128(m_bytes); }
 
  private:
   std::string m_bytes;
@@ -61,7 +61,7 @@ void add(Inputs& in, const Mapping& mapping) {
 
 }  // namespace
 
-std::string mapping_fingerprint(const SourceConfig& source, const connectors::Table& header,
+Digest128 mapping_fingerprint(const SourceConfig& source, const connectors::Table& header,
                                 const KnownSlugs& known_slugs) {
   Inputs in;
   in.text("pinsync mapping 1").text(build_info::version()).text(build_info::revision());

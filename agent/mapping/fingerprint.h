@@ -10,12 +10,13 @@
 #include "agent/config/config.h"
 #include "agent/mapping/mapped_row.h"
 #include "connectors/connector.h"
+#include "core/hash.h"
 
 namespace pinsync::agent {
 
-// Returns the SHA-256 (hex) of every input of the mapping of `source` against
+// Returns a digest (SHA-256/128) of every input of the mapping of `source` against
 // `header` apart from the rows' cells. A change of any of them changes it. Always succeeds.
-std::string mapping_fingerprint(const SourceConfig& source, const connectors::Table& header,
+Digest128 mapping_fingerprint(const SourceConfig& source, const connectors::Table& header,
                                 const KnownSlugs& known_slugs);
 
 }  // namespace pinsync::agent

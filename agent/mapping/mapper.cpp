@@ -288,8 +288,7 @@ Result<RowMapper> RowMapper::open(const SourceConfig& source, const connectors::
   return RowMapper(std::move(*plan), mapping_fingerprint(source, header, known_slugs));
 }
 
-RowMapper::RowMapper(SourcePlan plan, std::string fingerprint)
-    : m_plan(std::move(plan)), m_fingerprint(std::move(fingerprint)) {
+RowMapper::RowMapper(SourcePlan plan, Digest128 fingerprint) : m_plan(std::move(plan)), m_fingerprint(fingerprint) {
   for (const auto& column : m_plan.columns) {
     if (column.index) m_read_columns.push_back(*column.index);
   }
@@ -301,13 +300,18 @@ RowMapper::RowMapper(SourcePlan plan, std::string fingerprint)
 void RowMapper::identify(const connectors::Row& row, MappedRow& out) const { identify_row(m_plan, row, out); }
 
 Digest128 RowMapper::cells_token(const connectors::Row& row, std::string_view payload_hash) const {
-  // Length-prefixed, so cells cannot be shifted into one another; a missing cell reads as
+  // Length-prefixed (LEB128: one byte for most cells, so a row's input mostly fits three
+  // SHA-256 blocks), so cells cannot be shifted into one another; a missing cell reads as
   // the empty one, as the mapper reads it.
   std::string& in = m_token_input;
-  in.assign(m_fingerprint);
+  in.assign(reinterpret_cast<const char*>(m_fingerprint.data()), m_fingerprint.size());
   const auto put = [&in](std::string_view text) {
-    const auto size = static_cast<std::uint32_t>(text.size());
-    for (int shift = 0; shift < 32; shift += 8) in.push_back(static_cast<char>((size >> shift) & 0xFF));
+    std::size_t size = text.size();
+    do {
+      const auto low = static_cast<char>(size & 0x7F);
+      size >>= 7;
+      in.push_back(static_cast<char>(low | (size != 0 ? 0x80 : 0)));
+    } while (size != 0);
     in.append(text);
   };
   for (const std::size_t index : m_read_columns) put(index < row.cells.size() ? row.cells[index] : std::string_view());

@@ -43,9 +43,9 @@ class RowMapper {
   Digest128 cells_token(const connectors::Row& row, std::string_view payload_hash) const;
 
  private:
-  RowMapper(SourcePlan plan, std::string fingerprint);
+  RowMapper(SourcePlan plan, Digest128 fingerprint);
   SourcePlan m_plan;
-  std::string m_fingerprint;               // mapping_fingerprint()
+  Digest128 m_fingerprint;                 // mapping_fingerprint()
   std::vector<std::size_t> m_read_columns;  // every header position the mapping reads a cell of
   std::string m_scratch;                   // the payload writer's buffer, reused from row to row
   mutable std::string m_token_input;       // cells_token's, likewise

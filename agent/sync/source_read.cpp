@@ -10,7 +10,8 @@ namespace pinsync::agent {
 
 using state::RowState;
 
-IdIndex::IdIndex(const state::RowDigests& digests) : m_digests(digests) {
+IdIndex::IdIndex(const state::RowDigests& digests, BlockArena& arena)
+    : m_digests(digests), m_slots(ArenaAllocator<Slot>(arena)) {
   std::size_t capacity = 16;
   while (capacity < 2 * digests.size()) capacity *= 2;
   m_slots.assign(capacity, Slot{});
@@ -33,9 +34,17 @@ std::optional<std::uint32_t> IdIndex::find(std::string_view id) const {
   }
 }
 
-KnownRows::KnownRows(state::RowDigests digests) : m_digests(std::move(digests)), m_by_id(m_digests) {
-  m_seen.assign(m_digests.size(), Seen::no);
-  m_position.assign(m_digests.size(), 0);
+KnownRows::KnownRows(state::RowDigests digests)
+    : m_digests(std::move(digests)),
+      m_by_id(m_digests, m_arena),
+      m_seen(m_digests.size(), Seen::no, ArenaAllocator<Seen>(m_arena)),
+      m_position(m_digests.size(), 0, ArenaAllocator<std::size_t>(m_arena)) {}
+
+std::optional<std::uint32_t> KnownRows::lookup(std::string_view id) {
+  if (m_next < m_digests.size() && m_digests[m_next].source_id == id) return m_next++;
+  const auto found = m_by_id.find(id);
+  if (found) m_next = *found + 1;
+  return found;
 }
 
 bool KnownRows::retry_due(std::int64_t now) const {
@@ -48,7 +57,7 @@ bool KnownRows::retry_due(std::int64_t now) const {
 bool KnownRows::settle(const MappedRow& row, std::size_t position,
                        std::vector<std::pair<std::size_t, MappedRow>>& unsettled) {
   if (row.source_id.empty()) return false;
-  const auto found = m_by_id.find(row.source_id);
+  const auto found = lookup(row.source_id);
   if (!found) return false;
   const std::uint32_t i = *found;
   const state::RowDigest& d = m_digests[i];
@@ -77,7 +86,7 @@ bool KnownRows::settle(const MappedRow& row, std::size_t position,
 bool KnownRows::settle_unmapped(const MappedRow& identity, const connectors::Row& row, const RowMapper& mapper,
                                 std::size_t position) {
   if (!identity.approved || identity.source_id.empty()) return false;
-  const auto found = m_by_id.find(identity.source_id);
+  const auto found = lookup(identity.source_id);
   if (!found || m_seen[*found] != Seen::no) return false;
   const std::uint32_t i = *found;
   const state::RowDigest& d = m_digests[i];

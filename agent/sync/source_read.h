@@ -15,6 +15,7 @@
 #include "agent/mapping/mapper.h"
 #include "agent/sync/pass_types.h"
 #include "agent/sync/planner.h"
+#include "core/block_arena.h"
 #include "core/hash.h"
 #include "state/store.h"
 
@@ -24,7 +25,8 @@ namespace pinsync::agent {
 // a node-based map's allocations and cache misses were a tenth of a no-change pass.
 class IdIndex {
  public:
-  explicit IdIndex(const state::RowDigests& digests);
+  // The slots are taken from `arena`, which must outlive the index.
+  IdIndex(const state::RowDigests& digests, BlockArena& arena);
   std::optional<std::uint32_t> find(std::string_view id) const;
 
  private:
@@ -34,7 +36,7 @@ class IdIndex {
     std::uint32_t index = k_empty;
   };
   const state::RowDigests& m_digests;
-  std::vector<Slot> m_slots;
+  std::vector<Slot, ArenaAllocator<Slot>> m_slots;
   std::size_t m_mask = 0;
 };
 
@@ -70,10 +72,16 @@ class KnownRows {
 
  private:
   enum class Seen : std::uint8_t { no, settled, kept };
+  // The digest with this ID. Rows mostly come in the order of the digests (the store's, by
+  // ID, is often the source's too): the one after the last found is tried before the index.
+  std::optional<std::uint32_t> lookup(std::string_view id);
+
   state::RowDigests m_digests;
+  BlockArena m_arena;  // for the tables below: as the digests', few page faults at 100k rows
   IdIndex m_by_id;
-  std::vector<Seen> m_seen;
-  std::vector<std::size_t> m_position;  // of the row that settled it
+  std::vector<Seen, ArenaAllocator<Seen>> m_seen;
+  std::vector<std::size_t, ArenaAllocator<std::size_t>> m_position;  // of the row that settled it
+  std::uint32_t m_next = 0;  // lookup's guess
   long m_settled = 0;
   std::optional<std::unordered_map<std::int64_t, std::string_view>> m_owner_of;  // built on first use
 };
