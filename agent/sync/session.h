@@ -53,7 +53,7 @@ class SessionWorld {
  public:
   // Opens the world for `access`: takes the state lock for write, opens the store (for
   // read only when the file exists), on `seams` (WorldSeams: empty in production).
-  // Returns Error{config} naming the holder's pid when another pinsync holds the state
+  // Returns Error{conflict} naming the holder's pid when another pinsync holds the state
   // file, or the store's error.
   static Result<std::shared_ptr<SessionWorld>> open(const Config& config, std::ostream& log_out, StoreAccess access,
                                                     const WorldSeams& seams = {});
