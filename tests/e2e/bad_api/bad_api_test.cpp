@@ -163,7 +163,7 @@ TEST_CASE("bad answers to listings: a spoiled classifications list is reported a
   CHECK_CONTAINS(retried.out, "music");
 }
 
-TEST_CASE("logs: a 5xx answer is a warn line naming the source, and JSON lines carry numbers as numbers (issue 14 §6)") {
+TEST_CASE("logs: a 5xx answer is a warn line naming the source, and JSON lines carry numbers as numbers") {
   CsvWorld w(k_retry_at_once);
   w.sheet(rows(1));
   // The create's first answer is a proxy's 502 page; its retry gets the event.

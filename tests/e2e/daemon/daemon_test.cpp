@@ -728,9 +728,9 @@ int threads_of(pid_t pid) {
 
 }  // namespace
 
-// Regression for issue 15: a thread (timer) per source, every source its own connections
-// and its own GET /classifications. Forty sources now share one scheduler, one connection
-// pool and one list of classifications.
+// Guards against a thread (timer) per source, every source its own connections and its own
+// GET /classifications: forty sources share one scheduler, one connection pool and one list
+// of classifications.
 TEST_CASE("run: forty sources share one classifications read, a few connections and a bounded pool of threads") {
   constexpr int k_sources = 40;
   std::string extra;

@@ -1,7 +1,7 @@
 // The classification slugs shared by every session of a process: one fetch for many
 // callers, kept for the TTL, fetched again after a write refused for an unknown slug, a
-// refused key never kept, a failed fetch "not checked" for a while. Regression tests for
-// issue 15 §2 (every pass of every source fetched /classifications).
+// refused key never kept, a failed fetch "not checked" for a while. They guard against every
+// pass of every source fetching /classifications again.
 #include <doctest/doctest.h>
 
 #include <atomic>
