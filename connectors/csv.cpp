@@ -17,15 +17,6 @@ namespace {
 
 bool blank_field(std::string_view s) { return text::trim(s).empty(); }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (to_lower(s[i]) != prefix[i]) return false;
-  return true;
-}
-
 std::string ref(std::string_view ref_name, std::size_t line) {
   std::string out(ref_name);
   out += ':';
@@ -56,11 +47,11 @@ std::string redact_url(std::string_view url) {
 }
 
 bool looks_like_html(const http::Response& response) {
-  if (auto type = response.header("content-type"); type && starts_with_nocase(text::trim(*type), "text/html")) return true;
+  if (auto type = response.header("content-type"); type && text::istarts_with(text::trim(*type), "text/html")) return true;
   std::string_view body = response.body;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   body = text::trim(body);
-  return starts_with_nocase(body, "<!doctype html") || starts_with_nocase(body, "<html");
+  return text::istarts_with(body, "<!doctype html") || text::istarts_with(body, "<html");
 }
 
 }  // namespace

@@ -9,13 +9,12 @@
 // connection cache is not thread-safe"), and pinsync sends from several threads at once.
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <deque>
 #include <mutex>
 
 #include "core/http.h"
+#include "core/text.h"
 
 namespace pinsync::http {
 
@@ -55,13 +54,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) headers->clear();
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-      value.remove_suffix(1);
-    headers->emplace_back(std::move(name), std::string(value));
+    headers->emplace_back(text::ascii_lower(line.substr(0, colon)), std::string(text::trim(line.substr(colon + 1))));
   }
   return size * count;
 }
@@ -71,9 +64,7 @@ std::string origin_of(const std::string& url) {
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return url;
   const auto path = url.find_first_of("/?#", scheme + 3);
-  std::string origin = url.substr(0, path);
-  std::ranges::transform(origin, origin.begin(), [](unsigned char c) { return std::tolower(c); });
-  return origin;
+  return text::ascii_lower(std::string_view(url).substr(0, path));
 }
 
 }  // namespace

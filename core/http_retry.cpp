@@ -29,7 +29,7 @@ void pause_until_reset(RateLimiter& limiter, const Response& r, const Clock& clo
   long long value = 0;
   if (std::from_chars(reset->data(), reset->data() + reset->size(), value).ec != std::errc{} || value <= 0) return;
   if (value > 1'000'000'000) {
-    value -= std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    value -= unix_seconds(clock);
   }
   // The reset is whole seconds, rounded up: the window may turn over up to a second
   // sooner. Holding everyone for the rounded value would skip most of the next window

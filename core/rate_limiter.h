@@ -2,9 +2,10 @@
 // an Airtable base, a Google project): acquire() waits through the injected Clock until
 // a request may go, so tests advance time instead of sleeping. Callers that adapt to the
 // server also keep a window of requests in flight, at most max_in_flight for the whole
-// process: a 429 halves it and the rate (multiplicative decrease), successes win them back
-// (additive increase). Every wait is a condition-variable wait through the Clock, woken by
-// the release it waits for (or the stop), never a polling loop.
+// process: a 429 halves the window (from the requests in flight when fewer) and cuts a
+// configured rate by 30 %, never below a quarter of it (multiplicative decrease);
+// successes win both back (additive increase). Every wait is a condition-variable wait
+// through the Clock, woken by the release it waits for (or the stop), never a polling loop.
 #pragma once
 
 #include <chrono>
@@ -53,9 +54,10 @@ class RateLimiter {
   // Changes max_in_flight (a reloaded config); the window starts again from it.
   void set_max_in_flight(int max_in_flight);
 
-  // The server answered 429 (multiplicative decrease, at most once a second): halves the
-  // window of requests in flight (not below 1) and, when a rate is configured, lowers the
-  // rate by 30% (not below a quarter of it). Retry-After delays only that request's retry.
+  // The server answered 429 (multiplicative decrease, at most once a second): the window
+  // becomes half of the smaller of the window and the requests in flight now (not below 1)
+  // and, when a rate is configured, the rate drops by 30 %, not below a quarter of the
+  // configured rate. Retry-After delays only that request's retry.
   void throttled();
   // A request succeeded (additive increase): the window grows by one per window's worth of
   // successes, up to max_in_flight; a lowered rate climbs by about 20% of the configured rate

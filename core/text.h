@@ -26,6 +26,9 @@ std::string ascii_lower(std::string_view s);
 // True when `a` and `b` are equal ignoring the case of A-Z.
 bool iequals(std::string_view a, std::string_view b);
 
+// True when `s` begins with `prefix`, ignoring the case of A-Z.
+bool istarts_with(std::string_view s, std::string_view prefix);
+
 // The Levenshtein distance: single-byte insertions, deletions and substitutions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

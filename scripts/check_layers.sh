@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The layering rule, held against the #include lines of the code (CI runs it through ctest):
 #   - a folder includes only its own headers and those of the folders it stands on;
-#   - no two modules (a header and its .cpp) include each other.
+#   - no two modules (a header and its .cpp) include each other;
+#   - a quoted include names its header from the repository root ("core/clock.h"), so the
+#     check can place it: a relative ("../clock.h") or bare ("clock.h") one fails. System
+#     headers (<…>) are not checked.
 # Floors, top to bottom (ARCHITECTURE.md): agent/cli -> agent/daemon -> agent/alerts ->
 # agent/sync -> {agent/mapping, agent/pinned} -> agent/config, all over connectors, state
 # and core; connectors and state stand on core alone. The sandbox shares no code with
@@ -73,7 +76,10 @@ grep -Hn -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $files /dev/null |
         if (!(file in told)) print file ": folder " from " has no place in the floors of scripts/check_layers.sh; add it there and to ARCHITECTURE.md"
         told[file] = 1; ++failures; next
       }
-      if (to == "") next
+      if (to == "") {
+        print file ":" line ": includes \"" target "\", which the layering check cannot place: write the path from the repository root (e.g. \"core/clock.h\")"
+        ++failures; next
+      }
       if (from != to && !((from, to) in allowed)) {
         print file ":" line ": includes \"" target "\": " from " stands only on its own folder and the folders below it"
         ++failures

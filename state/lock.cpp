@@ -31,7 +31,7 @@ Result<std::unique_ptr<StateLock>> StateLock::acquire(const std::filesystem::pat
     }
     std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return fail(ErrorKind::config, "state file " + state_path.string() + " is in use by another pinsync (pid " +
+    return fail(ErrorKind::conflict, "state file " + state_path.string() + " is in use by another pinsync (pid " +
                                        holder + ") — stop it first, or give this one its own state.path");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";

@@ -14,7 +14,7 @@ namespace pinsync::state {
 class StateLock {
  public:
   // Takes the lock for `state_path` without waiting. Returns the held lock, or
-  // Error{config} "state file X is in use by pinsync pid N — …" when another process
+  // Error{conflict} "state file X is in use by pinsync pid N — …" when another process
   // holds it, or Error{internal} when the lock file cannot be created.
   static Result<std::unique_ptr<StateLock>> acquire(const std::filesystem::path& state_path);
 

@@ -128,7 +128,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
     if (::stat(path.c_str(), &info) != 0) {
       return fail(ErrorKind::internal, label + ": disappeared while it was being opened");
     }
-    return std::make_unique<SqliteStore>(std::move(db), label, clock, *version,
+    return std::make_unique<SqliteStore>(std::move(db), label, clock,
                                          SqliteStore::FileIdentity{path, info.st_dev, info.st_ino});
   } catch (const std::exception& e) {
     return std::unexpected(sqlite_failure(label, "cannot open", e));

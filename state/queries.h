@@ -68,11 +68,6 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   body = excluded.body,
   payload_hash = excluded.payload_hash)sql";
 
-inline constexpr const char* k_select_outbox = R"sql(
-SELECT source, source_id, row_ref, action, event_id, idempotency_key, body, payload_hash,
-       created_at, attempts
-FROM outbox WHERE source = ?1 AND source_id = ?2)sql";
-
 inline constexpr const char* k_select_outbox_of_source = R"sql(
 SELECT source, source_id, row_ref, action, event_id, idempotency_key, body, payload_hash,
        created_at, attempts

@@ -108,9 +108,8 @@ Result<std::vector<T>> read_all(SQLite::Statement& q, Read read, std::size_t exp
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label,
-                         const Clock& clock, int schema_version, FileIdentity file)
-    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock),
-      m_schema_version(schema_version) {}
+                         const Clock& clock, FileIdentity file)
+    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock) {}
 
 Result<void> SqliteStore::check_file() const {
   const std::string fix = " — everything pinsync writes now is lost when it stops: stop pinsync, put the state "
@@ -297,21 +296,6 @@ Result<void> SqliteStore::put_outboxes(std::span<const OutboxEntry> entries) {
     transaction.commit();
     return {};
   });
-}
-
-Result<std::optional<OutboxEntry>> SqliteStore::outbox(std::string_view source,
-                                                       std::string_view source_id) {
-  return guarded("cannot read the outbox entry of " + row_name(source, source_id),
-                 [&]() -> Result<std::optional<OutboxEntry>> {
-                   auto& q = prepared(k_select_outbox);
-                   ResetOnExit reset(q);
-                   bind_text(q, 1, source);
-                   bind_text(q, 2, source_id);
-                   if (!q.executeStep()) return std::nullopt;
-                   auto entry = read_outbox(q);
-                   if (!entry) return std::unexpected(corrupt(entry.error().message));
-                   return std::optional<OutboxEntry>(std::move(*entry));
-                 });
 }
 
 Result<std::vector<OutboxEntry>> SqliteStore::outbox_entries(std::string_view source) {

@@ -32,9 +32,8 @@ class SqliteStore final : public Store {
 
   // `label` is "state file /path", the start of every error message.
   SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label, const Clock& clock,
-              int schema_version, FileIdentity file);
+              FileIdentity file);
 
-  int schema_version() const override { return m_schema_version; }
   Result<void> check_file() const override;
 
   Result<std::vector<RowRecord>> rows(std::string_view source) override;
@@ -45,7 +44,6 @@ class SqliteStore final : public Store {
   Result<std::vector<RowRecord>> rows_with_event(std::int64_t event_id) override;
 
   Result<void> put_outboxes(std::span<const OutboxEntry> entries) override;
-  Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) override;
   Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) override;
 
   Result<void> record_outcomes(std::span<const Outcome> outcomes) override;
@@ -109,7 +107,6 @@ class SqliteStore final : public Store {
   std::string m_label;
   FileIdentity m_file;
   const Clock& m_clock;
-  int m_schema_version;
   // Declared after m_db so the statements are finalized before the connection closes.
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;
 };

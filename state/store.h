@@ -260,9 +260,6 @@ class Store {
 
   virtual ~Store() = default;
 
-  // Schema version after migrations (1 for the first schema).
-  virtual int schema_version() const = 0;
-
   // Checks that the file at the store's path is still the one it opened. Returns
   // Error{internal} saying so when it was deleted, moved away or replaced (a restore over
   // a running agent): everything written from then on would be lost with the process.
@@ -290,8 +287,6 @@ class Store {
   // that putting again the same request (same idempotency_key and payload_hash) keeps
   // the first created_at, so the idempotency window is measured from the first send.
   virtual Result<void> put_outboxes(std::span<const OutboxEntry> entries) = 0;
-  // The row's outbox entry, or nullopt when it has none.
-  virtual Result<std::optional<OutboxEntry>> outbox(std::string_view source, std::string_view source_id) = 0;
   // Every outbox entry of a source (writes whose outcome was never recorded), oldest
   // first (created_at, then source_id); empty if none.
   virtual Result<std::vector<OutboxEntry>> outbox_entries(std::string_view source) = 0;

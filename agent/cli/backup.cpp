@@ -10,8 +10,9 @@ int command_backup(const Config& config, const CommandOptions& options, std::ost
     return k_exit_usage;
   }
   // Read access takes no lock: the running agent keeps its lock and goes on writing.
-  auto session = open_session(config, options, err, StoreAccess::read);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::read);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   if (session->store() == nullptr) {
     err << "pinsync backup: there is no state file yet at " << config.state_path.string() << '\n';
     return k_exit_failure;

@@ -235,8 +235,9 @@ int command_check_unloaded(const std::filesystem::path& file, std::ostream& out,
 }
 
 int command_check(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::none);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::none);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   int code = k_exit_ok;
   for (const auto& item : run_checks(config, options, *session, out)) code = worse(code, item.exit_code);
   return code;

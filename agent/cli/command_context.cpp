@@ -17,14 +17,11 @@ std::vector<const SourceConfig*> selected_sources(const Config& config, const Co
   return out;
 }
 
-std::unique_ptr<Session> open_session(const Config& config, const CommandOptions& options, std::ostream& err,
-                                      StoreAccess access) {
+Result<std::unique_ptr<Session>> open_session(const Config& config, const CommandOptions& options,
+                                              std::ostream& err, StoreAccess access) {
   auto session = Session::open(config, err, access, options.world);
-  if (!session) {
-    err << "pinsync: " << session.error().message << '\n';
-    return nullptr;
-  }
-  return std::move(*session);
+  if (!session) err << "pinsync: " << session.error().message << '\n';
+  return session;
 }
 
 }  // namespace pinsync::agent

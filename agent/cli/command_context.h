@@ -40,10 +40,11 @@ void write_time(json::Writer& w, std::int64_t unix_seconds);
 // The sources a command works on: the one named by --source, else all, in config order.
 std::vector<const SourceConfig*> selected_sources(const Config& config, const CommandOptions& options);
 
-// Opens the session for a command, on the command's WorldSeams (options.world). Returns
-// nullptr after writing why to `err` when it cannot (the state file is locked or
-// unreadable, the config is unusable).
-std::unique_ptr<Session> open_session(const Config& config, const CommandOptions& options, std::ostream& err,
-                                      StoreAccess access);
+// Opens the session for a command, on the command's WorldSeams (options.world). Returns the
+// session, or, after writing it to `err`, the error that kept it from opening (Error{conflict}
+// when another pinsync holds the state file; the store's error when the file is unreadable),
+// for the command to exit with exit_code_for(error).
+Result<std::unique_ptr<Session>> open_session(const Config& config, const CommandOptions& options,
+                                              std::ostream& err, StoreAccess access);
 
 }  // namespace pinsync::agent

@@ -32,8 +32,9 @@ std::string format_time(std::int64_t unix_seconds) {
 int run_passes(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err,
                PassMode mode) {
   const bool dry = mode == PassMode::dry_run;
-  auto session = open_session(config, options, err, dry ? StoreAccess::read : StoreAccess::write);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, dry ? StoreAccess::read : StoreAccess::write);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   // One-shot runs alert too: that is what cron users have. The memory file keeps a cron
   // job from repeating the same alert every run.
   auto alerter = dry ? nullptr
@@ -88,8 +89,9 @@ int command_plan(const Config& config, const CommandOptions& options, std::ostre
 }
 
 int command_status(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::read);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::read);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   state::Store* store = session->store();
   // The verdict first, by the page's and /status's rule (attention.h), from the state file.
   std::map<std::string, std::vector<Need>> needs;
@@ -214,8 +216,9 @@ int command_status(const Config& config, const CommandOptions& options, std::ost
 }
 
 int command_errors(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::read);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::read);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   state::Store* store = session->store();
   json::Writer w;
   w.begin_array();
@@ -277,8 +280,9 @@ int print_listing(const Result<List>& list, const CommandOptions& options, std::
 }  // namespace
 
 int command_channels(const Config& config, const CommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::none);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::none);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   return print_listing(
       session->client().channels(), options, out, err,
       [](json::Writer& w, const Channel& c) { w.begin_object().key("id").value(c.id).key("name").value(c.name).end_object(); },
@@ -288,8 +292,9 @@ int command_channels(const Config& config, const CommandOptions& options, std::o
 
 int command_classifications(const Config& config, const CommandOptions& options, std::ostream& out,
                             std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::none);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::none);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   return print_listing(
       session->client().classifications(), options, out, err,
       [](json::Writer& w, const std::string& slug) { w.value(slug); },

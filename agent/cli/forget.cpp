@@ -21,8 +21,9 @@ int command_forget(const Config& config, const CommandOptions& options, std::ost
         << "(forgetting a source that is still synced would create a second event for every row)\n";
     return k_exit_usage;
   }
-  auto session = open_session(config, options, err, StoreAccess::write);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::write);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   auto rows = session->store()->rows(name);
   if (!rows) {
     err << "pinsync forget: " << rows.error().message << '\n';

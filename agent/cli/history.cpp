@@ -50,8 +50,9 @@ int command_history(const Config& config, const CommandOptions& options, std::os
     err << "pinsync history: --row needs --source NAME: row IDs belong to one source\n";
     return k_exit_usage;
   }
-  auto session = open_session(config, options, err, StoreAccess::read);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::read);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   state::Store* store = session->store();
   json::Writer w;
   w.begin_object().key("sources").begin_array();

@@ -24,8 +24,9 @@ std::string said(Change change, const std::string& source, bool via_agent) {
 // lock keeps to one pinsync at a time.
 int change_locally(const Config& config, const CommandOptions& options, Change change, std::ostream& out,
                    std::ostream& err) {
-  auto session = open_session(config, options, err, StoreAccess::write);
-  if (!session) return k_exit_failure;
+  auto opened = open_session(config, options, err, StoreAccess::write);
+  if (!opened) return exit_code_for(opened.error());
+  auto& session = *opened;
   auto& store = *session->store();
   if (change == Change::pause) {
     const std::string reason = options.reason.empty() ? k_default_reason : options.reason;

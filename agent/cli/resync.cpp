@@ -80,7 +80,7 @@ int command_resync(const Config& config, const CommandOptions& options, std::ost
   auto session = Session::open(config, err, StoreAccess::write, options.world);
   if (!session) {
     err << command << session.error().message << '\n';
-    return k_exit_failure;
+    return exit_code_for(session.error());
   }
   std::vector<PassReport> reports;
   for (const auto& source : config.sources) {

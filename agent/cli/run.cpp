@@ -33,7 +33,7 @@ int command_run(const Config& config, const CommandOptions& options, std::ostrea
   auto daemon = Daemon::start(config, err, DaemonSeams{options.world, {}});
   if (!daemon) {
     err << "pinsync run: " << daemon.error().message << '\n';
-    return k_exit_failure;
+    return exit_code_for(daemon.error());
   }
   Daemon& agent = **daemon;
   std::unique_ptr<AdminServer> admin;

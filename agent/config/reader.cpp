@@ -367,8 +367,7 @@ std::string ConfigReader::url(const ConfigItem& item) const {
   if (value.size() == scheme || value[scheme] == '/') {
     fail(item, quote_value(s.raw) + " has no host name", "write e.g. https://host.example");
   }
-  if (std::any_of(value.begin(), value.end(),
-                  [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; })) {
+  if (std::ranges::any_of(value, text::is_space)) {
     fail(item, quote_value(s.raw) + " contains spaces", "encode spaces as %20");
   }
   return value;

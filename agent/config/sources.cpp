@@ -3,6 +3,7 @@
 #include <array>
 
 #include "agent/config/sources/kind.h"
+#include "core/hash.h"
 #include "core/text.h"
 
 namespace pinsync::agent {
@@ -36,5 +37,13 @@ Result<std::unique_ptr<connectors::Connector>> make_connector(const Config& conf
                                                               const connectors::ConnectorContext& ctx) {
   return k_kinds[source.settings.index()]->make(config, source, ctx);
 }
+
+std::optional<QuotaUse> quota_use(const Config& config, const SourceConfig& source, const KnownRowCount& known_rows) {
+  const auto hook = k_kinds[source.settings.index()]->quota_use;
+  if (hook == nullptr) return std::nullopt;
+  return hook(config, source, known_rows);
+}
+
+std::string secret_fingerprint(std::string_view secret) { return sha256_hex(secret).substr(0, 8); }
 
 }  // namespace pinsync::agent

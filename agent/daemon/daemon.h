@@ -55,7 +55,7 @@ class Daemon {
   // Takes the state lock, opens the store and starts one worker per source; the first
   // passes of as many sources as agent.workers start at once, the others one after
   // another, spread over the shortest poll interval but at most 1 s apart
-  // (first_pass_offsets in scheduler.h). Returns Error{config} naming the holder's pid
+  // (first_pass_offsets in scheduler.h). Returns Error{conflict} naming the holder's pid
   // when another pinsync holds the state file, or the store's error. The daemon keeps
   // `seams`; the clock and whatever its factories capture must outlive it.
   static Result<std::unique_ptr<Daemon>> start(const Config& config, std::ostream& log_out, DaemonSeams seams = {});

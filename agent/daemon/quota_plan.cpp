@@ -2,12 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <variant>
 
-#include "connectors/airtable_settings.h"
-#include "connectors/google_auth.h"
-#include "connectors/google_sheets_settings.h"
-#include "core/hash.h"
+#include "agent/config/sources.h"
 
 namespace pinsync::agent {
 
@@ -35,9 +31,6 @@ std::string rate_text(double per_minute) {
 std::chrono::seconds stretched(std::chrono::seconds interval, double factor) {
   return std::chrono::seconds(static_cast<std::int64_t>(std::ceil(static_cast<double>(interval.count()) * factor)));
 }
-
-// A name for a secret that is not the secret: its hash's first 8 hex digits.
-std::string fingerprint(std::string_view secret) { return sha256_hex(secret).substr(0, 8); }
 
 }  // namespace
 
@@ -94,62 +87,22 @@ QuotaPlan plan_quotas(std::span<const QuotaDemand> demands, const std::map<std::
   return plan;
 }
 
-QuotaInputs quota_inputs(const Config& config, const std::function<std::size_t(const std::string&)>& known_rows) {
+QuotaInputs quota_inputs(const Config& config, const KnownRowCount& known_rows) {
   QuotaInputs in;
-  const double user = static_cast<double>(config.google.requests_per_minute_per_user);
-  const double project = static_cast<double>(config.google.requests_per_minute_per_project);
-  const double base = static_cast<double>(config.airtable.requests_per_second_per_base) * 60;
-  const double token = static_cast<double>(config.airtable.requests_per_second_per_token) * 60;
   for (const auto& source : config.sources) {
-    QuotaDemand d{source.name, source.poll_interval, 1, {}};
-    if (const auto* g = std::get_if<connectors::GoogleSheetsSettings>(&source.settings)) {
-      const auto& auth = g->auth;
-      std::string who, project_id;
-      if (!auth.service_account_file.empty()) {
-        const auto key = connectors::load_service_account_key(auth.service_account_file);
-        if (!key) continue;
-        who = key->client_email;
-        project_id = key->project_id.empty() ? "(unnamed) of " + key->client_email : key->project_id;
-      } else if (!auth.oauth_client_id.empty()) {
-        who = "the OAuth client " + auth.oauth_client_id;
-        // An OAuth client id starts with its project's number: 1234567890-abc….apps.googleusercontent.com.
-        project_id = auth.oauth_client_id.substr(0, auth.oauth_client_id.find('-'));
-      } else if (!auth.api_key.empty()) {
-        who = "API key " + fingerprint(auth.api_key);
-        project_id = "(unnamed) of API key " + fingerprint(auth.api_key);
-      } else {
-        continue;
-      }
-      const std::string user_key = "google-user:" + who;
-      const std::string project_key = "google-project:" + project_id;
-      in.scopes.try_emplace(user_key, QuotaScope{"Google Sheets reads as " + who + " (per user)", user, "reads"});
-      in.scopes.try_emplace(project_key,
-                            QuotaScope{"Google Sheets reads of project " + project_id + " (per project)", project, "reads"});
-      d.scopes = {user_key, project_key};
-      // Behind the change gate a sheet's values are read only when it changed, and at least
-      // every full_scan_interval: the plan counts the reads it can be sure of (changes are
-      // paced as they come).
-      if (g->change_gate && source.full_scan_interval > source.poll_interval) {
-        d.requests_per_pass = static_cast<double>(source.poll_interval.count()) /
-                              static_cast<double>(source.full_scan_interval.count());
-      }
-    } else if (const auto* a = std::get_if<connectors::AirtableSettings>(&source.settings)) {
-      d.requests_per_pass = std::max<double>(1.0, std::ceil(static_cast<double>(known_rows(source.name)) / 100.0));
-      const std::string base_key = "airtable-base:" + a->base_id;
-      const std::string token_key = "airtable-token:" + fingerprint(a->token);
-      in.scopes.try_emplace(base_key, QuotaScope{"Airtable requests to base " + a->base_id + " (per base)", base, "requests"});
-      in.scopes.try_emplace(token_key, QuotaScope{"Airtable requests with token " + fingerprint(a->token) + " (per token)",
-                                                  token, "requests"});
-      d.scopes = {base_key, token_key};
-    } else {
-      continue;
+    auto use = quota_use(config, source, known_rows);
+    if (!use) continue;
+    QuotaDemand d{source.name, source.poll_interval, use->requests_per_pass, {}};
+    for (auto& [key, scope] : use->scopes) {
+      in.scopes.try_emplace(key, std::move(scope));
+      d.scopes.push_back(key);
     }
     in.demands.push_back(std::move(d));
   }
   return in;
 }
 
-QuotaPlan plan_quotas(const Config& config, const std::function<std::size_t(const std::string&)>& known_rows) {
+QuotaPlan plan_quotas(const Config& config, const KnownRowCount& known_rows) {
   const QuotaInputs in = quota_inputs(config, known_rows);
   return plan_quotas(in.demands, in.scopes);
 }

@@ -9,26 +9,19 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "agent/config/config.h"
+#include "agent/config/quota.h"
 
 namespace pinsync::agent {
 
 // The share of a quota the plan fills: the rest is for what no schedule foresees (the
 // metadata read of a new connector, write-back checks, manual resyncs).
 inline constexpr double k_quota_headroom = 0.9;
-
-// One quota: a name an operator recognises and its size.
-struct QuotaScope {
-  std::string label;         // "Google Sheets reads of sync@acme.iam.gserviceaccount.com (per user)"
-  double per_minute = 0;     // requests a minute it allows
-  std::string unit = "reads";  // what it counts, for messages ("reads", "requests")
-};
 
 // What one source asks of the quotas it draws on.
 struct QuotaDemand {
@@ -68,20 +61,18 @@ struct QuotaPlan {
 // are rounded up to whole seconds.
 QuotaPlan plan_quotas(std::span<const QuotaDemand> demands, const std::map<std::string, QuotaScope>& scopes);
 
-// The demands and scopes of a config's sources: each Google sheet one read a pass against its
-// identity's per-user quota and its project's — behind the change gate, only its full reads,
-// one every full_scan_interval — (a service account's project_id; an OAuth
-// client's project number, the prefix of its client id; an API key is its own project), each
-// Airtable table one request a pass per 100 known rows (`known_rows(source)`, at least one)
-// against its base's and its token's quota; CSV sources draw on none. A service-account key
-// file that cannot be read leaves that source out (its pass reports the file).
+// The demands and scopes of a config's sources, as each source's kind says (quota_use() in
+// agent/config/sources.h: a Google sheet one read a pass against its identity's quota and
+// its project's, an Airtable table a request per 100 `known_rows` against its base's and its
+// token's). A source that draws on no quota (CSV) or whose quota cannot be told (an
+// unreadable key file: its pass reports the file) is left out.
 struct QuotaInputs {
   std::vector<QuotaDemand> demands;
   std::map<std::string, QuotaScope> scopes;
 };
-QuotaInputs quota_inputs(const Config& config, const std::function<std::size_t(const std::string&)>& known_rows);
+QuotaInputs quota_inputs(const Config& config, const KnownRowCount& known_rows);
 
 // quota_inputs, then plan_quotas.
-QuotaPlan plan_quotas(const Config& config, const std::function<std::size_t(const std::string&)>& known_rows);
+QuotaPlan plan_quotas(const Config& config, const KnownRowCount& known_rows);
 
 }  // namespace pinsync::agent

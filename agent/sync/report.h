@@ -45,14 +45,17 @@ std::optional<RowAction> row_action_from_string(std::string_view s);
 enum class ReportRows { listed, omitted };
 
 // Writes `report` as one JSON object:
-//   {"source","result","error"?,"suspect"?,"recovering"?,"created","updated","unchanged","invalid",
-//    "removed","held","failed","dead","unpublished","republished","adopted","api_requests","write_back_cells",
-//    "write_back_error"?,"write_back_skipped"?:[text…],
+//   {"source","result","error"?,"error_kind"?,"suspect"?,"recovering"?,"created","updated","unchanged",
+//    "invalid","removed","held","failed","dead","unpublished","republished","adopted","api_requests",
+//    "write_back_cells","write_back_error"?,"write_back_skipped"?:[text…],"paused_by"?:"operator",
+//    "row_scoped"?:true,"unknown_rows"?:[id…],
 //    "rows"?:[{"row_ref","source_id","action","event_id"|null,"detail",
 //              "changes"?:[{"field","old","new"}]}]}   (a plan's updates: old/new as JSON, null when absent)
-// ("error" when stopped or paused, "suspect" when the read looked wrong, "recovering" when
-// creates were (or, in a plan, will be) looked for first after a lost, new or restored state file,
-// "write_back_skipped" when rows could not be written back, "rows" unless omitted).
+// ("error" and its "error_kind" when stopped or paused, "suspect" when the read looked wrong,
+// "recovering" when creates were (or, in a plan, will be) looked for first after a lost, new or
+// restored state file, "write_back_skipped" when rows could not be written back, "paused_by"
+// when an operator paused the source, "row_scoped" for a resync of named rows, "unknown_rows"
+// for the ones of them no row has, "rows" unless omitted).
 // README documents it with a sample.
 void write_report_json(json::Writer& w, const PassReport& report, ReportRows rows = ReportRows::listed);
 // {"reports":[…]}: the answer of plan/sync/resync --json and POST /resync.

@@ -65,7 +65,7 @@ Session::Session(const Config& config, std::shared_ptr<SessionWorld> world, http
     : m_config(config),
       m_world(std::move(world)),
       m_progress(progress),
-      m_requests(requests != nullptr ? requests : &m_own_requests) {
+      m_requests(requests) {
   make_clients();
 }
 
@@ -100,6 +100,7 @@ void Session::make_clients() {
 }
 
 std::unique_ptr<http::Transport> Session::make_transport() {
+  if (m_requests == nullptr) return m_world->transport();
   return std::make_unique<http::CountingTransport>(m_world->transport(), *m_requests);
 }
 

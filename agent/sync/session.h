@@ -53,7 +53,7 @@ class SessionWorld {
  public:
   // Opens the world for `access`: takes the state lock for write, opens the store (for
   // read only when the file exists), on `seams` (WorldSeams: empty in production).
-  // Returns Error{config} naming the holder's pid when another pinsync holds the state
+  // Returns Error{conflict} naming the holder's pid when another pinsync holds the state
   // file, or the store's error.
   static Result<std::shared_ptr<SessionWorld>> open(const Config& config, std::ostream& log_out, StoreAccess access,
                                                     const WorldSeams& seams = {});
@@ -92,9 +92,11 @@ class Session {
   static Result<std::unique_ptr<Session>> open(const Config& config, std::ostream& log_out, StoreAccess access,
                                                const WorldSeams& seams = {});
   // A session on `world` with its own Pinned clients (connections come from the world's pool).
-  // `config` must outlive the session; `requests` (when given) counts its HTTP requests
-  // instead of the session's own counter and must outlive it too. `progress` draws a
-  // progress line on the world's log stream (commands on a terminal).
+  // `config` must outlive the session. `requests`, when given, counts every HTTP request of
+  // the session (Pinned Events and the sources, by api/route/status) and must outlive it too:
+  // the caller owns the counts it reads (the agent's per source, kept across reloads); a
+  // session without one counts nothing. `progress` draws a progress line on the world's log
+  // stream (commands on a terminal).
   Session(const Config& config, std::shared_ptr<SessionWorld> world, http::RequestCounter* requests = nullptr,
           bool progress = false);
 
@@ -102,8 +104,6 @@ class Session {
   Logger& log() { return m_world->log(); }
   Clock& clock() { return m_world->clock(); }
   PinnedClient& client() { return *m_client; }
-  // Every HTTP request of this session (Pinned Events and the sources), by api/route/status.
-  http::RequestCounter& requests() { return *m_requests; }
   // Null without a state file (read) or for none.
   state::Store* store() { return m_world->store(); }
 
@@ -122,7 +122,7 @@ class Session {
                          const PassOptions& options);
 
  private:
-  // A transport from the world's factory that counts into m_requests.
+  // A transport from the world's factory, counting into m_requests when there is one.
   std::unique_ptr<http::Transport> make_transport();
   // The Pinned Events client and the pinned.concurrency senders (m_client first).
   void make_clients();
@@ -130,8 +130,7 @@ class Session {
   const Config& m_config;
   std::shared_ptr<SessionWorld> m_world;
   bool m_progress = false;
-  http::RequestCounter m_own_requests;
-  http::RequestCounter* m_requests = &m_own_requests;
+  http::RequestCounter* m_requests = nullptr;  // the caller's, or none
   std::unique_ptr<http::Transport> m_transport;
   std::unique_ptr<PinnedClient> m_client;
   // pinned.concurrency clients that send writes side by side, m_client first; each has

@@ -1,7 +1,6 @@
 #include "sandbox/airtable/api.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include <Poco/Exception.h>
@@ -49,10 +48,7 @@ std::vector<std::string> split_path(std::string_view rest) {
 
 std::optional<std::string> bearer_token(const Request& req) {
   auto h = req.header("authorization");
-  if (!h || h->size() < 7) return std::nullopt;
-  std::string scheme = h->substr(0, 7);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (scheme != "bearer ") return std::nullopt;
+  if (!h || !istarts_with(*h, "bearer ")) return std::nullopt;
   std::string token = h->substr(7);
   while (!token.empty() && token.front() == ' ') token.erase(token.begin());
   while (!token.empty() && token.back() == ' ') token.pop_back();

@@ -9,6 +9,8 @@
 
 #include <date/date.h>
 
+#include "sandbox/http/json_util.h"
+
 namespace pinsync_sandbox {
 
 struct FormulaNode {
@@ -138,7 +140,7 @@ FormulaValue compare(std::string_view op, const FormulaValue& a, const FormulaVa
 }
 
 std::optional<long long> truncate_ms(double ms, std::string unit) {
-  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  unit = ascii_lower(unit);
   if (!unit.empty() && unit.back() == 's') unit.pop_back();
   namespace chr = std::chrono;
   auto t = chr::sys_time<chr::milliseconds>(chr::milliseconds(static_cast<long long>(ms)));
@@ -523,11 +525,7 @@ int compare_for_sort(const FormulaValue& a, const FormulaValue& b) {
   if (ra == 0) return 0;
   if (ra == 1 || ra == 2) return a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
   std::string sa = to_text(a), sb = to_text(b);
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-  };
-  std::string la = lower(sa), lb = lower(sb);
+  std::string la = ascii_lower(sa), lb = ascii_lower(sb);
   if (la != lb) return la < lb ? -1 : 1;
   return sa < sb ? -1 : (sa > sb ? 1 : 0);
 }

@@ -90,9 +90,7 @@ Response AirtableApi::list_records(const Request& req, AirtableTable& table) {
     } else if (name == "timeZone") {
       strings.time_zone = value;
     } else if (name == "userLocale") {
-      strings.locale = value;
-      std::transform(strings.locale.begin(), strings.locale.end(), strings.locale.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      strings.locale = ascii_lower(value);
     } else if (name == "returnFieldsByFieldId") {
       if (value == "true" || value == "1") {
         keys = FieldKeys::ids;

@@ -1,7 +1,6 @@
 #include "sandbox/google/auth.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "sandbox/google/json.h"
 #include "sandbox/http/json_util.h"
@@ -71,9 +70,7 @@ std::expected<GoogleCaller, Response> authenticate_google(const Request& req, co
 
   std::optional<std::string> token;
   if (auto auth = req.header("authorization")) {
-    if (auth->size() <= 7 || !std::equal(auth->begin(), auth->begin() + 7, "bearer ", [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        })) {
+    if (auth->size() <= 7 || !istarts_with(*auth, "bearer ")) {
       return std::unexpected(unauthenticated(req, k_bad_credentials));
     }
     token = auth->substr(7);

@@ -8,6 +8,8 @@
 
 #include <date/date.h>
 
+#include "sandbox/http/json_util.h"
+
 namespace pinsync_sandbox {
 
 namespace {
@@ -22,17 +24,6 @@ std::string_view trim(std::string_view s) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string json_text_of(std::string_view s) {
   std::string out;

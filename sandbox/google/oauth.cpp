@@ -49,9 +49,7 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
 // Client credentials may come as HTTP Basic (RFC 6749 §2.3.1) instead of form fields.
 std::optional<std::pair<std::string, std::string>> basic_credentials(const Request& req) {
   auto auth = req.header("authorization");
-  if (!auth || auth->size() < 6 || !std::equal(auth->begin(), auth->begin() + 6, "Basic ", [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-      })) {
+  if (!auth || !istarts_with(*auth, "Basic ")) {
     return std::nullopt;
   }
   std::string b64 = auth->substr(6);

@@ -46,7 +46,7 @@ std::string snake(std::string_view name) {
   for (char c : name) {
     if (std::isupper(static_cast<unsigned char>(c))) {
       out += '_';
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out += ascii_lower(c);
     } else {
       out += c;
     }

@@ -3,21 +3,17 @@
 // armed with before_next_write(), and values.append / values.clear, which need to know where a
 // sheet's data lies. Messages are Google's (docs/sandbox.md, "Structure of a sheet").
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "sandbox/google/sheets_store.h"
+#include "sandbox/http/json_util.h"
 
 namespace pinsync_sandbox {
 
 namespace {
 
 // Sheet titles are unique regardless of case.
-bool same_title(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
+bool same_title(std::string_view a, std::string_view b) { return iequals(a, b); }
 
 // Google caps a spreadsheet at ten million cells, all sheets together.
 constexpr std::int64_t k_max_cells = 10'000'000;

@@ -1,7 +1,7 @@
 // JSON helpers of the sandbox: a small writer for responses, parsing request bodies with
 // Poco::JSON, type checks on parsed values, and the canonical form used to compare
-// idempotent payloads structurally (key order and whitespace do not matter); and
-// ascii_lower, for keys compared without case (e-mail addresses, titles).
+// idempotent payloads structurally (key order and whitespace do not matter); and the
+// ASCII case folding of keys compared without case (headers, e-mail addresses, titles).
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,14 @@
 
 namespace pinsync_sandbox {
 
+// `c` turned into a-z when it is A-Z; any other byte unchanged.
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 // `s` with A-Z turned into a-z.
 std::string ascii_lower(std::string_view s);
+// True when `a` and `b` are equal ignoring the case of A-Z.
+bool iequals(std::string_view a, std::string_view b);
+// True when `s` begins with `prefix`, ignoring the case of A-Z.
+bool istarts_with(std::string_view s, std::string_view prefix);
 
 // Builds JSON text with keys in the order written.
 class JsonOut {

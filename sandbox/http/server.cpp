@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -95,9 +94,7 @@ bool read_body(Poco::Net::HTTPServerRequest& request, Request& req, std::size_t 
 
 void lower_headers(const Poco::Net::HTTPServerRequest& request, Request& req) {
   for (const auto& [name, value] : request) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto [it, inserted] = req.headers.emplace(lower, value);
+    auto [it, inserted] = req.headers.emplace(ascii_lower(name), value);
     if (!inserted) it->second += ", " + value;
   }
 }

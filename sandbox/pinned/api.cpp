@@ -23,14 +23,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 PinnedApi::PinnedApi(const std::vector<ApiKey>& keys, const std::vector<Channel>& channels, Faults& faults,
@@ -143,7 +135,7 @@ std::expected<const ApiKey*, Response> PinnedApi::authenticate(const Request& re
   const char* unknown = "API key is malformed, unknown, revoked or expired";
   std::string secret;
   if (authorization) {
-    if (!iequals_prefix(*authorization, "bearer ")) {
+    if (!istarts_with(*authorization, "bearer ")) {
       return std::unexpected(api_error(req, 401, "invalid_api_key", "Authorization must use the Bearer scheme"));
     }
     secret = trim(std::string_view(*authorization).substr(7));
@@ -160,7 +152,7 @@ std::expected<const ApiKey*, Response> PinnedApi::authenticate(const Request& re
 std::string PinnedApi::rate_bucket(const Request& req) const {
   // Requests with a known key count against that key; everything else shares one bucket.
   std::string secret;
-  if (auto a = req.header("authorization"); a && iequals_prefix(*a, "bearer ")) {
+  if (auto a = req.header("authorization"); a && istarts_with(*a, "bearer ")) {
     secret = trim(std::string_view(*a).substr(7));
   } else if (auto k = req.header("x-api-key")) {
     secret = trim(*k);

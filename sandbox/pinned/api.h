@@ -29,7 +29,8 @@ class PinnedApi final : public Service {
   // Returns the API's answer (or a dropped connection); counts the request in the stats.
   Response handle(const Request& request) override;
 
-  // Returns {"events":[…]} with every stored field plus idempotencyKey, in id order.
+  // Returns {"events":[…],"keyed_creates_in_progress":N}: the events with every stored field
+  // plus idempotencyKey, in id order, and how many creates hold an Idempotency-Key claim now.
   std::string events_json() const;
   // Deletes an event as a person does in the Pinned Events app (the API has no delete):
   // GET and PATCH of it answer 404 from then on; a cached create answer of its

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <utility>
 
+#include "sandbox/http/json_util.h"
+
 namespace pinsync_sandbox {
 
 namespace {
@@ -42,7 +44,7 @@ std::string slugify(std::string_view name) {
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u)) {
-      slug += static_cast<char>(std::tolower(u));
+      slug += ascii_lower(c);
     } else if (!slug.empty() && slug.back() != '-') {
       slug += '-';
     }

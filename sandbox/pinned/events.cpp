@@ -184,7 +184,7 @@ std::string PinnedApi::events_json() const {
   JsonOut out;
   out.begin_object().key("events").begin_array();
   for (const StoredEvent& ev : all.events) write_event(out, ev, true);
-  out.end_array().end_object();
+  out.end_array().key("keyed_creates_in_progress").value(m_store.claims_held()).end_object();
   return out.take();
 }
 

@@ -53,12 +53,14 @@ Claim PinnedStore::claim(const std::string& owner, const std::string& key, const
   entry.token = m_next_token++;
   std::uint64_t token = entry.token;
   m_idempotency[{owner, key}] = std::move(entry);
+  ++m_claims_held;
   return Claim{ClaimOutcome::fresh, token, {}};
 }
 
 void PinnedStore::complete(const std::string& owner, const std::string& key, std::uint64_t token,
                            CachedResponse response) {
   std::lock_guard lock(m_mutex);
+  --m_claims_held;
   auto it = m_idempotency.find({owner, key});
   if (it == m_idempotency.end() || it->second.token != token) return;
   it->second.succeeded = true;
@@ -68,10 +70,16 @@ void PinnedStore::complete(const std::string& owner, const std::string& key, std
 
 void PinnedStore::release(const std::string& owner, const std::string& key, std::uint64_t token) {
   std::lock_guard lock(m_mutex);
+  --m_claims_held;
   auto it = m_idempotency.find({owner, key});
   if (it != m_idempotency.end() && it->second.token == token && !it->second.succeeded) {
     m_idempotency.erase(it);
   }
+}
+
+std::int64_t PinnedStore::claims_held() const {
+  std::lock_guard lock(m_mutex);
+  return m_claims_held;
 }
 
 StoredEvent PinnedStore::insert(EventFields fields, std::optional<std::string> idempotency_key) {

@@ -56,6 +56,9 @@ class PinnedStore {
                 CachedResponse response);
   // Forgets a fresh claim whose request failed, so a corrected resend is processed anew.
   void release(const std::string& owner, const std::string& key, std::uint64_t token);
+  // Returns how many fresh claims are not yet completed or released: the keyed creates under
+  // way, counted also when a later request took over an expired claim.
+  std::int64_t claims_held() const;
 
   // Stores a new event with the next id (from 1) and returns it.
   StoredEvent insert(EventFields fields, std::optional<std::string> idempotency_key);
@@ -103,6 +106,7 @@ class PinnedStore {
   std::int64_t m_next_id = 1;
   std::map<std::pair<std::string, std::string>, Entry> m_idempotency;
   std::uint64_t m_next_token = 1;
+  std::int64_t m_claims_held = 0;  // not reset: a create under way still completes or releases
   Clock::time_point m_last_purge = Clock::now();
 };
 

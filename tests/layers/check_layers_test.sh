@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/check_layers.sh passes on the tree as it is, and fails — naming the file and the
 # line — on each kind of wrong include: upward, sideways between siblings, sandbox and
-# pinsync sharing code, and two modules including each other.
+# pinsync sharing code, two modules including each other, and a quoted include it cannot
+# place (relative or bare).
 set -euo pipefail
 repo="$1"
 work=$(mktemp -d)
@@ -64,6 +65,20 @@ expect_violation "two modules including each other" "$work/mutual" \
 copy_tree "$work/flat"
 printf '#include "core/clock.h"\n' >"$work/flat/agent/stray.cpp"
 expect_violation "a file directly in agent/" "$work/flat" "agent/stray.cpp: a source file directly in agent/"
+
+copy_tree "$work/relative"
+echo '#include "../core/clock.h"' >>"$work/relative/agent/mapping/cells.cpp"
+line=$(wc -l <"$work/relative/agent/mapping/cells.cpp")
+expect_violation "a relative include" "$work/relative" \
+  "agent/mapping/cells.cpp:$line: includes \"../core/clock.h\", which the layering check cannot place"
+
+copy_tree "$work/bare"
+echo '#include "clock.h"' >>"$work/bare/core/backoff.cpp"
+expect_violation "a bare include" "$work/bare" "core/backoff.cpp"
+
+copy_tree "$work/system"
+echo '#include <vector>' >>"$work/system/core/backoff.cpp"
+expect_ok "a system include is not checked" "$work/system"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed"

@@ -17,6 +17,15 @@
                   "expected to find \"" << pinsync_needle_ << "\" in:\n" << pinsync_haystack_);       \
   } while (false)
 
+// As CHECK_CONTAINS, but ends the test when `needle` is missing (what follows relies on it).
+#define REQUIRE_CONTAINS(haystack, needle)                                                            \
+  do {                                                                                                \
+    const std::string pinsync_haystack_{std::string_view(haystack)};                                  \
+    const std::string pinsync_needle_{std::string_view(needle)};                                      \
+    REQUIRE_MESSAGE(pinsync_haystack_.find(pinsync_needle_) != std::string::npos,                    \
+                    "expected to find \"" << pinsync_needle_ << "\" in:\n" << pinsync_haystack_);     \
+  } while (false)
+
 // Passes when `haystack` does not contain `needle`.
 #define CHECK_NOT_CONTAINS(haystack, needle)                                                          \
   do {                                                                                                \

@@ -1,5 +1,6 @@
 // kind: airtable — one table (or view) of a base, through the Airtable Web API.
 #include <algorithm>
+#include <cmath>
 
 #include "agent/config/sources/kind.h"
 #include "connectors/airtable.h"
@@ -55,8 +56,24 @@ ConnectorResult make(const Config& config, const SourceConfig& source, const con
   return std::make_unique<connectors::AirtableConnector>(std::move(settings), ctx);
 }
 
+// A pass lists the table: one request per page of 100 records (the rows the state knows, at
+// least one page), against its base's quota and its token's.
+std::optional<QuotaUse> quota_use(const Config& config, const SourceConfig& source, const KnownRowCount& known_rows) {
+  const auto& a = std::get<connectors::AirtableSettings>(source.settings);
+  const double base = static_cast<double>(config.airtable.requests_per_second_per_base) * 60;
+  const double token = static_cast<double>(config.airtable.requests_per_second_per_token) * 60;
+  const std::string token_name = secret_fingerprint(a.token);
+  QuotaUse use;
+  use.requests_per_pass = std::max<double>(1.0, std::ceil(static_cast<double>(known_rows(source.name)) / 100.0));
+  use.scopes = {
+      {"airtable-base:" + a.base_id, {"Airtable requests to base " + a.base_id + " (per base)", base, "requests"}},
+      {"airtable-token:" + token_name, {"Airtable requests with token " + token_name + " (per token)", token, "requests"}}};
+  return use;
+}
+
 }  // namespace airtable_source
 
-const SourceKind k_airtable_kind{"airtable", airtable_source::k_keys, true, false, airtable_source::read, airtable_source::make};
+const SourceKind k_airtable_kind{"airtable",           airtable_source::k_keys, true, false, airtable_source::read,
+                                 airtable_source::make, airtable_source::quota_use};
 
 }  // namespace pinsync::agent

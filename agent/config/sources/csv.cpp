@@ -42,6 +42,6 @@ ConnectorResult make(const Config&, const SourceConfig& source, const connectors
 
 }  // namespace csv_source
 
-const SourceKind k_csv_kind{"csv", csv_source::k_keys, false, false, csv_source::read, csv_source::make};
+const SourceKind k_csv_kind{"csv", csv_source::k_keys, false, false, csv_source::read, csv_source::make, nullptr};
 
 }  // namespace pinsync::agent

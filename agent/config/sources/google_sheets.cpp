@@ -1,5 +1,6 @@
 // kind: google_sheets — one tab (or A1 range) of a spreadsheet, through the Sheets API.
 #include "agent/config/sources/kind.h"
+#include "connectors/google_auth.h"
 #include "connectors/google_sheets.h"
 
 namespace pinsync::agent {
@@ -77,8 +78,45 @@ ConnectorResult make(const Config& config, const SourceConfig& source, const con
   return connectors::make_google_sheets_connector(std::move(settings), ctx);
 }
 
+// A pass reads the sheet once, against its identity's per-user quota and its project's (a
+// service account's project_id; an OAuth client's project number, the prefix of its client
+// id; an API key is its own project). Behind the change gate a sheet's values are read only
+// when it changed, and at least every full_scan_interval: the plan counts the reads it can be
+// sure of (changes are paced as they come).
+std::optional<QuotaUse> quota_use(const Config& config, const SourceConfig& source, const KnownRowCount&) {
+  const auto& g = std::get<connectors::GoogleSheetsSettings>(source.settings);
+  const auto& auth = g.auth;
+  std::string who, project_id;
+  if (!auth.service_account_file.empty()) {
+    const auto key = connectors::load_service_account_key(auth.service_account_file);
+    if (!key) return std::nullopt;
+    who = key->client_email;
+    project_id = key->project_id.empty() ? "(unnamed) of " + key->client_email : key->project_id;
+  } else if (!auth.oauth_client_id.empty()) {
+    who = "the OAuth client " + auth.oauth_client_id;
+    // An OAuth client id starts with its project's number: 1234567890-abc….apps.googleusercontent.com.
+    project_id = auth.oauth_client_id.substr(0, auth.oauth_client_id.find('-'));
+  } else if (!auth.api_key.empty()) {
+    who = "API key " + secret_fingerprint(auth.api_key);
+    project_id = "(unnamed) of API key " + secret_fingerprint(auth.api_key);
+  } else {
+    return std::nullopt;
+  }
+  const double user = static_cast<double>(config.google.requests_per_minute_per_user);
+  const double project = static_cast<double>(config.google.requests_per_minute_per_project);
+  QuotaUse use;
+  use.scopes = {{"google-user:" + who, {"Google Sheets reads as " + who + " (per user)", user, "reads"}},
+                {"google-project:" + project_id,
+                 {"Google Sheets reads of project " + project_id + " (per project)", project, "reads"}}};
+  if (g.change_gate && source.full_scan_interval > source.poll_interval) {
+    use.requests_per_pass =
+        static_cast<double>(source.poll_interval.count()) / static_cast<double>(source.full_scan_interval.count());
+  }
+  return use;
+}
+
 }  // namespace google_sheets_source
 
-const SourceKind k_google_sheets_kind{"google_sheets", google_sheets_source::k_keys, false, true, google_sheets_source::read, google_sheets_source::make};
+const SourceKind k_google_sheets_kind{"google_sheets", google_sheets_source::k_keys, false, true, google_sheets_source::read, google_sheets_source::make, google_sheets_source::quota_use};
 
 }  // namespace pinsync::agent

@@ -281,7 +281,7 @@ TEST_CASE("alerts: a row becoming invalid alerts once (pinsync sync, command ale
   CHECK(std::filesystem::exists(dir / "state.db.alerts.json"));
 }
 
-TEST_CASE("config: errors and status work with the alert webhook's variable unset; sync fails naming it (issue 14 §6)") {
+TEST_CASE("config: errors and status work with the alert webhook's variable unset; sync fails naming it") {
   SandboxProcess sandbox;
   TempDir dir;
   dir.write("acme.csv", csv_rows("June 32"));

@@ -71,8 +71,8 @@ TEST_CASE("bad rows: each says which cell and why, is never sent, and the good r
   for (const auto& [ref, says] : expected) {
     CAPTURE(ref);
     const std::string line = line_of(r.out, ref);
-    CHECK_MESSAGE(line.find("invalid") != std::string::npos, line);
-    CHECK_MESSAGE(line.find(says) != std::string::npos, line);
+    CHECK_CONTAINS(line, "invalid");
+    CHECK_CONTAINS(line, says);
   }
   // `errors` lists the same rows for the operator, with the cell value cut short.
   const auto errors = w.pinsync({"errors"});
@@ -162,7 +162,7 @@ TEST_CASE("bad configs: each stops pinsync at start naming the file, line and ke
     w.dir.write("pinsync.yaml", c.yaml);
     const auto r = w.pinsync({"sync"});
     CHECK(r.exit_code == 3);
-    CHECK_MESSAGE(r.err.find(c.says) != std::string::npos, r.err);
+    CHECK_CONTAINS(r.err, c.says);
     CHECK(w.posts() == 0);
     CHECK_FALSE(std::filesystem::exists(w.dir / "state.db"));
   }

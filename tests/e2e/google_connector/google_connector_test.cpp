@@ -223,7 +223,7 @@ TEST_CASE("e2e google: the refresh-token flow reads a sheet shared with the auth
   auto r = revoked.fetch();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().kind == ErrorKind::auth);
-  CHECK_MESSAGE(r.error().message.find("the refresh token has expired or was revoked") != std::string::npos, r.error().message);
+  CHECK_CONTAINS(r.error().message, "the refresh token has expired or was revoked");
   CHECK_NOT_CONTAINS(ctx.log_text.str(), "secret-1");
 }
 

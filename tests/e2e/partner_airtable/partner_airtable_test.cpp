@@ -58,7 +58,7 @@ TEST_CASE("a record restored with its id is reported as back, not silently count
   REQUIRE(a.pinsync("sync").exit_code == 0);
   const std::string event = a.fields_of(AirtableWorld::record_id(1))->getValue<std::string>("Pinned ID");
   a.partner("DELETE", "/" + AirtableWorld::record_id(1));
-  REQUIRE(a.pinsync("sync").out.find("1 removed") != std::string::npos);
+  REQUIRE_CONTAINS(a.pinsync("sync").out, "1 removed");
   a.put(two_records());
   const auto restored = a.pinsync("sync");
   CHECK(a.creates() == 2);

@@ -116,7 +116,7 @@ TEST_CASE("deleted event: a wrong base path answering 404 for every event marks 
   // A proxy or a wrong base path: every request ends on the sandbox's 404 for unknown paths.
   const std::string right = "base_url: " + w.sandbox.base_url() + "\n";
   const std::string config = read_file(w.config);
-  REQUIRE(config.find(right) != std::string::npos);
+  REQUIRE_CONTAINS(config, right);
   std::string wrong = config;
   wrong.replace(wrong.find(right), right.size(), "base_url: " + w.sandbox.base_url() + "/wrong-prefix\n");
   w.dir.write("pinsync.yaml", wrong);

@@ -194,7 +194,7 @@ TEST_CASE("plan shows each update's fields old -> new; history --row names the f
   const auto history = w.pinsync({"history", "--row", "E-1"});
   CHECK_CONTAINS(history.out, "changed startAt, title");
   CHECK_CONTAINS(w.pinsync({"history", "--row", "E-1", "--json"}).out, R"("fields":["startAt","title"])");
-  CHECK(w.pinsync({"plan"}).out.find("→") == std::string::npos);  // nothing left to change
+  CHECK_NOT_CONTAINS(w.pinsync({"plan"}).out, "→");  // nothing left to change
 }
 
 TEST_CASE("plan: shows what would happen and changes nothing") {

@@ -20,6 +20,7 @@
 #include "tests/support/csv_world.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/process.h"
+#include "tests/support/outbox_entry.h"
 
 using pinsync::test::http;
 using pinsync::test::row;
@@ -64,7 +65,7 @@ struct StateFile {
     store = std::move(*opened);
   }
   std::optional<pinsync::state::OutboxEntry> outbox(const std::string& id) {
-    auto entry = store->outbox("acme", id);
+    auto entry = pinsync::testing::outbox_entry(*store, "acme", id);
     REQUIRE(entry);
     return *entry;
   }

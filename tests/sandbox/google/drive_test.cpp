@@ -138,7 +138,7 @@ TEST_CASE("files.get: fields masks, unknown parameters, booleans and prettyPrint
 
   HttpReply r = get_file(base, "gate", "fields=id,modifiedTime,version&supportsAllDrives=true&prettyPrint=false", auth);
   REQUIRE_MESSAGE(r.status == 200, r.body);
-  CHECK(r.body.find('\n') == std::string::npos);  // prettyPrint=false: compact
+  CHECK_NOT_CONTAINS(r.body, "\n");  // prettyPrint=false: compact
   Obj body = parse(r.body);
   CHECK(body->getNames() == std::vector<std::string>{"id", "modifiedTime", "version"});
   CHECK(body->getValue<std::string>("id") == "gate");

@@ -1,8 +1,8 @@
 // The sandbox's server with many clients at once, as a real HTTP server behaves: idle
 // keep-alive connections and connections that never send hold no worker, so active clients
-// are answered while hundreds of others stay connected. Regression test for issue 15 §6 (the
-// server used to hold one of its 32 threads per keep-alive connection for 5 s, so 50 clients
-// starved each other).
+// are answered while hundreds of others stay connected. Guards against a server that holds
+// one of its 32 threads per keep-alive connection for 5 s, under which 50 clients starved
+// each other.
 #include <doctest/doctest.h>
 
 #include "tests/support/checks.h"

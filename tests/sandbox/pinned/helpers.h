@@ -2,8 +2,10 @@
 // (reset before each test), JSON access, and the documented minimal create request.
 #pragma once
 
+#include <chrono>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -82,6 +84,16 @@ inline std::string error_field(const HttpReply& r) {
 
 inline Poco::JSON::Array::Ptr stored_events(const std::string& base) {
   return parse(http(base, "GET", "/_sandbox/events").body)->getArray("events");
+}
+
+// Waits until `count` keyed creates hold their Idempotency-Key claim (they claim it before the
+// injected latency, then sleep). Fails the test after 60 s.
+inline void wait_keyed_creates_in_progress(const std::string& base, int count) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (parse(http(base, "GET", "/_sandbox/events").body)->getValue<int>("keyed_creates_in_progress") < count) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < give_up, "no create claimed its key within 60 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 // Checks the documented error envelope and that its requestId equals the x-request-id header.

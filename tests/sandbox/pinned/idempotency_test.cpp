@@ -1,8 +1,6 @@
 // Conformance of Idempotency-Key on POST /events: replay, structural payload comparison,
 // conflicts, per-owner scope, failures not cached, TTL expiry and in-progress requests.
-#include <chrono>
 #include <future>
-#include <thread>
 
 #include "tests/sandbox/pinned/helpers.h"
 
@@ -95,27 +93,34 @@ TEST_CASE("idempotency: after the TTL a resend is a new create, as on the real s
 
 TEST_CASE("idempotency: a duplicate arriving while the first is in progress is 409") {
   std::string base = fresh_sandbox();
-  set_faults(base, R"({"latency_ms":500})");
+  // The first create claims its key, then sleeps until the latency is lowered below.
+  set_faults(base, R"({"latency_ms":60000})");
   auto first = std::async(std::launch::async, [&] {
     return post_event(base, minimal_event_text(), with(bearer(), "Idempotency-Key", k_key));
   });
-  // Give the first request time to claim its key; it then sleeps 500 ms inside the sandbox.
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  wait_keyed_creates_in_progress(base, 1);
   HttpReply second = post_event(base, minimal_event_text(), with(bearer(), "Idempotency-Key", k_key));
   check_envelope(second, 409, "conflict");
+  set_faults(base, R"({"latency_ms":0})");
   CHECK(first.get().status == 201);
   CHECK(stored_events(base)->size() == 1);
 }
 
 TEST_CASE("idempotency: an in-progress entry older than its TTL no longer blocks") {
   std::string base = fresh_sandbox();
-  set_faults(base, R"({"latency_ms":300,"in_progress_ttl_seconds":0.05})");
+  set_faults(base, R"({"latency_ms":60000})");
   auto first = std::async(std::launch::async, [&] {
     return post_event(base, minimal_event_text(), with(bearer(), "Idempotency-Key", k_key));
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  HttpReply second = post_event(base, minimal_event_text(), with(bearer(), "Idempotency-Key", k_key));
-  CHECK(second.status == 201);
+  wait_keyed_creates_in_progress(base, 1);
+  // A TTL of 0 ends the first claim's window at once, as a stuck request outliving it does.
+  set_faults(base, R"({"in_progress_ttl_seconds":0})");
+  auto second = std::async(std::launch::async, [&] {
+    return post_event(base, minimal_event_text(), with(bearer(), "Idempotency-Key", k_key));
+  });
+  wait_keyed_creates_in_progress(base, 2);  // the duplicate took the key over
+  set_faults(base, R"({"latency_ms":0})");
+  CHECK(second.get().status == 201);
   CHECK(first.get().status == 201);
   CHECK(stored_events(base)->size() == 2);  // the duplicate a stuck request can cause
 }

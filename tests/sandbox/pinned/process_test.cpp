@@ -142,7 +142,7 @@ TEST_CASE("--help documents the flags and control routes") {
   for (const char* word : {"--listen", "--key", "--rate-limit", "--latency-ms", "--error-rate", "--rate-limited-rate",
                            "--drop-after-commit-rate", "--idempotency-ttl-seconds", "--in-progress-ttl-seconds",
                            "/_sandbox/faults"}) {
-    CHECK_MESSAGE(r.out.find(word) != std::string::npos, word);
+    CHECK_CONTAINS(r.out, word);
   }
 }
 

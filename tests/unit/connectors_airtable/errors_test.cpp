@@ -58,7 +58,7 @@ TEST_CASE("airtable errors: each status names the cause and the fix, led by the 
     const auto e = fetch_error(h, s, c.status, c.body);
     CHECK(e.kind == c.kind);
     CHECK(e.message.starts_with("airtable appA1b2C3d4E5f6G7/Submissions: Airtable answered " + std::to_string(c.status)));
-    for (const auto& fragment : c.says) CHECK_MESSAGE(e.message.find(fragment) != std::string::npos, e.message);
+    for (const auto& fragment : c.says) CHECK_CONTAINS(e.message, fragment);
     CHECK_NOT_CONTAINS(e.message, k_token);
     CHECK(h.requests().size() == 1);
   }

@@ -220,6 +220,19 @@ TEST_CASE("retry loop: with adaptive pacing the limiter slows on 429, recovers o
   CHECK(clock.monotonic() - start == 5s);
 }
 
+TEST_CASE("retry loop: an X-RateLimit-Reset given as a Unix time holds everyone until that second") {
+  FakeClock clock;
+  RateLimiter limiter(clock, 0, 1);
+  FakeTransport t;
+  const std::string reset = std::to_string(unix_seconds(clock) + 6);
+  t.reply(200, "", {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", reset}});
+  auto b = backoff(1);
+  REQUIRE(http::send_with_retries(t, get(), b, clock, {&limiter, http::Pacing::adaptive, std::nullopt}).response);
+  const auto start = clock.monotonic();
+  REQUIRE(limiter.acquire());
+  CHECK(clock.monotonic() - start == 5s);  // 6 s from now, less the second rounding may add
+}
+
 TEST_CASE("retry loop: a stopped clock ends the call, before the first attempt or during a backoff") {
   SUBCASE("while waiting for the limiter: nothing sent") {
     FakeClock clock;

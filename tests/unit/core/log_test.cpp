@@ -59,7 +59,7 @@ TEST_CASE("logger: json lines are one object per line") {
   CHECK(text.back() == '\n');
 }
 
-TEST_CASE("logger: whole numbers are JSON numbers, an absent one null, text stays a string (issue 14 §6)") {
+TEST_CASE("logger: whole numbers are JSON numbers, an absent one null, text stays a string") {
   pinsync::testing::FakeClock clock;
   clock.set_unix_seconds(1796192752);  // 2026-12-02T06:25:52Z
   std::ostringstream out;

@@ -1,5 +1,5 @@
-// The shared token bucket: its pace, pauses, and how it adapts to 429s (halve, then climb
-// back), all on a fake clock.
+// The shared token bucket: its pace, pauses, and how it adapts to 429s (the window halved,
+// the rate cut by 30 %, then both climb back), all on a fake clock.
 #include <doctest/doctest.h>
 
 #include "core/rate_limiter.h"

@@ -20,7 +20,7 @@ TEST_CASE("state lock: a second holder is refused with the first one's pid, and 
   REQUIRE(first);
   auto second = StateLock::acquire(state);
   REQUIRE_FALSE(second);
-  CHECK(second.error().kind == ErrorKind::config);
+  CHECK(second.error().kind == ErrorKind::conflict);  // not the config's fault: exit 1, try again later
   CHECK_CONTAINS(second.error().message, "pid " + std::to_string(::getpid()));
   CHECK_CONTAINS(second.error().message, "in use by another pinsync");
   first->reset();

@@ -59,6 +59,11 @@ struct StoreFixture {
   SQLite::Database raw() const { return SQLite::Database(file.string(), SQLite::OPEN_READWRITE); }
 };
 
+// The schema version written in the file (PRAGMA user_version), read over a connection of its own.
+inline int file_schema_version(const std::filesystem::path& file) {
+  return SQLite::Database(file.string(), SQLite::OPEN_READONLY).execAndGet("PRAGMA user_version").getInt();
+}
+
 inline OutboxEntry make_entry(std::string source_id, std::string body = R"({"title":"Gala"})",
                               WriteAction action = WriteAction::create) {
   OutboxEntry e;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "store_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::state;
@@ -25,7 +26,7 @@ TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
   entry.action = WriteAction::update;
   REQUIRE(put_outbox(*f.store, entry));
 
-  auto got = f.store->outbox("acme", "E-1");
+  auto got = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(got);
   REQUIRE(got->has_value());
   const auto& e = **got;
@@ -47,7 +48,7 @@ TEST_CASE("put_outbox stores the exact body bytes and marks the row pending") {
   CHECK((*row)->row_ref == "Sheet1!A2");
   CHECK((*row)->created_at == f.clock.unix_seconds());
 
-  auto missing = f.store->outbox("acme", "E-2");
+  auto missing = testing::outbox_entry(*f.store, "acme", "E-2");
   REQUIRE(missing);
   CHECK_FALSE(missing->has_value());
 }
@@ -78,14 +79,14 @@ TEST_CASE("putting the same request again keeps its first time; a new one resets
   REQUIRE(put_outbox(*f.store, make_entry("E-1")));
   f.clock.advance(60s);
   REQUIRE(put_outbox(*f.store, make_entry("E-1")));
-  auto same = f.store->outbox("acme", "E-1");
+  auto same = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(same);
   CHECK((*same)->created_at == first_time);
 
   auto changed = make_entry("E-1", R"({"title":"Gala 2"})");
   changed.payload_hash = "hash-2";
   REQUIRE(put_outbox(*f.store, changed));
-  auto fresh = f.store->outbox("acme", "E-1");
+  auto fresh = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(fresh);
   CHECK((*fresh)->created_at == first_time + 60);
   CHECK((*fresh)->body == R"({"title":"Gala 2"})");
@@ -210,7 +211,7 @@ TEST_CASE("record_success leaves a newer request of the same row in the outbox")
   REQUIRE(put_outbox(*f.store, newer));
   REQUIRE(record_success(*f.store, first, WriteOutcome{201, "req-1", 501}));
 
-  auto entry = f.store->outbox("acme", "E-1");
+  auto entry = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(entry);
   REQUIRE(entry->has_value());
   CHECK((*entry)->payload_hash == "hash-2");
@@ -229,7 +230,7 @@ TEST_CASE("record_failure with keep_outbox keeps the entry for the next pass") {
                                   {RowState::failed, "", "Pinned Events answered 503", true, 1, 1030}));
   REQUIRE(record_failure(*f.store, entry, WriteOutcome{0, "", std::nullopt},
                                   {RowState::failed, "", "timed out", true, 2, 1090}));
-  auto kept = f.store->outbox("acme", "E-1");
+  auto kept = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(kept);
   CHECK(kept->has_value());
   auto row = f.store->row("acme", "E-1");
@@ -258,7 +259,7 @@ TEST_CASE("record_failure without keep_outbox removes the entry and keeps the ev
   REQUIRE(record_failure(*f.store, update, WriteOutcome{400, "req-2", std::nullopt},
                                   {RowState::invalid, "start", "must be a date-time", false, 1, 0}));
 
-  auto gone = f.store->outbox("acme", "E-1");
+  auto gone = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(gone);
   CHECK_FALSE(gone->has_value());
   auto row = f.store->row("acme", "E-1");
@@ -288,7 +289,7 @@ TEST_CASE("a failure in the middle of record_success leaves no partial change") 
   CHECK(done.error().message == "state file " + f.file.string() +
                                     ": cannot record the outcome of acme/E-1: disk trouble");
 
-  auto kept = f.store->outbox("acme", "E-1");
+  auto kept = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(kept);
   CHECK(kept->has_value());
   auto row = f.store->row("acme", "E-1");
@@ -350,7 +351,7 @@ TEST_CASE("an outbox entry survives the process ending abruptly right after put_
   REQUIRE(WEXITSTATUS(status) == 0);
 
   f.store = f.open_or_fail();
-  auto entry = f.store->outbox("acme", "E-1");
+  auto entry = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(entry);
   REQUIRE(entry->has_value());
   CHECK((*entry)->body == "exact body");

@@ -9,6 +9,7 @@
 
 #include "state/schema.h"
 #include "store_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::state;
@@ -204,7 +205,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   auto opened = Store::open(file, clock);
   REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
   auto& store = **opened;
-  CHECK(store.schema_version() == 9);
+  CHECK(file_schema_version(file) == 9);
   auto rows = store.rows("acme");
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
@@ -215,7 +216,7 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   CHECK((*rows)[1].next_attempt_at == 0);
   CHECK((*rows)[0].event_title.empty());  // schema 6: unknown for what was sent before it
   CHECK((*rows)[0].event_status.empty());  // schema 7: unknown too
-  auto kept = store.outbox("acme", "E-2");
+  auto kept = testing::outbox_entry(store, "acme", "E-2");
   REQUIRE(kept);
   REQUIRE(kept->has_value());
   CHECK((*kept)->body == R"({"title":"B"})");

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "store_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::state;
@@ -48,7 +49,7 @@ TEST_CASE("set_row_state creates a row and never touches event id, hash or outbo
   CHECK((*row)->error_field.empty());
   CHECK((*row)->updated_at == f.clock.unix_seconds());
   CHECK((*row)->created_at == f.clock.unix_seconds() - 30);
-  auto entry = f.store->outbox("acme", "E-1");
+  auto entry = testing::outbox_entry(*f.store, "acme", "E-1");
   REQUIRE(entry);
   CHECK(entry->has_value());
 }

@@ -421,7 +421,7 @@ TEST_CASE("daemon: a second agent on the same state file is refused, naming the 
   auto daemon = w.start();
   auto second = Daemon::start(w.config, w.log.stream(), DaemonSeams{w.seams(), w.alarms.factory()});
   REQUIRE_FALSE(second);
-  CHECK(second.error().kind == ErrorKind::config);
+  CHECK(second.error().kind == ErrorKind::conflict);
   CHECK_CONTAINS(second.error().message, std::to_string(::getpid()));
 }
 

@@ -1,7 +1,7 @@
 // The classification slugs shared by every session of a process: one fetch for many
 // callers, kept for the TTL, fetched again after a write refused for an unknown slug, a
-// refused key never kept, a failed fetch "not checked" for a while. Regression tests for
-// issue 15 §2 (every pass of every source fetched /classifications).
+// refused key never kept, a failed fetch "not checked" for a while. They guard against every
+// pass of every source fetching /classifications again.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/pinned/classifications.h"
+#include "tests/support/checks.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_transport.h"
 
@@ -105,7 +106,7 @@ TEST_CASE("slug cache: a refused key is never kept; another failure is 'not chec
   const auto unchecked = cache.get(f.client, f.log);
   REQUIRE(unchecked);
   CHECK(*unchecked == nullptr);
-  CHECK(f.log_text.str().find("classifications unavailable") != std::string::npos);
+  CHECK_CONTAINS(f.log_text.str(), "classifications unavailable");
   REQUIRE(cache.get(f.client, f.log));
   CHECK(f.classification_gets() == 2);
   f.clock.advance(SlugCache::k_retry_after_failure);

@@ -335,7 +335,7 @@ TEST_CASE("client: every request carries its api and route template for the requ
                                            "pinned GET /events", "pinned PATCH /events/{id}"});
 }
 
-TEST_CASE("client: a 5xx answer is a warn line naming the source, with numbers as JSON numbers (issue 14 §6)") {
+TEST_CASE("client: a 5xx answer is a warn line naming the source, with numbers as JSON numbers, not strings") {
   FakeTransport transport;
   FakeClock clock;
   clock.set_unix_seconds(1796192752);  // 2026-12-02T06:25:52Z

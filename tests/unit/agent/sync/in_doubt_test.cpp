@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pass_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
@@ -38,7 +39,7 @@ std::map<std::string, std::string> creates_in_doubt_then_wait(Pass& p, std::vect
   p.clock.advance(std::chrono::minutes(20));
   std::map<std::string, std::string> bodies;
   for (const auto& id : fresh) {
-    auto entry = p.store->outbox("acme", id);
+    auto entry = testing::outbox_entry(*p.store, "acme", id);
     REQUIRE(entry);
     REQUIRE(entry->has_value());
     bodies[id] = (*entry)->body;
@@ -93,7 +94,7 @@ TEST_CASE("in doubt: past the window the create is looked up and adopted, never 
   REQUIRE(rec);
   CHECK((*rec)->event_id == 9);
   CHECK((*rec)->state == state::RowState::synced);
-  auto outbox = p.store->outbox("acme", "E-1");
+  auto outbox = testing::outbox_entry(*p.store, "acme", "E-1");
   REQUIRE(outbox);
   CHECK_FALSE(outbox->has_value());
 }

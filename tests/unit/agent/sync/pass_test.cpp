@@ -8,6 +8,7 @@
 
 #include "agent/sync/report.h"
 #include "pass_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
@@ -21,7 +22,7 @@ TEST_CASE("pass: a create in doubt is resent next pass with the same key and the
   const auto first = p.run();
   CHECK(first.failed == 1);
   CHECK(first.created == 0);
-  auto pending = p.store->outbox("acme", "E-1");
+  auto pending = testing::outbox_entry(*p.store, "acme", "E-1");
   REQUIRE(pending);
   REQUIRE(pending->has_value());
   const std::string body = (*pending)->body;
@@ -210,7 +211,7 @@ TEST_CASE("pass: a 409 on a create keeps the stored create; the next pass resend
   p.transport.reply(409, R"({"error":{"code":"conflict","message":"A request with this Idempotency-Key is still in progress"}})");
   const auto first = p.run();
   CHECK(first.failed == 1);
-  auto pending = p.store->outbox("acme", "E-1");
+  auto pending = testing::outbox_entry(*p.store, "acme", "E-1");
   REQUIRE(pending);
   REQUIRE(pending->has_value());
   p.transport.reply(201, R"({"doc":{"id":4}})", {{"idempotent-replayed", "true"}});

@@ -9,6 +9,7 @@
 #include "agent/pinned/keys.h"
 #include "agent/sync/report.h"
 #include "pass_fixture.h"
+#include "tests/support/outbox_entry.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
@@ -171,7 +172,7 @@ TEST_CASE("unpublish: a lost answer is resent with the same key; the row waits i
   CHECK(rec.state == state::RowState::failed);
   CHECK(rec.attempted_hash == unpublished_hash(rec.payload_hash));
   // The request stays in the outbox: its outcome is unknown.
-  REQUIRE(p.store->outbox("acme", "E-1")->has_value());
+  REQUIRE(testing::outbox_entry(*p.store, "acme", "E-1")->has_value());
 
   // Before its time: waiting, nothing sent.
   auto waiting = p.run();
