@@ -90,13 +90,13 @@ class CsvConnector final : public Connector {
   // config for a plain 4xx); an HTML page instead of CSV is Error{config} saying to publish the
   // sheet as CSV; a transport failure keeps its kind; parse errors as parse_csv.
   Result<Table> fetch() override;
-  // As fetch(), parsing a file while it is read.
+  // As fetch(), parsing a file or download while it is read.
   Result<void> read(RowSink& sink, bool changes_only) override;
 
  private:
   Result<void> read_file(CsvParser& parser) const;
   Error too_large(const std::string& shown) const;
-  Result<std::string> fetch_url() const;
+  Result<void> read_url(CsvParser& parser) const;
 
   CsvSettings m_settings;
   ConnectorContext m_context;

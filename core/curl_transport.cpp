@@ -12,6 +12,7 @@
 #include <array>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "core/http.h"
 #include "core/text.h"
@@ -27,19 +28,34 @@ void global_init_once() {
 
 // Where the body goes and how much of it is allowed.
 struct BodySink {
-  std::string* body;
+  CURL* curl;
+  Response* response;
+  const BodyPieces* pieces;  // the request's on_body, or null
   std::size_t limit;
+  std::size_t taken = 0;
   bool overflowed = false;
+  std::optional<Error> refused;  // what on_body answered, when it ended the transfer
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<BodySink*>(user);
   const std::size_t n = size * count;
-  if (sink->body->size() + n > sink->limit) {
+  if (sink->taken + n > sink->limit) {
     sink->overflowed = true;
     return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
   }
-  sink->body->append(data, n);
+  sink->taken += n;
+  long status = 0;
+  if (sink->pieces != nullptr && *sink->pieces &&
+      curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status >= 200 && status <= 299) {
+    sink->response->status = status;
+    if (auto taken = (*sink->pieces)(*sink->response, std::string_view(data, n)); !taken) {
+      sink->refused = taken.error();
+      return 0;
+    }
+    return n;
+  }
+  sink->response->body.append(data, n);
   return n;
 }
 
@@ -181,7 +197,7 @@ class CurlTransport final : public Transport {
       curl_easy_setopt(curl, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
       curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, request.url.starts_with("https:") ? "https" : "http,https");
     }
-    BodySink sink{&response.body, request.max_body};
+    BodySink sink{curl, &response, request.on_body ? &request.on_body : nullptr, request.max_body, 0, false, std::nullopt};
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -207,6 +223,7 @@ class CurlTransport final : public Transport {
     double seconds = 0;
     curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
     response.elapsed = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    if (sink.refused) return std::unexpected(TransportError{std::move(*sink.refused), SendStage::maybe_sent});
     if (sink.overflowed) {
       return std::unexpected(TransportError{
           {ErrorKind::invalid, "the answer is larger than " + size_text(request.max_body) +

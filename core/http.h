@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // The answer size a request accepts unless it says otherwise: far above any API answer
 // pinsync reads (a 100,000-row sheet is about 20 MB).
 inline constexpr std::size_t k_default_max_body = 256u * 1024 * 1024;
+
+struct Response;
+
+// Takes the body of a 2xx answer piece by piece as it arrives (Request::on_body): `head` has
+// the status and headers, no body. An error ends the transfer and is what send() returns.
+using BodyPieces = std::function<Result<void>(const Response& head, std::string_view piece)>;
 
 struct Request {
   std::string method = "GET";
@@ -42,6 +49,10 @@ struct Request {
   // Redirects followed (0: a 3xx is the answer). Only a credential-free GET should follow;
   // an https request is only ever redirected to https.
   int max_redirects = 0;
+  // When set, a transport may hand a 2xx answer's body here as it arrives instead of
+  // keeping it (max_body still bounds it); one that does not stream leaves the body in
+  // Response::body as usual. Other answers' bodies are always kept.
+  BodyPieces on_body;
 };
 
 // The longest wait a Retry-After is taken to ask for: a server asking for more (or

@@ -371,109 +371,88 @@ PassReport& finish(const PassContext& ctx, PassReport& r, std::optional<std::int
 
 }  // namespace
 
-PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
-  const bool dry = mode == PassMode::dry_run;
-  PassReport report;
-  report.source = ctx.source.name;
-  const int requests_before = requests_sent(ctx);
-  std::optional<std::int64_t> run_id;
-  if (!dry) {
-    // A state file deleted under a running agent would take every write since with it.
-    if (auto here = ctx.store->check_file(); !here) {
-      report.stopped = here.error();
-      return report;
-    }
-    auto run = ctx.store->begin_run(ctx.source.name, ctx.options.only_rows.empty() ? trigger : k_row_resync_trigger);
-    if (!run) {
-      report.stopped = run.error();
-      return report;
-    }
-    run_id = *run;
-  }
-  auto stop = [&](Error e) -> PassReport {
-    report.stopped = std::move(e);
-    return finish(ctx, report, run_id, requests_before);
-  };
+namespace {
 
-  state::RowDigests digests;
-  if (ctx.store != nullptr) {
-    auto rows = ctx.store->row_digests(ctx.source.name);
-    if (!rows) return stop(rows.error());
-    digests = std::move(*rows);
-  }
-  KnownRows known(std::move(digests));
-  report.row_scoped = !ctx.options.only_rows.empty();
-  // A read of only the changes leaves out unchanged rows, and with them a row of the retry
-  // queue whose time has come: then the whole source is read.
-  const bool retry_due = known.retry_due(unix_seconds(ctx.clock));
-  // Settled rows need no plan, except for a forced pass (it sends them) and a resync of
-  // named rows (which must know every ID).
-  const bool settle = !ctx.options.force && !report.row_scoped;
-  auto source = read_source(ctx, mode, ctx.options.changes_only && !retry_due, known, settle);
-  if (!source) return stop(source.error());
-  if (!dry && !source->tokens.empty()) {
-    // Only saves mapping later: a failure costs speed, never a row.
-    if (auto r = ctx.store->set_cells_tokens(ctx.source.name, source->tokens); !r) {
-      ctx.log.warn("could not store the cells of unchanged rows; they are mapped again next pass",
-                   {{"source", ctx.source.name}, {"reason", r.error().message}});
-    }
-  }
-  // The records of every stored row the read did not settle.
-  std::vector<state::RowRecord> stored;
-  if (ctx.store != nullptr && known.size() > static_cast<std::size_t>(known.settled())) {
-    auto rows = ctx.store->rows_where(ctx.source.name, [&](std::string_view id) { return !known.is_settled(id); });
-    if (!rows) return stop(rows.error());
-    stored = std::move(*rows);
-  }
-  if (auto unknown = unknown_requested_rows(ctx, source->rows, stored, report)) return stop(*unknown);
-  std::set<std::string> reviewed_rows;
-  if (!dry && report.row_scoped && ctx.options.forget_rows) {
-    if (auto forgotten = forget_requested_rows(ctx, source->rows, stored); !forgotten) return stop(forgotten.error());
-  } else if (!dry && (report.row_scoped || ctx.options.rearm_dead)) {
-    auto reviewed = rearm_requested_rows(ctx, stored);
-    if (!reviewed) return stop(reviewed.error());
-    reviewed_rows = std::move(*reviewed);
-  }
+// The pass's run log entry (none in a dry run), once the state file is known to be still the
+// one at its path: a state file deleted under a running agent would take every write since.
+Result<std::optional<std::int64_t>> open_run(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+  if (mode == PassMode::dry_run) return std::nullopt;
+  if (auto here = ctx.store->check_file(); !here) return std::unexpected(here.error());
+  auto run = ctx.store->begin_run(ctx.source.name, ctx.options.only_rows.empty() ? trigger : k_row_resync_trigger);
+  if (!run) return std::unexpected(run.error());
+  return *run;
+}
 
+Result<state::RowDigests> stored_digests(const PassContext& ctx) {
+  if (ctx.store == nullptr) return state::RowDigests{};
+  return ctx.store->row_digests(ctx.source.name);
+}
+
+// Stores the cells tokens the read found missing or old. They only save mapping later: a
+// failure costs speed, never a row.
+void keep_tokens(const PassContext& ctx, const std::vector<state::CellsToken>& tokens) {
+  if (tokens.empty()) return;
+  if (auto r = ctx.store->set_cells_tokens(ctx.source.name, tokens); !r) {
+    ctx.log.warn("could not store the cells of unchanged rows; they are mapped again next pass",
+                 {{"source", ctx.source.name}, {"reason", r.error().message}});
+  }
+}
+
+// The records of every stored row the read did not settle.
+Result<std::vector<state::RowRecord>> unsettled_records(const PassContext& ctx, const KnownRows& known) {
+  if (ctx.store == nullptr || known.size() == static_cast<std::size_t>(known.settled())) {
+    return std::vector<state::RowRecord>{};
+  }
+  return ctx.store->rows_where(ctx.source.name, [&](std::string_view id) { return !known.is_settled(id); });
+}
+
+// What resync --row, --dead and --forget do to the named rows before the plan (nothing in a
+// dry run). Returns the rows that were held for review (rearm_requested_rows).
+Result<std::set<std::string>> act_on_requested_rows(const PassContext& ctx, PassMode mode, const PassReport& report,
+                                                     const std::vector<MappedRow>& rows,
+                                                     std::vector<state::RowRecord>& stored) {
+  if (mode == PassMode::dry_run) return std::set<std::string>{};
+  if (report.row_scoped && ctx.options.forget_rows) {
+    if (auto forgotten = forget_requested_rows(ctx, rows, stored); !forgotten) return std::unexpected(forgotten.error());
+    return std::set<std::string>{};
+  }
+  if (report.row_scoped || ctx.options.rearm_dead) return rearm_requested_rows(ctx, stored);
+  return std::set<std::string>{};
+}
+
+// The plan's options for this pass. `status_writes` and `known` must outlive them.
+PlanOptions plan_options_for(const PassContext& ctx, const PassReport& report, SourceRead read,
+                             const std::set<std::string, std::less<>>& status_writes, KnownRows& known) {
+  PlanOptions options;
+  options.read = read;
+  options.now = unix_seconds(ctx.clock);
+  options.retry_now = ctx.options.manual;
   // --recreate applies to the named rows only: the others are not part of this pass.
-  PlanOptions plan_options;
-  plan_options.read = source->read;
-  plan_options.now = unix_seconds(ctx.clock);
-  plan_options.retry_now = ctx.options.manual;
-  plan_options.recreate_deleted = ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows);
-  plan_options.recreate_forgotten = report.row_scoped && ctx.options.recreate_rows;
-  plan_options.unpublish_removed = ctx.source.on_removed == OnRemoved::draft;
-  plan_options.unknown_may_be_published =
-      ctx.source.status == EventStatus::published || !ctx.source.status_column.empty();
-  auto status_writes = status_writes_in_doubt(ctx, stored);
-  if (!status_writes) return stop(status_writes.error());
-  if (!status_writes->empty()) {
-    plan_options.status_in_doubt = [&ids = *status_writes](std::string_view id) { return ids.contains(id); };
+  options.recreate_deleted = ctx.source.recreate_deleted || (report.row_scoped && ctx.options.recreate_rows);
+  options.recreate_forgotten = report.row_scoped && ctx.options.recreate_rows;
+  options.unpublish_removed = ctx.source.on_removed == OnRemoved::draft;
+  options.unknown_may_be_published = ctx.source.status == EventStatus::published || !ctx.source.status_column.empty();
+  if (!status_writes.empty()) {
+    options.status_in_doubt = [&status_writes](std::string_view id) { return status_writes.contains(id); };
   }
-  if (known.settled() > 0) plan_options.settled_owner = [&known](std::int64_t event) { return known.settled_owner(event); };
-  const Plan plan = make_plan(source->rows, stored, plan_options);
-  report.unchanged += static_cast<int>(known.settled());
-  if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
-    report.suspect = suspect_read(ctx.source, plan, stored, known.settled());
-    if (!report.suspect.empty()) {
-      ctx.log.warn("suspect read: nothing is marked removed", {{"source", ctx.source.name}, {"reason", report.suspect}});
-    }
-  }
-  Work work = sort_plan(ctx, mode, plan, report);
-  // Rows the store does not know may have events already when its state was lost, is new or
-  // was put back from a backup: the executor looks for them before creating (and a plan says
-  // that sync will).
-  auto recovering = ctx.store == nullptr ? Result<std::string>("there is no state file yet (a new or lost state file)")
-                                         : recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
-  if (!recovering) return stop(recovering.error());
-  if (dry) {
-    if (report.created > 0) report.recovering = std::move(*recovering);  // else nothing to look for
-    return finish(ctx, report, run_id, requests_before);
-  }
+  if (known.settled() > 0) options.settled_owner = [&known](std::int64_t event) { return known.settled_owner(event); };
+  return options;
+}
 
-  if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
+// Why rows the store does not know may have events already (its state was lost, is new or
+// was put back from a backup), "" when they cannot: the executor then looks for them before
+// creating, and a plan says that sync will.
+Result<std::string> recovery_of(const PassContext& ctx, const KnownRows& known) {
+  if (ctx.store == nullptr) return std::string("there is no state file yet (a new or lost state file)");
+  return recovery_reason(*ctx.store, ctx.source.name, known.size() > 0);
+}
+
+// Sends what the plan asks (the plan's row states are stored), settles a finished recovery
+// and writes the results back into the source.
+void apply_plan(const PassContext& ctx, PassReport& report, const Work& work, std::string recovering,
+                std::set<std::string> reviewed_rows) {
   PassContext pass_ctx = ctx;
-  pass_ctx.recovering = std::move(*recovering);
+  pass_ctx.recovering = std::move(recovering);
   if (ctx.options.recover && pass_ctx.recovering.empty()) {
     pass_ctx.recovering = "pinsync recover was asked to look for the events of rows the state file does not know";
   }
@@ -491,7 +470,63 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
     if (auto r = settle_recovery(*ctx.store, ctx.source.name); !r) report.stopped = r.error();
   }
   if (!report.stopped && ctx.connector.writes_back()) write_back(ctx, report);
-  return finish(ctx, report, run_id, requests_before);
+}
+
+}  // namespace
+
+// One pass, as a story: open the run, read the source against the stored digests (settling
+// unchanged rows), plan the rest against their records, then store, send and write back.
+PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+  PassReport report;
+  report.source = ctx.source.name;
+  report.row_scoped = !ctx.options.only_rows.empty();
+  const int requests_before = requests_sent(ctx);
+  const auto run_id = open_run(ctx, mode, trigger);
+  if (!run_id) {
+    report.stopped = run_id.error();
+    return report;
+  }
+  auto stop = [&](Error e) -> PassReport {
+    report.stopped = std::move(e);
+    return finish(ctx, report, *run_id, requests_before);
+  };
+
+  auto digests = stored_digests(ctx);
+  if (!digests) return stop(digests.error());
+  KnownRows known(std::move(*digests));
+  // A read of only the changes leaves out unchanged rows, and with them a row of the retry
+  // queue whose time has come: then the whole source is read. Settled rows need no plan,
+  // except for a forced pass (it sends them) and a resync of named rows (it must know every ID).
+  const bool changes_only = ctx.options.changes_only && !known.retry_due(unix_seconds(ctx.clock));
+  auto source = read_source(ctx, mode, changes_only, known, !ctx.options.force && !report.row_scoped);
+  if (!source) return stop(source.error());
+  if (mode == PassMode::apply) keep_tokens(ctx, source->tokens);
+  auto stored = unsettled_records(ctx, known);
+  if (!stored) return stop(stored.error());
+  if (auto unknown = unknown_requested_rows(ctx, source->rows, *stored, report)) return stop(*unknown);
+  auto reviewed_rows = act_on_requested_rows(ctx, mode, report, source->rows, *stored);
+  if (!reviewed_rows) return stop(reviewed_rows.error());
+
+  const auto status_writes = status_writes_in_doubt(ctx, *stored);
+  if (!status_writes) return stop(status_writes.error());
+  const Plan plan = make_plan(source->rows, *stored, plan_options_for(ctx, report, source->read, *status_writes, known));
+  report.unchanged += static_cast<int>(known.settled());
+  if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
+    report.suspect = suspect_read(ctx.source, plan, *stored, known.settled());
+    if (!report.suspect.empty()) {
+      ctx.log.warn("suspect read: nothing is marked removed", {{"source", ctx.source.name}, {"reason", report.suspect}});
+    }
+  }
+  const Work work = sort_plan(ctx, mode, plan, report);
+  auto recovering = recovery_of(ctx, known);
+  if (!recovering) return stop(recovering.error());
+  if (mode == PassMode::dry_run) {
+    if (report.created > 0) report.recovering = std::move(*recovering);  // else nothing to look for
+    return finish(ctx, report, *run_id, requests_before);
+  }
+  if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
+  apply_plan(ctx, report, work, std::move(*recovering), std::move(*reviewed_rows));
+  return finish(ctx, report, *run_id, requests_before);
 }
 
 PassOptions manual_pass(const ResyncAsk& ask) {

@@ -42,9 +42,24 @@ class FakeTransport final : public http::Transport {
       return std::unexpected(http::TransportError{{ErrorKind::internal, "no scripted answer left"},
                                                   http::SendStage::not_sent});
     }
-    if (auto* r = std::get_if<http::Response>(&step)) return *r;
-    return std::unexpected(std::get<http::TransportError>(step));
+    auto* r = std::get_if<http::Response>(&step);
+    if (r == nullptr) return std::unexpected(std::get<http::TransportError>(step));
+    if (stream_piece > 0 && request.on_body && r->status >= 200 && r->status <= 299) {
+      // As libcurl does: a 2xx body handed over in pieces as it arrives, none of it kept.
+      http::Response head = *r;
+      head.body.clear();
+      for (std::size_t at = 0; at < r->body.size(); at += stream_piece) {
+        auto taken = request.on_body(head, std::string_view(r->body).substr(at, stream_piece));
+        if (!taken) return std::unexpected(http::TransportError{taken.error(), http::SendStage::maybe_sent});
+      }
+      return head;
+    }
+    return *r;
   }
+
+  // When > 0, a request with on_body gets a 2xx body in pieces of this size (as libcurl
+  // hands them over) instead of whole in Response::body.
+  std::size_t stream_piece = 0;
 
   std::vector<http::Request> requests;
   // Called with each request before it is answered: a test looks at the world mid-pass.

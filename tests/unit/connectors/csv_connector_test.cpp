@@ -193,3 +193,40 @@ TEST_CASE("csv connector: a file is parsed while it is read, never held whole") 
   CHECK(whole.last.row_ref == "big.csv:200001");
   CHECK(whole.last.cells[0] == "E-199999");
 }
+
+TEST_CASE("csv connector: a download is parsed piece by piece as it arrives") {
+  std::string csv = "\xEF\xBB\xBFID,Title\r\n";
+  for (int i = 1; i <= 200; ++i) csv += std::to_string(i) + ",\"Show, \"\"" + std::to_string(i) + "\"\"\"\r\n";
+  World whole;
+  whole.fake->reply(200, csv);
+  auto expected = CsvConnector(CsvSettings{{}, k_url}, whole.context()).fetch();
+  REQUIRE_MESSAGE(expected.has_value(), expected.error().message);
+  REQUIRE(expected->rows.size() == 200);
+  for (const std::size_t piece : {1u, 2u, 7u, 4096u}) {
+    World streamed;
+    streamed.fake->stream_piece = piece;
+    streamed.fake->reply(200, csv);
+    auto t = CsvConnector(CsvSettings{{}, k_url}, streamed.context()).fetch();
+    REQUIRE_MESSAGE(t.has_value(), t.error().message);
+    REQUIRE(t->rows.size() == 200);
+    CHECK(t->rows[199].cells == expected->rows[199].cells);
+    CHECK(t->rows[199].row_ref == "csv-url:201");
+  }
+}
+
+TEST_CASE("csv connector: a streamed HTML page or broken CSV ends the download with its own message") {
+  World page;
+  page.fake->stream_piece = 64;
+  page.fake->reply(200, "<!DOCTYPE html><html>" + std::string(1000, ' ') + "</html>");
+  auto p = CsvConnector(CsvSettings{{}, k_url}, page.context()).fetch();
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().kind == ErrorKind::config);
+  CHECK_CONTAINS(p.error().message, "returned an HTML page, not CSV");
+
+  World broken;
+  broken.fake->stream_piece = 5;
+  broken.fake->reply(200, "ID,ID\n1,2\n");
+  auto b = CsvConnector(CsvSettings{{}, k_url}, broken.context()).fetch();
+  REQUIRE_FALSE(b.has_value());
+  CHECK(b.error().message.starts_with("csv-url:1: column \"ID\" appears twice"));
+}
