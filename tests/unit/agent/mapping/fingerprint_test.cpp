@@ -109,7 +109,8 @@ TEST_CASE("mapping_fingerprint: the schedule and removal rules are not the mappi
 }
 
 TEST_CASE("cells_token: the cells the mapping reads and the payload hash, nothing else") {
-  auto mapper = RowMapper::open(source(), header(), k_slugs);
+  const SourceConfig config = source();  // the mapper keeps a reference to it
+  auto mapper = RowMapper::open(config, header(), k_slugs);
   REQUIRE(mapper);
   const Row row{"partner.csv:2", "", {"E-1", "yes", "Jazz Night", "2026-06-12 20:00", "Jazz", "New York", "a note"}};
   const auto token = mapper->cells_token(row, "hash-1");
@@ -142,7 +143,8 @@ TEST_CASE("cells_token: the cells the mapping reads and the payload hash, nothin
 }
 
 TEST_CASE("identify: the identity map() gives, without mapping") {
-  auto mapper = RowMapper::open(source(), header(), k_slugs);
+  const SourceConfig config = source();  // the mapper keeps a reference to it
+  auto mapper = RowMapper::open(config, header(), k_slugs);
   REQUIRE(mapper);
   const Row approved{"partner.csv:2", "", {" E-1 ", "YES", "Jazz", "not a date", "Jazz", "New York", ""}};
   MappedRow id;
