@@ -1,5 +1,7 @@
 #include "connectors/csv.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cerrno>
@@ -283,15 +285,22 @@ Result<void> CsvConnector::read_file(CsvParser& parser) const {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) return failed(errno);
   // Parsed piece by piece as it is read: memory holds one piece and the rows taken so far
-  // (which the pass drops as soon as it has compared them), never the whole file.
-  std::vector<char> buffer(1 << 18);
+  // (which the pass drops as soon as it has compared them), never the whole file. A small
+  // file gets a small piece: an agent polling hundreds of them each minute would otherwise
+  // spend its idle time clearing 256 KiB buffers.
+  struct stat info {};
+  const auto size = ::fstat(::fileno(file.get()), &info) == 0 && info.st_size > 0
+                        ? static_cast<std::size_t>(info.st_size) + 1
+                        : std::size_t{1} << 18;
+  const std::size_t piece = std::clamp<std::size_t>(size, 4096, std::size_t{1} << 18);
+  const auto buffer = std::make_unique_for_overwrite<char[]>(piece);
   std::size_t total = 0;
   while (true) {
-    const std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    const std::size_t got = std::fread(buffer.get(), 1, piece, file.get());
     total += got;
     if (total > m_settings.max_bytes) return std::unexpected(too_large(path));
-    if (auto fed = parser.feed(std::string_view(buffer.data(), got)); !fed) return fed;
-    if (got < buffer.size()) break;
+    if (auto fed = parser.feed(std::string_view(buffer.get(), got)); !fed) return fed;
+    if (got < piece) break;
   }
   if (std::ferror(file.get())) return failed(errno != 0 ? errno : EIO);
   return {};

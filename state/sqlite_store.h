@@ -3,6 +3,8 @@
 // Internal to state/; Store::open builds it after the file is checked and migrated.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Statement.h>
@@ -75,6 +77,8 @@ class SqliteStore final : public Store {
   // The statement for `sql`, prepared on first use. `sql` must be one of the k_ constants
   // of sqlite_store.cpp: the cache is keyed by its address.
   SQLite::Statement& prepared(const char* sql);
+  // BEGIN IMMEDIATE … COMMIT through cached statements, rolled back unless committed.
+  class WriteTransaction;
 
   // Runs `body` under the mutex; any exception becomes sqlite_failure(label, doing).
   template <typename F>
@@ -109,6 +113,9 @@ class SqliteStore final : public Store {
   const Clock& m_clock;
   // Declared after m_db so the statements are finalized before the connection closes.
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;
+  // row_digests' statement, used raw (sqlite3_step and sqlite3_column_*): at 100k rows,
+  // SQLiteCpp's per-column objects cost more than the reading.
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> m_digests{nullptr, &sqlite3_finalize};
 };
 
 }  // namespace pinsync::state
