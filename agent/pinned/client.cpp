@@ -297,8 +297,38 @@ Result<void> PinnedClient::read_channel_events(std::int64_t channel_id) {
   return {};
 }
 
+Result<ChannelEvents> PinnedClient::list_events(std::int64_t channel) {
+  ChannelEvents events;
+  simdjson::dom::parser parser;
+  for (int page = 1; page <= 10'000; ++page) {
+    auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page),
+                         "/events");
+    if (!text) return std::unexpected(text.error());
+    simdjson::dom::element root;
+    simdjson::dom::array docs;
+    if (parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
+      return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+    }
+    std::size_t seen = 0;
+    for (auto doc : docs) {
+      ++seen;
+      std::int64_t id = 0;
+      std::string_view title;
+      if (doc["id"].get_int64().get(id) != simdjson::SUCCESS || doc["title"].get_string().get(title) != simdjson::SUCCESS) {
+        continue;  // no event pinsync could adopt
+      }
+      events.push_back({id, std::string(title), simdjson::minify(doc)});
+    }
+    // The minimal envelope has no hasNextPage: a short page is the last one.
+    std::int64_t limit = 100;
+    if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
+    if (seen < static_cast<std::size_t>(limit)) break;
+  }
+  return events;
+}
+
 Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events(
-    std::span<const std::string> create_bodies) {
+    std::span<const std::string> create_bodies, const ChannelListing& listing) {
   std::vector<std::vector<std::int64_t>> found(create_bodies.size());
   // The bodies to compare with, by channel and title: an event whose title no body has is
   // passed over after reading its title.
@@ -316,35 +346,22 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
     wanted[channel].emplace(std::string(title), i);
   }
   for (const auto& [channel, by_title] : wanted) {
-    for (int page = 1; page <= 10'000; ++page) {
-      auto text = get_json("/events?channelId=" + std::to_string(channel) + "&limit=100&page=" + std::to_string(page),
-                           "/events");
-      if (!text) return std::unexpected(text.error());
-      simdjson::dom::element root;
-      simdjson::dom::array docs;
-      if (parser.parse(*text).get(root) != simdjson::SUCCESS || root["docs"].get_array().get(docs) != simdjson::SUCCESS) {
-        return fail(ErrorKind::invalid, "Pinned Events GET /events: the answer has no docs list");
+    std::shared_ptr<const ChannelEvents> events;
+    if (listing) {
+      auto shared = listing(channel);
+      if (!shared) return std::unexpected(shared.error());
+      events = std::move(*shared);
+    } else {
+      auto own = list_events(channel);
+      if (!own) return std::unexpected(own.error());
+      events = std::make_shared<const ChannelEvents>(std::move(*own));
+    }
+    for (const ChannelEvent& event : *events) {
+      const auto [first, last] = by_title.equal_range(event.title);
+      for (auto it = first; it != last; ++it) {
+        const auto differs = event_differs(create_bodies[it->second], event.json);
+        if (differs && !*differs) found[it->second].push_back(event.id);
       }
-      std::size_t seen = 0;
-      for (auto doc : docs) {
-        ++seen;
-        std::int64_t id = 0;
-        std::string_view title;
-        if (doc["id"].get_int64().get(id) != simdjson::SUCCESS || doc["title"].get_string().get(title) != simdjson::SUCCESS) {
-          continue;  // no event pinsync could adopt
-        }
-        const auto [first, last] = by_title.equal_range(title);
-        if (first == last) continue;
-        const std::string event_json = simdjson::minify(doc);
-        for (auto it = first; it != last; ++it) {
-          const auto differs = event_differs(create_bodies[it->second], event_json);
-          if (differs && !*differs) found[it->second].push_back(id);
-        }
-      }
-      // The minimal envelope has no hasNextPage: a short page is the last one.
-      std::int64_t limit = 100;
-      if (root["limit"].get_int64().get(limit) != simdjson::SUCCESS || limit <= 0) limit = 100;
-      if (seen < static_cast<std::size_t>(limit)) break;
     }
   }
   for (auto& ids : found) std::sort(ids.begin(), ids.end());

@@ -58,6 +58,17 @@ struct ProbeAnswer {
   std::string code;  // the error envelope's error.code ("insufficient_scope"); "" when none
 };
 
+// One event of a channel as a listing read it: its id, title and the event as JSON.
+struct ChannelEvent {
+  std::int64_t id = 0;
+  std::string title;
+  std::string json;
+};
+using ChannelEvents = std::vector<ChannelEvent>;
+// Where find_created_events takes a channel's events from (ChannelSnapshots); unset: it
+// lists the channel itself.
+using ChannelListing = std::function<Result<std::shared_ptr<const ChannelEvents>>(std::int64_t channel)>;
+
 class PinnedClient {
  public:
   // `limiter`, when given, is shared by every client of the same key: each attempt waits
@@ -83,7 +94,11 @@ class PinnedClient {
   // in id order: empty when there is none. Returns Error{auth} when the key may not read
   // events (no events:read scope), Error{internal} for a body that is not a stored create
   // (no channelId), other errors as for channels().
-  Result<std::vector<std::vector<std::int64_t>>> find_created_events(std::span<const std::string> create_bodies);
+  // `listing`, when set, gives the channels' events instead (a snapshot shared by sources).
+  Result<std::vector<std::vector<std::int64_t>>> find_created_events(std::span<const std::string> create_bodies,
+                                                                     const ChannelListing& listing = {});
+  // GET /events?channelId=…, every page: the channel's events. Errors as find_created_events.
+  Result<ChannelEvents> list_events(std::int64_t channel);
 
   // GET /events/{id}: returns the event's JSON text, or Error{auth} when the key may not
   // read events (no events:read), Error{not_found} when it was deleted, other errors as

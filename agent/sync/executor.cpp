@@ -657,8 +657,16 @@ bool Executor::resolve_in_doubt(std::vector<Job>& queue) {
   }
   if (looking.empty()) return true;
   // The key may have expired: resending could create a second event. One scan of the
-  // channel answers every create in doubt of the pass.
-  const auto found = m_senders[0]->find_created_events(bodies);
+  // channel answers every create in doubt of the pass. Rows looked for only because the
+  // state file does not know them take the agent's shared listing: their events, if any,
+  // are older than this process (a create in doubt is this process's own: listed afresh).
+  ChannelListing listing;
+  if (m_ctx.snapshots != nullptr && std::ranges::all_of(looking, [](const Job* j) { return j->recovery; })) {
+    listing = [this](std::int64_t channel) {
+      return m_ctx.snapshots->events(channel, *m_senders[0], m_ctx.options.recover);
+    };
+  }
+  const auto found = m_senders[0]->find_created_events(bodies, listing);
   std::set<std::int64_t> taken;  // adopted by an earlier row of this scan, or by a row's event-ID cell
   for (const auto& job : queue) {
     if (job.adopt_check) taken.insert(*job.entry.event_id);

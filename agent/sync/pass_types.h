@@ -11,6 +11,7 @@
 
 #include "agent/config/config.h"
 #include "agent/mapping/mapped_row.h"
+#include "agent/pinned/channel_snapshots.h"
 #include "agent/pinned/client.h"
 #include "agent/pinned/drift.h"
 #include "connectors/connector.h"
@@ -127,6 +128,9 @@ struct PassContext {
   // Why the rows this pass would create may already have events (agent/sync/recovery.h), or
   // "": then every create is looked for in Pinned Events first (Executor).
   std::string recovering{};
+  // The channels as a recovery first listed them, shared by the agent's sources; null: each
+  // recovery lists its channel itself.
+  ChannelSnapshots* snapshots = nullptr;
 };
 
 }  // namespace pinsync::agent

@@ -47,6 +47,7 @@ Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, s
   world->log().add_secret(config.pinned.api_key);
   world->m_limiters = std::make_unique<RateLimiters>(world->clock());
   world->m_slugs = std::make_unique<SlugCache>(world->clock());
+  world->m_snapshots = std::make_unique<ChannelSnapshots>(world->clock());
   if (access == StoreAccess::none) return world;
   if (access == StoreAccess::read && !std::filesystem::exists(config.state_path)) return world;
   if (access == StoreAccess::write) {
@@ -159,6 +160,7 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
   PassContext ctx{source, *connector, *m_client, store(), *slugs, log(), clock(), pinned.idempotency_window,
                   options, m_senders,
                   RetryPolicy{pinned.max_attempts, pinned.retry_delay, pinned.max_retry_delay}};
+  ctx.snapshots = &m_world->snapshots();
   std::optional<ProgressLine> progress;
   if (m_progress) {
     auto& out = m_world->log_out();

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "agent/config/config.h"
+#include "agent/pinned/channel_snapshots.h"
 #include "agent/pinned/classifications.h"
 #include "agent/pinned/client.h"
 #include "agent/sync/pass.h"
@@ -63,6 +64,8 @@ class SessionWorld {
   RateLimiters& limiters() { return *m_limiters; }
   // The classification slugs every session of this world uses.
   SlugCache& slugs() { return *m_slugs; }
+  // The channel listings every session's recoveries share.
+  ChannelSnapshots& snapshots() { return *m_snapshots; }
   // Null without a state file (read of a file not yet made) or for StoreAccess::none.
   state::Store* store() { return m_store.get(); }
   // True when the world holds the state lock (StoreAccess::write): only then may a pass
@@ -82,6 +85,7 @@ class SessionWorld {
   std::unique_ptr<Logger> m_log;
   std::unique_ptr<RateLimiters> m_limiters;
   std::unique_ptr<SlugCache> m_slugs;
+  std::unique_ptr<ChannelSnapshots> m_snapshots;
   std::unique_ptr<state::StateLock> m_lock;
   std::unique_ptr<state::Store> m_store;
 };

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -52,16 +53,36 @@ struct CsvWorld {
   // `sandbox_args` are pinsync-sandbox flags (faults, keys).
   explicit CsvWorld(const std::string& pinned_extra = "", std::vector<std::string> sandbox_args = {})
       : sandbox(std::move(sandbox_args)) {
-    config = dir.write("pinsync.yaml", R"(pinned:
+    m_head = R"(pinned:
   base_url: )" + sandbox.base_url() + R"(
   api_key: ${PINNED_EVENTS_API_KEY}
 )" + (pinned_extra.find("timeout_seconds:") == std::string::npos ? "  timeout_seconds: 10\n" : "") +
-                                           pinned_extra + R"(state:
+             pinned_extra + R"(state:
   path: ./state.db
 sources:
-  - name: acme
+)";
+    config = dir.write("pinsync.yaml", m_head + source_block("acme", "partner.csv"));
+  }
+
+  // Makes the world `count` sources (src-001 …) of `rows_each` rows, each in its own CSV
+  // file, the titles unique across them ("Show N", N = 1 … count × rows_each).
+  void many_sources(int count, int rows_each) {
+    std::string sources;
+    for (int i = 1; i <= count; ++i) {
+      char name[16];
+      std::snprintf(name, sizeof name, "src-%03d", i);
+      const std::string file = std::string(name) + ".csv";
+      dir.write(file, k_csv_header + rows(rows_each, (i - 1) * rows_each + 1));
+      sources += source_block(name, file);
+    }
+    config = dir.write("pinsync.yaml", m_head + sources);
+  }
+
+  // One source of the config, reading `path`.
+  static std::string source_block(const std::string& name, const std::string& path) {
+    return R"(  - name: )" + name + R"(
     kind: csv
-    path: partner.csv
+    path: )" + path + R"(
     id_column: Event ID
     approved:
       column: Approved
@@ -88,7 +109,7 @@ sources:
       location_name: Venue
       description: Description
       ticket_url: Tickets
-)");
+)";
   }
 
   // Writes partner.csv: the header, then `body`.
@@ -129,6 +150,9 @@ sources:
   SandboxProcess sandbox;
   pinsync::testing::TempDir dir;
   std::filesystem::path config;
+
+ private:
+  std::string m_head;  // the config up to its sources
 };
 
 }  // namespace pinsync::test

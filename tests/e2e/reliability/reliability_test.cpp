@@ -169,3 +169,78 @@ TEST_CASE("a show listed twice: the create in doubt adopts its own event, never 
                                    "SELECT source_id || '=' || event_id FROM source_rows ORDER BY source_id;"});
   CHECK(owners.out == "X-1=1\nX-2=2\n");
 }
+
+// The same guarantees with many sources in one state file: a sync of 100 sources walks them
+// one after another, so a kill, a fault or a lost answer can land in any source's pass.
+TEST_CASE("100 sources: chaos (20% 500s, 5% 429s, 2% dropped answers) ends with one event per row") {
+  CsvWorld w("  timeout_seconds: 1\n  retry_delay_seconds: 0\n  max_attempts: 1000\n",
+             {"--error-rate", "0.2", "--rate-limited-rate", "0.05", "--drop-after-commit-rate", "0.02"});
+  w.many_sources(100, 1);
+  int passes = 0;
+  int exit_code = -1;
+  while (exit_code != 0 && passes < 10) {
+    exit_code = w.pinsync({"sync"}).exit_code;
+    ++passes;
+  }
+  CHECK(exit_code == 0);
+  MESSAGE("100 sources clean after " << passes << " passes");
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults",
+               R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0})")
+              .status == 200);
+  check_one_event_per_row(w, 100);
+  const int posts = w.posts();
+  const auto again = w.pinsync({"sync"});
+  CHECK(again.exit_code == 0);
+  CHECK(w.posts() == posts);
+  CHECK(w.patches() == 0);
+  check_integrity(w);
+}
+
+TEST_CASE("100 sources: a sync killed with SIGKILL at 10 random moments, then finished: one event per row") {
+  CsvWorld w("", {"--latency-ms", "20"});
+  w.many_sources(100, 5);
+  const std::uint64_t seed = std::random_device{}();
+  MESSAGE("kill moments seed " << seed);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> moment_ms(10, 600);
+  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
+                                         w.config.string()};
+  int killed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto at = std::chrono::milliseconds(moment_ms(rng));
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
+                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
+    killed += r.exit_code == 137 ? 1 : 0;
+    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
+    CHECK((r.exit_code == 137 || r.exit_code == 0));
+  }
+  MESSAGE(killed << " of 10 runs were killed before they finished");
+  CHECK(killed >= 8);
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  check_one_event_per_row(w, 500);
+  const int posts = w.posts();
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  CHECK(w.posts() == posts);
+  check_integrity(w);
+}
+
+TEST_CASE("100 sources: creates answered with nothing, past the window, are found by reading back") {
+  CsvWorld w("  idempotency_window_seconds: 0\n  retry_delay_seconds: 0\n");
+  w.many_sources(100, 1);
+  // Every create is made but answered with an empty 201: its event is unknown to pinsync.
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":1.0})").status == 200);
+  CHECK(w.pinsync({"sync"}).exit_code != 0);
+  REQUIRE(w.events()->size() == 100);
+  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":0})").status == 200);
+  const int posts = w.posts();
+  const auto second = w.pinsync({"sync"});
+  CHECK(second.exit_code == 0);
+  CHECK_CONTAINS(second.out, "adopted the event an earlier attempt created");
+  CHECK(w.posts() == posts);
+  check_one_event_per_row(w, 100);
+  const int reads = w.requests("GET", "/api/public/v1/events");
+  CHECK(w.pinsync({"sync"}).exit_code == 0);
+  CHECK(w.posts() == posts);
+  CHECK(w.requests("GET", "/api/public/v1/events") == reads);  // settled: nothing looked for again
+}
