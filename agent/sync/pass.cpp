@@ -388,8 +388,8 @@ Result<state::RowDigests> stored_digests(const PassContext& ctx) {
   return ctx.store->row_digests(ctx.source.name);
 }
 
-// Stores the cells tokens the read found missing or old. They only save mapping later: a
-// failure costs speed, never a row.
+// Stores the cells tokens the read found missing or old (a row the store does not have is
+// skipped). They only save mapping later: a failure costs speed, never a row.
 void keep_tokens(const PassContext& ctx, const std::vector<state::CellsToken>& tokens) {
   if (tokens.empty()) return;
   if (auto r = ctx.store->set_cells_tokens(ctx.source.name, tokens); !r) {
@@ -500,7 +500,6 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const bool changes_only = ctx.options.changes_only && !known.retry_due(unix_seconds(ctx.clock));
   auto source = read_source(ctx, mode, changes_only, known, !ctx.options.force && !report.row_scoped);
   if (!source) return stop(source.error());
-  if (mode == PassMode::apply) keep_tokens(ctx, source->tokens);
   auto stored = unsettled_records(ctx, known);
   if (!stored) return stop(stored.error());
   if (auto unknown = unknown_requested_rows(ctx, source->rows, *stored, report)) return stop(*unknown);
@@ -526,6 +525,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   }
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
   apply_plan(ctx, report, work, std::move(*recovering), std::move(*reviewed_rows));
+  keep_tokens(ctx, source->tokens);  // after the writes: a new row's record exists now
   return finish(ctx, report, *run_id, requests_before);
 }
 

@@ -201,11 +201,15 @@ class ReadSink final : public connectors::RowSink {
       if (m_known.settle_unmapped(m_current, row, *m_mapper, position)) return;  // m_current is reused
     }
     m_mapper->map(row, m_current);
-    if (m_settle && m_known.settle(m_current, position, m_unsettled)) {
+    // The token of a row that maps to a payload is stored whether or not the row settles:
+    // for a row sent in this pass it says the cells map to what the event will hold, so the
+    // next pass settles it unmapped. It names the payload hash, so it vouches for nothing
+    // else (a write that fails leaves the stored hash, and the token, unequal).
+    if (!m_current.payload_hash.empty() && !m_current.source_id.empty()) {
       const Digest128 token = m_mapper->cells_token(row, m_current.payload_hash);
       if (m_known.cells_token(m_current.source_id) != token) m_tokens.push_back({m_current.source_id, token});
-      return;
     }
+    if (m_settle && m_known.settle(m_current, position, m_unsettled)) return;
     if (m_id_index && m_current.approved && m_current.source_id.empty()) {
       m_id_less.push_back({m_rows.size(), std::move(row)});
     }

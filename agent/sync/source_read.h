@@ -91,8 +91,8 @@ class KnownRows {
 struct SourceRows {
   std::vector<MappedRow> rows;
   SourceRead read = SourceRead::complete;
-  // Rows that settled once mapped but whose stored cells token is missing or old (a first
-  // pass, a changed config): stored, the next pass settles them unmapped.
+  // Mapped rows whose stored cells token is missing or old (new, edited, a first pass, a
+  // changed config): stored after the pass's writes, the next pass settles them unmapped.
   std::vector<state::CellsToken> tokens;
 };
 

@@ -45,6 +45,29 @@ void check_integrity(CsvWorld& w) {
   CHECK(r.out == "ok\n");
 }
 
+// Runs `pinsync sync` 10 times, each killed with SIGKILL at a random moment up to
+// `latest_ms` after its start (unless it finished first); most runs must have been cut short.
+void kill_ten_times(CsvWorld& w, int latest_ms) {
+  const std::uint64_t seed = std::random_device{}();
+  MESSAGE("kill moments seed " << seed);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> moment_ms(10, latest_ms);
+  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
+                                         w.config.string()};
+  int killed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto at = std::chrono::milliseconds(moment_ms(rng));
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
+                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
+    killed += r.exit_code == 137 ? 1 : 0;
+    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
+    CHECK((r.exit_code == 137 || r.exit_code == 0));
+  }
+  MESSAGE(killed << " of 10 runs were killed before they finished");
+  CHECK(killed >= 8);
+}
+
 }  // namespace
 
 TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s, 5% dropped answers and latency spikes past the timeout") {
@@ -75,24 +98,7 @@ TEST_CASE("kill loop: sync of 1,000 rows killed with SIGKILL at 10 random moment
   // 20 ms per request at concurrency 4: a whole import takes ~5 s, so each run is cut short.
   CsvWorld w("", {"--latency-ms", "20"});
   w.sheet(rows(1000));
-  const std::uint64_t seed = std::random_device{}();
-  MESSAGE("kill moments seed " << seed);
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> moment_ms(10, 400);
-  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
-                                         w.config.string()};
-  int killed = 0;
-  for (int i = 0; i < 10; ++i) {
-    const auto at = std::chrono::milliseconds(moment_ms(rng));
-    const auto start = std::chrono::steady_clock::now();
-    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
-                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
-    killed += r.exit_code == 137 ? 1 : 0;
-    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
-    CHECK((r.exit_code == 137 || r.exit_code == 0));
-  }
-  MESSAGE(killed << " of 10 runs were killed before they finished");
-  CHECK(killed >= 8);
+  kill_ten_times(w, 400);
   const auto last = w.pinsync({"sync"});
   CHECK(last.exit_code == 0);
   check_one_event_per_row(w, 1000);
@@ -199,24 +205,7 @@ TEST_CASE("100 sources: chaos (20% 500s, 5% 429s, 2% dropped answers) ends with 
 TEST_CASE("100 sources: a sync killed with SIGKILL at 10 random moments, then finished: one event per row") {
   CsvWorld w("", {"--latency-ms", "20"});
   w.many_sources(100, 5);
-  const std::uint64_t seed = std::random_device{}();
-  MESSAGE("kill moments seed " << seed);
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> moment_ms(10, 600);
-  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
-                                         w.config.string()};
-  int killed = 0;
-  for (int i = 0; i < 10; ++i) {
-    const auto at = std::chrono::milliseconds(moment_ms(rng));
-    const auto start = std::chrono::steady_clock::now();
-    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
-                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
-    killed += r.exit_code == 137 ? 1 : 0;
-    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
-    CHECK((r.exit_code == 137 || r.exit_code == 0));
-  }
-  MESSAGE(killed << " of 10 runs were killed before they finished");
-  CHECK(killed >= 8);
+  kill_ten_times(w, 600);
   CHECK(w.pinsync({"sync"}).exit_code == 0);
   check_one_event_per_row(w, 500);
   const int posts = w.posts();

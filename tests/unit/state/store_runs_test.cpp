@@ -166,31 +166,30 @@ TEST_CASE("finish_run keeps each source's history bounded: 90 days of runs and c
              std::to_string(f.clock.unix_seconds()) + ", 'ok' FROM n");
     insert.commit();
   }
+  // One run of acme, begun and finished; returns its id.
+  const auto one_run = [&] {
+    auto begun = f.store->begin_run("acme", "schedule");
+    REQUIRE(begun);
+    run.id = *begun;
+    REQUIRE(f.store->finish_run(run));
+    return begun;
+  };
   // Within the hour of the last prune nothing is pruned (a pass a minute does not pay for
   // it each time)...
-  id = f.store->begin_run("acme", "schedule");
-  REQUIRE(id);
-  run.id = *id;
-  REQUIRE(f.store->finish_run(run));
+  id = one_run();
   auto kept = f.store->recent_runs("acme", 20'000);
   REQUIRE(kept);
   CHECK(kept->size() == 10'007);
   // ...nor by another process within that hour (a one-shot sync): the time is in the file.
   f.store.reset();
   f.store = f.open_or_fail();
-  id = f.store->begin_run("acme", "schedule");
-  REQUIRE(id);
-  run.id = *id;
-  REQUIRE(f.store->finish_run(run));
+  id = one_run();
   kept = f.store->recent_runs("acme", 20'000);
   REQUIRE(kept);
   CHECK(kept->size() == 10'008);
   // ...the first run an hour later prunes.
   f.clock.advance(std::chrono::hours(1));
-  id = f.store->begin_run("acme", "schedule");
-  REQUIRE(id);
-  run.id = *id;
-  REQUIRE(f.store->finish_run(run));
+  id = one_run();
   kept = f.store->recent_runs("acme", 20'000);
   REQUIRE(kept);
   CHECK(kept->size() == 10'000);
