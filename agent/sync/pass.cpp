@@ -284,6 +284,12 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
                     {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
         if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
+        // Stored as it is already: a write per pass for a row left invalid cost an agent
+        // polling many sources a disk flush each time.
+        if (known && item.stored->row_ref == item.row_ref && item.stored->error_field == first.field &&
+            item.stored->source_id == store_id(*item.row)) {
+          break;
+        }
         update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);
         break;
       }

@@ -245,6 +245,28 @@ TEST_CASE("pass: an invalid row is warned about once, when it becomes invalid; l
   CHECK(count_warnings() == 2);
 }
 
+TEST_CASE("pass: a row left invalid is not written again each pass; a new reason or place is") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "")};
+  CHECK(p.run().invalid == 1);
+  const auto written_at = [&p] {
+    auto rec = p.store->row("acme", "E-1");
+    REQUIRE(rec);
+    REQUIRE(rec->has_value());
+    return (*rec)->updated_at;
+  };
+  const auto first = written_at();
+  p.clock.advance(std::chrono::hours(1));
+  CHECK(p.run().invalid == 1);
+  CHECK(written_at() == first);  // stored as it is: no write, no disk flush
+
+  p.connector.table.rows = {row("s:9", "E-1", "")};  // moved
+  CHECK(p.run().invalid == 1);
+  CHECK(written_at() > first);
+  auto moved = p.store->row("acme", "E-1");
+  CHECK((*moved)->row_ref == "s:9");
+}
+
 TEST_CASE("pass: a paused source's skipped pass is told at info once per pause, at debug on later polls") {
   Pass p;
   REQUIRE(p.store->set_pause("acme", "partner on holiday", "", state::PausedBy::operator_));
