@@ -205,7 +205,7 @@ class ReadSink final : public connectors::RowSink {
     // for a row sent in this pass it says the cells map to what the event will hold, so the
     // next pass settles it unmapped. It names the payload hash, so it vouches for nothing
     // else (a write that fails leaves the stored hash, and the token, unequal).
-    if (!m_current.payload_hash.empty() && !m_current.source_id.empty()) {
+    if (m_mode == PassMode::apply && !m_current.payload_hash.empty() && !m_current.source_id.empty()) {
       const Digest128 token = m_mapper->cells_token(row, m_current.payload_hash);
       if (m_known.cells_token(m_current.source_id) != token) m_tokens.push_back({m_current.source_id, token});
     }
