@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "tests/e2e/reliability/reliability.h"
 #include "tests/support/csv_world.h"
 #include "tests/support/process.h"
 
@@ -20,55 +21,8 @@ using pinsync::test::CsvWorld;
 using pinsync::test::http;
 using pinsync::test::run_process;
 using pinsync::test::rows;
+using namespace pinsync::test;
 
-namespace {
-
-// Titles are unique per row ("Show N"): one event per title means no duplicate.
-void check_one_event_per_row(CsvWorld& w, std::size_t rows_expected) {
-  auto events = w.events();
-  std::set<std::string> titles;
-  for (std::size_t i = 0; i < events->size(); ++i) {
-    titles.insert(events->getObject(static_cast<unsigned>(i))->getValue<std::string>("title"));
-  }
-  CHECK(events->size() == rows_expected);
-  CHECK(titles.size() == rows_expected);
-}
-
-// The sandbox's idempotency window ends at once (its TTL set to 0 through the control
-// route), as the real one does after 15 minutes: no test waits for it.
-void forget_idempotency_keys(CsvWorld& w) {
-  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"idempotency_ttl_seconds":0})").status == 200);
-}
-
-void check_integrity(CsvWorld& w) {
-  const auto r = run_process({"sqlite3", (w.dir / "state.db").string(), "PRAGMA integrity_check;"});
-  CHECK(r.out == "ok\n");
-}
-
-// Runs `pinsync sync` 10 times, each killed with SIGKILL at a random moment up to
-// `latest_ms` after its start (unless it finished first); most runs must have been cut short.
-void kill_ten_times(CsvWorld& w, int latest_ms) {
-  const std::uint64_t seed = std::random_device{}();
-  MESSAGE("kill moments seed " << seed);
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> moment_ms(10, latest_ms);
-  const std::vector<std::string> argv = {std::string(PINSYNC_BIN_DIR) + "/pinsync", "sync", "--config",
-                                         w.config.string()};
-  int killed = 0;
-  for (int i = 0; i < 10; ++i) {
-    const auto at = std::chrono::milliseconds(moment_ms(rng));
-    const auto start = std::chrono::steady_clock::now();
-    const auto r = pinsync::test::run_process_killed_when(argv, {{"PINNED_EVENTS_API_KEY", "sandbox-key"}},
-                                                          [&] { return std::chrono::steady_clock::now() - start >= at; });
-    killed += r.exit_code == 137 ? 1 : 0;
-    INFO("run " << i << " stopped at " << at.count() << " ms; stderr:\n" << r.err);
-    CHECK((r.exit_code == 137 || r.exit_code == 0));
-  }
-  MESSAGE(killed << " of 10 runs were killed before they finished");
-  CHECK(killed >= 8);
-}
-
-}  // namespace
 
 TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s, 5% dropped answers and latency spikes past the timeout") {
   // 2% of requests take 1.5 s more, past the client's 1 s timeout, and still complete.
@@ -76,14 +30,7 @@ TEST_CASE("chaos: 500 rows against 20% 500s, 10% 429s, 5% dropped answers and la
              {"--error-rate", "0.2", "--rate-limited-rate", "0.1", "--drop-after-commit-rate", "0.05",
               "--latency-spike-rate", "0.02", "--latency-spike-ms", "1500"});
   w.sheet(rows(500));
-  int passes = 0;
-  int exit_code = -1;
-  while (exit_code != 0 && passes < 10) {
-    exit_code = w.pinsync({"sync"}).exit_code;
-    ++passes;
-  }
-  CHECK(exit_code == 0);
-  MESSAGE("clean after " << passes << " passes");
+  sync_until_clean(w);
   REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults",
                R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0,"latency_spike_rate":0})")
               .status == 200);
@@ -174,62 +121,4 @@ TEST_CASE("a show listed twice: the create in doubt adopts its own event, never 
   const auto owners = run_process({"sqlite3", (w.dir / "state.db").string(),
                                    "SELECT source_id || '=' || event_id FROM source_rows ORDER BY source_id;"});
   CHECK(owners.out == "X-1=1\nX-2=2\n");
-}
-
-// The same guarantees with many sources in one state file: a sync of 100 sources walks them
-// one after another, so a kill, a fault or a lost answer can land in any source's pass.
-TEST_CASE("100 sources: chaos (20% 500s, 5% 429s, 2% dropped answers) ends with one event per row") {
-  CsvWorld w("  timeout_seconds: 1\n  retry_delay_seconds: 0\n  max_attempts: 1000\n",
-             {"--error-rate", "0.2", "--rate-limited-rate", "0.05", "--drop-after-commit-rate", "0.02"});
-  w.many_sources(100, 1);
-  int passes = 0;
-  int exit_code = -1;
-  while (exit_code != 0 && passes < 10) {
-    exit_code = w.pinsync({"sync"}).exit_code;
-    ++passes;
-  }
-  CHECK(exit_code == 0);
-  MESSAGE("100 sources clean after " << passes << " passes");
-  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults",
-               R"({"error_rate":0,"rate_limited_rate":0,"drop_after_commit_rate":0})")
-              .status == 200);
-  check_one_event_per_row(w, 100);
-  const int posts = w.posts();
-  const auto again = w.pinsync({"sync"});
-  CHECK(again.exit_code == 0);
-  CHECK(w.posts() == posts);
-  CHECK(w.patches() == 0);
-  check_integrity(w);
-}
-
-TEST_CASE("100 sources: a sync killed with SIGKILL at 10 random moments, then finished: one event per row") {
-  CsvWorld w("", {"--latency-ms", "20"});
-  w.many_sources(100, 5);
-  kill_ten_times(w, 600);
-  CHECK(w.pinsync({"sync"}).exit_code == 0);
-  check_one_event_per_row(w, 500);
-  const int posts = w.posts();
-  CHECK(w.pinsync({"sync"}).exit_code == 0);
-  CHECK(w.posts() == posts);
-  check_integrity(w);
-}
-
-TEST_CASE("100 sources: creates answered with nothing, past the window, are found by reading back") {
-  CsvWorld w("  idempotency_window_seconds: 0\n  retry_delay_seconds: 0\n");
-  w.many_sources(100, 1);
-  // Every create is made but answered with an empty 201: its event is unknown to pinsync.
-  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":1.0})").status == 200);
-  CHECK(w.pinsync({"sync"}).exit_code != 0);
-  REQUIRE(w.events()->size() == 100);
-  REQUIRE(http(w.sandbox.base_url(), "POST", "/_sandbox/faults", R"({"empty_201_rate":0})").status == 200);
-  const int posts = w.posts();
-  const auto second = w.pinsync({"sync"});
-  CHECK(second.exit_code == 0);
-  CHECK_CONTAINS(second.out, "adopted the event an earlier attempt created");
-  CHECK(w.posts() == posts);
-  check_one_event_per_row(w, 100);
-  const int reads = w.requests("GET", "/api/public/v1/events");
-  CHECK(w.pinsync({"sync"}).exit_code == 0);
-  CHECK(w.posts() == posts);
-  CHECK(w.requests("GET", "/api/public/v1/events") == reads);  // settled: nothing looked for again
 }
