@@ -297,7 +297,8 @@ Result<void> PinnedClient::read_channel_events(std::int64_t channel_id) {
   return {};
 }
 
-Result<ChannelEvents> PinnedClient::list_events(std::int64_t channel) {
+Result<ChannelEvents> PinnedClient::list_events(std::int64_t channel,
+                                                const std::function<bool(std::string_view title)>& keep) {
   ChannelEvents events;
   simdjson::dom::parser parser;
   for (int page = 1; page <= 10'000; ++page) {
@@ -317,6 +318,7 @@ Result<ChannelEvents> PinnedClient::list_events(std::int64_t channel) {
       if (doc["id"].get_int64().get(id) != simdjson::SUCCESS || doc["title"].get_string().get(title) != simdjson::SUCCESS) {
         continue;  // no event pinsync could adopt
       }
+      if (keep && !keep(title)) continue;
       events.push_back({id, std::string(title), simdjson::minify(doc)});
     }
     // The minimal envelope has no hasNextPage: a short page is the last one.
@@ -352,7 +354,9 @@ Result<std::vector<std::vector<std::int64_t>>> PinnedClient::find_created_events
       if (!shared) return std::unexpected(shared.error());
       events = std::move(*shared);
     } else {
-      auto own = list_events(channel);
+      // A listing of its own keeps only the events a body could match: a large channel is
+      // not held whole for a few creates in doubt.
+      auto own = list_events(channel, [&titles = by_title](std::string_view title) { return titles.contains(title); });
       if (!own) return std::unexpected(own.error());
       events = std::make_shared<const ChannelEvents>(std::move(*own));
     }

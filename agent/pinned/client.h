@@ -97,8 +97,11 @@ class PinnedClient {
   // `listing`, when set, gives the channels' events instead (a snapshot shared by sources).
   Result<std::vector<std::vector<std::int64_t>>> find_created_events(std::span<const std::string> create_bodies,
                                                                      const ChannelListing& listing = {});
-  // GET /events?channelId=…, every page: the channel's events. Errors as find_created_events.
-  Result<ChannelEvents> list_events(std::int64_t channel);
+  // GET /events?channelId=…, every page: the channel's events — only those whose title
+  // `keep` accepts, when given (the rest are passed over after reading their title). Errors as
+  // find_created_events.
+  Result<ChannelEvents> list_events(std::int64_t channel,
+                                    const std::function<bool(std::string_view title)>& keep = {});
 
   // GET /events/{id}: returns the event's JSON text, or Error{auth} when the key may not
   // read events (no events:read), Error{not_found} when it was deleted, other errors as
