@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 
 #include "core/utf8.h"
 
@@ -129,6 +130,11 @@ Writer& Writer::null() {
   separate();
   m_out += "null";
   return *this;
+}
+
+void Writer::flush_to(std::ostream& out) {
+  out << m_out;
+  m_out.clear();
 }
 
 Writer& Writer::raw(std::string_view json_text) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ class Writer {
   Writer& raw(std::string_view json_text);
 
   const std::string& str() const { return m_out; }
+  // Writes the text so far to `out` and forgets it; the document goes on where it was, so
+  // a long one is streamed in pieces, never held whole.
+  void flush_to(std::ostream& out);
   std::string take() { return std::move(m_out); }
 
  private:

@@ -376,6 +376,12 @@ EOF
     write_yardstick_config "$work/warm.yaml" "$work/warm.db"
     timed_pinsync sync "$work/warm.yaml"
     first_wall="$wall"; first_rss="$rss_mb"
+    # A plan of the whole CSV on a new state file: every row is one to create, a line each.
+    rm -f "$work/plan-new.db"*
+    write_yardstick_config "$work/plan-new.yaml" "$work/plan-new.db"
+    timed_pinsync plan "$work/plan-new.yaml"
+    grep -q "$n to create" "$work/pinsync.out" || die "the plan did not create every row: $(head -n 2 "$work/pinsync.out")"
+    plan_wall="$wall"; plan_rss="$rss_mb"
     p_walls=(); p_rss=(); n_walls=(); n_rss=(); ratios=()
     for _ in $(seq 1 "$runs"); do
       # Written to disk before the clock starts: a state file's copy still in the page cache
@@ -399,6 +405,8 @@ EOF
     name="no-change pass, $n-row CSV"
     row "$name" "pinsync first pass of a build or config: wall (s)" "reported" "-" "$first_wall"
     row "$name" "pinsync first pass of a build or config: peak RSS (MB)" "reported" "-" "$first_rss"
+    row "$name" "pinsync plan on a new state file (all to create): wall (s)" "reported" "-" "$plan_wall"
+    row "$name" "pinsync plan on a new state file (all to create): peak RSS (MB)" "reported (growth)" "-" "$plan_rss"
     if [ "$n" = 100000 ]; then
       row "$name" "pinsync wall time (s)" "reported" "-" "${p_walls[@]}"
       row "$name" "pinsync peak RSS (MB)" "< 60" "m < 60" "${p_rss[@]}"

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "agent/alerts/alerts.h"
 #include "agent/cli/exit_codes.h"
@@ -60,20 +61,27 @@ int run_passes(const Config& config, const CommandOptions& options, std::ostream
     return k_exit_auth;
   }
   int code = k_exit_ok;
-  std::vector<PassReport> reports;
+  // Each report is printed as its pass ends, and let go: a plan of many large sources holds
+  // one source's rows at a time.
+  std::optional<JsonReportStream> json;
+  if (options.json) json.emplace(out);
   for (const auto* source : selected_sources(config, options)) {
     PassOptions pass_options;
     pass_options.accept_new_state = options.resync.accept_new_state;
-    PassReport report = session->sync_source(*source, mode, "cli", pass_options);
+    const PassReport report = session->sync_source(*source, mode, "cli", pass_options);
     if (alerter) alerter->report(pass_health(report, session->store()));
     code = worse(code, exit_code_for(report));
-    reports.push_back(std::move(report));
+    if (json) {
+      json->add(report);
+    } else {
+      write_report_text(out, report, mode);
+    }
   }
-  if (options.json) {
-    out << reports_json(reports) << '\n';
-  } else {
-    for (const auto& r : reports) out << report_text(r, mode);
-    if (dry) out << "(plan only: nothing was sent and nothing was changed)\n";
+  if (json) {
+    json->finish();
+    out << '\n';
+  } else if (dry) {
+    out << "(plan only: nothing was sent and nothing was changed)\n";
   }
   return code;
 }

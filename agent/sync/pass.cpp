@@ -1,6 +1,7 @@
 #include "agent/sync/pass.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "agent/pinned/event_gist.h"
@@ -32,8 +33,9 @@ std::string join_errors(const std::vector<RowError>& errors) {
 // Why a complete read looks like a broken source rather than rows really unapproved: it
 // has no approved row left, or it would remove more than the configured share of them.
 // Returns "" when the read looks sound.
+// `settled` and `plain_creates` are approved rows the plan did not see (KnownRows, PlainCreates).
 std::string suspect_read(const SourceConfig& source, const Plan& plan, const std::vector<state::RowRecord>& stored,
-                         long settled) {
+                         long settled, long plain_creates) {
   if (source.max_removed_share >= 1.0) return "";
   const auto known = settled + std::count_if(stored.begin(), stored.end(), [](const state::RowRecord& r) {
     return r.state != RowState::removed && !state::is_placeholder_id(r.source_id);
@@ -46,7 +48,7 @@ std::string suspect_read(const SourceConfig& source, const Plan& plan, const std
   }));
   if (known == 0 || removing == 0) return "";
   const auto approved_now =
-      settled + static_cast<long>(plan.items.size()) - plan.count(PlanAction::removed) - plan.count(PlanAction::unpublish);
+      settled + plain_creates + static_cast<long>(plan.items.size()) - plan.count(PlanAction::removed) - plan.count(PlanAction::unpublish);
   const std::string fix = " — check the source (a wrong range, a renamed tab, a half-loaded export?); if the rows "
                           "really are gone or unapproved, run pinsync resync --source " +
                           source.name + " --accept-removals";
@@ -223,10 +225,23 @@ std::vector<FieldChange> planned_changes(const PassContext& ctx, const PlanItem&
   return changes ? std::move(*changes) : std::vector<FieldChange>{};
 }
 
-// Sorts the plan's items into `work` and reports every row that needs no request.
-Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassReport& report) {
+// Sorts the plan's items into `work` and reports every row that needs no request; a dry
+// run's plain creates (`source.creates`) are reported in their places among the rows.
+Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, const SourceRows& source, PassReport& report) {
   const bool dry = mode == PassMode::dry_run;
   Work work;
+  const auto& creates = source.creates.rows();
+  if (dry) report.rows.reserve(plan.items.size() + source.creates.size());
+  std::size_t next_create = 0;
+  auto report_creates_before = [&](std::size_t position) {
+    for (; next_create < creates.size() && creates[next_create].position < position; ++next_create) {
+      const auto& row = creates[next_create];
+      if (row.given_back) continue;  // planned with the other rows of its ID
+      report.rows.push_back({std::string(row.row_ref), std::string(row.source_id), RowAction::would_create,
+                             std::nullopt, ""});
+      ++report.created;
+    }
+  };
   auto update = [&](const std::string& id, const std::string& row_ref, RowState st, std::string field,
                     std::string value, std::string reason) {
     work.updates.push_back({ctx.source.name, id, row_ref, st, std::move(field), std::move(value), std::move(reason)});
@@ -235,7 +250,9 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
     report.rows.push_back({item.row_ref, item.source_id, action, item.stored ? item.stored->event_id : std::nullopt,
                            std::move(detail)});
   };
+  constexpr auto k_after_all = std::numeric_limits<std::size_t>::max();
   for (const auto& item : plan.items) {
+    report_creates_before(item.row != nullptr ? source.position_of(*item.row) : k_after_all);
     if (!ctx.options.only_rows.empty() && !is_requested(ctx.options, item.source_id)) continue;
     switch (item.action) {
       case PlanAction::create:
@@ -342,6 +359,7 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, PassRepo
         break;
     }
   }
+  report_creates_before(k_after_all);
   return work;
 }
 
@@ -353,8 +371,8 @@ int requests_sent(const PassContext& ctx) {
 }
 
 // Ends a pass: counts its requests, closes its run log entry (not in a dry run) and logs
-// the summary.
-PassReport& finish(const PassContext& ctx, PassReport& r, std::optional<std::int64_t> run_id, int requests_before) {
+// the summary. Takes the report and gives it back (a plan's million rows are not copied).
+PassReport finish(const PassContext& ctx, PassReport&& r, std::optional<std::int64_t> run_id, int requests_before) {
   r.api_requests = requests_sent(ctx) - requests_before;
   if (run_id) {
     auto rec = run_record_of(r);
@@ -494,7 +512,7 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   }
   auto stop = [&](Error e) -> PassReport {
     report.stopped = std::move(e);
-    return finish(ctx, report, *run_id, requests_before);
+    return finish(ctx, std::move(report), *run_id, requests_before);
   };
 
   auto digests = stored_digests(ctx);
@@ -517,22 +535,22 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   const Plan plan = make_plan(source->rows, *stored, plan_options_for(ctx, report, source->read, *status_writes, known));
   report.unchanged += static_cast<int>(known.settled());
   if (source->read == SourceRead::complete && !ctx.options.accept_removals) {
-    report.suspect = suspect_read(ctx.source, plan, *stored, known.settled());
+    report.suspect = suspect_read(ctx.source, plan, *stored, known.settled(), static_cast<long>(source->creates.size()));
     if (!report.suspect.empty()) {
       ctx.log.warn("suspect read: nothing is marked removed", {{"source", ctx.source.name}, {"reason", report.suspect}});
     }
   }
-  const Work work = sort_plan(ctx, mode, plan, report);
+  const Work work = sort_plan(ctx, mode, plan, *source, report);
   auto recovering = recovery_of(ctx, known);
   if (!recovering) return stop(recovering.error());
   if (mode == PassMode::dry_run) {
     if (report.created > 0) report.recovering = std::move(*recovering);  // else nothing to look for
-    return finish(ctx, report, *run_id, requests_before);
+    return finish(ctx, std::move(report), *run_id, requests_before);
   }
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
   apply_plan(ctx, report, work, std::move(*recovering), std::move(*reviewed_rows));
   keep_tokens(ctx, source->tokens);  // after the writes: a new row's record exists now
-  return finish(ctx, report, *run_id, requests_before);
+  return finish(ctx, std::move(report), *run_id, requests_before);
 }
 
 PassOptions manual_pass(const ResyncAsk& ask) {

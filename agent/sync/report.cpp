@@ -3,11 +3,16 @@
 #include <simdjson.h>
 
 #include <array>
+#include <ostream>
+#include <sstream>
 #include <utility>
 
 namespace pinsync::agent {
 
 namespace {
+
+// How much report text is gathered before it is written out (write_reports_json).
+constexpr std::size_t k_stream_piece = 64 * 1024;
 
 constexpr std::array<std::pair<PassResult, std::string_view>, 5> k_result_names = {{
     {PassResult::ok, "ok"},
@@ -100,7 +105,11 @@ std::optional<RowAction> row_action_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
+namespace {
+
+// write_report_json(), handing the text written so far to `stream` (when given) every few
+// hundred rows: a plan of a million rows is never held as one text.
+void write_report_json_to(json::Writer& w, const PassReport& r, ReportRows rows, std::ostream* stream) {
   w.begin_object().key("source").value(r.source);
   w.key("result").value(to_string(result_of(r)));
   if (r.stopped) {
@@ -153,10 +162,17 @@ void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
         w.end_array();
       }
       w.end_object();
+      if (stream != nullptr && w.str().size() >= k_stream_piece) w.flush_to(*stream);
     }
     w.end_array();
   }
   w.end_object();
+}
+
+}  // namespace
+
+void write_report_json(json::Writer& w, const PassReport& r, ReportRows rows) {
+  write_report_json_to(w, r, rows, nullptr);
 }
 
 std::string reports_json(const std::vector<PassReport>& reports) {
@@ -165,6 +181,20 @@ std::string reports_json(const std::vector<PassReport>& reports) {
   for (const auto& r : reports) write_report_json(w, r);
   w.end_array().end_object();
   return w.take();
+}
+
+JsonReportStream::JsonReportStream(std::ostream& out) : m_out(out) {
+  m_writer.begin_object().key("reports").begin_array();
+}
+
+void JsonReportStream::add(const PassReport& report) {
+  write_report_json_to(m_writer, report, ReportRows::listed, &m_out);
+  m_writer.flush_to(m_out);
+}
+
+void JsonReportStream::finish() {
+  m_writer.end_array().end_object();
+  m_writer.flush_to(m_out);
 }
 
 Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
@@ -251,7 +281,7 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text) {
   return out;
 }
 
-std::string report_text(const PassReport& r, PassMode mode) {
+void write_report_text(std::ostream& stream, const PassReport& r, PassMode mode) {
   const bool dry = mode == PassMode::dry_run;
   std::string out = r.source + ": ";
   if (r.stopped) {
@@ -282,8 +312,10 @@ std::string report_text(const PassReport& r, PassMode mode) {
   if (r.write_back_cells > 0) out += "  wrote " + std::to_string(r.write_back_cells) + " cells back into the source\n";
   if (!r.write_back_error.empty()) out += "  write-back failed: " + r.write_back_error + '\n';
   for (const auto& why : r.write_back_skipped) out += "  not written back: " + why + '\n';
+  // A line at a time: a plan of a million rows is not held as one text.
+  stream << out;
   for (const auto& row : r.rows) {
-    out += "  " + pad(std::string(to_string(row.action)), 13) + ' ' + pad(row.row_ref, 22) + ' ' + pad(row.source_id, 12);
+    out = "  " + pad(std::string(to_string(row.action)), 13) + ' ' + pad(row.row_ref, 22) + ' ' + pad(row.source_id, 12);
     if (row.event_id) out += " event " + std::to_string(*row.event_id);
     if (!row.detail.empty()) out += "  " + row.detail;
     out += '\n';
@@ -298,8 +330,14 @@ std::string report_text(const PassReport& r, PassMode mode) {
       };
       out += "                  " + c.field + ": " + shown(c.before) + " → " + shown(c.after) + '\n';
     }
+    stream << out;
   }
-  return out;
+}
+
+std::string report_text(const PassReport& report, PassMode mode) {
+  std::ostringstream out;
+  write_report_text(out, report, mode);
+  return std::move(out).str();
 }
 
 state::RunRecord run_record_of(const PassReport& r) {

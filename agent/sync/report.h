@@ -3,6 +3,7 @@
 // the passes of /status and status --json.
 #pragma once
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,19 @@ enum class ReportRows { listed, omitted };
 void write_report_json(json::Writer& w, const PassReport& report, ReportRows rows = ReportRows::listed);
 // {"reports":[…]}: the answer of plan/sync/resync --json and POST /resync.
 std::string reports_json(const std::vector<PassReport>& reports);
+// Writes reports_json() text to a stream a report at a time, as passes end, and a long
+// report in pieces: a plan of a million rows is never held as one text.
+class JsonReportStream {
+ public:
+  explicit JsonReportStream(std::ostream& out);
+  void add(const PassReport& report);
+  // Ends the list; nothing is added after.
+  void finish();
+
+ private:
+  std::ostream& m_out;
+  json::Writer m_writer;
+};
 // Reads reports_json() text back (the CLI reading the agent's answer). Returns the reports
 // (the stop's kind is config, auth or transient as the result and error say), or
 // Error{invalid} naming what is missing.
@@ -70,6 +84,9 @@ Result<std::vector<PassReport>> reports_from_json(std::string_view text);
 // they apply, then one line per listed row. A dry
 // run says "to create" / "to update" and leaves out the request count.
 std::string report_text(const PassReport& report, PassMode mode);
+// The same text, written to `out` a line at a time.
+void write_report_text(std::ostream& out, const PassReport& report, PassMode mode);
+
 
 // The run log's record of a finished pass: counts, result word and its reason.
 state::RunRecord run_record_of(const PassReport& report);

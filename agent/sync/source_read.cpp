@@ -122,6 +122,79 @@ std::optional<std::string_view> KnownRows::settled_owner(std::int64_t event) {
   return it->second;
 }
 
+PlainCreates::Id& PlainCreates::entry(std::string_view source_id, bool& added) {
+  const std::size_t h = std::hash<std::string_view>{}(source_id);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  const std::size_t mask = m_slots.size() - 1;
+  for (std::size_t at = h & mask;; at = (at + 1) & mask) {
+    Slot& slot = m_slots[at];
+    if (slot.index == k_none) {
+      added = true;
+      slot = {tag, static_cast<std::uint32_t>(m_ids.size())};
+      m_ids.push_back({keep(source_id)});
+      Id& made = m_ids.back();
+      if (2 * m_ids.size() > m_slots.size()) grow();
+      return made;
+    }
+    if (slot.tag == tag && m_ids[slot.index].id == source_id) {
+      added = false;
+      return m_ids[slot.index];
+    }
+  }
+}
+
+void PlainCreates::grow() {
+  std::vector<Slot> slots(2 * m_slots.size());
+  const std::size_t mask = slots.size() - 1;
+  for (std::uint32_t i = 0; i < m_ids.size(); ++i) {
+    const std::size_t h = std::hash<std::string_view>{}(m_ids[i].id);
+    std::size_t at = h & mask;
+    while (slots[at].index != k_none) at = (at + 1) & mask;
+    slots[at] = {static_cast<std::uint32_t>(h >> 32), i};
+  }
+  m_slots = std::move(slots);
+}
+
+std::string_view PlainCreates::keep(std::string_view text) {
+  if (text.empty()) return {};
+  auto* at = static_cast<char*>(m_text->allocate(text.size(), 1));
+  std::copy(text.begin(), text.end(), at);
+  return {at, text.size()};
+}
+
+bool PlainCreates::take(const MappedRow& row, std::size_t position) {
+  if (row.source_id.empty()) return false;
+  bool added = false;
+  Id& id = entry(row.source_id, added);
+  const bool plain = row.approved && row.errors.empty() && row.written_event_id.empty();
+  if (!added || !plain) return false;
+  id.row = static_cast<std::uint32_t>(m_rows.size());
+  m_rows.push_back({keep(row.row_ref), id.id, position, false});
+  ++m_kept;
+  return true;
+}
+
+std::optional<std::pair<std::size_t, MappedRow>> PlainCreates::give_back(std::string_view source_id) {
+  if (source_id.empty() || m_kept == 0) return std::nullopt;
+  const std::size_t h = std::hash<std::string_view>{}(source_id);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  const std::size_t mask = m_slots.size() - 1;
+  for (std::size_t at = h & mask; m_slots[at].index != k_none; at = (at + 1) & mask) {
+    Id& id = m_ids[m_slots[at].index];
+    if (m_slots[at].tag != tag || id.id != source_id) continue;
+    if (id.row == k_none || m_rows[id.row].given_back) return std::nullopt;
+    Row& kept = m_rows[id.row];
+    kept.given_back = true;
+    --m_kept;
+    MappedRow first;
+    first.source_id = std::string(kept.source_id);
+    first.row_ref = std::string(kept.row_ref);
+    first.approved = true;
+    return std::pair{kept.position, std::move(first)};
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::optional<std::size_t> id_column_index(const PassContext& ctx, const std::vector<std::string>& columns) {
@@ -179,7 +252,11 @@ bool assign_missing_ids(const PassContext& ctx, std::size_t id_index, std::vecto
 class ReadSink final : public connectors::RowSink {
  public:
   ReadSink(const PassContext& ctx, PassMode mode, KnownRows& known, bool settle)
-      : m_ctx(ctx), m_mode(mode), m_known(known), m_settle(settle) {}
+      : m_ctx(ctx),
+        m_mode(mode),
+        m_known(known),
+        m_settle(settle),
+        m_plain(mode == PassMode::dry_run && ctx.options.only_rows.empty()) {}
 
   Result<void> begin(const connectors::Table& header) override {
     auto mapper = RowMapper::open(m_ctx.source, header, m_ctx.known_slugs);
@@ -210,19 +287,31 @@ class ReadSink final : public connectors::RowSink {
       if (m_known.cells_token(m_current.source_id) != token) m_tokens.push_back({m_current.source_id, token});
     }
     if (m_settle && m_known.settle(m_current, position, m_unsettled)) return;
+    if (m_plain && !m_known.knows(m_current.source_id)) {
+      // A dry run keeps a row it can only create as its place and ID (m_current is reused).
+      if (auto first = m_creates.give_back(m_current.source_id)) m_unsettled.push_back(std::move(*first));
+      if (m_creates.take(m_current, position)) return;
+    }
     if (m_id_index && m_current.approved && m_current.source_id.empty()) {
       m_id_less.push_back({m_rows.size(), std::move(row)});
     }
     m_positions.push_back(position);
-    if (m_mode == PassMode::dry_run && !(m_current.approved && m_known.knows(m_current.source_id))) {
-      // A dry run sends nothing: the hash is enough, but for a possible update, whose
-      // changes the plan shows field by field.
+    if (m_mode == PassMode::dry_run && !may_update(m_current)) {
+      // A dry run sends nothing, and a row that can only be created (or not at all) is
+      // compared with nothing: neither its payload nor its hash is kept.
       std::string().swap(m_current.payload);
+      std::string().swap(m_current.payload_hash);
     } else {
       m_current.payload.shrink_to_fit();
     }
     m_rows.push_back(std::move(m_current));
     m_current = MappedRow{};
+  }
+
+  // Whether a dry run may plan an update of `row`, whose changes it shows field by field:
+  // an approved row the store knows, or one whose event-ID cell may take over an event.
+  bool may_update(const MappedRow& row) const {
+    return row.approved && (m_known.knows(row.source_id) || !row.written_event_id.empty());
   }
 
   // The mapper's error when the header lacks a mapped column (reported as it is, not as the
@@ -236,11 +325,17 @@ class ReadSink final : public connectors::RowSink {
       const bool changed = m_mode == PassMode::apply ? assign_missing_ids(m_ctx, *m_id_index, m_id_less)
                                                    : preview_missing_ids(*m_id_index, m_id_less);
       if (changed) {
-        for (const auto& [index, row] : m_id_less) m_rows[index] = m_mapper->map(row);
+        for (const auto& [index, row] : m_id_less) {
+          m_rows[index] = m_mapper->map(row);
+          if (!m_plain) continue;
+          // A stand-in ID a plain create has (unlikely, but two rows with one ID are invalid)
+          if (auto first = m_creates.give_back(m_rows[index].source_id)) m_unsettled.push_back(std::move(*first));
+        }
       }
     }
     if (!m_unsettled.empty()) {
-      // A duplicate ID took its first row out of the settled ones: back into source order.
+      // A duplicate ID took its first row out of the settled ones (or the plain creates):
+      // back into source order.
       for (auto& [position, row] : m_unsettled) {
         m_positions.push_back(position);
         m_rows.push_back(std::move(row));
@@ -249,11 +344,17 @@ class ReadSink final : public connectors::RowSink {
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       std::ranges::sort(order, [&](std::size_t a, std::size_t b) { return m_positions[a] < m_positions[b]; });
       std::vector<MappedRow> sorted;
+      std::vector<std::size_t> positions;
       sorted.reserve(m_rows.size());
-      for (const std::size_t i : order) sorted.push_back(std::move(m_rows[i]));
+      positions.reserve(m_rows.size());
+      for (const std::size_t i : order) {
+        sorted.push_back(std::move(m_rows[i]));
+        positions.push_back(m_positions[i]);
+      }
       m_rows = std::move(sorted);
+      m_positions = std::move(positions);
     }
-    return SourceRows{std::move(m_rows), m_read, std::move(m_tokens)};
+    return SourceRows{std::move(m_rows), m_read, std::move(m_tokens), std::move(m_positions), std::move(m_creates)};
   }
 
  private:
@@ -261,6 +362,8 @@ class ReadSink final : public connectors::RowSink {
   PassMode m_mode;
   KnownRows& m_known;
   bool m_settle;
+  bool m_plain;  // a dry run of the whole source: plain creates are kept apart (PlainCreates)
+  PlainCreates m_creates;
   std::optional<RowMapper> m_mapper;
   MappedRow m_current;  // the row being mapped
   std::optional<Error> m_mapping_error;

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -86,6 +88,54 @@ class KnownRows {
   std::optional<std::unordered_map<std::int64_t, std::string_view>> m_owner_of;  // built on first use
 };
 
+// The rows a dry run can only create — approved, valid, with an ID that neither the store
+// nor an earlier row of the read has, and no event-ID cell — kept as their place and ID
+// alone: a plan of a new source of a million rows holds these instead of a mapped row, a
+// plan item and its payload's hash each. The IDs of the other rows that the store does not
+// know are remembered too, so that a later row with the same ID gives the first back, to be
+// planned beside it (two rows with one ID are both invalid).
+class PlainCreates {
+ public:
+  struct Row {
+    std::string_view row_ref;
+    std::string_view source_id;
+    std::size_t position;  // in the read
+    bool given_back;       // a later row had its ID: it went to the plan
+  };
+
+  // Keeps `row` (read at `position`) when it is a plain create; else remembers its ID. The
+  // caller gives back (give_back) a row its ID may have taken first.
+  bool take(const MappedRow& row, std::size_t position);
+  // The plain create with this ID as a mapped row without payload (approved, no errors),
+  // with its position, and marks it given back; nullopt when none is kept with this ID.
+  std::optional<std::pair<std::size_t, MappedRow>> give_back(std::string_view source_id);
+  // The kept rows (given back ones too, marked so), in the order of the read.
+  const std::deque<Row>& rows() const { return m_rows; }
+  // How many are kept and not given back.
+  std::size_t size() const { return m_kept; }
+
+ private:
+  struct Slot {
+    std::uint32_t tag = 0;
+    std::uint32_t index = k_none;  // in m_ids
+  };
+  struct Id {
+    std::string_view id;
+    std::uint32_t row = k_none;  // in m_rows, or k_none: only seen
+  };
+  static constexpr std::uint32_t k_none = 0xFFFFFFFF;
+  // The entry with this ID, added (as seen only) when it is new; `added` says which.
+  Id& entry(std::string_view source_id, bool& added);
+  void grow();
+  std::string_view keep(std::string_view text);
+
+  std::unique_ptr<BlockArena> m_text = std::make_unique<BlockArena>();  // the IDs' and places' characters
+  std::deque<Id> m_ids;
+  std::vector<Slot> m_slots = std::vector<Slot>(1024);
+  std::deque<Row> m_rows;
+  std::size_t m_kept = 0;
+};
+
 // The mapped rows of one read the plan needs (every row but the settled ones, in source
 // order), and whether the read saw the whole source.
 struct SourceRows {
@@ -94,6 +144,13 @@ struct SourceRows {
   // Mapped rows whose stored cells token is missing or old (new, edited, a first pass, a
   // changed config): stored after the pass's writes, the next pass settles them unmapped.
   std::vector<state::CellsToken> tokens;
+  // Where each of `rows` was in the read (their order).
+  std::vector<std::size_t> positions;
+  // A dry run's plain creates (not in `rows`); empty otherwise.
+  PlainCreates creates;
+
+  // The position in the read of `row`, one of `rows`.
+  std::size_t position_of(const MappedRow& row) const { return positions[static_cast<std::size_t>(&row - rows.data())]; }
 };
 
 // Reads and maps the source as the connector hands its rows over, settling rows against

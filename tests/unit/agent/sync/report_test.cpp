@@ -4,7 +4,10 @@
 
 #include "tests/support/checks.h"
 
+#include <ostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "agent/sync/report.h"
 
@@ -164,4 +167,40 @@ TEST_CASE("report: the run log keeps the result as a word and its reason beside 
   rec = run_record_of(r);
   CHECK(rec.result == "paused");
   CHECK(result_of(report_of(rec)) == PassResult::paused);
+}
+
+TEST_CASE("report: streamed, a report at a time and a long one in pieces, the text and JSON are the same") {
+  PassReport big = sample();
+  for (int i = 0; i < 5000; ++i) {
+    big.rows.push_back({"partner.csv:" + std::to_string(i + 10), "N-" + std::to_string(i), RowAction::would_create,
+                        std::nullopt, ""});
+  }
+  PassReport stopped;
+  stopped.source = "other";
+  stopped.stopped = Error{ErrorKind::transient, "other: could not be read"};
+  const std::vector<PassReport> reports = {sample(), big, stopped};
+
+  // The stream must be handed pieces, not the whole text at the end: count the writes.
+  struct Counting : std::stringbuf {
+    int writes = 0;
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+      ++writes;
+      return std::stringbuf::xsputn(s, n);
+    }
+  };
+  Counting buffer;
+  std::ostream out(&buffer);
+  JsonReportStream json(out);
+  for (const auto& r : reports) json.add(r);
+  json.finish();
+  CHECK(buffer.str() == reports_json(reports));
+  CHECK(buffer.writes > 3);
+  const auto back = reports_from_json(buffer.str());
+  REQUIRE_MESSAGE(back, back.error().message);
+  CHECK(back->at(1).rows.size() == big.rows.size());
+
+  std::ostringstream text;
+  write_report_text(text, big, PassMode::dry_run);
+  CHECK(text.str() == report_text(big, PassMode::dry_run));
+  CHECK_CONTAINS(text.str(), "  would create  partner.csv:5009");
 }
