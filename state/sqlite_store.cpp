@@ -58,11 +58,11 @@ std::string_view text_of(const SQLite::Column& column) {
 }
 
 // The run log is history, not a promise: its commits skip the disk flush that row and
-// outbox commits make (synchronous NORMAL instead of FULL for their length). In WAL mode a
-// process crash loses none of them, and the next FULL commit flushes them with its own; a
-// power cut may lose the newest run records, never a row's state or a request in the outbox.
-// At hundreds of sources polled every minute, two flushes per no-change pass were most of the
-// agent's idle CPU.
+// outbox commits make (synchronous NORMAL instead of FULL for their length), as do the writes
+// asked for as Durability::cached. In WAL mode a process crash loses none of them, and the
+// next FULL commit flushes them with its own; a power cut may lose the newest run records,
+// never a row's state or a request in the outbox. At hundreds of sources polled every minute,
+// two flushes per no-change pass were most of the agent's idle CPU.
 class RelaxedSync {
  public:
   // `normal` and `full` are the store's cached k_sync_normal and k_sync_full: a pass commits
@@ -560,8 +560,11 @@ Result<std::optional<std::string>> SqliteStore::fact(std::string_view source, st
                  });
 }
 
-Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key, std::string_view value) {
+Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key, std::string_view value,
+                                   Durability durability) {
   return guarded("cannot keep " + std::string(key) + " of " + std::string(source), [&]() -> Result<void> {
+    std::optional<RelaxedSync> relaxed;
+    if (durability == Durability::cached) relaxed.emplace(prepared(k_sync_normal), prepared(k_sync_full));
     auto& q = prepared(k_upsert_fact);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
@@ -615,6 +618,7 @@ Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates
 Result<void> SqliteStore::set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) {
   if (tokens.empty()) return {};
   return guarded("cannot store the cells of " + std::to_string(tokens.size()) + " rows", [&]() -> Result<void> {
+    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
     WriteTransaction transaction(*this);
     auto& update = prepared(k_set_cells_token);
     for (const auto& t : tokens) {

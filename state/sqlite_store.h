@@ -59,7 +59,8 @@ class SqliteStore final : public Store {
   Result<void> clear_pause(std::string_view source) override;
 
   Result<std::optional<std::string>> fact(std::string_view source, std::string_view key) override;
-  Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value) override;
+  Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value,
+                        Durability durability = Durability::flushed) override;
 
   Result<void> set_row_states(std::span<const RowStateUpdate> updates) override;
   Result<void> set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) override;

@@ -127,6 +127,14 @@ class RowDigests {
   std::size_t m_size = 0;
 };
 
+// How a write reaches the disk. `flushed`: on disk when the call returns — a row's state and
+// the outbox, which a power cut must not take. `cached`: in the state file at once (a crash
+// of pinsync loses nothing) but on disk only with the next flushed write, so a power cut may
+// take it — for what only saves work while kept (a cells token, what a connector learned, a
+// finished recovery: lost, the next pass does that work again). At hundreds of sources a
+// minute, a disk flush per such write was a good part of the agent's CPU.
+enum class Durability { flushed, cached };
+
 // One row's cells token for set_cells_tokens.
 struct CellsToken {
   std::string source_id;
@@ -337,8 +345,10 @@ class Store {
   // A fact a connector keeps about its source between passes (connectors::SourceMemory),
   // by key: its value, or nullopt when none was set.
   virtual Result<std::optional<std::string>> fact(std::string_view source, std::string_view key) = 0;
-  // Sets the fact `key` of `source` to `value` (replacing an earlier value).
-  virtual Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value) = 0;
+  // Sets the fact `key` of `source` to `value` (replacing an earlier value), flushed to disk
+  // as `durability` says.
+  virtual Result<void> set_fact(std::string_view source, std::string_view key, std::string_view value,
+                                Durability durability = Durability::flushed) = 0;
 
   // Sets each row (created if new) to invalid/removed/needs_review… with its error
   // fields, without touching event id, payload_hash or the outbox; the retry fields are
@@ -348,7 +358,8 @@ class Store {
   // one transaction (all or none): one fsync for a pass that marks thousands of rows.
   virtual Result<void> set_row_states(std::span<const RowStateUpdate> updates) = 0;
   // Stores each row's cells token (RowDigest::cells_token) and nothing else; a row the store
-  // does not have is skipped. All in one transaction.
+  // does not have is skipped. All in one transaction, Durability::cached: a token only saves
+  // mapping a row again.
   virtual Result<void> set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) = 0;
 
   // Writes a consistent copy of the whole store to `file` (SQLite's VACUUM INTO: one read

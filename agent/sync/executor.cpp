@@ -1,9 +1,14 @@
 #include "agent/sync/executor.h"
 
+#include <Poco/Runnable.h>
+#include <Poco/ThreadPool.h>
+
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <set>
-#include <thread>
 
 #include "agent/pinned/keys.h"
 #include "agent/pinned/drift.h"
@@ -241,11 +246,35 @@ void Executor::send_batch(std::vector<Job>& batch) {
       }
     }
   };
-  const std::size_t helpers = std::min(m_senders.size(), batch.size()) - 1;
-  std::vector<std::jthread> threads;
-  threads.reserve(helpers);
-  for (std::size_t t = 1; t <= helpers; ++t) threads.emplace_back([&, t] { worker(*m_senders[t]); });
+  // The pass's thread sends with the first client; each further one is lent a thread of the
+  // process's helpers while one is free (other passes may hold them: then fewer send).
+  struct Helper final : Poco::Runnable {
+    std::function<void()> body;
+    void run() override { body(); }
+  };
+  const std::size_t wanted = m_ctx.helpers == nullptr ? 0 : std::min(m_senders.size(), batch.size()) - 1;
+  std::vector<Helper> helpers(wanted);  // sized once: the pool holds references to them
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::size_t running = 0;
+  for (std::size_t t = 0; t < wanted; ++t) {
+    helpers[t].body = [&, client = m_senders[t + 1]] {
+      worker(*client);
+      const std::lock_guard lock(mutex);  // notified under the lock: the waiter may end at once
+      --running;
+      finished.notify_one();
+    };
+    const std::lock_guard lock(mutex);
+    try {
+      m_ctx.helpers->start(helpers[t]);
+      ++running;
+    } catch (const Poco::NoThreadAvailableException&) {
+      break;
+    }
+  }
   worker(*m_senders[0]);
+  std::unique_lock lock(mutex);
+  finished.wait(lock, [&] { return running == 0; });
 }
 
 state::Failure Executor::retry_failure(const Job& job, const std::string& reason, bool keep_outbox,

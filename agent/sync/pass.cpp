@@ -582,7 +582,7 @@ LogLevel skipped_level(state::Store& store, const std::string& source, std::int6
   const std::string mark = std::to_string(since);
   const auto told = store.fact(source, k_pause_told);
   if (told && *told && **told == mark) return LogLevel::debug;
-  (void)store.set_fact(source, k_pause_told, mark);  // not remembered: told again, no harm
+  (void)store.set_fact(source, k_pause_told, mark, state::Durability::cached);  // lost: told again, no harm
   return LogLevel::info;
 }
 

@@ -22,6 +22,10 @@
 #include "core/progress.h"
 #include "state/store.h"
 
+namespace Poco {
+class ThreadPool;
+}
+
 namespace pinsync::agent {
 
 enum class PassMode { apply, dry_run };
@@ -131,6 +135,9 @@ struct PassContext {
   // The channels as a recovery first listed them, shared by the agent's sources; null: each
   // recovery lists its channel itself.
   ChannelSnapshots* snapshots = nullptr;
+  // The threads that help the pass's own thread send through `senders`, shared by every pass
+  // of the process (SessionWorld::helpers); null: the pass's thread sends alone.
+  Poco::ThreadPool* helpers = nullptr;
 };
 
 }  // namespace pinsync::agent

@@ -35,7 +35,8 @@ Result<std::string> recovery_reason(state::Store& store, std::string_view source
 }
 
 Result<void> settle_recovery(state::Store& store, std::string_view source) {
-  return store.set_fact(source, state::k_recovery_fact, k_settled);
+  // Cached: should a power cut take it, the next pass looks for its creates first again.
+  return store.set_fact(source, state::k_recovery_fact, k_settled, state::Durability::cached);
 }
 
 }  // namespace pinsync::agent

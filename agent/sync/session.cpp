@@ -1,5 +1,7 @@
 #include "agent/sync/session.h"
 
+#include <algorithm>
+
 #include "agent/config/sources.h"
 
 namespace pinsync::agent {
@@ -15,7 +17,8 @@ class StoreMemory final : public connectors::SourceMemory {
   Result<std::optional<std::string>> recall(std::string_view key) override { return m_store.fact(m_source, key); }
   Result<void> remember(std::string_view key, std::string_view value) override {
     if (!m_writable) return {};
-    return m_store.set_fact(m_source, key, value);
+    // Cached: what a connector learned (a cursor, a sheet's version) only saves reading more.
+    return m_store.set_fact(m_source, key, value, state::Durability::cached);
   }
 
  private:
@@ -48,6 +51,8 @@ Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, s
   world->m_limiters = std::make_unique<RateLimiters>(world->clock());
   world->m_slugs = std::make_unique<SlugCache>(world->clock());
   world->m_snapshots = std::make_unique<ChannelSnapshots>(world->clock());
+  // One thread kept, more up to the requests in flight; idle ones end after a minute.
+  world->m_helpers = std::make_unique<Poco::ThreadPool>(1, std::max(1, config.pinned.concurrency), 60);
   if (access == StoreAccess::none) return world;
   if (access == StoreAccess::read && !std::filesystem::exists(config.state_path)) return world;
   if (access == StoreAccess::write) {
@@ -161,6 +166,7 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
                   options, m_senders,
                   RetryPolicy{pinned.max_attempts, pinned.retry_delay, pinned.max_retry_delay}};
   ctx.snapshots = &m_world->snapshots();
+  ctx.helpers = &m_world->helpers();
   std::optional<ProgressLine> progress;
   if (m_progress) {
     auto& out = m_world->log_out();

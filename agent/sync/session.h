@@ -10,6 +10,8 @@
 #include <vector>
 #include <ostream>
 
+#include <Poco/ThreadPool.h>
+
 #include "agent/config/config.h"
 #include "agent/pinned/channel_snapshots.h"
 #include "agent/pinned/classifications.h"
@@ -66,6 +68,9 @@ class SessionWorld {
   SlugCache& slugs() { return *m_slugs; }
   // The channel listings every session's recoveries share.
   ChannelSnapshots& snapshots() { return *m_snapshots; }
+  // The threads that help passes send side by side (pinned.concurrency of them, kept
+  // between passes): a pass of 20 rows no longer starts and ends threads of its own.
+  Poco::ThreadPool& helpers() { return *m_helpers; }
   // Null without a state file (read of a file not yet made) or for StoreAccess::none.
   state::Store* store() { return m_store.get(); }
   // True when the world holds the state lock (StoreAccess::write): only then may a pass
@@ -86,6 +91,7 @@ class SessionWorld {
   std::unique_ptr<RateLimiters> m_limiters;
   std::unique_ptr<SlugCache> m_slugs;
   std::unique_ptr<ChannelSnapshots> m_snapshots;
+  std::unique_ptr<Poco::ThreadPool> m_helpers;
   std::unique_ptr<state::StateLock> m_lock;
   std::unique_ptr<state::Store> m_store;
 };

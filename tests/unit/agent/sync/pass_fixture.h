@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <Poco/ThreadPool.h>
+
 #include <memory>
 #include <sstream>
 
@@ -106,6 +108,7 @@ struct Pass {
     }
     PassContext ctx{config, connector, client, store.get(), slugs, log, clock, std::chrono::seconds(900),
                     options, all, queue};
+    ctx.helpers = &helpers;
     return run_pass(ctx, mode, "test");
   }
 
@@ -129,6 +132,7 @@ struct Pass {
   PassOptions options;
   RetryPolicy queue{10, std::chrono::seconds(30), std::chrono::seconds(3600)};
   std::unique_ptr<state::Store> store;
+  Poco::ThreadPool helpers{1, 8, 60};  // the extra senders' threads, as SessionWorld has them
 };
 
 }  // namespace pinsync::agent::test
