@@ -696,29 +696,29 @@ Result<void> SqliteStore::forget_source(std::string_view source) {
   });
 }
 
+std::int64_t SqliteStore::insert_run(std::string_view source, std::string_view trigger, std::int64_t started_at) {
+  auto& q = prepared(k_insert_run);
+  ResetOnExit reset(q);
+  bind_text(q, 1, source);
+  bind_text(q, 2, trigger);
+  q.bind(3, started_at);
+  q.exec();
+  // Read inside the caller's transaction: no other insert on this connection can come between.
+  return m_db->getLastInsertRowid();
+}
+
 Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string_view trigger) {
   return guarded("cannot log the start of a run of " + std::string(source),
                  [&]() -> Result<std::int64_t> {
                    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
                    WriteTransaction transaction(*this);
-                   auto& q = prepared(k_insert_run);
-                   ResetOnExit reset(q);
-                   bind_text(q, 1, source);
-                   bind_text(q, 2, trigger);
-                   q.bind(3, now());
-                   q.exec();
-                   // Read inside the transaction: no other insert on this connection can
-                   // come between.
-                   const std::int64_t id = m_db->getLastInsertRowid();
+                   const std::int64_t id = insert_run(source, trigger, now());
                    transaction.commit();
                    return id;
                  });
 }
 
-Result<void> SqliteStore::finish_run(const RunRecord& run) {
-  return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
-    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
-    WriteTransaction transaction(*this);
+Result<void> SqliteStore::end_run(const RunRecord& run) {
     auto& q = prepared(k_finish_run);
     ResetOnExit reset(q);
     q.bind(1, now());
@@ -755,10 +755,7 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
     bind_text(pruned, 2, k_pruned_at_fact);
     if (pruned.executeStep()) {
       const std::int64_t last = std::strtoll(pruned.getColumn(0).getText(), nullptr, 10);
-      if (at >= last && at - last < k_prune_every_seconds) {
-        transaction.commit();
-        return {};
-      }
+      if (at >= last && at - last < k_prune_every_seconds) return {};
     }
     const std::int64_t oldest_kept = at - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
     auto& runs = prepared(k_prune_runs);
@@ -779,6 +776,26 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
     bind_text(keep, 3, std::to_string(at));
     keep.bind(4, at);
     keep.exec();
+  return {};
+}
+
+Result<void> SqliteStore::finish_run(const RunRecord& run) {
+  return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
+    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
+    WriteTransaction transaction(*this);
+    if (auto ended = end_run(run); !ended) return ended;
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<void> SqliteStore::log_run(const RunRecord& run) {
+  return guarded("cannot log a run of " + run.source, [&]() -> Result<void> {
+    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
+    WriteTransaction transaction(*this);
+    RunRecord whole = run;
+    whole.id = insert_run(run.source, run.trigger, run.started_at);
+    if (auto ended = end_run(whole); !ended) return ended;
     transaction.commit();
     return {};
   });

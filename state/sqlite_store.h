@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> begin_run(std::string_view source, std::string_view trigger) override;
   Result<void> finish_run(const RunRecord& run) override;
+  Result<void> log_run(const RunRecord& run) override;
   Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) override;
   Result<std::vector<AuditRecord>> audit(std::string_view source, std::string_view source_id) override;
   Result<std::optional<std::string>> row_payload(std::string_view source, std::string_view source_id) override;
@@ -80,6 +81,10 @@ class SqliteStore final : public Store {
   SQLite::Statement& prepared(const char* sql);
   // BEGIN IMMEDIATE … COMMIT through cached statements, rolled back unless committed.
   class WriteTransaction;
+  // Inside a write transaction: a new run of `source` begun at `started_at`, its id.
+  std::int64_t insert_run(std::string_view source, std::string_view trigger, std::int64_t started_at);
+  // Inside a write transaction: finish_run's writes (the counts, then the history's pruning).
+  Result<void> end_run(const RunRecord& run);
 
   // Runs `body` under the mutex; any exception becomes sqlite_failure(label, doing).
   template <typename F>

@@ -389,6 +389,10 @@ class Store {
   // may lose the newest run records; rows and outbox are flushed as always). Returns
   // Error{internal} when no run has that id.
   virtual Result<void> finish_run(const RunRecord& run) = 0;
+  // Logs a whole run in one write, as begin_run at run.started_at then finish_run would (the
+  // source, trigger and started_at are taken from `run`; its id is ignored): a pass that
+  // changed nothing needs no record of its start.
+  virtual Result<void> log_run(const RunRecord& run) = 0;
   // Most recent runs first, at most `limit` (nothing when limit <= 0); all sources when
   // `source` is empty.
   virtual Result<std::vector<RunRecord>> recent_runs(std::string_view source, int limit) = 0;

@@ -69,8 +69,9 @@ std::vector<std::chrono::milliseconds> first_pass_offsets(std::size_t count, std
   return offsets;
 }
 
-Scheduler::Scheduler(Clock& clock, std::size_t workers, std::unique_ptr<Alarm> alarm)
-    : m_clock(clock), m_alarm(std::move(alarm)) {
+Scheduler::Scheduler(Clock& clock, std::size_t workers, std::unique_ptr<Alarm> alarm,
+                     std::chrono::milliseconds gather)
+    : m_clock(clock), m_alarm(std::move(alarm)), m_gather(gather) {
   const std::size_t n = std::max<std::size_t>(1, workers);
   m_threads.reserve(n);
   for (std::size_t i = 0; i < n; ++i) m_threads.emplace_back([this] { work(); });
@@ -191,7 +192,7 @@ void Scheduler::ring() {
   {
     std::lock_guard lock(m_mutex);
     m_armed.reset();
-    promote_locked(m_clock.monotonic());
+    promote_locked(m_clock.monotonic() + m_gather);
     arm_locked();
     ready = m_ready.size();
   }

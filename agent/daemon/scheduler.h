@@ -55,8 +55,12 @@ class Scheduler {
  public:
   using TaskId = std::uint64_t;
 
-  // Starts `workers` threads (at least 1). `alarm` is stopped when the scheduler is.
-  Scheduler(Clock& clock, std::size_t workers, std::unique_ptr<Alarm> alarm);
+  // Starts `workers` threads (at least 1). `alarm` is stopped when the scheduler is. A ring
+  // also makes ready the tasks due within `gather` after it, so that with many sources one
+  // wake-up (of the alarm's thread and a worker's) serves several passes: a pass may run up
+  // to `gather` early.
+  Scheduler(Clock& clock, std::size_t workers, std::unique_ptr<Alarm> alarm,
+            std::chrono::milliseconds gather = std::chrono::milliseconds(0));
   // Stops, as stop().
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -113,6 +117,7 @@ class Scheduler {
 
   Clock& m_clock;
   std::unique_ptr<Alarm> m_alarm;
+  std::chrono::milliseconds m_gather;
   mutable std::mutex m_mutex;
   std::condition_variable m_work;  // a task became ready, or the scheduler stops
   std::map<TaskId, Task> m_tasks;

@@ -370,15 +370,53 @@ int requests_sent(const PassContext& ctx) {
   return n;
 }
 
-// Ends a pass: counts its requests, closes its run log entry (not in a dry run) and logs
-// the summary. Takes the report and gives it back (a plan's million rows are not copied).
-PassReport finish(const PassContext& ctx, PassReport&& r, std::optional<std::int64_t> run_id, int requests_before) {
-  r.api_requests = requests_sent(ctx) - requests_before;
-  if (run_id) {
-    auto rec = run_record_of(r);
-    rec.id = *run_id;
-    if (auto f = ctx.store->finish_run(rec); !f && !r.stopped) r.stopped = f.error();
+// The pass's entry in the run log (none in a dry run). A pass that writes rows begins it
+// before its first write, so a pass cut short (a crash, a kill) stays "(unfinished)" in the
+// history; a pass that writes none logs it whole as it ends — one write instead of two, and
+// most passes of an agent polling many sources change nothing.
+class RunEntry {
+ public:
+  // Checks first that the state file is still the one at its path: a state file deleted
+  // under a running agent would take every write since.
+  static Result<RunEntry> open(const PassContext& ctx, PassMode mode, std::string_view trigger) {
+    RunEntry entry;
+    if (mode == PassMode::dry_run) return entry;
+    if (auto here = ctx.store->check_file(); !here) return std::unexpected(here.error());
+    entry.m_store = ctx.store;
+    entry.m_record.source = ctx.source.name;
+    entry.m_record.trigger = ctx.options.only_rows.empty() ? trigger : k_row_resync_trigger;
+    entry.m_record.started_at = unix_seconds(ctx.clock);
+    return entry;
   }
+  // Begins the entry before the pass's first write (once; nothing in a dry run).
+  Result<void> begin() {
+    if (m_store == nullptr || m_record.id != 0) return {};
+    auto run = m_store->begin_run(m_record.source, m_record.trigger);
+    if (!run) return std::unexpected(run.error());
+    m_record.id = *run;
+    return {};
+  }
+  // Ends the entry, begun or not, with what the report came to.
+  Result<void> end(const PassReport& report) {
+    if (m_store == nullptr) return {};
+    auto rec = run_record_of(report);
+    rec.id = m_record.id;
+    rec.trigger = m_record.trigger;
+    rec.started_at = m_record.started_at;
+    return rec.id != 0 ? m_store->finish_run(rec) : m_store->log_run(rec);
+  }
+
+ private:
+  RunEntry() = default;
+  state::Store* m_store = nullptr;
+  state::RunRecord m_record;
+};
+
+// Ends a pass: counts its requests, ends its run log entry and logs the summary. Takes the
+// report and gives it back (a plan's million rows are not copied).
+PassReport finish(const PassContext& ctx, PassReport&& r, RunEntry& run, int requests_before) {
+  r.api_requests = requests_sent(ctx) - requests_before;
+  if (auto ended = run.end(r); !ended && !r.stopped) r.stopped = ended.error();
   ctx.log.info("pass finished", {{"source", ctx.source.name},
                                  {"result", std::string(to_string(result_of(r)))},
                                  {"created", r.created},
@@ -396,16 +434,6 @@ PassReport finish(const PassContext& ctx, PassReport&& r, std::optional<std::int
 }  // namespace
 
 namespace {
-
-// The pass's run log entry (none in a dry run), once the state file is known to be still the
-// one at its path: a state file deleted under a running agent would take every write since.
-Result<std::optional<std::int64_t>> open_run(const PassContext& ctx, PassMode mode, std::string_view trigger) {
-  if (mode == PassMode::dry_run) return std::nullopt;
-  if (auto here = ctx.store->check_file(); !here) return std::unexpected(here.error());
-  auto run = ctx.store->begin_run(ctx.source.name, ctx.options.only_rows.empty() ? trigger : k_row_resync_trigger);
-  if (!run) return std::unexpected(run.error());
-  return *run;
-}
 
 Result<state::RowDigests> stored_digests(const PassContext& ctx) {
   if (ctx.store == nullptr) return state::RowDigests{};
@@ -498,21 +526,21 @@ void apply_plan(const PassContext& ctx, PassReport& report, const Work& work, st
 
 }  // namespace
 
-// One pass, as a story: open the run, read the source against the stored digests (settling
+// One pass, as a story: open its run log entry, read the source against the stored digests (settling
 // unchanged rows), plan the rest against their records, then store, send and write back.
 PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trigger) {
   PassReport report;
   report.source = ctx.source.name;
   report.row_scoped = !ctx.options.only_rows.empty();
   const int requests_before = requests_sent(ctx);
-  const auto run_id = open_run(ctx, mode, trigger);
-  if (!run_id) {
-    report.stopped = run_id.error();
+  auto run = RunEntry::open(ctx, mode, trigger);
+  if (!run) {
+    report.stopped = run.error();
     return report;
   }
   auto stop = [&](Error e) -> PassReport {
     report.stopped = std::move(e);
-    return finish(ctx, std::move(report), *run_id, requests_before);
+    return finish(ctx, std::move(report), *run, requests_before);
   };
 
   auto digests = stored_digests(ctx);
@@ -527,6 +555,10 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   auto stored = unsettled_records(ctx, known);
   if (!stored) return stop(stored.error());
   if (auto unknown = unknown_requested_rows(ctx, source->rows, *stored, report)) return stop(*unknown);
+  // A resync of named rows or of the dead ones changes rows before the plan.
+  if (report.row_scoped || ctx.options.rearm_dead) {
+    if (auto begun = run->begin(); !begun) return stop(begun.error());
+  }
   auto reviewed_rows = act_on_requested_rows(ctx, mode, report, source->rows, *stored);
   if (!reviewed_rows) return stop(reviewed_rows.error());
 
@@ -545,12 +577,15 @@ PassReport run_pass(const PassContext& ctx, PassMode mode, std::string_view trig
   if (!recovering) return stop(recovering.error());
   if (mode == PassMode::dry_run) {
     if (report.created > 0) report.recovering = std::move(*recovering);  // else nothing to look for
-    return finish(ctx, std::move(report), *run_id, requests_before);
+    return finish(ctx, std::move(report), *run, requests_before);
+  }
+  if (!work.updates.empty() || !work.writes.empty() || !work.forced.empty()) {
+    if (auto begun = run->begin(); !begun) return stop(begun.error());
   }
   if (auto r = ctx.store->set_row_states(work.updates); !r) return stop(r.error());
   apply_plan(ctx, report, work, std::move(*recovering), std::move(*reviewed_rows));
   keep_tokens(ctx, source->tokens);  // after the writes: a new row's record exists now
-  return finish(ctx, std::move(report), *run_id, requests_before);
+  return finish(ctx, std::move(report), *run, requests_before);
 }
 
 PassOptions manual_pass(const ResyncAsk& ask) {

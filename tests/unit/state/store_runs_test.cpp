@@ -68,6 +68,40 @@ TEST_CASE("begin_run and finish_run log a pass with its counts") {
   CHECK_CONTAINS(bad.error().message, "run 999");
 }
 
+TEST_CASE("log_run logs a whole run in one write, as begin_run then finish_run would") {
+  StoreFixture f;
+  const auto started = f.clock.unix_seconds();
+  f.clock.advance(3s);
+  RunRecord run;
+  run.id = 12345;  // ignored: the run gets an id of its own
+  run.source = "acme";
+  run.trigger = "schedule";
+  run.started_at = started;
+  run.unchanged = 20;
+  run.api_requests = 1;
+  run.result = "ok";
+  REQUIRE(f.store->log_run(run));
+  run.source = "other";
+  REQUIRE(f.store->log_run(run));
+
+  auto runs = f.store->recent_runs("acme", 10);
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  const auto& r = runs->front();
+  CHECK(r.id != 12345);
+  CHECK(r.trigger == "schedule");
+  CHECK(r.started_at == started);
+  CHECK(r.finished_at == started + 3);
+  CHECK(r.unchanged == 20);
+  CHECK(r.api_requests == 1);
+  CHECK(r.result == "ok");
+  // The history's bound holds for such runs too: the pruning time is kept as finish_run keeps it.
+  auto pruned = f.store->fact("acme", "pinsync.pruned_at");
+  REQUIRE(pruned);
+  REQUIRE(*pruned);
+  CHECK(**pruned == std::to_string(started + 3));
+}
+
 TEST_CASE("recent_runs lists the most recent first, up to the limit, per source or all") {
   StoreFixture f;
   std::vector<std::int64_t> acme_ids;

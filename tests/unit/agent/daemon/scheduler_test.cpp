@@ -158,6 +158,29 @@ TEST_CASE("scheduler: first passes run at their spread times, not before, one al
   for (std::size_t i = 0; i < times.size(); ++i) CHECK(times[i] == start + offsets[i]);
 }
 
+TEST_CASE("scheduler: a ring also starts the tasks due within the gather window, and sets the alarm past it") {
+  FakeClock clock;
+  Log log;
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 1, alarm.make(), 250ms);
+  const auto start = clock.monotonic();
+  scheduler.add(log.task("a", clock), start + 1000ms);
+  scheduler.add(log.task("b", clock), start + 1100ms);
+  scheduler.add(log.task("c", clock), start + 1250ms);
+  scheduler.add(log.task("d", clock), start + 1300ms);
+  CHECK(alarm.earliest() == start + 1000ms);
+  clock.advance(1000ms);
+  alarm.ring_due(clock.monotonic());
+  REQUIRE(log.started(3));
+  CHECK(idle(scheduler));
+  CHECK(log.runs() == std::vector<std::string>{"a", "b", "c"});  // one wake-up, three passes, in due order
+  CHECK(alarm.earliest() == start + 1300ms);
+  clock.advance(300ms);
+  alarm.ring_due(clock.monotonic());
+  REQUIRE(log.started(4));
+  CHECK(log.runs().back() == "d");
+}
+
 TEST_CASE("scheduler: a hurried task (resync) runs before every task that is only due") {
   FakeClock clock;
   Log log;  // outlives the scheduler: a task may still notify it as the test ends

@@ -291,3 +291,40 @@ TEST_CASE("pass: a paused source's skipped pass is told at info once per pause, 
   REQUIRE(check_pause(*p.store, p.config, "", false, p.log));
   CHECK(told_at_info() == 2);
 }
+
+TEST_CASE("run log: a pass that sends begins its entry before its first write; one that changes nothing logs it whole") {
+  Pass p;
+  p.connector.table.rows = {row("ref1", "E-1", "Show 1")};
+  p.transport.reply(201, R"({"doc":{"id":1}})");
+  std::optional<std::vector<state::RunRecord>> during;
+  p.transport.on_send = [&](const http::Request&) {
+    if (!during) during = p.store->recent_runs("acme", 5).value();
+  };
+  REQUIRE(p.run().created == 1);
+  REQUIRE(during);
+  REQUIRE(during->size() == 1);
+  CHECK(during->front().finished_at == 0);  // "(unfinished)" in the history, should the agent die now
+  p.transport.on_send = nullptr;
+
+  p.clock.advance(std::chrono::seconds(60));
+  const auto again = p.run();
+  CHECK(again.unchanged == 1);
+  const auto runs = p.store->recent_runs("acme", 5).value();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs.front().started_at == during->front().started_at + 60);
+  CHECK(runs.front().finished_at == runs.front().started_at);
+  CHECK(runs.front().unchanged == 1);
+  CHECK(runs.front().result == "ok");
+  CHECK(runs.front().trigger == "test");
+  CHECK(runs.back().created == 1);
+  CHECK(runs.back().finished_at != 0);
+
+  // A pass stopped by its source is logged whole too, with its reason.
+  p.connector.table.columns = {"Nope"};
+  const auto stopped = p.run();
+  REQUIRE(stopped.stopped);
+  const auto last = p.store->recent_runs("acme", 1).value();
+  REQUIRE(last.size() == 1);
+  CHECK(last.front().result == "stopped");
+  CHECK_FALSE(last.front().detail.empty());
+}
