@@ -187,11 +187,11 @@ void Scheduler::work() {
   }
 }
 
-void Scheduler::ring() {
+void Scheduler::ring(TimePoint at) {
   std::size_t ready = 0;
   {
     std::lock_guard lock(m_mutex);
-    m_armed.reset();
+    if (const auto it = m_rings.find(at); it != m_rings.end()) m_rings.erase(it);
     promote_locked(m_clock.monotonic() + m_gather);
     arm_locked();
     ready = m_ready.size();
@@ -238,13 +238,14 @@ void Scheduler::promote_locked(TimePoint now) {
   }
 }
 
-// One ring pending for the earliest waiting task is enough: when it rings, the next is set.
+// One ring pending at or before the earliest waiting task is enough: when it rings, the next
+// is set.
 void Scheduler::arm_locked() {
   if (m_waiting.empty() || !m_alarm) return;
   const TimePoint earliest = m_waiting.begin()->first;
-  if (m_armed && *m_armed <= earliest) return;
-  m_armed = earliest;
-  m_alarm->set(earliest, [this] { ring(); });
+  if (!m_rings.empty() && *m_rings.begin() <= earliest) return;
+  m_rings.insert(earliest);
+  m_alarm->set(earliest, [this, earliest] { ring(earliest); });
 }
 
 }  // namespace pinsync::agent

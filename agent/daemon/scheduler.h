@@ -61,6 +61,8 @@ class Scheduler {
   // to `gather` early.
   Scheduler(Clock& clock, std::size_t workers, std::unique_ptr<Alarm> alarm,
             std::chrono::milliseconds gather = std::chrono::milliseconds(0));
+  // How early a ring may start a task (a task started early should run, not wait again).
+  std::chrono::milliseconds gather() const { return m_gather; }
   // Stops, as stop().
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -106,8 +108,9 @@ class Scheduler {
   };
 
   void work();
-  // The alarm rang: moves every task due by now to the ready queue.
-  void ring();
+  // The alarm set for `at` rang: moves every task due by now (and within the gather window)
+  // to the ready queue.
+  void ring(TimePoint at);
   // Puts the task where it belongs now: ready, waiting for its due time, or nowhere.
   // Returns true when it is ready.
   bool place_locked(TaskId id, Task& task, TimePoint now);
@@ -123,7 +126,10 @@ class Scheduler {
   std::map<TaskId, Task> m_tasks;
   std::set<ReadyKey> m_ready;
   std::set<std::pair<TimePoint, TaskId>> m_waiting;  // not yet due
-  std::optional<TimePoint> m_armed;                  // the earliest ring pending
+  // The rings asked of the alarm and not rung yet. A new one is asked only for a time
+  // earlier than all of them: a ring that finds nothing to do adds none, so rings never
+  // multiply, however often tasks come and go.
+  std::multiset<TimePoint> m_rings;
   TaskId m_next_id = 1;
   std::int64_t m_next_hurry = 0;
   std::size_t m_running = 0;

@@ -131,7 +131,9 @@ std::optional<SourceWorker::Queued> SourceWorker::next_pass_locked(TimePoint now
     m_queue.pop_front();
     return pass;
   }
-  if (now < m_next_due) return std::nullopt;  // a requested pass was served instead; the schedule stands
+  // A requested pass was served instead: the schedule stands. (Started within the
+  // scheduler's gather window of its time, the pass is due: it runs a little early.)
+  if (now + m_scheduler->gather() < m_next_due) return std::nullopt;
   Queued pass{++m_next_ticket, PassOptions{}, "schedule", true};
   // Between full scans, sources that can list their changes read only those;
   // a full scan every full_scan_interval notices unapproved and deleted rows.

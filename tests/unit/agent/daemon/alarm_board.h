@@ -61,6 +61,11 @@ class AlarmBoard {
     std::unique_lock lock(m_mutex);
     return m_cv.wait_for(lock, k_patience, [&] { return !m_pending.empty(); });
   }
+  // How many rings are pending.
+  std::size_t pending() {
+    std::lock_guard lock(m_mutex);
+    return m_pending.size();
+  }
   // The earliest pending ring, or nullopt.
   std::optional<TimePoint> earliest() {
     std::lock_guard lock(m_mutex);

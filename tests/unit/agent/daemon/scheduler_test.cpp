@@ -181,6 +181,32 @@ TEST_CASE("scheduler: a ring also starts the tasks due within the gather window,
   CHECK(log.runs().back() == "d");
 }
 
+TEST_CASE("scheduler: a ring that leaves a later ring pending asks for no other; rings never multiply") {
+  FakeClock clock;
+  Log log;
+  AlarmBoard alarm;
+  Scheduler scheduler(clock, 1, alarm.make());
+  const auto start = clock.monotonic();
+  const auto late = scheduler.add(log.task("late", clock), start + 10s);
+  CHECK(alarm.pending() == 1);
+  // Tasks due earlier, one after another: each asks for a ring of its own, then rings.
+  for (int i = 1; i <= 50; ++i) {
+    const auto early = scheduler.add(log.task("early", clock), clock.monotonic() + 100ms);
+    CHECK(alarm.pending() == 2);
+    clock.advance(100ms);
+    CHECK(alarm.ring_due(clock.monotonic()) == 1);
+    REQUIRE(log.started(static_cast<std::size_t>(i)));
+    CHECK(idle(scheduler));
+    scheduler.remove(early);
+    CHECK(alarm.pending() == 1);  // the late task's ring is still there: no second one for it
+  }
+  clock.advance(5s);
+  CHECK(alarm.ring_due(clock.monotonic()) == 1);
+  REQUIRE(log.started(51));
+  CHECK(log.runs().back() == "late");
+  scheduler.remove(late);
+}
+
 TEST_CASE("scheduler: a hurried task (resync) runs before every task that is only due") {
   FakeClock clock;
   Log log;  // outlives the scheduler: a task may still notify it as the test ends
