@@ -129,7 +129,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, co
       return fail(ErrorKind::internal, label + ": disappeared while it was being opened");
     }
     return std::make_unique<SqliteStore>(std::move(db), label, clock,
-                                         SqliteStore::FileIdentity{path, info.st_dev, info.st_ino});
+                                         SqliteStore::FileIdentity{path, info.st_dev, info.st_ino},
+                                         options.sole_writer);
   } catch (const std::exception& e) {
     return std::unexpected(sqlite_failure(label, "cannot open", e));
   }

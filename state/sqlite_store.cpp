@@ -108,8 +108,22 @@ Result<std::vector<T>> read_all(SQLite::Statement& q, Read read, std::size_t exp
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label,
-                         const Clock& clock, FileIdentity file)
-    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock) {}
+                         const Clock& clock, FileIdentity file, bool sole_writer)
+    : m_db(std::move(db)), m_label(std::move(label)), m_file(std::move(file)), m_clock(clock),
+      m_sole_writer(sole_writer) {}
+
+void SqliteStore::forget_cached(std::string_view source, std::optional<std::string_view> key) {
+  if (!key) {
+    if (const auto it = m_pauses.find(source); it != m_pauses.end()) m_pauses.erase(it);
+  }
+  const auto of = m_facts.find(source);
+  if (of == m_facts.end()) return;
+  if (!key) {
+    m_facts.erase(of);
+  } else if (const auto it = of->second.find(*key); it != of->second.end()) {
+    of->second.erase(it);
+  }
+}
 
 Result<void> SqliteStore::check_file() const {
   const std::string fix = " — everything pinsync writes now is lost when it stops: stop pinsync, put the state "
@@ -512,20 +526,26 @@ Result<void> SqliteStore::forget_row(std::string_view source, std::string_view s
 Result<std::optional<SourcePause>> SqliteStore::pause(std::string_view source) {
   return guarded("cannot read whether " + std::string(source) + " is paused",
                  [&]() -> Result<std::optional<SourcePause>> {
+                   if (const auto kept = m_pauses.find(source); kept != m_pauses.end()) return kept->second;
                    auto& q = prepared(k_select_pause);
                    ResetOnExit reset(q);
                    bind_text(q, 1, source);
-                   if (!q.executeStep()) return std::nullopt;
-                   return SourcePause{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                                      q.getColumn(2).getInt64(),
-                                      q.getColumn(3).getString() == "operator" ? PausedBy::operator_
-                                                                               : PausedBy::pinsync};
+                   std::optional<SourcePause> pause;
+                   if (q.executeStep()) {
+                     pause = SourcePause{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                         q.getColumn(2).getInt64(),
+                                         q.getColumn(3).getString() == "operator" ? PausedBy::operator_
+                                                                                  : PausedBy::pinsync};
+                   }
+                   if (m_sole_writer) m_pauses.emplace(std::string(source), pause);
+                   return pause;
                  });
 }
 
 Result<void> SqliteStore::set_pause(std::string_view source, std::string_view reason,
                                     std::string_view fingerprint, PausedBy by) {
   return guarded("cannot pause " + std::string(source), [&]() -> Result<void> {
+    forget_cached(source);
     auto& q = prepared(k_upsert_pause);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
@@ -540,6 +560,7 @@ Result<void> SqliteStore::set_pause(std::string_view source, std::string_view re
 
 Result<void> SqliteStore::clear_pause(std::string_view source) {
   return guarded("cannot resume " + std::string(source), [&]() -> Result<void> {
+    forget_cached(source);
     auto& q = prepared(k_delete_pause);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
@@ -551,12 +572,21 @@ Result<void> SqliteStore::clear_pause(std::string_view source) {
 Result<std::optional<std::string>> SqliteStore::fact(std::string_view source, std::string_view key) {
   return guarded("cannot read what " + std::string(source) + " keeps as " + std::string(key),
                  [&]() -> Result<std::optional<std::string>> {
+                   if (const auto of = m_facts.find(source); of != m_facts.end()) {
+                     if (const auto kept = of->second.find(key); kept != of->second.end()) return kept->second;
+                   }
                    auto& q = prepared(k_select_fact);
                    ResetOnExit reset(q);
                    bind_text(q, 1, source);
                    bind_text(q, 2, key);
-                   if (!q.executeStep()) return std::nullopt;
-                   return q.getColumn(0).getString();
+                   std::optional<std::string> value;
+                   if (q.executeStep()) value = q.getColumn(0).getString();
+                   if (m_sole_writer) {
+                     auto of = m_facts.find(source);
+                     if (of == m_facts.end()) of = m_facts.emplace(std::string(source), decltype(of->second){}).first;
+                     of->second.emplace(std::string(key), value);
+                   }
+                   return value;
                  });
 }
 
@@ -565,6 +595,7 @@ Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key
   return guarded("cannot keep " + std::string(key) + " of " + std::string(source), [&]() -> Result<void> {
     std::optional<RelaxedSync> relaxed;
     if (durability == Durability::cached) relaxed.emplace(prepared(k_sync_normal), prepared(k_sync_full));
+    forget_cached(source, key);
     auto& q = prepared(k_upsert_fact);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
@@ -682,6 +713,7 @@ Result<std::int64_t> SqliteStore::backup_to(const std::filesystem::path& file) {
 
 Result<void> SqliteStore::forget_source(std::string_view source) {
   return guarded("cannot forget the source " + std::string(source), [&]() -> Result<void> {
+    forget_cached(source);
     WriteTransaction transaction(*this);
     // Children first, so this holds even on a connection without foreign_keys.
     for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source, k_delete_payloads_of_source,
@@ -769,6 +801,7 @@ Result<void> SqliteStore::end_run(const RunRecord& run) {
     audit.bind(1, run.id);
     audit.bind(2, oldest_kept);
     audit.exec();
+    forget_cached(source, k_pruned_at_fact);
     auto& keep = prepared(k_upsert_fact);
     ResetOnExit reset_keep(keep);
     bind_text(keep, 1, source);

@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,8 +34,9 @@ class SqliteStore final : public Store {
   };
 
   // `label` is "state file /path", the start of every error message.
+  // `sole_writer`: StoreOptions::sole_writer.
   SqliteStore(std::unique_ptr<SQLite::Database> db, std::string label, const Clock& clock,
-              FileIdentity file);
+              FileIdentity file, bool sole_writer = false);
 
   Result<void> check_file() const override;
 
@@ -122,6 +124,14 @@ class SqliteStore final : public Store {
   // row_digests' statement, used raw (sqlite3_step and sqlite3_column_*): at 100k rows,
   // SQLiteCpp's per-column objects cost more than the reading.
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> m_digests{nullptr, &sqlite3_finalize};
+  // StoreOptions::sole_writer: the pauses and facts as last read (absent: not read since
+  // opened or since a write of them, which drops the entry). An agent polling hundreds of
+  // sources read both on every pass.
+  bool m_sole_writer = false;
+  std::map<std::string, std::optional<SourcePause>, std::less<>> m_pauses;
+  std::map<std::string, std::map<std::string, std::optional<std::string>, std::less<>>, std::less<>> m_facts;
+  // Drops what m_pauses and m_facts keep of `source` (`key` alone when given).
+  void forget_cached(std::string_view source, std::optional<std::string_view> key = std::nullopt);
 };
 
 }  // namespace pinsync::state

@@ -254,6 +254,11 @@ struct StoreOptions {
   // How long a write waits for another process's lock before it fails with
   // "database is locked".
   std::chrono::milliseconds busy_timeout{5000};
+  // The caller holds the state lock for as long as the store is open (state/lock.h): no
+  // other process writes the file, so the pauses and facts a pass reads each time are kept
+  // in memory once read (every change to them goes through this store). Without the lock
+  // (a command that only reads) each read asks the file.
+  bool sole_writer = false;
 };
 
 class Store {

@@ -60,7 +60,9 @@ Result<std::shared_ptr<SessionWorld>> SessionWorld::open(const Config& config, s
     if (!lock) return std::unexpected(lock.error());
     world->m_lock = std::move(*lock);
   }
-  auto store = state::Store::open(config.state_path, world->clock());
+  state::StoreOptions options;
+  options.sole_writer = world->m_lock != nullptr;  // the lock keeps every other writer out
+  auto store = state::Store::open(config.state_path, world->clock(), options);
   if (!store) return std::unexpected(store.error());
   world->m_store = std::move(*store);
   return world;

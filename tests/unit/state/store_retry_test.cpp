@@ -243,3 +243,43 @@ UPDATE runs SET failed = 1 WHERE started_at = 14;
   REQUIRE(dead);
   CHECK((*dead)->state == RowState::dead);
 }
+
+TEST_CASE("sole writer: pauses and facts are read from the file once, and every change through the store shows") {
+  StoreFixture f;
+  StoreOptions sole;
+  sole.sole_writer = true;
+  auto store = f.open_or_fail(sole);
+  CHECK_FALSE(store->pause("acme").value());
+  CHECK_FALSE(store->fact("acme", "cursor").value());
+  // Kept: a change behind the store's back (no other process writes while the lock is held)
+  // is not read again…
+  f.raw().exec("INSERT INTO source_facts (source, key, value, updated_at) VALUES ('acme', 'cursor', 'x', 0)");
+  CHECK_FALSE(store->fact("acme", "cursor").value());
+  // …every change through the store is.
+  REQUIRE(store->set_fact("acme", "cursor", "42", Durability::cached));
+  CHECK(store->fact("acme", "cursor").value() == "42");
+  REQUIRE(store->set_pause("acme", "refused", "fp", PausedBy::pinsync));
+  REQUIRE(store->pause("acme").value());
+  CHECK(store->pause("acme").value()->reason == "refused");
+  REQUIRE(store->clear_pause("acme"));
+  CHECK_FALSE(store->pause("acme").value());
+  REQUIRE(store->set_pause("acme", "by hand", "", PausedBy::operator_));
+  CHECK(store->pause("acme").value()->by == PausedBy::operator_);
+  const auto run = store->begin_run("acme", "schedule");
+  REQUIRE(run);
+  RunRecord done;
+  done.id = *run;
+  done.result = "ok";
+  REQUIRE(store->finish_run(done));
+  CHECK(store->fact("acme", "pinsync.pruned_at").value() == std::to_string(f.clock.unix_seconds()));
+  REQUIRE(store->forget_source("acme"));
+  CHECK_FALSE(store->pause("acme").value());
+  CHECK_FALSE(store->fact("acme", "cursor").value());
+
+  // A store without the lock (a command that only reads) asks the file every time.
+  auto reader = f.open_or_fail();
+  f.raw().exec("INSERT INTO source_facts (source, key, value, updated_at) VALUES ('beta', 'cursor', 'y', 0)");
+  CHECK(reader->fact("beta", "cursor").value() == "y");
+  f.raw().exec("UPDATE source_facts SET value = 'z' WHERE source = 'beta'");
+  CHECK(reader->fact("beta", "cursor").value() == "z");
+}
