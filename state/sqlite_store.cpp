@@ -57,35 +57,6 @@ std::string_view text_of(const SQLite::Column& column) {
   return data == nullptr ? std::string_view() : std::string_view(data, size);
 }
 
-// The run log is history, not a promise: its commits skip the disk flush that row and
-// outbox commits make (synchronous NORMAL instead of FULL for their length), as do the writes
-// asked for as Durability::cached. In WAL mode a process crash loses none of them, and the
-// next FULL commit flushes them with its own; a power cut may lose the newest run records,
-// never a row's state or a request in the outbox. At hundreds of sources polled every minute,
-// two flushes per no-change pass were most of the agent's idle CPU.
-class RelaxedSync {
- public:
-  // `normal` and `full` are the store's cached k_sync_normal and k_sync_full: a pass commits
-  // twice to the run log, and parsing the pragmas each time showed in the idle agent's profile.
-  RelaxedSync(SQLite::Statement& normal, SQLite::Statement& full) : m_full(full) {
-    ResetOnExit reset(normal);
-    normal.exec();
-  }
-  RelaxedSync(const RelaxedSync&) = delete;
-  RelaxedSync& operator=(const RelaxedSync&) = delete;
-  ~RelaxedSync() {
-    try {
-      ResetOnExit reset(m_full);
-      m_full.exec();
-    } catch (...) {
-      // A pragma outside a transaction does not fail; nothing to report from a destructor.
-    }
-  }
-
- private:
-  SQLite::Statement& m_full;
-};
-
 // How often finish_run prunes a source's history (seconds).
 constexpr std::int64_t k_prune_every_seconds = 3600;
 // The source fact that holds when its history was last pruned (unix seconds).
@@ -142,7 +113,9 @@ Result<void> SqliteStore::check_file() const {
 // to the run log, and that parsing showed in the profile of an agent polling many sources.
 class SqliteStore::WriteTransaction {
  public:
-  explicit WriteTransaction(SqliteStore& store) : m_store(store) {
+  // The commit reaches the disk as `durability` says (use_sync).
+  WriteTransaction(SqliteStore& store, Durability durability) : m_store(store) {
+    store.use_sync(durability);
     auto& begin = store.prepared(k_begin_immediate);
     ResetOnExit reset(begin);
     begin.exec();
@@ -170,6 +143,15 @@ class SqliteStore::WriteTransaction {
   SqliteStore& m_store;
   bool m_done = false;
 };
+
+void SqliteStore::use_sync(Durability durability) {
+  const bool full = durability == Durability::flushed;
+  if (m_sync_full == full) return;
+  auto& pragma = prepared(full ? k_sync_full : k_sync_normal);
+  ResetOnExit reset(pragma);
+  pragma.exec();
+  m_sync_full = full;
+}
 
 SQLite::Statement& SqliteStore::prepared(const char* sql) {
   auto& slot = m_statements[sql];
@@ -342,7 +324,7 @@ Result<void> SqliteStore::put_outboxes(std::span<const OutboxEntry> entries) {
                                : std::to_string(entries.size()) + " requests";
   return guarded("cannot save " + what, [&]() -> Result<void> {
     const auto at = now();
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::flushed);
     for (const auto& entry : entries) put_one_outbox(entry, at);
     transaction.commit();
     return {};
@@ -478,7 +460,7 @@ Result<void> SqliteStore::record_outcomes(std::span<const Outcome> outcomes) {
                                : "the outcomes of " + std::to_string(outcomes.size()) + " requests";
   return guarded("cannot record " + what, [&]() -> Result<void> {
     const auto at = now();
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::flushed);
     for (const auto& o : outcomes) record_one_outcome(o, at);
     transaction.commit();
     return {};
@@ -488,12 +470,14 @@ Result<void> SqliteStore::record_outcomes(std::span<const Outcome> outcomes) {
 Result<void> SqliteStore::rearm(std::string_view source, std::string_view source_id) {
   const auto name = row_name(source, source_id);
   return guarded("cannot re-arm " + name, [&]() -> Result<void> {
+    WriteTransaction transaction(*this, Durability::flushed);
     auto& q = prepared(k_rearm_row);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
     bind_text(q, 2, source_id);
     q.bind(3, now());
     if (q.exec() == 0) return fail(ErrorKind::internal, m_label + ": cannot re-arm " + name + ": no such row");
+    transaction.commit();
     return {};
   });
 }
@@ -502,6 +486,7 @@ Result<void> SqliteStore::forget_row(std::string_view source, std::string_view s
                                      std::string_view reason) {
   const auto name = row_name(source, source_id);
   return guarded("cannot forget the event of " + name, [&]() -> Result<void> {
+    WriteTransaction transaction(*this, Durability::flushed);
     auto& q = prepared(k_forget_row);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
@@ -519,6 +504,7 @@ Result<void> SqliteStore::forget_row(std::string_view source, std::string_view s
       return fail(ErrorKind::invalid, name + " is " + state + ", not gone: only a row whose event was deleted in "
                                           "Pinned Events can be forgotten");
     }
+    transaction.commit();
     return {};
   });
 }
@@ -545,6 +531,7 @@ Result<std::optional<SourcePause>> SqliteStore::pause(std::string_view source) {
 Result<void> SqliteStore::set_pause(std::string_view source, std::string_view reason,
                                     std::string_view fingerprint, PausedBy by) {
   return guarded("cannot pause " + std::string(source), [&]() -> Result<void> {
+    WriteTransaction transaction(*this, Durability::flushed);
     forget_cached(source);
     auto& q = prepared(k_upsert_pause);
     ResetOnExit reset(q);
@@ -554,17 +541,20 @@ Result<void> SqliteStore::set_pause(std::string_view source, std::string_view re
     q.bind(4, now());
     bind_text(q, 5, to_string(by));
     q.exec();
+    transaction.commit();
     return {};
   });
 }
 
 Result<void> SqliteStore::clear_pause(std::string_view source) {
   return guarded("cannot resume " + std::string(source), [&]() -> Result<void> {
+    WriteTransaction transaction(*this, Durability::flushed);
     forget_cached(source);
     auto& q = prepared(k_delete_pause);
     ResetOnExit reset(q);
     bind_text(q, 1, source);
     q.exec();
+    transaction.commit();
     return {};
   });
 }
@@ -593,8 +583,7 @@ Result<std::optional<std::string>> SqliteStore::fact(std::string_view source, st
 Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key, std::string_view value,
                                    Durability durability) {
   return guarded("cannot keep " + std::string(key) + " of " + std::string(source), [&]() -> Result<void> {
-    std::optional<RelaxedSync> relaxed;
-    if (durability == Durability::cached) relaxed.emplace(prepared(k_sync_normal), prepared(k_sync_full));
+    WriteTransaction transaction(*this, durability);
     forget_cached(source, key);
     auto& q = prepared(k_upsert_fact);
     ResetOnExit reset(q);
@@ -603,6 +592,7 @@ Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key
     bind_text(q, 3, value);
     q.bind(4, now());
     q.exec();
+    transaction.commit();
     return {};
   });
 }
@@ -635,7 +625,7 @@ Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates
   return guarded("cannot set the state of " + std::to_string(updates.size()) + " rows",
                  [&]() -> Result<void> {
                    const auto at = now();
-                   WriteTransaction transaction(*this);
+                   WriteTransaction transaction(*this, Durability::flushed);
                    for (const auto& u : updates) {
                      auto done = upsert_row_state(u.source, u.source_id, u.row_ref, u.state,
                                                   u.field, u.value, u.reason, at);
@@ -649,8 +639,7 @@ Result<void> SqliteStore::set_row_states(std::span<const RowStateUpdate> updates
 Result<void> SqliteStore::set_cells_tokens(std::string_view source, std::span<const CellsToken> tokens) {
   if (tokens.empty()) return {};
   return guarded("cannot store the cells of " + std::to_string(tokens.size()) + " rows", [&]() -> Result<void> {
-    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::cached);
     auto& update = prepared(k_set_cells_token);
     for (const auto& t : tokens) {
       ResetOnExit reset(update);
@@ -714,7 +703,7 @@ Result<std::int64_t> SqliteStore::backup_to(const std::filesystem::path& file) {
 Result<void> SqliteStore::forget_source(std::string_view source) {
   return guarded("cannot forget the source " + std::string(source), [&]() -> Result<void> {
     forget_cached(source);
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::flushed);
     // Children first, so this holds even on a connection without foreign_keys.
     for (const char* sql : {k_delete_audit_of_source, k_delete_outbox_of_source, k_delete_payloads_of_source,
                             k_delete_rows_of_source, k_delete_pause, k_delete_facts_of_source}) {
@@ -742,8 +731,7 @@ std::int64_t SqliteStore::insert_run(std::string_view source, std::string_view t
 Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string_view trigger) {
   return guarded("cannot log the start of a run of " + std::string(source),
                  [&]() -> Result<std::int64_t> {
-                   const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
-                   WriteTransaction transaction(*this);
+                   WriteTransaction transaction(*this, Durability::cached);
                    const std::int64_t id = insert_run(source, trigger, now());
                    transaction.commit();
                    return id;
@@ -814,8 +802,7 @@ Result<void> SqliteStore::end_run(const RunRecord& run) {
 
 Result<void> SqliteStore::finish_run(const RunRecord& run) {
   return guarded("cannot log the end of run " + std::to_string(run.id), [&]() -> Result<void> {
-    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::cached);
     if (auto ended = end_run(run); !ended) return ended;
     transaction.commit();
     return {};
@@ -824,8 +811,7 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
 
 Result<void> SqliteStore::log_run(const RunRecord& run) {
   return guarded("cannot log a run of " + run.source, [&]() -> Result<void> {
-    const RelaxedSync relaxed(prepared(k_sync_normal), prepared(k_sync_full));
-    WriteTransaction transaction(*this);
+    WriteTransaction transaction(*this, Durability::cached);
     RunRecord whole = run;
     whole.id = insert_run(run.source, run.trigger, run.started_at);
     if (auto ended = end_run(whole); !ended) return ended;

@@ -81,8 +81,15 @@ class SqliteStore final : public Store {
   // The statement for `sql`, prepared on first use. `sql` must be one of the k_ constants
   // of sqlite_store.cpp: the cache is keyed by its address.
   SQLite::Statement& prepared(const char* sql);
-  // BEGIN IMMEDIATE … COMMIT through cached statements, rolled back unless committed.
+  // BEGIN IMMEDIATE … COMMIT through cached statements, rolled back unless committed; every
+  // write of the store is made in one, which says how its commit reaches the disk.
   class WriteTransaction;
+  // Sets the connection's synchronous level for the next commits: FULL (each commit is
+  // flushed to disk) for Durability::flushed, NORMAL (in the WAL at once, on disk with the
+  // next flushed commit or checkpoint) for cached — only when it changes: SQLite prepares the
+  // pragma anew each time it runs, and an idle agent's passes, whose only writes are cached
+  // run-log entries, switched twice per pass.
+  void use_sync(Durability durability);
   // Inside a write transaction: a new run of `source` begun at `started_at`, its id.
   std::int64_t insert_run(std::string_view source, std::string_view trigger, std::int64_t started_at);
   // Inside a write transaction: finish_run's writes (the counts, then the history's pruning).
@@ -128,6 +135,7 @@ class SqliteStore final : public Store {
   // opened or since a write of them, which drops the entry). An agent polling hundreds of
   // sources read both on every pass.
   bool m_sole_writer = false;
+  bool m_sync_full = true;  // the connection's synchronous level: the store opens it FULL
   std::map<std::string, std::optional<SourcePause>, std::less<>> m_pauses;
   std::map<std::string, std::map<std::string, std::optional<std::string>, std::less<>>, std::less<>> m_facts;
   // Drops what m_pauses and m_facts keep of `source` (`key` alone when given).
