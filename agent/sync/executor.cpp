@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -257,9 +258,19 @@ void Executor::send_batch(std::vector<Job>& batch) {
   std::mutex mutex;
   std::condition_variable finished;
   std::size_t running = 0;
+  std::exception_ptr failure;  // the first exception of any sender, thrown once all have stopped
+  auto send_with = [&](PinnedClient& client) {
+    try {
+      worker(client);
+    } catch (...) {
+      const std::lock_guard lock(mutex);
+      if (!failure) failure = std::current_exception();
+      stop.store(true);
+    }
+  };
   for (std::size_t t = 0; t < wanted; ++t) {
     helpers[t].body = [&, client = m_senders[t + 1]] {
-      worker(*client);
+      send_with(*client);
       const std::lock_guard lock(mutex);  // notified under the lock: the waiter may end at once
       --running;
       finished.notify_one();
@@ -272,9 +283,10 @@ void Executor::send_batch(std::vector<Job>& batch) {
       break;
     }
   }
-  worker(*m_senders[0]);
+  send_with(*m_senders[0]);
   std::unique_lock lock(mutex);
   finished.wait(lock, [&] { return running == 0; });
+  if (failure) std::rethrow_exception(failure);
 }
 
 state::Failure Executor::retry_failure(const Job& job, const std::string& reason, bool keep_outbox,

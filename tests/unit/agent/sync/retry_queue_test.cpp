@@ -6,6 +6,7 @@
 #include "tests/support/checks.h"
 
 #include <set>
+#include <stdexcept>
 
 #include "agent/sync/report.h"
 #include "pass_fixture.h"
@@ -352,4 +353,18 @@ TEST_CASE("retry queue: a read of only the changes becomes a whole read when a q
   p.transport.reply(201, R"({"doc":{"id":3}})");
   CHECK(p.run().created == 1);
   CHECK(p.connector.full_reads == whole + 1);
+}
+
+TEST_CASE("pass: a sender that throws stops the batch; the pass ends with the exception once every sender stopped") {
+  Pass p;
+  for (int i = 0; i < 2; ++i) p.extra.push_back(std::make_unique<testing::FakeTransport>());
+  for (int i = 0; i < 40; ++i) p.connector.table.rows.push_back(row("s:" + std::to_string(i + 2), "E-" + std::to_string(i), "Show"));
+  for (int i = 0; i < 40; ++i) p.transport.reply(201, R"({"doc":{"id":)" + std::to_string(i + 1) + "}}");
+  for (auto& t : p.extra) {
+    t->on_send = [](const http::Request&) { throw std::runtime_error("out of memory, say"); };
+  }
+  CHECK_THROWS_WITH_AS(p.run(), "out of memory, say", std::runtime_error);
+  // Nothing is lost: every write of the batch went into the outbox before any was sent, and
+  // none was recorded; the next pass sends them again with their keys.
+  CHECK(p.store->outbox_entries("acme").value().size() == 40);
 }
