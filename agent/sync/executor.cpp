@@ -1,5 +1,6 @@
 #include "agent/sync/executor.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Runnable.h>
 #include <Poco/ThreadPool.h>
 
@@ -279,8 +280,8 @@ void Executor::send_batch(std::vector<Job>& batch) {
     try {
       m_ctx.helpers->start(helpers[t]);
       ++running;
-    } catch (const Poco::NoThreadAvailableException&) {
-      break;
+    } catch (const Poco::Exception&) {
+      break;  // no thread to be had (all lent, or none could start): fewer send
     }
   }
   send_with(*m_senders[0]);
