@@ -225,7 +225,8 @@ WHERE id = ?13)sql";
 
 // History is bounded per source: runs older than ?2 (unix seconds) or beyond the newest
 // ?3, and change-log entries older than ?2, go when a run of that source ends.
-// For the run log's commits (sqlite_store.cpp, RelaxedSync): no disk flush, then back.
+// A write transaction (SqliteStore::WriteTransaction), and how its commit reaches the disk
+// (SqliteStore::use_sync: NORMAL for Durability::cached, FULL for flushed).
 inline constexpr const char* k_begin_immediate = "BEGIN IMMEDIATE";
 inline constexpr const char* k_commit = "COMMIT";
 inline constexpr const char* k_rollback = "ROLLBACK";
