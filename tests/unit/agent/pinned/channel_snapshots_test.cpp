@@ -4,31 +4,18 @@
 
 #include "tests/support/checks.h"
 
-#include <sstream>
-
 #include "agent/pinned/channel_snapshots.h"
-#include "tests/support/fake_clock.h"
-#include "tests/support/fake_transport.h"
+#include "tests/unit/agent/pinned/client_fixture.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
 using namespace std::chrono_literals;
-using pinsync::testing::FakeClock;
-using pinsync::testing::FakeTransport;
 
 namespace {
 
-struct World {
-  World() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
-    config.base_url = "http://127.0.0.1:9";
-    config.api_key = "secret-key-123";
-  }
-  PinnedConfig config;
-  FakeTransport transport;
-  FakeClock clock;
-  std::ostringstream log_text;
-  Logger log;
-  PinnedClient client{config, transport, log, clock, RetryPolicy{1, 1ms, 1ms}};
+// A client that tries each request once: the tests count the listings.
+struct World : pinsync::agent::test::ClientFixture {
+  PinnedClient client = ClientFixture::client(RetryPolicy{1, 1ms, 1ms});
 };
 
 const char* k_one_event = R"({"docs":[{"id":7,"channelId":42,"title":"Gala"}],"totalDocs":1,"limit":100,"page":1})";

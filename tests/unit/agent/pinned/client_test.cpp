@@ -8,6 +8,7 @@
 #include "core/counting_transport.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_transport.h"
+#include "tests/unit/agent/pinned/client_fixture.h"
 
 using namespace pinsync;
 using namespace pinsync::agent;
@@ -16,19 +17,7 @@ using pinsync::testing::FakeTransport;
 
 namespace {
 
-struct Fixture {
-  Fixture() : log(log_text, LogLevel::debug, LogFormat::text, clock) {
-    config.base_url = "http://127.0.0.1:9";
-    config.api_key = "secret-key-123";
-  }
-  PinnedClient client(RetryPolicy policy = {}) { return PinnedClient(config, transport, log, clock, policy); }
-
-  PinnedConfig config;
-  FakeTransport transport;
-  FakeClock clock;
-  std::ostringstream log_text;
-  Logger log;
-};
+using Fixture = pinsync::agent::test::ClientFixture;
 
 const char* k_body = R"({"channelId":42,"title":"Rooftop Jazz"})";
 
