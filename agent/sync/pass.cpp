@@ -296,15 +296,17 @@ Work sort_plan(const PassContext& ctx, PassMode mode, const Plan& plan, const So
         // Warned once, when the row becomes invalid (or for another reason); later passes only
         // count it (the pass's summary line), so a row left invalid does not fill the log. A
         // plan prints every invalid row in its report, so its log says it only at debug.
-        const bool known = item.stored && item.stored->state == RowState::invalid && item.stored->error_reason == reason;
+        const bool known = item.duplicate_stored ||
+                           (item.stored && item.stored->state == RowState::invalid && item.stored->error_reason == reason);
         ctx.log.log(dry || known ? LogLevel::debug : LogLevel::warn, known ? "row still invalid" : "row invalid",
                     {{"source", ctx.source.name}, {"row", item.row_ref}, {"reason", reason}});
         if (item.refused_before) break;  // stored as it is; storing it again would re-arm it
         const auto& first = item.errors.front();
         // Stored as it is already: a write per pass for a row left invalid cost an agent
         // polling many sources a disk flush each time.
-        if (known && item.stored->row_ref == item.row_ref && item.stored->error_field == first.field &&
-            item.stored->source_id == store_id(*item.row)) {
+        if (item.duplicate_stored || (known && item.stored->row_ref == item.row_ref &&
+                                      item.stored->error_field == first.field &&
+                                      item.stored->source_id == store_id(*item.row))) {
           break;
         }
         update(store_id(*item.row), item.row_ref, RowState::invalid, first.field, first.value, reason);

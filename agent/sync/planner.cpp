@@ -274,6 +274,17 @@ void plan_new_row(PlanItem& item, const MappedRow& row, Owners& owners,
   claimed.emplace(*event, row.source_id);
 }
 
+// Why `row` is invalid when `group` (every row with its ID, in source order) holds more than it.
+std::string duplicate_reason(const MappedRow& row, const std::vector<const MappedRow*>& group) {
+  std::string others;
+  for (const auto* other : group) {
+    if (other == &row) continue;
+    if (!others.empty()) others += ", ";
+    others += other->row_ref;
+  }
+  return "the ID \"" + row.source_id + "\" is used by more than one row (also " + others + "): give each row its own ID";
+}
+
 }  // namespace
 
 Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowRecord>& stored,
@@ -327,15 +338,13 @@ Plan make_plan(const std::vector<MappedRow>& rows, const std::vector<state::RowR
 
     if (entry != nullptr && entry->rows > 1) {
       item.action = PlanAction::invalid;
-      std::string others;
-      for (const auto* other : duplicates[row.source_id]) {
-        if (other == &row) continue;
-        if (!others.empty()) others += ", ";
-        others += other->row_ref;
+      const auto& group = duplicates[row.source_id];
+      item.errors.push_back({"", row.source_id, duplicate_reason(row, group)});
+      if (const auto* rec = entry->stored; rec != nullptr && rec->state == RowState::invalid) {
+        const auto held = std::ranges::find_if(group, [&](const MappedRow* r) { return r->row_ref == rec->row_ref; });
+        item.duplicate_stored = held != group.end() && (*held)->approved && rec->error_field.empty() &&
+                                rec->error_reason == duplicate_reason(**held, group);
       }
-      item.errors.push_back({"", row.source_id,
-                             "the ID \"" + row.source_id + "\" is used by more than one row (also " + others +
-                                 "): give each row its own ID"});
     } else if (item.stored && item.stored->state == RowState::forgotten && !options.recreate_forgotten) {
       plan_stored_state(item, row, *item.stored, options);  // nothing is sent, valid or not
     } else if (!row.errors.empty()) {

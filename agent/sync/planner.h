@@ -46,6 +46,10 @@ struct PlanItem {
   // another row's), or "".
   std::string note;
   bool refused_before = false;  // invalid: Pinned Events refused this very payload; nothing to store again
+  // invalid, one of several rows with one ID: they share one stored record, which already
+  // holds one of them with the reason it has now — nothing to store or warn again (storing
+  // each in turn would rewrite the record every pass)
+  bool duplicate_stored = false;
   bool retry = false;           // create/update of a row in the retry queue (sent before new work)
   // create for a row whose event was deleted (recreate_deleted), or that came back after
   // another row took its event over: a key of its own, never the first create's

@@ -267,6 +267,40 @@ TEST_CASE("pass: a row left invalid is not written again each pass; a new reason
   CHECK((*moved)->row_ref == "s:9");
 }
 
+TEST_CASE("pass: two rows with one ID share its stored record: warned and written once, not in turn every pass") {
+  Pass p;
+  p.connector.table.rows = {row("s:2", "E-1", "Jazz"), row("s:5", "E-1", "Blues")};
+  const auto warnings = [&p] {
+    const std::string text = p.log_text.str();
+    std::size_t n = 0;
+    for (auto at = text.find("row invalid"); at != std::string::npos; at = text.find("row invalid", at + 1)) ++n;
+    return n;
+  };
+  const auto written_at = [&p] {
+    auto rec = p.store->row("acme", "E-1");
+    REQUIRE(rec);
+    REQUIRE(rec->has_value());
+    return (*rec)->updated_at;
+  };
+  CHECK(p.run().invalid == 2);
+  CHECK(warnings() == 2);  // each row, once
+  const auto first = written_at();
+  for (int i = 0; i < 3; ++i) {
+    p.clock.advance(std::chrono::hours(1));
+    const auto again = p.run();
+    CHECK(again.invalid == 2);  // still both in the report
+    CHECK_CONTAINS(again.rows[1].detail, "(also s:2)");
+  }
+  CHECK(warnings() == 2);
+  CHECK(written_at() == first);
+
+  // A third row with the ID changes both reasons: warned and stored again.
+  p.connector.table.rows.push_back(row("s:7", "E-1", "Folk"));
+  CHECK(p.run().invalid == 3);
+  CHECK(warnings() == 5);
+  CHECK(written_at() > first);
+}
+
 TEST_CASE("pass: a paused source's skipped pass is told at info once per pause, at debug on later polls") {
   Pass p;
   REQUIRE(p.store->set_pause("acme", "partner on holiday", "", state::PausedBy::operator_));
