@@ -224,6 +224,7 @@ std::vector<CheckItem> run_checks(const Config& config, const CommandOptions& op
     list.warn(scope.message(), "pinsync run polls these sources that much less often; raise the quota in the "
                                "service's console and set it in the config, or lengthen their poll_interval");
   }
+  for (const auto& round : plan.long_first_rounds) list.ok(round.message());
   auto rest = list.take();
   items.insert(items.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
   return items;

@@ -22,6 +22,10 @@ struct QuotaScope {
 // the sources sharing a quota (one service account, one Airtable base) meet under one key.
 struct QuotaUse {
   double requests_per_pass = 1;
+  // What the first pass of a new connector (after a start or a reload) asks, which may be
+  // more: a Google sheet's first pass also reads the spreadsheet's metadata, and a gated one
+  // reads every value.
+  double first_pass_requests = 1;
   std::vector<std::pair<std::string, QuotaScope>> scopes;  // key, quota
 };
 

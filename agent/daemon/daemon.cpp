@@ -70,9 +70,13 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
     m_world->log().warn("poll intervals stretched to fit an API quota",
                         {{"quota", scope.scope.label}, {"detail", scope.message()}});
   }
+  for (const auto& round : plan.long_first_rounds) {
+    m_world->log().info("first passes spread to fit an API quota",
+                        {{"quota", round.scope.label}, {"detail", round.message()}});
+  }
   std::chrono::seconds shortest = std::chrono::hours(24);
   for (const auto& source : config->sources) shortest = std::min(shortest, plan.interval_of(source.name, source.poll_interval));
-  const auto offsets = first_pass_offsets(config->sources.size(), shortest, m_scheduler->counts().workers);
+  auto offsets = first_pass_offsets(config->sources.size(), shortest, m_scheduler->counts().workers);
   const auto now = m_world->clock().monotonic();
   std::vector<std::shared_ptr<SourceWorker>> fresh;
   for (std::size_t i = 0; i < config->sources.size(); ++i) {
@@ -80,7 +84,13 @@ void Daemon::start_workers(std::shared_ptr<const Config> config,
     auto stats = keep.contains(source.name) ? keep[source.name] : stats_from_history(*m_world->store(), m_world->log(), source.name);
     const auto interval = plan.interval_of(source.name, source.poll_interval);
     const auto reason = plan.reasons.find(source.name);
-    SourceSchedule schedule{now + offsets[i], interval, reason == plan.reasons.end() ? "" : reason->second};
+    SourceSchedule schedule{now + offsets[i], interval, reason == plan.reasons.end() ? "" : reason->second, {}};
+    // A source drawing on a quota goes when the quota's first round lets it (quota_plan.h).
+    if (const auto round = plan.first_passes.find(source.name); round != plan.first_passes.end()) {
+      offsets[i] = std::max(offsets[i], round->second.first);
+      schedule.first_due = now + offsets[i];
+      if (round->second.second) schedule.second_due = std::max(now + *round->second.second, schedule.first_due + interval);
+    }
     fresh.push_back(SourceWorker::start(m_scheduler, config, source, m_world, stats, m_alerter, std::move(schedule)));
     m_world->log().info("source scheduled", {{"source", source.name},
                                             {"poll_interval_s", interval.count()},

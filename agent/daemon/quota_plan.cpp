@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "agent/config/sources.h"
 
@@ -32,6 +34,64 @@ std::chrono::seconds stretched(std::chrono::seconds interval, double factor) {
   return std::chrono::seconds(static_cast<std::int64_t>(std::ceil(static_cast<double>(interval.count()) * factor)));
 }
 
+// The first round of every quota (FirstRound): its sources' first passes one after another
+// at the planned rate, in the order of the demands; a source whose place in the steady
+// schedule after the round lies more than an interval after its first pass waits for it.
+void plan_first_rounds(QuotaPlan& plan, std::span<const QuotaDemand> demands,
+                       const std::map<std::string, QuotaScope>& scopes) {
+  using std::chrono::milliseconds;
+  struct Member {
+    const QuotaDemand* demand;
+    double before;  // what the round's earlier first passes ask
+  };
+  std::map<std::string, FirstRound> rounds;
+  std::map<std::string, std::vector<Member>> members;
+  for (const auto& d : demands) {
+    if (d.interval.count() <= 0) continue;
+    for (const auto& key : d.scopes) {
+      const auto scope = scopes.find(key);
+      if (scope == scopes.end()) continue;
+      auto& r = rounds[key];
+      r.key = key;
+      r.scope = scope->second;
+      members[key].push_back({&d, r.requests});
+      ++r.sources;
+      r.requests += d.first_pass_requests;
+    }
+  }
+  // A source's two times, the latest over its quotas.
+  std::map<std::string, std::pair<milliseconds, milliseconds>> latest;  // first, second
+  for (auto& [key, r] : rounds) {
+    const double per_ms = r.scope.per_minute * k_quota_headroom / 60'000.0;
+    if (per_ms <= 0 || r.requests <= 0) continue;
+    const auto after = [per_ms](double requests) {
+      return milliseconds(static_cast<std::int64_t>(std::ceil(requests / per_ms)));
+    };
+    r.length = after(r.requests);
+    auto shortest = milliseconds::max();
+    for (const auto& m : members[key]) {
+      const milliseconds interval = plan.interval_of(m.demand->source, m.demand->interval);
+      shortest = std::min(shortest, interval);
+      const milliseconds first = after(m.before);
+      // As far into its interval after the round as its first pass was into the round.
+      const auto place = milliseconds(static_cast<std::int64_t>(
+          std::ceil(static_cast<double>(interval.count()) * m.before / r.requests)));
+      const milliseconds second = std::max(first + interval, r.length + place);
+      auto [it, fresh] = latest.try_emplace(m.demand->source, first, second);
+      if (!fresh) it->second = {std::max(it->second.first, first), std::max(it->second.second, second)};
+    }
+    if (r.length > shortest) plan.long_first_rounds.push_back(r);
+  }
+  for (const auto& d : demands) {
+    const auto it = latest.find(d.source);
+    if (it == latest.end()) continue;
+    const auto [first, second] = it->second;
+    FirstPasses passes{first, std::nullopt};
+    if (second > first + milliseconds(plan.interval_of(d.source, d.interval))) passes.second = second;
+    plan.first_passes[d.source] = passes;
+  }
+}
+
 }  // namespace
 
 std::string StretchedScope::message() const {
@@ -41,6 +101,13 @@ std::string StretchedScope::message() const {
          rate_text(scope.per_minute * k_quota_headroom) + "): " + (sources == 1 ? "it is" : "each is") +
          " read every " + span_text(shortest_effective) + " instead" +
          (stretch > 1 && sources > 1 ? " (intervals × " + rate_text(stretch) + ")" : "");
+}
+
+std::string FirstRound::message() const {
+  return scope.label + ": the first passes of " + std::to_string(sources) + (sources == 1 ? " source" : " sources") +
+         " ask " + rate_text(requests) + " " + scope.unit + " (a new connector's first pass may ask more, such as a " +
+         "sheet's metadata); at " + rate_text(scope.per_minute * k_quota_headroom) + "/min they take " +
+         span_text(std::chrono::ceil<std::chrono::seconds>(length)) + ", and each source's second pass waits for them";
 }
 
 std::chrono::seconds QuotaPlan::interval_of(const std::string& source, std::chrono::seconds configured) const {
@@ -84,6 +151,7 @@ QuotaPlan plan_quotas(std::span<const QuotaDemand> demands, const std::map<std::
     plan.intervals[d.source] = worst ? stretched(d.interval, worst->stretch) : d.interval;
     if (worst) plan.reasons[d.source] = worst->message();
   }
+  plan_first_rounds(plan, demands, scopes);
   return plan;
 }
 
@@ -92,7 +160,7 @@ QuotaInputs quota_inputs(const Config& config, const KnownRowCount& known_rows) 
   for (const auto& source : config.sources) {
     auto use = quota_use(config, source, known_rows);
     if (!use) continue;
-    QuotaDemand d{source.name, source.poll_interval, use->requests_per_pass, {}};
+    QuotaDemand d{source.name, source.poll_interval, use->requests_per_pass, {}, use->first_pass_requests};
     for (auto& [key, scope] : use->scopes) {
       in.scopes.try_emplace(key, std::move(scope));
       d.scopes.push_back(key);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct QuotaDemand {
   std::chrono::seconds interval{0};  // its configured poll_interval
   double requests_per_pass = 1;
   std::vector<std::string> scopes;   // keys into the scopes map
+  double first_pass_requests = 1;    // the first pass of a new connector (QuotaUse)
 };
 
 // A quota the schedule asks too much of.
@@ -45,6 +47,31 @@ struct StretchedScope {
   std::string message() const;
 };
 
+// The first round of a quota: a first pass may ask more than later ones (a Google sheet's
+// also reads its metadata), so 120 sheets of one account ask 240 reads at once, more than
+// four minutes of a 60-a-minute quota. Spread over one interval like every other source, the
+// round would overrun the quota and the early sheets' second passes would pile onto its
+// late first ones, a backlog the steady schedule's headroom drains only slowly. Planned, the
+// sources of the quota take their first passes one after another at the planned rate, and
+// each one's second pass waits for the round's end, at its own place in the steady schedule.
+struct FirstRound {
+  std::string key;
+  QuotaScope scope;
+  std::size_t sources = 0;
+  double requests = 0;                  // what the first passes ask in all
+  std::chrono::milliseconds length{0};  // at the planned rate
+  // "Google Sheets reads as … (per user): the first passes of 120 sources ask 240 reads (a
+  // new connector's first pass may ask more); at 54/min they take 4m27s"
+  std::string message() const;
+};
+
+// When one source's first two passes go, counted from the plan's start.
+struct FirstPasses {
+  std::chrono::milliseconds first{0};
+  // Its second pass, when the first round puts it later than an interval after the first.
+  std::optional<std::chrono::milliseconds> second;
+};
+
 struct QuotaPlan {
   // Every source of the demands, with the interval it is polled at (configured × the largest
   // stretch of its scopes; the configured one when none is stretched).
@@ -52,6 +79,12 @@ struct QuotaPlan {
   // Why, for each source whose interval was stretched: its scopes' messages, joined.
   std::map<std::string, std::string> reasons;
   std::vector<StretchedScope> stretched;  // by key
+  // Each source drawing on a quota: when its first passes go (a source on several quotas
+  // waits for the latest of them).
+  std::map<std::string, FirstPasses> first_passes;
+  // The quotas whose first round outlasts the shortest interval of their sources (the ones
+  // an operator would wonder about: why a source was not read in its first interval).
+  std::vector<FirstRound> long_first_rounds;  // by key
 
   // The effective interval of `source`, or `configured` when the plan does not know it.
   std::chrono::seconds interval_of(const std::string& source, std::chrono::seconds configured) const;

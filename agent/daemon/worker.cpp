@@ -59,7 +59,8 @@ SourceWorker::SourceWorker(std::shared_ptr<Scheduler> scheduler, std::shared_ptr
       m_stats(std::move(stats)),
       m_alerter(std::move(alerter)),
       m_next_due(schedule.first_due),
-      m_interval(schedule.interval.count() > 0 ? schedule.interval : source.poll_interval) {
+      m_interval(schedule.interval.count() > 0 ? schedule.interval : source.poll_interval),
+      m_second_due(schedule.second_due) {
   const auto wait = std::chrono::duration_cast<std::chrono::seconds>(m_next_due - m_session->clock().monotonic());
   std::lock_guard lock(m_stats->mutex);
   m_stats->status.name = source.name;
@@ -166,7 +167,12 @@ void SourceWorker::run_next() {
   if (m_alerter && !m_cancel.load()) m_alerter->report(pass_health(report, m_session->store()));
   lock.lock();
   m_running = false;
-  if (pass.scheduled) m_next_due = clock.monotonic() + jittered(m_interval);
+  if (pass.scheduled) {
+    m_next_due = clock.monotonic() + jittered(m_interval);
+    // The quota's first round: the second pass keeps its place after the round, unjittered.
+    if (m_second_due && *m_second_due > clock.monotonic()) m_next_due = *m_second_due;
+    m_second_due.reset();
+  }
   if (!m_stopping) {
     m_scheduler->set_due(m_task, m_next_due);
     if (!m_queue.empty()) m_scheduler->hurry(m_task);

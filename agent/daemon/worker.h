@@ -40,6 +40,10 @@ struct SourceSchedule {
   TimePoint first_due;
   std::chrono::seconds interval{0};
   std::string quota_note;
+  // When the quota plan's first round puts the second scheduled pass later than an interval
+  // after the first (FirstPasses in quota_plan.h): then, unless the first pass ended later
+  // (the daemon makes it at least an interval after first_due).
+  std::optional<TimePoint> second_due;
 };
 
 class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
@@ -109,6 +113,7 @@ class SourceWorker : public std::enable_shared_from_this<SourceWorker> {
   bool m_done = false;  // stopping, and no pass runs any more
   TimePoint m_next_due;
   std::chrono::seconds m_interval;  // between scheduled passes (before jitter)
+  std::optional<TimePoint> m_second_due;  // SourceSchedule::second_due, until the first scheduled pass ends
   std::optional<TimePoint> m_last_full_scan;  // read and written by the running pass only
   std::deque<Queued> m_queue;
   std::uint64_t m_next_ticket = 0;

@@ -65,6 +65,7 @@ std::optional<QuotaUse> quota_use(const Config& config, const SourceConfig& sour
   const std::string token_name = secret_fingerprint(a.token);
   QuotaUse use;
   use.requests_per_pass = std::max<double>(1.0, std::ceil(static_cast<double>(known_rows(source.name)) / 100.0));
+  use.first_pass_requests = use.requests_per_pass;
   use.scopes = {
       {"airtable-base:" + a.base_id, {"Airtable requests to base " + a.base_id + " (per base)", base, "requests"}},
       {"airtable-token:" + token_name, {"Airtable requests with token " + token_name + " (per token)", token, "requests"}}};

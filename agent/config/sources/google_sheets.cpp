@@ -108,6 +108,9 @@ std::optional<QuotaUse> quota_use(const Config& config, const SourceConfig& sour
   use.scopes = {{"google-user:" + who, {"Google Sheets reads as " + who + " (per user)", user, "reads"}},
                 {"google-project:" + project_id,
                  {"Google Sheets reads of project " + project_id + " (per project)", project, "reads"}}};
+  // A new connector reads the spreadsheet's metadata (tabs, time zone) before its first
+  // complete read: both count against the same read quota.
+  use.first_pass_requests = 2;
   if (g.change_gate && source.full_scan_interval > source.poll_interval) {
     use.requests_per_pass =
         static_cast<double>(source.poll_interval.count()) / static_cast<double>(source.full_scan_interval.count());

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/daemon/worker.h"
 #include "tests/unit/agent/daemon/daemon_world.h"
 
 using namespace pinsync;
@@ -467,4 +468,34 @@ TEST_CASE("daemon: after a restart the status shows the passes before it and the
   CHECK(after.recent.front().report.created == 1);  // E-2, by the new agent
   CHECK(after.recent.back().finished_at == first_at);
   CHECK(after.last_success_at == first_at + 3600);
+}
+
+TEST_CASE("worker: a second pass the quota's first round put later waits for it; then the interval rules again") {
+  DaemonWorld w;
+  w.sheet("acme", sheet_row("E-1", "Show one"));
+  auto world = SessionWorld::open(w.config, w.log.stream(), StoreAccess::write, w.seams());
+  REQUIRE(world);
+  auto scheduler = std::make_shared<Scheduler>(w.clock, 1, w.alarms.make());
+  const auto config = std::make_shared<const Config>(w.config);
+  const auto start = w.clock.monotonic();
+  auto worker = SourceWorker::start(scheduler, config, config->sources[0], *world, std::make_shared<SourceStats>(),
+                                    nullptr, SourceSchedule{start, 60s, "", start + 150s});
+  REQUIRE(w.pinned.wait_for("POST", "/events", 1));  // the first pass, at once
+  REQUIRE(w.alarms.wait_pending());
+  w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two"));
+
+  CHECK(w.advance(k_past_next_pass) == 0);  // an interval after the first pass: the round still runs
+  CHECK(w.advance(149s - k_past_next_pass) == 0);
+  CHECK(posts(w) == 1);
+  CHECK(w.advance(1s) == 1);  // its place after the round
+  REQUIRE(w.pinned.wait_for("POST", "/events", 2));
+  REQUIRE(w.alarms.wait_pending());
+
+  // From then on, the poll interval with its jitter.
+  w.sheet("acme", sheet_row("E-1", "Show one") + sheet_row("E-2", "Show two") + sheet_row("E-3", "Show three"));
+  CHECK(w.advance(50s) == 0);
+  CHECK(w.advance(k_past_next_pass - 50s) == 1);
+  REQUIRE(w.pinned.wait_for("POST", "/events", 3));
+  worker.reset();
+  scheduler->stop();
 }

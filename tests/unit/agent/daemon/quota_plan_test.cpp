@@ -3,7 +3,11 @@
 
 #include "agent/daemon/quota_plan.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/airtable_settings.h"
@@ -173,4 +177,99 @@ TEST_CASE("quota plan from a config: identities and projects of Google sources, 
   CHECK(plan.interval_of("base", 1s) == 1s);
   REQUIRE(plan.stretched.size() == 1);
   CHECK_CONTAINS(plan.stretched[0].message(), "Google Sheets reads of project acme (per project): 100 sources");
+}
+
+namespace {
+
+// The reads a plan's schedule makes in its first `horizon`: each source's first pass (its
+// first-pass requests), its second, then one every interval (no jitter), as (ms, reads).
+std::vector<std::pair<std::int64_t, double>> planned_reads(const QuotaPlan& plan, std::span<const QuotaDemand> demands,
+                                                           std::chrono::milliseconds horizon) {
+  std::vector<std::pair<std::int64_t, double>> reads;
+  for (const auto& d : demands) {
+    const auto& passes = plan.first_passes.at(d.source);
+    const std::chrono::milliseconds interval = plan.interval_of(d.source, d.interval);
+    reads.emplace_back(passes.first.count(), d.first_pass_requests);
+    for (auto at = passes.second.value_or(passes.first + interval); at < horizon; at += interval) {
+      reads.emplace_back(at.count(), d.requests_per_pass);
+    }
+  }
+  std::ranges::sort(reads);
+  return reads;
+}
+
+// The most reads of any minute (a window opening at a read, as Google's quota counts).
+double busiest_minute(const std::vector<std::pair<std::int64_t, double>>& reads) {
+  double most = 0;
+  for (std::size_t i = 0, j = 0; i < reads.size(); ++i) {
+    double sum = 0;
+    for (j = i; j < reads.size() && reads[j].first < reads[i].first + 60'000; ++j) sum += reads[j].second;
+    most = std::max(most, sum);
+  }
+  return most;
+}
+
+}  // namespace
+
+TEST_CASE("quota plan: the first round of 120 sheets (metadata and values: 240 reads) fits the quota, and so do the "
+          "second passes after it") {
+  const std::map<std::string, QuotaScope> scopes = {
+      {"user", {"Google Sheets reads as sync@acme.iam.gserviceaccount.com (per user)", 60, "reads"}},
+      {"project", {"Google Sheets reads of project acme (per project)", 300, "reads"}}};
+  auto demands = sheets(120, 60s, "user", "project", "partner-");
+  for (auto& d : demands) d.first_pass_requests = 2;
+  const QuotaPlan plan = plan_quotas(demands, scopes);
+
+  // 240 reads at 54 a minute: 4m27s; the first passes one every 2.2 s, in the config's order.
+  REQUIRE(plan.long_first_rounds.size() == 1);  // the project's round (240 at 270/min) is shorter than 2m14s
+  CHECK(plan.long_first_rounds[0].key == "user");
+  CHECK(plan.long_first_rounds[0].length == 266'667ms);
+  CHECK(plan.long_first_rounds[0].message() ==
+        "Google Sheets reads as sync@acme.iam.gserviceaccount.com (per user): the first passes of 120 sources ask 240 "
+        "reads (a new connector's first pass may ask more, such as a sheet's metadata); at 54/min they take 4m27s, and "
+        "each source's second pass waits for them");
+  CHECK(plan.first_passes.at("partner-0").first == 0ms);
+  CHECK(plan.first_passes.at("partner-1").first == 2'223ms);
+  CHECK(plan.first_passes.at("partner-119").first == 264'445ms);
+  // The first sheet's second pass waits for the round's end instead of coming 2m14s after its first.
+  REQUIRE(plan.first_passes.at("partner-0").second);
+  CHECK(*plan.first_passes.at("partner-0").second == 266'667ms);
+  // Then each in its place in the steady schedule: the second passes spread over an interval.
+  REQUIRE(plan.first_passes.at("partner-60").second);
+  CHECK(*plan.first_passes.at("partner-60").second == 266'667ms + 67'000ms);
+
+  // What the plan promises: no minute of the first quarter hour asks more than the quota.
+  const auto reads = planned_reads(plan, demands, 15min);
+  CHECK(busiest_minute(reads) <= 60);
+  // Without the round (every first pass spread over the interval, the second an interval after
+  // it) the same sheets ask far more of some minute: what the plan is for.
+  QuotaPlan unplanned = plan;
+  for (std::size_t i = 0; i < demands.size(); ++i) {
+    unplanned.first_passes[demands[i].source] = {std::chrono::milliseconds(134'000 * static_cast<std::int64_t>(i) / 120),
+                                                 std::nullopt};
+  }
+  CHECK(busiest_minute(planned_reads(unplanned, demands, 15min)) > 90);
+}
+
+TEST_CASE("quota plan: a first round shorter than the interval spreads the first passes and leaves the rest alone") {
+  const std::map<std::string, QuotaScope> scopes = {{"user", {"u", 60, "reads"}}, {"project", {"p", 300, "reads"}}};
+  auto demands = sheets(10, 60s, "user", "project", "s");
+  for (auto& d : demands) d.first_pass_requests = 2;
+  const QuotaPlan plan = plan_quotas(demands, scopes);
+  CHECK(plan.long_first_rounds.empty());  // 20 reads at 54/min: 23 s
+  CHECK(plan.first_passes.at("s0").first == 0ms);
+  CHECK(plan.first_passes.at("s9").first == 20'000ms);  // 18 reads before it
+  for (const auto& d : demands) CHECK_FALSE(plan.first_passes.at(d.source).second);
+  CHECK(busiest_minute(planned_reads(plan, demands, 10min)) <= 60);
+}
+
+TEST_CASE("quota plan: a source on two quotas waits for the later of its two first rounds") {
+  const std::map<std::string, QuotaScope> scopes = {{"a", {"A", 60, "reads"}}, {"b", {"B", 60, "reads"}}};
+  std::vector<QuotaDemand> demands;
+  for (int i = 0; i < 20; ++i) demands.push_back({"b" + std::to_string(i), 60s, 1, {"b"}, 2});
+  demands.push_back({"both", 60s, 1, {"a", "b"}, 2});  // first on a, 41st read of b's round
+  const QuotaPlan plan = plan_quotas(demands, scopes);
+  CHECK(plan.first_passes.at("both").first == 44'445ms);  // 40 reads at 54/min
+  CHECK(busiest_minute(planned_reads(plan, demands, 10min)) <= 60);
+  CHECK_FALSE(plan.first_passes.contains("nobody"));
 }
