@@ -31,9 +31,10 @@ mkdir -p build
 # while the normal tests run (their waits have room for a busy machine). Compiling is most
 # of the run on two cores, so the sanitizer build is pinsync's: its tests run the normal
 # build's pinsync-sandbox (a test fixture, whose conformance tests ran in the normal build),
-# compile the drivers of end-to-end tests plain (the pinsync processes they run are what
-# is checked), and the fuzz targets live in it (no third build of the libraries): that keeps
-# the whole run under the 15-minute budget.
+# compile the test code itself plain (pinsync's libraries they link and the pinsync
+# processes they run are instrumented: those are what is checked), and the fuzz targets live
+# in it (no third build of the libraries): that keeps the whole run under the 15-minute
+# budget.
 echo "==> sanitizer build, in the background (log: build/asan-build.log)"
 build_sanitized >build/asan-build.log 2>&1 &
 asan_build=$!
