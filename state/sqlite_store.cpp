@@ -593,6 +593,13 @@ Result<void> SqliteStore::set_fact(std::string_view source, std::string_view key
     q.bind(4, now());
     q.exec();
     transaction.commit();
+    // What was written is what the next read would find: kept, so a source's next pass
+    // does not read it again (a settled recovery, on every source's second pass).
+    if (m_sole_writer) {
+      auto of = m_facts.find(source);
+      if (of == m_facts.end()) of = m_facts.emplace(std::string(source), decltype(of->second){}).first;
+      of->second.insert_or_assign(std::string(key), std::string(value));
+    }
     return {};
   });
 }

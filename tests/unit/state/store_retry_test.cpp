@@ -258,6 +258,11 @@ TEST_CASE("sole writer: pauses and facts are read from the file once, and every 
   // …every change through the store is.
   REQUIRE(store->set_fact("acme", "cursor", "42", Durability::cached));
   CHECK(store->fact("acme", "cursor").value() == "42");
+  // What the store wrote it keeps: the next read does not ask the file again.
+  f.raw().exec("UPDATE source_facts SET value = 'behind its back' WHERE source = 'acme' AND key = 'cursor'");
+  CHECK(store->fact("acme", "cursor").value() == "42");
+  REQUIRE(store->set_fact("acme", "cursor", "43", Durability::flushed));
+  CHECK(store->fact("acme", "cursor").value() == "43");
   REQUIRE(store->set_pause("acme", "refused", "fp", PausedBy::pinsync));
   REQUIRE(store->pause("acme").value());
   CHECK(store->pause("acme").value()->reason == "refused");
