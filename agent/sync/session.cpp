@@ -141,7 +141,10 @@ PassReport Session::sync_source(const SourceConfig& source, PassMode mode, std::
   // Every log line of the pass's requests names its source (one pass at a time per session).
   for (auto* client : m_senders) client->set_log_source(source.name);
   const bool applying = mode == PassMode::apply && store() != nullptr;
-  const auto fingerprint = pause_fingerprint(m_config.pinned, source);
+  // The session's config does not change: the fingerprint (a SHA-256) is worked out once.
+  auto [kept, fresh] = m_fingerprints.try_emplace(source.name);
+  if (fresh) kept->second = pause_fingerprint(m_config.pinned, source);
+  const std::string& fingerprint = kept->second;
   if (applying) {
     if (auto paused = check_pause(*store(), source, fingerprint, options.manual, log())) return *paused;
   }

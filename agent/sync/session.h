@@ -151,6 +151,7 @@ class Session {
   // Each source's memory, by source name; declared before the connectors that borrow them.
   std::map<std::string, std::unique_ptr<connectors::SourceMemory>> m_memories;
   std::map<std::string, std::unique_ptr<connectors::Connector>> m_connectors;  // by source name
+  std::map<std::string, std::string> m_fingerprints;  // pause_fingerprint, by source name
 };
 
 }  // namespace pinsync::agent
