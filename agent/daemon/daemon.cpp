@@ -36,19 +36,24 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Config& config, std::ostream
   daemon->m_admin_port = config.agent.admin_port;
   daemon->m_state_path = config.state_path;
   daemon->m_started_at = unix_seconds(daemon->m_world->clock());
-  daemon->m_scheduler = daemon->make_scheduler(config.agent.workers);
+  daemon->m_scheduler = daemon->make_scheduler(config);
   daemon->start_workers(std::make_shared<const Config>(config), {});
   return daemon;
 }
 
-std::shared_ptr<Scheduler> Daemon::make_scheduler(int workers) {
+std::shared_ptr<Scheduler> Daemon::make_scheduler(const Config& config) {
   Clock& clock = m_world->clock();
   auto alarm = m_seams.alarms ? m_seams.alarms(clock) : make_timer_alarm(clock);
-  // A pass up to a quarter second early is nothing on a poll interval of seconds or minutes;
-  // at a thousand sources a minute it turns ~16 wake-ups a second into at most 4.
-  constexpr std::chrono::milliseconds k_gather(250);
-  return std::make_shared<Scheduler>(clock, static_cast<std::size_t>(std::max(1, workers)), std::move(alarm),
-                                     k_gather);
+  // One ring starts every pass due within this window: a twentieth of the shortest poll
+  // interval, at most a second — nothing on an interval of minutes, and at a thousand sources
+  // polled every minute it turns ~16 wake-ups a second (of the timer's thread and a worker's)
+  // into one.
+  std::chrono::milliseconds gather(1000);
+  for (const auto& source : config.sources) {
+    gather = std::min(gather, std::chrono::duration_cast<std::chrono::milliseconds>(source.poll_interval) / 20);
+  }
+  return std::make_shared<Scheduler>(clock, static_cast<std::size_t>(std::max(1, config.agent.workers)),
+                                     std::move(alarm), gather);
 }
 
 Daemon::~Daemon() {
@@ -231,7 +236,7 @@ Result<void> Daemon::reload_config(const std::filesystem::path& file) {
   for (const auto& w : old) w->join();
   // Every pass of the old workers is done: a pool of the new size takes over.
   m_scheduler->stop();
-  m_scheduler = make_scheduler(loaded->agent.workers);
+  m_scheduler = make_scheduler(*loaded);
   // The memory file carries what was alerted, so a new Alerter picks up where this one was.
   m_alerter = Alerter::from_config(*loaded, log(), m_seams.world.unpooled(), m_world->clock());
   if (m_alerter && !m_status_page.empty()) m_alerter->set_status_page(m_status_page);

@@ -103,7 +103,8 @@ class Daemon {
  private:
   Daemon() = default;
   std::vector<std::shared_ptr<SourceWorker>> workers();
-  std::shared_ptr<Scheduler> make_scheduler(int workers);
+  // One Poco timer and the pool of config.agent.workers threads (scheduler.h).
+  std::shared_ptr<Scheduler> make_scheduler(const Config& config);
   Result<void> reload_config(const std::filesystem::path& file);
   void start_workers(std::shared_ptr<const Config> config,
                      std::map<std::string, std::shared_ptr<SourceStats>> keep);
