@@ -1,8 +1,14 @@
 #include "agent/daemon/admin.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <istream>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -10,12 +16,15 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnectionFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServerDispatcher.h>
+#include <Poco/ThreadPool.h>
 
 #include "agent/daemon/page.h"
 #include "agent/daemon/render.h"
@@ -210,6 +219,11 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
     return new Handler(m_daemon);
   }
+  // Shuts every open connection down (as HTTPServer::stopAll(true) does).
+  void abort_connections() {
+    bool abort_current = true;
+    serverStopped.notify(this, abort_current);
+  }
 
  private:
   Daemon& m_daemon;
@@ -319,32 +333,74 @@ std::optional<AdminRefusal> admin_refusal(const AdminRequest& request) {
   return std::nullopt;
 }
 
+// Poco's HTTPServer, but for its accept loop: Poco's TCPServer polls its socket every
+// 250 ms to see whether it should stop, four wake-ups a second of an otherwise idle agent.
+// Here one thread waits in accept() until a client connects or stop() shuts the socket
+// down; Poco's dispatcher and connections serve each request as HTTPServer does.
+class AdminServer::Listener {
+ public:
+  Listener(Poco::Net::ServerSocket socket, Daemon& daemon)
+      : m_socket(std::move(socket)), m_handlers(new Factory(daemon)), m_factory(m_handlers) {
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams();
+    params->setMaxThreads(8);
+    params->setKeepAlive(false);
+    m_dispatcher = new Poco::Net::TCPServerDispatcher(new Poco::Net::HTTPServerConnectionFactory(params, m_factory),
+                                                      Poco::ThreadPool::defaultPool(), params);
+    m_acceptor = std::thread([this] { accept_all(); });
+  }
+  ~Listener() {
+    m_stopping = true;
+    ::shutdown(m_socket.impl()->sockfd(), SHUT_RDWR);  // accept() returns (EINVAL)
+    m_acceptor.join();
+    // Connections are closed at once: a resync still waiting must not hold SIGTERM.
+    m_handlers->abort_connections();
+    m_dispatcher->stop();
+    m_dispatcher->release();
+    m_socket.close();
+  }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+ private:
+  void accept_all() {
+    while (!m_stopping) {
+      try {
+        Poco::Net::StreamSocket client = m_socket.acceptConnection();
+        if (m_stopping) return;
+        m_dispatcher->enqueue(client);
+      } catch (const Poco::Exception&) {
+        // Shut down by stop(), or out of descriptors for a moment: not a busy loop either way.
+        if (!m_stopping) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+
+  Poco::Net::ServerSocket m_socket;
+  Factory* m_handlers;  // owned by m_factory
+  Poco::Net::HTTPRequestHandlerFactory::Ptr m_factory;
+  Poco::Net::TCPServerDispatcher* m_dispatcher = nullptr;  // reference-counted: release()d
+  std::atomic<bool> m_stopping{false};
+  std::thread m_acceptor;
+};
+
 Result<std::unique_ptr<AdminServer>> AdminServer::start(std::uint16_t port, Daemon& daemon) {
   std::unique_ptr<AdminServer> server(new AdminServer());
   try {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), 16);
     server->m_port = socket.address().port();
-    auto params = new Poco::Net::HTTPServerParams();
-    params->setMaxThreads(8);
-    params->setKeepAlive(false);
-    server->m_server = std::make_unique<Poco::Net::HTTPServer>(new Factory(daemon), socket, params);
-    server->m_server->start();
+    server->m_listener = std::make_unique<Listener>(std::move(socket), daemon);
   } catch (const Poco::Exception& e) {
     return fail(ErrorKind::config, "agent.admin_listen 127.0.0.1:" + std::to_string(port) + ": cannot listen (" +
                                        e.displayText() + "); pick a free port or write off");
+  } catch (const std::system_error& e) {  // no thread for the listener
+    return fail(ErrorKind::internal, "agent.admin_listen: cannot start the admin endpoint (" + std::string(e.what()) + ")");
   }
   return server;
 }
 
 AdminServer::~AdminServer() { stop(); }
 
-void AdminServer::stop() {
-  if (m_server) {
-    // stopAll(true) closes connections at once: a resync still waiting must not hold SIGTERM.
-    m_server->stopAll(true);
-    m_server.reset();
-  }
-}
+void AdminServer::stop() { m_listener.reset(); }
 
 std::string AdminServer::url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
 

@@ -15,10 +15,6 @@
 #include "agent/daemon/daemon.h"
 #include "core/error.h"
 
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace pinsync::agent {
 
 // What admin_refusal() looks at of one request.
@@ -78,7 +74,8 @@ class AdminServer {
 
  private:
   AdminServer() = default;
-  std::unique_ptr<Poco::Net::HTTPServer> m_server;
+  class Listener;  // admin.cpp
+  std::unique_ptr<Listener> m_listener;
   int m_port = 0;
 };
 
