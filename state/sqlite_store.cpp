@@ -746,65 +746,81 @@ Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string
 }
 
 Result<void> SqliteStore::end_run(const RunRecord& run) {
-    auto& q = prepared(k_finish_run);
-    ResetOnExit reset(q);
-    q.bind(1, now());
-    q.bind(2, run.created);
-    q.bind(3, run.updated);
-    q.bind(4, run.unchanged);
-    q.bind(5, run.invalid);
-    q.bind(6, run.removed);
-    q.bind(7, run.failed);
-    q.bind(8, run.api_requests);
-    bind_text(q, 9, run.result);
-    q.bind(10, run.held);
-    q.bind(11, run.dead);
-    bind_text(q, 12, run.detail);
-    q.bind(13, run.id);
-    q.bind(14, run.unpublished);
-    q.bind(15, run.republished);
-    q.bind(16, run.adopted);
-    if (q.exec() == 0) {
-      return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
-                                           std::to_string(run.id) + ": no run has that id");
+  auto& q = prepared(k_finish_run);
+  ResetOnExit reset(q);
+  q.bind(1, now());
+  q.bind(2, run.created);
+  q.bind(3, run.updated);
+  q.bind(4, run.unchanged);
+  q.bind(5, run.invalid);
+  q.bind(6, run.removed);
+  q.bind(7, run.failed);
+  q.bind(8, run.api_requests);
+  bind_text(q, 9, run.result);
+  q.bind(10, run.held);
+  q.bind(11, run.dead);
+  bind_text(q, 12, run.detail);
+  q.bind(13, run.id);
+  q.bind(14, run.unpublished);
+  q.bind(15, run.republished);
+  q.bind(16, run.adopted);
+  if (q.exec() == 0) {
+    return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
+                                         std::to_string(run.id) + ": no run has that id");
+  }
+  auto& of = prepared(k_select_run_source);
+  ResetOnExit reset_of(of);
+  of.bind(1, run.id);
+  prune_history(of.executeStep() ? of.getColumn(0).getString() : std::string(), run.id);
+  return {};
+}
+
+void SqliteStore::prune_history(const std::string& source, std::int64_t run_id) {
+  // Pruning scans the source's runs and change log: once an hour per source is enough to
+  // keep them bounded, and a pass every minute does not pay for it each time. The time of
+  // the last pruning is kept in the store, so that holds for one-shot syncs too (and, with
+  // the state lock, in memory: facts are kept as read or written).
+  const std::int64_t at = now();
+  std::optional<std::string> last;
+  bool known = false;
+  if (const auto of = m_facts.find(source); of != m_facts.end()) {
+    if (const auto kept = of->second.find(k_pruned_at_fact); kept != of->second.end()) {
+      last = kept->second;
+      known = true;
     }
-    // Pruning scans the source's runs and change log: once an hour per source is enough to
-    // keep them bounded, and a pass every minute does not pay for it each time. The time of
-    // the last pruning is kept in the store, so that holds for one-shot syncs too.
-    auto& of = prepared(k_select_run_source);
-    ResetOnExit reset_of(of);
-    of.bind(1, run.id);
-    std::string source = of.executeStep() ? of.getColumn(0).getString() : std::string();
-    const std::int64_t at = now();
+  }
+  if (!known) {
     auto& pruned = prepared(k_select_fact);
     ResetOnExit reset_pruned(pruned);
     bind_text(pruned, 1, source);
     bind_text(pruned, 2, k_pruned_at_fact);
-    if (pruned.executeStep()) {
-      const std::int64_t last = std::strtoll(pruned.getColumn(0).getText(), nullptr, 10);
-      if (at >= last && at - last < k_prune_every_seconds) return {};
-    }
-    const std::int64_t oldest_kept = at - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
-    auto& runs = prepared(k_prune_runs);
-    ResetOnExit reset_runs(runs);
-    runs.bind(1, run.id);
-    runs.bind(2, oldest_kept);
-    runs.bind(3, k_history_runs);
-    runs.exec();
-    auto& audit = prepared(k_prune_audit);
-    ResetOnExit reset_audit(audit);
-    audit.bind(1, run.id);
-    audit.bind(2, oldest_kept);
-    audit.exec();
-    forget_cached(source, k_pruned_at_fact);
-    auto& keep = prepared(k_upsert_fact);
-    ResetOnExit reset_keep(keep);
-    bind_text(keep, 1, source);
-    bind_text(keep, 2, k_pruned_at_fact);
-    bind_text(keep, 3, std::to_string(at));
-    keep.bind(4, at);
-    keep.exec();
-  return {};
+    if (pruned.executeStep()) last = pruned.getColumn(0).getString();
+    if (m_sole_writer) m_facts[source].insert_or_assign(std::string(k_pruned_at_fact), last);
+  }
+  if (last) {
+    const std::int64_t then = std::strtoll(last->c_str(), nullptr, 10);
+    if (at >= then && at - then < k_prune_every_seconds) return;
+  }
+  const std::int64_t oldest_kept = at - std::chrono::duration_cast<std::chrono::seconds>(k_history_age).count();
+  auto& runs = prepared(k_prune_runs);
+  ResetOnExit reset_runs(runs);
+  runs.bind(1, run_id);
+  runs.bind(2, oldest_kept);
+  runs.bind(3, k_history_runs);
+  runs.exec();
+  auto& audit = prepared(k_prune_audit);
+  ResetOnExit reset_audit(audit);
+  audit.bind(1, run_id);
+  audit.bind(2, oldest_kept);
+  audit.exec();
+  auto& keep = prepared(k_upsert_fact);
+  ResetOnExit reset_keep(keep);
+  bind_text(keep, 1, source);
+  bind_text(keep, 2, k_pruned_at_fact);
+  bind_text(keep, 3, std::to_string(at));
+  keep.bind(4, at);
+  keep.exec();
+  if (m_sole_writer) m_facts[source].insert_or_assign(std::string(k_pruned_at_fact), std::to_string(at));
 }
 
 Result<void> SqliteStore::finish_run(const RunRecord& run) {
@@ -819,9 +835,29 @@ Result<void> SqliteStore::finish_run(const RunRecord& run) {
 Result<void> SqliteStore::log_run(const RunRecord& run) {
   return guarded("cannot log a run of " + run.source, [&]() -> Result<void> {
     WriteTransaction transaction(*this, Durability::cached);
-    RunRecord whole = run;
-    whole.id = insert_run(run.source, run.trigger, run.started_at);
-    if (auto ended = end_run(whole); !ended) return ended;
+    // One insert of the whole entry (not begin_run's insert and finish_run's update).
+    auto& q = prepared(k_insert_whole_run);
+    ResetOnExit reset(q);
+    bind_text(q, 1, run.source);
+    bind_text(q, 2, run.trigger);
+    q.bind(3, run.started_at);
+    q.bind(4, now());
+    q.bind(5, run.created);
+    q.bind(6, run.updated);
+    q.bind(7, run.unchanged);
+    q.bind(8, run.invalid);
+    q.bind(9, run.removed);
+    q.bind(10, run.failed);
+    q.bind(11, run.api_requests);
+    bind_text(q, 12, run.result);
+    q.bind(13, run.held);
+    q.bind(14, run.dead);
+    bind_text(q, 15, run.detail);
+    q.bind(16, run.unpublished);
+    q.bind(17, run.republished);
+    q.bind(18, run.adopted);
+    q.exec();
+    prune_history(run.source, m_db->getLastInsertRowid());
     transaction.commit();
     return {};
   });

@@ -94,6 +94,9 @@ class SqliteStore final : public Store {
   std::int64_t insert_run(std::string_view source, std::string_view trigger, std::int64_t started_at);
   // Inside a write transaction: finish_run's writes (the counts, then the history's pruning).
   Result<void> end_run(const RunRecord& run);
+  // Inside a write transaction: drops `source`'s runs and change log beyond the history
+  // kept, at most once an hour per source; `run_id` is a run of it that just ended.
+  void prune_history(const std::string& source, std::int64_t run_id);
 
   // Runs `body` under the mutex; any exception becomes sqlite_failure(label, doing).
   template <typename F>

@@ -229,3 +229,37 @@ TEST_CASE("finish_run keeps each source's history bounded: 90 days of runs and c
   CHECK(kept->size() == 10'000);
   CHECK(kept->front().id == *id);
 }
+
+TEST_CASE("log_run prunes as finish_run does; with the state lock the time of the last pruning is kept in memory") {
+  StoreFixture f;
+  StoreOptions sole;
+  sole.sole_writer = true;
+  auto store = f.open_or_fail(sole);
+  RunRecord run;
+  run.source = "acme";
+  run.trigger = "schedule";
+  run.result = "ok";
+  const auto log_one = [&] {
+    run.started_at = f.clock.unix_seconds();
+    REQUIRE(store->log_run(run));
+  };
+  log_one();
+  f.clock.advance(std::chrono::days(91));
+  log_one();
+  CHECK(store->recent_runs("acme", 10)->size() == 1);  // the run of 91 days ago went
+  // Within the hour nothing is pruned, and the store does not read the file to know it.
+  f.raw().exec("DELETE FROM source_facts WHERE key = 'pinsync.pruned_at'");
+  f.raw().exec("INSERT INTO runs (source, trigger_kind, started_at, finished_at, result) "
+               "VALUES ('acme', 'schedule', 1, 1, 'ok')");
+  log_one();
+  auto runs = store->recent_runs("acme", 10);
+  REQUIRE(runs);
+  CHECK(runs->size() == 3);
+  // An hour later the next run prunes again.
+  f.clock.advance(std::chrono::hours(1));
+  log_one();
+  runs = store->recent_runs("acme", 10);
+  REQUIRE(runs);
+  CHECK(runs->size() == 3);
+  for (const auto& r : *runs) CHECK(r.finished_at > 1);
+}
