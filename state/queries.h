@@ -217,11 +217,12 @@ inline constexpr const char* k_delete_rows_of_source = "DELETE FROM source_rows 
 inline constexpr const char* k_insert_run = R"sql(
 INSERT INTO runs (source, trigger_kind, started_at) VALUES (?1, ?2, ?3))sql";
 
-// Store::log_run: a whole run in one row.
+// Store::log_run: a whole run in one row. Its end takes the numbers k_finish_run gives it
+// (?1-?12, ?14-?16: one binding serves both); ?13 is the source here, not the run's id.
 inline constexpr const char* k_insert_whole_run = R"sql(
 INSERT INTO runs (source, trigger_kind, started_at, finished_at, created, updated, unchanged, invalid,
                   removed, failed, api_requests, result, held, dead, detail, unpublished, republished, adopted)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18))sql";
+VALUES (?13, ?17, ?18, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15, ?16))sql";
 
 inline constexpr const char* k_finish_run = R"sql(
 UPDATE runs SET finished_at = ?1, created = ?2, updated = ?3, unchanged = ?4, invalid = ?5,

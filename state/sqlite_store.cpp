@@ -745,9 +745,7 @@ Result<std::int64_t> SqliteStore::begin_run(std::string_view source, std::string
                  });
 }
 
-Result<void> SqliteStore::end_run(const RunRecord& run) {
-  auto& q = prepared(k_finish_run);
-  ResetOnExit reset(q);
+void SqliteStore::bind_run_end(SQLite::Statement& q, const RunRecord& run) {
   q.bind(1, now());
   q.bind(2, run.created);
   q.bind(3, run.updated);
@@ -760,10 +758,16 @@ Result<void> SqliteStore::end_run(const RunRecord& run) {
   q.bind(10, run.held);
   q.bind(11, run.dead);
   bind_text(q, 12, run.detail);
-  q.bind(13, run.id);
   q.bind(14, run.unpublished);
   q.bind(15, run.republished);
   q.bind(16, run.adopted);
+}
+
+Result<void> SqliteStore::end_run(const RunRecord& run) {
+  auto& q = prepared(k_finish_run);
+  ResetOnExit reset(q);
+  bind_run_end(q, run);
+  q.bind(13, run.id);
   if (q.exec() == 0) {
     return fail(ErrorKind::internal, m_label + ": cannot log the end of run " +
                                          std::to_string(run.id) + ": no run has that id");
@@ -838,24 +842,10 @@ Result<void> SqliteStore::log_run(const RunRecord& run) {
     // One insert of the whole entry (not begin_run's insert and finish_run's update).
     auto& q = prepared(k_insert_whole_run);
     ResetOnExit reset(q);
-    bind_text(q, 1, run.source);
-    bind_text(q, 2, run.trigger);
-    q.bind(3, run.started_at);
-    q.bind(4, now());
-    q.bind(5, run.created);
-    q.bind(6, run.updated);
-    q.bind(7, run.unchanged);
-    q.bind(8, run.invalid);
-    q.bind(9, run.removed);
-    q.bind(10, run.failed);
-    q.bind(11, run.api_requests);
-    bind_text(q, 12, run.result);
-    q.bind(13, run.held);
-    q.bind(14, run.dead);
-    bind_text(q, 15, run.detail);
-    q.bind(16, run.unpublished);
-    q.bind(17, run.republished);
-    q.bind(18, run.adopted);
+    bind_run_end(q, run);
+    bind_text(q, 13, run.source);
+    bind_text(q, 17, run.trigger);
+    q.bind(18, run.started_at);
     q.exec();
     prune_history(run.source, m_db->getLastInsertRowid());
     transaction.commit();

@@ -92,6 +92,8 @@ class SqliteStore final : public Store {
   void use_sync(Durability durability);
   // Inside a write transaction: a new run of `source` begun at `started_at`, its id.
   std::int64_t insert_run(std::string_view source, std::string_view trigger, std::int64_t started_at);
+  // Binds what a run's end records to k_finish_run's or k_insert_whole_run's numbers.
+  void bind_run_end(SQLite::Statement& q, const RunRecord& run);
   // Inside a write transaction: finish_run's writes (the counts, then the history's pruning).
   Result<void> end_run(const RunRecord& run);
   // Inside a write transaction: drops `source`'s runs and change log beyond the history

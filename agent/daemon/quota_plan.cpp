@@ -34,6 +34,18 @@ std::chrono::seconds stretched(std::chrono::seconds interval, double factor) {
   return std::chrono::seconds(static_cast<std::int64_t>(std::ceil(static_cast<double>(interval.count()) * factor)));
 }
 
+// Calls `f(demand, key, scope)` for each scope a polled demand draws on (a demand without an
+// interval, or a scope the map does not know, is left out), in the demands' order.
+template <typename F>
+void for_each_use(std::span<const QuotaDemand> demands, const std::map<std::string, QuotaScope>& scopes, F&& f) {
+  for (const auto& d : demands) {
+    if (d.interval.count() <= 0) continue;
+    for (const auto& key : d.scopes) {
+      if (const auto scope = scopes.find(key); scope != scopes.end()) f(d, key, scope->second);
+    }
+  }
+}
+
 // The first round of every quota (FirstRound): its sources' first passes one after another
 // at the planned rate, in the order of the demands; a source whose place in the steady
 // schedule after the round lies more than an interval after its first pass waits for it.
@@ -46,19 +58,14 @@ void plan_first_rounds(QuotaPlan& plan, std::span<const QuotaDemand> demands,
   };
   std::map<std::string, FirstRound> rounds;
   std::map<std::string, std::vector<Member>> members;
-  for (const auto& d : demands) {
-    if (d.interval.count() <= 0) continue;
-    for (const auto& key : d.scopes) {
-      const auto scope = scopes.find(key);
-      if (scope == scopes.end()) continue;
-      auto& r = rounds[key];
-      r.key = key;
-      r.scope = scope->second;
-      members[key].push_back({&d, r.requests});
-      ++r.sources;
-      r.requests += d.first_pass_requests;
-    }
-  }
+  for_each_use(demands, scopes, [&](const QuotaDemand& d, const std::string& key, const QuotaScope& scope) {
+    auto& r = rounds[key];
+    r.key = key;
+    r.scope = scope;
+    members[key].push_back({&d, r.requests});
+    ++r.sources;
+    r.requests += d.first_pass_requests;
+  });
   // A source's two times, the latest over its quotas.
   std::map<std::string, std::pair<milliseconds, milliseconds>> latest;  // first, second
   for (auto& [key, r] : rounds) {
@@ -119,19 +126,14 @@ QuotaPlan plan_quotas(std::span<const QuotaDemand> demands, const std::map<std::
   QuotaPlan plan;
   // What each scope's sources ask for at their configured intervals.
   std::map<std::string, StretchedScope> use;
-  for (const auto& d : demands) {
-    if (d.interval.count() <= 0) continue;
-    for (const auto& key : d.scopes) {
-      const auto scope = scopes.find(key);
-      if (scope == scopes.end()) continue;
-      auto& u = use[key];
-      u.key = key;
-      u.scope = scope->second;
-      ++u.sources;
-      u.needed_per_minute += d.requests_per_pass * 60.0 / static_cast<double>(d.interval.count());
-      if (u.shortest_configured.count() == 0 || d.interval < u.shortest_configured) u.shortest_configured = d.interval;
-    }
-  }
+  for_each_use(demands, scopes, [&](const QuotaDemand& d, const std::string& key, const QuotaScope& scope) {
+    auto& u = use[key];
+    u.key = key;
+    u.scope = scope;
+    ++u.sources;
+    u.needed_per_minute += d.requests_per_pass * 60.0 / static_cast<double>(d.interval.count());
+    if (u.shortest_configured.count() == 0 || d.interval < u.shortest_configured) u.shortest_configured = d.interval;
+  });
   // Every source of a scope that asks too much is slowed by the same factor: the scope's
   // demand falls to what it allows, and the fastest source stays the fastest.
   for (auto& [key, u] : use) {
