@@ -355,6 +355,16 @@ class AdminServer::Listener {
     // Connections are closed at once: a resync still waiting must not hold SIGTERM.
     m_handlers->abort_connections();
     m_dispatcher->stop();
+    // Poco's stop() misses a dispatcher thread that was between its check of "stopped" and
+    // its wait for the next connection (just done with one, say an answered resync): that
+    // thread sleeps the idle time, 10 s, and the process's exit waits for it. So it is
+    // woken again until no dispatcher thread is left — at most a second; by then the agent
+    // has stopped, so no handler still waits on it.
+    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (m_dispatcher->currentThreads() > 0 && std::chrono::steady_clock::now() < patience) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      m_dispatcher->stop();
+    }
     m_dispatcher->release();
     m_socket.close();
   }
