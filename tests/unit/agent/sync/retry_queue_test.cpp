@@ -5,6 +5,9 @@
 
 #include "tests/support/checks.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -360,8 +363,24 @@ TEST_CASE("pass: a sender that throws stops the batch; the pass ends with the ex
   for (int i = 0; i < 2; ++i) p.extra.push_back(std::make_unique<testing::FakeTransport>());
   for (int i = 0; i < 40; ++i) p.connector.table.rows.push_back(row("s:" + std::to_string(i + 2), "E-" + std::to_string(i), "Show"));
   for (int i = 0; i < 40; ++i) p.transport.reply(201, R"({"doc":{"id":)" + std::to_string(i + 1) + "}}");
+  // The pass's own sender waits until a helper sends: on a busy machine it could otherwise
+  // send all 40 before a helper's thread started, and nothing would throw.
+  std::mutex mutex;
+  std::condition_variable helper_asked;
+  bool asked = false;
+  p.transport.on_send = [&](const http::Request&) {
+    std::unique_lock lock(mutex);
+    helper_asked.wait_for(lock, std::chrono::seconds(20), [&] { return asked; });
+  };
   for (auto& t : p.extra) {
-    t->on_send = [](const http::Request&) { throw std::runtime_error("out of memory, say"); };
+    t->on_send = [&](const http::Request&) {
+      {
+        const std::lock_guard lock(mutex);
+        asked = true;
+      }
+      helper_asked.notify_all();
+      throw std::runtime_error("out of memory, say");
+    };
   }
   CHECK_THROWS_WITH_AS(p.run(), "out of memory, say", std::runtime_error);
   // Nothing is lost: every write of the batch went into the outbox before any was sent, and
